@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from ccas_portal.models import Agent, Site
+from ccas_portal.services import appliquer_role, modifier_affectation
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["nom", "type", "secteur", "commune", "actif"]
+    list_filter = ["type", "actif"]
+    search_fields = ["nom", "code"]
+
+
+@admin.register(Agent)
+class AgentAdmin(UserAdmin):
+    list_display = ["username", "last_name", "first_name", "role", "is_active"]
+    list_filter = ["role", "is_active", "sites"]
+    filter_horizontal = ["sites"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Identité", {"fields": ("first_name", "last_name", "email")}),
+        ("Affectation", {"fields": ("role", "sites", "is_active")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("username", "usable_password", "password1", "password2")}),
+        ("Affectation", {"fields": ("first_name", "last_name", "role", "sites")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        # Les drapeaux d'administration suivent le rôle : c'est le service qui les pose.
+        appliquer_role(obj, obj.role)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        modifier_affectation(
+            agent=form.instance, role=form.instance.role, sites=form.cleaned_data["sites"]
+        )

@@ -1,0 +1,27 @@
+"""L'application Celery du portail (recette officielle Celery + Django).
+
+Les tâches de chaque application (`<app>/tasks.py`) sont découvertes automatiquement ; le
+calendrier des tâches périodiques est en base (django-celery-beat), modifiable par un admin.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccas_portal.settings.dev")
+
+app = Celery("ccas_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _creer_dossiers_embarques(sender, **kwargs):
+    """Le broker sur fichiers exige que ses dossiers existent avant le premier message."""
+    options = sender.conf.broker_transport_options or {}
+    for cle in ("data_folder_in", "data_folder_out", "control_folder"):
+        if options.get(cle):
+            os.makedirs(options[cle], exist_ok=True)
+    backend = sender.conf.result_backend or ""
+    if backend.startswith("file://"):
+        os.makedirs(backend.removeprefix("file://"), exist_ok=True)

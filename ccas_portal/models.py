@@ -1,0 +1,80 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from ccas_portal.enums import Role, TypeSite
+
+code_insee = RegexValidator(
+    r"^(\d{5}|2[AB]\d{3})$", "Code INSEE de commune à 5 caractères attendu."
+)
+code_postal = RegexValidator(r"^\d{5}$", "Code postal à 5 chiffres attendu.")
+
+
+class SiteQuerySet(models.QuerySet):
+    def actifs(self):
+        return self.filter(actif=True)
+
+    def maisons_des_habitants(self):
+        return self.filter(type=TypeSite.MAISON_DES_HABITANTS)
+
+
+class Site(models.Model):
+    """Un lieu d'accueil du CCAS : Maison des Habitants ou service central."""
+
+    code = models.SlugField("code", max_length=40, unique=True)
+    nom = models.CharField("nom", max_length=120, unique=True)
+    type = models.CharField("type de site", max_length=30, choices=TypeSite.choices)
+    secteur = models.PositiveSmallIntegerField("secteur", null=True, blank=True)
+    adresse = models.CharField("adresse", max_length=200)
+    code_postal = models.CharField("code postal", max_length=5, validators=[code_postal])
+    commune = models.CharField("commune", max_length=100)
+    code_insee = models.CharField("code INSEE de la commune", max_length=5, validators=[code_insee])
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    actif = models.BooleanField("actif", default=True)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "site"
+        verbose_name_plural = "sites"
+        ordering = ["type", "nom"]
+
+    def __str__(self):
+        return self.nom
+
+
+class AgentManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` de Django : un super-utilisateur est un agent de rôle admin.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class Agent(AbstractUser):
+    """Un agent du CCAS. Son rôle dit ce qu'il fait ; ses sites, où il le fait."""
+
+    role = models.CharField("rôle", max_length=30, choices=Role.choices)
+    sites = models.ManyToManyField(Site, verbose_name="sites", related_name="agents")
+
+    objects = AgentManager()
+
+    class Meta:
+        verbose_name = "agent"
+        verbose_name_plural = "agents"
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="agent_role_connu"),
+            # Seul le rôle admin ouvre l'administration technique : les drapeaux de Django
+            # suivent le rôle, jamais l'inverse.
+            models.CheckConstraint(
+                condition=(
+                    Q(role=Role.ADMIN, is_staff=True, is_superuser=True)
+                    | (~Q(role=Role.ADMIN) & Q(is_staff=False, is_superuser=False))
+                ),
+                name="agent_droits_admin_selon_role",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username

@@ -1,0 +1,73 @@
+"""Écritures sur les agents et les sites : chaque action métier est une fonction, une transaction."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ccas_portal.enums import Role
+from ccas_portal.models import Agent, Site
+
+
+def _verifier_sites(sites: Iterable[Site]) -> list[Site]:
+    sites = list(sites)
+    if not sites:
+        raise ValidationError({"sites": "Un agent est rattaché à au moins un site."})
+    return sites
+
+
+def appliquer_role(agent: Agent, role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": f"Rôle inconnu : {role!r}."})
+    agent.role = role
+    # L'administration technique de Django suit le rôle (contrainte en base).
+    agent.is_staff = agent.is_superuser = role == Role.ADMIN
+
+
+@transaction.atomic
+def creer_agent(
+    *,
+    identifiant: str,
+    prenom: str,
+    nom: str,
+    role: str,
+    sites: Iterable[Site],
+    mot_de_passe: str | None,
+    courriel: str = "",
+) -> Agent:
+    sites = _verifier_sites(sites)
+    if Agent.objects.filter(username__iexact=identifiant).exists():
+        raise ValidationError({"username": f"L'identifiant « {identifiant} » est déjà pris."})
+    agent = Agent(username=identifiant, first_name=prenom, last_name=nom, email=courriel)
+    appliquer_role(agent, role)
+    if mot_de_passe:
+        agent.set_password(mot_de_passe)
+    else:
+        agent.set_unusable_password()
+    agent.full_clean(exclude=["password"])
+    agent.save()
+    agent.sites.set(sites)
+    return agent
+
+
+@transaction.atomic
+def modifier_affectation(*, agent: Agent, role: str, sites: Iterable[Site]) -> Agent:
+    """Change le rôle et les sites d'un agent (un agent a toujours au moins un site)."""
+    sites = _verifier_sites(sites)
+    appliquer_role(agent, role)
+    agent.save(update_fields=["role", "is_staff", "is_superuser"])
+    agent.sites.set(sites)
+    return agent
+
+
+@transaction.atomic
+def enregistrer_site(*, code: str, **champs) -> tuple[Site, bool]:
+    """Crée le site de ce code ou met à jour ses champs ; renvoie (site, créé)."""
+    site = Site.objects.filter(code=code).first()
+    cree = site is None
+    site = site or Site(code=code)
+    for nom, valeur in champs.items():
+        setattr(site, nom, valeur)
+    site.full_clean()
+    site.save()
+    return site, cree

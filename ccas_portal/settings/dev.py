@@ -1,0 +1,7 @@
+"""Poste de développement et démonstration (`make run`) : défauts embarqués, DEBUG actif."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+
+from ccas_portal.settings.base import *  # noqa: F403

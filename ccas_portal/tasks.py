@@ -1,0 +1,14 @@
+import socket
+
+from celery import shared_task
+from django.db import connection
+from django.utils import timezone
+
+
+@shared_task(name="ccas_portal.diagnostic")
+def diagnostic() -> dict:
+    """Aller-retour de contrôle : prouve qu'un worker reçoit les tâches et lit la base."""
+    with connection.cursor() as curseur:
+        curseur.execute("SELECT 1")
+        curseur.fetchone()
+    return {"worker": socket.gethostname(), "heure": timezone.now().isoformat()}

@@ -1,0 +1,12 @@
+from droits.axes.base import DefinitionAxe
+
+AXE = DefinitionAxe(
+    code="participation",
+    ordre=7,
+    libelle="Créer des droits effectifs avec les personnes — pouvoir d'agir",
+    libelle_court="Participation et pouvoir d'agir",
+    description=(
+        "Soutenir l'émergence d'initiatives collectives et développer le pouvoir d'agir des "
+        "habitants : actions collectives, instances de participation, séances et présences."
+    ),
+)

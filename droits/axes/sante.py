@@ -1,0 +1,13 @@
+from droits.axes.base import DefinitionAxe
+
+AXE = DefinitionAxe(
+    code="sante",
+    ordre=4,
+    libelle="Le droit à la santé",
+    libelle_court="Santé",
+    description=(
+        "Lutter contre le renoncement aux soins, rapprocher l'action sociale de celle de santé, "
+        "coordonner et informer dans le cadre du Plan Municipal de Santé (couverture maladie, "
+        "complémentaire santé solidaire, accès aux soins)."
+    ),
+)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HabitantsConfig(AppConfig):
+    name = "habitants"
+    verbose_name = "Habitants et accueil"
