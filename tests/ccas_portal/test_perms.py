@@ -1,0 +1,33 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from ccas_portal import perms
+from ccas_portal.enums import Role
+from ccas_portal.models import Agent
+
+AUTORISATIONS = {
+    # prédicat: rôles autorisés
+    perms.peut_tenir_le_guichet: {Role.ACCUEIL, Role.TRAVAILLEUR_SOCIAL},
+    perms.peut_accompagner: {Role.TRAVAILLEUR_SOCIAL},
+    perms.peut_piloter: {Role.RESPONSABLE, Role.ADMIN},
+    perms.peut_administrer: {Role.ADMIN},
+}
+
+
+@pytest.mark.parametrize("predicat", AUTORISATIONS)
+@pytest.mark.parametrize("role", Role.values)
+def test_predicats_selon_le_role(predicat, role):
+    agent = Agent(role=role, is_active=True)
+    assert predicat(agent) is (role in AUTORISATIONS[predicat])
+
+
+@pytest.mark.parametrize("predicat", AUTORISATIONS)
+def test_un_agent_desactive_ou_anonyme_n_a_aucun_droit(predicat):
+    assert not predicat(Agent(role=Role.ADMIN, is_active=False))
+    assert not predicat(AnonymousUser())
+    assert not predicat(None)
+
+
+def test_chaque_role_a_une_page_d_accueil():
+    assert set(perms.PAGE_ACCUEIL_PAR_ROLE) == set(Role)
+    assert perms.page_accueil(Agent(role=Role.ACCUEIL)) == "habitants:guichet"

@@ -1,0 +1,30 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from ccas_portal.enums import Role
+from tests.factories import AgentFactory
+
+
+@pytest.fixture
+def referentiels(db):
+    """Axes et sites de référence, chargés comme le fait `make run`."""
+    call_command("charger_referentiels", "--wet-run", stdout=io.StringIO())
+
+
+@pytest.fixture
+def agent_par_role(db):
+    """Un agent de chaque rôle : {role: agent}."""
+    return {role: AgentFactory(role=role) for role in Role.values}
+
+
+@pytest.fixture
+def client_de(client):
+    """client_de(agent) : un client de test connecté comme cet agent."""
+
+    def connecter(agent):
+        client.force_login(agent)
+        return client
+
+    return connecter

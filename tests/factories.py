@@ -1,0 +1,47 @@
+import factory
+
+from ccas_portal.enums import Role, TypeSite
+from ccas_portal.models import Agent, Site
+from ccas_portal.services import creer_agent
+
+MOT_DE_PASSE = "mot-de-passe-de-test-123"
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"site-{n}")
+    nom = factory.Sequence(lambda n: f"Maison des Habitants n° {n}")
+    type = TypeSite.MAISON_DES_HABITANTS
+    secteur = 1
+    adresse = "1 place de la Mairie"
+    code_postal = "38000"
+    commune = "Grenoble"
+    code_insee = "38185"
+
+
+class AgentFactory(factory.Factory):
+    """Crée les agents par le service, comme le fait le portail (drapeaux selon le rôle)."""
+
+    class Meta:
+        model = Agent
+
+    class Params:
+        accueil = factory.Trait(role=Role.ACCUEIL)
+        travailleur_social = factory.Trait(role=Role.TRAVAILLEUR_SOCIAL)
+        responsable = factory.Trait(role=Role.RESPONSABLE)
+        admin = factory.Trait(role=Role.ADMIN)
+
+    identifiant = factory.Sequence(lambda n: f"agent{n}")
+    prenom = "Camille"
+    nom = factory.Sequence(lambda n: f"Martin{n}")
+    role = Role.ACCUEIL
+    sites = factory.LazyFunction(lambda: [SiteFactory()])
+    mot_de_passe = MOT_DE_PASSE
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return creer_agent(**kwargs)
+
