@@ -44,4 +44,3 @@ class AgentFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return creer_agent(**kwargs)
-

@@ -60,8 +60,13 @@ class PortailLance:
 
     def manage(self, *args):
         return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=RACINE, env=self.env,
-            capture_output=True, text=True, timeout=120, check=False,
+            [sys.executable, "manage.py", *args],
+            cwd=RACINE,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
 
@@ -73,21 +78,29 @@ def portail_lance(tmp_path_factory):
     En CI avec Redis, un numéro de base Redis à part évite de croiser la suite de tests.
     """
     dossier = tmp_path_factory.mktemp("portail")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env.update({"CCAS_VAR_DIR": str(dossier), "DJANGO_SETTINGS_MODULE": "ccas_portal.settings.dev"})
     if env.get("CELERY_BROKER_URL", "").startswith("redis://"):
         env["CELERY_BROKER_URL"] = re.sub(r"/\d*$", "", env["CELERY_BROKER_URL"]) + "/14"
         env.pop("CELERY_RESULT_BACKEND", None)
     port = port_libre()
     portail = PortailLance(f"http://127.0.0.1:{port}", env)
-    for commande in (["migrate", "--noinput"], ["charger_referentiels", "--wet-run"],
-                     ["demo_data", "--wet-run"]):
+    for commande in (
+        ["migrate", "--noinput"],
+        ["charger_referentiels", "--wet-run"],
+        ["demo_data", "--wet-run"],
+    ):
         resultat = portail.manage(*commande)
         assert resultat.returncode == 0, resultat.stderr
     journal = open(dossier / "lancer.log", "w")  # noqa: SIM115
     processus = subprocess.Popen(
         [sys.executable, "manage.py", "lancer", "--port", str(port)],
-        cwd=RACINE, env=env, stdout=journal, stderr=subprocess.STDOUT,
+        cwd=RACINE,
+        env=env,
+        stdout=journal,
+        stderr=subprocess.STDOUT,
     )
     limite = time.monotonic() + 60
     while True:

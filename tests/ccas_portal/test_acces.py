@@ -18,8 +18,9 @@ def _toutes_les_urls(motifs=None, prefixe=""):
             yield from _toutes_les_urls(motif.url_patterns, chemin)
         elif isinstance(motif, URLPattern):
             exemple = re.sub(r"<(?:\w+:)?(\w+)>", "1", chemin)  # <int:pk> -> 1
-            exemple = re.sub(r"[\^\$]|\(\?P<\w+>[^)]*\)", lambda m: "1" if m[0][0] == "(" else "",
-                             exemple)
+            exemple = re.sub(
+                r"[\^\$]|\(\?P<\w+>[^)]*\)", lambda m: "1" if m[0][0] == "(" else "", exemple
+            )
             yield motif.name, "/" + exemple.replace("\\", ""), motif.callback
 
 
@@ -28,8 +29,14 @@ TOUTES = list(_toutes_les_urls())
 
 def test_l_inventaire_couvre_les_pages_du_portail():
     noms = {nom for nom, _, _ in TOUTES}
-    assert {"connexion", "accueil", "tableau_de_bord", "administration", "guichet",
-            "mes_accompagnements"} <= noms
+    assert {
+        "connexion",
+        "accueil",
+        "tableau_de_bord",
+        "administration",
+        "guichet",
+        "mes_accompagnements",
+    } <= noms
     assert len(TOUTES) > 30  # l'administration technique en fait partie
 
 
@@ -89,8 +96,7 @@ def test_le_menu_ne_montre_que_les_pages_permises(client_de, agent_par_role, rol
 
 
 @pytest.mark.django_db
-def test_l_administration_technique_n_a_pas_sa_propre_connexion(client, client_de,
-                                                               agent_par_role):
+def test_l_administration_technique_n_a_pas_sa_propre_connexion(client, client_de, agent_par_role):
     reponse = client.get(reverse("admin:login"))
     assert reponse.status_code == 302
     assert reponse["Location"].startswith(reverse("connexion"))

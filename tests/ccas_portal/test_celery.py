@@ -50,4 +50,3 @@ def test_le_fragment_htmx_de_l_administration_montre_le_worker(client, worker):
     assert "en ligne" in html
     assert worker.hostname in html
     assert "<html" not in html  # un fragment, pas une page
-

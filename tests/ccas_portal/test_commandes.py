@@ -39,8 +39,13 @@ def test_charger_referentiels_ecrit_et_reste_idempotent():
 def test_charger_referentiels_garde_les_modifications_hors_referentiel():
     appeler("charger_referentiels", "--wet-run")
     site_local = Site.objects.create(
-        code="antenne-locale", nom="Antenne locale", type="service_central", adresse="1 rue B",
-        code_postal="38000", commune="Grenoble", code_insee="38185",
+        code="antenne-locale",
+        nom="Antenne locale",
+        type="service_central",
+        adresse="1 rue B",
+        code_postal="38000",
+        commune="Grenoble",
+        code_insee="38185",
     )
     appeler("charger_referentiels", "--wet-run")
     assert Site.objects.filter(pk=site_local.pk).exists()

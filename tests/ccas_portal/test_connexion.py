@@ -21,7 +21,8 @@ ACCUEIL_DU_ROLE = {
 def test_chaque_role_arrive_sur_sa_page(client, referentiels, role):
     agent = AgentFactory(role=role)
     reponse = client.post(
-        reverse("connexion"), {"username": agent.username, "password": MOT_DE_PASSE},
+        reverse("connexion"),
+        {"username": agent.username, "password": MOT_DE_PASSE},
         follow=True,
     )
     assert reponse.redirect_chain[-1] == (ACCUEIL_DU_ROLE[role], 302)

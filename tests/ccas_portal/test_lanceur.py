@@ -37,8 +37,11 @@ def test_ctrl_c_arrete_tous_les_programmes():
 
 
 def test_un_programme_qui_ignore_sigterm_est_tue():
-    tetu = [sys.executable, "-c",
-            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"]
+    tetu = [
+        sys.executable,
+        "-c",
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)",
+    ]
     superviseur = Superviseur([Programme("tetu", tetu)], delai_arret=1)
     threading.Timer(1.0, superviseur._demander_arret, args=(signal.SIGINT, None)).start()
     superviseur.executer()
@@ -49,8 +52,12 @@ def test_un_programme_qui_ignore_sigterm_est_tue():
 def test_make_run_sert_la_connexion_et_chaque_compte_demo_arrive_chez_lui(portail_lance):
     from ccas_portal.demo import COMPTES_DEMO, MOT_DE_PASSE_DEMO
 
-    accueil_attendu = {"accueil": "/accueil/", "travailleur": "/accompagnements/",
-                       "responsable": "/tableau-de-bord/", "admin": "/administration/"}
+    accueil_attendu = {
+        "accueil": "/accueil/",
+        "travailleur": "/accompagnements/",
+        "responsable": "/tableau-de-bord/",
+        "admin": "/administration/",
+    }
     assert "Connexion" in portail_lance.get("/connexion/")[1]
     for identifiant, *_ in COMPTES_DEMO:
         session = portail_lance.nouvelle_session()

@@ -43,7 +43,25 @@ def test_les_reglages_de_production_exigent_leurs_secrets(settings):
     env_vide = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "ccas_portal.settings.prod"}
     resultat = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env=env_vide, capture_output=True, text=True, check=False, cwd=settings.BASE_DIR,
+        env=env_vide,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=settings.BASE_DIR,
     )
     assert resultat.returncode != 0
     assert "SECRET_KEY est obligatoire" in resultat.stderr
+
+
+def test_formats_francais():
+    from datetime import date
+
+    from django.utils import formats
+
+    assert formats.date_format(date(2026, 3, 1), "DATE_FORMAT") == "1 mars 2026"
+    assert formats.date_format(date(2026, 3, 1), "SHORT_DATE_FORMAT") == "01/03/2026"
+    # Séparateur de milliers (espace insécable fine) et virgule décimale.
+    assert formats.number_format(1234.5, 2, use_l10n=True, force_grouping=True) in {
+        "1\u202f234,50",
+        "1\xa0234,50",
+    }

@@ -13,8 +13,12 @@ pytestmark = pytest.mark.django_db
 def test_creer_agent_avec_role_et_sites():
     sites = [SiteFactory(), SiteFactory()]
     agent = creer_agent(
-        identifiant="c.dupont", prenom="Claire", nom="Dupont", role=Role.TRAVAILLEUR_SOCIAL,
-        sites=sites, mot_de_passe="un-mot-de-passe-long",
+        identifiant="c.dupont",
+        prenom="Claire",
+        nom="Dupont",
+        role=Role.TRAVAILLEUR_SOCIAL,
+        sites=sites,
+        mot_de_passe="un-mot-de-passe-long",
     )
     agent.refresh_from_db()
     assert agent.role == Role.TRAVAILLEUR_SOCIAL
@@ -33,16 +37,23 @@ def test_seul_le_role_admin_ouvre_l_administration_technique(role):
 
 def test_creer_agent_sans_site_refuse():
     with pytest.raises(ValidationError) as erreur:
-        creer_agent(identifiant="x", prenom="X", nom="Y", role=Role.ACCUEIL, sites=[],
-                    mot_de_passe=None)
+        creer_agent(
+            identifiant="x", prenom="X", nom="Y", role=Role.ACCUEIL, sites=[], mot_de_passe=None
+        )
     assert "au moins un site" in str(erreur.value)
     assert not Agent.objects.exists()
 
 
 def test_creer_agent_role_inconnu_refuse():
     with pytest.raises(ValidationError, match="Rôle inconnu"):
-        creer_agent(identifiant="x", prenom="X", nom="Y", role="directeur",
-                    sites=[SiteFactory()], mot_de_passe=None)
+        creer_agent(
+            identifiant="x",
+            prenom="X",
+            nom="Y",
+            role="directeur",
+            sites=[SiteFactory()],
+            mot_de_passe=None,
+        )
 
 
 def test_identifiant_deja_pris_sans_tenir_compte_de_la_casse():
@@ -62,7 +73,8 @@ def test_modifier_affectation_change_role_sites_et_drapeaux():
     modifier_affectation(agent=agent, role=Role.ADMIN, sites=[nouveau_site])
     agent.refresh_from_db()
     assert agent.role == Role.ADMIN
-    assert agent.is_staff and agent.is_superuser
+    assert agent.is_staff
+    assert agent.is_superuser
     assert list(agent.sites.all()) == [nouveau_site]
 
 
@@ -89,8 +101,14 @@ def test_createsuperuser_donne_un_agent_admin():
 
 
 def test_enregistrer_site_cree_puis_met_a_jour():
-    champs = dict(nom="MdH Test", type="maison_des_habitants", adresse="1 rue A",
-                  code_postal="38000", commune="Grenoble", code_insee="38185")
+    champs = {
+        "nom": "MdH Test",
+        "type": "maison_des_habitants",
+        "adresse": "1 rue A",
+        "code_postal": "38000",
+        "commune": "Grenoble",
+        "code_insee": "38185",
+    }
     site, cree = enregistrer_site(code="mdh-test", **champs)
     assert cree
     site, cree = enregistrer_site(code="mdh-test", **{**champs, "nom": "MdH Renommée"})
@@ -108,8 +126,14 @@ def test_enregistrer_site_cree_puis_met_a_jour():
     ],
 )
 def test_enregistrer_site_refuse_les_valeurs_invalides_en_francais(champ, valeur, message):
-    champs = dict(nom="MdH Test", type="maison_des_habitants", adresse="1 rue A",
-                  code_postal="38000", commune="Grenoble", code_insee="38185")
+    champs = {
+        "nom": "MdH Test",
+        "type": "maison_des_habitants",
+        "adresse": "1 rue A",
+        "code_postal": "38000",
+        "commune": "Grenoble",
+        "code_insee": "38185",
+    }
     champs[champ] = valeur
     with pytest.raises(ValidationError) as erreur:
         enregistrer_site(code="mdh-test", **champs)

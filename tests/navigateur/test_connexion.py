@@ -79,8 +79,7 @@ def test_lien_d_evitement_au_clavier(page, transactional_db):
     expect(page.locator("main#contenu")).to_be_focused()
 
 
-def test_l_administration_charge_l_etat_des_workers_par_htmx(page, verifier_page,
-                                                             transactional_db):
+def test_l_administration_charge_l_etat_des_workers_par_htmx(page, verifier_page, transactional_db):
     agent = AgentFactory(admin=True)
     se_connecter(page, agent.username, MOT_DE_PASSE)
     # Aucun worker ne tourne pendant ce test : le fragment le dit clairement.
