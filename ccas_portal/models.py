@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from ccas_portal.enums import Role, TypeSite
 
@@ -78,3 +79,8 @@ class Agent(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @cached_property
+    def ids_sites(self) -> frozenset[int]:
+        """Les sites de l'agent, lus une fois par requête (périmètre de toutes ses lectures)."""
+        return frozenset(self.sites.values_list("id", flat=True))

@@ -27,6 +27,15 @@ def peut_accompagner(agent) -> bool:
     return a_un_role(agent, Role.TRAVAILLEUR_SOCIAL)
 
 
+def peut_voir_donnees_sensibles(agent) -> bool:
+    """Ressources, santé, handicap : jamais l'accueil, jamais les responsables."""
+    return a_un_role(agent, Role.TRAVAILLEUR_SOCIAL)
+
+
+def peut_voir_habitant(agent, habitant) -> bool:
+    return peut_tenir_le_guichet(agent) and habitant.site_id in agent.ids_sites
+
+
 def peut_piloter(agent) -> bool:
     return a_un_role(agent, Role.RESPONSABLE, Role.ADMIN)
 

@@ -9,4 +9,11 @@ AXE = DefinitionAxe(
         "Garantir le service public en repérant les facteurs d'exclusion et de non-recours aux "
         "droits ; organiser accueil, information et accompagnement ; équipe juridique mobile."
     ),
+    motifs_accueil=(
+        ("demarche_administrative", "Aide à une démarche administrative"),
+        ("numerique", "Accès au numérique, compte en ligne"),
+        ("juridique", "Question juridique (équipe juridique mobile)"),
+        ("domiciliation", "Domiciliation administrative"),
+        ("information", "Information générale"),
+    ),
 )

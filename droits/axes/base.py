@@ -14,3 +14,5 @@ class DefinitionAxe:
     libelle: str  # l'intitulé du plan stratégique
     libelle_court: str
     description: str
+    #: Motifs de passage à l'accueil proposés pour cet axe : (code, intitulé).
+    motifs_accueil: tuple[tuple[str, str], ...] = ()

@@ -10,4 +10,10 @@ AXE = DefinitionAxe(
         "aînés ») : logements adaptés, services d'aide et d'intervention à domicile, lutte "
         "contre l'isolement, minimum vieillesse."
     ),
+    motifs_accueil=(
+        ("aide_domicile", "Aide et services à domicile"),
+        ("isolement", "Isolement d'une personne âgée"),
+        ("aspa", "Minimum vieillesse (ASPA)"),
+        ("logement_adapte", "Logement adapté, résidence autonomie"),
+    ),
 )

@@ -11,4 +11,11 @@ AXE = DefinitionAxe(
         "leurs droits, compléter l'offre pour les plus en difficulté, notamment les jeunes "
         "adultes (ressources, budget, minima sociaux, aides facultatives)."
     ),
+    motifs_accueil=(
+        ("budget", "Difficultés budgétaires, dettes"),
+        ("minima_sociaux", "RSA, prime d'activité, minima sociaux"),
+        ("aide_facultative", "Demande d'aide facultative du CCAS"),
+        ("jeunes_adultes", "Jeune adulte sans ressources (18-25 ans)"),
+        ("alimentaire", "Aide alimentaire"),
+    ),
 )

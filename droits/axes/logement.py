@@ -11,4 +11,11 @@ AXE = DefinitionAxe(
         "les personnes hébergées, favoriser le logement d'abord (demande de logement social, "
         "SIAO, aides au logement)."
     ),
+    motifs_accueil=(
+        ("demande_logement_social", "Demande de logement social"),
+        ("hebergement_urgence", "Hébergement d'urgence (SIAO, 115)"),
+        ("aides_logement", "Aides au logement (APL, ALS, ALF)"),
+        ("impayes_loyer", "Impayés de loyer, expulsion"),
+        ("energie", "Factures d'énergie"),
+    ),
 )

@@ -9,4 +9,8 @@ AXE = DefinitionAxe(
         "Soutenir l'émergence d'initiatives collectives et développer le pouvoir d'agir des "
         "habitants : actions collectives, instances de participation, séances et présences."
     ),
+    motifs_accueil=(
+        ("initiative_collective", "Initiative collective, projet d'habitants"),
+        ("instance_participation", "Instances de participation des habitants"),
+    ),
 )

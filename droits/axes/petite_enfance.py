@@ -10,4 +10,9 @@ AXE = DefinitionAxe(
         "d'accueil en donnant la priorité aux situations d'exclusion ; améliorer l'accès aux "
         "modes d'accueil du jeune enfant (places d'accueil, prestations familiales)."
     ),
+    motifs_accueil=(
+        ("mode_accueil", "Place en crèche, mode d'accueil"),
+        ("prestations_familiales", "Prestations familiales"),
+        ("parentalite", "Soutien à la parentalité"),
+    ),
 )

@@ -10,4 +10,9 @@ AXE = DefinitionAxe(
         "coordonner et informer dans le cadre du Plan Municipal de Santé (couverture maladie, "
         "complémentaire santé solidaire, accès aux soins)."
     ),
+    motifs_accueil=(
+        ("couverture_maladie", "Couverture maladie, complémentaire santé solidaire"),
+        ("acces_soins", "Accès aux soins, renoncement"),
+        ("medecin_traitant", "Recherche d'un médecin traitant"),
+    ),
 )

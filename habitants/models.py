@@ -1,0 +1,345 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from ccas_portal.models import Site, code_postal
+from habitants.enums import (
+    ModePassage,
+    ReponsePassage,
+    RoleMembre,
+    Sexe,
+    StatutOccupation,
+    TypeBailleur,
+    TypeRessource,
+)
+from habitants.validators import (
+    code_insee_connu,
+    naissance_plausible,
+    pas_dans_le_futur,
+    telephone_francais,
+)
+
+montant_positif = MinValueValidator(Decimal("0"), "Le montant ne peut pas être négatif.")
+
+
+def _verifier_periode(objet, debut="date_debut", fin="date_fin"):
+    d, f = getattr(objet, debut), getattr(objet, fin)
+    if d and f and f < d:
+        raise ValidationError({fin: "La date de fin précède la date de début."})
+
+
+class HabitantQuerySet(models.QuerySet):
+    def visibles_par(self, agent):
+        """Les personnes rattachées aux sites de l'agent (accueil et travailleurs sociaux)."""
+        from ccas_portal import perms
+
+        if not perms.peut_tenir_le_guichet(agent):
+            return self.none()
+        return self.filter(site_id__in=agent.ids_sites)
+
+
+class Habitant(models.Model):
+    """Une personne connue du CCAS. Les données de santé sont à part (SituationSante)."""
+
+    nom_usage = models.CharField("nom d'usage", max_length=100)
+    nom_naissance = models.CharField("nom de naissance", max_length=100, blank=True)
+    prenoms = models.CharField("prénoms", max_length=150)
+    date_naissance = models.DateField(
+        "date de naissance", null=True, blank=True, validators=[naissance_plausible]
+    )
+    sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices, blank=True)
+    telephone = models.CharField(
+        "téléphone", max_length=20, blank=True, validators=[telephone_francais]
+    )
+    courriel = models.EmailField("courriel", blank=True)
+    adresse_contact = models.CharField(
+        "adresse de contact (si différente de celle du foyer)", max_length=200, blank=True
+    )
+    site = models.ForeignKey(
+        Site,
+        verbose_name="site de rattachement",
+        on_delete=models.PROTECT,
+        related_name="habitants",
+    )
+    # Champ de recherche : noms et prénoms sans accents ni casse (index trigramme sur PostgreSQL).
+    recherche = models.CharField(max_length=400, editable=False)
+    nom_normalise = models.CharField(max_length=200, editable=False)
+    prenoms_normalises = models.CharField(max_length=150, editable=False)
+    telephone_chiffres = models.CharField(max_length=20, editable=False, blank=True)
+
+    # Information sur le traitement (RGPD art. 13) et consentement au contact.
+    date_information = models.DateField(
+        "informé(e) du traitement le", null=True, blank=True, validators=[pas_dans_le_futur]
+    )
+    informe_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="informé(e) par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    consentement_contact = models.BooleanField(
+        "accepte d'être contacté(e) par le CCAS au sujet de droits repérés", null=True, blank=True
+    )
+    date_consentement = models.DateField("date du consentement", null=True, blank=True)
+
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = HabitantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "habitant"
+        verbose_name_plural = "habitants"
+        ordering = ["nom_normalise", "prenoms_normalises"]
+        indexes = [
+            models.Index(fields=["site", "nom_normalise"], name="habitant_site_nom"),
+            models.Index(fields=["date_naissance"], name="habitant_naissance"),
+        ]
+
+    def __str__(self):
+        return f"{self.nom_usage.upper()} {self.prenoms}"
+
+
+class SituationSante(models.Model):
+    """Données sensibles (santé, handicap) : jamais lues par l'accueil."""
+
+    habitant = models.OneToOneField(
+        Habitant, on_delete=models.CASCADE, primary_key=True, related_name="situation_sante"
+    )
+    taux_incapacite = models.PositiveSmallIntegerField(
+        "taux d'incapacité (%)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100, "Le taux d'incapacité ne dépasse pas 100 %.")],
+    )
+    reconnaissance_mdph = models.BooleanField("reconnaissance MDPH", default=False)
+    date_reconnaissance_mdph = models.DateField(
+        "date de la reconnaissance MDPH", null=True, blank=True, validators=[pas_dans_le_futur]
+    )
+
+    class Meta:
+        verbose_name = "situation de santé"
+        verbose_name_plural = "situations de santé"
+
+    def __str__(self):
+        return f"Situation de santé de {self.habitant}"
+
+
+class FoyerQuerySet(models.QuerySet):
+    def visibles_par(self, agent):
+        from ccas_portal import perms
+
+        if not perms.peut_tenir_le_guichet(agent):
+            return self.none()
+        return self.filter(site_id__in=agent.ids_sites)
+
+
+class Foyer(models.Model):
+    site = models.ForeignKey(
+        Site, verbose_name="site de rattachement", on_delete=models.PROTECT, related_name="foyers"
+    )
+    adresse = models.CharField("adresse", max_length=200)
+    complement_adresse = models.CharField("complément d'adresse", max_length=200, blank=True)
+    code_postal = models.CharField("code postal", max_length=5, validators=[code_postal])
+    commune = models.CharField("commune", max_length=100)
+    code_insee = models.CharField(
+        "code INSEE de la commune", max_length=5, validators=[code_insee_connu]
+    )
+    quartier = models.CharField("quartier", max_length=100, blank=True)
+    statut_occupation = models.CharField(
+        "statut d'occupation", max_length=30, choices=StatutOccupation.choices
+    )
+    loyer_mensuel = models.DecimalField(
+        "loyer mensuel (€)",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[montant_positif],
+    )
+    type_bailleur = models.CharField(
+        "type de bailleur", max_length=10, choices=TypeBailleur.choices, blank=True
+    )
+    adresse_normalisee = models.CharField(max_length=400, editable=False)
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = FoyerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "foyer"
+        verbose_name_plural = "foyers"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(loyer_mensuel__isnull=True) | Q(loyer_mensuel__gte=0),
+                name="foyer_loyer_positif",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.adresse}, {self.code_postal} {self.commune}"
+
+    def clean(self):
+        from habitants.communes import commune
+
+        connue = commune(self.code_insee)
+        if (
+            connue
+            and self.code_postal
+            and connue.codes_postaux
+            and (self.code_postal not in connue.codes_postaux)
+        ):
+            raise ValidationError(
+                {
+                    "code_postal": (
+                        f"Le code postal {self.code_postal} ne correspond pas à {connue.nom} "
+                        f"({', '.join(connue.codes_postaux)})."
+                    )
+                }
+            )
+
+
+class MembreFoyer(models.Model):
+    """Appartenance d'une personne à un foyer, datée : l'historique des foyers est gardé."""
+
+    foyer = models.ForeignKey(Foyer, on_delete=models.CASCADE, related_name="membres")
+    habitant = models.ForeignKey(Habitant, on_delete=models.CASCADE, related_name="appartenances")
+    role = models.CharField("rôle dans le foyer", max_length=20, choices=RoleMembre.choices)
+    date_debut = models.DateField("depuis le")
+    date_fin = models.DateField("jusqu'au", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "membre du foyer"
+        verbose_name_plural = "membres du foyer"
+        ordering = ["date_debut"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["habitant"],
+                condition=Q(date_fin__isnull=True),
+                name="un_seul_foyer_actuel_par_habitant",
+            ),
+            models.UniqueConstraint(
+                fields=["foyer"],
+                condition=Q(date_fin__isnull=True, role=RoleMembre.DEMANDEUR),
+                name="un_seul_demandeur_actuel_par_foyer",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=models.F("date_debut")),
+                name="membre_fin_apres_debut",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.habitant} — {self.get_role_display()} depuis le {self.date_debut:%d/%m/%Y}"
+
+    def clean(self):
+        _verifier_periode(self)
+
+
+class Ressource(models.Model):
+    """Une ressource mensuelle d'une personne, datée : l'historique des revenus est gardé."""
+
+    habitant = models.ForeignKey(Habitant, on_delete=models.CASCADE, related_name="ressources")
+    type = models.CharField("type de ressource", max_length=30, choices=TypeRessource.choices)
+    montant_mensuel = models.DecimalField(
+        "montant mensuel (€)", max_digits=10, decimal_places=2, validators=[montant_positif]
+    )
+    date_debut = models.DateField("perçue depuis le")
+    date_fin = models.DateField("jusqu'au", null=True, blank=True)
+    cree_le = models.DateTimeField("saisie le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ressource"
+        verbose_name_plural = "ressources"
+        ordering = ["habitant", "type", "date_debut"]
+        indexes = [models.Index(fields=["habitant", "date_debut"], name="ressource_periode")]
+        constraints = [
+            models.CheckConstraint(condition=Q(montant_mensuel__gte=0), name="ressource_positive"),
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=models.F("date_debut")),
+                name="ressource_fin_apres_debut",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} : {self.montant_mensuel} €/mois"
+
+    def clean(self):
+        _verifier_periode(self)
+
+
+class Motif(models.Model):
+    """Motif de passage à l'accueil, rattaché à un axe (liste modifiable par un admin)."""
+
+    code = models.SlugField("code", max_length=40, primary_key=True)
+    libelle = models.CharField("intitulé", max_length=120)
+    axe = models.ForeignKey("droits.Axe", on_delete=models.PROTECT, related_name="motifs")
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "motif de passage"
+        verbose_name_plural = "motifs de passage"
+        ordering = ["axe__ordre", "ordre", "libelle"]
+
+    def __str__(self):
+        return self.libelle
+
+
+class PassageQuerySet(models.QuerySet):
+    def visibles_par(self, agent):
+        from ccas_portal import perms
+
+        if not perms.peut_tenir_le_guichet(agent):
+            return self.none()
+        return self.filter(site_id__in=agent.ids_sites)
+
+
+class Passage(models.Model):
+    """Un passage à l'accueil (sur place, téléphone ou courriel), nominatif ou anonyme."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="passages")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="passages"
+    )
+    habitant = models.ForeignKey(
+        Habitant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="passages",
+        verbose_name="personne",
+    )
+    date_heure = models.DateTimeField("date et heure")
+    mode = models.CharField("mode", max_length=20, choices=ModePassage.choices)
+    motifs = models.ManyToManyField(Motif, verbose_name="motifs", related_name="passages")
+    reponse = models.CharField("réponse apportée", max_length=30, choices=ReponsePassage.choices)
+    note = models.CharField("note", max_length=500, blank=True)
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    objects = PassageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "passage"
+        verbose_name_plural = "passages"
+        ordering = ["-date_heure"]
+        indexes = [
+            models.Index(fields=["site", "-date_heure"], name="passage_site_date"),
+            models.Index(fields=["habitant", "-date_heure"], name="passage_habitant_date"),
+        ]
+
+    def __str__(self):
+        return f"Passage du {self.date_heure:%d/%m/%Y %H:%M}"
+
+    @property
+    def anonyme(self) -> bool:
+        return self.habitant_id is None
