@@ -23,3 +23,20 @@ class ConnexionForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip()
+
+
+def reporter_erreurs(form, erreur) -> None:
+    """Reporte une ValidationError d'un service sur le formulaire, champ par champ.
+
+    Une erreur sur un champ que le formulaire n'a pas devient une erreur générale, préfixée
+    du nom lisible du champ.
+    """
+    if not hasattr(erreur, "error_dict"):
+        form.add_error(None, erreur)
+        return
+    for champ, erreurs in erreur.error_dict.items():
+        for e in erreurs:
+            if champ in form.fields:
+                form.add_error(champ, e)
+            else:
+                form.add_error(None, e)

@@ -119,7 +119,7 @@ class SituationSante(models.Model):
         "taux d'incapacité (%)",
         null=True,
         blank=True,
-        validators=[MaxValueValidator(100, "Le taux d'incapacité ne dépasse pas 100 %.")],
+        validators=[MaxValueValidator(100, "Le taux d'incapacité ne dépasse pas 100 %%.")],
     )
     reconnaissance_mdph = models.BooleanField("reconnaissance MDPH", default=False)
     date_reconnaissance_mdph = models.DateField(

@@ -37,7 +37,8 @@ def _verifier_site(agent: Agent, site: Site) -> None:
         raise PermissionDenied("Ce site n'est pas l'un des vôtres.")
 
 
-def _indexer(habitant: Habitant) -> None:
+def indexer_habitant(habitant: Habitant) -> None:
+    """Calcule les champs de recherche (normalisés) de la personne."""
     habitant.nom_normalise = normaliser(habitant.nom_usage)
     habitant.prenoms_normalises = normaliser(habitant.prenoms)
     habitant.recherche = " ".join(
@@ -51,6 +52,16 @@ def _indexer(habitant: Habitant) -> None:
         )
     )
     habitant.telephone_chiffres = re.sub(r"\D", "", habitant.telephone or "")[-9:]
+
+
+def _verifier_noms(habitant: Habitant) -> None:
+    erreurs = {}
+    if not habitant.nom_normalise:
+        erreurs["nom_usage"] = "Le nom doit contenir au moins une lettre."
+    if not habitant.prenoms_normalises:
+        erreurs["prenoms"] = "Le prénom doit contenir au moins une lettre."
+    if erreurs:
+        raise ValidationError(erreurs)
 
 
 @transaction.atomic
@@ -87,7 +98,8 @@ def inscrire_habitant(
         adresse_contact=adresse_contact.strip(),
         cree_par=agent,
     )
-    _indexer(habitant)
+    indexer_habitant(habitant)
+    _verifier_noms(habitant)
     habitant.full_clean()
     if not confirmer_nouveau:
         candidats = doublons_probables(
@@ -120,7 +132,8 @@ def modifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant
     _verifier_site(agent, habitant.site)
     for nom, valeur in champs.items():
         setattr(habitant, nom, valeur.strip() if isinstance(valeur, str) else valeur)
-    _indexer(habitant)
+    indexer_habitant(habitant)
+    _verifier_noms(habitant)
     habitant.full_clean()
     habitant.save()
     return habitant

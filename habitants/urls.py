@@ -5,4 +5,7 @@ from habitants import views
 app_name = "habitants"
 urlpatterns = [
     path("", views.guichet, name="guichet"),
+    path("passages/", views.enregistrer_passage, name="enregistrer_passage"),
+    path("habitants/nouveau/", views.inscrire, name="inscrire"),
+    path("habitants/<int:pk>/", views.fiche, name="fiche"),
 ]

@@ -1,12 +1,160 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""L'accueil du public des Maisons des Habitants : recherche, inscription, passages."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
+from ccas_portal.forms import reporter_erreurs
+from habitants import selectors, services
+from habitants.forms import InscriptionForm, PassageForm, RechercheForm
+from habitants.models import Habitant
+
+RESULTATS_PAR_PAGE = 10
+
+
+def _site_courant(request):
+    """Le site où l'agent tient l'accueil : ?site=<code> parmi les siens, sinon le premier."""
+    sites = list(request.user.sites.filter(actif=True).order_by("type", "nom"))
+    if not sites:
+        raise PermissionDenied("Aucun site ne vous est rattaché.")
+    code = request.GET.get("site") or request.POST.get("site")
+    return next((s for s in sites if s.code == code), sites[0]), sites
+
+
+def _url_guichet(site, **params):
+    from urllib.parse import urlencode
+
+    return f"{reverse('habitants:guichet')}?{urlencode({'site': site.code, **params})}"
+
+
+def _contexte_passage(request, site, form=None, habitant=None):
+    form = form or PassageForm(agent=request.user, initial={"habitant": habitant})
+    return {
+        "site": site,
+        "form_passage": form,
+        "habitant_choisi": habitant,
+        "passages": selectors.passages_du_jour(site),
+    }
 
 
 @require_GET
 @permission_requise(perms.peut_tenir_le_guichet)
 def guichet(request):
-    """L'accueil du public des Maisons des Habitants de l'agent."""
-    return render(request, "habitants/guichet.html", {"sites": request.user.sites.all()})
+    site, sites = _site_courant(request)
+    recherche = RechercheForm(request.GET or None)
+    resultats = None
+    if recherche.is_valid():
+        criteres = selectors.CriteresRecherche(
+            texte=recherche.cleaned_data["q"],
+            date_naissance=recherche.cleaned_data["date_naissance"],
+            telephone=recherche.cleaned_data["telephone"],
+            adresse=recherche.cleaned_data["adresse"],
+        )
+        if not criteres.vide:
+            resultats = Paginator(
+                selectors.rechercher_habitants(request.user, criteres), RESULTATS_PAR_PAGE
+            ).get_page(request.GET.get("page"))
+    contexte = {"site": site, "sites": sites, "recherche": recherche, "resultats": resultats}
+    if request.htmx and request.htmx.target == "resultats":
+        return render(request, "habitants/partials/resultats.html", contexte)
+    habitant = None
+    if request.GET.get("habitant"):
+        habitant = get_object_or_404(
+            Habitant.objects.visibles_par(request.user), pk=request.GET["habitant"]
+        )
+    contexte.update(_contexte_passage(request, site, habitant=habitant))
+    if request.htmx and request.htmx.target == "formulaire-passage":
+        return render(request, "habitants/partials/formulaire_passage.html", contexte)
+    return render(request, "habitants/guichet.html", contexte)
+
+
+@require_POST
+@permission_requise(perms.peut_tenir_le_guichet)
+def enregistrer_passage(request):
+    site, _ = _site_courant(request)
+    form = PassageForm(request.POST, agent=request.user)
+    if form.is_valid():
+        try:
+            passage = services.enregistrer_passage(
+                agent=request.user, site=site, habitant=form.cleaned_data["habitant"],
+                mode=form.cleaned_data["mode"], motifs=form.cleaned_data["motifs"],
+                reponse=form.cleaned_data["reponse"], note=form.cleaned_data["note"],
+            )
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        else:
+            qui = str(passage.habitant) if passage.habitant else "anonyme"
+            message = f"Passage enregistré ({qui}, {passage.date_heure:%H:%M})."
+            if request.htmx:
+                contexte = _contexte_passage(request, site)
+                contexte["message_succes"] = message
+                return render(request, "habitants/partials/apres_passage.html", contexte)
+            messages.success(request, message)
+            return redirect(_url_guichet(site))
+    habitant = form.cleaned_data.get("habitant") if hasattr(form, "cleaned_data") else None
+    contexte = _contexte_passage(request, site, form=form, habitant=habitant)
+    if request.htmx:
+        return render(request, "habitants/partials/formulaire_passage.html", contexte, status=422)
+    contexte.update({"sites": [site], "recherche": RechercheForm()})
+    return render(request, "habitants/guichet.html", contexte, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_requise(perms.peut_tenir_le_guichet)
+def inscrire(request):
+    site, _ = _site_courant(request)
+    candidats = []
+    if request.method == "POST":
+        form = InscriptionForm(request.POST, avec_confirmation=True)
+        if form.is_valid():
+            try:
+                habitant = services.inscrire_habitant(
+                    agent=request.user, site=site, **form.cleaned_data
+                )
+            except services.DoublonProbable as doublon:
+                candidats = doublon.candidats
+            except ValidationError as erreur:
+                reporter_erreurs(form, erreur)
+            else:
+                messages.success(request, f"{habitant} est inscrit(e).")
+                return redirect(_url_guichet(site, habitant=habitant.pk))
+        if not candidats and "confirmer_nouveau" in form.fields and not form.data.get(
+            "confirmer_nouveau"
+        ):
+            del form.fields["confirmer_nouveau"]
+    else:
+        q = request.GET.get("q", "").strip().split(maxsplit=1)
+        initial = {"nom_usage": q[0] if q else "", "prenoms": q[1] if len(q) > 1 else ""}
+        form = InscriptionForm(initial=initial)
+    form.helper.form_action = f"{reverse('habitants:inscrire')}?site={site.code}"
+    return render(
+        request, "habitants/inscrire.html",
+        {"form": form, "candidats": candidats, "site": site},
+        status=200 if request.method == "GET" or candidats else 422,
+    )
+
+
+@require_GET
+@permission_requise(perms.peut_tenir_le_guichet)
+def fiche(request, pk):
+    habitant = get_object_or_404(
+        selectors.avec_foyer_actuel(Habitant.objects.visibles_par(request.user)), pk=pk
+    )
+    appartenance = habitant.appartenances_actuelles[0] if habitant.appartenances_actuelles else None
+    membres = []
+    if appartenance:
+        membres = (
+            appartenance.foyer.membres.filter(date_fin__isnull=True)
+            .select_related("habitant").order_by("role", "habitant__date_naissance")
+        )
+    return render(request, "habitants/fiche.html", {
+        "habitant": habitant,
+        "appartenance": appartenance,
+        "membres": membres,
+        "passages": selectors.passages_de(habitant)[:50],
+    })

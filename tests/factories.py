@@ -44,3 +44,24 @@ class AgentFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return creer_agent(**kwargs)
+
+
+def habitant(agent, site=None, **champs):
+    """Inscrit une personne par le service (sans contrôle de doublon)."""
+    from habitants.services import inscrire_habitant
+
+    champs.setdefault("nom_usage", "Martin")
+    champs.setdefault("prenoms", "Sophie")
+    return inscrire_habitant(
+        agent=agent, site=site or agent.sites.first(), confirmer_nouveau=True, **champs
+    )
+
+
+def foyer(agent, site=None, **champs):
+    from habitants.services import creer_foyer
+
+    champs.setdefault("adresse", "12 rue Mallifaud")
+    champs.setdefault("code_postal", "38000")
+    champs.setdefault("code_insee", "38185")
+    champs.setdefault("statut_occupation", "locataire_parc_social")
+    return creer_foyer(agent=agent, site=site or agent.sites.first(), **champs)

@@ -1,0 +1,77 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from habitants.enums import ModePassage, ReponsePassage, Sexe
+from habitants.models import Habitant, Motif
+
+
+class ChampDate(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class RechercheForm(forms.Form):
+    q = forms.CharField(label="Nom et prénom", required=False, max_length=100)
+    date_naissance = forms.DateField(label="Date de naissance", required=False, widget=ChampDate())
+    telephone = forms.CharField(label="Téléphone", required=False, max_length=20)
+    adresse = forms.CharField(label="Adresse du foyer", required=False, max_length=100)
+
+
+class InscriptionForm(forms.Form):
+    nom_usage = forms.CharField(label="Nom d'usage", max_length=100)
+    prenoms = forms.CharField(label="Prénom(s)", max_length=150)
+    date_naissance = forms.DateField(
+        label="Date de naissance", required=False, widget=ChampDate(),
+        help_text="Facultative, mais elle aide à éviter les doublons.",
+    )
+    sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices, required=False)
+    nom_naissance = forms.CharField(label="Nom de naissance", max_length=100, required=False)
+    telephone = forms.CharField(label="Téléphone", max_length=20, required=False)
+    courriel = forms.EmailField(label="Courriel", required=False)
+    confirmer_nouveau = forms.BooleanField(
+        label="Aucune de ces personnes : inscrire une nouvelle personne", required=False
+    )
+
+    def __init__(self, *args, avec_confirmation=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not avec_confirmation:
+            del self.fields["confirmer_nouveau"]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("inscrire", "Inscrire la personne"))
+
+
+class PassageForm(forms.Form):
+    habitant = forms.ModelChoiceField(
+        queryset=Habitant.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    mode = forms.ChoiceField(
+        label="Mode", choices=ModePassage.choices, initial=ModePassage.PHYSIQUE,
+        widget=forms.RadioSelect,
+    )
+    motifs = forms.ModelMultipleChoiceField(
+        label="Motifs", queryset=Motif.objects.none(), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins un motif."},
+    )
+    reponse = forms.ChoiceField(label="Réponse apportée", choices=ReponsePassage.choices)
+    note = forms.CharField(
+        label="Note (facultative)", required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Quelques mots sur la demande. Pas de donnée de santé.",
+    )
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent)
+        self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
+
+    def motifs_par_axe(self):
+        """[(axe, [case à cocher, …]), …] pour afficher les motifs groupés par axe."""
+        groupes: dict = {}
+        motifs = {str(m.pk): m for m in self.fields["motifs"].queryset}
+        for case in self["motifs"]:
+            motif = motifs[str(case.data["value"])]
+            groupes.setdefault(motif.axe, []).append(case)
+        return list(groupes.items())
