@@ -29,37 +29,169 @@ from habitants.normalisation import normaliser
 from habitants.services import indexer_habitant
 
 NOMS = [
-    "Martin", "Bernard", "Dubois", "Durand", "Moreau", "Laurent", "Simon", "Michel", "Lefèvre",
-    "Lefebvre", "Lefevre", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry",
-    "Roussel", "Girard", "Bonnet", "Dupont", "Dupond", "Fontaine", "Chevalier", "Robin",
-    "Mercier", "Boyer", "André", "Rivière", "Gauthier", "Perrin", "Morel", "Fournier", "Lambert",
-    "Bertrand", "Roux", "Vincent", "Brunet", "Benali", "Benaïssa", "Haddad", "Mansouri",
-    "Diallo", "Traoré", "Koné", "Da Silva", "Ferreira", "Pereira", "Nguyen", "Tran", "Yilmaz",
-    "Kaya", "Mbappé", "N'Diaye", "Ndiaye", "Chérif", "Chatelain", "Châtelain", "Béranger",
-    "Jouve", "Vallier", "Ruel", "Côte", "Sarrazin", "Meunier", "Giraud", "Barbier", "Arnaud",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Durand",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèvre",
+    "Lefebvre",
+    "Lefevre",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Dupond",
+    "Fontaine",
+    "Chevalier",
+    "Robin",
+    "Mercier",
+    "Boyer",
+    "André",
+    "Rivière",
+    "Gauthier",
+    "Perrin",
+    "Morel",
+    "Fournier",
+    "Lambert",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Brunet",
+    "Benali",
+    "Benaïssa",
+    "Haddad",
+    "Mansouri",
+    "Diallo",
+    "Traoré",
+    "Koné",
+    "Da Silva",
+    "Ferreira",
+    "Pereira",
+    "Nguyen",
+    "Tran",
+    "Yilmaz",
+    "Kaya",
+    "Mbappé",
+    "N'Diaye",
+    "Ndiaye",
+    "Chérif",
+    "Chatelain",
+    "Châtelain",
+    "Béranger",
+    "Jouve",
+    "Vallier",
+    "Ruel",
+    "Côte",
+    "Sarrazin",
+    "Meunier",
+    "Giraud",
+    "Barbier",
+    "Arnaud",
 ]
 PRENOMS_F = [
-    "Amina", "Sophie", "Hélène", "Chloé", "Léa", "Zoé", "Inès", "Noémie", "Anaïs", "Maëlys",
-    "Cécile", "Thérèse", "Marie-Hélène", "Fatoumata", "Aïcha", "Bérénice", "Élodie", "Elodie",
-    "Nadia", "Yasmina", "Renée", "Josiane", "Françoise", "Océane", "Manon", "Camille", "Linh",
+    "Amina",
+    "Sophie",
+    "Hélène",
+    "Chloé",
+    "Léa",
+    "Zoé",
+    "Inès",
+    "Noémie",
+    "Anaïs",
+    "Maëlys",
+    "Cécile",
+    "Thérèse",
+    "Marie-Hélène",
+    "Fatoumata",
+    "Aïcha",
+    "Bérénice",
+    "Élodie",
+    "Elodie",
+    "Nadia",
+    "Yasmina",
+    "Renée",
+    "Josiane",
+    "Françoise",
+    "Océane",
+    "Manon",
+    "Camille",
+    "Linh",
 ]
 PRENOMS_M = [
-    "Mohamed", "Mohammed", "Mohamad", "Jérôme", "François", "Loïc", "Gaël", "Joël", "Stéphane",
-    "Karim", "Yacine", "Rémi", "Mathéo", "Jean-Pierre", "Mamadou", "Théo", "Noël", "Hervé",
-    "Ahmed", "Youssef", "Lucas", "Hugo", "Raphaël", "Moussa", "Minh", "Antoine", "René",
+    "Mohamed",
+    "Mohammed",
+    "Mohamad",
+    "Jérôme",
+    "François",
+    "Loïc",
+    "Gaël",
+    "Joël",
+    "Stéphane",
+    "Karim",
+    "Yacine",
+    "Rémi",
+    "Mathéo",
+    "Jean-Pierre",
+    "Mamadou",
+    "Théo",
+    "Noël",
+    "Hervé",
+    "Ahmed",
+    "Youssef",
+    "Lucas",
+    "Hugo",
+    "Raphaël",
+    "Moussa",
+    "Minh",
+    "Antoine",
+    "René",
 ]
 RUES = [
-    "rue Mallifaud", "avenue Jean Perrot", "galerie de l'Arlequin", "rue Anatole France",
-    "cours Jean Jaurès", "boulevard Joseph Vallier", "rue Très-Cloîtres", "avenue Alsace-Lorraine",
-    "rue Général Ferrié", "quai Perrière", "rue Saint-Laurent", "avenue Léon Blum",
-    "rue Léon Jouhaux", "place des Géants", "rue Henri Duhamel", "avenue Marie Reynoard",
-    "rue Abbé Grégoire", "rue Stalingrad", "boulevard Maréchal Foch", "rue des Eaux-Claires",
-    "allée des Frênes", "rue Paul Claudel", "avenue de Vizille", "rue Charles Michels",
+    "rue Mallifaud",
+    "avenue Jean Perrot",
+    "galerie de l'Arlequin",
+    "rue Anatole France",
+    "cours Jean Jaurès",
+    "boulevard Joseph Vallier",
+    "rue Très-Cloîtres",
+    "avenue Alsace-Lorraine",
+    "rue Général Ferrié",
+    "quai Perrière",
+    "rue Saint-Laurent",
+    "avenue Léon Blum",
+    "rue Léon Jouhaux",
+    "place des Géants",
+    "rue Henri Duhamel",
+    "avenue Marie Reynoard",
+    "rue Abbé Grégoire",
+    "rue Stalingrad",
+    "boulevard Maréchal Foch",
+    "rue des Eaux-Claires",
+    "allée des Frênes",
+    "rue Paul Claudel",
+    "avenue de Vizille",
+    "rue Charles Michels",
 ]
 QUARTIERS = {
-    "mdh-berriat": "Chorier-Berriat", "mdh-centre-ville": "Centre-ville",
-    "mdh-bajatiere": "Bajatière", "mdh-abbaye": "Abbaye-Jouhaux", "mdh-teisseire": "Teisseire",
-    "mdh-villeneuve": "Villeneuve", "mdh-mistral": "Mistral", "mdh-premol": "Village Olympique",
+    "mdh-berriat": "Chorier-Berriat",
+    "mdh-centre-ville": "Centre-ville",
+    "mdh-bajatiere": "Bajatière",
+    "mdh-abbaye": "Abbaye-Jouhaux",
+    "mdh-teisseire": "Teisseire",
+    "mdh-villeneuve": "Villeneuve",
+    "mdh-mistral": "Mistral",
+    "mdh-premol": "Village Olympique",
 }
 
 
@@ -83,7 +215,10 @@ class Generateur:
     def _personne(self, site, nom, sexe, age_min, age_max) -> Habitant:
         prenom = self.hasard.choice(PRENOMS_F if sexe == Sexe.FEMME else PRENOMS_M)
         habitant = Habitant(
-            site=site, nom_usage=nom, prenoms=prenom, sexe=sexe,
+            site=site,
+            nom_usage=nom,
+            prenoms=prenom,
+            sexe=sexe,
             date_naissance=self._naissance(age_min, age_max),
         )
         if age_min >= 18 and self.hasard.random() < 0.7:
@@ -94,8 +229,8 @@ class Generateur:
         return habitant
 
     def _foyer(self, site) -> Foyer:
-        code_insee = "38185" if self.hasard.random() < 0.8 else self.hasard.choice(
-            METROPOLE_GRENOBLE[1:]
+        code_insee = (
+            "38185" if self.hasard.random() < 0.8 else self.hasard.choice(METROPOLE_GRENOBLE[1:])
         )
         c = commune(code_insee)
         statut = self.hasard.choices(
@@ -108,10 +243,15 @@ class Generateur:
         elif statut == StatutOccupation.LOCATAIRE_PRIVE:
             loyer, bailleur = Decimal(self.hasard.randint(420, 950)), TypeBailleur.PRIVE
         foyer = Foyer(
-            site=site, adresse=f"{self.hasard.randint(1, 140)} {self.hasard.choice(RUES)}",
-            code_postal=self.hasard.choice(c.codes_postaux), commune=c.nom, code_insee=c.code_insee,
+            site=site,
+            adresse=f"{self.hasard.randint(1, 140)} {self.hasard.choice(RUES)}",
+            code_postal=self.hasard.choice(c.codes_postaux),
+            commune=c.nom,
+            code_insee=c.code_insee,
             quartier=QUARTIERS.get(site.code, "") if code_insee == "38185" else "",
-            statut_occupation=statut, loyer_mensuel=loyer, type_bailleur=bailleur,
+            statut_occupation=statut,
+            loyer_mensuel=loyer,
+            type_bailleur=bailleur,
         )
         foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
         return foyer
@@ -134,12 +274,12 @@ class Generateur:
         membres.append((self._personne(site, nom, sexe, 18, 64), RoleMembre.DEMANDEUR))
         if genre in ("couple", "famille"):
             nom_conjoint = nom if self.hasard.random() < 0.6 else self.hasard.choice(NOMS)
-            membres.append((self._personne(site, nom_conjoint, autre, 20, 64),
-                            RoleMembre.CONJOINT))
+            membres.append((self._personne(site, nom_conjoint, autre, 20, 64), RoleMembre.CONJOINT))
         if genre in ("famille", "monoparental"):
             for _ in range(self.hasard.choice([1, 1, 2, 2, 3, 4])):
-                enfant = self._personne(site, nom, self.hasard.choice([Sexe.FEMME, Sexe.HOMME]),
-                                        0, 17)
+                enfant = self._personne(
+                    site, nom, self.hasard.choice([Sexe.FEMME, Sexe.HOMME]), 0, 17
+                )
                 membres.append((enfant, RoleMembre.ENFANT))
             if self.hasard.random() < 0.1:
                 membres.append((self._personne(site, nom, sexe, 18, 24), RoleMembre.AUTRE_ADULTE))
@@ -162,14 +302,23 @@ class Generateur:
                 type_, montant = TypeRessource.CHOMAGE, self.hasard.randint(500, 1300)
             else:
                 type_, montant = TypeRessource.PENSION_INVALIDITE, self.hasard.randint(300, 1000)
-        liste = [Ressource(habitant=habitant, type=type_, montant_mensuel=Decimal(montant),
-                           date_debut=debut)]
+        liste = [
+            Ressource(
+                habitant=habitant, type=type_, montant_mensuel=Decimal(montant), date_debut=debut
+            )
+        ]
         if type_ == TypeRessource.SALAIRE_NET and self.hasard.random() < 0.3:
             # Un changement de revenu en cours de période : l'historique est gardé.
             bascule = debut + timedelta(days=self.hasard.randint(90, 600))
             liste[0].date_fin = bascule - timedelta(days=1)
-            liste.append(Ressource(habitant=habitant, type=type_, date_debut=bascule,
-                                   montant_mensuel=Decimal(int(montant * self.hasard.uniform(0.5, 1.3)))))
+            liste.append(
+                Ressource(
+                    habitant=habitant,
+                    type=type_,
+                    date_debut=bascule,
+                    montant_mensuel=Decimal(int(montant * self.hasard.uniform(0.5, 1.3))),
+                )
+            )
         return liste
 
 
@@ -180,8 +329,7 @@ def _sites_accueil():
     return sites
 
 
-def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000,
-                     sortie=None) -> Bilan:
+def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000, sortie=None) -> Bilan:
     """Crée `foyers` foyers avec leurs membres et ressources, par lots de `lot` foyers."""
     generateur = Generateur(graine=graine)
     sites = _sites_accueil()
@@ -199,10 +347,14 @@ def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000,
             ressources = []
             for foyer, liste in compositions:
                 for habitant, role in liste:
-                    membres.append(MembreFoyer(
-                        foyer=foyer, habitant=habitant, role=role,
-                        date_debut=max(habitant.date_naissance, date(2010, 1, 1)),
-                    ))
+                    membres.append(
+                        MembreFoyer(
+                            foyer=foyer,
+                            habitant=habitant,
+                            role=role,
+                            date_debut=max(habitant.date_naissance, date(2010, 1, 1)),
+                        )
+                    )
                     ressources.extend(generateur.ressources(habitant, role))
             MembreFoyer.objects.bulk_create(membres, batch_size=2000)
             Ressource.objects.bulk_create(ressources, batch_size=2000)
@@ -214,8 +366,9 @@ def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000,
     return bilan
 
 
-def creer_passages(*, jours: int, par_jour_et_site: int, graine: int = 2015,
-                   lot: int = 5000) -> int:
+def creer_passages(
+    *, jours: int, par_jour_et_site: int, graine: int = 2015, lot: int = 5000
+) -> int:
     """Des passages sur les `jours` derniers jours ouvrés de chaque Maison des Habitants."""
     hasard = random.Random(graine)
     sites = _sites_accueil()
@@ -251,14 +404,16 @@ def creer_passages(*, jours: int, par_jour_et_site: int, graine: int = 2015,
             for site in sites:
                 ids = ids_par_site[site.id]
                 for _ in range(hasard.randint(par_jour_et_site // 2, par_jour_et_site)):
-                    moment = timezone.make_aware(datetime.combine(
-                        jour, time(hasard.randint(8, 17), hasard.randint(0, 59))
-                    ))
+                    moment = timezone.make_aware(
+                        datetime.combine(jour, time(hasard.randint(8, 17), hasard.randint(0, 59)))
+                    )
                     if moment > timezone.now():
                         continue
                     anonyme = hasard.random() < 0.2 or not ids
                     passage = Passage(
-                        site=site, agent=hasard.choice(agents), date_heure=moment,
+                        site=site,
+                        agent=hasard.choice(agents),
+                        date_heure=moment,
                         habitant_id=None if anonyme else hasard.choice(ids),
                         mode=hasard.choices(list(ModePassage), weights=[70, 25, 5])[0],
                         reponse=hasard.choice(list(ReponsePassage)),

@@ -24,7 +24,9 @@ class InscriptionForm(forms.Form):
     nom_usage = forms.CharField(label="Nom d'usage", max_length=100)
     prenoms = forms.CharField(label="Prénom(s)", max_length=150)
     date_naissance = forms.DateField(
-        label="Date de naissance", required=False, widget=ChampDate(),
+        label="Date de naissance",
+        required=False,
+        widget=ChampDate(),
         help_text="Facultative, mais elle aide à éviter les doublons.",
     )
     sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices, required=False)
@@ -48,16 +50,22 @@ class PassageForm(forms.Form):
         queryset=Habitant.objects.none(), required=False, widget=forms.HiddenInput
     )
     mode = forms.ChoiceField(
-        label="Mode", choices=ModePassage.choices, initial=ModePassage.PHYSIQUE,
+        label="Mode",
+        choices=ModePassage.choices,
+        initial=ModePassage.PHYSIQUE,
         widget=forms.RadioSelect,
     )
     motifs = forms.ModelMultipleChoiceField(
-        label="Motifs", queryset=Motif.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label="Motifs",
+        queryset=Motif.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choisissez au moins un motif."},
     )
     reponse = forms.ChoiceField(label="Réponse apportée", choices=ReponsePassage.choices)
     note = forms.CharField(
-        label="Note (facultative)", required=False, max_length=500,
+        label="Note (facultative)",
+        required=False,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Quelques mots sur la demande. Pas de donnée de santé.",
     )

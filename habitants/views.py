@@ -81,9 +81,13 @@ def enregistrer_passage(request):
     if form.is_valid():
         try:
             passage = services.enregistrer_passage(
-                agent=request.user, site=site, habitant=form.cleaned_data["habitant"],
-                mode=form.cleaned_data["mode"], motifs=form.cleaned_data["motifs"],
-                reponse=form.cleaned_data["reponse"], note=form.cleaned_data["note"],
+                agent=request.user,
+                site=site,
+                habitant=form.cleaned_data["habitant"],
+                mode=form.cleaned_data["mode"],
+                motifs=form.cleaned_data["motifs"],
+                reponse=form.cleaned_data["reponse"],
+                note=form.cleaned_data["note"],
             )
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
@@ -123,8 +127,10 @@ def inscrire(request):
             else:
                 messages.success(request, f"{habitant} est inscrit(e).")
                 return redirect(_url_guichet(site, habitant=habitant.pk))
-        if not candidats and "confirmer_nouveau" in form.fields and not form.data.get(
-            "confirmer_nouveau"
+        if (
+            not candidats
+            and "confirmer_nouveau" in form.fields
+            and not form.data.get("confirmer_nouveau")
         ):
             del form.fields["confirmer_nouveau"]
     else:
@@ -133,7 +139,8 @@ def inscrire(request):
         form = InscriptionForm(initial=initial)
     form.helper.form_action = f"{reverse('habitants:inscrire')}?site={site.code}"
     return render(
-        request, "habitants/inscrire.html",
+        request,
+        "habitants/inscrire.html",
         {"form": form, "candidats": candidats, "site": site},
         status=200 if request.method == "GET" or candidats else 422,
     )
@@ -150,11 +157,16 @@ def fiche(request, pk):
     if appartenance:
         membres = (
             appartenance.foyer.membres.filter(date_fin__isnull=True)
-            .select_related("habitant").order_by("role", "habitant__date_naissance")
+            .select_related("habitant")
+            .order_by("role", "habitant__date_naissance")
         )
-    return render(request, "habitants/fiche.html", {
-        "habitant": habitant,
-        "appartenance": appartenance,
-        "membres": membres,
-        "passages": selectors.passages_de(habitant)[:50],
-    })
+    return render(
+        request,
+        "habitants/fiche.html",
+        {
+            "habitant": habitant,
+            "appartenance": appartenance,
+            "membres": membres,
+            "passages": selectors.passages_de(habitant)[:50],
+        },
+    )

@@ -17,8 +17,9 @@ def messages(erreur: ValidationError, champ: str) -> str:
 
 
 def test_inscrire_une_personne_avec_une_identite_minimale(agent_accueil, site):
-    h = services.inscrire_habitant(agent=agent_accueil, site=site, nom_usage=" Lefèvre ",
-                                   prenoms="Hélène")
+    h = services.inscrire_habitant(
+        agent=agent_accueil, site=site, nom_usage=" Lefèvre ", prenoms="Hélène"
+    )
     h.refresh_from_db()
     assert h.nom_usage == "Lefèvre"
     assert h.recherche == "lefevre helene"
@@ -47,21 +48,30 @@ def test_inscription_refuse_les_saisies_invalides(agent_accueil, site, champs, c
 
 def test_inscription_sur_un_site_qui_n_est_pas_le_sien(agent_accueil, autre_site):
     with pytest.raises(PermissionDenied):
-        services.inscrire_habitant(agent=agent_accueil, site=autre_site, nom_usage="A",
-                                   prenoms="B")
+        services.inscrire_habitant(agent=agent_accueil, site=autre_site, nom_usage="A", prenoms="B")
 
 
 def test_doublon_probable_puis_confirmation(agent_accueil, site):
-    existant = habitant(agent_accueil, nom_usage="Lefèvre", prenoms="Sophie",
-                        date_naissance=date(1980, 5, 4))
+    existant = habitant(
+        agent_accueil, nom_usage="Lefèvre", prenoms="Sophie", date_naissance=date(1980, 5, 4)
+    )
     with pytest.raises(services.DoublonProbable) as doublon:
-        services.inscrire_habitant(agent=agent_accueil, site=site, nom_usage="LEFEVRE",
-                                   prenoms="sophie", date_naissance=date(1980, 5, 4))
+        services.inscrire_habitant(
+            agent=agent_accueil,
+            site=site,
+            nom_usage="LEFEVRE",
+            prenoms="sophie",
+            date_naissance=date(1980, 5, 4),
+        )
     assert doublon.value.candidats == [existant]
     assert Habitant.objects.count() == 1
     nouvelle = services.inscrire_habitant(
-        agent=agent_accueil, site=site, nom_usage="Lefevre", prenoms="Sophie",
-        date_naissance=date(1980, 5, 4), confirmer_nouveau=True,
+        agent=agent_accueil,
+        site=site,
+        nom_usage="Lefevre",
+        prenoms="Sophie",
+        date_naissance=date(1980, 5, 4),
+        confirmer_nouveau=True,
     )
     assert Habitant.objects.count() == 2
     assert nouvelle != existant
@@ -69,8 +79,13 @@ def test_doublon_probable_puis_confirmation(agent_accueil, site):
 
 def test_pas_de_doublon_pour_un_homonyme_ne_un_autre_jour(agent_accueil, site):
     habitant(agent_accueil, nom_usage="Martin", prenoms="Léa", date_naissance=date(1990, 1, 1))
-    h = services.inscrire_habitant(agent=agent_accueil, site=site, nom_usage="Martin",
-                                   prenoms="Léa", date_naissance=date(1991, 1, 1))
+    h = services.inscrire_habitant(
+        agent=agent_accueil,
+        site=site,
+        nom_usage="Martin",
+        prenoms="Léa",
+        date_naissance=date(1991, 1, 1),
+    )
     assert h.pk
 
 
@@ -97,10 +112,16 @@ def test_foyer_prend_le_nom_de_la_commune_du_referentiel(agent_accueil):
 def test_changer_de_foyer_garde_l_historique(agent_accueil):
     h = habitant(agent_accueil)
     premier, second = foyer(agent_accueil), foyer(agent_accueil, adresse="3 rue Abbé Grégoire")
-    services.ajouter_membre(agent=agent_accueil, foyer=premier, habitant=h, role="demandeur",
-                            date_debut=date(2020, 1, 1))
-    services.ajouter_membre(agent=agent_accueil, foyer=second, habitant=h, role="conjoint",
-                            date_debut=date(2024, 6, 1))
+    services.ajouter_membre(
+        agent=agent_accueil,
+        foyer=premier,
+        habitant=h,
+        role="demandeur",
+        date_debut=date(2020, 1, 1),
+    )
+    services.ajouter_membre(
+        agent=agent_accueil, foyer=second, habitant=h, role="conjoint", date_debut=date(2024, 6, 1)
+    )
     historique = list(MembreFoyer.objects.filter(habitant=h).order_by("date_debut"))
     assert [(m.foyer, m.date_debut, m.date_fin) for m in historique] == [
         (premier, date(2020, 1, 1), date(2024, 5, 31)),
@@ -110,27 +131,51 @@ def test_changer_de_foyer_garde_l_historique(agent_accueil):
 
 def test_un_seul_demandeur_par_foyer(agent_accueil):
     f = foyer(agent_accueil)
-    services.ajouter_membre(agent=agent_accueil, foyer=f, habitant=habitant(agent_accueil),
-                            role="demandeur", date_debut=date(2020, 1, 1))
+    services.ajouter_membre(
+        agent=agent_accueil,
+        foyer=f,
+        habitant=habitant(agent_accueil),
+        role="demandeur",
+        date_debut=date(2020, 1, 1),
+    )
     with pytest.raises(ValidationError, match="déjà un demandeur"):
-        services.ajouter_membre(agent=agent_accueil, foyer=f,
-                                habitant=habitant(agent_accueil, prenoms="Paul"),
-                                role="demandeur", date_debut=date(2020, 1, 1))
+        services.ajouter_membre(
+            agent=agent_accueil,
+            foyer=f,
+            habitant=habitant(agent_accueil, prenoms="Paul"),
+            role="demandeur",
+            date_debut=date(2020, 1, 1),
+        )
 
 
 def test_rejoindre_un_foyer_avant_son_entree_actuelle_refuse(agent_accueil):
     h = habitant(agent_accueil)
-    services.ajouter_membre(agent=agent_accueil, foyer=foyer(agent_accueil), habitant=h,
-                            role="demandeur", date_debut=date(2022, 1, 1))
+    services.ajouter_membre(
+        agent=agent_accueil,
+        foyer=foyer(agent_accueil),
+        habitant=h,
+        role="demandeur",
+        date_debut=date(2022, 1, 1),
+    )
     with pytest.raises(ValidationError, match="doit suivre"):
-        services.ajouter_membre(agent=agent_accueil, foyer=foyer(agent_accueil), habitant=h,
-                                role="demandeur", date_debut=date(2021, 1, 1))
+        services.ajouter_membre(
+            agent=agent_accueil,
+            foyer=foyer(agent_accueil),
+            habitant=h,
+            role="demandeur",
+            date_debut=date(2021, 1, 1),
+        )
 
 
 def test_fin_avant_debut_refusee(agent_accueil):
     h = habitant(agent_accueil)
-    membre = services.ajouter_membre(agent=agent_accueil, foyer=foyer(agent_accueil),
-                                     habitant=h, role="demandeur", date_debut=date(2022, 1, 1))
+    membre = services.ajouter_membre(
+        agent=agent_accueil,
+        foyer=foyer(agent_accueil),
+        habitant=h,
+        role="demandeur",
+        date_debut=date(2022, 1, 1),
+    )
     with pytest.raises(ValidationError) as erreur:
         services.retirer_membre(agent=agent_accueil, membre=membre, date_fin=date(2021, 1, 1))
     assert "précède la date de début" in messages(erreur.value, "date_fin")
@@ -138,84 +183,141 @@ def test_fin_avant_debut_refusee(agent_accueil):
 
 def test_ressources_par_le_travailleur_social(travailleur):
     h = habitant(travailleur)
-    r = services.enregistrer_ressource(agent=travailleur, habitant=h, type="salaire_net",
-                                       montant_mensuel=Decimal("1234.50"),
-                                       date_debut=date(2024, 1, 1))
+    r = services.enregistrer_ressource(
+        agent=travailleur,
+        habitant=h,
+        type="salaire_net",
+        montant_mensuel=Decimal("1234.50"),
+        date_debut=date(2024, 1, 1),
+    )
     assert r.pk
     with pytest.raises(ValidationError) as erreur:
-        services.enregistrer_ressource(agent=travailleur, habitant=h, type="retraite",
-                                       montant_mensuel=Decimal("-1"), date_debut=date(2024, 1, 1))
+        services.enregistrer_ressource(
+            agent=travailleur,
+            habitant=h,
+            type="retraite",
+            montant_mensuel=Decimal("-1"),
+            date_debut=date(2024, 1, 1),
+        )
     assert "ne peut pas être négatif" in messages(erreur.value, "montant_mensuel")
     with pytest.raises(ValidationError) as erreur:
-        services.enregistrer_ressource(agent=travailleur, habitant=h, type="retraite",
-                                       montant_mensuel=Decimal("10"), date_debut=date(2024, 1, 1),
-                                       date_fin=date(2023, 1, 1))
+        services.enregistrer_ressource(
+            agent=travailleur,
+            habitant=h,
+            type="retraite",
+            montant_mensuel=Decimal("10"),
+            date_debut=date(2024, 1, 1),
+            date_fin=date(2023, 1, 1),
+        )
     assert "précède la date de début" in messages(erreur.value, "date_fin")
 
 
 def test_l_accueil_n_ecrit_ni_ressources_ni_sante(agent_accueil):
     h = habitant(agent_accueil)
     with pytest.raises(PermissionDenied):
-        services.enregistrer_ressource(agent=agent_accueil, habitant=h, type="retraite",
-                                       montant_mensuel=Decimal("900"), date_debut=date(2024, 1, 1))
+        services.enregistrer_ressource(
+            agent=agent_accueil,
+            habitant=h,
+            type="retraite",
+            montant_mensuel=Decimal("900"),
+            date_debut=date(2024, 1, 1),
+        )
     with pytest.raises(PermissionDenied):
-        services.enregistrer_situation_sante(agent=agent_accueil, habitant=h,
-                                             taux_incapacite=80, reconnaissance_mdph=True)
+        services.enregistrer_situation_sante(
+            agent=agent_accueil, habitant=h, taux_incapacite=80, reconnaissance_mdph=True
+        )
 
 
 def test_situation_sante_validee(travailleur):
     h = habitant(travailleur)
     with pytest.raises(ValidationError, match="ne dépasse pas 100"):
-        services.enregistrer_situation_sante(agent=travailleur, habitant=h,
-                                             taux_incapacite=120, reconnaissance_mdph=True)
-    s = services.enregistrer_situation_sante(agent=travailleur, habitant=h, taux_incapacite=80,
-                                             reconnaissance_mdph=True)
+        services.enregistrer_situation_sante(
+            agent=travailleur, habitant=h, taux_incapacite=120, reconnaissance_mdph=True
+        )
+    s = services.enregistrer_situation_sante(
+        agent=travailleur, habitant=h, taux_incapacite=80, reconnaissance_mdph=True
+    )
     assert s.taux_incapacite == 80
 
 
 def test_information_rgpd_et_consentement(agent_accueil):
     h = habitant(agent_accueil)
-    services.enregistrer_information(agent=agent_accueil, habitant=h,
-                                     date_information=date(2026, 1, 5), consentement_contact=True)
+    services.enregistrer_information(
+        agent=agent_accueil,
+        habitant=h,
+        date_information=date(2026, 1, 5),
+        consentement_contact=True,
+    )
     h.refresh_from_db()
     assert (h.date_information, h.informe_par, h.consentement_contact, h.date_consentement) == (
-        date(2026, 1, 5), agent_accueil, True, date(2026, 1, 5))
+        date(2026, 1, 5),
+        agent_accueil,
+        True,
+        date(2026, 1, 5),
+    )
     with pytest.raises(ValidationError, match="futur"):
         services.enregistrer_information(
-            agent=agent_accueil, habitant=h,
-            date_information=date.today() + timedelta(days=3), consentement_contact=True,
+            agent=agent_accueil,
+            habitant=h,
+            date_information=date.today() + timedelta(days=3),
+            consentement_contact=True,
         )
 
 
 def test_passage_nominatif_et_anonyme(agent_accueil, site, motifs):
     h = habitant(agent_accueil)
-    p = services.enregistrer_passage(agent=agent_accueil, site=site, habitant=h, mode="physique",
-                                     motifs=motifs[:2], reponse="information", note=" RDV ")
+    p = services.enregistrer_passage(
+        agent=agent_accueil,
+        site=site,
+        habitant=h,
+        mode="physique",
+        motifs=motifs[:2],
+        reponse="information",
+        note=" RDV ",
+    )
     assert p.note == "RDV"
     assert set(p.motifs.all()) == set(motifs[:2])
-    anonyme = services.enregistrer_passage(agent=agent_accueil, site=site, mode="telephone",
-                                           motifs=motifs[:1], reponse="orientation_ts")
+    anonyme = services.enregistrer_passage(
+        agent=agent_accueil,
+        site=site,
+        mode="telephone",
+        motifs=motifs[:1],
+        reponse="orientation_ts",
+    )
     assert anonyme.anonyme
     assert Passage.objects.count() == 2
 
 
 def test_passage_refuse_sans_motif_ou_dans_le_futur(agent_accueil, site, motifs):
     with pytest.raises(ValidationError, match="au moins un motif"):
-        services.enregistrer_passage(agent=agent_accueil, site=site, mode="physique", motifs=[],
-                                     reponse="information")
+        services.enregistrer_passage(
+            agent=agent_accueil, site=site, mode="physique", motifs=[], reponse="information"
+        )
     with pytest.raises(ValidationError, match="futur"):
-        services.enregistrer_passage(agent=agent_accueil, site=site, mode="physique",
-                                     motifs=motifs[:1], reponse="information",
-                                     date_heure=timezone.now() + timedelta(hours=2))
+        services.enregistrer_passage(
+            agent=agent_accueil,
+            site=site,
+            mode="physique",
+            motifs=motifs[:1],
+            reponse="information",
+            date_heure=timezone.now() + timedelta(hours=2),
+        )
     assert not Passage.objects.exists()
 
 
-def test_passage_pour_une_personne_d_un_autre_site_refuse(agent_accueil, agent_autre_site,
-                                                          site, motifs):
+def test_passage_pour_une_personne_d_un_autre_site_refuse(
+    agent_accueil, agent_autre_site, site, motifs
+):
     ailleurs = habitant(agent_autre_site)
     with pytest.raises(PermissionDenied):
-        services.enregistrer_passage(agent=agent_accueil, site=site, habitant=ailleurs,
-                                     mode="physique", motifs=motifs[:1], reponse="information")
+        services.enregistrer_passage(
+            agent=agent_accueil,
+            site=site,
+            habitant=ailleurs,
+            mode="physique",
+            motifs=motifs[:1],
+            reponse="information",
+        )
 
 
 def test_responsable_ne_tient_pas_l_accueil(site, motifs):
@@ -223,5 +325,6 @@ def test_responsable_ne_tient_pas_l_accueil(site, motifs):
 
     responsable = AgentFactory(role="responsable", sites=[site])
     with pytest.raises(PermissionDenied):
-        services.enregistrer_passage(agent=responsable, site=site, mode="physique",
-                                     motifs=motifs[:1], reponse="information")
+        services.enregistrer_passage(
+            agent=responsable, site=site, mode="physique", motifs=motifs[:1], reponse="information"
+        )

@@ -21,11 +21,18 @@ class Command(CommandeEcriture):
         super().add_arguments(parser)
         parser.add_argument("--foyers", type=int, default=300, help="foyers à créer (300)")
         parser.add_argument("--jours", type=int, default=15, help="jours ouvrés de passages")
-        parser.add_argument("--passages-par-jour", type=int, default=12,
-                            help="passages au plus par jour et par Maison des Habitants")
+        parser.add_argument(
+            "--passages-par-jour",
+            type=int,
+            default=12,
+            help="passages au plus par jour et par Maison des Habitants",
+        )
         parser.add_argument("--graine", type=int, default=2015, help="graine du hasard")
-        parser.add_argument("--ajouter", action="store_true",
-                            help="ajouter une population même si des foyers existent déjà")
+        parser.add_argument(
+            "--ajouter",
+            action="store_true",
+            help="ajouter une population même si des foyers existent déjà",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:

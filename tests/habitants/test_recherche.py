@@ -1,0 +1,108 @@
+from datetime import date
+
+import pytest
+
+from habitants import services
+from habitants.selectors import CriteresRecherche, doublons_probables, rechercher_habitants
+from tests.factories import foyer, habitant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def population(agent_accueil, agent_autre_site):
+    personnes = {
+        "lefevre": habitant(
+            agent_accueil,
+            nom_usage="Lefèvre",
+            prenoms="Hélène",
+            date_naissance=date(1975, 3, 2),
+            telephone="06 12 34 56 78",
+        ),
+        "mohammed": habitant(
+            agent_accueil, nom_usage="Benali", prenoms="Mohammed", date_naissance=date(1990, 7, 14)
+        ),
+        "dupont": habitant(agent_accueil, nom_usage="Dupont", prenoms="Jérôme"),
+        "martin": habitant(
+            agent_accueil, nom_usage="Martin", prenoms="Léa", date_naissance=date(2001, 1, 1)
+        ),
+        "ailleurs": habitant(agent_autre_site, nom_usage="Lefèvre", prenoms="Hélène"),
+    }
+    f = foyer(agent_accueil, adresse="40 galerie de l'Arlequin", code_postal="38100")
+    services.ajouter_membre(
+        agent=agent_accueil,
+        foyer=f,
+        habitant=personnes["martin"],
+        role="demandeur",
+        date_debut=date(2020, 1, 1),
+    )
+    return personnes
+
+
+def chercher(agent, **criteres):
+    return list(rechercher_habitants(agent, CriteresRecherche(**criteres)))
+
+
+@pytest.mark.parametrize(
+    ("texte", "attendu"),
+    [
+        ("Lefevre", "lefevre"),  # sans accent
+        ("LEFÈVRE hélène", "lefevre"),  # casse, accents, nom et prénom
+        ("helene lefevre", "lefevre"),  # ordre inversé
+        ("Mohamed", "mohammed"),  # variante d'orthographe
+        ("benali mohamed", "mohammed"),
+        ("Dupond", "dupont"),  # faute de frappe
+    ],
+)
+def test_recherche_tolerante(agent_accueil, population, texte, attendu):
+    resultats = chercher(agent_accueil, texte=texte)
+    assert resultats, texte
+    assert resultats[0] == population[attendu]
+
+
+def test_recherche_limitee_aux_sites_de_l_agent(agent_accueil, agent_autre_site, population):
+    assert population["ailleurs"] not in chercher(agent_accueil, texte="Lefevre")
+    assert chercher(agent_autre_site, texte="Lefevre") == [population["ailleurs"]]
+
+
+def test_recherche_sans_critere_ne_rend_rien(agent_accueil, population):
+    assert chercher(agent_accueil, texte="  ") == []
+
+
+def test_recherche_sans_resultat(agent_accueil, population):
+    assert chercher(agent_accueil, texte="Zygomatique") == []
+
+
+def test_criteres_date_telephone_adresse(agent_accueil, population):
+    assert chercher(agent_accueil, date_naissance=date(1990, 7, 14)) == [population["mohammed"]]
+    assert chercher(agent_accueil, telephone="+33 6 12 34 56 78") == [population["lefevre"]]
+    assert chercher(agent_accueil, adresse="Arlequin") == [population["martin"]]
+    assert chercher(agent_accueil, texte="Martin", date_naissance=date(1999, 1, 1)) == []
+
+
+def test_resultats_avec_le_foyer_actuel(agent_accueil, population, django_assert_num_queries):
+    with django_assert_num_queries(2):  # personnes (site joint), puis leurs foyers actuels
+        (martin,) = chercher(agent_accueil, adresse="Arlequin")
+        assert martin.appartenances_actuelles[0].foyer.adresse == "40 galerie de l'Arlequin"
+
+
+def test_doublons_probables(agent_accueil, agent_autre_site, population):
+    candidats = doublons_probables(
+        agent=agent_accueil, nom="LEFEVRE", prenoms="helene", date_naissance=date(1975, 3, 2)
+    )
+    assert candidats == [population["lefevre"]]
+    # Nom très proche, même date de naissance.
+    assert doublons_probables(
+        agent=agent_accueil, nom="Benali", prenoms="Mohamed", date_naissance=date(1990, 7, 14)
+    ) == [population["mohammed"]]
+    # Même nom, date connue différente : pas un doublon.
+    assert (
+        doublons_probables(
+            agent=agent_accueil, nom="Lefèvre", prenoms="Hélène", date_naissance=date(1976, 3, 2)
+        )
+        == []
+    )
+    # Sans date : même nom et prénoms normalisés, dans le périmètre de l'agent seulement.
+    assert doublons_probables(
+        agent=agent_accueil, nom="Lefevre", prenoms="Helene", date_naissance=None
+    ) == [population["lefevre"]]

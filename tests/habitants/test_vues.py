@@ -1,0 +1,223 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from habitants import services
+from habitants.models import Habitant, Passage
+from tests.factories import foyer, habitant
+
+pytestmark = pytest.mark.django_db
+
+GUICHET = reverse("habitants:guichet")
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def accueil(client, agent_accueil, motifs):
+    client.force_login(agent_accueil)
+    return client
+
+
+def poster_passage(client, site, liste_motifs, **donnees):
+    donnees = {
+        "site": site.code,
+        "mode": "physique",
+        "motifs": [liste_motifs[0].pk],
+        "reponse": "information",
+        "note": "",
+        **donnees,
+    }
+    return client.post(reverse("habitants:enregistrer_passage"), donnees, **donnees.pop("_h", {}))
+
+
+def test_page_d_accueil_du_public(accueil, site):
+    html = accueil.get(GUICHET).content.decode()
+    assert site.nom in html
+    assert "autofocus" in html
+    assert "Aucun passage enregistré aujourd'hui" in html
+    assert 'name="motifs"' in html
+    assert '<legend class="small fw-semibold mb-1">Logement et hébergement</legend>' in html
+
+
+def test_recherche_htmx_renvoie_un_fragment(accueil, agent_accueil, site):
+    habitant(agent_accueil, nom_usage="Lefèvre", prenoms="Hélène")
+    reponse = accueil.get(
+        GUICHET, {"site": site.code, "q": "lefevre"}, headers={**HTMX, "HX-Target": "resultats"}
+    )
+    html = reponse.content.decode()
+    assert "<html" not in html
+    assert "1 personne trouvée" in html
+    assert "LEFÈVRE" in html
+
+
+def test_recherche_sans_javascript_page_complete(accueil, agent_accueil, site):
+    habitant(agent_accueil, nom_usage="Lefèvre", prenoms="Hélène")
+    html = accueil.get(GUICHET, {"site": site.code, "q": "lefevre"}).content.decode()
+    assert "<html" in html
+    assert "1 personne trouvée" in html
+
+
+def test_choisir_une_personne_prepare_le_formulaire(accueil, agent_accueil, site):
+    h = habitant(agent_accueil, nom_usage="Lefèvre", prenoms="Hélène")
+    reponse = accueil.get(
+        GUICHET,
+        {"site": site.code, "habitant": h.pk},
+        headers={**HTMX, "HX-Target": "formulaire-passage"},
+    )
+    html = reponse.content.decode()
+    assert html.lstrip().startswith('<section id="formulaire-passage"')
+    assert f'value="{h.pk}"' in html
+    assert "LEFÈVRE Hélène" in html
+
+
+def test_enregistrer_un_passage_htmx(accueil, agent_accueil, site, motifs):
+    h = habitant(agent_accueil)
+    reponse = poster_passage(accueil, site, motifs, habitant=h.pk, _h={"headers": HTMX})
+    assert reponse.status_code == 200
+    html = reponse.content.decode()
+    assert 'id="passages-du-jour" hx-swap-oob="true"' in html
+    assert "Passage enregistré" in html
+    assert str(h) in html
+    passage = Passage.objects.get()
+    assert passage.habitant == h
+    assert passage.agent == agent_accueil
+
+
+def test_enregistrer_un_passage_sans_javascript(accueil, site, motifs):
+    reponse = poster_passage(accueil, site, motifs)
+    assert reponse.status_code == 302
+    assert Passage.objects.get().anonyme
+    html = accueil.get(reponse["Location"]).content.decode()
+    assert "Passage enregistré (anonyme" in html
+    assert "Anonyme" in html
+
+
+def test_passage_sans_motif_message_en_francais(accueil, site, motifs):
+    reponse = poster_passage(accueil, site, motifs, motifs=[], _h={"headers": HTMX})
+    assert reponse.status_code == 422
+    assert "Choisissez au moins un motif." in reponse.content.decode()
+    assert not Passage.objects.exists()
+
+
+def test_passage_pour_une_personne_d_un_autre_site(accueil, agent_autre_site, site, motifs):
+    ailleurs = habitant(agent_autre_site)
+    reponse = poster_passage(accueil, site, motifs, habitant=ailleurs.pk)
+    assert reponse.status_code == 422
+    assert not Passage.objects.exists()
+
+
+def test_inscription_puis_doublon_puis_confirmation(accueil, agent_accueil, site):
+    url = reverse("habitants:inscrire") + f"?site={site.code}"
+    donnees = {"nom_usage": "Lefevre", "prenoms": "Helene", "date_naissance": "1975-03-02"}
+    reponse = accueil.post(url, donnees)
+    assert reponse.status_code == 302
+    h = Habitant.objects.get()
+    assert reponse["Location"].endswith(f"habitant={h.pk}")
+    reponse = accueil.post(url, {**donnees, "nom_usage": "LEFÈVRE"})
+    html = reponse.content.decode()
+    assert "Cette personne est peut-être déjà connue" in html
+    assert 'name="confirmer_nouveau"' in html
+    assert Habitant.objects.count() == 1
+    reponse = accueil.post(url, {**donnees, "confirmer_nouveau": "on"})
+    assert reponse.status_code == 302
+    assert Habitant.objects.count() == 2
+
+
+def test_inscription_invalide_messages_par_champ(accueil, site):
+    demain = (date.today() + timedelta(days=1)).isoformat()
+    reponse = accueil.post(
+        reverse("habitants:inscrire") + f"?site={site.code}",
+        {"nom_usage": "Martin", "prenoms": "Léa", "date_naissance": demain, "telephone": "123"},
+    )
+    assert reponse.status_code == 422
+    html = reponse.content.decode()
+    assert "Cette date est dans le futur." in html
+    assert "Numéro de téléphone attendu" in html
+    assert not Habitant.objects.exists()
+
+
+def test_fiche_montre_foyer_et_passages_sans_donnees_sensibles(
+    client, agent_accueil, travailleur, site, motifs
+):
+    h = habitant(agent_accueil, nom_usage="Lefèvre", prenoms="Hélène")
+    enfant = habitant(agent_accueil, nom_usage="Lefèvre", prenoms="Zoé")
+    f = foyer(agent_accueil, adresse="40 galerie de l'Arlequin", code_postal="38100")
+    services.ajouter_membre(
+        agent=agent_accueil, foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
+    )
+    services.ajouter_membre(
+        agent=agent_accueil, foyer=f, habitant=enfant, role="enfant", date_debut=date(2020, 1, 1)
+    )
+    services.enregistrer_ressource(
+        agent=travailleur,
+        habitant=h,
+        type="salaire_net",
+        montant_mensuel=Decimal("1987.65"),
+        date_debut=date(2024, 1, 1),
+    )
+    services.enregistrer_situation_sante(
+        agent=travailleur, habitant=h, taux_incapacite=79, reconnaissance_mdph=True
+    )
+    services.enregistrer_passage(
+        agent=agent_accueil,
+        site=site,
+        habitant=h,
+        mode="physique",
+        motifs=motifs[:1],
+        reponse="information",
+    )
+    client.force_login(agent_accueil)
+    html = client.get(reverse("habitants:fiche", args=[h.pk])).content.decode()
+    assert "40 galerie de l&#x27;Arlequin" in html
+    assert "Zoé" in html
+    assert "Enfant" in html
+    assert motifs[0].libelle in html
+    for sensible in ("1987", "1 987", "Salaire", "79", "MDPH", "incapacité"):
+        assert sensible not in html, sensible
+
+
+def test_fiche_d_un_autre_site_est_introuvable(client, agent_accueil, agent_autre_site):
+    ailleurs = habitant(agent_autre_site)
+    client.force_login(agent_accueil)
+    assert client.get(reverse("habitants:fiche", args=[ailleurs.pk])).status_code == 404
+    assert client.get(GUICHET, {"habitant": ailleurs.pk}).status_code == 404
+
+
+def test_le_responsable_n_atteint_pas_l_accueil(client, site):
+    from tests.factories import AgentFactory
+
+    client.force_login(AgentFactory(role="responsable", sites=[site]))
+    assert client.get(GUICHET).status_code == 403
+
+
+def _remplir(agent, site, motifs, n):
+    for i in range(n):
+        h = habitant(agent, nom_usage="Martin", prenoms=f"Léa{i}")
+        f = foyer(agent, adresse=f"{i} rue Mallifaud")
+        services.ajouter_membre(
+            agent=agent, foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
+        )
+        services.enregistrer_passage(
+            agent=agent,
+            site=site,
+            habitant=h,
+            mode="physique",
+            motifs=motifs[:2],
+            reponse="information",
+            date_heure=timezone.now(),
+        )
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_nombre_de_requetes_constant(
+    accueil, agent_accueil, site, motifs, n, django_assert_num_queries
+):
+    _remplir(agent_accueil, site, motifs, n)
+    # session, agent, sites de l'agent, motifs (x2 : cases + groupes), passages du jour
+    # (+ motifs), résultats (+ foyers), compte des résultats, ids de sites, sites du menu
+    with django_assert_num_queries(12):
+        reponse = accueil.get(GUICHET, {"site": site.code, "q": "martin"})
+    assert reponse.content.decode().count("data-resultat><strong>") == min(n, 10)
