@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccas_portal import perms
@@ -93,7 +94,8 @@ def enregistrer_passage(request):
             reporter_erreurs(form, erreur)
         else:
             qui = str(passage.habitant) if passage.habitant else "anonyme"
-            message = f"Passage enregistré ({qui}, {passage.date_heure:%H:%M})."
+            heure = timezone.localtime(passage.date_heure)
+            message = f"Passage enregistré ({qui}, {heure:%H:%M})."
             if request.htmx:
                 contexte = _contexte_passage(request, site)
                 contexte["message_succes"] = message
@@ -103,7 +105,8 @@ def enregistrer_passage(request):
     habitant = form.cleaned_data.get("habitant") if hasattr(form, "cleaned_data") else None
     contexte = _contexte_passage(request, site, form=form, habitant=habitant)
     if request.htmx:
-        return render(request, "habitants/partials/formulaire_passage.html", contexte, status=422)
+        # htmx n'échange pas une réponse 4xx : le formulaire corrigé revient en 200.
+        return render(request, "habitants/partials/formulaire_passage.html", contexte)
     contexte.update({"sites": [site], "recherche": RechercheForm()})
     return render(request, "habitants/guichet.html", contexte, status=422)
 
