@@ -72,9 +72,11 @@ def rechercher_habitants(agent, criteres: CriteresRecherche) -> QuerySet[Habitan
     ordre = ["nom_normalise", "prenoms_normalises", "id"]
     if texte:
         if _postgresql():
-            qs = qs.filter(recherche__trigram_word_similar=texte).annotate(
-                score=TrigramWordSimilarity(texte, "recherche")
-            )
+            # Chaque mot doit ressembler à un mot des noms (index GIN à chaque fois) : sinon
+            # « martin lea » ramènerait tous les Martin, le nom seul passant le seuil.
+            for mot in texte.split():
+                qs = qs.filter(recherche__trigram_word_similar=mot)
+            qs = qs.annotate(score=TrigramWordSimilarity(texte, "recherche"))
             ordre = ["-score", *ordre]
         else:
             qs = qs.filter(_filtre_nom_simple(texte))

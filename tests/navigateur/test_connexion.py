@@ -39,7 +39,7 @@ def test_chaque_role_arrive_sur_sa_page(page, verifier_page, referentiels, role)
     se_connecter(page, agent.username, MOT_DE_PASSE)
     chemin, titre = ACCUEIL_DU_ROLE[role]
     expect(page).to_have_url(re.compile(re.escape(chemin) + "$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(titre)
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^" + re.escape(titre)))
     banniere = page.get_by_role("banner")
     expect(banniere).to_contain_text(agent.get_full_name())
     expect(banniere).to_contain_text(agent.get_role_display())
