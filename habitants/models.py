@@ -102,6 +102,9 @@ class Habitant(models.Model):
         ordering = ["nom_normalise", "prenoms_normalises"]
         indexes = [
             models.Index(fields=["site", "nom_normalise"], name="habitant_site_nom"),
+            models.Index(
+                fields=["nom_normalise", "prenoms_normalises", "id"], name="habitant_nom_prenoms"
+            ),
             models.Index(fields=["date_naissance"], name="habitant_naissance"),
         ]
 

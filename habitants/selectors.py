@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
 from habitants.models import Habitant, MembreFoyer, Passage
@@ -14,6 +15,10 @@ from habitants.normalisation import normaliser
 
 #: Similarité trigramme minimale (0 à 1) d'un nom proche, date de naissance identique.
 SEUIL_DOUBLON = 0.45
+#: Un nom tapé seul que portent au moins autant de personnes est une recherche trop large pour
+#: qu'une faute de frappe compte : on liste ces homonymes exacts par prénom (index B-tree),
+#: au lieu de calculer la ressemblance de milliers de noms proches.
+SEUIL_NOM_REPANDU = 100
 
 
 def _postgresql() -> bool:
@@ -59,6 +64,12 @@ def _filtre_nom_simple(texte: str) -> Q:
     return filtre
 
 
+def _nom_repandu(qs: QuerySet[Habitant], mot: str) -> bool:
+    return qs.filter(nom_normalise=mot).order_by()[:SEUIL_NOM_REPANDU].count() >= (
+        SEUIL_NOM_REPANDU
+    )
+
+
 def rechercher_habitants(agent, criteres: CriteresRecherche) -> QuerySet[Habitant]:
     """Les personnes visibles par l'agent qui répondent aux critères, les plus proches d'abord.
 
@@ -70,7 +81,10 @@ def rechercher_habitants(agent, criteres: CriteresRecherche) -> QuerySet[Habitan
         return qs.none()
     texte = normaliser(criteres.texte)
     ordre = ["nom_normalise", "prenoms_normalises", "id"]
-    if texte:
+    mots = texte.split()
+    if len(mots) == 1 and _nom_repandu(qs, mots[0]):
+        qs = qs.filter(nom_normalise=mots[0])
+    elif texte:
         if _postgresql():
             # Chaque mot doit ressembler à un mot des noms (index GIN à chaque fois) : sinon
             # « martin lea » ramènerait tous les Martin, le nom seul passant le seuil.
@@ -137,3 +151,31 @@ def passages_de(habitant) -> QuerySet[Passage]:
         .prefetch_related("motifs")
         .order_by("-date_heure")
     )
+
+
+class _Total:
+    """Ce que Paginator attend d'une liste dont on ne connaît que la taille."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+
+def paginer(qs: QuerySet, numero, *, par_page: int) -> Page:
+    """La page `numero` et le nombre total de résultats, en une seule requête.
+
+    Le total vient d'une fonction de fenêtre (COUNT(*) OVER ()) : la recherche n'est pas
+    refaite pour compter, comme le ferait Paginator.
+    """
+    try:
+        numero = max(1, int(numero))
+    except (TypeError, ValueError):
+        numero = 1
+    debut = (numero - 1) * par_page
+    lignes = list(qs.annotate(total_resultats=Window(Count("pk")))[debut : debut + par_page])
+    if not lignes and numero > 1:
+        return paginer(qs, 1, par_page=par_page)
+    total = lignes[0].total_resultats if lignes else 0
+    return Page(lignes, numero, Paginator(_Total(total), par_page))

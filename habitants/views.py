@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -57,9 +56,11 @@ def guichet(request):
             adresse=recherche.cleaned_data["adresse"],
         )
         if not criteres.vide:
-            resultats = Paginator(
-                selectors.rechercher_habitants(request.user, criteres), RESULTATS_PAR_PAGE
-            ).get_page(request.GET.get("page"))
+            resultats = selectors.paginer(
+                selectors.rechercher_habitants(request.user, criteres),
+                request.GET.get("page"),
+                par_page=RESULTATS_PAR_PAGE,
+            )
     contexte = {"site": site, "sites": sites, "recherche": recherche, "resultats": resultats}
     if request.htmx and request.htmx.target == "resultats":
         return render(request, "habitants/partials/resultats.html", contexte)

@@ -106,3 +106,47 @@ def test_doublons_probables(agent_accueil, agent_autre_site, population):
     assert doublons_probables(
         agent=agent_accueil, nom="Lefevre", prenoms="Helene", date_naissance=None
     ) == [population["lefevre"]]
+
+
+def test_nom_tres_repandu_tape_seul_liste_les_homonymes_exacts(
+    agent_accueil, site, django_assert_max_num_queries
+):
+    from habitants.models import Habitant
+    from habitants.selectors import SEUIL_NOM_REPANDU
+    from habitants.services import indexer_habitant
+
+    personnes = [
+        Habitant(site=site, nom_usage="Martin", prenoms=f"Prénom{i:03d}")
+        for i in range(SEUIL_NOM_REPANDU)
+    ]
+    personnes.append(Habitant(site=site, nom_usage="Martine", prenoms="Alice"))
+    for h in personnes:
+        indexer_habitant(h)
+    Habitant.objects.bulk_create(personnes)
+    resultats = chercher(agent_accueil, texte="MARTIN")
+    assert len(resultats) == SEUIL_NOM_REPANDU
+    assert {h.nom_usage for h in resultats} == {"Martin"}
+    assert [h.prenoms for h in resultats[:2]] == ["Prénom000", "Prénom001"]  # par prénom
+    # Avec le prénom, la recherche tolérante reprend la main.
+    assert chercher(agent_accueil, texte="martine alice")[0].prenoms == "Alice"
+
+
+def test_paginer_donne_la_page_et_le_total_en_une_requete(
+    agent_accueil, site, django_assert_num_queries
+):
+    from habitants.models import Habitant
+    from habitants.selectors import paginer
+
+    for i in range(25):
+        habitant(agent_accueil, nom_usage="Garnier", prenoms=f"Prénom{i:02d}")
+    qs = Habitant.objects.order_by("prenoms_normalises")
+    with django_assert_num_queries(1):
+        page = paginer(qs, "2", par_page=10)
+        assert [h.prenoms for h in page] == [f"Prénom{i:02d}" for i in range(10, 20)]
+        assert page.paginator.count == 25
+        assert page.paginator.num_pages == 3
+        assert page.has_previous()
+        assert page.has_next()
+    assert paginer(qs, "99", par_page=10).number == 1  # hors limites : première page
+    assert paginer(qs, "abc", par_page=10).number == 1
+    assert paginer(qs.none(), 1, par_page=10).paginator.count == 0

@@ -218,7 +218,7 @@ def test_nombre_de_requetes_constant(
 ):
     _remplir(agent_accueil, site, motifs, n)
     # session, agent, sites de l'agent, motifs (x2 : cases + groupes), passages du jour
-    # (+ motifs), résultats (+ foyers), compte des résultats, ids de sites, sites du menu
+    # (+ motifs), nom répandu ?, résultats avec leur total (+ foyers), ids de sites, menu
     with django_assert_num_queries(12):
         reponse = accueil.get(GUICHET, {"site": site.code, "q": "martin"})
     assert reponse.content.decode().count("data-resultat><strong>") == min(n, 10)
