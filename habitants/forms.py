@@ -83,3 +83,10 @@ class PassageForm(forms.Form):
             motif = motifs[str(case.data["value"])]
             groupes.setdefault(motif.axe, []).append(case)
         return list(groupes.items())
+
+
+class InformationForm(forms.Form):
+    consentement_contact = forms.BooleanField(
+        label="La personne accepte d'être contactée par le CCAS au sujet de droits repérés",
+        required=False,
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("passages/", views.enregistrer_passage, name="enregistrer_passage"),
     path("habitants/nouveau/", views.inscrire, name="inscrire"),
     path("habitants/<int:pk>/", views.fiche, name="fiche"),
+    path("habitants/<int:pk>/information/", views.informer, name="informer"),
 ]

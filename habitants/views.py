@@ -11,7 +11,7 @@ from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import reporter_erreurs
 from habitants import selectors, services
-from habitants.forms import InscriptionForm, PassageForm, RechercheForm
+from habitants.forms import InformationForm, InscriptionForm, PassageForm, RechercheForm
 from habitants.models import Habitant
 
 RESULTATS_PAR_PAGE = 10
@@ -172,5 +172,25 @@ def fiche(request, pk):
             "appartenance": appartenance,
             "membres": membres,
             "passages": selectors.passages_de(habitant)[:50],
+            "form_information": InformationForm(
+                initial={"consentement_contact": habitant.consentement_contact}
+            ),
         },
     )
+
+
+@require_POST
+@permission_requise(perms.peut_tenir_le_guichet)
+def informer(request, pk):
+    """Trace que la personne a été informée aujourd'hui du traitement (RGPD art. 13)."""
+    habitant = get_object_or_404(Habitant.objects.visibles_par(request.user), pk=pk)
+    form = InformationForm(request.POST)
+    form.is_valid()
+    services.enregistrer_information(
+        agent=request.user,
+        habitant=habitant,
+        date_information=timezone.localdate(),
+        consentement_contact=form.cleaned_data.get("consentement_contact", False),
+    )
+    messages.success(request, "Information sur le traitement des données enregistrée.")
+    return redirect("habitants:fiche", pk=habitant.pk)

@@ -1,5 +1,7 @@
 """Un vrai worker Celery, sur le broker configuré (fichiers par défaut, Redis en CI)."""
 
+import time
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
@@ -13,6 +15,16 @@ from ccas_portal.services_techniques import aller_retour_tache, workers_en_ligne
 def worker(transactional_db):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as w:
         yield w
+
+
+def attendre_en_ligne(worker, *, limite: float = 20.0):
+    """Le ping de contrôle passe par pub/sub (Redis) : un ping envoyé avant que le worker ait
+    fini de s'abonner se perd. On redemande jusqu'à ce qu'il réponde, dans une limite."""
+    fin = time.monotonic() + limite
+    while True:
+        etat = workers_en_ligne(delai=1)
+        if worker.hostname in etat.noms or time.monotonic() > fin:
+            return etat
 
 
 def test_l_application_celery_decouvre_les_taches():
@@ -31,7 +43,7 @@ def test_un_worker_execute_la_tache_de_diagnostic(worker):
 
 
 def test_un_worker_repond_au_ping_de_controle(worker):
-    etat = workers_en_ligne(delai=3)
+    etat = attendre_en_ligne(worker)
     assert etat.en_ligne
     assert worker.hostname in etat.noms
 
@@ -45,6 +57,7 @@ def test_le_fragment_htmx_de_l_administration_montre_le_worker(client, worker):
     from tests.factories import AgentFactory
 
     client.force_login(AgentFactory(role=Role.ADMIN))
+    assert attendre_en_ligne(worker).en_ligne
     reponse = client.get(reverse("etat_workers"), headers={"HX-Request": "true"})
     html = reponse.content.decode()
     assert "en ligne" in html

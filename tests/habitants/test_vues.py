@@ -222,3 +222,23 @@ def test_nombre_de_requetes_constant(
     with django_assert_num_queries(12):
         reponse = accueil.get(GUICHET, {"site": site.code, "q": "martin"})
     assert reponse.content.decode().count("data-resultat><strong>") == min(n, 10)
+
+
+def test_information_rgpd_depuis_la_fiche(client, agent_accueil, agent_autre_site):
+    h = habitant(agent_accueil)
+    client.force_login(agent_accueil)
+    url = reverse("habitants:informer", args=[h.pk])
+    reponse = client.post(url, {"consentement_contact": "on"}, follow=True)
+    h.refresh_from_db()
+    assert h.date_information == timezone.localdate()
+    assert h.informe_par == agent_accueil
+    assert h.consentement_contact is True
+    html = reponse.content.decode()
+    assert "Information sur le traitement des données enregistrée." in html
+    assert f"le {timezone.localdate():%d/%m/%Y} par {agent_accueil}" in html
+    client.post(url, {})  # case décochée : refus
+    h.refresh_from_db()
+    assert h.consentement_contact is False
+    ailleurs = habitant(agent_autre_site)
+    reponse = client.post(reverse("habitants:informer", args=[ailleurs.pk]), {})
+    assert reponse.status_code == 404
