@@ -29,6 +29,6 @@ def menu_de(agent, chemin_courant: str = "") -> list[dict]:
         if entree.autorise(agent):
             url = reverse(entree.nom_url)
             entrees.append(
-                {"libelle": entree.libelle, "url": url, "courante": chemin_courant == url}
+                {"libelle": entree.libelle, "url": url, "courante": chemin_courant.startswith(url)}
             )
     return entrees

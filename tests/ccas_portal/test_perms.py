@@ -31,3 +31,14 @@ def test_un_agent_desactive_ou_anonyme_n_a_aucun_droit(predicat):
 def test_chaque_role_a_une_page_d_accueil():
     assert set(perms.PAGE_ACCUEIL_PAR_ROLE) == set(Role)
     assert perms.page_accueil(Agent(role=Role.ACCUEIL)) == "habitants:guichet"
+
+
+def test_le_menu_marque_la_rubrique_courante_sur_ses_sous_pages():
+    from ccas_portal.navigation import menu_de
+
+    agent = Agent(role=Role.TRAVAILLEUR_SOCIAL, is_active=True)
+    menu = menu_de(agent, "/accueil/habitants/12/")
+    assert [(e["libelle"], e["courante"]) for e in menu] == [
+        ("Accueil du public", True),
+        ("Mes accompagnements", False),
+    ]
