@@ -32,14 +32,20 @@ def _verifier_periode(objet, debut="date_debut", fin="date_fin"):
         raise ValidationError({fin: "La date de fin précède la date de début."})
 
 
-class HabitantQuerySet(models.QuerySet):
+class ParSiteQuerySet(models.QuerySet):
+    """Périmètre des lectures nominatives : les objets des sites de l'agent, pour les rôles qui
+    tiennent l'accueil ou accompagnent ; rien pour les autres (responsables, admin)."""
+
     def visibles_par(self, agent):
-        """Les personnes rattachées aux sites de l'agent (accueil et travailleurs sociaux)."""
         from ccas_portal import perms
 
         if not perms.peut_tenir_le_guichet(agent):
             return self.none()
         return self.filter(site_id__in=agent.ids_sites)
+
+
+class HabitantQuerySet(ParSiteQuerySet):
+    pass
 
 
 class Habitant(models.Model):
@@ -137,13 +143,8 @@ class SituationSante(models.Model):
         return f"Situation de santé de {self.habitant}"
 
 
-class FoyerQuerySet(models.QuerySet):
-    def visibles_par(self, agent):
-        from ccas_portal import perms
-
-        if not perms.peut_tenir_le_guichet(agent):
-            return self.none()
-        return self.filter(site_id__in=agent.ids_sites)
+class FoyerQuerySet(ParSiteQuerySet):
+    pass
 
 
 class Foyer(models.Model):
@@ -298,13 +299,8 @@ class Motif(models.Model):
         return self.libelle
 
 
-class PassageQuerySet(models.QuerySet):
-    def visibles_par(self, agent):
-        from ccas_portal import perms
-
-        if not perms.peut_tenir_le_guichet(agent):
-            return self.none()
-        return self.filter(site_id__in=agent.ids_sites)
+class PassageQuerySet(ParSiteQuerySet):
+    pass
 
 
 class Passage(models.Model):

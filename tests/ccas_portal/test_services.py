@@ -100,15 +100,18 @@ def test_createsuperuser_donne_un_agent_admin():
     assert agent.role == Role.ADMIN
 
 
+SITE_VALIDE = {
+    "nom": "MdH Test",
+    "type": "maison_des_habitants",
+    "adresse": "1 rue A",
+    "code_postal": "38000",
+    "commune": "Grenoble",
+    "code_insee": "38185",
+}
+
+
 def test_enregistrer_site_cree_puis_met_a_jour():
-    champs = {
-        "nom": "MdH Test",
-        "type": "maison_des_habitants",
-        "adresse": "1 rue A",
-        "code_postal": "38000",
-        "commune": "Grenoble",
-        "code_insee": "38185",
-    }
+    champs = SITE_VALIDE
     site, cree = enregistrer_site(code="mdh-test", **champs)
     assert cree
     site, cree = enregistrer_site(code="mdh-test", **{**champs, "nom": "MdH Renommée"})
@@ -126,15 +129,7 @@ def test_enregistrer_site_cree_puis_met_a_jour():
     ],
 )
 def test_enregistrer_site_refuse_les_valeurs_invalides_en_francais(champ, valeur, message):
-    champs = {
-        "nom": "MdH Test",
-        "type": "maison_des_habitants",
-        "adresse": "1 rue A",
-        "code_postal": "38000",
-        "commune": "Grenoble",
-        "code_insee": "38185",
-    }
-    champs[champ] = valeur
+    champs = {**SITE_VALIDE, champ: valeur}
     with pytest.raises(ValidationError) as erreur:
         enregistrer_site(code="mdh-test", **champs)
     assert any(message in m for m in erreur.value.message_dict[champ])
