@@ -62,6 +62,12 @@ class PassageForm(forms.Form):
         error_messages={"required": "Choisissez au moins un motif."},
     )
     reponse = forms.ChoiceField(label="Réponse apportée", choices=ReponsePassage.choices)
+    heure = forms.TimeField(
+        label="Heure du passage",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Laissez vide pour maintenant ; sinon l'heure, aujourd'hui.",
+    )
     note = forms.CharField(
         label="Note (facultative)",
         required=False,
@@ -74,6 +80,17 @@ class PassageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent)
         self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
+
+    def date_heure(self):
+        """Aujourd'hui à l'heure saisie (heure de Paris), ou None pour maintenant."""
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        heure = self.cleaned_data.get("heure")
+        if heure is None:
+            return None
+        return timezone.make_aware(datetime.combine(timezone.localdate(), heure))
 
     def motifs_par_axe(self):
         """[(axe, [case à cocher, …]), …] pour afficher les motifs groupés par axe."""

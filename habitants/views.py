@@ -90,6 +90,7 @@ def enregistrer_passage(request):
                 motifs=form.cleaned_data["motifs"],
                 reponse=form.cleaned_data["reponse"],
                 note=form.cleaned_data["note"],
+                date_heure=form.date_heure(),
             )
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)

@@ -242,3 +242,23 @@ def test_information_rgpd_depuis_la_fiche(client, agent_accueil, agent_autre_sit
     ailleurs = habitant(agent_autre_site)
     reponse = client.post(reverse("habitants:informer", args=[ailleurs.pk]), {})
     assert reponse.status_code == 404
+
+
+def test_passage_a_une_heure_donnee_et_heure_future_refusee(accueil, site, motifs):
+    from datetime import datetime, time
+
+    reponse = poster_passage(accueil, site, motifs, heure="00:00")
+    assert reponse.status_code == 302
+    passage = Passage.objects.get()
+    assert timezone.localtime(passage.date_heure) == timezone.make_aware(
+        datetime.combine(timezone.localdate(), time(0, 0))
+    )
+    dans_deux_heures = timezone.localtime() + timedelta(hours=2)
+    if dans_deux_heures.date() == timezone.localdate():  # pas de lendemain possible
+        reponse = poster_passage(
+            accueil, site, motifs, heure=f"{dans_deux_heures:%H:%M}", _h={"headers": HTMX}
+        )
+        assert "Un passage ne peut pas être dans le futur." in reponse.content.decode()
+        assert Passage.objects.count() == 1
+    reponse = poster_passage(accueil, site, motifs, heure="25:99", _h={"headers": HTMX})
+    assert "Saisissez une heure valide." in reponse.content.decode()
