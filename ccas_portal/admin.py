@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from ccas_portal.models import Agent, Site
+from ccas_portal.models import Agent, EntreeJournal, Site
 from ccas_portal.services import appliquer_role, modifier_affectation
 
 
@@ -38,3 +38,22 @@ class AgentAdmin(UserAdmin):
         modifier_affectation(
             agent=form.instance, role=form.instance.role, sites=form.cleaned_data["sites"]
         )
+
+
+@admin.register(EntreeJournal)
+class EntreeJournalAdmin(admin.ModelAdmin):
+    """Consultation seule : le journal ne s'écrit que par ccas_portal.journal.journaliser."""
+
+    list_display = ["horodatage", "agent_libelle", "action", "objet_type", "objet_id"]
+    list_filter = ["action", "objet_type"]
+    search_fields = ["agent_libelle", "objet_id"]
+    date_hierarchy = "horodatage"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,3 +11,11 @@ class Role(models.TextChoices):
 class TypeSite(models.TextChoices):
     MAISON_DES_HABITANTS = "maison_des_habitants", "Maison des Habitants"
     SERVICE_CENTRAL = "service_central", "Service central"
+
+
+class ActionJournal(models.TextChoices):
+    CONSULTATION = "consultation", "Consultation"
+    CREATION = "creation", "Création"
+    MODIFICATION = "modification", "Modification"
+    EXPORT = "export", "Export"
+    PURGE = "purge", "Purge"

@@ -2,9 +2,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
-from ccas_portal.enums import Role, TypeSite
+from ccas_portal.enums import ActionJournal, Role, TypeSite
 
 code_insee = RegexValidator(
     r"^(\d{5}|2[AB]\d{3})$", "Code INSEE de commune à 5 caractères attendu."
@@ -84,3 +85,31 @@ class Agent(AbstractUser):
     def ids_sites(self) -> frozenset[int]:
         """Les sites de l'agent, lus une fois par requête (périmètre de toutes ses lectures)."""
         return frozenset(self.sites.values_list("id", flat=True))
+
+
+class EntreeJournal(models.Model):
+    """Le journal des accès et des écritures sensibles : on y ajoute, on n'y change rien.
+
+    Écrit par `ccas_portal.journal.journaliser` seulement. Des déclencheurs en base refusent
+    toute modification, et toute suppression d'une entrée de moins de 6 mois (migration 0002).
+    """
+
+    horodatage = models.DateTimeField("date et heure", default=timezone.now, db_index=True)
+    agent = models.ForeignKey(
+        Agent, verbose_name="agent", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agent_libelle = models.CharField("agent (nom)", max_length=200)
+    action = models.CharField("action", max_length=20, choices=ActionJournal.choices)
+    objet_type = models.CharField("type d'objet", max_length=100)
+    objet_id = models.CharField("identifiant de l'objet", max_length=64, blank=True)
+    details = models.JSONField("détails", default=dict, blank=True)
+    adresse_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal des accès"
+        ordering = ["-horodatage", "-id"]
+        indexes = [models.Index(fields=["objet_type", "objet_id"], name="journal_objet")]
+
+    def __str__(self):
+        return f"{self.horodatage:%d/%m/%Y %H:%M} {self.agent_libelle} {self.action}"

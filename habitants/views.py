@@ -9,7 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
+from ccas_portal.enums import ActionJournal
 from ccas_portal.forms import reporter_erreurs
+from ccas_portal.journal import journaliser
 from habitants import selectors, services
 from habitants.forms import InformationForm, InscriptionForm, PassageForm, RechercheForm
 from habitants.models import Habitant
@@ -130,6 +132,12 @@ def inscrire(request):
             except ValidationError as erreur:
                 reporter_erreurs(form, erreur)
             else:
+                journaliser(
+                    agent=request.user,
+                    action=ActionJournal.CREATION,
+                    objet=habitant,
+                    request=request,
+                )
                 messages.success(request, f"{habitant} est inscrit(e).")
                 return redirect(_url_guichet(site, habitant=habitant.pk))
         if (
@@ -156,6 +164,9 @@ def inscrire(request):
 def fiche(request, pk):
     habitant = get_object_or_404(
         selectors.avec_foyer_actuel(Habitant.objects.visibles_par(request.user)), pk=pk
+    )
+    journaliser(
+        agent=request.user, action=ActionJournal.CONSULTATION, objet=habitant, request=request
     )
     appartenance = habitant.appartenances_actuelles[0] if habitant.appartenances_actuelles else None
     membres = []
@@ -192,6 +203,13 @@ def informer(request, pk):
         habitant=habitant,
         date_information=timezone.localdate(),
         consentement_contact=form.cleaned_data.get("consentement_contact", False),
+    )
+    journaliser(
+        agent=request.user,
+        action=ActionJournal.MODIFICATION,
+        objet=habitant,
+        details={"information": True},
+        request=request,
     )
     messages.success(request, "Information sur le traitement des données enregistrée.")
     return redirect("habitants:fiche", pk=habitant.pk)

@@ -168,3 +168,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
     "root": {"handlers": ["console"], "level": env.texte("LOG_LEVEL", "INFO")},
 }
+
+# Journal des accès : durée de conservation (référentiel CNIL : 6 à 12 mois).
+JOURNAL_CONSERVATION_JOURS = env.entier("JOURNAL_CONSERVATION_JOURS", 365)

@@ -1,0 +1,36 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from ccas_portal.enums import ActionJournal
+from ccas_portal.journal import journaliser
+from ccas_portal.management.base import CommandeEcriture
+from ccas_portal.models import EntreeJournal
+
+MINIMUM_JOURS = 183  # 6 mois : la base refuse de supprimer plus récent
+
+
+class Command(CommandeEcriture):
+    help = (
+        "Supprime les entrées du journal des accès plus anciennes que la durée de conservation "
+        "(JOURNAL_CONSERVATION_JOURS, 365 par défaut, 183 au moins). À blanc sans --wet-run."
+    )
+
+    def executer(self, **options):
+        jours = settings.JOURNAL_CONSERVATION_JOURS
+        if jours < MINIMUM_JOURS:
+            raise CommandError(
+                f"Conservation de {jours} jours : le référentiel CNIL demande au moins 6 mois "
+                f"({MINIMUM_JOURS} jours)."
+            )
+        limite = timezone.now() - timedelta(days=jours)
+        nombre, _ = EntreeJournal.objects.filter(horodatage__lt=limite).delete()
+        journaliser(
+            agent=None,
+            action=ActionJournal.PURGE,
+            objet_type="ccas_portal.entreejournal",
+            details={"avant": limite.isoformat(), "supprimees": nombre},
+        )
+        self.stdout.write(f"{nombre} entrée(s) antérieure(s) au {limite:%d/%m/%Y} supprimée(s).")

@@ -1,0 +1,96 @@
+import io
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ccas_portal.journal import journaliser
+from ccas_portal.models import EntreeJournal
+from tests.factories import AgentFactory, habitant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_journaliser_ecrit_qui_quand_quoi():
+    agent = AgentFactory()
+    h = habitant(agent)
+    avant = timezone.now()
+    entree = journaliser(agent=agent, action="consultation", objet=h, details={"page": "fiche"})
+    entree.refresh_from_db()
+    assert entree.agent == agent
+    assert entree.agent_libelle == agent.get_full_name()
+    assert (entree.objet_type, entree.objet_id) == ("habitants.habitant", str(h.pk))
+    assert entree.details == {"page": "fiche"}
+    assert avant <= entree.horodatage <= timezone.now()
+
+
+def test_action_inconnue_refusee():
+    with pytest.raises(ValueError, match="inconnue"):
+        journaliser(agent=None, action="lire", objet_type="x")
+
+
+def test_le_journal_ne_se_modifie_pas_en_base():
+    entree = journaliser(agent=None, action="export", objet_type="pilotage")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        EntreeJournal.objects.filter(pk=entree.pk).update(action="creation")
+    assert EntreeJournal.objects.get(pk=entree.pk).action == "export"
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="protection contre la suppression propre à PostgreSQL (voir la migration 0003) ; "
+    "testée par le passage de la suite sur PostgreSQL",
+)
+def test_une_entree_recente_ne_se_supprime_pas_en_base():
+    entree = journaliser(agent=None, action="export", objet_type="pilotage")
+    with pytest.raises(DatabaseError, match="moins de 6 mois"), transaction.atomic():
+        EntreeJournal.objects.filter(pk=entree.pk).delete()
+    assert EntreeJournal.objects.filter(pk=entree.pk).exists()
+
+
+def test_purge_des_entrees_anciennes(settings):
+    settings.JOURNAL_CONSERVATION_JOURS = 365
+    ancienne = EntreeJournal.objects.create(
+        agent_libelle="x",
+        action="consultation",
+        objet_type="t",
+        horodatage=timezone.now() - timedelta(days=400),
+    )
+    recente = journaliser(agent=None, action="consultation", objet_type="t")
+    sortie = io.StringIO()
+    call_command("purger_journal", stdout=sortie)  # à blanc
+    assert EntreeJournal.objects.filter(pk=ancienne.pk).exists()
+    call_command("purger_journal", "--wet-run", stdout=sortie)
+    assert not EntreeJournal.objects.filter(pk=ancienne.pk).exists()
+    assert EntreeJournal.objects.filter(pk=recente.pk).exists()
+    purge = EntreeJournal.objects.get(action="purge")
+    assert purge.details["supprimees"] == 1
+
+
+def test_purge_refuse_une_conservation_trop_courte(settings):
+    settings.JOURNAL_CONSERVATION_JOURS = 30
+    with pytest.raises(CommandError, match="au moins 6 mois"):
+        call_command("purger_journal", "--wet-run", stdout=io.StringIO())
+
+
+def test_lire_une_fiche_et_inscrire_sont_journalises(client):
+    agent = AgentFactory(role="accueil")
+    h = habitant(agent)
+    client.force_login(agent)
+    client.get(reverse("habitants:fiche", args=[h.pk]), REMOTE_ADDR="10.1.2.3")
+    entree = EntreeJournal.objects.get(action="consultation")
+    assert (entree.agent, entree.objet_id, entree.adresse_ip) == (agent, str(h.pk), "10.1.2.3")
+    site = agent.sites.first()
+    client.post(
+        reverse("habitants:inscrire") + f"?site={site.code}",
+        {"nom_usage": "Nouvelle", "prenoms": "Personne"},
+    )
+    assert EntreeJournal.objects.filter(action="creation", agent=agent).count() == 1
+    # Une fiche refusée (autre site) n'est pas « lue ».
+    ailleurs = habitant(AgentFactory(role="accueil"))
+    client.get(reverse("habitants:fiche", args=[ailleurs.pk]))
+    assert not EntreeJournal.objects.filter(objet_id=str(ailleurs.pk)).exists()
