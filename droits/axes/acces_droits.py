@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe
+from droits.axes.base import DefinitionAxe, Fait
 
 AXE = DefinitionAxe(
     code="acces_droits",
@@ -15,5 +15,18 @@ AXE = DefinitionAxe(
         ("juridique", "Question juridique (équipe juridique mobile)"),
         ("domiciliation", "Domiciliation administrative"),
         ("information", "Information générale"),
+    ),
+    modeles_objectifs=(
+        "Accomplir une démarche administrative",
+        "Obtenir un conseil juridique",
+        "Ouvrir une domiciliation",
+    ),
+    faits=(
+        Fait("demarches_en_cours", "Démarches administratives en cours", "texte"),
+        Fait("permanence_juridique", "Vu(e) à la permanence de l'équipe juridique mobile", "date"),
+    ),
+    indicateurs=(
+        ("demarches", "Démarches administratives accompagnées"),
+        ("permanences_juridiques", "Passages à l'équipe juridique mobile"),
     ),
 )

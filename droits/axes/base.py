@@ -1,4 +1,17 @@
 from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class Fait:
+    """Un fait propre à l'axe, saisi par le travailleur social dans l'accompagnement."""
+
+    code: str
+    libelle: str
+    type: str = "texte"  # texte, date, booleen, choix
+    choix: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -16,3 +29,47 @@ class DefinitionAxe:
     description: str
     #: Motifs de passage à l'accueil proposés pour cet axe : (code, intitulé).
     motifs_accueil: tuple[tuple[str, str], ...] = ()
+    #: Types d'intervention propres à l'axe, en plus des types communs : (code, intitulé).
+    types_intervention: tuple[tuple[str, str], ...] = ()
+    #: Modèles d'objectifs proposés à l'ouverture d'un plan d'action.
+    modeles_objectifs: tuple[str, ...] = ()
+    #: Faits propres à l'axe, saisis dans l'accompagnement.
+    faits: tuple[Fait, ...] = ()
+    #: Indicateurs du tableau de bord de l'axe : (code, intitulé).
+    indicateurs: tuple[tuple[str, str], ...] = ()
+
+    def valider_faits(self, donnees: dict) -> dict:
+        """Les faits saisis, nettoyés (dates ISO, booléens) ; ValidationError en français."""
+        connus = {fait.code: fait for fait in self.faits}
+        erreurs, propres = {}, {}
+        for code, valeur in donnees.items():
+            fait = connus.get(code)
+            if fait is None:
+                erreurs[code] = f"Fait inconnu pour l'axe « {self.libelle_court} »."
+                continue
+            if valeur in (None, ""):
+                continue
+            if fait.type == "date":
+                try:
+                    propres[code] = date.fromisoformat(str(valeur)).isoformat()
+                except ValueError:
+                    erreurs[code] = f"{fait.libelle} : date attendue (AAAA-MM-JJ)."
+            elif fait.type == "booleen":
+                if not isinstance(valeur, bool):
+                    erreurs[code] = f"{fait.libelle} : oui ou non attendu."
+                else:
+                    propres[code] = valeur
+            elif fait.type == "choix":
+                if valeur not in dict(fait.choix):
+                    erreurs[code] = f"{fait.libelle} : choix « {valeur} » inconnu."
+                else:
+                    propres[code] = valeur
+            else:
+                texte = str(valeur).strip()
+                if len(texte) > 500:
+                    erreurs[code] = f"{fait.libelle} : 500 caractères au plus."
+                else:
+                    propres[code] = texte
+        if erreurs:
+            raise ValidationError(erreurs)
+        return propres

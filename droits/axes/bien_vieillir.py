@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe
+from droits.axes.base import DefinitionAxe, Fait
 
 AXE = DefinitionAxe(
     code="bien_vieillir",
@@ -16,4 +16,21 @@ AXE = DefinitionAxe(
         ("aspa", "Minimum vieillesse (ASPA)"),
         ("logement_adapte", "Logement adapté, résidence autonomie"),
     ),
+    types_intervention=(("visite_convivialite", "Visite de convivialité"),),
+    modeles_objectifs=(
+        "Mettre en place une aide à domicile",
+        "Rompre l'isolement",
+        "Trouver un logement adapté",
+    ),
+    faits=(
+        Fait("aide_domicile", "Service d'aide à domicile en place", "booleen"),
+        Fait(
+            "isolement",
+            "Isolement",
+            "choix",
+            (("non", "Non isolé(e)"), ("partiel", "Isolement partiel"), ("fort", "Isolement fort")),
+        ),
+        Fait("teleassistance", "Téléassistance", "booleen"),
+    ),
+    indicateurs=(("aides_domicile", "Aides à domicile mises en place"),),
 )

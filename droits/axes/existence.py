@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe
+from droits.axes.base import DefinitionAxe, Fait
 
 AXE = DefinitionAxe(
     code="existence",
@@ -17,5 +17,20 @@ AXE = DefinitionAxe(
         ("aide_facultative", "Demande d'aide facultative du CCAS"),
         ("jeunes_adultes", "Jeune adulte sans ressources (18-25 ans)"),
         ("alimentaire", "Aide alimentaire"),
+    ),
+    types_intervention=(("aide_budgetaire", "Accompagnement budgétaire"),),
+    modeles_objectifs=(
+        "Stabiliser le budget du foyer",
+        "Ouvrir les droits aux minima sociaux",
+        "Obtenir une aide facultative du CCAS",
+    ),
+    faits=(
+        Fait("budget_evalue", "Budget évalué le", "date"),
+        Fait("reste_a_vivre", "Reste à vivre mensuel (€)", "texte"),
+        Fait("aides_facultatives_demandees", "Aides facultatives demandées", "texte"),
+    ),
+    indicateurs=(
+        ("aides_facultatives", "Aides facultatives accordées"),
+        ("jeunes_adultes", "Jeunes adultes accompagnés"),
     ),
 )

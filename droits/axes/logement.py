@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe
+from droits.axes.base import DefinitionAxe, Fait
 
 AXE = DefinitionAxe(
     code="logement",
@@ -17,5 +17,33 @@ AXE = DefinitionAxe(
         ("aides_logement", "Aides au logement (APL, ALS, ALF)"),
         ("impayes_loyer", "Impayés de loyer, expulsion"),
         ("energie", "Factures d'énergie"),
+    ),
+    types_intervention=(("visite_logement", "Visite du logement"),),
+    modeles_objectifs=(
+        "Déposer ou renouveler la demande de logement social",
+        "Obtenir un hébergement (SIAO)",
+        "Prévenir l'expulsion",
+        "Accéder à un logement (logement d'abord)",
+    ),
+    faits=(
+        Fait("numero_demande_logement_social", "Numéro unique de demande de logement social"),
+        Fait("date_demande_logement_social", "Date de la demande de logement social", "date"),
+        Fait("demande_siao", "Demande SIAO déposée", "booleen"),
+        Fait("date_demande_siao", "Date de la demande SIAO", "date"),
+        Fait(
+            "recours_dalo",
+            "Recours DALO",
+            "choix",
+            (
+                ("non", "Non"),
+                ("depose", "Déposé"),
+                ("prioritaire", "Reconnu prioritaire"),
+                ("rejete", "Rejeté"),
+            ),
+        ),
+    ),
+    indicateurs=(
+        ("demandes_logement_social", "Demandes de logement social suivies"),
+        ("acces_logement", "Accès à un logement"),
     ),
 )

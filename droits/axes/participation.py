@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe
+from droits.axes.base import DefinitionAxe, Fait
 
 AXE = DefinitionAxe(
     code="participation",
@@ -12,5 +12,12 @@ AXE = DefinitionAxe(
     motifs_accueil=(
         ("initiative_collective", "Initiative collective, projet d'habitants"),
         ("instance_participation", "Instances de participation des habitants"),
+    ),
+    types_intervention=(("seance_collective", "Séance d'action collective"),),
+    modeles_objectifs=("Participer à une action collective",),
+    faits=(Fait("instance", "Instance ou action collective suivie", "texte"),),
+    indicateurs=(
+        ("seances", "Séances d'actions collectives"),
+        ("participants", "Participants aux actions collectives"),
     ),
 )

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe
+from droits.axes.base import DefinitionAxe, Fait
 
 AXE = DefinitionAxe(
     code="petite_enfance",
@@ -15,4 +15,24 @@ AXE = DefinitionAxe(
         ("prestations_familiales", "Prestations familiales"),
         ("parentalite", "Soutien à la parentalité"),
     ),
+    modeles_objectifs=(
+        "Trouver un mode d'accueil pour l'enfant",
+        "Ouvrir les prestations familiales",
+    ),
+    faits=(
+        Fait(
+            "mode_accueil_demande",
+            "Mode d'accueil demandé",
+            "choix",
+            (
+                ("creche", "Crèche"),
+                ("assistante_maternelle", "Assistante maternelle"),
+                ("halte_garderie", "Halte-garderie"),
+            ),
+        ),
+        Fait("mode_accueil_obtenu", "Mode d'accueil obtenu", "booleen"),
+        Fait("accueil_depuis", "Accueil obtenu depuis le", "date"),
+        Fait("situation_prioritaire", "Situation prioritaire (exclusion)", "booleen"),
+    ),
+    indicateurs=(("places_obtenues", "Places d'accueil obtenues"),),
 )

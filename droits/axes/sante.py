@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe
+from droits.axes.base import DefinitionAxe, Fait
 
 AXE = DefinitionAxe(
     code="sante",
@@ -15,4 +15,25 @@ AXE = DefinitionAxe(
         ("acces_soins", "Accès aux soins, renoncement"),
         ("medecin_traitant", "Recherche d'un médecin traitant"),
     ),
+    modeles_objectifs=(
+        "Ouvrir la complémentaire santé solidaire",
+        "Déclarer un médecin traitant",
+        "Reprendre des soins renoncés",
+    ),
+    faits=(
+        Fait(
+            "couverture_maladie",
+            "Couverture maladie",
+            "choix",
+            (
+                ("aucune", "Aucune"),
+                ("base", "Régime de base seul"),
+                ("css", "Complémentaire santé solidaire"),
+                ("mutuelle", "Mutuelle"),
+            ),
+        ),
+        Fait("medecin_traitant", "Médecin traitant déclaré", "booleen"),
+        Fait("soins_renonces", "Soins renoncés", "texte"),
+    ),
+    indicateurs=(("css_ouvertes", "Complémentaires santé ouvertes"),),
 )
