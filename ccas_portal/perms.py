@@ -36,6 +36,16 @@ def peut_voir_habitant(agent, habitant) -> bool:
     return peut_tenir_le_guichet(agent) and habitant.site_id in agent.ids_sites
 
 
+def peut_modifier_accompagnement(agent, accompagnement) -> bool:
+    """Le référent et les co-intervenants (travailleurs sociaux) seulement."""
+    if not peut_accompagner(agent):
+        return False
+    return (
+        accompagnement.referent_id == agent.pk
+        or accompagnement.co_intervenants.filter(pk=agent.pk).exists()
+    )
+
+
 def peut_piloter(agent) -> bool:
     return a_un_role(agent, Role.RESPONSABLE, Role.ADMIN)
 

@@ -1,0 +1,151 @@
+"""Écritures des accompagnements : une fonction par action, une transaction, journalisée."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accompagnement.enums import TRANSITIONS, StatutAccompagnement
+from accompagnement.models import Accompagnement, ChangementStatut
+from ccas_portal import perms
+from ccas_portal.enums import ActionJournal
+from ccas_portal.journal import journaliser
+from droits.axes import AXES
+
+
+def _verifier_intervenant(agent, accompagnement: Accompagnement) -> None:
+    if not perms.peut_modifier_accompagnement(agent, accompagnement):
+        raise PermissionDenied("Vous n'êtes ni référent ni co-intervenant de cet accompagnement.")
+
+
+def _verifier_date(jour: date, *, champ: str, pas_avant: date | None = None) -> None:
+    if jour > timezone.localdate():
+        raise ValidationError({champ: "Cette date est dans le futur."})
+    if pas_avant and jour < pas_avant:
+        raise ValidationError({champ: "Cette date précède l'ouverture de l'accompagnement."})
+
+
+@transaction.atomic
+def ouvrir_accompagnement(
+    *,
+    agent,
+    foyer,
+    axe: str,
+    membres: Iterable,
+    co_intervenants: Iterable = (),
+    date_ouverture: date | None = None,
+    faits: dict | None = None,
+) -> Accompagnement:
+    """Ouvre un accompagnement : l'agent qui l'ouvre en devient le référent."""
+    if not perms.peut_accompagner(agent) or foyer.site_id not in agent.ids_sites:
+        raise PermissionDenied("Ce foyer n'est pas rattaché à vos sites.")
+    if axe not in AXES:
+        raise ValidationError({"axe": f"Axe inconnu : {axe!r}."})
+    date_ouverture = date_ouverture or timezone.localdate()
+    _verifier_date(date_ouverture, champ="date_ouverture")
+    membres = list(membres)
+    actuels = set(foyer.membres.filter(date_fin__isnull=True).values_list("habitant_id", flat=True))
+    if not membres:
+        raise ValidationError({"membres": "Choisissez au moins une personne du foyer."})
+    if any(m.pk not in actuels for m in membres):
+        raise ValidationError({"membres": "Une personne choisie ne fait pas partie du foyer."})
+    co_intervenants = [a for a in co_intervenants if a.pk != agent.pk]
+    if any(not perms.peut_accompagner(a) for a in co_intervenants):
+        raise ValidationError({"co_intervenants": "Un co-intervenant est un travailleur social."})
+    accompagnement = Accompagnement.objects.create(
+        foyer=foyer,
+        axe_id=axe,
+        referent=agent,
+        date_ouverture=date_ouverture,
+        faits=AXES[axe].valider_faits(faits or {}),
+    )
+    accompagnement.membres.set(membres)
+    accompagnement.co_intervenants.set(co_intervenants)
+    ChangementStatut.objects.create(
+        accompagnement=accompagnement,
+        nouveau=StatutAccompagnement.OUVERT,
+        date=date_ouverture,
+        agent=agent,
+    )
+    journaliser(
+        agent=agent,
+        action=ActionJournal.CREATION,
+        objet=accompagnement,
+        details={"axe": axe, "foyer": foyer.pk},
+    )
+    return accompagnement
+
+
+@transaction.atomic
+def changer_statut(
+    *,
+    agent,
+    accompagnement: Accompagnement,
+    statut: str,
+    date_effet: date | None = None,
+    motif_cloture: str = "",
+    commentaire: str = "",
+) -> Accompagnement:
+    """Fait passer l'accompagnement à `statut` si la transition est permise."""
+    accompagnement = Accompagnement.objects.select_for_update().get(pk=accompagnement.pk)
+    _verifier_intervenant(agent, accompagnement)
+    ancien = accompagnement.statut
+    if statut not in TRANSITIONS.get(ancien, set()):
+        raise ValidationError(
+            {
+                "statut": (
+                    f"Passage de « {StatutAccompagnement(ancien).label} » à "
+                    f"« {StatutAccompagnement(statut).label if statut in StatutAccompagnement.values else statut} » "
+                    "impossible."
+                )
+            }
+        )
+    date_effet = date_effet or timezone.localdate()
+    _verifier_date(date_effet, champ="date_effet", pas_avant=accompagnement.date_ouverture)
+    if statut == StatutAccompagnement.CLOS:
+        if not motif_cloture:
+            raise ValidationError({"motif_cloture": "Indiquez le motif de clôture."})
+        accompagnement.date_cloture = date_effet
+        accompagnement.motif_cloture = motif_cloture
+    elif motif_cloture:
+        raise ValidationError({"motif_cloture": "Un motif de clôture ne va qu'avec la clôture."})
+    accompagnement.statut = statut
+    accompagnement.full_clean(exclude=["membres", "co_intervenants"])
+    accompagnement.save()
+    ChangementStatut.objects.create(
+        accompagnement=accompagnement,
+        ancien=ancien,
+        nouveau=statut,
+        date=date_effet,
+        agent=agent,
+        commentaire=commentaire.strip(),
+    )
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=accompagnement,
+        details={"statut": [ancien, statut]},
+    )
+    return accompagnement
+
+
+@transaction.atomic
+def enregistrer_faits(*, agent, accompagnement: Accompagnement, faits: dict) -> Accompagnement:
+    """Met à jour les faits propres à l'axe (validés par la déclaration de l'axe)."""
+    _verifier_intervenant(agent, accompagnement)
+    if accompagnement.statut == StatutAccompagnement.CLOS:
+        raise ValidationError("Un accompagnement clos ne se modifie plus.")
+    accompagnement.faits = {
+        **accompagnement.faits,
+        **AXES[accompagnement.axe_id].valider_faits(faits),
+    }
+    accompagnement.save(update_fields=["faits", "modifie_le"])
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=accompagnement,
+        details={"faits": sorted(faits)},
+    )
+    return accompagnement
