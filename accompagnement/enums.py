@@ -29,3 +29,31 @@ TRANSITIONS = {
     StatutAccompagnement.SUSPENDU: {StatutAccompagnement.EN_COURS, StatutAccompagnement.CLOS},
     StatutAccompagnement.CLOS: set(),
 }
+
+
+class StatutAction(models.TextChoices):
+    A_FAIRE = "a_faire", "À faire"
+    EN_COURS = "en_cours", "En cours"
+    EN_ATTENTE = "en_attente", "En attente"
+    REALISEE = "realisee", "Réalisée"
+    ABANDON_PERSONNE = "abandon_personne", "Abandonnée par la personne"
+    ABANDON_SERVICE = "abandon_service", "Abandonnée par le service"
+
+
+class TypeIntervention(models.TextChoices):
+    """Types communs à tous les axes ; chaque axe peut en déclarer d'autres (droits/axes/)."""
+
+    ENTRETIEN = "entretien_bureau", "Entretien au bureau"
+    VISITE_DOMICILE = "visite_domicile", "Visite à domicile"
+    APPEL = "appel", "Appel téléphonique"
+    COURRIER = "courrier", "Courrier ou courriel"
+    DEMARCHE = "demarche_administrative", "Démarche administrative"
+    ACCOMPAGNEMENT_PHYSIQUE = "accompagnement_physique", "Accompagnement physique"
+    PERMANENCE_JURIDIQUE = "permanence_juridique", "Permanence juridique"
+
+
+class StatutOrientation(models.TextChoices):
+    ENVOYEE = "envoyee", "Envoyée"
+    ACCEPTEE = "acceptee", "Acceptée"
+    REFUSEE = "refusee", "Refusée"
+    SANS_SUITE = "sans_suite", "Sans suite"

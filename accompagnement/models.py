@@ -2,7 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accompagnement.enums import MotifCloture, StatutAccompagnement
+from accompagnement.enums import (
+    MotifCloture,
+    StatutAccompagnement,
+    StatutAction,
+    StatutOrientation,
+)
 
 
 class AccompagnementQuerySet(models.QuerySet):
@@ -101,3 +106,114 @@ class ChangementStatut(models.Model):
 
     def __str__(self):
         return f"{self.ancien or '—'} → {self.nouveau} le {self.date:%d/%m/%Y}"
+
+
+class Objectif(models.Model):
+    accompagnement = models.ForeignKey(
+        Accompagnement, on_delete=models.CASCADE, related_name="objectifs"
+    )
+    libelle = models.CharField("objectif", max_length=300)
+    ordre = models.PositiveSmallIntegerField(default=0)
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "objectif"
+        verbose_name_plural = "objectifs"
+        ordering = ["ordre", "id"]
+
+    def __str__(self):
+        return self.libelle
+
+
+class Action(models.Model):
+    objectif = models.ForeignKey(Objectif, on_delete=models.CASCADE, related_name="actions")
+    libelle = models.CharField("action", max_length=300)
+    statut = models.CharField(
+        "statut", max_length=20, choices=StatutAction.choices, default=StatutAction.A_FAIRE
+    )
+    echeance = models.DateField("échéance", null=True, blank=True)
+    modifie_le = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "action"
+        verbose_name_plural = "actions"
+        ordering = ["echeance", "id"]
+
+    def __str__(self):
+        return self.libelle
+
+
+class Intervention(models.Model):
+    accompagnement = models.ForeignKey(
+        Accompagnement, on_delete=models.CASCADE, related_name="interventions"
+    )
+    type = models.CharField("type", max_length=40)
+    date = models.DateField("date")
+    duree_minutes = models.PositiveSmallIntegerField("durée (minutes)", null=True, blank=True)
+    lieu = models.CharField("lieu", max_length=200, blank=True)
+    participants = models.ManyToManyField(
+        "habitants.Habitant", verbose_name="personnes présentes", blank=True, related_name="+"
+    )
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interventions"
+    )
+    compte_rendu = models.TextField("compte rendu", blank=True)
+    confidentiel = models.BooleanField(
+        "note confidentielle",
+        default=False,
+        help_text="Lisible par son auteur et le référent seulement.",
+    )
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "intervention"
+        verbose_name_plural = "interventions"
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["accompagnement", "-date"], name="intervention_date")]
+
+    def __str__(self):
+        return f"{self.type} du {self.date:%d/%m/%Y}"
+
+
+class Partenaire(models.Model):
+    """L'annuaire des partenaires (CAF, CPAM, PMI, SIAO, CLIC, France Travail, associations…)."""
+
+    code = models.SlugField("code", max_length=40, unique=True)
+    nom = models.CharField("nom", max_length=200)
+    type = models.CharField("type", max_length=100, blank=True)
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    courriel = models.EmailField("courriel", blank=True)
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "partenaire"
+        verbose_name_plural = "partenaires"
+        ordering = ["nom"]
+
+    def __str__(self):
+        return self.nom
+
+
+class Orientation(models.Model):
+    accompagnement = models.ForeignKey(
+        Accompagnement, on_delete=models.CASCADE, related_name="orientations"
+    )
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="+")
+    motif = models.CharField("motif", max_length=300)
+    date = models.DateField("date")
+    statut = models.CharField(
+        "statut",
+        max_length=20,
+        choices=StatutOrientation.choices,
+        default=StatutOrientation.ENVOYEE,
+    )
+    resultat = models.CharField("résultat", max_length=500, blank=True)
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "orientation"
+        verbose_name_plural = "orientations"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.partenaire} le {self.date:%d/%m/%Y}"

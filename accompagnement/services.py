@@ -7,8 +7,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accompagnement.enums import TRANSITIONS, StatutAccompagnement
-from accompagnement.models import Accompagnement, ChangementStatut
+from accompagnement.enums import (
+    TRANSITIONS,
+    StatutAccompagnement,
+    StatutAction,
+    StatutOrientation,
+    TypeIntervention,
+)
+from accompagnement.models import (
+    Accompagnement,
+    Action,
+    ChangementStatut,
+    Intervention,
+    Objectif,
+    Orientation,
+    Partenaire,
+)
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
@@ -149,3 +163,180 @@ def enregistrer_faits(*, agent, accompagnement: Accompagnement, faits: dict) -> 
         details={"faits": sorted(faits)},
     )
     return accompagnement
+
+
+def types_intervention(axe: str) -> dict[str, str]:
+    """Types communs et types propres à l'axe : {code: intitulé}."""
+    return {**dict(TypeIntervention.choices), **dict(AXES[axe].types_intervention)}
+
+
+def _ouvert(accompagnement: Accompagnement) -> None:
+    if accompagnement.statut == StatutAccompagnement.CLOS:
+        raise ValidationError("Un accompagnement clos ne se modifie plus.")
+
+
+@transaction.atomic
+def ajouter_objectif(*, agent, accompagnement: Accompagnement, libelle: str) -> Objectif:
+    _verifier_intervenant(agent, accompagnement)
+    _ouvert(accompagnement)
+    libelle = libelle.strip()
+    if not libelle:
+        raise ValidationError({"libelle": "Décrivez l'objectif."})
+    objectif = Objectif.objects.create(
+        accompagnement=accompagnement,
+        libelle=libelle,
+        ordre=accompagnement.objectifs.count(),
+    )
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=accompagnement,
+        details={"objectif": objectif.pk},
+    )
+    return objectif
+
+
+@transaction.atomic
+def ajouter_action(
+    *, agent, objectif: Objectif, libelle: str, echeance: date | None = None
+) -> Action:
+    _verifier_intervenant(agent, objectif.accompagnement)
+    _ouvert(objectif.accompagnement)
+    action = Action(objectif=objectif, libelle=libelle.strip(), echeance=echeance)
+    action.full_clean()
+    action.save()
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=objectif.accompagnement,
+        details={"action": action.pk},
+    )
+    return action
+
+
+@transaction.atomic
+def changer_statut_action(*, agent, action: Action, statut: str) -> Action:
+    _verifier_intervenant(agent, action.objectif.accompagnement)
+    _ouvert(action.objectif.accompagnement)
+    if statut not in StatutAction.values:
+        raise ValidationError({"statut": f"Statut d'action inconnu : {statut!r}."})
+    action.statut = statut
+    action.save(update_fields=["statut", "modifie_le"])
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=action.objectif.accompagnement,
+        details={"action": action.pk, "statut": statut},
+    )
+    return action
+
+
+@transaction.atomic
+def enregistrer_intervention(
+    *,
+    agent,
+    accompagnement: Accompagnement,
+    type: str,
+    date_intervention: date,
+    compte_rendu: str = "",
+    duree_minutes: int | None = None,
+    lieu: str = "",
+    participants: Iterable = (),
+    confidentiel: bool = False,
+) -> Intervention:
+    _verifier_intervenant(agent, accompagnement)
+    _ouvert(accompagnement)
+    if type not in types_intervention(accompagnement.axe_id):
+        raise ValidationError({"type": f"Type d'intervention inconnu pour cet axe : {type!r}."})
+    _verifier_date(date_intervention, champ="date", pas_avant=accompagnement.date_ouverture)
+    if duree_minutes is not None and not 0 < duree_minutes <= 600:
+        raise ValidationError({"duree_minutes": "Durée attendue entre 1 et 600 minutes."})
+    participants = list(participants)
+    foyer = set(accompagnement.foyer.membres.values_list("habitant_id", flat=True))
+    if any(p.pk not in foyer for p in participants):
+        raise ValidationError({"participants": "Une personne présente n'est pas du foyer."})
+    intervention = Intervention.objects.create(
+        accompagnement=accompagnement,
+        type=type,
+        date=date_intervention,
+        duree_minutes=duree_minutes,
+        lieu=lieu.strip(),
+        auteur=agent,
+        compte_rendu=compte_rendu.strip(),
+        confidentiel=confidentiel,
+    )
+    intervention.participants.set(participants)
+    journaliser(
+        agent=agent,
+        action=ActionJournal.CREATION,
+        objet=intervention,
+        details={"accompagnement": accompagnement.pk, "confidentiel": confidentiel},
+    )
+    return intervention
+
+
+@transaction.atomic
+def orienter(
+    *,
+    agent,
+    accompagnement: Accompagnement,
+    partenaire: Partenaire,
+    motif: str,
+    date_orientation: date | None = None,
+) -> Orientation:
+    _verifier_intervenant(agent, accompagnement)
+    _ouvert(accompagnement)
+    if not partenaire.actif:
+        raise ValidationError({"partenaire": "Ce partenaire n'est plus actif."})
+    date_orientation = date_orientation or timezone.localdate()
+    _verifier_date(date_orientation, champ="date", pas_avant=accompagnement.date_ouverture)
+    orientation = Orientation(
+        accompagnement=accompagnement,
+        partenaire=partenaire,
+        motif=motif.strip(),
+        date=date_orientation,
+        auteur=agent,
+    )
+    orientation.full_clean()
+    orientation.save()
+    journaliser(
+        agent=agent,
+        action=ActionJournal.CREATION,
+        objet=orientation,
+        details={"partenaire": partenaire.code},
+    )
+    return orientation
+
+
+@transaction.atomic
+def suivre_orientation(
+    *, agent, orientation: Orientation, statut: str, resultat: str = ""
+) -> Orientation:
+    _verifier_intervenant(agent, orientation.accompagnement)
+    if statut not in StatutOrientation.values:
+        raise ValidationError({"statut": f"Statut d'orientation inconnu : {statut!r}."})
+    orientation.statut = statut
+    orientation.resultat = resultat.strip()
+    orientation.full_clean()
+    orientation.save(update_fields=["statut", "resultat"])
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=orientation,
+        details={"statut": statut},
+    )
+    return orientation
+
+
+@transaction.atomic
+def synchroniser_partenaires() -> dict[str, int]:
+    """Met en base l'annuaire de référence des partenaires (les ajouts de l'admin restent)."""
+    from accompagnement.referentiels import PARTENAIRES
+
+    compte = {"crees": 0, "mis_a_jour": 0}
+    for code, nom, type_ in PARTENAIRES:
+        _, cree = Partenaire.objects.update_or_create(
+            code=code, defaults={"nom": nom, "type": type_}
+        )
+        compte["crees" if cree else "mis_a_jour"] += 1
+    return compte

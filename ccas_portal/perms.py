@@ -46,6 +46,18 @@ def peut_modifier_accompagnement(agent, accompagnement) -> bool:
     )
 
 
+def peut_lire_intervention(agent, intervention) -> bool:
+    """Une note confidentielle : son auteur et le référent seulement (les autres intervenants
+    voient qu'elle existe, pas son contenu)."""
+    accompagnement = intervention.accompagnement
+    if not intervention.confidentiel:
+        return peut_modifier_accompagnement(agent, accompagnement)
+    return peut_accompagner(agent) and agent.pk in (
+        intervention.auteur_id,
+        accompagnement.referent_id,
+    )
+
+
 def peut_piloter(agent) -> bool:
     return a_un_role(agent, Role.RESPONSABLE, Role.ADMIN)
 

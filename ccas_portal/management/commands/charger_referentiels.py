@@ -1,3 +1,4 @@
+from accompagnement.services import synchroniser_partenaires
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.referentiels import sites_de_reference
 from ccas_portal.services import enregistrer_site
@@ -17,6 +18,10 @@ class Command(CommandeEcriture):
         motifs = synchroniser_motifs()
         self.stdout.write(
             f"Motifs d'accueil : {motifs['crees']} créés, {motifs['mis_a_jour']} mis à jour."
+        )
+        partenaires = synchroniser_partenaires()
+        self.stdout.write(
+            f"Partenaires : {partenaires['crees']} créés, {partenaires['mis_a_jour']} mis à jour."
         )
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
         total = len(sites_de_reference())
