@@ -17,7 +17,9 @@ class AccompagnementQuerySet(models.QuerySet):
 
         if not perms.peut_accompagner(agent):
             return self.none()
-        return self.filter(Q(referent=agent) | Q(co_intervenants=agent)).distinct()
+        # Sous-requête plutôt que jointure : pas de doublons, les agrégats restent justes.
+        co = Accompagnement.co_intervenants.through.objects.filter(agent_id=agent.pk)
+        return self.filter(Q(referent=agent) | Q(pk__in=co.values("accompagnement_id")))
 
 
 class Accompagnement(models.Model):

@@ -36,9 +36,10 @@ from django.db.models import Q  # noqa: E402
 
 from ccas_portal.enums import Role  # noqa: E402
 from ccas_portal.models import Agent, Site  # noqa: E402
+from ccas_portal.pagination import paginer  # noqa: E402
 from habitants.models import Habitant  # noqa: E402
 from habitants.normalisation import normaliser  # noqa: E402
-from habitants.selectors import CriteresRecherche, paginer, rechercher_habitants  # noqa: E402
+from habitants.selectors import CriteresRecherche, rechercher_habitants  # noqa: E402
 
 VARIANTES = {
     "mohammed": "Mohamed",

@@ -12,6 +12,7 @@ from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
 from ccas_portal.forms import reporter_erreurs
 from ccas_portal.journal import journaliser
+from ccas_portal.pagination import paginer
 from habitants import selectors, services
 from habitants.forms import InformationForm, InscriptionForm, PassageForm, RechercheForm
 from habitants.models import Habitant
@@ -58,7 +59,7 @@ def guichet(request):
             adresse=recherche.cleaned_data["adresse"],
         )
         if not criteres.vide:
-            resultats = selectors.paginer(
+            resultats = paginer(
                 selectors.rechercher_habitants(request.user, criteres),
                 request.GET.get("page"),
                 par_page=RESULTATS_PAR_PAGE,

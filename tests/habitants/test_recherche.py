@@ -134,8 +134,8 @@ def test_nom_tres_repandu_tape_seul_liste_les_homonymes_exacts(
 def test_paginer_donne_la_page_et_le_total_en_une_requete(
     agent_accueil, site, django_assert_num_queries
 ):
+    from ccas_portal.pagination import paginer
     from habitants.models import Habitant
-    from habitants.selectors import paginer
 
     for i in range(25):
         habitant(agent_accueil, nom_usage="Garnier", prenoms=f"Prénom{i:02d}")

@@ -1,0 +1,66 @@
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from accompagnement.enums import StatutAccompagnement
+from accompagnement.models import Accompagnement
+from ccas_portal.models import Site
+from droits.models import Axe
+
+
+class PortefeuilleFilter(django_filters.FilterSet):
+    axe = django_filters.ModelChoiceFilter(
+        label="Axe", queryset=Axe.objects.filter(actif=True), empty_label="Tous les axes"
+    )
+    statut = django_filters.ChoiceFilter(
+        label="Statut", choices=StatutAccompagnement.choices, empty_label="Tous les statuts"
+    )
+    site = django_filters.ModelChoiceFilter(
+        label="Site",
+        field_name="foyer__site",
+        queryset=Site.objects.none(),
+        empty_label="Tous mes sites",
+    )
+    echeance_avant = django_filters.DateFilter(
+        label="Prochaine échéance au plus tard le",
+        field_name="prochaine_echeance",
+        lookup_expr="lte",
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
+    sans_intervention_depuis = django_filters.NumberFilter(
+        label="Sans intervention depuis (jours)",
+        method="filtrer_sans_intervention",
+        min_value=1,
+    )
+    tri = django_filters.OrderingFilter(
+        label="Trier par",
+        empty_label="Ouverture, plus récents d'abord",
+        fields=(
+            ("date_ouverture", "date_ouverture"),
+            ("prochaine_echeance", "prochaine_echeance"),
+            ("derniere_intervention", "derniere_intervention"),
+            ("axe__ordre", "axe"),
+        ),
+        field_labels={
+            "date_ouverture": "Date d'ouverture",
+            "prochaine_echeance": "Prochaine échéance",
+            "derniere_intervention": "Dernière intervention",
+            "axe__ordre": "Axe",
+        },
+    )
+
+    class Meta:
+        model = Accompagnement
+        fields = []
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["site"].queryset = agent.sites.all()
+
+    def filtrer_sans_intervention(self, queryset, name, jours):
+        limite = timezone.localdate() - timedelta(days=int(jours))
+        return queryset.filter(
+            Q(derniere_intervention__lt=limite) | Q(derniere_intervention__isnull=True)
+        )
