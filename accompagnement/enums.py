@@ -57,3 +57,9 @@ class StatutOrientation(models.TextChoices):
     ACCEPTEE = "acceptee", "Acceptée"
     REFUSEE = "refusee", "Refusée"
     SANS_SUITE = "sans_suite", "Sans suite"
+
+
+class TypeActionCollective(models.TextChoices):
+    INITIATIVE = "initiative", "Initiative collective d'habitants"
+    INSTANCE = "instance", "Instance de participation"
+    ATELIER = "atelier", "Atelier collectif"

@@ -7,6 +7,7 @@ from accompagnement.enums import (
     StatutAccompagnement,
     StatutAction,
     StatutOrientation,
+    TypeActionCollective,
 )
 
 
@@ -219,3 +220,77 @@ class Orientation(models.Model):
 
     def __str__(self):
         return f"{self.partenaire} le {self.date:%d/%m/%Y}"
+
+
+# --- Actions collectives (axe participation) ----------------------------------------------
+
+
+class ActionCollectiveQuerySet(models.QuerySet):
+    def visibles_par(self, agent):
+        return self.filter(site_id__in=agent.ids_sites)
+
+
+class ActionCollective(models.Model):
+    """Une initiative collective ou une instance de participation, portée par un site."""
+
+    titre = models.CharField("intitulé", max_length=200)
+    type = models.CharField("type", max_length=20, choices=TypeActionCollective.choices)
+    site = models.ForeignKey(
+        "ccas_portal.Site",
+        verbose_name="site porteur",
+        on_delete=models.PROTECT,
+        related_name="actions_collectives",
+    )
+    description = models.TextField("description", blank=True)
+    date_debut = models.DateField("depuis le")
+    active = models.BooleanField("en cours", default=True)
+    animateurs = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="animateurs", related_name="+"
+    )
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    objects = ActionCollectiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "action collective"
+        verbose_name_plural = "actions collectives"
+        ordering = ["-active", "titre"]
+
+    def __str__(self):
+        return self.titre
+
+
+class Seance(models.Model):
+    """Une séance d'action collective : date, lieu, thème, présents nommés et anonymes."""
+
+    action = models.ForeignKey(ActionCollective, on_delete=models.CASCADE, related_name="seances")
+    date = models.DateField("date")
+    site = models.ForeignKey(
+        "ccas_portal.Site", verbose_name="lieu", on_delete=models.PROTECT, related_name="seances"
+    )
+    theme = models.CharField("thème", max_length=200)
+    participants = models.ManyToManyField(
+        "habitants.Habitant", verbose_name="participants inscrits", blank=True, related_name="+"
+    )
+    participants_anonymes = models.PositiveIntegerField(
+        "participants non inscrits",
+        default=0,
+        help_text="Personnes présentes sans être inscrites au registre.",
+    )
+    animateurs = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="animateurs", related_name="+"
+    )
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "séance"
+        verbose_name_plural = "séances"
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["site", "-date"], name="seance_site_date")]
+
+    def __str__(self):
+        return f"{self.action} — {self.date:%d/%m/%Y}"

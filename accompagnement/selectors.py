@@ -1,23 +1,51 @@
-from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accompagnement.enums import StatutAction
-from accompagnement.models import Accompagnement
-from habitants.models import MembreFoyer
+from accompagnement.models import (
+    Accompagnement,
+    Action,
+    ActionCollective,
+    ChangementStatut,
+    Intervention,
+    Orientation,
+    Seance,
+)
+from accompagnement.services import types_intervention
+from habitants.models import MembreFoyer, Passage
 
 EN_COURS = [StatutAction.A_FAIRE, StatutAction.EN_COURS, StatutAction.EN_ATTENTE]
 
 
 def portefeuille(agent) -> QuerySet[Accompagnement]:
-    """Les accompagnements de l'agent, avec prochaine échéance et dernière intervention."""
+    """Les accompagnements de l'agent, avec prochaine échéance et dernière intervention.
+
+    Deux sous-requêtes corrélées (index sur l'accompagnement) plutôt que des jointures : joindre
+    à la fois interventions et actions multiplierait les lignes (produit des deux)."""
+    derniere = (
+        Intervention.objects.filter(accompagnement=OuterRef("pk"))
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    prochaine = (
+        Action.objects.filter(
+            objectif__accompagnement=OuterRef("pk"),
+            statut__in=EN_COURS,
+            echeance__isnull=False,
+        )
+        .order_by("echeance")
+        .values("echeance")[:1]
+    )
     return (
         Accompagnement.objects.visibles_par(agent)
         .select_related("foyer__site", "axe", "referent")
         .annotate(
-            derniere_intervention=Max("interventions__date"),
-            prochaine_echeance=Min(
-                "objectifs__actions__echeance",
-                filter=Q(objectifs__actions__statut__in=EN_COURS),
-            ),
+            derniere_intervention=Subquery(derniere),
+            prochaine_echeance=Subquery(prochaine),
         )
         .prefetch_related(
             Prefetch(
@@ -28,4 +56,242 @@ def portefeuille(agent) -> QuerySet[Accompagnement]:
                 to_attr="demandeurs",
             )
         )
+    )
+
+
+# --- Le dossier du foyer : une seule chronologie ------------------------------------------
+
+
+@dataclass
+class Evenement:
+    """Une entrée de la chronologie du dossier, déjà filtrée selon les droits du lecteur."""
+
+    moment: datetime
+    genre: str  # passage, accompagnement, statut, intervention, orientation
+    titre: str
+    texte: str = ""
+    auteur: str = ""
+    #: Pourquoi le contenu n'est pas montré (note confidentielle, accompagnement d'un collègue).
+    reserve: str = ""
+    accompagnement: Accompagnement | None = None
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def rang(self) -> int:
+        """Dans une même journée : l'ouverture d'abord, puis le reste (ordre chronologique)."""
+        return RANGS.get(self.genre, 9)
+
+
+RANGS = {
+    "accompagnement": 0,
+    "intervention": 1,
+    "orientation": 2,
+    "statut": 3,
+    "prestation": 4,
+    "signalement": 5,
+    "passage": 6,
+}
+
+
+def _debut_de_journee(jour: date) -> datetime:
+    return timezone.make_aware(datetime.combine(jour, time.min))
+
+
+RESERVE_INTERVENANTS = "Contenu réservé aux intervenants de cet accompagnement."
+RESERVE_CONFIDENTIEL = "Note confidentielle : lisible par son auteur et le référent seulement."
+
+
+def accompagnements_du_foyer(foyer) -> QuerySet[Accompagnement]:
+    return (
+        Accompagnement.objects.filter(foyer=foyer)
+        .select_related("axe", "referent")
+        .order_by("-date_ouverture", "-id")
+    )
+
+
+def ids_intervenant(agent, foyer) -> set[int]:
+    """Les accompagnements du foyer où l'agent est référent ou co-intervenant (une requête)."""
+    return set(
+        Accompagnement.objects.visibles_par(agent).filter(foyer=foyer).values_list("pk", flat=True)
+    )
+
+
+def passages_du_foyer(foyer) -> QuerySet[Passage]:
+    """Les passages des membres du foyer pendant qu'ils en étaient membres."""
+    return (
+        Passage.objects.filter(
+            Q(habitant__appartenances__date_fin__isnull=True)
+            | Q(date_heure__date__lte=F("habitant__appartenances__date_fin")),
+            habitant__appartenances__foyer=foyer,
+            date_heure__date__gte=F("habitant__appartenances__date_debut"),
+        )
+        .select_related("site", "habitant")
+        .prefetch_related("motifs")
+        .distinct()
+    )
+
+
+def chronologie(
+    agent, foyer, accompagnements, intervenant: set[int], prestations=(), signalements=()
+) -> list[Evenement]:
+    """Tout ce qui concerne le foyer, du plus récent au plus ancien, en un nombre constant de
+    requêtes (une par sorte d'entrée), chaque contenu montré selon les droits de `agent`."""
+    from ccas_portal import perms
+
+    par_id = {a.pk: a for a in accompagnements}
+    evenements: list[Evenement] = []
+    for p in passages_du_foyer(foyer):
+        motifs = " ; ".join(m.libelle for m in p.motifs.all())
+        evenements.append(
+            Evenement(
+                moment=p.date_heure,
+                genre="passage",
+                titre=f"Passage à l'accueil — {p.site} ({p.get_mode_display().lower()})",
+                texte=p.note,
+                details=[f"Personne : {p.habitant}", f"Motifs : {motifs}", p.get_reponse_display()],
+            )
+        )
+    for c in (
+        ChangementStatut.objects.filter(accompagnement__foyer=foyer)
+        .select_related("agent")
+        .order_by()
+    ):
+        a = par_id[c.accompagnement_id]
+        if not c.ancien:
+            titre = f"Ouverture de l'accompagnement « {a.axe.libelle_court} »"
+        else:
+            titre = (
+                f"Accompagnement « {a.axe.libelle_court} » : "
+                f"{c.get_ancien_display().lower()} → {c.get_nouveau_display().lower()}"
+            )
+        evenements.append(
+            Evenement(
+                moment=_debut_de_journee(c.date),
+                genre="accompagnement" if not c.ancien else "statut",
+                titre=titre,
+                texte=c.commentaire if c.accompagnement_id in intervenant else "",
+                auteur=str(c.agent),
+                accompagnement=a,
+            )
+        )
+    interventions = (
+        Intervention.objects.filter(accompagnement__foyer=foyer).select_related("auteur").order_by()
+    )
+    types = {}
+    for i in interventions:
+        i.accompagnement = par_id[i.accompagnement_id]
+        if i.accompagnement.axe_id not in types:
+            types[i.accompagnement.axe_id] = types_intervention(i.accompagnement.axe_id)
+        lisible = perms.peut_lire_intervention(
+            agent, i, intervenant=i.accompagnement_id in intervenant
+        )
+        reserve = ""
+        if not lisible:
+            reserve = RESERVE_CONFIDENTIEL if i.confidentiel else RESERVE_INTERVENANTS
+        details = []
+        if lisible:
+            if i.duree_minutes:
+                details.append(f"Durée : {i.duree_minutes} min")
+            if i.lieu:
+                details.append(f"Lieu : {i.lieu}")
+        evenements.append(
+            Evenement(
+                moment=_debut_de_journee(i.date),
+                genre="intervention",
+                titre=(
+                    f"{types[i.accompagnement.axe_id].get(i.type, i.type)} — "
+                    f"{i.accompagnement.axe.libelle_court}"
+                ),
+                texte=i.compte_rendu if lisible else "",
+                auteur=str(i.auteur),
+                reserve=reserve,
+                accompagnement=i.accompagnement,
+                details=details,
+            )
+        )
+    for o in (
+        Orientation.objects.filter(accompagnement__foyer=foyer)
+        .select_related("partenaire", "auteur")
+        .order_by()
+    ):
+        a = par_id[o.accompagnement_id]
+        lisible = o.accompagnement_id in intervenant
+        evenements.append(
+            Evenement(
+                moment=_debut_de_journee(o.date),
+                genre="orientation",
+                titre=f"Orientation vers {o.partenaire} — {a.axe.libelle_court}",
+                texte=(f"{o.motif}" + (f" — {o.resultat}" if o.resultat else ""))
+                if lisible
+                else "",
+                auteur=str(o.auteur),
+                reserve="" if lisible else RESERVE_INTERVENANTS,
+                accompagnement=a,
+                details=[f"Statut : {o.get_statut_display()}"] if lisible else [],
+            )
+        )
+    for p in prestations:
+        jour = p.date_demande or p.date_debut
+        evenements.append(
+            Evenement(
+                moment=_debut_de_journee(jour) if jour else p.cree_le,
+                genre="prestation",
+                titre=f"Prestation « {p.prestation} » : {p.get_statut_display().lower()}",
+                details=[
+                    d
+                    for d in (
+                        f"Montant : {p.montant_mensuel} €/mois" if p.montant_mensuel else "",
+                        f"Source : {p.get_source_display().lower()}",
+                    )
+                    if d
+                ],
+                auteur=str(p.saisi_par),
+            )
+        )
+    for s in signalements:
+        evenements.append(
+            Evenement(
+                moment=s.cree_le,
+                genre="signalement",
+                titre=(f"Droit probable repéré : {s.prestation} ({s.get_etat_display().lower()})"),
+                details=[f"Montant mensuel estimé : {s.montant_estime} €"],
+            )
+        )
+        for c in s.changements.all():
+            if c.agent_id:  # les changements faits par un agent (la création est ci-dessus)
+                evenements.append(
+                    Evenement(
+                        moment=c.le,
+                        genre="signalement",
+                        titre=f"Signalement « {s.prestation} » : {c.get_nouveau_display().lower()}",
+                        texte=c.commentaire,
+                        auteur=str(c.agent),
+                    )
+                )
+    evenements.sort(key=lambda e: (e.moment, e.rang), reverse=True)
+    return evenements
+
+
+# --- Actions collectives ------------------------------------------------------------------
+
+
+def avec_participation(qs: QuerySet[ActionCollective]) -> QuerySet[ActionCollective]:
+    """Séances, présences (inscrits + non inscrits) et personnes distinctes, en sous-requêtes
+    (deux jointures multiples fausseraient les sommes)."""
+    seances = Seance.objects.filter(action=OuterRef("pk")).order_by().values("action")
+    presences = (
+        Seance.participants.through.objects.filter(seance__action=OuterRef("pk"))
+        .order_by()
+        .values("seance__action")
+    )
+    return qs.annotate(
+        nb_seances=Coalesce(Subquery(seances.annotate(n=Count("pk")).values("n")), 0),
+        derniere_seance=Subquery(seances.annotate(d=Max("date")).values("d")),
+        anonymes=Coalesce(
+            Subquery(seances.annotate(s=Sum("participants_anonymes")).values("s")), 0
+        ),
+        presences_inscrites=Coalesce(Subquery(presences.annotate(n=Count("pk")).values("n")), 0),
+        personnes=Coalesce(
+            Subquery(presences.annotate(n=Count("habitant", distinct=True)).values("n")), 0
+        ),
     )

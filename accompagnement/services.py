@@ -17,11 +17,13 @@ from accompagnement.enums import (
 from accompagnement.models import (
     Accompagnement,
     Action,
+    ActionCollective,
     ChangementStatut,
     Intervention,
     Objectif,
     Orientation,
     Partenaire,
+    Seance,
 )
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
@@ -340,3 +342,93 @@ def synchroniser_partenaires() -> dict[str, int]:
         )
         compte["crees" if cree else "mis_a_jour"] += 1
     return compte
+
+
+# --- Actions collectives (axe participation) ----------------------------------------------
+
+
+def _verifier_site_agent(agent, site, champ="site") -> None:
+    if not perms.peut_accompagner(agent):
+        raise PermissionDenied("Réservé aux travailleurs sociaux.")
+    if site.pk not in agent.ids_sites:
+        raise ValidationError({champ: "Ce site n'est pas l'un des vôtres."})
+
+
+@transaction.atomic
+def creer_action_collective(
+    *,
+    agent,
+    titre: str,
+    type: str,
+    site,
+    date_debut: date | None = None,
+    description: str = "",
+    animateurs: Iterable = (),
+) -> ActionCollective:
+    _verifier_site_agent(agent, site)
+    date_debut = date_debut or timezone.localdate()
+    _verifier_date(date_debut, champ="date_debut")
+    action = ActionCollective(
+        titre=titre.strip(),
+        type=type,
+        site=site,
+        date_debut=date_debut,
+        description=description.strip(),
+        cree_par=agent,
+    )
+    action.full_clean()
+    action.save()
+    action.animateurs.set({agent, *animateurs})
+    journaliser(
+        agent=agent, action=ActionJournal.CREATION, objet=action, details={"site": site.code}
+    )
+    return action
+
+
+@transaction.atomic
+def enregistrer_seance(
+    *,
+    agent,
+    action: ActionCollective,
+    date_seance: date,
+    theme: str,
+    site=None,
+    participants: Iterable = (),
+    participants_anonymes: int = 0,
+    animateurs: Iterable = (),
+) -> Seance:
+    """Une séance : présents inscrits (de vos sites) et/ou nombre de présents non inscrits."""
+    _verifier_site_agent(agent, action.site)
+    site = site or action.site
+    _verifier_site_agent(agent, site, champ="site")
+    if not action.active:
+        raise ValidationError("Cette action collective est terminée.")
+    _verifier_date(date_seance, champ="date", pas_avant=action.date_debut)
+    participants = list(participants)
+    if any(p.site_id not in agent.ids_sites for p in participants):
+        raise ValidationError({"participants": "Une personne choisie n'est pas de vos sites."})
+    if participants_anonymes < 0 or participants_anonymes > 1000:
+        raise ValidationError(
+            {"participants_anonymes": "Nombre de participants non inscrits entre 0 et 1 000."}
+        )
+    if not participants and not participants_anonymes:
+        raise ValidationError("Indiquez au moins un participant, inscrit ou non.")
+    seance = Seance(
+        action=action,
+        date=date_seance,
+        site=site,
+        theme=theme.strip(),
+        participants_anonymes=participants_anonymes,
+        auteur=agent,
+    )
+    seance.full_clean()
+    seance.save()
+    seance.participants.set(participants)
+    seance.animateurs.set({agent, *animateurs})
+    journaliser(
+        agent=agent,
+        action=ActionJournal.CREATION,
+        objet=seance,
+        details={"inscrits": len(participants), "anonymes": participants_anonymes},
+    )
+    return seance

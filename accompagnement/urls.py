@@ -5,4 +5,29 @@ from accompagnement import views
 app_name = "accompagnement"
 urlpatterns = [
     path("", views.mes_accompagnements, name="mes_accompagnements"),
+    path("foyers/<int:pk>/", views.dossier, name="dossier"),
+    path("foyers/<int:pk>/ouvrir/", views.ouvrir, name="ouvrir"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/statut/", views.changer_statut, name="changer_statut"),
+    path("<int:pk>/faits/", views.faits, name="faits"),
+    path("<int:pk>/objectifs/", views.ajouter_objectif, name="ajouter_objectif"),
+    path("<int:pk>/actions/", views.ajouter_action, name="ajouter_action"),
+    path("<int:pk>/actions/<int:action_pk>/statut/", views.statut_action, name="statut_action"),
+    path("<int:pk>/interventions/", views.ajouter_intervention, name="ajouter_intervention"),
+    path("<int:pk>/orientations/", views.orienter, name="orienter"),
+    path(
+        "<int:pk>/orientations/<int:orientation_pk>/suivi/",
+        views.suivre_orientation,
+        name="suivre_orientation",
+    ),
+    path("actions-collectives/", views.actions_collectives, name="actions_collectives"),
+    path("actions-collectives/<int:pk>/", views.action_collective, name="action_collective"),
+    path(
+        "actions-collectives/<int:pk>/seances/", views.enregistrer_seance, name="enregistrer_seance"
+    ),
+    path(
+        "actions-collectives/<int:pk>/participants/",
+        views.chercher_participants,
+        name="chercher_participants",
+    ),
 ]

@@ -1,11 +1,43 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Les écrans du travailleur social : portefeuille, dossier du foyer, accompagnement."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accompagnement import selectors, services
 from accompagnement.filters import PortefeuilleFilter
+from accompagnement.forms import (
+    ActionCollectiveForm,
+    ActionForm,
+    FaitsForm,
+    InterventionForm,
+    ObjectifForm,
+    OrientationForm,
+    OuvertureForm,
+    SeanceForm,
+    StatutActionForm,
+    StatutForm,
+    SuiviOrientationForm,
+)
+from accompagnement.models import Accompagnement, Action, ActionCollective, Orientation, Seance
 from accompagnement.selectors import portefeuille
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
+from ccas_portal.enums import ActionJournal
+from ccas_portal.forms import reporter_erreurs
+from ccas_portal.journal import journaliser
+from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
+from droits.axes import AXES
+from droits.enums import EtatSignalement
+from droits.forms import PrestationFoyerForm
+from droits.selectors import prestations_du_foyer, signalements_du_foyer, simulation_du_foyer
+from habitants.models import Foyer, MembreFoyer
+from habitants.selectors import CriteresRecherche, rechercher_habitants
 
 PAR_PAGE = 25
 
@@ -26,4 +58,481 @@ def mes_accompagnements(request):
         request,
         "accompagnement/mes_accompagnements.html",
         {"filtre": filtre, "page": page, "parametres": parametres.urlencode()},
+    )
+
+
+# --- Dossier du foyer ----------------------------------------------------------------------
+
+
+def _foyer_visible(request, pk):
+    """Le foyer si l'agent peut ouvrir son dossier, sinon 404 (rien n'est divulgué)."""
+    foyer = get_object_or_404(Foyer.objects.select_related("site"), pk=pk)
+    intervenant = selectors.ids_intervenant(request.user, foyer)
+    if not perms.peut_voir_foyer(request.user, foyer, intervenant=bool(intervenant)):
+        raise Http404("Foyer introuvable.")
+    return foyer, intervenant
+
+
+@require_GET
+@permission_requise(perms.peut_accompagner)
+def dossier(request, pk):
+    foyer, intervenant = _foyer_visible(request, pk)
+    journaliser(agent=request.user, action=ActionJournal.CONSULTATION, objet=foyer, request=request)
+    accompagnements = list(selectors.accompagnements_du_foyer(foyer))
+    prestations = list(prestations_du_foyer(foyer))
+    signalements = list(signalements_du_foyer(foyer))
+    membres = (
+        MembreFoyer.objects.filter(foyer=foyer)
+        .select_related("habitant")
+        .order_by("date_fin", "role", "habitant__date_naissance")
+    )
+    return render(
+        request,
+        "accompagnement/dossier.html",
+        {
+            "foyer": foyer,
+            "membres": membres,
+            "accompagnements": accompagnements,
+            "intervenant": intervenant,
+            "peut_ouvrir": foyer.site_id in request.user.ids_sites,
+            "chronologie": selectors.chronologie(
+                request.user, foyer, accompagnements, intervenant, prestations, signalements
+            ),
+            "prestations": prestations,
+            "signalements": signalements,
+            "simulation": simulation_du_foyer(foyer),
+            "etats_signalement": EtatSignalement.choices,
+            "form_prestation": PrestationFoyerForm(
+                foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_requise(perms.peut_accompagner)
+def ouvrir(request, pk):
+    foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=pk)
+    action = reverse("accompagnement:ouvrir", args=[foyer.pk])
+    form = OuvertureForm(request.POST or None, foyer=foyer, agent=request.user, action=action)
+    if form.is_valid():
+        try:
+            accompagnement = services.ouvrir_accompagnement(
+                agent=request.user,
+                foyer=foyer,
+                axe=form.cleaned_data["axe"].code,
+                membres=form.cleaned_data["membres"],
+                co_intervenants=form.cleaned_data["co_intervenants"],
+                date_ouverture=form.cleaned_data["date_ouverture"],
+            )
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        else:
+            messages.success(request, f"Accompagnement « {accompagnement.axe} » ouvert.")
+            return redirect("accompagnement:detail", pk=accompagnement.pk)
+    return render(
+        request,
+        "accompagnement/ouvrir.html",
+        {"foyer": foyer, "form": form},
+        status=422 if form.is_bound else 200,
+    )
+
+
+# --- Accompagnement : plan d'action, interventions, orientations ---------------------------
+
+#: Les sections de la page d'accompagnement que htmx remplace seules.
+SECTIONS = {
+    "plan": "accompagnement/partials/plan.html",
+    "interventions": "accompagnement/partials/interventions.html",
+    "orientations": "accompagnement/partials/orientations.html",
+}
+
+
+def _accompagnement(request, pk):
+    """L'accompagnement si l'agent en est référent ou co-intervenant, sinon 404."""
+    return get_object_or_404(
+        Accompagnement.objects.visibles_par(request.user).select_related(
+            "foyer__site", "axe", "referent"
+        ),
+        pk=pk,
+    )
+
+
+def _formulaires(accompagnement, **lies):
+    """Les formulaires de la page, vides sauf ceux passés liés (avec leurs erreurs)."""
+    url = lambda nom: reverse(f"accompagnement:{nom}", args=[accompagnement.pk])  # noqa: E731
+    a = accompagnement
+    return {
+        "form_statut": lies.get("form_statut")
+        or StatutForm(accompagnement=a, action=url("changer_statut")),
+        "form_faits": lies.get("form_faits")
+        or FaitsForm(axe=a.axe_id, initial=a.faits, action=url("faits")),
+        "form_objectif": lies.get("form_objectif")
+        or ObjectifForm(axe=a.axe_id, action=url("ajouter_objectif"), cible="plan"),
+        "form_action": lies.get("form_action")
+        or ActionForm(accompagnement=a, action=url("ajouter_action"), cible="plan"),
+        "form_intervention": lies.get("form_intervention")
+        or InterventionForm(
+            accompagnement=a, action=url("ajouter_intervention"), cible="interventions"
+        ),
+        "form_orientation": lies.get("form_orientation")
+        or OrientationForm(action=url("orienter"), cible="orientations"),
+    }
+
+
+def _contexte(request, accompagnement, **lies):
+    a = accompagnement
+    interventions = list(a.interventions.select_related("auteur").prefetch_related("participants"))
+    types = services.types_intervention(a.axe_id)
+    for i in interventions:
+        i.accompagnement = a
+        i.lisible = perms.peut_lire_intervention(request.user, i, intervenant=True)
+        i.libelle_type = types.get(i.type, i.type)
+    faits = AXES[a.axe_id].faits
+    return {
+        "accompagnement": a,
+        "ouvert": a.statut != "clos",
+        "co_intervenants": list(a.co_intervenants.all()),
+        "membres": list(a.membres.all()),
+        "changements": list(a.changements.select_related("agent")),
+        "faits": [(f.libelle, a.faits.get(f.code)) for f in faits if f.code in a.faits],
+        "objectifs": list(a.objectifs.prefetch_related("actions")),
+        "statuts_action": StatutActionForm.base_fields["statut"].choices,
+        "interventions": interventions,
+        "orientations": list(a.orientations.select_related("partenaire", "auteur")),
+        "statuts_orientation": SuiviOrientationForm.base_fields["statut"].choices,
+        **_formulaires(a, **lies),
+    }
+
+
+@require_GET
+@permission_requise(perms.peut_accompagner)
+def detail(request, pk):
+    accompagnement = _accompagnement(request, pk)
+    journaliser(
+        agent=request.user,
+        action=ActionJournal.CONSULTATION,
+        objet=accompagnement,
+        request=request,
+    )
+    return render(request, "accompagnement/detail.html", _contexte(request, accompagnement))
+
+
+def _ecrire(request, accompagnement, *, form, nom_form, section, ecrire, succes):
+    """Le déroulé commun des écritures : valider, appeler le service, répondre.
+
+    htmx reçoit la section à jour (200, même avec des erreurs : htmx n'échange pas une 4xx) ;
+    sans JavaScript, redirection vers la page (ou la page et ses erreurs en 422)."""
+    if form.is_valid():
+        try:
+            ecrire(form.cleaned_data)
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        else:
+            if request.htmx and section:
+                contexte = _contexte(request, accompagnement)
+                contexte["message_succes"] = succes
+                return render(request, SECTIONS[section], contexte)
+            messages.success(request, succes)
+            ancre = f"#{section}" if section else ""
+            return redirect(reverse("accompagnement:detail", args=[accompagnement.pk]) + ancre)
+    contexte = _contexte(request, accompagnement, **({nom_form: form} if nom_form else {}))
+    if nom_form is None or not contexte["ouvert"]:
+        # Petit formulaire de ligne, ou formulaire que la page n'affiche plus (accompagnement
+        # clos) : les erreurs s'annoncent en tête de section.
+        contexte["erreurs"] = [e for erreurs in form.errors.values() for e in erreurs]
+        contexte["erreurs_de"] = section
+    if request.htmx and section:
+        return render(request, SECTIONS[section], contexte)
+    return render(request, "accompagnement/detail.html", contexte, status=422)
+
+
+def _ecriture(fonction):
+    """Vue POST d'écriture sur un accompagnement dont l'agent est intervenant."""
+    return require_POST(permission_requise(perms.peut_accompagner)(fonction))
+
+
+@_ecriture
+def changer_statut(request, pk):
+    a = _accompagnement(request, pk)
+    form = StatutForm(request.POST, accompagnement=a)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form="form_statut",
+        section=None,
+        ecrire=lambda d: services.changer_statut(
+            agent=request.user,
+            accompagnement=a,
+            statut=d["statut"],
+            date_effet=d["date_effet"],
+            motif_cloture=d["motif_cloture"],
+            commentaire=d["commentaire"],
+        ),
+        succes="Statut de l'accompagnement changé.",
+    )
+
+
+@_ecriture
+def faits(request, pk):
+    a = _accompagnement(request, pk)
+    form = FaitsForm(request.POST, axe=a.axe_id)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form="form_faits",
+        section=None,
+        ecrire=lambda d: services.enregistrer_faits(
+            agent=request.user, accompagnement=a, faits=form.faits()
+        ),
+        succes="Faits enregistrés.",
+    )
+
+
+@_ecriture
+def ajouter_objectif(request, pk):
+    a = _accompagnement(request, pk)
+    form = ObjectifForm(request.POST, axe=a.axe_id)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form="form_objectif",
+        section="plan",
+        ecrire=lambda d: services.ajouter_objectif(
+            agent=request.user, accompagnement=a, libelle=form.objectif()
+        ),
+        succes="Objectif ajouté.",
+    )
+
+
+@_ecriture
+def ajouter_action(request, pk):
+    a = _accompagnement(request, pk)
+    form = ActionForm(request.POST, accompagnement=a)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form="form_action",
+        section="plan",
+        ecrire=lambda d: services.ajouter_action(
+            agent=request.user, objectif=d["objectif"], libelle=d["libelle"], echeance=d["echeance"]
+        ),
+        succes="Action ajoutée.",
+    )
+
+
+@_ecriture
+def statut_action(request, pk, action_pk):
+    a = _accompagnement(request, pk)
+    action = get_object_or_404(
+        Action.objects.select_related("objectif"), pk=action_pk, objectif__accompagnement=a
+    )
+    action.objectif.accompagnement = a
+    form = StatutActionForm(request.POST)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form=None,
+        section="plan",
+        ecrire=lambda d: services.changer_statut_action(
+            agent=request.user, action=action, statut=d["statut"]
+        ),
+        succes=f"Action « {action.libelle} » : statut mis à jour.",
+    )
+
+
+@_ecriture
+def ajouter_intervention(request, pk):
+    a = _accompagnement(request, pk)
+    form = InterventionForm(request.POST, accompagnement=a)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form="form_intervention",
+        section="interventions",
+        ecrire=lambda d: services.enregistrer_intervention(
+            agent=request.user,
+            accompagnement=a,
+            type=d["type"],
+            date_intervention=d["date"],
+            duree_minutes=d["duree_minutes"],
+            lieu=d["lieu"],
+            participants=d["participants"],
+            compte_rendu=d["compte_rendu"],
+            confidentiel=d["confidentiel"],
+        ),
+        succes="Intervention enregistrée.",
+    )
+
+
+@_ecriture
+def orienter(request, pk):
+    a = _accompagnement(request, pk)
+    form = OrientationForm(request.POST)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form="form_orientation",
+        section="orientations",
+        ecrire=lambda d: services.orienter(
+            agent=request.user,
+            accompagnement=a,
+            partenaire=d["partenaire"],
+            motif=d["motif"],
+            date_orientation=d["date"],
+        ),
+        succes="Orientation enregistrée.",
+    )
+
+
+@_ecriture
+def suivre_orientation(request, pk, orientation_pk):
+    a = _accompagnement(request, pk)
+    orientation = get_object_or_404(Orientation, pk=orientation_pk, accompagnement=a)
+    orientation.accompagnement = a
+    form = SuiviOrientationForm(request.POST)
+    return _ecrire(
+        request,
+        a,
+        form=form,
+        nom_form=None,
+        section="orientations",
+        ecrire=lambda d: services.suivre_orientation(
+            agent=request.user, orientation=orientation, statut=d["statut"], resultat=d["resultat"]
+        ),
+        succes=f"Orientation vers {orientation.partenaire} : suivi enregistré.",
+    )
+
+
+# --- Actions collectives (axe participation) ----------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_requise(perms.peut_accompagner)
+def actions_collectives(request):
+    """Les actions collectives des sites de l'agent, et la création d'une nouvelle."""
+    action_url = reverse("accompagnement:actions_collectives")
+    form = ActionCollectiveForm(request.POST or None, agent=request.user, action=action_url)
+    if form.is_valid():
+        try:
+            action = services.creer_action_collective(agent=request.user, **form.cleaned_data)
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        else:
+            messages.success(request, f"Action collective « {action} » créée.")
+            return redirect("accompagnement:action_collective", pk=action.pk)
+    actions = selectors.avec_participation(
+        ActionCollective.objects.visibles_par(request.user).select_related("site")
+    )
+    return render(
+        request,
+        "accompagnement/actions_collectives.html",
+        {"actions": actions, "form": form},
+        status=422 if form.is_bound else 200,
+    )
+
+
+def _action_collective(request, pk):
+    return get_object_or_404(
+        ActionCollective.objects.visibles_par(request.user).select_related("site"), pk=pk
+    )
+
+
+def _page_action_collective(request, action, form, status=200):
+    seances = action.seances.select_related("site").prefetch_related("participants", "animateurs")
+    return render(
+        request,
+        "accompagnement/action_collective.html",
+        {
+            "action": action,
+            "seances": seances,
+            "form": form,
+            "choisis": form.participants_choisis(),
+            **_participants_trouves(request),
+            "animateurs": list(action.animateurs.all()),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@permission_requise(perms.peut_accompagner)
+def action_collective(request, pk):
+    action = _action_collective(request, pk)
+    return _page_action_collective(request, action, SeanceForm(agent=request.user, action=action))
+
+
+@require_POST
+@permission_requise(perms.peut_accompagner)
+def enregistrer_seance(request, pk):
+    action = _action_collective(request, pk)
+    form = SeanceForm(request.POST, agent=request.user, action=action)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.enregistrer_seance(
+                agent=request.user,
+                action=action,
+                date_seance=d["date"],
+                theme=d["theme"],
+                site=d["site"],
+                participants=d["participants"],
+                participants_anonymes=d["participants_anonymes"],
+            )
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        else:
+            messages.success(request, "Séance enregistrée.")
+            return redirect("accompagnement:action_collective", pk=action.pk)
+    return _page_action_collective(request, action, form, status=422)
+
+
+@require_GET
+@permission_requise(perms.peut_accompagner)
+def chercher_participants(request, pk):
+    """Fragment htmx : des cases à cocher pour les personnes trouvées (10 au plus)."""
+    _action_collective(request, pk)
+    return render(
+        request, "accompagnement/partials/participants_trouves.html", _participants_trouves(request)
+    )
+
+
+def _participants_trouves(request) -> dict:
+    """Les personnes de ses sites que l'agent cherche (?q=, 2 lettres au moins ; 10 au plus)."""
+    texte = request.GET.get("q", "").strip()
+    trouves = []
+    if len(texte) >= 2:
+        trouves = list(rechercher_habitants(request.user, CriteresRecherche(texte=texte))[:10])
+    return {"trouves": trouves, "texte": texte}
+
+
+@require_GET
+def page_site(request, code):
+    """La page d'un site : ses actions collectives et leur participation, sans nom de personne."""
+    site = get_object_or_404(Site, code=code)
+    if not perms.peut_voir_site(request.user, site):
+        raise Http404("Site introuvable.")
+    actions = selectors.avec_participation(site.actions_collectives.all())
+    seances = (
+        Seance.objects.filter(site=site)
+        .select_related("action")
+        .annotate(inscrits=Count("participants"))
+        .order_by("-date", "-id")[:20]
+    )
+    return render(
+        request,
+        "accompagnement/site.html",
+        {
+            "site": site,
+            "actions": actions,
+            "seances": seances,
+            "peut_accompagner": perms.peut_accompagner(request.user),
+        },
     )

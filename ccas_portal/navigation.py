@@ -18,17 +18,23 @@ class EntreeMenu:
 MENU = (
     EntreeMenu("Accueil du public", "habitants:guichet", perms.peut_tenir_le_guichet),
     EntreeMenu("Mes accompagnements", "accompagnement:mes_accompagnements", perms.peut_accompagner),
+    EntreeMenu("Actions collectives", "accompagnement:actions_collectives", perms.peut_accompagner),
+    EntreeMenu("Non-recours", "droits:signalements", perms.peut_accompagner),
     EntreeMenu("Tableau de bord", "tableau_de_bord", perms.peut_piloter),
+    EntreeMenu("Détection", "droits:detection", perms.peut_piloter),
     EntreeMenu("Administration", "administration", perms.peut_administrer),
 )
 
 
 def menu_de(agent, chemin_courant: str = "") -> list[dict]:
-    entrees = []
-    for entree in MENU:
-        if entree.autorise(agent):
-            url = reverse(entree.nom_url)
-            entrees.append(
-                {"libelle": entree.libelle, "url": url, "courante": chemin_courant.startswith(url)}
-            )
+    """Les entrées permises à l'agent ; la courante est celle dont l'URL est le plus long
+    préfixe du chemin (les actions collectives sont sous /accompagnements/)."""
+    entrees = [
+        {"libelle": e.libelle, "url": reverse(e.nom_url), "courante": False}
+        for e in MENU
+        if e.autorise(agent)
+    ]
+    prefixes = [e for e in entrees if chemin_courant.startswith(e["url"])]
+    if prefixes:
+        max(prefixes, key=lambda e: len(e["url"]))["courante"] = True
     return entrees

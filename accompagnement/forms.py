@@ -1,0 +1,278 @@
+"""Formulaires des accompagnements (crispy-forms) ; les règles métier restent dans services.py."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout, Submit
+from django import forms
+from django.utils import timezone
+
+from accompagnement.enums import (
+    TRANSITIONS,
+    MotifCloture,
+    StatutAccompagnement,
+    StatutAction,
+    StatutOrientation,
+    TypeActionCollective,
+)
+from accompagnement.models import Objectif, Partenaire
+from accompagnement.services import types_intervention
+from ccas_portal.enums import Role
+from ccas_portal.models import Agent, Site
+from droits.axes import AXES
+from droits.models import Axe
+from habitants.forms import ChampDate
+from habitants.models import Habitant
+
+
+class FormulairePortail(forms.Form):
+    """Un formulaire rendu par crispy, posté en htmx vers `action` si `cible` est donnée."""
+
+    bouton = "Enregistrer"
+    #: Préfixe des id HTML : plusieurs formulaires partagent une page (et des noms de champs).
+    ident = "f"
+
+    def __init__(self, *args, action: str = "", cible: str = "", **kwargs):
+        kwargs.setdefault("auto_id", f"{self.ident}-%s")
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        if cible:
+            self.helper.attrs = {
+                "hx-post": action,
+                "hx-target": f"#{cible}",
+                "hx-swap": "outerHTML",
+            }
+        self.helper.add_input(Submit("enregistrer", self.bouton, css_class="btn-primary"))
+
+
+def _membres_actuels(foyer):
+    return Habitant.objects.filter(
+        appartenances__foyer=foyer, appartenances__date_fin__isnull=True
+    ).order_by("date_naissance", "pk")
+
+
+class OuvertureForm(FormulairePortail):
+    ident = "ouverture"
+    bouton = "Ouvrir l'accompagnement"
+
+    axe = forms.ModelChoiceField(label="Axe", queryset=Axe.objects.order_by("ordre"))
+    membres = forms.ModelMultipleChoiceField(
+        label="Personnes concernées",
+        queryset=Habitant.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins une personne du foyer."},
+    )
+    co_intervenants = forms.ModelMultipleChoiceField(
+        label="Co-intervenants (facultatif)",
+        queryset=Agent.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    date_ouverture = forms.DateField(label="Date d'ouverture", widget=ChampDate())
+
+    def __init__(self, *args, foyer, agent, **kwargs):
+        kwargs.setdefault("initial", {"date_ouverture": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["membres"].queryset = _membres_actuels(foyer)
+        self.fields["co_intervenants"].queryset = (
+            Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites=foyer.site_id)
+            .exclude(pk=agent.pk)
+            .order_by("last_name", "first_name")
+        )
+
+
+class StatutForm(FormulairePortail):
+    ident = "statut"
+    bouton = "Changer le statut"
+
+    statut = forms.ChoiceField(label="Nouveau statut")
+    date_effet = forms.DateField(label="À compter du", widget=ChampDate())
+    motif_cloture = forms.ChoiceField(
+        label="Motif de clôture (si clos)",
+        choices=[("", "—"), *MotifCloture.choices],
+        required=False,
+    )
+    commentaire = forms.CharField(label="Commentaire", max_length=500, required=False)
+
+    def __init__(self, *args, accompagnement, **kwargs):
+        kwargs.setdefault("initial", {"date_effet": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        possibles = TRANSITIONS[StatutAccompagnement(accompagnement.statut)]
+        self.fields["statut"].choices = [
+            (code, libelle) for code, libelle in StatutAccompagnement.choices if code in possibles
+        ]
+
+
+class FaitsForm(FormulairePortail):
+    ident = "faits"
+    """Les faits propres à l'axe, construits depuis sa déclaration (droits/axes/)."""
+
+    bouton = "Enregistrer les faits"
+
+    def __init__(self, *args, axe: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        for fait in AXES[axe].faits:
+            if fait.type == "date":
+                champ = forms.DateField(widget=ChampDate())
+            elif fait.type == "booleen":
+                champ = forms.NullBooleanField(
+                    widget=forms.Select(
+                        choices=[("unknown", "Non renseigné"), ("true", "Oui"), ("false", "Non")]
+                    )
+                )
+            elif fait.type == "choix":
+                champ = forms.ChoiceField(choices=[("", "Non renseigné"), *fait.choix])
+            else:
+                champ = forms.CharField(max_length=500)
+            champ.label, champ.required = fait.libelle, False
+            self.fields[fait.code] = champ
+
+    def faits(self) -> dict:
+        """Les valeurs au format du service : dates ISO, booléens, texte."""
+        return {
+            code: valeur.isoformat() if hasattr(valeur, "isoformat") else valeur
+            for code, valeur in self.cleaned_data.items()
+        }
+
+
+class ObjectifForm(FormulairePortail):
+    ident = "objectif"
+    bouton = "Ajouter l'objectif"
+
+    modele = forms.ChoiceField(label="Objectif proposé pour l'axe", required=False)
+    libelle = forms.CharField(label="ou objectif libre", max_length=300, required=False)
+
+    def __init__(self, *args, axe: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["modele"].choices = [("", "—")] + [(m, m) for m in AXES[axe].modeles_objectifs]
+
+    def clean(self):
+        donnees = super().clean()
+        if not (donnees.get("libelle") or "").strip() and not donnees.get("modele"):
+            raise forms.ValidationError("Choisissez un objectif proposé ou écrivez-en un.")
+        return donnees
+
+    def objectif(self) -> str:
+        return (self.cleaned_data.get("libelle") or "").strip() or self.cleaned_data["modele"]
+
+
+class ActionForm(FormulairePortail):
+    ident = "action"
+    bouton = "Ajouter l'action"
+
+    objectif = forms.ModelChoiceField(label="Objectif", queryset=Objectif.objects.none())
+    libelle = forms.CharField(label="Action", max_length=300)
+    echeance = forms.DateField(label="Échéance", required=False, widget=ChampDate())
+
+    def __init__(self, *args, accompagnement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objectif"].queryset = accompagnement.objectifs.all()
+        self.fields["objectif"].empty_label = None  # le dernier objectif, choisi d'office
+        dernier = accompagnement.objectifs.order_by("-ordre", "-id").values_list("pk", flat=True)
+        self.initial.setdefault("objectif", dernier.first())
+
+
+class StatutActionForm(forms.Form):
+    statut = forms.ChoiceField(label="Statut de l'action", choices=StatutAction.choices)
+
+
+class InterventionForm(FormulairePortail):
+    ident = "intervention"
+    bouton = "Enregistrer l'intervention"
+
+    type = forms.ChoiceField(label="Type")
+    date = forms.DateField(label="Date", widget=ChampDate())
+    duree_minutes = forms.IntegerField(
+        label="Durée (minutes)", required=False, min_value=1, max_value=600
+    )
+    lieu = forms.CharField(label="Lieu", max_length=200, required=False)
+    participants = forms.ModelMultipleChoiceField(
+        label="Personnes présentes",
+        queryset=Habitant.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    compte_rendu = forms.CharField(
+        label="Compte rendu", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    confidentiel = forms.BooleanField(
+        label="Note confidentielle (lisible par vous et le référent seulement)", required=False
+    )
+
+    def __init__(self, *args, accompagnement, **kwargs):
+        kwargs.setdefault("initial", {"date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = list(types_intervention(accompagnement.axe_id).items())
+        self.fields["participants"].queryset = _membres_actuels(accompagnement.foyer_id)
+
+
+class OrientationForm(FormulairePortail):
+    ident = "orientation"
+    bouton = "Orienter"
+
+    partenaire = forms.ModelChoiceField(
+        label="Partenaire", queryset=Partenaire.objects.filter(actif=True)
+    )
+    motif = forms.CharField(label="Motif de l'orientation", max_length=300)
+    date = forms.DateField(label="Date", widget=ChampDate())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class SuiviOrientationForm(forms.Form):
+    statut = forms.ChoiceField(label="Statut", choices=StatutOrientation.choices)
+    resultat = forms.CharField(label="Résultat", max_length=500, required=False)
+
+
+# --- Actions collectives ------------------------------------------------------------------
+
+
+class ActionCollectiveForm(FormulairePortail):
+    ident = "action-collective"
+    bouton = "Créer l'action collective"
+
+    titre = forms.CharField(label="Intitulé", max_length=200)
+    type = forms.ChoiceField(label="Type", choices=TypeActionCollective.choices)
+    site = forms.ModelChoiceField(label="Site porteur", queryset=Site.objects.none())
+    date_debut = forms.DateField(label="Depuis le", widget=ChampDate())
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, agent, **kwargs):
+        kwargs.setdefault("initial", {"date_debut": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = agent.sites.filter(actif=True).order_by("nom")
+
+
+class SeanceForm(forms.Form):
+    """Rendu à la main (gabarit) : les participants se choisissent par une recherche."""
+
+    date = forms.DateField(label="Date de la séance", widget=ChampDate())
+    theme = forms.CharField(label="Thème", max_length=200)
+    site = forms.ModelChoiceField(label="Lieu", queryset=Site.objects.none())
+    participants = forms.ModelMultipleChoiceField(
+        label="Participants inscrits au registre",
+        queryset=Habitant.objects.none(),
+        required=False,
+    )
+    participants_anonymes = forms.IntegerField(
+        label="Participants non inscrits (nombre)", min_value=0, max_value=1000, initial=0
+    )
+
+    def __init__(self, *args, agent, action, **kwargs):
+        kwargs.setdefault("initial", {"date": timezone.localdate(), "site": action.site_id})
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = agent.sites.filter(actif=True).order_by("nom")
+        self.fields["participants"].queryset = Habitant.objects.visibles_par(agent)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout("date", "theme", "site", "participants_anonymes")
+
+    def participants_choisis(self):
+        """Les personnes déjà cochées (formulaire renvoyé avec ses erreurs)."""
+        if not self.is_bound:
+            return []
+        ids = [i for i in self.data.getlist("participants") if str(i).isdigit()]
+        return list(self.fields["participants"].queryset.filter(pk__in=ids))
