@@ -23,7 +23,7 @@ install: $(INSTALLE)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py charger_referentiels --wet-run
-	$(PY) manage.py demo_data --wet-run
+	$(PY) manage.py demo_data --wet-run --detection
 	$(PY) manage.py lancer --adresse $(ADRESSE) --port $(PORT)
 
 ## make test : toute la suite (SQLite et broker sur fichiers, ou DATABASE_URL/CELERY_BROKER_URL).

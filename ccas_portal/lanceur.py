@@ -36,6 +36,8 @@ def programmes_du_portail(*, adresse: str, port: int, beat: bool = True) -> list
                 "2",
                 "--hostname",
                 "portail@%h",
+                "--queues",
+                "celery,detection",
             ],
         ),
     ]

@@ -46,16 +46,32 @@ def peut_modifier_accompagnement(agent, accompagnement) -> bool:
     )
 
 
-def peut_lire_intervention(agent, intervention) -> bool:
-    """Une note confidentielle : son auteur et le référent seulement (les autres intervenants
-    voient qu'elle existe, pas son contenu)."""
+def peut_lire_intervention(agent, intervention, *, intervenant: bool | None = None) -> bool:
+    """Le contenu d'une intervention : les intervenants de l'accompagnement ; une note
+    confidentielle, son auteur et le référent seulement (les autres voient qu'elle existe).
+
+    `intervenant` (l'agent est-il référent ou co-intervenant ?) peut être fourni par l'appelant
+    qui l'a déjà calculé pour tout un dossier : le prédicat ne fait alors aucune requête."""
     accompagnement = intervention.accompagnement
-    if not intervention.confidentiel:
-        return peut_modifier_accompagnement(agent, accompagnement)
-    return peut_accompagner(agent) and agent.pk in (
+    if intervenant is None:
+        intervenant = peut_modifier_accompagnement(agent, accompagnement)
+    if not (intervenant and peut_accompagner(agent)):
+        return False
+    return not intervention.confidentiel or agent.pk in (
         intervention.auteur_id,
         accompagnement.referent_id,
     )
+
+
+def peut_voir_foyer(agent, foyer, *, intervenant: bool = False) -> bool:
+    """Le dossier d'un foyer : les travailleurs sociaux de son site, et ceux qui interviennent
+    dans l'un de ses accompagnements (`intervenant`, calculé par l'appelant)."""
+    return peut_accompagner(agent) and (foyer.site_id in agent.ids_sites or intervenant)
+
+
+def peut_voir_site(agent, site) -> bool:
+    """La page d'un site (actions collectives, chiffres sans nom) : tout agent de ce site."""
+    return est_actif(agent) and site.pk in agent.ids_sites
 
 
 def peut_piloter(agent) -> bool:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from droits.models import Axe
+from droits.enums import NaturePrestation
+from droits.models import Axe, Prestation
 
 
 @admin.register(Axe)
@@ -17,3 +18,29 @@ class AxeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Prestation)
+class PrestationAdmin(admin.ModelAdmin):
+    """Le catalogue. Les prestations légales viennent des axes (droits/axes/) et de leurs
+    variables OpenFisca : seule leur activation se règle ici. Les aides facultatives du CCAS
+    s'ajoutent et se modifient ici."""
+
+    list_display = ["libelle", "axe", "nature", "actif"]
+    list_filter = ["nature", "axe", "actif"]
+    search_fields = ["libelle", "code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.nature == NaturePrestation.LEGALE:
+            return ["code", "libelle", "axe", "nature", "variables_openfisca", "description"]
+        if obj is not None:
+            return ["code", "nature", "variables_openfisca"]
+        return ["nature", "variables_openfisca"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.nature = NaturePrestation.FACULTATIVE  # une prestation légale vient du code
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # une prestation déjà enregistrée pour un foyer se désactive

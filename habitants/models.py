@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ccas_portal.models import Site, code_postal
 from habitants.enums import (
@@ -174,6 +175,11 @@ class Foyer(models.Model):
         "type de bailleur", max_length=10, choices=TypeBailleur.choices, blank=True
     )
     adresse_normalisee = models.CharField(max_length=400, editable=False)
+    #: Dernier changement des faits que simule la détection (composition, ressources, santé,
+    #: logement, prestations) : posé par `services.marquer_faits_modifies`.
+    faits_modifies_le = models.DateTimeField(
+        "faits modifiés le", default=timezone.now, db_index=True, editable=False
+    )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
 

@@ -115,6 +115,19 @@ def inscrire_habitant(
 
 
 @transaction.atomic
+def marquer_faits_modifies(*, foyers=(), habitant: Habitant | None = None) -> int:
+    """Note que les faits d'un foyer ont changé (composition, âges, ressources, santé, loyer,
+    prestations) : la détection incrémentale ne resimule que ces foyers-là."""
+    ids = {f.pk if hasattr(f, "pk") else f for f in foyers}
+    if habitant is not None:
+        ids |= set(
+            MembreFoyer.objects.filter(habitant=habitant, date_fin__isnull=True).values_list(
+                "foyer_id", flat=True
+            )
+        )
+    return Foyer.objects.filter(pk__in=ids).update(faits_modifies_le=timezone.now())
+
+
 def modifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant:
     autorises = {
         "nom_usage",
@@ -136,6 +149,8 @@ def modifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant
     _verifier_noms(habitant)
     habitant.full_clean()
     habitant.save()
+    if "date_naissance" in champs:
+        marquer_faits_modifies(habitant=habitant)
     return habitant
 
 
@@ -177,6 +192,7 @@ def enregistrer_situation_sante(
     situation.date_reconnaissance_mdph = date_reconnaissance_mdph
     situation.full_clean()
     situation.save()
+    marquer_faits_modifies(habitant=habitant)
     return situation
 
 
@@ -254,6 +270,7 @@ def ajouter_membre(
     if habitant.site_id != foyer.site_id:
         habitant.site = foyer.site
         habitant.save(update_fields=["site"])
+    marquer_faits_modifies(foyers=[foyer, *([actuelle.foyer_id] if actuelle else [])])
     return membre
 
 
@@ -263,6 +280,7 @@ def retirer_membre(*, agent: Agent, membre: MembreFoyer, date_fin: date) -> Memb
     membre.date_fin = date_fin
     membre.full_clean(validate_constraints=False)
     membre.save(update_fields=["date_fin"])
+    marquer_faits_modifies(foyers=[membre.foyer_id])
     return membre
 
 
@@ -288,6 +306,7 @@ def enregistrer_ressource(
     )
     ressource.full_clean()
     ressource.save()
+    marquer_faits_modifies(habitant=habitant)
     return ressource
 
 

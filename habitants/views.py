@@ -185,6 +185,7 @@ def fiche(request, pk):
             "appartenance": appartenance,
             "membres": membres,
             "passages": selectors.passages_de(habitant)[:50],
+            "peut_accompagner": perms.peut_accompagner(request.user),
             "form_information": InformationForm(
                 initial={"consentement_contact": habitant.consentement_contact}
             ),

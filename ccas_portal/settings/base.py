@@ -70,6 +70,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ccas_portal.context_processors.portail",
             ],
+            # « unlocalize » partout : un identifiant ne prend jamais de séparateur de milliers.
+            "builtins": ["django.templatetags.l10n"],
         },
     },
 ]
@@ -149,7 +151,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "CELERY_RESULT_BACKEND", f"file://{CELERY_DOSSIER_EMBARQUE / 'resultats'}"
     )
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+    # Un message pris par un worker qui meurt (acks tardifs) revient dans la file après ce
+    # délai : plus long que le plus long lot de détection.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.entier("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)
+    }
     CELERY_RESULT_BACKEND = env.texte("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
@@ -160,6 +166,15 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Deux files : `celery` (tâches courtes) et `detection` (les lots de la détection du
+# non-recours, longs). Un worker sans -Q sert les deux ; en production, des workers dédiés
+# (`-Q detection`) gardent la détection loin des autres tâches.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "detection": {}}
+CELERY_TASK_ROUTES = {"droits.tasks.traiter_lot_detection": {"queue": "detection"}}
+# Taille des lots de la détection (foyers par simulation OpenFisca) : mémoire ≈ 1,3 Go par lot
+# de 10 000 foyers.
+DETECTION_TAILLE_LOT = env.entier("DETECTION_TAILLE_LOT", 5000)
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait
+from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
 
 AXE = DefinitionAxe(
     code="acces_droits",
@@ -24,6 +24,14 @@ AXE = DefinitionAxe(
     faits=(
         Fait("demarches_en_cours", "Démarches administratives en cours", "texte"),
         Fait("permanence_juridique", "Vu(e) à la permanence de l'équipe juridique mobile", "date"),
+    ),
+    prestations=(
+        PrestationLegale(
+            "aah",
+            "Allocation aux adultes handicapés (AAH) et son complément",
+            ("aah", "caah"),
+            entite="individu",
+        ),
     ),
     indicateurs=(
         ("demarches", "Démarches administratives accompagnées"),

@@ -15,6 +15,24 @@ class Fait:
 
 
 @dataclass(frozen=True)
+class PrestationLegale:
+    """Une prestation légale du catalogue, estimée par OpenFisca-France.
+
+    `variables` : les variables OpenFisca dont la somme (mensuelle, en euros) estime le droit ;
+    `entite` : l'entité OpenFisca qui porte ces variables (famille, menage, individu)."""
+
+    code: str
+    libelle: str
+    variables: tuple[str, ...]
+    entite: str = "famille"
+    description: str = ""
+    #: Variable booléenne d'éligibilité, pour un droit sans montant versé (couverture santé) :
+    #: le droit est probable si elle est vraie (les `variables` donnent alors un montant
+    #: indicatif, par exemple la participation due).
+    eligibilite: str = ""
+
+
+@dataclass(frozen=True)
 class DefinitionAxe:
     """Ce qu'un axe de droits fondamentaux déclare de lui-même, en un seul endroit.
 
@@ -35,6 +53,8 @@ class DefinitionAxe:
     modeles_objectifs: tuple[str, ...] = ()
     #: Faits propres à l'axe, saisis dans l'accompagnement.
     faits: tuple[Fait, ...] = ()
+    #: Prestations légales rattachées à l'axe (catalogue, détection du non-recours).
+    prestations: tuple[PrestationLegale, ...] = ()
     #: Indicateurs du tableau de bord de l'axe : (code, intitulé).
     indicateurs: tuple[tuple[str, str], ...] = ()
 

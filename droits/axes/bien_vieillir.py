@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait
+from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
 
 AXE = DefinitionAxe(
     code="bien_vieillir",
@@ -31,6 +31,9 @@ AXE = DefinitionAxe(
             (("non", "Non isolé(e)"), ("partiel", "Isolement partiel"), ("fort", "Isolement fort")),
         ),
         Fait("teleassistance", "Téléassistance", "booleen"),
+    ),
+    prestations=(
+        PrestationLegale("aspa", "Allocation de solidarité aux personnes âgées (ASPA)", ("aspa",)),
     ),
     indicateurs=(("aides_domicile", "Aides à domicile mises en place"),),
 )

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait
+from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
 
 AXE = DefinitionAxe(
     code="existence",
@@ -28,6 +28,10 @@ AXE = DefinitionAxe(
         Fait("budget_evalue", "Budget évalué le", "date"),
         Fait("reste_a_vivre", "Reste à vivre mensuel (€)", "texte"),
         Fait("aides_facultatives_demandees", "Aides facultatives demandées", "texte"),
+    ),
+    prestations=(
+        PrestationLegale("rsa", "Revenu de solidarité active (RSA)", ("rsa",)),
+        PrestationLegale("prime_activite", "Prime d'activité", ("ppa",)),
     ),
     indicateurs=(
         ("aides_facultatives", "Aides facultatives accordées"),

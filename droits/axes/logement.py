@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait
+from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
 
 AXE = DefinitionAxe(
     code="logement",
@@ -40,6 +40,14 @@ AXE = DefinitionAxe(
                 ("prioritaire", "Reconnu prioritaire"),
                 ("rejete", "Rejeté"),
             ),
+        ),
+    ),
+    prestations=(
+        PrestationLegale(
+            "aide_logement",
+            "Aide au logement (APL, ALS, ALF)",
+            ("aide_logement",),
+            description="Le détail APL / ALF / ALS est donné par les variables apl, alf, als.",
         ),
     ),
     indicateurs=(

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait
+from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
 
 AXE = DefinitionAxe(
     code="petite_enfance",
@@ -33,6 +33,12 @@ AXE = DefinitionAxe(
         Fait("mode_accueil_obtenu", "Mode d'accueil obtenu", "booleen"),
         Fait("accueil_depuis", "Accueil obtenu depuis le", "date"),
         Fait("situation_prioritaire", "Situation prioritaire (exclusion)", "booleen"),
+    ),
+    prestations=(
+        PrestationLegale("allocations_familiales", "Allocations familiales", ("af",)),
+        PrestationLegale("complement_familial", "Complément familial", ("cf",)),
+        PrestationLegale("asf", "Allocation de soutien familial (ASF)", ("asf",)),
+        PrestationLegale("paje_base", "PAJE — allocation de base", ("paje_base",)),
     ),
     indicateurs=(("places_obtenues", "Places d'accueil obtenues"),),
 )

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait
+from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
 
 AXE = DefinitionAxe(
     code="sante",
@@ -34,6 +34,20 @@ AXE = DefinitionAxe(
         ),
         Fait("medecin_traitant", "Médecin traitant déclaré", "booleen"),
         Fait("soins_renonces", "Soins renoncés", "texte"),
+    ),
+    prestations=(
+        PrestationLegale(
+            "css_gratuite",
+            "Complémentaire santé solidaire sans participation",
+            (),
+            eligibilite="cmu_c",
+        ),
+        PrestationLegale(
+            "css_participation",
+            "Complémentaire santé solidaire avec participation",
+            ("css_participation_forfaitaire",),
+            description="Le montant est la participation mensuelle due par le foyer.",
+        ),
     ),
     indicateurs=(("css_ouvertes", "Complémentaires santé ouvertes"),),
 )

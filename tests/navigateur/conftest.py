@@ -59,7 +59,10 @@ def page(navigateur, live_server):
     page.erreurs_console = []
     page.on(
         "console",
-        lambda message: message.type == "error" and page.erreurs_console.append(message.text),
+        lambda message: (
+            message.type == "error"
+            and page.erreurs_console.append(f"{page.url} : {message.text} ({message.location})")
+        ),
     )
     page.on("pageerror", lambda erreur: page.erreurs_console.append(str(erreur)))
     yield page

@@ -2,18 +2,27 @@ from accompagnement.services import synchroniser_partenaires
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.referentiels import sites_de_reference
 from ccas_portal.services import enregistrer_site
-from droits.services import synchroniser_axes
+from droits.services import (
+    planifier_detection_nocturne,
+    synchroniser_axes,
+    synchroniser_prestations,
+)
 from habitants.services import synchroniser_motifs
 
 
 class Command(CommandeEcriture):
-    help = "Charge ou met à jour les référentiels : axes, motifs d'accueil et sites du CCAS."
+    help = "Charge ou met à jour les référentiels : axes, prestations, motifs d'accueil, partenaires et sites du CCAS."
 
     def executer(self, **options):
         axes = synchroniser_axes()
         self.stdout.write(
             f"Axes : {axes['crees']} créés, {axes['mis_a_jour']} mis à jour, "
             f"{axes['desactives']} désactivés."
+        )
+        prestations = synchroniser_prestations()
+        self.stdout.write(
+            f"Prestations : {prestations['crees']} créées, {prestations['mis_a_jour']} mises à "
+            f"jour, {prestations['desactivees']} désactivées."
         )
         motifs = synchroniser_motifs()
         self.stdout.write(
@@ -23,6 +32,8 @@ class Command(CommandeEcriture):
         self.stdout.write(
             f"Partenaires : {partenaires['crees']} créés, {partenaires['mis_a_jour']} mis à jour."
         )
+        if planifier_detection_nocturne():
+            self.stdout.write("Détection nocturne du non-recours planifiée (2 h 30).")
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
         total = len(sites_de_reference())
         self.stdout.write(f"Sites : {crees} créés, {total - crees} mis à jour.")

@@ -1,0 +1,175 @@
+"""Banc d'essai de la détection du non-recours (PostgreSQL + Redis, données de volume).
+
+Préparer (une fois) la base de volume comme pour benchmarks/recherche.py :
+    DATABASE_URL=postgres://…/ccas_bench python manage.py migrate
+    DATABASE_URL=… python manage.py charger_referentiels --wet-run
+    DATABASE_URL=… python manage.py demo_data --wet-run --foyers 100000
+Lancer (Redis requis : plusieurs workers partagent un passage) :
+    DATABASE_URL=… CELERY_BROKER_URL=redis://127.0.0.1:6379/14 python benchmarks/detection.py
+
+Mesure, dans la même exécution et sur les mêmes foyers :
+1. le débit brut d'OpenFisca : `moteur.simuler` sur des lots déjà chargés (simulation seule) ;
+2. un passage complet de bout en bout (coordinateur, lots, écriture des signalements) avec
+   1 worker puis 2 workers (processus `celery worker --pool solo`, file detection), et la
+   mémoire résidente maximale de chaque worker (échantillonnée toutes les 0,2 s) ;
+3. un passage incrémental après avoir marqué 1 % des foyers comme modifiés.
+Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(RACINE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccas_portal.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psutil  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from droits.detection import moteur  # noqa: E402
+from droits.detection.execution import lancer_detection, mois_courant  # noqa: E402
+from droits.detection.situation import charger_foyers  # noqa: E402
+from droits.models import ExecutionDetection, Signalement  # noqa: E402
+from habitants.models import Foyer  # noqa: E402
+
+
+def debit_brut(ids: list[int], taille: int) -> tuple[float, float]:
+    """(foyers/s en simulation seule, secondes de chargement) sur `ids`."""
+    moteur.systeme()
+    chargement = simulation = 0.0
+    for depart in range(0, len(ids), taille):
+        t = time.perf_counter()
+        foyers = charger_foyers(ids[depart : depart + taille])
+        chargement += time.perf_counter() - t
+        t = time.perf_counter()
+        moteur.simuler(foyers, mois_courant())
+        simulation += time.perf_counter() - t
+    return len(ids) / simulation, chargement
+
+
+class Workers:
+    """n workers Celery en processus séparés, et leur mémoire résidente maximale."""
+
+    def __init__(self, n: int, taille: int):
+        env = {**os.environ, "DETECTION_TAILLE_LOT": str(taille)}
+        self.processus = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "ccas_portal",
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "--queues",
+                    "celery,detection",
+                    "--hostname",
+                    f"banc{i}@%h",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=RACINE,
+                env=env,
+                start_new_session=True,
+            )
+            for i in range(n)
+        ]
+        self.pics = [0] * n
+        self._fini = threading.Event()
+        self._fil = threading.Thread(target=self._echantillonner, daemon=True)
+        self._fil.start()
+
+    def _echantillonner(self):
+        while not self._fini.is_set():
+            for i, p in enumerate(self.processus):
+                try:
+                    rss = psutil.Process(p.pid).memory_info().rss
+                    rss += sum(c.memory_info().rss for c in psutil.Process(p.pid).children(True))
+                    self.pics[i] = max(self.pics[i], rss)
+                except psutil.Error:
+                    pass
+            time.sleep(0.2)
+
+    def arreter(self):
+        self._fini.set()
+        for p in self.processus:
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in self.processus:
+            p.wait(timeout=60)
+
+
+def passage(perimetre: str, n_workers: int, taille: int) -> tuple[ExecutionDetection, float, list]:
+    workers = Workers(n_workers, taille)
+    try:
+        time.sleep(15)  # démarrage des workers et construction de leur système socio-fiscal
+        debut = time.perf_counter()
+        execution = lancer_detection(declencheur="banc d'essai", perimetre=perimetre)
+        while True:
+            execution.refresh_from_db()
+            if execution.statut in ("terminee", "echouee"):
+                break
+            time.sleep(0.2)
+        duree = time.perf_counter() - debut
+    finally:
+        workers.arreter()
+    return execution, duree, workers.pics
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taille-lot", type=int, default=settings.DETECTION_TAILLE_LOT)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
+        sys.exit("Ce banc d'essai demande PostgreSQL (DATABASE_URL) et Redis (CELERY_BROKER_URL).")
+    ids = list(Foyer.objects.order_by("pk").values_list("pk", flat=True))
+    print(f"{len(ids)} foyers, lots de {args.taille_lot}, mois simulé {mois_courant():%m/%Y}")
+
+    brut, chargement = debit_brut(ids, args.taille_lot)
+    print(
+        f"OpenFisca brut (simulation seule) : {brut:.0f} foyers/s "
+        f"(chargement des données : {chargement:.1f} s, non compté)"
+    )
+
+    perimetre = "tous"
+    resultats = {}
+    for n in (1, 2):
+        execution, duree, pics = passage(perimetre, n, args.taille_lot)
+        resultats[n] = execution.total / duree
+        print(
+            f"{n} worker(s) : {execution.total} foyers en {duree:.1f} s → "
+            f"{resultats[n]:.0f} foyers/s ({execution.statut}) ; pic mémoire par worker : "
+            + ", ".join(f"{p / 2**30:.2f} Go" for p in pics)
+        )
+        print(
+            f"   signalements créés : {execution.signalements_crees}, "
+            f"incomplets : {execution.incomplets}, comptes : {execution.comptes}"
+        )
+    print(f"Bout en bout / brut (1 worker) : {100 * resultats[1] / brut:.0f} % (objectif ≥ 80 %)")
+    print(f"2 workers / 1 worker : ×{resultats[2] / resultats[1]:.2f} (objectif ≥ ×1,4)")
+
+    centieme = ids[::100]
+    Foyer.objects.filter(pk__in=centieme).update(faits_modifies_le=timezone.now())
+    execution, duree, pics = passage("modifies", 1, args.taille_lot)
+    print(
+        f"Incrémental, {len(centieme)} foyers modifiés (1 %) : {execution.total} resimulés en "
+        f"{duree:.1f} s (objectif < 10 s)"
+    )
+    print(f"Signalements en base : {Signalement.objects.count()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""Un passage de détection : le coordinateur découpe les foyers en lots, chaque lot est simulé
+et écrit par une tâche rejouable, le dernier lot terminé clôt le passage.
+
+Tout se passe par identifiants et en base : plusieurs workers, sur une ou plusieurs machines,
+se partagent un passage ; une tâche rejouée (worker perdu, nouvelle tentative) ne refait que ce
+qui n'est pas noté fait, et ses écritures sont des mises à jour, jamais des doublons.
+"""
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from ccas_portal import perms
+from ccas_portal.enums import ActionJournal
+from ccas_portal.journal import journaliser
+from droits.detection import moteur, regles_locales
+from droits.detection.situation import FoyerSimule, charger_foyers
+from droits.enums import (
+    ETATS_OUVERTS,
+    STATUTS_EN_COURS,
+    EtatSignalement,
+    PerimetreDetection,
+    StatutExecution,
+)
+from droits.models import (
+    ChangementSignalement,
+    EtatDetectionFoyer,
+    ExecutionDetection,
+    LotDetection,
+    Prestation,
+    PrestationFoyer,
+    Signalement,
+)
+from habitants.models import Foyer
+
+journal = logging.getLogger(__name__)
+
+
+def taille_lot() -> int:
+    return getattr(settings, "DETECTION_TAILLE_LOT", 5000)
+
+
+def mois_courant() -> date:
+    aujourd_hui = timezone.localdate()
+    return date(aujourd_hui.year, aujourd_hui.month, 1)
+
+
+# --- Lancer ---------------------------------------------------------------------------------
+
+
+def lancer_detection(
+    *,
+    agent=None,
+    declencheur: str = "manuel",
+    perimetre: str = PerimetreDetection.TOUS,
+    site=None,
+    foyer=None,
+    mois_cible: date | None = None,
+) -> ExecutionDetection:
+    """Enregistre un passage et enfile son coordinateur après la validation de la transaction
+    (jamais avant : le worker ne trouverait pas le passage)."""
+    if agent is not None and not perms.peut_piloter(agent):
+        un_de_ses_foyers = (
+            perimetre == PerimetreDetection.FOYER
+            and foyer is not None
+            and perms.peut_voir_donnees_sensibles(agent)
+            and foyer.site_id in agent.ids_sites
+        )
+        if not un_de_ses_foyers:
+            raise PermissionDenied(
+                "Lancer la détection est réservé aux responsables et admins ; un travailleur "
+                "social simule les foyers de ses sites."
+            )
+    if perimetre == PerimetreDetection.SITE and site is None:
+        raise ValueError("Un passage sur un site demande ce site.")
+    if perimetre == PerimetreDetection.FOYER and foyer is None:
+        raise ValueError("Un passage sur un foyer demande ce foyer.")
+    execution = ExecutionDetection.objects.create(
+        lance_par=agent,
+        declencheur=declencheur,
+        perimetre=perimetre,
+        site=site,
+        foyer=foyer,
+        mois_cible=(mois_cible or mois_courant()).replace(day=1),
+    )
+    if agent is not None:
+        journaliser(
+            agent=agent,
+            action=ActionJournal.CREATION,
+            objet=execution,
+            details={"perimetre": perimetre},
+        )
+    from droits.tasks import coordonner_detection
+
+    transaction.on_commit(lambda: coordonner_detection.delay(execution.pk))
+    return execution
+
+
+def foyers_du_perimetre(execution: ExecutionDetection):
+    qs = Foyer.objects.order_by("pk")
+    if execution.perimetre == PerimetreDetection.SITE:
+        return qs.filter(site_id=execution.site_id)
+    if execution.perimetre == PerimetreDetection.FOYER:
+        return qs.filter(pk=execution.foyer_id)
+    if execution.perimetre == PerimetreDetection.MODIFIES:
+        derniere = EtatDetectionFoyer.objects.filter(foyer=OuterRef("pk")).values("simule_le")
+        return qs.annotate(simule_le=Subquery(derniere)).filter(
+            Q(simule_le__isnull=True) | Q(faits_modifies_le__gt=F("simule_le"))
+        )
+    return qs
+
+
+def preparer(execution_id: int) -> list[int]:
+    """Découpe le périmètre en lots (une fois : rejoué, il rend les lots déjà créés)."""
+    with transaction.atomic():
+        execution = ExecutionDetection.objects.select_for_update().get(pk=execution_id)
+        if execution.statut == StatutExecution.EN_ATTENTE:
+            ids = list(foyers_du_perimetre(execution).values_list("pk", flat=True))
+            n = taille_lot()
+            LotDetection.objects.bulk_create(
+                [
+                    LotDetection(execution=execution, numero=i, foyers=ids[d : d + n])
+                    for i, d in enumerate(range(0, len(ids), n))
+                ]
+            )
+            execution.total = len(ids)
+            execution.statut = StatutExecution.EN_COURS
+            execution.debut = timezone.now()
+            execution.save(update_fields=["total", "statut", "debut"])
+    a_faire = list(
+        LotDetection.objects.filter(execution_id=execution_id, fait=False).values_list(
+            "pk", flat=True
+        )
+    )
+    if not a_faire:
+        cloturer(execution_id)
+    return a_faire
+
+
+# --- Un lot ---------------------------------------------------------------------------------
+
+
+def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicile: bool) -> str:
+    """L'empreinte des faits du foyer (hors mois simulé) : un signalement clos comme non
+    éligible ou refusé ne renaît que si elle change."""
+    contenu = {
+        "logement": [foyer.depcom, foyer.statut_occupation, foyer.loyer],
+        "personnes": [
+            [
+                p.id,
+                p.date_naissance.isoformat() if p.date_naissance else None,
+                p.role,
+                p.taux_incapacite,
+                sorted(
+                    [t, m, d.isoformat(), f.isoformat() if f else None]
+                    for t, m, d, f in p.ressources
+                ),
+            ]
+            for p in foyer.personnes
+        ],
+        "prestations": sorted(prestations_en_cours),
+        "aide_a_domicile": aide_a_domicile,
+    }
+    texte = json.dumps(contenu, sort_keys=True, default=str)
+    return hashlib.sha256(texte.encode()).hexdigest()
+
+
+def explication(foyer: FoyerSimule, mois: date, raison: str = "") -> dict:
+    """Les principales données utilisées, lisibles par le travailleur social."""
+    from droits.detection.situation import _fin_du_mois
+
+    jour = _fin_du_mois(mois)
+    revenus = sum(
+        montant
+        for p in foyer.personnes
+        for t, montant, d, f in p.ressources
+        if d <= jour and (f is None or f >= mois)
+    )
+    return {
+        "mois": f"{mois:%m/%Y}",
+        "personnes": len(foyer.personnes),
+        "ages": [p.age(jour) for p in foyer.personnes],
+        "ressources_mensuelles_nettes": round(revenus, 2),
+        "loyer": foyer.loyer,
+        "statut_occupation": foyer.statut_occupation,
+        "commune": foyer.depcom,
+        "incapacite": any((p.taux_incapacite or 0) >= 50 for p in foyer.personnes),
+        **({"raison": raison} if raison else {}),
+    }
+
+
+def _aides_a_domicile(ids: list[int]) -> set[int]:
+    """Les foyers dont un accompagnement « bien vieillir » note une aide à domicile en place."""
+    from accompagnement.models import Accompagnement
+
+    return set(
+        Accompagnement.objects.filter(
+            foyer_id__in=ids, axe_id="bien_vieillir", faits__aide_domicile=True
+        ).values_list("foyer_id", flat=True)
+    )
+
+
+def traiter_lot(lot_id: int) -> dict:
+    """Simule un lot et écrit ses signalements ; rejoué, il ne refait rien s'il est fait."""
+    lot = LotDetection.objects.select_related("execution").get(pk=lot_id)
+    if lot.fait:
+        return {"deja_fait": True}
+    execution = lot.execution
+    LotDetection.objects.filter(pk=lot_id).update(tentatives=F("tentatives") + 1)
+    foyers = charger_foyers(lot.foyers)
+    resultats = moteur.simuler(foyers, execution.mois_cible)
+    en_cours: dict[int, set[str]] = {}
+    for foyer_id, code in PrestationFoyer.objects.filter(
+        foyer_id__in=lot.foyers, statut__in=STATUTS_EN_COURS
+    ).values_list("foyer_id", "prestation_id"):
+        en_cours.setdefault(foyer_id, set()).add(code)
+    aides = _aides_a_domicile(lot.foyers)
+    catalogue = {p.code: p for p in Prestation.objects.filter(actif=True)}
+    comptes: Counter = Counter()
+    crees = 0
+    incomplets = len(lot.foyers) - len(resultats)
+    with transaction.atomic():
+        lot = LotDetection.objects.select_for_update().get(pk=lot_id)
+        if lot.fait:  # un autre worker l'a fini entre-temps
+            return {"deja_fait": True}
+        existants = _signalements_existants(lot.foyers)
+        maintenant = timezone.now()
+        etats = []
+        for foyer in foyers:
+            if foyer.id not in resultats:
+                continue
+            codes_en_cours = en_cours.get(foyer.id, set())
+            trace = empreinte(foyer, codes_en_cours, foyer.id in aides)
+            propositions = {
+                e.prestation: (Decimal(str(e.montant)), "") for e in resultats[foyer.id]
+            }
+            legaux = set(propositions)
+            for p in [
+                *regles_locales.jeunes_adultes_sans_ressources(foyer, execution.mois_cible, legaux),
+                *regles_locales.aines_isoles_sans_aide_a_domicile(
+                    foyer, execution.mois_cible, foyer.id in aides
+                ),
+            ]:
+                prestation = catalogue.get(p.prestation)
+                if prestation is not None:
+                    propositions[p.prestation] = (
+                        prestation.montant_indicatif or Decimal(0),
+                        p.raison,
+                    )
+            for code, (montant, raison) in propositions.items():
+                comptes[code] += 1
+                if code in codes_en_cours or code not in catalogue:
+                    continue
+                crees += _ecrire_signalement(
+                    existants,
+                    foyer,
+                    code,
+                    montant,
+                    trace,
+                    execution,
+                    explication(foyer, execution.mois_cible, raison),
+                )
+            # Un signalement ouvert que ce passage ne retrouve plus est marqué comme tel.
+            for code, (ouvert, _) in existants.get(foyer.id, {}).items():
+                if ouvert and ouvert.toujours_detecte and code not in propositions:
+                    ouvert.toujours_detecte = False
+                    ouvert.save(update_fields=["toujours_detecte", "modifie_le"])
+            etats.append(
+                EtatDetectionFoyer(
+                    foyer_id=foyer.id,
+                    simule_le=maintenant,
+                    empreinte=trace,
+                    execution=execution,
+                    mois_cible=execution.mois_cible,
+                    estimations={c: float(m) for c, (m, _) in propositions.items()},
+                )
+            )
+        EtatDetectionFoyer.objects.bulk_create(
+            etats,
+            update_conflicts=True,
+            unique_fields=["foyer"],
+            update_fields=["simule_le", "empreinte", "execution", "mois_cible", "estimations"],
+        )
+        # Les foyers incomplets (sans date de naissance) sont vus aussi : pas de resimulation
+        # incrémentale tant que rien ne change.
+        vus = {f.id for f in foyers}
+        EtatDetectionFoyer.objects.bulk_create(
+            [
+                EtatDetectionFoyer(
+                    foyer_id=i, simule_le=maintenant, empreinte="", execution=execution
+                )
+                for i in lot.foyers
+                if i not in resultats and i in vus
+            ],
+            update_conflicts=True,
+            unique_fields=["foyer"],
+            update_fields=["simule_le", "empreinte", "execution", "mois_cible", "estimations"],
+        )
+        lot.fait = True
+        lot.termine_le = maintenant
+        lot.save(update_fields=["fait", "termine_le"])
+        execution = ExecutionDetection.objects.select_for_update().get(pk=execution.pk)
+        execution.traites += len(lot.foyers)
+        execution.incomplets += incomplets
+        execution.signalements_crees += crees
+        total = Counter(execution.comptes)
+        total.update(comptes)
+        execution.comptes = dict(sorted(total.items()))
+        execution.save(update_fields=["traites", "incomplets", "signalements_crees", "comptes"])
+        reste = LotDetection.objects.filter(execution=execution, fait=False).exists()
+    if not reste:
+        cloturer(execution.pk)
+    return {"foyers": len(lot.foyers), "signalements_crees": crees}
+
+
+def _signalements_existants(foyers: list[int]) -> dict:
+    """{foyer: {prestation: (signalement ouvert ou None, dernier clos ou None)}}."""
+    existants: dict = {}
+    for s in Signalement.objects.filter(foyer_id__in=foyers).order_by("cree_le", "pk"):
+        du_foyer = existants.setdefault(s.foyer_id, {})
+        ouvert, clos = du_foyer.get(s.prestation_id, (None, None))
+        if s.etat in ETATS_OUVERTS:
+            ouvert = s
+        else:
+            clos = s
+        du_foyer[s.prestation_id] = (ouvert, clos)
+    return existants
+
+
+def _ecrire_signalement(existants, foyer, code, montant, trace, execution, explique) -> int:
+    """Met à jour le signalement ouvert, ou en crée un (sauf clos sur les mêmes faits)."""
+    du_foyer = existants.setdefault(foyer.id, {})
+    ouvert, clos = du_foyer.get(code, (None, None))
+    if ouvert is not None:
+        ouvert.montant_estime = montant
+        ouvert.empreinte = trace
+        ouvert.execution = execution
+        ouvert.explication = explique
+        ouvert.toujours_detecte = True
+        ouvert.save()
+        return 0
+    if clos is not None and clos.empreinte == trace:
+        return 0  # clos (non éligible, refus, droit ouvert) et rien n'a changé
+    nouveau = Signalement.objects.create(
+        foyer_id=foyer.id,
+        prestation_id=code,
+        montant_estime=montant,
+        execution=execution,
+        explication=explique,
+        empreinte=trace,
+    )
+    ChangementSignalement.objects.create(signalement=nouveau, nouveau=EtatSignalement.NOUVEAU)
+    du_foyer[code] = (nouveau, clos)
+    return 1
+
+
+def cloturer(execution_id: int) -> None:
+    with transaction.atomic():
+        execution = ExecutionDetection.objects.select_for_update().get(pk=execution_id)
+        if execution.statut in (StatutExecution.TERMINEE, StatutExecution.ECHOUEE):
+            return
+        execution.statut = StatutExecution.TERMINEE
+        execution.fin = timezone.now()
+        execution.debut = execution.debut or execution.fin
+        execution.save(update_fields=["statut", "fin", "debut"])
+
+
+def echouer(execution_id: int, erreur: str) -> None:
+    with transaction.atomic():
+        execution = ExecutionDetection.objects.select_for_update().get(pk=execution_id)
+        execution.erreurs = [*execution.erreurs, erreur][-50:]
+        execution.statut = StatutExecution.ECHOUEE
+        execution.fin = timezone.now()
+        execution.save(update_fields=["erreurs", "statut", "fin"])

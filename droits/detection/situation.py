@@ -1,0 +1,221 @@
+"""Des foyers du portail aux entités d'OpenFisca-France.
+
+Règles de correspondance (documentées dans docs/detection.md, testées) :
+
+- ménage OpenFisca = foyer du portail (un logement) : le demandeur en est la personne de
+  référence, son conjoint le conjoint, les enfants de moins de 25 ans les enfants, tous les
+  autres des « autres » ;
+- famille (au sens de la CAF) et foyer fiscal : le demandeur et son conjoint, avec les enfants
+  de moins de 25 ans (personnes à charge) ; un enfant de 25 ans ou plus et tout autre adulte
+  (colocataire, ascendant hébergé…) forment leur propre famille et leur propre foyer fiscal ;
+- revenus : l'historique va de janvier de l'année N-2 au mois cible ; chaque ressource datée
+  couvre les mois de sa période ; un mois qu'aucune ressource ne couvre compte pour 0 (la
+  période saisie fait foi : « perçue depuis le »). Les montants saisis sont nets ; les montants
+  imposables et bruts s'en déduisent par les taux de `CONVERSIONS` ;
+- logement : le loyer, le statut d'occupation et la commune actuels valent pour tout
+  l'historique ; taux d'incapacité actuel de même.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch
+
+from habitants.enums import RoleMembre, StatutOccupation, TypeRessource
+from habitants.models import Foyer, MembreFoyer, Ressource, SituationSante
+
+AGE_ENFANT_MAX = 25  # exclu : à 25 ans, un enfant forme sa propre famille
+
+#: Statut d'occupation du portail → TypesStatutOccupationLogement d'OpenFisca.
+STATUTS_OCCUPATION = {
+    StatutOccupation.LOCATAIRE_SOCIAL: "locataire_hlm",
+    StatutOccupation.LOCATAIRE_PRIVE: "locataire_vide",
+    StatutOccupation.PROPRIETAIRE: "proprietaire",
+    StatutOccupation.HEBERGE: "loge_gratuitement",
+    StatutOccupation.HEBERGEMENT_URGENCE: "sans_domicile",
+    StatutOccupation.SANS_DOMICILE: "sans_domicile",
+    StatutOccupation.FOYER_RESIDENCE: "locataire_foyer",
+    StatutOccupation.AUTRE: "non_renseigne",
+}
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Les variables OpenFisca d'une sorte de ressource, à partir du montant net saisi.
+
+    brut = net / taux_net ; imposable = net + taux_non_deductible × brut (CSG non déductible,
+    CRDS, CASA, prélevées sur le brut mais imposables)."""
+
+    net: str
+    imposable: str = ""
+    brut: str = ""
+    taux_net: float = 1.0
+    taux_non_deductible: float = 0.0
+
+    def valeurs(self, net: float) -> dict[str, float]:
+        valeurs = {self.net: net}
+        brut = net / self.taux_net
+        if self.brut:
+            valeurs[self.brut] = brut
+        if self.imposable:
+            valeurs[self.imposable] = net + self.taux_non_deductible * brut
+        return valeurs
+
+
+#: Taux moyens (salarié du privé non cadre, allocataire de l'ARE, retraité au taux plein de
+#: CSG) : une estimation, pas une fiche de paie. Les « autres ressources », de nature
+#: inconnue, ne sont pas transmises à OpenFisca (l'explication du signalement le dit).
+CONVERSIONS = {
+    TypeRessource.SALAIRE_NET: Conversion(
+        "salaire_net", "salaire_imposable", "salaire_de_base", 0.78, 0.029 * 0.9825
+    ),
+    TypeRessource.CHOMAGE: Conversion(
+        "chomage_net", "chomage_imposable", "chomage_brut", 0.93, 0.029 * 0.9825
+    ),
+    TypeRessource.RETRAITE: Conversion(
+        "retraite_nette", "retraite_imposable", "retraite_brute", 0.909, 0.032
+    ),
+    TypeRessource.PENSION_INVALIDITE: Conversion("pensions_invalidite"),
+    TypeRessource.PENSION_ALIMENTAIRE: Conversion("pensions_alimentaires_percues"),
+}
+
+#: Toutes les variables de revenus qu'une conversion peut remplir.
+VARIABLES_REVENUS = sorted(
+    {v for c in CONVERSIONS.values() for v in (c.net, c.imposable, c.brut) if v}
+)
+
+
+@dataclass
+class Personne:
+    id: int
+    date_naissance: date | None
+    role: str
+    taux_incapacite: int | None = None
+    #: (type, montant net mensuel, début, fin ou None)
+    ressources: list[tuple[str, float, date, date | None]] = field(default_factory=list)
+
+    def age(self, jour: date) -> int | None:
+        if self.date_naissance is None:
+            return None
+        n = self.date_naissance
+        return jour.year - n.year - ((jour.month, jour.day) < (n.month, n.day))
+
+    def revenus(self, mois: date) -> dict[str, float]:
+        """Les variables de revenus OpenFisca de ce mois (premier jour du mois)."""
+        fin_du_mois = _fin_du_mois(mois)
+        valeurs: dict[str, float] = {}
+        for type_, montant, debut, fin in self.ressources:
+            conversion = CONVERSIONS.get(type_)
+            if conversion is None or debut > fin_du_mois or (fin and fin < mois):
+                continue
+            for variable, valeur in conversion.valeurs(montant).items():
+                valeurs[variable] = valeurs.get(variable, 0.0) + valeur
+        return valeurs
+
+
+@dataclass
+class FoyerSimule:
+    id: int
+    depcom: str
+    statut_occupation: str
+    loyer: float
+    personnes: list[Personne]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Où une personne se range dans les entités OpenFisca de son foyer."""
+
+    famille: str
+    role_famille: str  # demandeur, conjoint, enfant
+    foyer_fiscal: str
+    role_foyer_fiscal: str  # declarant_principal, conjoint, personne_a_charge
+    role_menage: str  # personne_de_reference, conjoint, enfant, autre
+
+
+def composer(foyer: FoyerSimule, mois: date) -> list[tuple[Personne, Place]]:
+    """Les entités OpenFisca du foyer : la règle unique, utilisée par le calcul vectorisé et
+    par la situation de contrôle (un foyer à la fois)."""
+    reference = next(
+        (p for p in foyer.personnes if p.role == RoleMembre.DEMANDEUR), foyer.personnes[0]
+    )
+    conjoint = next(
+        (p for p in foyer.personnes if p.role == RoleMembre.CONJOINT and p is not reference),
+        None,
+    )
+    principale = f"{foyer.id}-0"
+    places = []
+    for personne in foyer.personnes:
+        age = personne.age(_fin_du_mois(mois))
+        if personne is reference:
+            place = Place(
+                principale, "demandeur", principale, "declarant_principal", "personne_de_reference"
+            )
+        elif personne is conjoint:
+            place = Place(principale, "conjoint", principale, "conjoint", "conjoint")
+        elif personne.role == RoleMembre.ENFANT and (age is None or age < AGE_ENFANT_MAX):
+            place = Place(principale, "enfant", principale, "personne_a_charge", "enfant")
+        else:
+            propre = f"{foyer.id}-{personne.id}"
+            place = Place(propre, "demandeur", propre, "declarant_principal", "autre")
+        places.append((personne, place))
+    return places
+
+
+def _fin_du_mois(mois: date) -> date:
+    suivant = date(mois.year + mois.month // 12, mois.month % 12 + 1, 1)
+    return date.fromordinal(suivant.toordinal() - 1)
+
+
+def mois_historique(mois_cible: date) -> list[date]:
+    """De janvier de l'année N-2 au mois cible inclus (premiers jours de mois)."""
+    mois, fin = date(mois_cible.year - 2, 1, 1), date(mois_cible.year, mois_cible.month, 1)
+    liste = []
+    while mois <= fin:
+        liste.append(mois)
+        mois = date(mois.year + mois.month // 12, mois.month % 12 + 1, 1)
+    return liste
+
+
+def charger_foyers(ids) -> list[FoyerSimule]:
+    """Les foyers `ids` et leurs membres actuels, ressources et taux d'incapacité : quatre
+    requêtes pour tout un lot."""
+    membres = MembreFoyer.objects.filter(date_fin__isnull=True).select_related("habitant")
+    foyers = Foyer.objects.filter(pk__in=list(ids)).prefetch_related(
+        Prefetch("membres", queryset=membres, to_attr="actuels")
+    )
+    foyers = [f for f in foyers if f.actuels]
+    habitants = [m.habitant_id for f in foyers for m in f.actuels]
+    ressources: dict[int, list] = {}
+    for r in Ressource.objects.filter(habitant_id__in=habitants).values_list(
+        "habitant_id", "type", "montant_mensuel", "date_debut", "date_fin"
+    ):
+        ressources.setdefault(r[0], []).append((r[1], float(r[2]), r[3], r[4]))
+    incapacites = dict(
+        SituationSante.objects.filter(
+            habitant_id__in=habitants, taux_incapacite__isnull=False
+        ).values_list("habitant_id", "taux_incapacite")
+    )
+    ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
+    resultat = []
+    for f in sorted(foyers, key=lambda f: f.pk):
+        actuels = sorted(f.actuels, key=lambda m: (ordre_roles[m.role], m.habitant_id))
+        resultat.append(
+            FoyerSimule(
+                id=f.pk,
+                depcom=f.code_insee,
+                statut_occupation=STATUTS_OCCUPATION.get(f.statut_occupation, "non_renseigne"),
+                loyer=float(f.loyer_mensuel or 0),
+                personnes=[
+                    Personne(
+                        id=m.habitant_id,
+                        date_naissance=m.habitant.date_naissance,
+                        role=m.role,
+                        taux_incapacite=incapacites.get(m.habitant_id),
+                        ressources=ressources.get(m.habitant_id, []),
+                    )
+                    for m in actuels
+                ],
+            )
+        )
+    return resultat

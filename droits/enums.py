@@ -1,0 +1,62 @@
+from django.db import models
+
+
+class NaturePrestation(models.TextChoices):
+    LEGALE = "legale", "Prestation légale (estimée par OpenFisca)"
+    FACULTATIVE = "facultative", "Aide facultative du CCAS"
+
+
+class StatutPrestation(models.TextChoices):
+    A_INSTRUIRE = "a_instruire", "À instruire"
+    DEMANDEE = "demandee", "Demandée"
+    ACCORDEE = "accordee", "Accordée"
+    REFUSEE = "refusee", "Refusée"
+    PERCUE = "percue", "Perçue"
+    INTERROMPUE = "interrompue", "Interrompue"
+
+
+#: Une prestation dans l'un de ces statuts est « demandée ou perçue » : pas de signalement.
+STATUTS_EN_COURS = (
+    StatutPrestation.A_INSTRUIRE,
+    StatutPrestation.DEMANDEE,
+    StatutPrestation.ACCORDEE,
+    StatutPrestation.PERCUE,
+)
+
+
+class SourcePrestation(models.TextChoices):
+    DECLARATION = "declaration", "Déclaration de la personne"
+    JUSTIFICATIF = "justificatif", "Justificatif"
+    ORGANISME = "organisme", "Organisme payeur"
+
+
+class EtatSignalement(models.TextChoices):
+    NOUVEAU = "nouveau", "Nouveau"
+    A_TRAITER = "a_traiter", "À traiter"
+    CONTACTE = "contacte", "Personne contactée"
+    DEMANDE_DEPOSEE = "demande_deposee", "Demande déposée"
+    DROIT_OUVERT = "droit_ouvert", "Droit ouvert"
+    NON_ELIGIBLE = "non_eligible", "Non éligible"
+    REFUS = "refus_personne", "Refus de la personne"
+
+
+ETATS_OUVERTS = (
+    EtatSignalement.NOUVEAU,
+    EtatSignalement.A_TRAITER,
+    EtatSignalement.CONTACTE,
+    EtatSignalement.DEMANDE_DEPOSEE,
+)
+
+
+class PerimetreDetection(models.TextChoices):
+    TOUS = "tous", "Tous les foyers"
+    SITE = "site", "Un site"
+    FOYER = "foyer", "Un foyer"
+    MODIFIES = "modifies", "Foyers modifiés depuis leur dernière simulation"
+
+
+class StatutExecution(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En cours"
+    TERMINEE = "terminee", "Terminée"
+    ECHOUEE = "echouee", "Échouée"

@@ -1,0 +1,65 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from ccas_portal.models import Site
+from droits.enums import PerimetreDetection, SourcePrestation, StatutPrestation
+from droits.models import Prestation
+from habitants.forms import ChampDate
+from habitants.models import Habitant
+
+
+class LancerDetectionForm(forms.Form):
+    perimetre = forms.ChoiceField(
+        label="Périmètre",
+        choices=[
+            (PerimetreDetection.TOUS, "Tous les foyers"),
+            (PerimetreDetection.MODIFIES, "Seulement les foyers modifiés depuis leur simulation"),
+            (PerimetreDetection.SITE, "Un site"),
+        ],
+    )
+    site = forms.ModelChoiceField(label="Site", queryset=Site.objects.none(), required=False)
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = agent.sites.order_by("nom")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("lancer", "Lancer la détection maintenant"))
+
+    def clean(self):
+        donnees = super().clean()
+        if donnees.get("perimetre") == PerimetreDetection.SITE and not donnees.get("site"):
+            self.add_error("site", "Choisissez le site.")
+        return donnees
+
+
+class PrestationFoyerForm(forms.Form):
+    prestation = forms.ModelChoiceField(
+        label="Prestation", queryset=Prestation.objects.filter(actif=True)
+    )
+    statut = forms.ChoiceField(label="Statut", choices=StatutPrestation.choices)
+    source = forms.ChoiceField(label="Source", choices=SourcePrestation.choices)
+    beneficiaire = forms.ModelChoiceField(
+        label="Bénéficiaire", queryset=Habitant.objects.none(), required=False
+    )
+    date_demande = forms.DateField(label="Demandée le", required=False, widget=ChampDate())
+    date_debut = forms.DateField(label="Versée depuis le", required=False, widget=ChampDate())
+    date_fin = forms.DateField(label="Jusqu'au", required=False, widget=ChampDate())
+    montant_mensuel = forms.DecimalField(
+        label="Montant mensuel (€)",
+        required=False,
+        min_value=0,
+        max_digits=9,
+        decimal_places=2,
+        localize=True,
+    )
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+    def __init__(self, *args, foyer, action="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["beneficiaire"].queryset = Habitant.objects.filter(
+            appartenances__foyer=foyer, appartenances__date_fin__isnull=True
+        )
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.add_input(Submit("enregistrer", "Enregistrer la prestation"))

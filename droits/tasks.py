@@ -1,0 +1,59 @@
+"""Tâches Celery de la détection du non-recours : minces, elles appellent
+`droits.detection.execution`. Les lots passent par la file `detection` pour ne pas retarder
+les autres tâches."""
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+
+from droits.detection import execution as detection
+
+journal = logging.getLogger(__name__)
+FILE_DETECTION = "detection"
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def coordonner_detection(execution_id: int) -> int:
+    """Découpe le passage en lots et les enfile (rejouable : les lots faits sont sautés)."""
+    lots = detection.preparer(execution_id)
+    for lot_id in lots:
+        traiter_lot_detection.apply_async((lot_id,), queue=FILE_DETECTION)
+    return len(lots)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def traiter_lot_detection(self, lot_id: int) -> dict:
+    try:
+        return detection.traiter_lot(lot_id)
+    except Exception as erreur:
+        if self.request.retries >= self.max_retries:
+            from droits.models import LotDetection
+
+            lot = LotDetection.objects.get(pk=lot_id)
+            detection.echouer(lot.execution_id, f"Lot {lot.numero} : {erreur!r}")
+        raise
+
+
+@shared_task
+def detection_nocturne(perimetre: str = "modifies") -> int:
+    """Le passage planifié (celery beat, réglable dans l'administration)."""
+    return detection.lancer_detection(declencheur="planifié", perimetre=perimetre).pk
+
+
+@worker_ready.connect
+def prechauffer(**_):
+    """Construit le système socio-fiscal au démarrage du worker (≈ 2,5 à 5 s), pas au premier
+    lot : « simuler maintenant » et les petits passages incrémentaux répondent vite."""
+    from droits.detection.moteur import systeme
+
+    systeme()

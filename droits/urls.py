@@ -1,0 +1,14 @@
+from django.urls import path
+
+from droits import views
+
+app_name = "droits"
+urlpatterns = [
+    path("signalements/", views.signalements, name="signalements"),
+    path("signalements/<int:pk>/etat/", views.changer_etat, name="changer_etat"),
+    path("foyers/<int:foyer_pk>/prestations/", views.ajouter_prestation, name="ajouter_prestation"),
+    path("foyers/<int:foyer_pk>/simuler/", views.simuler_foyer, name="simuler_foyer"),
+    path("foyers/<int:foyer_pk>/simulation/", views.simulation_foyer, name="simulation_foyer"),
+    path("detection/", views.detection, name="detection"),
+    path("detection/<int:pk>/progression/", views.progression, name="progression"),
+]

@@ -1,0 +1,149 @@
+"""Écrans des droits : signalements du non-recours (travailleurs sociaux), prestations du
+foyer, lancement et suivi de la détection (responsables, admins)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ccas_portal import perms
+from ccas_portal.decorators import permission_requise
+from ccas_portal.forms import reporter_erreurs
+from ccas_portal.pagination import paginer
+from droits import services
+from droits.detection.execution import lancer_detection
+from droits.enums import EtatSignalement
+from droits.filters import SignalementFilter
+from droits.forms import LancerDetectionForm, PrestationFoyerForm
+from droits.models import ExecutionDetection, Signalement
+from droits.selectors import signalements_par_etat, simulation_du_foyer
+from habitants.models import Foyer
+
+
+def _url_droits_du_foyer(foyer_id):
+    return reverse("accompagnement:dossier", args=[foyer_id]) + "#droits"
+
+
+@require_GET
+@permission_requise(perms.peut_accompagner)
+def signalements(request):
+    """Les signalements des foyers des sites de l'agent, les plus gros montants d'abord."""
+    qs = (
+        Signalement.objects.filter(foyer__site__in=request.user.ids_sites)
+        .select_related("prestation__axe", "foyer__site")
+        .order_by("-montant_estime", "-cree_le", "-pk")
+    )
+    donnees = request.GET.copy()
+    donnees.setdefault("etat", "ouverts")
+    filtre = SignalementFilter(donnees, queryset=qs)
+    page = paginer(filtre.qs, request.GET.get("page"), par_page=25)
+    donnees.pop("page", None)
+    return render(
+        request,
+        "droits/signalements.html",
+        {"filtre": filtre, "page": page, "parametres": donnees.urlencode()},
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_accompagner)
+def changer_etat(request, pk):
+    signalement = get_object_or_404(
+        Signalement.objects.filter(foyer__site__in=request.user.ids_sites), pk=pk
+    )
+    try:
+        services.changer_etat_signalement(
+            agent=request.user,
+            signalement=signalement,
+            etat=request.POST.get("etat", ""),
+            commentaire=request.POST.get("commentaire", "")[:500],
+        )
+    except ValidationError as erreur:
+        for message in erreur.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"Signalement « {signalement.prestation} » : "
+            f"{EtatSignalement(request.POST['etat']).label.lower()}.",
+        )
+    return redirect(_url_droits_du_foyer(signalement.foyer_id))
+
+
+@require_POST
+@permission_requise(perms.peut_voir_donnees_sensibles)
+def ajouter_prestation(request, foyer_pk):
+    foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
+    form = PrestationFoyerForm(request.POST, foyer=foyer)
+    if form.is_valid():
+        try:
+            services.enregistrer_prestation(agent=request.user, foyer=foyer, **form.cleaned_data)
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        else:
+            messages.success(
+                request, f"Prestation « {form.cleaned_data['prestation']} » enregistrée."
+            )
+            return redirect(_url_droits_du_foyer(foyer.pk))
+    for champ, erreurs in form.errors.items():
+        libelle = form.fields[champ].label if champ in form.fields else ""
+        for erreur in erreurs:
+            messages.error(request, f"{libelle} : {erreur}" if libelle else erreur)
+    return redirect(_url_droits_du_foyer(foyer.pk))
+
+
+@require_http_methods(["GET", "POST"])
+@permission_requise(perms.peut_piloter)
+def detection(request):
+    """Les passages de détection, et « Lancer maintenant »."""
+    form = LancerDetectionForm(request.POST or None, agent=request.user)
+    if form.is_valid():
+        with transaction.atomic():
+            execution = lancer_detection(
+                agent=request.user,
+                declencheur="manuel",
+                perimetre=form.cleaned_data["perimetre"],
+                site=form.cleaned_data.get("site"),
+            )
+        messages.success(request, "Détection lancée : la progression s'affiche ci-dessous.")
+        return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
+    executions = ExecutionDetection.objects.select_related("lance_par", "site")[:20]
+    return render(
+        request,
+        "droits/detection.html",
+        {"form": form, "executions": executions, **signalements_par_etat()},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@require_GET
+@permission_requise(perms.peut_piloter)
+def progression(request, pk):
+    """Fragment htmx : la progression d'un passage (redemandé tant qu'il tourne)."""
+    execution = get_object_or_404(ExecutionDetection, pk=pk)
+    return render(request, "droits/partials/execution.html", {"e": execution})
+
+
+@require_POST
+@permission_requise(perms.peut_voir_donnees_sensibles)
+def simuler_foyer(request, foyer_pk):
+    """« Simuler maintenant » : un passage sur ce seul foyer, par un worker (quelques
+    secondes) ; le dossier affiche le résultat dès qu'il arrive."""
+    foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
+    with transaction.atomic():
+        lancer_detection(
+            agent=request.user, declencheur="simuler maintenant", perimetre="foyer", foyer=foyer
+        )
+    if request.htmx:
+        return render(request, "droits/partials/simulation.html", simulation_du_foyer(foyer))
+    messages.success(request, "Simulation lancée : le résultat s'affiche dans quelques secondes.")
+    return redirect(_url_droits_du_foyer(foyer.pk))
+
+
+@require_GET
+@permission_requise(perms.peut_voir_donnees_sensibles)
+def simulation_foyer(request, foyer_pk):
+    foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
+    return render(request, "droits/partials/simulation.html", simulation_du_foyer(foyer))

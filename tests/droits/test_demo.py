@@ -1,0 +1,50 @@
+import pytest
+
+from ccas_portal.demo import creer_comptes_demo
+from droits.demo import creer_prestations
+from droits.models import PrestationFoyer
+from habitants.demo import creer_population
+
+pytestmark = pytest.mark.django_db
+
+
+def test_prestations_de_demonstration_plausibles(referentiels):
+    creer_comptes_demo()
+    creer_population(foyers=60, graine=7)
+    n = creer_prestations(proportion=1.0, graine=7)
+    assert n == PrestationFoyer.objects.count() > 0
+    for p in PrestationFoyer.objects.select_related("foyer"):
+        assert p.statut == "percue"
+        assert p.date_debut is not None
+        if p.prestation_id == "aide_logement":
+            assert p.foyer.statut_occupation.startswith("locataire")
+    # Rejouer avec la même graine donne les mêmes prestations (démonstration reproductible).
+    PrestationFoyer.objects.all().delete()
+    assert creer_prestations(proportion=1.0, graine=7) == n
+
+
+def test_demo_data_enfile_une_detection_apres_validation(
+    referentiels, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from droits import tasks
+    from droits.models import ExecutionDetection
+
+    settings.DEBUG = True
+    enfilees = []
+    monkeypatch.setattr(tasks.coordonner_detection, "delay", enfilees.append)
+    sortie = StringIO()
+    with django_capture_on_commit_callbacks(execute=True) as rappels:
+        call_command("demo_data", "--wet-run", "--foyers", "30", "--detection", stdout=sortie)
+    execution = ExecutionDetection.objects.get()
+    assert (execution.perimetre, execution.statut) == ("tous", "en_attente")
+    assert enfilees == [execution.pk]
+    assert len(rappels) == 1
+    assert f"Détection du non-recours n° {execution.pk} enfilée" in sortie.getvalue()
+    assert "Prestations déjà perçues :" in sortie.getvalue()
+    # Sans --detection, aucun passage.
+    call_command("demo_data", "--wet-run", "--foyers", "30", "--ajouter", stdout=StringIO())
+    assert ExecutionDetection.objects.count() == 1

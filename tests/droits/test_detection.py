@@ -1,0 +1,250 @@
+"""La détection de bout en bout en base : lots, signalements, rejeu, incrémental, règles
+locales ; puis avec un vrai worker Celery sur le broker configuré."""
+
+import time
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from droits import services
+from droits.detection import execution as detection
+from droits.models import (
+    ChangementSignalement,
+    ExecutionDetection,
+    LotDetection,
+    Prestation,
+    Signalement,
+)
+from habitants.services import enregistrer_ressource
+from tests.droits.conftest import MOIS, creer_foyer
+from tests.factories import AgentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def passer(perimetre="tous", **champs):
+    """Un passage complet, sans worker : préparer, puis chaque lot."""
+    execution = ExecutionDetection.objects.create(
+        declencheur="test", perimetre=perimetre, mois_cible=MOIS, **champs
+    )
+    for lot in detection.preparer(execution.pk):
+        detection.traiter_lot(lot)
+    execution.refresh_from_db()
+    return execution
+
+
+def alertes(foyer):
+    return {s.prestation_id: s for s in Signalement.objects.filter(foyer=foyer)}
+
+
+def test_un_passage_signale_les_droits_non_demandes(ts, seul_sans_revenu, aise):
+    f, _ = seul_sans_revenu
+    execution = passer()
+    trouve = alertes(f)
+    assert set(trouve) == {"rsa", "aide_logement", "css_gratuite"}
+    assert trouve["rsa"].montant_estime == Decimal("573.49")
+    assert trouve["aide_logement"].montant_estime == Decimal("308.00")
+    assert trouve["rsa"].explication["ressources_mensuelles_nettes"] == 0
+    assert trouve["rsa"].explication["loyer"] == 450.0
+    assert alertes(aise[0]) == {}  # haut revenu : aucune prestation sous conditions
+    assert (execution.statut, execution.total, execution.traites) == ("terminee", 2, 2)
+    assert execution.comptes == {"aide_logement": 1, "css_gratuite": 1, "rsa": 1}
+    assert execution.signalements_crees == 3
+    assert execution.duree is not None
+    assert list(trouve["rsa"].changements.values_list("nouveau", flat=True)) == ["nouveau"]
+
+
+def test_une_prestation_deja_percue_n_est_pas_signalee(ts, seul_sans_revenu):
+    f, (karim,) = seul_sans_revenu
+    services.enregistrer_prestation(
+        agent=ts,
+        foyer=f,
+        prestation=Prestation.objects.get(code="rsa"),
+        statut="percue",
+        source="organisme",
+        beneficiaire=karim,
+        date_debut=date(2026, 1, 1),
+        montant_mensuel=Decimal("573.49"),
+    )
+    passer()
+    assert "rsa" not in alertes(f)
+    assert "aide_logement" in alertes(f)
+
+
+def test_relancer_met_a_jour_sans_doublon(ts, seul_sans_revenu):
+    f, (karim,) = seul_sans_revenu
+    passer()
+    premiere = alertes(f)["rsa"]
+    services.changer_etat_signalement(agent=ts, signalement=premiere, etat="contacte")
+    enregistrer_ressource(
+        agent=ts,
+        habitant=karim,
+        type="salaire_net",
+        montant_mensuel=Decimal("300"),
+        date_debut=date(2026, 9, 1),
+    )
+    deuxieme = passer()
+    rsa = Signalement.objects.get(foyer=f, prestation="rsa")
+    assert rsa.pk == premiere.pk
+    assert rsa.etat == "contacte"
+    assert rsa.montant_estime < premiere.montant_estime  # revenu d'activité pris en compte
+    assert rsa.execution == deuxieme
+    codes = list(Signalement.objects.filter(foyer=f).values_list("prestation", flat=True))
+    assert len(codes) == len(set(codes))  # jamais deux signalements pour une prestation
+    assert "prime_activite" in codes  # nouveau droit : 300 € de salaire ouvrent la prime
+
+
+def test_la_base_refuse_deux_signalements_ouverts(ts, seul_sans_revenu):
+    from django.db import IntegrityError, transaction
+
+    f, _ = seul_sans_revenu
+    passer()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Signalement.objects.create(foyer=f, prestation_id="rsa", montant_estime=1, empreinte="x")
+
+
+def test_clos_non_eligible_ne_renait_que_si_les_faits_changent(ts, seul_sans_revenu):
+    f, (karim,) = seul_sans_revenu
+    passer()
+    rsa = alertes(f)["rsa"]
+    services.changer_etat_signalement(agent=ts, signalement=rsa, etat="non_eligible")
+    passer()
+    assert Signalement.objects.filter(foyer=f, prestation="rsa").count() == 1
+    enregistrer_ressource(
+        agent=ts,
+        habitant=karim,
+        type="chomage",
+        montant_mensuel=Decimal("100"),
+        date_debut=date(2026, 10, 1),
+    )
+    passer()
+    rsa_s = Signalement.objects.filter(foyer=f, prestation="rsa").order_by("pk")
+    assert [s.etat for s in rsa_s] == ["non_eligible", "nouveau"]
+
+
+def test_un_signalement_clos_ne_change_plus_et_seul_le_site_le_traite(ts, seul_sans_revenu):
+    f, _ = seul_sans_revenu
+    passer()
+    rsa = alertes(f)["rsa"]
+    for agent in (
+        AgentFactory(role="accueil", sites=[f.site]),
+        AgentFactory(role="responsable", sites=[f.site]),
+    ):
+        with pytest.raises(PermissionDenied):
+            services.changer_etat_signalement(agent=agent, signalement=rsa, etat="contacte")
+    services.changer_etat_signalement(agent=ts, signalement=rsa, etat="refus_personne")
+    with pytest.raises(ValidationError, match="clos"):
+        services.changer_etat_signalement(agent=ts, signalement=rsa, etat="contacte")
+    historique = list(
+        ChangementSignalement.objects.filter(signalement=rsa).values_list("nouveau", "agent")
+    )
+    assert historique == [("nouveau", None), ("refus_personne", ts.pk)]
+
+
+def test_l_incremental_ne_resimule_que_les_foyers_modifies(ts, seul_sans_revenu, aise):
+    passer()
+    assert passer("modifies").total == 0
+    enregistrer_ressource(
+        agent=ts,
+        habitant=aise[1][0],
+        type="chomage",
+        montant_mensuel=Decimal("50"),
+        date_debut=date(2026, 10, 1),
+    )
+    incremental = passer("modifies")
+    assert (incremental.total, incremental.traites) == (1, 1)
+    assert incremental.lots.get().foyers == [aise[0].pk]
+
+
+def test_regles_locales_jeune_sans_ressource_et_aine_isole(ts):
+    jeune, _ = creer_foyer(ts, ("Inès", date(2004, 3, 1), "demandeur"), loyer="0", statut="heberge")
+    aine, _ = creer_foyer(
+        ts,
+        ("Marcel", date(1948, 2, 1), "demandeur", [("retraite", "1900", date(2010, 1, 1))]),
+        loyer="500",
+        statut="proprietaire",
+    )
+    passer()
+    assert alertes(jeune)["aide_facultative_jeunes"].montant_estime == Decimal("250.00")
+    assert (
+        "sans droit probable au RSA"
+        in alertes(jeune)["aide_facultative_jeunes"].explication["raison"]
+    )
+    assert "aide_domicile" in alertes(aine)
+    assert "78 ans" in alertes(aine)["aide_domicile"].explication["raison"]
+
+
+def test_un_lot_rejoue_ne_refait_rien_et_un_lot_interrompu_se_reprend(
+    ts, seul_sans_revenu, monkeypatch
+):
+    execution = ExecutionDetection.objects.create(
+        declencheur="test", perimetre="tous", mois_cible=MOIS
+    )
+    [lot] = detection.preparer(execution.pk)
+    appels = []
+    vraie = detection.moteur.simuler
+
+    def plante_une_fois(*args):
+        appels.append(1)
+        if len(appels) == 1:
+            raise MemoryError("worker perdu")
+        return vraie(*args)
+
+    monkeypatch.setattr(detection.moteur, "simuler", plante_une_fois)
+    with pytest.raises(MemoryError):
+        detection.traiter_lot(lot)
+    assert not Signalement.objects.exists()
+    assert ExecutionDetection.objects.get().statut == "en_cours"
+    detection.traiter_lot(lot)
+    assert detection.traiter_lot(lot) == {"deja_fait": True}
+    execution.refresh_from_db()
+    assert (execution.statut, execution.traites) == ("terminee", 1)
+    assert LotDetection.objects.get().tentatives == 2
+    assert Signalement.objects.count() == 3
+    # Préparer à nouveau (coordinateur rejoué) ne recrée pas de lots.
+    assert detection.preparer(execution.pk) == []
+    assert LotDetection.objects.count() == 1
+
+
+def test_lancer_est_reserve_aux_responsables(ts):
+    with pytest.raises(PermissionDenied):
+        detection.lancer_detection(agent=ts)
+
+
+@pytest.mark.lent
+def test_un_vrai_worker_fait_tout_le_passage(transactional_db, referentiels, settings):
+    from celery.contrib.testing.worker import start_worker
+
+    from ccas_portal.celery import app
+    from tests.factories import SiteFactory
+
+    settings.DETECTION_TAILLE_LOT = 2
+    ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-worker")])
+    responsable = AgentFactory(role="responsable", sites=[ts.sites.first()])
+    foyers = [creer_foyer(ts, (f"P{i}", date(1991, 1, 1), "demandeur"))[0] for i in range(5)]
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        execution = detection.lancer_detection(agent=responsable, mois_cible=MOIS)
+        fin = time.monotonic() + 180
+        while time.monotonic() < fin:
+            execution.refresh_from_db()
+            if execution.statut in ("terminee", "echouee"):
+                break
+            time.sleep(0.5)
+    assert execution.statut == "terminee", execution.erreurs
+    assert (execution.total, execution.traites, execution.lots.count()) == (5, 5, 3)
+    for f in foyers:
+        assert set(alertes(f)) == {"rsa", "aide_logement", "css_gratuite"}
+
+
+def test_la_detection_nocturne_est_planifiee_une_fois_et_reglable(referentiels):
+    from django_celery_beat.models import PeriodicTask
+
+    tache = PeriodicTask.objects.get(name=services.NOM_TACHE_NOCTURNE)
+    assert tache.task == "droits.tasks.detection_nocturne"
+    assert (tache.crontab.hour, tache.crontab.minute) == ("2", "30")
+    tache.enabled = False  # l'administrateur la règle…
+    tache.save()
+    assert services.planifier_detection_nocturne() is False  # …et rien ne l'écrase
+    assert PeriodicTask.objects.get(name=services.NOM_TACHE_NOCTURNE).enabled is False

@@ -1,0 +1,243 @@
+"""Le moteur OpenFisca-France : montants attendus sur des foyers vérifiés à la main (Grenoble,
+INSEE 38185, octobre 2026), contrôles négatifs, et calcul vectorisé = calcul foyer par foyer."""
+
+from datetime import date
+
+import pytest
+
+from droits.detection import moteur
+from droits.detection.situation import (
+    CONVERSIONS,
+    FoyerSimule,
+    Personne,
+    composer,
+    mois_historique,
+)
+
+MOIS = date(2026, 10, 1)
+GRENOBLE = "38185"
+
+
+def montants(foyer) -> dict[str, float]:
+    return {e.prestation: e.montant for e in moteur.simuler([foyer], MOIS).get(foyer.id, [])}
+
+
+def seul_sans_revenu():
+    return FoyerSimule(
+        1, GRENOBLE, "locataire_vide", 450.0, [Personne(11, date(1991, 1, 1), "demandeur")]
+    )
+
+
+def test_personne_seule_sans_revenu_locataire_du_prive():
+    """35 ans, aucun revenu, 450 € de loyer dans le privé.
+
+    RSA : montant forfaitaire au 1er avril 2026 (décret de revalorisation) 651,69 € pour une
+    personne seule, moins le forfait logement de 12 % (elle perçoit une aide au logement) :
+    651,69 × 0,88 = 573,4872 → 573,49 €. ALS : 308 € (barème OpenFisca du loyer plafond en
+    zone 2, ressources nulles). CSS sans participation : ressources sous le plafond."""
+    m = montants(seul_sans_revenu())
+    assert m["rsa"] == pytest.approx(573.49, abs=0.005)
+    assert m["aide_logement"] == pytest.approx(308.00, abs=0.005)
+    assert "css_gratuite" in m
+    assert "css_participation" not in m
+    assert "prime_activite" not in m
+
+
+def test_adulte_handicape_a_80_pourcent_sans_revenu():
+    """AAH à taux plein au 1er avril 2026 : 1 041,59 €."""
+    foyer = FoyerSimule(
+        2,
+        GRENOBLE,
+        "locataire_hlm",
+        0.0,
+        [Personne(21, date(1980, 5, 1), "demandeur", taux_incapacite=80)],
+    )
+    assert montants(foyer)["aah"] == pytest.approx(1041.59, abs=0.005)
+    sans_handicap = FoyerSimule(
+        3, GRENOBLE, "locataire_hlm", 0.0, [Personne(31, date(1980, 5, 1), "demandeur")]
+    )
+    assert "aah" not in montants(sans_handicap)
+
+
+def test_haut_revenu_aucun_droit_sous_condition_de_ressources():
+    foyer = FoyerSimule(
+        4,
+        GRENOBLE,
+        "locataire_vide",
+        900.0,
+        [
+            Personne(
+                41,
+                date(1975, 1, 1),
+                "demandeur",
+                ressources=[("salaire_net", 6000.0, date(2020, 1, 1), None)],
+            )
+        ],
+    )
+    assert montants(foyer) == {}
+
+
+def test_les_mois_sans_ressource_comptent_pour_zero_et_l_historique_commence_en_n_moins_2():
+    historique = mois_historique(MOIS)
+    assert (historique[0], historique[-1], len(historique)) == (
+        date(2024, 1, 1),
+        date(2026, 10, 1),
+        34,
+    )
+    p = Personne(
+        1,
+        date(1990, 1, 1),
+        "demandeur",
+        ressources=[("salaire_net", 1000.0, date(2026, 3, 15), date(2026, 6, 10))],
+    )
+    assert p.revenus(date(2026, 2, 1)) == {}
+    assert p.revenus(date(2026, 3, 1))["salaire_net"] == 1000.0
+    assert p.revenus(date(2026, 6, 1))["salaire_net"] == 1000.0
+    assert p.revenus(date(2026, 7, 1)) == {}
+    # Net saisi → brut et imposable par les taux documentés.
+    valeurs = CONVERSIONS["salaire_net"].valeurs(780.0)
+    assert valeurs["salaire_de_base"] == pytest.approx(1000.0)
+    assert valeurs["salaire_imposable"] == pytest.approx(780 + 0.029 * 0.9825 * 1000)
+
+
+def test_enfant_majeur_et_colocataire_ont_leur_propre_famille():
+    foyer = FoyerSimule(
+        5,
+        GRENOBLE,
+        "locataire_vide",
+        800.0,
+        [
+            Personne(51, date(1980, 1, 1), "demandeur"),
+            Personne(52, date(1982, 1, 1), "conjoint"),
+            Personne(53, date(2010, 1, 1), "enfant"),
+            Personne(54, date(2001, 11, 1), "enfant"),  # 24 ans en octobre 2026 : à charge
+            Personne(55, date(2000, 1, 1), "enfant"),  # 26 ans : sa propre famille
+            Personne(56, date(1990, 1, 1), "autre_adulte"),
+        ],
+    )
+    places = {p.id: place for p, place in composer(foyer, MOIS)}
+    assert places[51].famille == places[52].famille == places[53].famille == places[54].famille
+    assert (places[51].role_famille, places[52].role_famille) == ("demandeur", "conjoint")
+    assert places[54].role_foyer_fiscal == "personne_a_charge"
+    assert places[55].famille not in {places[51].famille, places[56].famille}
+    assert places[55].role_famille == "demandeur"
+    assert places[55].foyer_fiscal != places[51].foyer_fiscal
+    assert places[56].role_menage == "autre"
+
+
+def test_sans_date_de_naissance_le_foyer_n_est_pas_simule():
+    foyer = FoyerSimule(6, GRENOBLE, "locataire_vide", 450.0, [Personne(61, None, "demandeur")])
+    assert moteur.simuler([foyer], MOIS) == {}
+
+
+def echantillon():
+    return [
+        seul_sans_revenu(),
+        FoyerSimule(
+            7,
+            GRENOBLE,
+            "locataire_hlm",
+            620.0,
+            [
+                Personne(
+                    71,
+                    date(1985, 3, 1),
+                    "demandeur",
+                    ressources=[("salaire_net", 1400.0, date(2023, 1, 1), None)],
+                ),
+                Personne(72, date(1987, 3, 1), "conjoint"),
+                Personne(73, date(2015, 3, 1), "enfant"),
+                Personne(74, date(2018, 3, 1), "enfant"),
+                Personne(75, date(2024, 3, 1), "enfant"),
+                Personne(
+                    76,
+                    date(1998, 3, 1),
+                    "enfant",
+                    ressources=[("salaire_net", 900.0, date(2025, 1, 1), None)],
+                ),
+            ],
+        ),
+        FoyerSimule(
+            8,
+            GRENOBLE,
+            "locataire_hlm",
+            400.0,
+            [
+                Personne(
+                    81,
+                    date(1945, 1, 1),
+                    "demandeur",
+                    ressources=[("retraite", 700.0, date(2010, 1, 1), None)],
+                ),
+            ],
+        ),
+        FoyerSimule(
+            9,
+            GRENOBLE,
+            "locataire_vide",
+            520.0,
+            [
+                Personne(
+                    91,
+                    date(1990, 6, 1),
+                    "demandeur",
+                    ressources=[
+                        ("chomage", 850.0, date(2026, 2, 1), None),
+                        ("salaire_net", 1500.0, date(2023, 1, 1), date(2026, 1, 31)),
+                    ],
+                ),
+                Personne(92, date(2019, 6, 1), "enfant"),
+            ],
+        ),
+        FoyerSimule(
+            10,
+            GRENOBLE,
+            "locataire_hlm",
+            380.0,
+            [
+                Personne(101, date(1970, 6, 1), "demandeur", taux_incapacite=80),
+                Personne(
+                    102,
+                    date(1972, 6, 1),
+                    "conjoint",
+                    ressources=[("salaire_net", 1300.0, date(2022, 1, 1), None)],
+                ),
+            ],
+        ),
+    ]
+
+
+def test_le_calcul_vectorise_egale_le_calcul_foyer_par_foyer():
+    """Garde la correspondance des entités : le lot (tableaux) et la situation JSON de chaque
+    foyer, construits par deux chemins différents, donnent les mêmes montants."""
+    foyers = echantillon()
+    lot = moteur.simuler(foyers, MOIS)
+    for foyer in foyers:
+        controle = moteur.simuler_un_foyer(foyer, MOIS)
+        attendu = {}
+        for p in moteur.prestations_legales():
+            montant = sum(controle[v] for v in p.variables)
+            eligible = controle[p.eligibilite] > 0 if p.eligibilite else montant > 0.005
+            if eligible:
+                attendu[p.code] = round(montant, 2)
+        obtenu = {e.prestation: e.montant for e in lot[foyer.id]}
+        assert obtenu == pytest.approx(attendu, abs=0.01), foyer.id
+    # Au moins des droits variés dans l'échantillon (sinon le contrôle ne prouverait rien).
+    codes = {e.prestation for estimations in lot.values() for e in estimations}
+    assert {"rsa", "aide_logement", "aah", "aspa", "allocations_familiales"} <= codes
+
+
+def test_l_ordre_de_calcul_est_fixe_et_le_resultat_ne_depend_pas_du_lot():
+    assert moteur.ORDRE_CALCUL.index("aide_logement") < moteur.ORDRE_CALCUL.index("rsa")
+    assert moteur.ORDRE_CALCUL.index("rsa") < moteur.ORDRE_CALCUL.index("cmu_c")
+    assert moteur.ORDRE_CALCUL.index("rsa") < moteur.ORDRE_CALCUL.index("ppa")
+    variables = {
+        v for p in moteur.prestations_legales() for v in (*p.variables, p.eligibilite) if v
+    }
+    assert variables <= set(moteur.ORDRE_CALCUL)
+    foyers = echantillon()
+    ensemble = moteur.simuler(foyers, MOIS)
+    inverse = moteur.simuler(list(reversed(foyers)), MOIS)
+    seul = moteur.simuler(foyers[:1], MOIS)
+    assert ensemble == inverse
+    assert seul[1] == ensemble[1]
