@@ -10,6 +10,17 @@ from ccas_portal.models import Site
 from droits.models import Axe
 
 
+class TriStable(django_filters.OrderingFilter):
+    """Tri choisi, puis l'identifiant : deux accompagnements de même échéance gardent le même
+    ordre d'une requête à l'autre (sinon la pagination peut montrer l'un deux fois)."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "id")
+        return qs
+
+
 class PortefeuilleFilter(django_filters.FilterSet):
     axe = django_filters.ModelChoiceFilter(
         label="Axe", queryset=Axe.objects.filter(actif=True), empty_label="Tous les axes"
@@ -34,7 +45,7 @@ class PortefeuilleFilter(django_filters.FilterSet):
         method="filtrer_sans_intervention",
         min_value=1,
     )
-    tri = django_filters.OrderingFilter(
+    tri = TriStable(
         label="Trier par",
         empty_label="Ouverture, plus récents d'abord",
         fields=(

@@ -18,9 +18,18 @@ class AccompagnementQuerySet(models.QuerySet):
 
         if not perms.peut_accompagner(agent):
             return self.none()
-        # Sous-requête plutôt que jointure : pas de doublons, les agrégats restent justes.
+        # Une sous-requête UNION plutôt qu'un OR : chaque moitié suit son index (référent,
+        # co-intervenant) et PostgreSQL estime bien le nombre de lignes (quelques centaines) ;
+        # avec « referent = … OR id IN (…) », il parcourait toute la table. Pas de jointure :
+        # pas de doublons.
         co = Accompagnement.co_intervenants.through.objects.filter(agent_id=agent.pk)
-        return self.filter(Q(referent=agent) | Q(pk__in=co.values("accompagnement_id")))
+        siens = (
+            Accompagnement.objects.filter(referent_id=agent.pk)
+            .order_by()
+            .values("pk")
+            .union(co.order_by().values("accompagnement_id"))
+        )
+        return self.filter(pk__in=siens)
 
 
 class Accompagnement(models.Model):

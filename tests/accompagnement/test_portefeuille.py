@@ -70,3 +70,15 @@ def test_nombre_de_requetes_constant(client, ts, famille, n, django_assert_num_q
     with django_assert_num_queries(7):
         reponse = client.get(URL)
     assert lignes(reponse) == min(n, 25)
+
+
+def test_tri_departage_par_identifiant_pour_une_pagination_stable(ts, famille):
+    from accompagnement.filters import PortefeuilleFilter
+    from accompagnement.selectors import portefeuille
+
+    meme_jour = [ouvrir(ts, famille, date_ouverture=date(2026, 1, 5)) for _ in range(4)]
+    for tri in ("date_ouverture", "-date_ouverture", "prochaine_echeance"):
+        filtre = PortefeuilleFilter({"tri": tri}, queryset=portefeuille(ts), agent=ts)
+        assert [a.pk for a in filtre.qs] == sorted(a.pk for a in meme_jour)
+        # L'ordre des égalités ne doit rien au hasard du plan de la base.
+        assert filtre.qs.query.order_by[-1] == "id"
