@@ -54,6 +54,6 @@ def detection_nocturne(perimetre: str = "modifies") -> int:
 def prechauffer(**_):
     """Construit le système socio-fiscal au démarrage du worker (≈ 2,5 à 5 s), pas au premier
     lot : « simuler maintenant » et les petits passages incrémentaux répondent vite."""
-    from droits.detection.moteur import systeme
+    from droits.detection.moteur import prechauffer
 
-    systeme()
+    prechauffer(detection.mois_courant())

@@ -19,8 +19,6 @@ Règles de correspondance (documentées dans docs/detection.md, testées) :
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch
-
 from habitants.enums import RoleMembre, StatutOccupation, TypeRessource
 from habitants.models import Foyer, MembreFoyer, Ressource, SituationSante
 
@@ -179,13 +177,15 @@ def mois_historique(mois_cible: date) -> list[date]:
 
 def charger_foyers(ids) -> list[FoyerSimule]:
     """Les foyers `ids` et leurs membres actuels, ressources et taux d'incapacité : quatre
-    requêtes pour tout un lot."""
-    membres = MembreFoyer.objects.filter(date_fin__isnull=True).select_related("habitant")
-    foyers = Foyer.objects.filter(pk__in=list(ids)).prefetch_related(
-        Prefetch("membres", queryset=membres, to_attr="actuels")
-    )
-    foyers = [f for f in foyers if f.actuels]
-    habitants = [m.habitant_id for f in foyers for m in f.actuels]
+    requêtes pour tout un lot, en tuples (pas d'instances de modèles : c'est le chemin chaud de
+    la détection)."""
+    ids = list(ids)
+    membres: dict[int, list] = {}
+    for foyer_id, habitant_id, role, naissance in MembreFoyer.objects.filter(
+        foyer_id__in=ids, date_fin__isnull=True
+    ).values_list("foyer_id", "habitant_id", "role", "habitant__date_naissance"):
+        membres.setdefault(foyer_id, []).append((habitant_id, role, naissance))
+    habitants = [m[0] for actuels in membres.values() for m in actuels]
     ressources: dict[int, list] = {}
     for r in Ressource.objects.filter(habitant_id__in=habitants).values_list(
         "habitant_id", "type", "montant_mensuel", "date_debut", "date_fin"
@@ -198,23 +198,29 @@ def charger_foyers(ids) -> list[FoyerSimule]:
     )
     ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
     resultat = []
-    for f in sorted(foyers, key=lambda f: f.pk):
-        actuels = sorted(f.actuels, key=lambda m: (ordre_roles[m.role], m.habitant_id))
+    for pk, code_insee, statut, loyer in (
+        Foyer.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "code_insee", "statut_occupation", "loyer_mensuel")
+    ):
+        if pk not in membres:
+            continue
+        actuels = sorted(membres[pk], key=lambda m: (ordre_roles[m[1]], m[0]))
         resultat.append(
             FoyerSimule(
-                id=f.pk,
-                depcom=f.code_insee,
-                statut_occupation=STATUTS_OCCUPATION.get(f.statut_occupation, "non_renseigne"),
-                loyer=float(f.loyer_mensuel or 0),
+                id=pk,
+                depcom=code_insee,
+                statut_occupation=STATUTS_OCCUPATION.get(statut, "non_renseigne"),
+                loyer=float(loyer or 0),
                 personnes=[
                     Personne(
-                        id=m.habitant_id,
-                        date_naissance=m.habitant.date_naissance,
-                        role=m.role,
-                        taux_incapacite=incapacites.get(m.habitant_id),
-                        ressources=ressources.get(m.habitant_id, []),
+                        id=habitant_id,
+                        date_naissance=naissance,
+                        role=role,
+                        taux_incapacite=incapacites.get(habitant_id),
+                        ressources=ressources.get(habitant_id, []),
                     )
-                    for m in actuels
+                    for habitant_id, role, naissance in actuels
                 ],
             )
         )

@@ -96,6 +96,35 @@ def test_relancer_met_a_jour_sans_doublon(ts, seul_sans_revenu):
     assert "prime_activite" in codes  # nouveau droit : 300 € de salaire ouvrent la prime
 
 
+def test_relancer_sans_changement_ne_reecrit_pas_les_signalements(ts, seul_sans_revenu):
+    f, _ = seul_sans_revenu
+    premiere = passer()
+    avant = {s.pk: (s.modifie_le, s.execution_id) for s in Signalement.objects.filter(foyer=f)}
+    seconde = passer()
+    apres = {s.pk: (s.modifie_le, s.execution_id) for s in Signalement.objects.filter(foyer=f)}
+    # Rien n'a changé : ni réécrit, ni recréé ; le passage reste celui qui les a repérés.
+    assert apres == avant
+    assert {e for _, e in apres.values()} == {premiere.pk}
+    assert seconde.signalements_crees == 0
+    assert seconde.comptes == premiere.comptes
+
+
+def test_un_droit_qui_disparait_est_marque_non_retrouve(ts, seul_sans_revenu):
+    f, (karim,) = seul_sans_revenu
+    passer()
+    enregistrer_ressource(
+        agent=ts,
+        habitant=karim,
+        type="salaire_net",
+        montant_mensuel=Decimal("5000"),
+        date_debut=date(2024, 1, 1),
+    )
+    passer()
+    rsa = Signalement.objects.get(foyer=f, prestation="rsa")
+    assert rsa.etat == "nouveau"  # reste ouvert : au travailleur social de le clore
+    assert rsa.toujours_detecte is False
+
+
 def test_la_base_refuse_deux_signalements_ouverts(ts, seul_sans_revenu):
     from django.db import IntegrityError, transaction
 

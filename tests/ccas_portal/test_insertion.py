@@ -1,0 +1,123 @@
+"""Écritures en masse : mêmes résultats que l'ORM (COPY sur PostgreSQL, bulk_* sur SQLite) ;
+la suite passe sur les deux bases."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from ccas_portal.insertion import inserer_en_masse, inserer_ou_remplacer, mettre_a_jour_en_masse
+from droits.models import ChangementSignalement, EtatDetectionFoyer, Signalement
+from tests.droits.conftest import creer_foyer
+from tests.factories import AgentFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def foyers(referentiels):
+    ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-masse")])
+    return [creer_foyer(ts, (p, date(1980, 1, 1), "demandeur"))[0] for p in ("Ana", "Bo")]
+
+
+def signalement(foyer, code, montant="12.34"):
+    return Signalement(
+        foyer=foyer,
+        prestation_id=code,
+        montant_estime=Decimal(montant),
+        explication={"mois": "11/2026", "loyer": 450.0, "ages": [35]},
+        empreinte="e1",
+    )
+
+
+def test_inserer_donne_les_cles_et_ecrit_les_valeurs(foyers):
+    a, b = foyers
+    objets = [signalement(a, "rsa"), signalement(b, "aspa", "7.10")]
+    assert inserer_en_masse(Signalement, objets) is objets
+    assert all(s.pk for s in objets)
+    # Les objets insérés servent de clés étrangères, comme après bulk_create.
+    inserer_en_masse(
+        ChangementSignalement,
+        [ChangementSignalement(signalement=s, nouveau="nouveau") for s in objets],
+    )
+    lus = list(Signalement.objects.order_by("pk"))
+    assert [
+        (s.pk, s.foyer_id, s.prestation_id, s.montant_estime, s.explication, s.etat) for s in lus
+    ] == [
+        (objets[0].pk, a.pk, "rsa", Decimal("12.34"), objets[0].explication, "nouveau"),
+        (objets[1].pk, b.pk, "aspa", Decimal("7.10"), objets[1].explication, "nouveau"),
+    ]
+    assert all(s.cree_le and s.toujours_detecte for s in lus)  # défauts et auto_now_add
+    assert ChangementSignalement.objects.filter(signalement__in=objets).count() == 2
+    assert all(c.le for c in ChangementSignalement.objects.all())
+    # La séquence a avancé : une création ordinaire prend la clé suivante.
+    apres = Signalement.objects.create(
+        foyer=a, prestation_id="aah", montant_estime=1, empreinte="x"
+    )
+    assert apres.pk > max(s.pk for s in objets)
+
+
+def test_inserer_en_erreur_n_ecrit_rien(foyers):
+    a, _ = foyers
+    # Deux signalements ouverts pour le même foyer et la même prestation : refusé par la base.
+    with pytest.raises(IntegrityError):
+        inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(a, "rsa")])
+    assert not Signalement.objects.exists()
+
+
+def test_mettre_a_jour_ne_touche_que_les_champs_donnes(foyers):
+    a, b = foyers
+    objets = inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(b, "rsa")])
+    Signalement.objects.filter(pk=objets[0].pk).update(etat="contacte")  # changé ailleurs
+    objets[0].montant_estime = Decimal("99.99")
+    objets[0].explication = {"mois": "12/2026"}
+    objets[0].etat = "nouveau"  # pas dans les champs : ne doit pas écraser « contacté »
+    assert mettre_a_jour_en_masse(Signalement, objets, ["montant_estime", "explication"]) == 2
+    premier, second = Signalement.objects.order_by("pk")
+    assert (premier.montant_estime, premier.explication, premier.etat) == (
+        Decimal("99.99"),
+        {"mois": "12/2026"},
+        "contacte",
+    )
+    assert second.montant_estime == Decimal("12.34")
+
+
+def test_mettre_a_jour_en_erreur_n_ecrit_rien_et_peut_recommencer(foyers):
+    a, b = foyers
+    objets = inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(b, "rsa")])
+    objets[0].montant_estime = Decimal("1.00")
+    objets[1].empreinte = None  # colonne NOT NULL
+    with pytest.raises(IntegrityError):
+        mettre_a_jour_en_masse(Signalement, objets, ["montant_estime", "empreinte"])
+    assert set(Signalement.objects.values_list("montant_estime", flat=True)) == {Decimal("12.34")}
+    objets[1].empreinte = "e2"
+    assert mettre_a_jour_en_masse(Signalement, objets, ["montant_estime", "empreinte"]) == 2
+    assert Signalement.objects.get(pk=objets[1].pk).empreinte == "e2"
+
+
+def test_inserer_ou_remplacer_garde_la_ligne_et_remplace_les_champs(foyers):
+    a, b = foyers
+    avant = timezone.now()
+    inserer_ou_remplacer(
+        EtatDetectionFoyer,
+        [EtatDetectionFoyer(foyer=a, simule_le=avant, empreinte="e1", estimations={"rsa": 1.5})],
+        unique=["foyer"],
+        champs=["simule_le", "empreinte", "estimations"],
+    )
+    apres = timezone.now()
+    inserer_ou_remplacer(
+        EtatDetectionFoyer,
+        [
+            EtatDetectionFoyer(foyer=a, simule_le=apres, empreinte="e2", estimations={}),
+            EtatDetectionFoyer(
+                foyer=b, simule_le=apres, empreinte="e3", mois_cible=date(2026, 11, 1)
+            ),
+        ],
+        unique=["foyer"],
+        champs=["simule_le", "empreinte", "estimations"],
+    )
+    lus = {e.foyer_id: e for e in EtatDetectionFoyer.objects.all()}
+    assert (lus[a.pk].simule_le, lus[a.pk].empreinte, lus[a.pk].estimations) == (apres, "e2", {})
+    assert (lus[b.pk].empreinte, lus[b.pk].mois_cible) == ("e3", date(2026, 11, 1))
