@@ -31,6 +31,9 @@ def test_parcours_action_collective(page, verifier_page, referentiels):
     page.get_by_label("Site porteur").select_option(label=str(site))
     page.get_by_role("button", name="Créer l'action collective").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Jardin partagé de l'Abbaye")
+    # htmx branche ses écouteurs au chargement du document : taper avant, c'est taper dans le
+    # vide (vu en CI sous charge).
+    page.wait_for_load_state("load")
 
     # Chercher deux personnes l'une après l'autre : la première cochée reste choisie.
     recherche = page.get_by_label("Chercher une personne (nom et prénom)")
