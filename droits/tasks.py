@@ -13,10 +13,26 @@ journal = logging.getLogger(__name__)
 FILE_DETECTION = "detection"
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=5)
-def coordonner_detection(execution_id: int) -> int:
-    """Découpe le passage en lots et les enfile (rejouable : les lots faits sont sautés)."""
-    lots = detection.preparer(execution_id)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def coordonner_detection(self, execution_id: int) -> int:
+    """Découpe le passage en lots et les enfile (rejouable : le découpage se fait une fois, les
+    lots faits sont sautés). Une erreur passagère de la base (verrou, connexion perdue) est
+    retentée ; à bout d'essais, le passage est marqué échoué au lieu de rester en attente."""
+    try:
+        lots = detection.preparer(execution_id)
+    except Exception as erreur:
+        if self.request.retries >= self.max_retries:
+            detection.echouer(execution_id, f"Découpage en lots : {erreur!r}")
+        raise
     for lot_id in lots:
         traiter_lot_detection.apply_async((lot_id,), queue=FILE_DETECTION)
     return len(lots)

@@ -242,6 +242,48 @@ def test_lancer_est_reserve_aux_responsables(ts):
         detection.lancer_detection(agent=ts)
 
 
+def test_le_coordinateur_retente_puis_marque_le_passage_echoue(ts, seul_sans_revenu, monkeypatch):
+    from django.db import OperationalError
+
+    from droits import tasks
+
+    execution = ExecutionDetection.objects.create(
+        declencheur="test", perimetre="tous", mois_cible=MOIS
+    )
+    vrai_preparer = detection.preparer
+    essais = []
+
+    def verrou_une_fois(execution_id):
+        essais.append(execution_id)
+        if len(essais) == 1:
+            raise OperationalError("database table is locked: droits_executiondetection")
+        return vrai_preparer(execution_id)
+
+    monkeypatch.setattr(detection, "preparer", verrou_une_fois)
+    enfiles = []
+    monkeypatch.setattr(
+        tasks.traiter_lot_detection, "apply_async", lambda a, **k: enfiles.append(a)
+    )
+    assert tasks.coordonner_detection.apply(args=(execution.pk,)).get() == 1
+    assert len(essais) == 2
+    assert len(enfiles) == 1
+    execution.refresh_from_db()
+    assert execution.statut == "en_cours"
+
+    # Une erreur qui dure : à bout d'essais, le passage est échoué, pas « en attente » à vie.
+    autre = ExecutionDetection.objects.create(declencheur="test", perimetre="tous", mois_cible=MOIS)
+
+    def toujours_verrouille(execution_id):
+        raise OperationalError("database table is locked")
+
+    monkeypatch.setattr(detection, "preparer", toujours_verrouille)
+    resultat = tasks.coordonner_detection.apply(args=(autre.pk,))
+    assert resultat.failed()
+    autre.refresh_from_db()
+    assert autre.statut == "echouee"
+    assert "Découpage en lots" in autre.erreurs[-1]
+
+
 @pytest.mark.lent
 def test_un_vrai_worker_fait_tout_le_passage(transactional_db, referentiels, settings):
     from celery.contrib.testing.worker import start_worker
