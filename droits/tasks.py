@@ -13,16 +13,25 @@ journal = logging.getLogger(__name__)
 FILE_DETECTION = "detection"
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(Exception,),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-)
+#: Tâches de la détection : accusé de réception après le travail, message rendu à la file si
+#: le worker meurt, reprises avec délai croissant (le travail est rejouable).
+REPRISES = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def _echouer_au_dernier_essai(tache, execution_id, quoi: str, erreur: Exception) -> None:
+    """À bout d'essais, le passage est marqué échoué (avec l'erreur) au lieu de rester en cours."""
+    if tache.request.retries >= tache.max_retries:
+        detection.echouer(execution_id, f"{quoi} : {erreur!r}")
+
+
+@shared_task(**REPRISES, retry_backoff=2, retry_backoff_max=60)
 def coordonner_detection(self, execution_id: int) -> int:
     """Découpe le passage en lots et les enfile (rejouable : le découpage se fait une fois, les
     lots faits sont sautés). Une erreur passagère de la base (verrou, connexion perdue) est
@@ -30,33 +39,22 @@ def coordonner_detection(self, execution_id: int) -> int:
     try:
         lots = detection.preparer(execution_id)
     except Exception as erreur:
-        if self.request.retries >= self.max_retries:
-            detection.echouer(execution_id, f"Découpage en lots : {erreur!r}")
+        _echouer_au_dernier_essai(self, execution_id, "Découpage en lots", erreur)
         raise
     for lot_id in lots:
         traiter_lot_detection.apply_async((lot_id,), queue=FILE_DETECTION)
     return len(lots)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**REPRISES, retry_backoff=5, retry_backoff_max=300)
 def traiter_lot_detection(self, lot_id: int) -> dict:
     try:
         return detection.traiter_lot(lot_id)
     except Exception as erreur:
-        if self.request.retries >= self.max_retries:
-            from droits.models import LotDetection
+        from droits.models import LotDetection
 
-            lot = LotDetection.objects.get(pk=lot_id)
-            detection.echouer(lot.execution_id, f"Lot {lot.numero} : {erreur!r}")
+        lot = LotDetection.objects.get(pk=lot_id)
+        _echouer_au_dernier_essai(self, lot.execution_id, f"Lot {lot.numero}", erreur)
         raise
 
 
