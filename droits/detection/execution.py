@@ -373,11 +373,8 @@ class _Ecritures:
         """Met à jour le signalement ouvert s'il a changé (montant, faits, explication), ou en
         crée un (sauf clos sur les mêmes faits). Un signalement ouvert inchangé n'est pas
         réécrit : son passage reste celui qui l'a repéré ou changé en dernier."""
-        du_foyer = existants.setdefault(foyer.id, {})
-        ouvert, clos = du_foyer.get(code, (None, None))
+        ouvert, clos = existants.get(foyer.id, {}).get(code, (None, None))
         if ouvert is not None:
-            if ouvert.pk is None:
-                return
             avant = (ouvert.montant_estime, ouvert.empreinte, ouvert.explication)
             if avant != (montant, trace, explique) or not ouvert.toujours_detecte:
                 ouvert.montant_estime = montant
@@ -399,7 +396,6 @@ class _Ecritures:
             empreinte=trace,
         )
         self.nouveaux.append(nouveau)
-        du_foyer[code] = (nouveau, clos)
 
     def perdu(self, ouvert: Signalement) -> None:
         """Un signalement ouvert que ce passage ne retrouve plus."""
@@ -414,11 +410,7 @@ class _Ecritures:
             ChangementSignalement,
             [ChangementSignalement(signalement=s, nouveau=EtatSignalement.NOUVEAU) for s in crees],
         )
-        mettre_a_jour_en_masse(
-            Signalement,
-            self.revus,
-            self.CHAMPS_REVUS,
-        )
+        mettre_a_jour_en_masse(Signalement, self.revus, self.CHAMPS_REVUS)
         mettre_a_jour_en_masse(Signalement, self.perdus, ["toujours_detecte", "modifie_le"])
         return len(crees)
 
