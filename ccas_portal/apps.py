@@ -7,6 +7,9 @@ class CcasPortailConfig(AppConfig):
     name = "ccas_portal"
     verbose_name = "Portail du CCAS"
 
+    def ready(self):
+        from ccas_portal import lookups  # noqa: F401 (enregistre la recherche `__parmi`)
+
 
 class PortailAdminConfig(AdminConfig):
     """L'administration technique, réservée au rôle « admin » (voir ccas_portal/admin_site.py)."""

@@ -16,6 +16,7 @@ d'erreur, rien n'est écrit et la table temporaire disparaît avec l'annulation.
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import connections, router, transaction
 
@@ -79,17 +80,49 @@ def inserer_en_masse(modele, objets: list, *, lot: int = 2000) -> list:
         return objets
     meta = modele._meta
     with transaction.atomic(using=alias), connexion.cursor() as curseur:
-        curseur.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objets)],
-        )
-        for objet, (cle,) in zip(objets, curseur.fetchall(), strict=True):
+        for objet, cle in zip(objets, _reserver_cles(curseur, meta, len(objets)), strict=True):
             objet.pk = cle
         _copier(curseur, connexion, meta.db_table, meta.concrete_fields, objets, ajout=True)
     for objet in objets:
         objet._state.adding = False
         objet._state.db = alias
     return objets
+
+
+def _reserver_cles(curseur, meta, n: int) -> list[int]:
+    """`n` clés prises d'un coup dans la séquence de la table."""
+    curseur.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [meta.db_table, meta.pk.column, n],
+    )
+    return [cle for (cle,) in curseur.fetchall()]
+
+
+def inserer_lignes(modele, lignes: list[dict], *, lot: int = 2000) -> list[int]:
+    """Insère des lignes données en dictionnaires {nom de colonne de l'ORM (`attname`) :
+    valeur}, sans instancier le modèle (≈ 40 µs par instance : 0,5 s pour les 11 000
+    signalements d'un lot de la détection). Les champs absents prennent leur défaut, les dates
+    automatiques sont remplies. Renvoie les clés des lignes, dans l'ordre."""
+    if not lignes:
+        return []
+    alias, connexion = _connexion(modele)
+    if connexion.vendor != "postgresql":
+        with transaction.atomic(using=alias):
+            objets = modele.objects.using(alias).bulk_create(
+                [modele(**ligne) for ligne in lignes], batch_size=lot
+            )
+        return [o.pk for o in objets]
+    meta = modele._meta
+    champs = meta.concrete_fields
+    defauts = {f.attname: f.get_default() for f in champs}
+    with transaction.atomic(using=alias), connexion.cursor() as curseur:
+        cles = _reserver_cles(curseur, meta, len(lignes))
+        objets = [
+            SimpleNamespace(**{**defauts, **ligne, meta.pk.attname: cle})
+            for ligne, cle in zip(lignes, cles, strict=True)
+        ]
+        _copier(curseur, connexion, meta.db_table, champs, objets, ajout=True)
+    return cles
 
 
 def mettre_a_jour_en_masse(modele, objets: list, champs, *, lot: int = 1000) -> int:

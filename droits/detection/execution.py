@@ -23,12 +23,13 @@ from django.utils import timezone
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.insertion import (
-    inserer_en_masse,
+    inserer_lignes,
     inserer_ou_remplacer,
     mettre_a_jour_en_masse,
 )
 from ccas_portal.journal import journaliser
 from droits.detection import moteur, regles_locales
+from droits.detection.pile import pile_reservee
 from droits.detection.situation import FoyerSimule, charger_foyers
 from droits.enums import (
     ETATS_OUVERTS,
@@ -210,11 +211,12 @@ def _aides_a_domicile(ids: list[int]) -> set[int]:
 
     return set(
         Accompagnement.objects.filter(
-            foyer_id__in=ids, axe_id="bien_vieillir", faits__aide_domicile=True
+            foyer_id__parmi=ids, axe_id="bien_vieillir", faits__aide_domicile=True
         ).values_list("foyer_id", flat=True)
     )
 
 
+@pile_reservee
 def traiter_lot(lot_id: int) -> dict:
     """Simule un lot et écrit ses signalements ; rejoué, il ne refait rien s'il est fait."""
     lot = LotDetection.objects.select_related("execution").get(pk=lot_id)
@@ -229,7 +231,7 @@ def traiter_lot(lot_id: int) -> dict:
     simule = time.perf_counter()
     en_cours: dict[int, set[str]] = {}
     for foyer_id, code in PrestationFoyer.objects.filter(
-        foyer_id__in=lot.foyers, statut__in=STATUTS_EN_COURS
+        foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS
     ).values_list("foyer_id", "prestation_id"):
         en_cours.setdefault(foyer_id, set()).add(code)
     aides = _aides_a_domicile(lot.foyers)
@@ -265,6 +267,7 @@ def traiter_lot(lot_id: int) -> dict:
                         prestation.montant_indicatif or Decimal(0),
                         p.raison,
                     )
+            commune = explication(foyer, execution.mois_cible)  # une fois par foyer
             for code, (montant, raison) in propositions.items():
                 comptes[code] += 1
                 if code in codes_en_cours or code not in catalogue:
@@ -276,7 +279,7 @@ def traiter_lot(lot_id: int) -> dict:
                     montant,
                     trace,
                     execution,
-                    explication(foyer, execution.mois_cible, raison),
+                    {**commune, "raison": raison} if raison else commune,
                 )
             # Un signalement ouvert que ce passage ne retrouve plus est marqué comme tel.
             for code, (ouvert, _) in existants.get(foyer.id, {}).items():
@@ -339,7 +342,7 @@ def traiter_lot(lot_id: int) -> dict:
 def _signalements_existants(foyers: list[int]) -> dict:
     """{foyer: {prestation: (signalement ouvert ou None, dernier clos ou None)}}."""
     existants: dict = {}
-    for s in Signalement.objects.filter(foyer_id__in=foyers).order_by("cree_le", "pk"):
+    for s in Signalement.objects.filter(foyer_id__parmi=foyers).order_by("cree_le", "pk"):
         du_foyer = existants.setdefault(s.foyer_id, {})
         ouvert, clos = du_foyer.get(s.prestation_id, (None, None))
         if s.etat in ETATS_OUVERTS:
@@ -365,7 +368,7 @@ class _Ecritures:
 
     def __init__(self, maintenant):
         self.maintenant = maintenant
-        self.nouveaux: list[Signalement] = []
+        self.nouveaux: list[dict] = []  # lignes à insérer (sans instance : voir insertion.py)
         self.revus: list[Signalement] = []
         self.perdus: list[Signalement] = []
 
@@ -387,15 +390,16 @@ class _Ecritures:
             return
         if clos is not None and clos.empreinte == trace:
             return  # clos (non éligible, refus, droit ouvert) et rien n'a changé
-        nouveau = Signalement(
-            foyer_id=foyer.id,
-            prestation_id=code,
-            montant_estime=montant,
-            execution=execution,
-            explication=explique,
-            empreinte=trace,
+        self.nouveaux.append(
+            {
+                "foyer_id": foyer.id,
+                "prestation_id": code,
+                "montant_estime": montant,
+                "execution_id": execution.pk,
+                "explication": explique,
+                "empreinte": trace,
+            }
         )
-        self.nouveaux.append(nouveau)
 
     def perdu(self, ouvert: Signalement) -> None:
         """Un signalement ouvert que ce passage ne retrouve plus."""
@@ -405,10 +409,10 @@ class _Ecritures:
 
     def enregistrer(self) -> int:
         """Écrit tout ; renvoie le nombre de signalements créés."""
-        crees = inserer_en_masse(Signalement, self.nouveaux)
-        inserer_en_masse(
+        crees = inserer_lignes(Signalement, self.nouveaux)
+        inserer_lignes(
             ChangementSignalement,
-            [ChangementSignalement(signalement=s, nouveau=EtatSignalement.NOUVEAU) for s in crees],
+            [{"signalement_id": cle, "nouveau": EtatSignalement.NOUVEAU.value} for cle in crees],
         )
         mettre_a_jour_en_masse(Signalement, self.revus, self.CHAMPS_REVUS)
         mettre_a_jour_en_masse(Signalement, self.perdus, ["toujours_detecte", "modifie_le"])

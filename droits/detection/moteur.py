@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 
 from droits.axes import AXES
+from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
     VARIABLES_REVENUS,
     FoyerSimule,
@@ -155,6 +156,7 @@ def prechauffer(mois_cible: date) -> None:
     simuler([fictif], mois_cible)
 
 
+@pile_reservee
 def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estimation]]:
     """Les droits probables de chaque foyer complet du lot, pour le mois cible."""
     foyers, _ = _complets(sorted(foyers, key=lambda f: f.id))  # ids triés : voir _par_foyer

@@ -182,24 +182,24 @@ def charger_foyers(ids) -> list[FoyerSimule]:
     ids = list(ids)
     membres: dict[int, list] = {}
     for foyer_id, habitant_id, role, naissance in MembreFoyer.objects.filter(
-        foyer_id__in=ids, date_fin__isnull=True
+        foyer_id__parmi=ids, date_fin__isnull=True
     ).values_list("foyer_id", "habitant_id", "role", "habitant__date_naissance"):
         membres.setdefault(foyer_id, []).append((habitant_id, role, naissance))
     habitants = [m[0] for actuels in membres.values() for m in actuels]
     ressources: dict[int, list] = {}
-    for r in Ressource.objects.filter(habitant_id__in=habitants).values_list(
+    for r in Ressource.objects.filter(habitant_id__parmi=habitants).values_list(
         "habitant_id", "type", "montant_mensuel", "date_debut", "date_fin"
     ):
         ressources.setdefault(r[0], []).append((r[1], float(r[2]), r[3], r[4]))
     incapacites = dict(
         SituationSante.objects.filter(
-            habitant_id__in=habitants, taux_incapacite__isnull=False
+            habitant_id__parmi=habitants, taux_incapacite__isnull=False
         ).values_list("habitant_id", "taux_incapacite")
     )
     ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
     resultat = []
     for pk, code_insee, statut, loyer in (
-        Foyer.objects.filter(pk__in=ids)
+        Foyer.objects.filter(pk__parmi=ids)
         .order_by("pk")
         .values_list("pk", "code_insee", "statut_occupation", "loyer_mensuel")
     ):

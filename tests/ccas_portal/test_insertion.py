@@ -8,7 +8,12 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from ccas_portal.insertion import inserer_en_masse, inserer_ou_remplacer, mettre_a_jour_en_masse
+from ccas_portal.insertion import (
+    inserer_en_masse,
+    inserer_lignes,
+    inserer_ou_remplacer,
+    mettre_a_jour_en_masse,
+)
 from droits.models import ChangementSignalement, EtatDetectionFoyer, Signalement
 from tests.droits.conftest import creer_foyer
 from tests.factories import AgentFactory, SiteFactory
@@ -57,6 +62,43 @@ def test_inserer_donne_les_cles_et_ecrit_les_valeurs(foyers):
         foyer=a, prestation_id="aah", montant_estime=1, empreinte="x"
     )
     assert apres.pk > max(s.pk for s in objets)
+
+
+def test_inserer_des_lignes_sans_instances(foyers, django_assert_max_num_queries):
+    a, b = foyers
+    objets = inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(b, "aspa")])
+    avant = timezone.now()
+    with django_assert_max_num_queries(4):  # point de sauvegarde, clés, COPY, libération
+        cles = inserer_lignes(
+            ChangementSignalement,
+            [
+                {"signalement_id": objets[0].pk, "nouveau": "nouveau"},
+                {"signalement_id": objets[1].pk, "nouveau": "contacte", "commentaire": "appel"},
+            ],
+        )
+    lus = list(ChangementSignalement.objects.order_by("signalement_id"))
+    assert cles == [c.pk for c in lus]
+    # Champs absents : leur défaut ; date automatique remplie ; clé donnée par la base.
+    assert [(c.signalement_id, c.ancien, c.nouveau, c.agent_id, c.commentaire) for c in lus] == [
+        (objets[0].pk, "", "nouveau", None, ""),
+        (objets[1].pk, "", "contacte", None, "appel"),
+    ]
+    assert all(c.pk and c.le >= avant for c in lus)
+    assert inserer_lignes(ChangementSignalement, []) == []
+
+
+def test_inserer_des_lignes_en_erreur_n_ecrit_rien(foyers):
+    a, _ = foyers
+    (existant,) = inserer_en_masse(Signalement, [signalement(a, "rsa")])
+    with pytest.raises(IntegrityError):
+        inserer_lignes(
+            ChangementSignalement,
+            [
+                {"signalement_id": existant.pk, "nouveau": "nouveau"},
+                {"signalement_id": None, "nouveau": "nouveau"},  # colonne NOT NULL
+            ],
+        )
+    assert not ChangementSignalement.objects.exists()
 
 
 def test_inserer_en_erreur_n_ecrit_rien(foyers):

@@ -1,0 +1,51 @@
+"""`__parmi` : mêmes lignes que `__in`, mais un seul paramètre (un tableau) sur PostgreSQL."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from droits.models import Signalement
+from habitants.models import Foyer
+from tests.droits.conftest import creer_foyer
+from tests.factories import AgentFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def foyers(referentiels):
+    ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-parmi")])
+    foyers = [creer_foyer(ts, (p, date(1980, 1, 1), "demandeur"))[0] for p in ("Ana", "Bo", "Cy")]
+    for foyer, code in zip(foyers, ("rsa", "aspa", "rsa"), strict=True):
+        Signalement.objects.create(foyer=foyer, prestation_id=code, montant_estime=1, empreinte="e")
+    return foyers
+
+
+def test_parmi_rend_les_memes_lignes_que_in(foyers):
+    a, _, c = foyers
+    for ids in ([a.pk, c.pk], [a.pk, None], [], [c.pk, c.pk, 10**9]):
+        assert set(Foyer.objects.filter(pk__parmi=ids)) == set(Foyer.objects.filter(pk__in=ids))
+        # Clé étrangère, par son nom de colonne et par la relation.
+        par_colonne = Signalement.objects.filter(foyer_id__parmi=ids)
+        assert set(par_colonne) == set(Signalement.objects.filter(foyer_id__in=ids))
+        assert set(Signalement.objects.filter(foyer__parmi=ids)) == set(par_colonne)
+    # Combinée à d'autres conditions.
+    assert list(
+        Signalement.objects.filter(foyer_id__parmi=[a.pk, c.pk], prestation_id="rsa")
+        .order_by("foyer_id")
+        .values_list("foyer_id", flat=True)
+    ) == [a.pk, c.pk]
+
+
+def test_parmi_envoie_un_seul_parametre_sur_postgresql(foyers):
+    ids = [f.pk for f in foyers] + list(range(10**6, 10**6 + 2000))
+    with CaptureQueriesContext(connection) as requetes:
+        assert Foyer.objects.filter(pk__parmi=ids).count() == 3
+    sql = requetes.captured_queries[0]["sql"]
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in sql
+        assert "IN (" not in sql
+    else:
+        assert "IN (" in sql
