@@ -78,6 +78,24 @@ def peut_piloter(agent) -> bool:
     return a_un_role(agent, Role.RESPONSABLE, Role.ADMIN)
 
 
+def sites_pilotables(agent):
+    """Les sites dont le tableau de bord montre les chiffres à cet agent : tous pour un
+    administrateur, ou un responsable rattaché à un service central (ou à aucun site) ;
+    sinon, ceux de ses Maisons des Habitants seulement (un responsable de site)."""
+    from ccas_portal.enums import TypeSite
+    from ccas_portal.models import Site
+
+    tous = Site.objects.order_by("nom")
+    if not peut_piloter(agent):
+        return tous.none()
+    siens = agent.sites.all()
+    if a_un_role(agent, Role.ADMIN) or not siens.exists():
+        return tous
+    if siens.filter(type=TypeSite.SERVICE_CENTRAL).exists():
+        return tous
+    return tous.filter(pk__in=siens.values("pk"))
+
+
 def peut_administrer(agent) -> bool:
     return a_un_role(agent, Role.ADMIN)
 

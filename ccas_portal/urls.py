@@ -3,12 +3,24 @@ from django.urls import include, path
 
 from accompagnement import views as vues_accompagnement
 from ccas_portal import views
+from ccas_portal.pilotage import views as pilotage
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("connexion/", views.connexion, name="connexion"),
     path("deconnexion/", views.deconnexion, name="deconnexion"),
-    path("tableau-de-bord/", views.tableau_de_bord, name="tableau_de_bord"),
+    path("tableau-de-bord/", pilotage.tableau_de_bord, name="tableau_de_bord"),
+    path("tableau-de-bord/axes/<slug:axe>/", pilotage.tableau_de_bord, name="tableau_de_bord_axe"),
+    path(
+        "tableau-de-bord/export/<slug:code>.<slug:extension>",
+        pilotage.exporter_tableau,
+        name="export_tableau",
+    ),
+    path(
+        "tableau-de-bord/axes/<slug:axe>/export/<slug:code>.<slug:extension>",
+        pilotage.exporter_tableau,
+        name="export_tableau_axe",
+    ),
     path("administration/", views.administration, name="administration"),
     path("administration/workers/", views.etat_workers, name="etat_workers"),
     path("sites/<slug:code>/", vues_accompagnement.page_site, name="site"),

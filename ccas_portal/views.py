@@ -28,16 +28,6 @@ def accueil(request):
 
 
 @require_GET
-@permission_requise(perms.peut_piloter)
-def tableau_de_bord(request):
-    return render(
-        request,
-        "ccas_portal/tableau_de_bord.html",
-        {"axes": Axe.objects.filter(actif=True), "sites": request.user.sites.all()},
-    )
-
-
-@require_GET
 @permission_requise(perms.peut_administrer)
 def administration(request):
     return render(

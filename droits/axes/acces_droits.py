@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
+from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
 
 AXE = DefinitionAxe(
     code="acces_droits",
@@ -34,7 +34,17 @@ AXE = DefinitionAxe(
         ),
     ),
     indicateurs=(
-        ("demarches", "Démarches administratives accompagnées"),
-        ("permanences_juridiques", "Passages à l'équipe juridique mobile"),
+        Indicateur(
+            "demarches",
+            "Démarches administratives accompagnées",
+            "interventions",
+            {"type": "demarche_administrative"},
+        ),
+        Indicateur(
+            "permanences_juridiques",
+            "Permanences de l'équipe juridique mobile",
+            "interventions",
+            {"type": "permanence_juridique"},
+        ),
     ),
 )

@@ -1,7 +1,16 @@
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
+
+
+def ans_avant(jour: date, ans: int) -> date:
+    """La même date `ans` années plus tôt (le 29 février devient le 28)."""
+    try:
+        return jour.replace(year=jour.year - ans)
+    except ValueError:
+        return jour.replace(year=jour.year - ans, day=28)
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,27 @@ class PrestationLegale:
 
 
 @dataclass(frozen=True)
+class Indicateur:
+    """Un indicateur propre à l'axe, compté par le tableau de bord (ccas_portal/pilotage).
+
+    `source` : ce qui est compté, dans la période et les sites choisis —
+    "accompagnements" (accompagnements de l'axe actifs dans la période), "clotures"
+    (accompagnements de l'axe clos dans la période), "interventions" (de l'axe),
+    "prestations" (aides accordées ou perçues à partir de la période, tous axes),
+    "seances" / "participants" (actions collectives).
+    `condition` : les lignes de la source qui comptent, en recherches de l'ORM sur cette
+    source ; une fonction de la date de fin de période si la condition en dépend (âges)."""
+
+    code: str
+    libelle: str
+    source: str
+    condition: dict | Callable[[date], dict] = field(default_factory=dict)
+
+    def recherches(self, fin: date) -> dict:
+        return self.condition(fin) if callable(self.condition) else self.condition
+
+
+@dataclass(frozen=True)
 class DefinitionAxe:
     """Ce qu'un axe de droits fondamentaux déclare de lui-même, en un seul endroit.
 
@@ -55,8 +85,8 @@ class DefinitionAxe:
     faits: tuple[Fait, ...] = ()
     #: Prestations légales rattachées à l'axe (catalogue, détection du non-recours).
     prestations: tuple[PrestationLegale, ...] = ()
-    #: Indicateurs du tableau de bord de l'axe : (code, intitulé).
-    indicateurs: tuple[tuple[str, str], ...] = ()
+    #: Indicateurs du tableau de bord de l'axe.
+    indicateurs: tuple[Indicateur, ...] = ()
 
     def valider_faits(self, donnees: dict) -> dict:
         """Les faits saisis, nettoyés (dates ISO, booléens) ; ValidationError en français."""

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
+from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
 
 AXE = DefinitionAxe(
     code="bien_vieillir",
@@ -35,5 +35,12 @@ AXE = DefinitionAxe(
     prestations=(
         PrestationLegale("aspa", "Allocation de solidarité aux personnes âgées (ASPA)", ("aspa",)),
     ),
-    indicateurs=(("aides_domicile", "Aides à domicile mises en place"),),
+    indicateurs=(
+        Indicateur(
+            "aides_domicile",
+            "Aides à domicile mises en place",
+            "accompagnements",
+            {"faits__aide_domicile": True},
+        ),
+    ),
 )

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
+from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale, ans_avant
 
 AXE = DefinitionAxe(
     code="existence",
@@ -34,7 +34,20 @@ AXE = DefinitionAxe(
         PrestationLegale("prime_activite", "Prime d'activité", ("ppa",)),
     ),
     indicateurs=(
-        ("aides_facultatives", "Aides facultatives accordées"),
-        ("jeunes_adultes", "Jeunes adultes accompagnés"),
+        Indicateur(
+            "aides_facultatives",
+            "Aides facultatives accordées",
+            "prestations",
+            {"prestation__nature": "facultative", "statut__in": ["accordee", "percue"]},
+        ),
+        Indicateur(
+            "jeunes_adultes",
+            "Accompagnements de jeunes adultes (18 à 24 ans)",
+            "accompagnements",
+            lambda fin: {
+                "membres__date_naissance__gt": ans_avant(fin, 25),
+                "membres__date_naissance__lte": ans_avant(fin, 18),
+            },
+        ),
     ),
 )

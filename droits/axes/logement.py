@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
+from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
 
 AXE = DefinitionAxe(
     code="logement",
@@ -51,7 +51,17 @@ AXE = DefinitionAxe(
         ),
     ),
     indicateurs=(
-        ("demandes_logement_social", "Demandes de logement social suivies"),
-        ("acces_logement", "Accès à un logement"),
+        Indicateur(
+            "demandes_logement_social",
+            "Demandes de logement social suivies",
+            "accompagnements",
+            {"faits__has_key": "numero_demande_logement_social"},
+        ),
+        Indicateur(
+            "acces_logement",
+            "Accès à un logement (accompagnements clos, objectifs atteints)",
+            "clotures",
+            {"motif_cloture": "objectifs_atteints"},
+        ),
     ),
 )

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait
+from droits.axes.base import DefinitionAxe, Fait, Indicateur
 
 AXE = DefinitionAxe(
     code="participation",
@@ -17,7 +17,7 @@ AXE = DefinitionAxe(
     modeles_objectifs=("Participer à une action collective",),
     faits=(Fait("instance", "Instance ou action collective suivie", "texte"),),
     indicateurs=(
-        ("seances", "Séances d'actions collectives"),
-        ("participants", "Participants aux actions collectives"),
+        Indicateur("seances", "Séances d'actions collectives", "seances"),
+        Indicateur("participants", "Participations aux actions collectives", "participants"),
     ),
 )

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
+from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
 
 AXE = DefinitionAxe(
     code="petite_enfance",
@@ -40,5 +40,12 @@ AXE = DefinitionAxe(
         PrestationLegale("asf", "Allocation de soutien familial (ASF)", ("asf",)),
         PrestationLegale("paje_base", "PAJE — allocation de base", ("paje_base",)),
     ),
-    indicateurs=(("places_obtenues", "Places d'accueil obtenues"),),
+    indicateurs=(
+        Indicateur(
+            "places_obtenues",
+            "Places d'accueil obtenues",
+            "accompagnements",
+            {"faits__mode_accueil_obtenu": True},
+        ),
+    ),
 )

@@ -1,4 +1,4 @@
-from droits.axes.base import DefinitionAxe, Fait, PrestationLegale
+from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
 
 AXE = DefinitionAxe(
     code="sante",
@@ -49,5 +49,15 @@ AXE = DefinitionAxe(
             description="Le montant est la participation mensuelle due par le foyer.",
         ),
     ),
-    indicateurs=(("css_ouvertes", "Complémentaires santé ouvertes"),),
+    indicateurs=(
+        Indicateur(
+            "css_ouvertes",
+            "Complémentaires santé solidaires accordées",
+            "prestations",
+            {
+                "prestation_id__in": ["css_gratuite", "css_participation"],
+                "statut__in": ["accordee", "percue"],
+            },
+        ),
+    ),
 )

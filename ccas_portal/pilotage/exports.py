@@ -1,0 +1,98 @@
+"""Exports CSV et XLSX d'un tableau du tableau de bord : les filtres dans le nom du fichier et
+en tête, les chiffres masqués (« < 5 ») comme à l'écran. Aucune donnée nominative : ce sont
+les mêmes tableaux d'agrégats."""
+
+import csv
+import io
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ccas_portal.models import Site
+from ccas_portal.pilotage.indicateurs import Filtres
+from ccas_portal.pilotage.tableaux import MASQUE, Tableau
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def nom_de_fichier(page: str, tableau: Tableau, filtres: Filtres, extension: str) -> str:
+    codes = dict(Site.objects.values_list("pk", "code"))
+    sites = "-".join(sorted(codes[pk] for pk in filtres.sites)) if filtres.sites else "tous"
+    axes = "-".join(filtres.axes) if filtres.axes else "tous"
+    nom = (
+        f"ccas_{page}_{tableau.code}_{filtres.periode.pour_nom_de_fichier()}"
+        f"_sites-{sites}_axes-{axes}"
+    )
+    return f"{slugify(nom)[:180]}.{extension}"
+
+
+def en_tete(tableau: Tableau, description: list[tuple[str, str]]) -> list[list[str]]:
+    return [
+        ["Tableau", tableau.titre],
+        *([libelle, valeur] for libelle, valeur in description),
+        ["Exporté le", f"{timezone.localtime():%d/%m/%Y à %H:%M}"],
+        [
+            "Secret statistique",
+            f"« {MASQUE} » : chiffre calculé sur moins de 5 personnes ou foyers.",
+        ],
+    ]
+
+
+def _cellule_csv(chiffre) -> str:
+    if chiffre.masque:
+        return MASQUE
+    nombre = chiffre.nombre
+    return str(nombre).replace(".", ",") if isinstance(nombre, float) else str(nombre)
+
+
+def csv_de(tableau: Tableau, description) -> bytes:
+    sortie = io.StringIO()
+    ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
+    ecrivain.writerows(en_tete(tableau, description))
+    ecrivain.writerow([])
+    ecrivain.writerow(["", *tableau.colonnes])
+    for libelle, chiffres in tableau.lignes:
+        ecrivain.writerow([libelle, *(_cellule_csv(c) for c in chiffres)])
+    # BOM : le tableur reconnaît l'UTF-8 (accents) à l'ouverture.
+    return ("\ufeff" + sortie.getvalue()).encode("utf-8")
+
+
+def xlsx_de(tableau: Tableau, description) -> bytes:
+    import xlsxwriter
+
+    sortie = io.BytesIO()
+    classeur = xlsxwriter.Workbook(sortie, {"in_memory": True})
+    feuille = classeur.add_worksheet(tableau.code[:31])
+    gras = classeur.add_format({"bold": True})
+    formats = {
+        "": classeur.add_format({"num_format": "# ##0"}),
+        "h": classeur.add_format({"num_format": "# ##0.0"}),
+        "€": classeur.add_format({"num_format": '# ##0.00" €"'}),
+    }
+    ligne = 0
+    for libelle, valeur in en_tete(tableau, description):
+        feuille.write_string(ligne, 0, libelle, gras)
+        feuille.write_string(ligne, 1, valeur)
+        ligne += 1
+    ligne += 1
+    for j, colonne in enumerate(tableau.colonnes, start=1):
+        feuille.write_string(ligne, j, colonne, gras)
+    for libelle, chiffres in tableau.lignes:
+        ligne += 1
+        feuille.write_string(ligne, 0, libelle)
+        for j, chiffre in enumerate(chiffres, start=1):
+            if chiffre.masque:
+                feuille.write_string(ligne, j, MASQUE)
+            else:
+                feuille.write_number(ligne, j, chiffre.nombre, formats[chiffre.unite])
+    feuille.set_column(0, 0, 45)
+    feuille.set_column(1, len(tableau.colonnes), 22)
+    classeur.close()
+    return sortie.getvalue()
+
+
+def exporter(tableau: Tableau, description, extension: str) -> bytes:
+    return csv_de(tableau, description) if extension == "csv" else xlsx_de(tableau, description)

@@ -1,0 +1,703 @@
+"""Les indicateurs du tableau de bord : des agrégats calculés par la base, en un nombre de
+requêtes qui ne dépend pas du volume (épinglé dans les tests), jamais des boucles Python sur
+les lignes. Aucune donnée nominative ne sort d'ici : des nombres, et l'effectif de personnes
+ou de foyers distincts derrière chacun (règle des petits effectifs, voir tableaux.py).
+
+Filtres communs (`Filtres`) : une période (dates locales), des sites, des axes.
+- Passages : date et site du passage ; axe par les motifs du passage.
+- Accompagnements : site du foyer ; ouverts (date d'ouverture dans la période), actifs
+  (ouverts avant la fin, pas clos avant le début), clos (date de clôture dans la période).
+- Interventions, orientations : leur date ; site du foyer et axe de l'accompagnement.
+- Séances d'actions collectives (axe participation) : leur date et leur lieu.
+- Non-recours : signalements repérés dans la période (site du foyer, axe de la prestation) ;
+  traités, demandes déposées, droits ouverts, refus : changements d'état faits dans la période ;
+  « montant de droits ouverts » : montant mensuel estimé des signalements passés à « droit
+  ouvert » dans la période.
+Les tranches d'âge sont prises à la fin de la période.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from accompagnement.enums import MotifCloture, StatutOrientation, TypeIntervention
+from accompagnement.models import Accompagnement, Intervention, Orientation, Seance
+from ccas_portal.models import Site
+from ccas_portal.pilotage.periodes import MOIS, Periode
+from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte
+from droits.axes import AXES
+from droits.axes.base import ans_avant
+from droits.enums import EtatSignalement
+from droits.models import ChangementSignalement, Signalement
+from habitants.models import MembreFoyer, Passage
+
+TRANCHES = (
+    ("moins_25", "Moins de 25 ans"),
+    ("25_59", "25 à 59 ans"),
+    ("60_74", "60 à 74 ans"),
+    ("75_plus", "75 ans et plus"),
+    ("inconnu", "Anonyme ou âge inconnu"),
+)
+ETATS_TRAITES = (
+    EtatSignalement.A_TRAITER,
+    EtatSignalement.CONTACTE,
+    EtatSignalement.DEMANDE_DEPOSEE,
+    EtatSignalement.DROIT_OUVERT,
+    EtatSignalement.NON_ELIGIBLE,
+    EtatSignalement.REFUS,
+)
+
+
+@dataclass(frozen=True)
+class Filtres:
+    periode: Periode
+    sites: tuple[int, ...] = ()  # vide : tous les sites permis
+    axes: tuple[str, ...] = ()  # vide : tous les axes
+    sites_permis: tuple[int, ...] | None = None  # None : tous
+
+    def avec_periode(self, periode: Periode) -> "Filtres":
+        return Filtres(periode, self.sites, self.axes, self.sites_permis)
+
+    @property
+    def sites_effectifs(self) -> tuple[int, ...] | None:
+        """Les sites à retenir (None : aucun filtre de site)."""
+        if self.sites:
+            return self.sites
+        return self.sites_permis
+
+    def par_site(self, champ: str) -> Q:
+        sites = self.sites_effectifs
+        return Q() if sites is None else Q(**{f"{champ}__in": sites})
+
+    def par_axe(self, champ: str) -> Q:
+        return Q(**{f"{champ}__in": self.axes}) if self.axes else Q()
+
+    def dans_periode(self, champ: str, *, horodate: bool = False) -> Q:
+        p = self.periode
+        if horodate:
+            return Q(**{f"{champ}__gte": p.debut_horodate, f"{champ}__lt": p.fin_horodate})
+        return Q(**{f"{champ}__gte": p.debut, f"{champ}__lte": p.fin})
+
+
+def tranche_d_age(champ: str, reference: date) -> Case:
+    """La tranche d'âge (code de TRANCHES) d'une date de naissance, à la date `reference`."""
+    return Case(
+        When(**{f"{champ}__isnull": True}, then=Value("inconnu")),
+        When(**{f"{champ}__gt": ans_avant(reference, 25)}, then=Value("moins_25")),
+        When(**{f"{champ}__gt": ans_avant(reference, 60)}, then=Value("25_59")),
+        When(**{f"{champ}__gt": ans_avant(reference, 75)}, then=Value("60_74")),
+        default=Value("75_plus"),
+        output_field=CharField(),
+    )
+
+
+# --- Ensembles filtrés -------------------------------------------------------------------
+
+
+def passages(f: Filtres):
+    qs = Passage.objects.filter(f.dans_periode("date_heure", horodate=True), f.par_site("site"))
+    if f.axes:
+        qs = qs.filter(
+            pk__in=Passage.motifs.through.objects.filter(motif__axe_id__in=f.axes).values(
+                "passage_id"
+            )
+        )
+    return qs
+
+
+def accompagnements(f: Filtres):
+    return Accompagnement.objects.filter(f.par_site("foyer__site"), f.par_axe("axe"))
+
+
+def accompagnements_actifs(f: Filtres):
+    p = f.periode
+    return accompagnements(f).filter(
+        Q(date_cloture__isnull=True) | Q(date_cloture__gte=p.debut), date_ouverture__lte=p.fin
+    )
+
+
+def interventions(f: Filtres):
+    return Intervention.objects.filter(
+        f.dans_periode("date"),
+        f.par_site("accompagnement__foyer__site"),
+        f.par_axe("accompagnement__axe"),
+    )
+
+
+def orientations(f: Filtres):
+    return Orientation.objects.filter(
+        f.dans_periode("date"),
+        f.par_site("accompagnement__foyer__site"),
+        f.par_axe("accompagnement__axe"),
+    )
+
+
+def seances(f: Filtres):
+    if f.axes and "participation" not in f.axes:
+        return Seance.objects.none()
+    return Seance.objects.filter(f.dans_periode("date"), f.par_site("site"))
+
+
+def signalements(f: Filtres):
+    return Signalement.objects.filter(f.par_site("foyer__site"), f.par_axe("prestation__axe"))
+
+
+def changements_signalements(f: Filtres):
+    return ChangementSignalement.objects.filter(
+        f.dans_periode("le", horodate=True),
+        f.par_site("signalement__foyer__site"),
+        f.par_axe("signalement__prestation__axe"),
+    )
+
+
+# --- Chiffres clés (une requête par famille) ------------------------------------------------
+
+
+def chiffres_cles(f: Filtres) -> dict[str, Chiffre]:
+    """Les chiffres de tête de la vue d'ensemble (aussi calculés un an avant)."""
+    p = passages(f).aggregate(
+        total=Count("pk"),
+        anonymes=Count("pk", filter=Q(habitant__isnull=True)),
+        personnes=Count("habitant", distinct=True),
+    )
+    foyers_vus = (
+        MembreFoyer.objects.filter(
+            habitant__in=passages(f).filter(habitant__isnull=False).values("habitant_id"),
+            date_debut__lte=f.periode.fin,
+        )
+        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=f.periode.debut))
+        .values("foyer_id")
+        .distinct()
+        .count()
+    )
+    a = accompagnements_actifs(f).aggregate(
+        actifs=Count("pk"),
+        foyers_actifs=Count("foyer", distinct=True),
+        ouverts=Count("pk", filter=f.dans_periode("date_ouverture")),
+        foyers_ouverts=Count("foyer", distinct=True, filter=f.dans_periode("date_ouverture")),
+        clos=Count("pk", filter=f.dans_periode("date_cloture")),
+        foyers_clos=Count("foyer", distinct=True, filter=f.dans_periode("date_cloture")),
+    )
+    i = interventions(f).aggregate(
+        total=Count("pk"),
+        minutes=Coalesce(Sum("duree_minutes"), 0),
+        foyers=Count("accompagnement__foyer", distinct=True),
+    )
+    o = orientations(f).aggregate(
+        total=Count("pk"), foyers=Count("accompagnement__foyer", distinct=True)
+    )
+    s = seances(f).aggregate(
+        seances=Count("pk", distinct=True),
+        inscrits=Count("participants", distinct=True),
+    )
+    anonymes_seances = seances(f).aggregate(n=Coalesce(Sum("participants_anonymes"), 0))["n"]
+    nr = non_recours_agrege(f)
+    participants = s["inscrits"] + anonymes_seances
+    return {
+        "passages": compte(p["total"], p["personnes"] + p["anonymes"]),
+        "passages_anonymes": compte(p["anonymes"]),
+        "personnes_vues": compte(p["personnes"]),
+        "foyers_vus": compte(foyers_vus),
+        "accompagnements_ouverts": compte(a["ouverts"], a["foyers_ouverts"]),
+        "accompagnements_actifs": compte(a["actifs"], a["foyers_actifs"]),
+        "accompagnements_clos": compte(a["clos"], a["foyers_clos"]),
+        "interventions": compte(i["total"], i["foyers"]),
+        "heures_interventions": Chiffre(i["minutes"] / 60, i["foyers"], "h"),
+        "orientations": compte(o["total"], o["foyers"]),
+        "seances": compte(s["seances"], participants),
+        "participants": compte(participants),
+        **nr,
+    }
+
+
+LIBELLES_CLES = {
+    "passages": "Passages à l'accueil",
+    "passages_anonymes": "dont passages anonymes",
+    "personnes_vues": "Personnes reçues",
+    "foyers_vus": "Foyers reçus",
+    "accompagnements_ouverts": "Accompagnements ouverts",
+    "accompagnements_actifs": "Accompagnements actifs",
+    "accompagnements_clos": "Accompagnements clos",
+    "interventions": "Interventions",
+    "heures_interventions": "Temps d'intervention",
+    "orientations": "Orientations vers un partenaire",
+    "seances": "Séances d'actions collectives",
+    "participants": "Participations aux actions collectives",
+    "detectes": "Droits probables repérés (signalements)",
+    "traites": "Signalements traités",
+    "demandes": "Demandes déposées",
+    "droits_ouverts": "Droits ouverts",
+    "refus": "Non éligibles ou refus de la personne",
+    "montant_droits_ouverts": "Montant de droits ouverts (mensuel estimé)",
+}
+
+
+def non_recours_agrege(f: Filtres) -> dict[str, Chiffre]:
+    """La chaîne du non-recours : repérés, traités, demandes, droits ouverts, refus, montant."""
+    d = (
+        signalements(f)
+        .filter(f.dans_periode("cree_le", horodate=True))
+        .aggregate(n=Count("pk"), foyers=Count("foyer", distinct=True))
+    )
+    c = changements_signalements(f)
+
+    def etat(*etats):
+        return Q(nouveau__in=etats)
+
+    agg = c.aggregate(
+        traites=Count("signalement", distinct=True, filter=etat(*ETATS_TRAITES)),
+        foyers_traites=Count("signalement__foyer", distinct=True, filter=etat(*ETATS_TRAITES)),
+        demandes=Count("signalement", distinct=True, filter=etat(EtatSignalement.DEMANDE_DEPOSEE)),
+        foyers_demandes=Count(
+            "signalement__foyer", distinct=True, filter=etat(EtatSignalement.DEMANDE_DEPOSEE)
+        ),
+        ouverts=Count("signalement", distinct=True, filter=etat(EtatSignalement.DROIT_OUVERT)),
+        foyers_ouverts=Count(
+            "signalement__foyer", distinct=True, filter=etat(EtatSignalement.DROIT_OUVERT)
+        ),
+        refus=Count(
+            "signalement",
+            distinct=True,
+            filter=etat(EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
+        ),
+        foyers_refus=Count(
+            "signalement__foyer",
+            distinct=True,
+            filter=etat(EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
+        ),
+    )
+    montant = (
+        signalements(f)
+        .filter(pk__in=c.filter(nouveau=EtatSignalement.DROIT_OUVERT).values("signalement_id"))
+        .aggregate(
+            m=Coalesce(
+                Sum("montant_estime"), 0, output_field=Signalement._meta.get_field("montant_estime")
+            )
+        )["m"]
+    )
+    return {
+        "detectes": compte(d["n"], d["foyers"]),
+        "traites": compte(agg["traites"], agg["foyers_traites"]),
+        "demandes": compte(agg["demandes"], agg["foyers_demandes"]),
+        "droits_ouverts": compte(agg["ouverts"], agg["foyers_ouverts"]),
+        "refus": compte(agg["refus"], agg["foyers_refus"]),
+        "montant_droits_ouverts": Chiffre(montant, agg["foyers_ouverts"], "€"),
+    }
+
+
+# --- Tableaux de la vue d'ensemble -----------------------------------------------------------
+
+
+def _libelles_types_intervention() -> dict[str, str]:
+    libelles = dict(TypeIntervention.choices)
+    for axe in AXES.values():
+        libelles.update(dict(axe.types_intervention))
+    return libelles
+
+
+def comparaison(f: Filtres, cles: dict[str, Chiffre]) -> Tableau:
+    avant = chiffres_cles(f.avec_periode(f.periode.un_an_avant()))
+    t = Tableau(
+        "comparaison",
+        "Comparaison avec la même période un an avant",
+        [f.periode.libelle.capitalize(), f"Un an avant ({f.periode.un_an_avant().libelle})"],
+        graphique="barres",
+    )
+    for code, libelle in LIBELLES_CLES.items():
+        t.ajouter(libelle, cles[code], avant[code])
+    return t
+
+
+def par_site(f: Filtres) -> Tableau:
+    sites = (
+        Site.objects.filter(pk__in=f.sites_effectifs)
+        if f.sites_effectifs is not None
+        else Site.objects.all()
+    )
+    noms = dict(sites.values_list("pk", "nom"))
+    lignes: dict[int, dict[str, Chiffre]] = {pk: {} for pk in noms}
+    for r in (
+        passages(f)
+        .values("site")
+        .annotate(
+            n=Count("pk"),
+            personnes=Count("habitant", distinct=True),
+            anonymes=Count("pk", filter=Q(habitant__isnull=True)),
+        )
+    ):
+        if r["site"] in lignes:
+            lignes[r["site"]]["passages"] = compte(r["n"], r["personnes"] + r["anonymes"])
+            lignes[r["site"]]["personnes"] = compte(r["personnes"])
+    for r in (
+        accompagnements_actifs(f)
+        .values("foyer__site")
+        .annotate(n=Count("pk"), foyers=Count("foyer", distinct=True))
+    ):
+        if r["foyer__site"] in lignes:
+            lignes[r["foyer__site"]]["accompagnements"] = compte(r["n"], r["foyers"])
+    for r in (
+        interventions(f)
+        .values("accompagnement__foyer__site")
+        .annotate(n=Count("pk"), foyers=Count("accompagnement__foyer", distinct=True))
+    ):
+        if r["accompagnement__foyer__site"] in lignes:
+            lignes[r["accompagnement__foyer__site"]]["interventions"] = compte(r["n"], r["foyers"])
+    for r in (
+        signalements(f)
+        .filter(f.dans_periode("cree_le", horodate=True))
+        .values("foyer__site")
+        .annotate(n=Count("pk"), foyers=Count("foyer", distinct=True))
+    ):
+        if r["foyer__site"] in lignes:
+            lignes[r["foyer__site"]]["detectes"] = compte(r["n"], r["foyers"])
+    t = Tableau(
+        "par_site",
+        "Par site",
+        [
+            "Passages",
+            "Personnes reçues",
+            "Accompagnements actifs",
+            "Interventions",
+            "Droits probables repérés",
+        ],
+        graphique="barres",
+    )
+    zero = compte(0)
+    for pk, nom in sorted(noms.items(), key=lambda x: x[1]):
+        c = lignes[pk]
+        if not c:
+            continue
+        t.ajouter(
+            nom,
+            *(
+                c.get(k, zero)
+                for k in ("passages", "personnes", "accompagnements", "interventions", "detectes")
+            ),
+        )
+    return t
+
+
+def par_tranche_d_age(f: Filtres) -> Tableau:
+    fin = f.periode.fin
+    vus = {
+        r["tranche"]: r
+        for r in passages(f)
+        .annotate(tranche=tranche_d_age("habitant__date_naissance", fin))
+        .values("tranche")
+        .annotate(n=Count("pk"), personnes=Count("habitant", distinct=True))
+    }
+    accompagnes = {
+        r["tranche"]: r
+        for r in Accompagnement.membres.through.objects.filter(
+            accompagnement__in=accompagnements_actifs(f).values("pk")
+        )
+        .annotate(tranche=tranche_d_age("habitant__date_naissance", fin))
+        .values("tranche")
+        .annotate(personnes=Count("habitant", distinct=True))
+    }
+    t = Tableau(
+        "par_age",
+        f"Par tranche d'âge (âge au {fin:%d/%m/%Y})",
+        ["Passages", "Personnes reçues", "Personnes accompagnées"],
+        graphique="barres",
+    )
+    for code, libelle in TRANCHES:
+        v, a = vus.get(code, {}), accompagnes.get(code, {})
+        anonymes = v.get("n", 0) - 0 if code == "inconnu" else 0
+        t.ajouter(
+            libelle,
+            compte(v.get("n", 0), v.get("personnes", 0) + anonymes),
+            compte(v.get("personnes", 0)),
+            compte(a.get("personnes", 0)),
+        )
+    return t
+
+
+def accompagnements_par_axe(f: Filtres) -> Tableau:
+    par_axe = {
+        r["axe"]: r
+        for r in accompagnements_actifs(f)
+        .values("axe")
+        .annotate(
+            actifs=Count("pk"),
+            foyers=Count("foyer", distinct=True),
+            ouverts=Count("pk", filter=f.dans_periode("date_ouverture")),
+            foyers_ouverts=Count("foyer", distinct=True, filter=f.dans_periode("date_ouverture")),
+            clos=Count("pk", filter=f.dans_periode("date_cloture")),
+            foyers_clos=Count("foyer", distinct=True, filter=f.dans_periode("date_cloture")),
+        )
+    }
+    t = Tableau(
+        "accompagnements_axes",
+        "Accompagnements par axe",
+        ["Ouverts", "Actifs", "Clos"],
+        graphique="barres",
+    )
+    for code, axe in AXES.items():
+        if f.axes and code not in f.axes:
+            continue
+        r = par_axe.get(code, {})
+        t.ajouter(
+            axe.libelle_court,
+            compte(r.get("ouverts", 0), r.get("foyers_ouverts", 0)),
+            compte(r.get("actifs", 0), r.get("foyers", 0)),
+            compte(r.get("clos", 0), r.get("foyers_clos", 0)),
+        )
+    return t
+
+
+def motifs_de_cloture(f: Filtres) -> Tableau:
+    par_motif = {
+        r["motif_cloture"]: r
+        for r in accompagnements(f)
+        .filter(f.dans_periode("date_cloture"))
+        .values("motif_cloture")
+        .annotate(n=Count("pk"), foyers=Count("foyer", distinct=True))
+    }
+    t = Tableau(
+        "motifs_cloture",
+        "Motifs de clôture des accompagnements",
+        ["Accompagnements clos"],
+        graphique="barres",
+    )
+    for code, libelle in MotifCloture.choices:
+        r = par_motif.get(code, {})
+        t.ajouter(libelle, compte(r.get("n", 0), r.get("foyers", 0)))
+    return t
+
+
+def interventions_par_type(f: Filtres) -> Tableau:
+    libelles = _libelles_types_intervention()
+    t = Tableau(
+        "interventions_types",
+        "Interventions par type",
+        ["Interventions", "Temps passé"],
+        graphique="barres",
+    )
+    for r in (
+        interventions(f)
+        .values("type")
+        .annotate(
+            n=Count("pk"),
+            minutes=Coalesce(Sum("duree_minutes"), 0),
+            foyers=Count("accompagnement__foyer", distinct=True),
+        )
+        .order_by("-n", "type")
+    ):
+        t.ajouter(
+            libelles.get(r["type"], r["type"]),
+            compte(r["n"], r["foyers"]),
+            Chiffre(r["minutes"] / 60, r["foyers"], "h"),
+        )
+    return t
+
+
+def orientations_par_partenaire(f: Filtres) -> Tableau:
+    statuts = StatutOrientation.choices
+    lignes: dict[str, dict] = {}
+    for r in (
+        orientations(f)
+        .values("partenaire__nom", "statut")
+        .annotate(n=Count("pk"), foyers=Count("accompagnement__foyer", distinct=True))
+    ):
+        lignes.setdefault(r["partenaire__nom"], {})[r["statut"]] = compte(r["n"], r["foyers"])
+    t = Tableau(
+        "orientations",
+        "Orientations par partenaire et suite donnée",
+        [libelle for _, libelle in statuts],
+        graphique="barres",
+    )
+    for nom in sorted(lignes):
+        t.ajouter(nom, *(lignes[nom].get(code, compte(0)) for code, _ in statuts))
+    return t
+
+
+def actions_collectives_par_site(f: Filtres) -> Tableau:
+    noms = dict(Site.objects.values_list("pk", "nom"))
+    inscrits = {
+        r["site"]: r
+        for r in seances(f)
+        .values("site")
+        .annotate(seances=Count("pk", distinct=True), inscrits=Count("participants", distinct=True))
+    }
+    anonymes = dict(
+        seances(f)
+        .values("site")
+        .annotate(n=Coalesce(Sum("participants_anonymes"), 0))
+        .values_list("site", "n")
+    )
+    t = Tableau(
+        "actions_collectives",
+        "Actions collectives par lieu",
+        ["Séances", "Participations"],
+        graphique="barres",
+    )
+    for pk in sorted(inscrits, key=lambda pk: noms.get(pk, "")):
+        r = inscrits[pk]
+        participants = r["inscrits"] + anonymes.get(pk, 0)
+        t.ajouter(noms.get(pk, "?"), compte(r["seances"], participants), compte(participants))
+    return t
+
+
+def non_recours_par_prestation(f: Filtres) -> Tableau:
+    from droits.models import Prestation
+
+    libelles = dict(Prestation.objects.values_list("code", "libelle"))
+    reperes = {
+        r["prestation"]: r
+        for r in signalements(f)
+        .filter(f.dans_periode("cree_le", horodate=True))
+        .values("prestation")
+        .annotate(n=Count("pk"), foyers=Count("foyer", distinct=True))
+    }
+    ouverts = {
+        r["signalement__prestation"]: r
+        for r in changements_signalements(f)
+        .filter(nouveau=EtatSignalement.DROIT_OUVERT)
+        .values("signalement__prestation")
+        .annotate(
+            n=Count("signalement", distinct=True),
+            foyers=Count("signalement__foyer", distinct=True),
+            montant=Coalesce(
+                Sum("signalement__montant_estime"),
+                0,
+                output_field=Signalement._meta.get_field("montant_estime"),
+            ),
+        )
+    }
+    t = Tableau(
+        "non_recours",
+        "Non-recours par prestation",
+        ["Repérés", "Droits ouverts", "Montant de droits ouverts (mensuel)"],
+        graphique="barres",
+    )
+    for code in sorted(set(reperes) | set(ouverts), key=lambda c: libelles.get(c, c)):
+        r, o = reperes.get(code, {}), ouverts.get(code, {})
+        t.ajouter(
+            libelles.get(code, code),
+            compte(r.get("n", 0), r.get("foyers", 0)),
+            compte(o.get("n", 0), o.get("foyers", 0)),
+            Chiffre(o.get("montant", 0), o.get("foyers", 0), "€"),
+        )
+    return t
+
+
+def tendances(f: Filtres) -> Tableau:
+    """Mois par mois sur les 12 derniers mois (jusqu'au mois de la fin de période)."""
+    g = f.avec_periode(f.periode.douze_mois())
+    tz = timezone.get_current_timezone()
+
+    def par_mois(qs, champ, *, horodate=False, n="pk", effectif=None):
+        mois = TruncMonth(champ, tzinfo=tz) if horodate else TruncMonth(champ)
+        resultat = {}
+        for r in (
+            qs.annotate(mois=mois)
+            .values("mois")
+            .annotate(n=Count(n, distinct=n != "pk"), e=Count(effectif or n, distinct=True))
+        ):
+            cle = r["mois"].date() if hasattr(r["mois"], "date") else r["mois"]
+            resultat[cle] = compte(r["n"], r["e"])
+        return resultat
+
+    series = [
+        ("Passages", par_mois(passages(g), "date_heure", horodate=True, effectif="habitant")),
+        (
+            "Accompagnements ouverts",
+            par_mois(
+                accompagnements(g).filter(g.dans_periode("date_ouverture")),
+                "date_ouverture",
+                effectif="foyer",
+            ),
+        ),
+        ("Interventions", par_mois(interventions(g), "date", effectif="accompagnement__foyer")),
+        (
+            "Droits probables repérés",
+            par_mois(
+                signalements(g).filter(g.dans_periode("cree_le", horodate=True)),
+                "cree_le",
+                horodate=True,
+                effectif="foyer",
+            ),
+        ),
+        (
+            "Droits ouverts",
+            par_mois(
+                changements_signalements(g).filter(nouveau=EtatSignalement.DROIT_OUVERT),
+                "le",
+                horodate=True,
+                n="signalement",
+                effectif="signalement__foyer",
+            ),
+        ),
+    ]
+    t = Tableau(
+        "tendances",
+        f"Tendances, {g.periode.libelle}",
+        [nom for nom, _ in series],
+        graphique="courbes",
+    )
+    for premier in g.periode.mois_couverts():
+        t.ajouter(
+            f"{MOIS[premier.month - 1]} {premier.year}",
+            *(s.get(premier, compte(0)) for _, s in series),
+        )
+    return t
+
+
+def indicateurs_de_l_axe(f: Filtres, code_axe: str) -> Tableau:
+    """Les indicateurs que l'axe déclare (droits/axes/<axe>.py) : une requête par source."""
+    from droits.models import PrestationFoyer
+
+    axe = AXES[code_axe]
+    fa = Filtres(f.periode, f.sites, (code_axe,), f.sites_permis)
+    fin = f.periode.fin
+    sources = {
+        "accompagnements": (accompagnements_actifs(fa), "foyer"),
+        "clotures": (accompagnements(fa).filter(fa.dans_periode("date_cloture")), "foyer"),
+        "interventions": (interventions(fa), "accompagnement__foyer"),
+        "prestations": (
+            PrestationFoyer.objects.filter(
+                fa.dans_periode("date_debut"), fa.par_site("foyer__site")
+            ),
+            "foyer",
+        ),
+    }
+    chiffres: dict[str, Chiffre] = {}
+    for source, (qs, foyer) in sources.items():
+        dus = [i for i in axe.indicateurs if i.source == source]
+        if not dus:
+            continue
+        agg = qs.aggregate(
+            **{
+                f"n_{i.code}": Count("pk", distinct=True, filter=Q(**i.recherches(fin)))
+                for i in dus
+            },
+            **{
+                f"e_{i.code}": Count(foyer, distinct=True, filter=Q(**i.recherches(fin)))
+                for i in dus
+            },
+        )
+        for i in dus:
+            chiffres[i.code] = compte(agg[f"n_{i.code}"], agg[f"e_{i.code}"])
+    if any(i.source in ("seances", "participants") for i in axe.indicateurs):
+        s = seances(fa).aggregate(
+            seances=Count("pk", distinct=True), inscrits=Count("participants", distinct=True)
+        )
+        anonymes = seances(fa).aggregate(n=Coalesce(Sum("participants_anonymes"), 0))["n"]
+        participants = s["inscrits"] + anonymes
+        chiffres["seances"] = compte(s["seances"], participants)
+        chiffres["participants"] = compte(participants)
+    t = Tableau(
+        "indicateurs_axe",
+        f"Indicateurs de l'axe « {axe.libelle_court} »",
+        ["Nombre"],
+        graphique="barres",
+    )
+    for i in axe.indicateurs:
+        t.ajouter(
+            i.libelle, chiffres[i.code if i.source not in ("seances", "participants") else i.source]
+        )
+    return t

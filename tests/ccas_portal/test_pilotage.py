@@ -1,0 +1,458 @@
+"""Tableau de bord : chaque indicateur contre des données comptées à la main (mars 2026, deux
+Maisons des Habitants), bornes de période à l'heure de Paris, petits effectifs masqués,
+exports, périmètre d'un responsable de site, nombre de requêtes constant."""
+
+import csv
+import io
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from accompagnement.models import (
+    Accompagnement,
+    ActionCollective,
+    Intervention,
+    Orientation,
+    Partenaire,
+    Seance,
+)
+from ccas_portal.enums import Role, TypeSite
+from ccas_portal.models import EntreeJournal
+from ccas_portal.pilotage import indicateurs as ind
+from ccas_portal.pilotage.periodes import Periode
+from ccas_portal.pilotage.tableaux import Chiffre, compte
+from droits.models import ChangementSignalement, Prestation, Signalement
+from habitants.models import MembreFoyer, Motif, Passage
+from tests.factories import AgentFactory, SiteFactory, foyer, habitant
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+MARS = Periode.mois(date(2026, 3, 1))
+
+
+def a_paris(jour: date, heure: int, minute: int = 0) -> datetime:
+    return datetime.combine(jour, time(heure, minute), tzinfo=PARIS)
+
+
+class Monde:
+    """Les données comptées à la main, gardées pour les assertions."""
+
+
+@pytest.fixture
+def monde(referentiels):
+    m = Monde()
+    m.a = SiteFactory(code="mdh-a", nom="Maison A")
+    m.b = SiteFactory(code="mdh-b", nom="Maison B")
+    m.direction = SiteFactory(code="dir-x", nom="Direction", type=TypeSite.SERVICE_CENTRAL)
+    m.ts = AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[m.a, m.b])
+    m.responsable = AgentFactory(role=Role.RESPONSABLE, sites=[m.direction])
+    m.responsable_a = AgentFactory(role=Role.RESPONSABLE, sites=[m.a])
+    naissances = {  # âges au 31/03/2026
+        "Inès": date(2006, 1, 1),  # 20 ans
+        "Noé": date(2004, 5, 1),  # 21 ans
+        "Léa": date(1986, 1, 1),  # 40 ans
+        "Marc": date(1981, 1, 1),  # 45 ans
+        "Rose": date(1956, 1, 1),  # 70 ans
+        "Jean": date(1946, 1, 1),  # 80 ans
+    }
+    m.personnes, m.foyers = {}, {}
+    for prenom, naissance in naissances.items():
+        h = habitant(m.ts, site=m.a, prenoms=prenom, nom_usage="Durand", date_naissance=naissance)
+        f = foyer(m.ts, site=m.a)
+        MembreFoyer.objects.create(
+            foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
+        )
+        m.personnes[prenom], m.foyers[prenom] = h, f
+    m.paul = habitant(
+        m.ts, site=m.b, prenoms="Paul", nom_usage="Bernardin", date_naissance=date(1990, 1, 1)
+    )
+    m.foyer_b = foyer(m.ts, site=m.b)
+    MembreFoyer.objects.create(
+        foyer=m.foyer_b, habitant=m.paul, role="demandeur", date_debut=date(2020, 1, 1)
+    )
+
+    logement = Motif.objects.filter(axe_id="logement").first()
+    sante = Motif.objects.filter(axe_id="sante").first()
+
+    def passage(site, quand, personne=None, motif=logement):
+        p = Passage.objects.create(
+            site=site,
+            agent=m.ts,
+            date_heure=quand,
+            habitant=personne,
+            mode="physique",
+            reponse="information",
+        )
+        p.motifs.add(motif)
+        return p
+
+    # Mars à la Maison A : 6 personnes (Inès deux fois) + 2 anonymes = 9 passages.
+    for h in m.personnes.values():
+        passage(m.a, a_paris(date(2026, 3, 10), 10), h)
+    passage(m.a, a_paris(date(2026, 3, 1), 0, 10), m.personnes["Inès"], sante)  # 28/02 23 h 10 UTC
+    passage(m.a, a_paris(date(2026, 3, 31), 23, 30))  # 31/03 21 h 30 UTC : encore mars à Paris
+    passage(m.a, a_paris(date(2026, 3, 15), 9), None, sante)
+    # Hors période : 1er avril 0 h 15 à Paris (encore le 31 mars en UTC), et février.
+    passage(m.a, a_paris(date(2026, 4, 1), 0, 15), m.personnes["Léa"])
+    passage(m.a, a_paris(date(2026, 2, 28), 23, 50), m.personnes["Léa"])
+    # Maison B : un seul passage en mars (Paul).
+    passage(m.b, a_paris(date(2026, 3, 12), 14), m.paul)
+    # Un an avant (mars 2025) : 5 passages à la Maison A.
+    for h in list(m.personnes.values())[:5]:
+        passage(m.a, a_paris(date(2025, 3, 5), 11), h)
+
+    # Accompagnements « logement » à la Maison A.
+    def accompagnement(prenom, ouvert, clos=None, motif="", axe="logement", faits=None):
+        a = Accompagnement.objects.create(
+            foyer=m.foyers[prenom],
+            axe_id=axe,
+            referent=m.ts,
+            statut="clos" if clos else "en_cours",
+            date_ouverture=ouvert,
+            date_cloture=clos,
+            motif_cloture=motif,
+            faits=faits or {},
+        )
+        a.membres.add(m.personnes[prenom])
+        return a
+
+    m.acc = {
+        "Inès": accompagnement(
+            "Inès", date(2026, 3, 2), faits={"numero_demande_logement_social": "038-1"}
+        ),
+        "Noé": accompagnement("Noé", date(2026, 3, 20)),
+        "Léa": accompagnement(
+            "Léa", date(2026, 3, 31), faits={"numero_demande_logement_social": "038-2"}
+        ),
+        "Marc": accompagnement("Marc", date(2025, 6, 1)),
+        "Rose": accompagnement("Rose", date(2025, 9, 1), date(2026, 3, 15), "objectifs_atteints"),
+        "Jean": accompagnement(
+            "Jean", date(2025, 1, 1), date(2026, 2, 27), "demenagement"
+        ),  # clos avant
+    }
+    accompagnement("Jean", date(2026, 3, 5), axe="bien_vieillir", faits={"aide_domicile": True})
+    # Ouverts, actifs, clos en mars (logement) : 3, 5 (Inès, Noé, Léa, Marc, Rose), 1.
+
+    # Interventions de mars : 5 entretiens (30 min) sur 5 foyers, 2 appels (10 min) ; une en avril.
+    for prenom in ("Inès", "Noé", "Léa", "Marc", "Rose"):
+        Intervention.objects.create(
+            accompagnement=m.acc[prenom],
+            type="entretien_bureau",
+            date=date(2026, 3, 25),
+            duree_minutes=30,
+            auteur=m.ts,
+        )
+    for jour in (3, 31):
+        Intervention.objects.create(
+            accompagnement=m.acc["Inès"],
+            type="appel",
+            date=date(2026, 3, jour),
+            duree_minutes=10,
+            auteur=m.ts,
+        )
+    Intervention.objects.create(
+        accompagnement=m.acc["Inès"],
+        type="appel",
+        date=date(2026, 4, 1),
+        duree_minutes=10,
+        auteur=m.ts,
+    )
+
+    # Orientations : 5 vers la CAF acceptées (5 foyers), 1 vers la CPAM envoyée.
+    caf, cpam = Partenaire.objects.order_by("pk")[:2]
+    m.caf, m.cpam = caf, cpam
+    for prenom in ("Inès", "Noé", "Léa", "Marc", "Rose"):
+        Orientation.objects.create(
+            accompagnement=m.acc[prenom],
+            partenaire=caf,
+            motif="Dossier",
+            date=date(2026, 3, 26),
+            statut="acceptee",
+            auteur=m.ts,
+        )
+    Orientation.objects.create(
+        accompagnement=m.acc["Inès"],
+        partenaire=cpam,
+        motif="CSS",
+        date=date(2026, 3, 27),
+        statut="envoyee",
+        auteur=m.ts,
+    )
+
+    # Séances : 2 en mars à la Maison A, 4 inscrits distincts + 3 non inscrits = 7 participations.
+    action = ActionCollective.objects.create(
+        titre="Atelier budget", type="atelier", site=m.a, date_debut=date(2026, 1, 1), cree_par=m.ts
+    )
+    for jour, inscrits, anonymes in ((4, ["Inès", "Noé", "Léa"], 2), (18, ["Inès", "Marc"], 1)):
+        s = Seance.objects.create(
+            action=action,
+            date=date(2026, 3, jour),
+            site=m.a,
+            theme="Budget",
+            participants_anonymes=anonymes,
+            auteur=m.ts,
+        )
+        s.participants.add(*(m.personnes[p] for p in inscrits))
+
+    # Non-recours : 6 signalements repérés en mars (6 foyers) ; 5 contactés puis 5 demandes ;
+    # 5 droits ouverts (montants 100 + 200 + 300 + 400 + 500,50) ; le 6e refusé.
+    m.signalements = []
+    for i, prenom in enumerate(m.personnes):
+        s = Signalement.objects.create(
+            foyer=m.foyers[prenom],
+            prestation_id="rsa" if i % 2 else "aide_logement",
+            montant_estime=Decimal("100") * (i + 1) + (Decimal("0.50") if i == 4 else 0),
+            empreinte="e",
+        )
+        Signalement.objects.filter(pk=s.pk).update(cree_le=a_paris(date(2026, 3, 3), 2))
+        m.signalements.append(s)
+    for s in m.signalements[:5]:
+        for etat, jour in (("contacte", 5), ("demande_deposee", 10), ("droit_ouvert", 20)):
+            c = ChangementSignalement.objects.create(
+                signalement=s, ancien="", nouveau=etat, agent=m.ts
+            )
+            ChangementSignalement.objects.filter(pk=c.pk).update(
+                le=a_paris(date(2026, 3, jour), 12)
+            )
+    c = ChangementSignalement.objects.create(
+        signalement=m.signalements[5], nouveau="refus_personne", agent=m.ts
+    )
+    ChangementSignalement.objects.filter(pk=c.pk).update(le=a_paris(date(2026, 3, 6), 12))
+    return m
+
+
+def filtres(**kw):
+    return ind.Filtres(kw.pop("periode", MARS), **kw)
+
+
+def test_passages_personnes_et_foyers_recus_bornes_a_l_heure_de_paris(monde):
+    cles = ind.chiffres_cles(filtres())
+    assert (cles["passages"].valeur, cles["passages_anonymes"].valeur) == (10, 2)
+    assert (cles["personnes_vues"].valeur, cles["foyers_vus"].valeur) == (7, 7)
+    # Le passage de 0 h 15 le 1er avril (heure de Paris) compte en avril.
+    avril = ind.chiffres_cles(filtres(periode=Periode.mois(date(2026, 4, 1))))
+    assert avril["passages"].valeur == 1
+    fevrier = ind.chiffres_cles(filtres(periode=Periode.mois(date(2026, 2, 1))))
+    assert fevrier["passages"].valeur == 1  # 28/02 23 h 50, pas le 1er mars 0 h 10
+    # Par site, par axe (motifs du passage).
+    assert ind.chiffres_cles(filtres(sites=(monde.a.pk,)))["passages"].valeur == 9
+    assert ind.chiffres_cles(filtres(axes=("sante",)))["passages"].valeur == 2
+
+
+def test_accompagnements_ouverts_actifs_clos_et_motifs(monde):
+    cles = ind.chiffres_cles(filtres(axes=("logement",)))
+    assert (
+        cles["accompagnements_ouverts"].valeur,
+        cles["accompagnements_actifs"].valeur,
+        cles["accompagnements_clos"].valeur,
+    ) == (3, 5, 1)
+    par_axe = dict(ind.accompagnements_par_axe(filtres()).lignes)
+    assert [c.valeur for c in par_axe["Logement et hébergement"]] == [3, 5, 1]
+    assert [c.valeur for c in par_axe["Bien vieillir"]] == [1, 1, 0]
+    motifs = dict(ind.motifs_de_cloture(filtres()).lignes)
+    assert motifs["Objectifs atteints"][0].valeur == 1
+    assert motifs["Déménagement"][0].valeur == 0  # clos en février
+
+
+def test_interventions_par_type_et_temps(monde):
+    cles = ind.chiffres_cles(filtres())
+    assert cles["interventions"].valeur == 7
+    assert cles["heures_interventions"].valeur == pytest.approx(170 / 60)
+    lignes = dict(ind.interventions_par_type(filtres()).lignes)
+    entretiens, appels = lignes["Entretien au bureau"], lignes["Appel téléphonique"]
+    assert (entretiens[0].valeur, entretiens[0].effectif, entretiens[1].valeur) == (5, 5, 2.5)
+    assert (appels[0].valeur, appels[0].effectif) == (2, 1)
+    assert str(appels[0]) == "< 5"  # deux appels, mais pour un seul foyer
+
+
+def test_orientations_par_partenaire_et_suite(monde):
+    t = ind.orientations_par_partenaire(filtres())
+    colonnes = t.colonnes
+    lignes = dict(t.lignes)
+    caf = dict(zip(colonnes, lignes[monde.caf.nom], strict=True))
+    assert (caf["Acceptée"].valeur, caf["Envoyée"].valeur) == (5, 0)
+    cpam = dict(zip(colonnes, lignes[monde.cpam.nom], strict=True))
+    assert cpam["Envoyée"].valeur == 1
+
+
+def test_actions_collectives(monde):
+    cles = ind.chiffres_cles(filtres())
+    assert (cles["seances"].valeur, cles["participants"].valeur) == (2, 7)
+    assert ind.chiffres_cles(filtres(axes=("logement",)))["seances"].valeur == 0
+
+
+def test_chaine_du_non_recours_et_montant_de_droits_ouverts(monde):
+    cles = ind.chiffres_cles(filtres())
+    assert [
+        cles[c].valeur for c in ("detectes", "traites", "demandes", "droits_ouverts", "refus")
+    ] == [
+        6,
+        6,
+        5,
+        5,
+        1,
+    ]
+    assert cles["montant_droits_ouverts"].valeur == Decimal("1500.50")
+    assert str(cles["montant_droits_ouverts"]) == "1\xa0500,50 €"
+    libelles = dict(Prestation.objects.values_list("code", "libelle"))
+    par_prestation = dict(ind.non_recours_par_prestation(filtres()).lignes)
+    rsa, logement = par_prestation[libelles["rsa"]], par_prestation[libelles["aide_logement"]]
+    assert [c.valeur for c in rsa] == [3, 2, Decimal("600")]  # Noé 200, Marc 400 ouverts
+    assert [c.valeur for c in logement] == [3, 3, Decimal("900.50")]
+
+
+def test_tranches_d_age_a_la_fin_de_la_periode(monde):
+    lignes = dict(ind.par_tranche_d_age(filtres()).lignes)
+    assert lignes["Moins de 25 ans"][1].valeur == 2  # Inès (20 ans), Noé (21 ans)
+    assert lignes["25 à 59 ans"][1].valeur == 3  # Léa, Marc, Paul
+    assert lignes["60 à 74 ans"][1].valeur == 1
+    assert lignes["75 ans et plus"][1].valeur == 1
+    assert lignes["Anonyme ou âge inconnu"][0].valeur == 2
+    assert lignes["Moins de 25 ans"][0].valeur == 3  # Inès est venue deux fois
+
+
+def test_tendances_mois_par_mois_et_comparaison_un_an_avant(monde):
+    t = ind.tendances(filtres())
+    assert len(t.lignes) == 12
+    assert t.lignes[-1][0] == "mars 2026"
+    mois = dict(t.lignes)
+    assert mois["mars 2026"][0].valeur == 10
+    assert mois["février 2026"][0].valeur == 1
+    assert mois["avril 2025"][0].valeur == 0
+    comparaison = dict(ind.comparaison(filtres(), ind.chiffres_cles(filtres())).lignes)
+    assert [c.valeur for c in comparaison["Passages à l'accueil"]] == [10, 5]
+
+
+def test_petits_effectifs_masques():
+    assert str(Chiffre(4, 4)) == "< 5"
+    assert str(compte(0)) == "< 5"
+    assert str(compte(5)) == "5"
+    assert str(compte(1234)) == "1\xa0234"
+    assert compte(4).nombre is None  # ni tracé ni exporté en clair
+    assert str(Chiffre(Decimal("12.5"), 3, "€")) == "< 5"
+
+
+def test_indicateurs_declares_par_l_axe(monde):
+    lignes = dict(ind.indicateurs_de_l_axe(filtres(), "logement").lignes)
+    assert lignes["Demandes de logement social suivies"][0].valeur == 2
+    assert lignes["Accès à un logement (accompagnements clos, objectifs atteints)"][0].valeur == 1
+    vieillir = dict(ind.indicateurs_de_l_axe(filtres(), "bien_vieillir").lignes)
+    assert vieillir["Aides à domicile mises en place"][0].valeur == 1
+    participation = dict(ind.indicateurs_de_l_axe(filtres(), "participation").lignes)
+    assert participation["Participations aux actions collectives"][0].valeur == 7
+
+
+def _page(client, agent, url, **params):
+    client.force_login(agent)
+    return client.get(url, params)
+
+
+PARAMS_MARS = {"periode": "mois", "annee": "2026", "mois": "3"}
+
+
+def test_page_d_ensemble_sans_nom_et_masquee(client, monde):
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS)
+    assert reponse.status_code == 200
+    html = reponse.content.decode()
+    assert "mars 2026" in html
+    for nom in ("Inès", "Durand", "Paul", "Bernardin", "038-1"):
+        assert nom not in html
+    assert "&lt; 5" in html
+    assert 'data-graphique="donnees-tendances"' in html
+    assert 'id="donnees-tendances"' in html
+
+
+def test_acces_reserve_aux_responsables(client, monde):
+    for agent in (monde.ts, AgentFactory(role=Role.ACCUEIL, sites=[monde.a])):
+        assert _page(client, agent, reverse("tableau_de_bord")).status_code == 403
+        assert (
+            _page(client, agent, reverse("export_tableau", args=["par_site", "csv"])).status_code
+            == 403
+        )
+
+
+def test_un_responsable_de_site_ne_voit_que_son_site(client, monde):
+    reponse = _page(client, monde.responsable_a, reverse("tableau_de_bord"), **PARAMS_MARS)
+    tableaux = {t.code: t for t in reponse.context["tableaux"]}
+    assert [libelle for libelle, _ in tableaux["par_site"].lignes] == ["Maison A"]
+    assert reponse.context["filtres"].sites_effectifs == (monde.a.pk,)
+    # Demander la Maison B : refusé (choix invalide), rien de B n'apparaît.
+    reponse = _page(
+        client, monde.responsable_a, reverse("tableau_de_bord"), **PARAMS_MARS, sites=monde.b.pk
+    )
+    assert reponse.context["form"].errors
+    assert "Maison B" not in reponse.content.decode()
+    # Le responsable rattaché à la direction voit les deux.
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS)
+    par_site = next(t for t in reponse.context["tableaux"] if t.code == "par_site")
+    assert [libelle for libelle, _ in par_site.lignes] == ["Maison A", "Maison B"]
+
+
+def test_filtres_invalides_en_francais(client, monde):
+    reponse = _page(
+        client,
+        monde.responsable,
+        reverse("tableau_de_bord"),
+        periode="dates",
+        du="2026-03-10",
+        au="2026-03-01",
+    )
+    assert "La date de fin précède la date de début." in reponse.content.decode()
+
+
+def test_export_csv_avec_filtres_masque_et_journalise(client, monde):
+    url = reverse("export_tableau", args=["par_site", "csv"])
+    reponse = _page(client, monde.responsable, url, **PARAMS_MARS, sites=[monde.a.pk, monde.b.pk])
+    assert reponse.status_code == 200
+    nom = reponse["Content-Disposition"]
+    assert "2026-03-01_2026-03-31" in nom
+    assert "mdh-a-mdh-b" in nom
+    lignes = list(csv.reader(io.StringIO(reponse.content.decode("utf-8-sig")), delimiter=";"))
+    assert lignes[0] == ["Tableau", "Par site"]
+    assert lignes[1][0] == "Période"
+    assert "mars 2026" in lignes[1][1]
+    assert lignes[2] == ["Sites", "Maison A, Maison B"]
+    donnees = {
+        ligne[0]: ligne[1:]
+        for ligne in lignes[lignes.index(["", *ind.par_site(filtres()).colonnes]) + 1 :]
+    }
+    assert donnees["Maison A"][0] == "9"
+    assert donnees["Maison B"][0] == "< 5"
+    entree = EntreeJournal.objects.get(action="export")
+    assert entree.agent == monde.responsable
+    assert entree.details["fichier"] in nom
+    assert "mars 2026" in entree.details["Période"]
+
+
+def test_export_xlsx(client, monde):
+    import openpyxl
+
+    url = reverse("export_tableau_axe", args=["logement", "indicateurs_axe", "xlsx"])
+    reponse = _page(client, monde.responsable, url, **PARAMS_MARS)
+    assert reponse.status_code == 200
+    classeur = openpyxl.load_workbook(io.BytesIO(reponse.content))
+    valeurs = [[c.value for c in ligne] for ligne in classeur.active.iter_rows()]
+    assert valeurs[0] == ["Tableau", "Indicateurs de l'axe « Logement et hébergement »"]
+    lignes = {v[0]: v[1] for v in valeurs if v and v[0]}
+    assert lignes["Demandes de logement social suivies"] == "< 5"
+    assert "ccas_axe-logement_indicateurs_axe_2026-03-01" in reponse["Content-Disposition"]
+
+
+def test_nombre_de_requetes_constant(client, monde, django_assert_max_num_queries):
+    client.force_login(monde.responsable)
+    with django_assert_max_num_queries(60) as requetes:
+        client.get(reverse("tableau_de_bord"), PARAMS_MARS)
+    avant = len(requetes)
+    # Deux fois plus de passages et d'interventions : pas une requête de plus.
+    for p in Passage.objects.all():
+        p.pk = None
+        p.save()
+    for i in Intervention.objects.all():
+        i.pk = None
+        i.save()
+    with django_assert_max_num_queries(avant) as requetes:
+        client.get(reverse("tableau_de_bord"), PARAMS_MARS)
+    assert len(requetes) == avant
