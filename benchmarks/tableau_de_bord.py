@@ -11,8 +11,12 @@ Lancer :
 
 Mesure le temps serveur de chaque page, requête entière dans le processus (client de test de
 Django connecté par force_login : intergiciels, vue, requêtes SQL, gabarit), DEBUG désactivé
-comme en production, pour une période d'un an, tous sites : la vue d'ensemble, puis la page
-de chaque axe. Affiche médiane, p95, max, nombre de requêtes SQL et les plus lentes.
+comme en production, pour une période d'un an (les 12 derniers mois), tous sites : la vue
+d'ensemble, puis la page d'un axe (ou de chacun, --axes). Deux temps :
+- le calcul des chiffres (« Recalculer maintenant », ce que fait Celery chaque nuit pour les
+  périodes courantes, ou la première demande d'une autre combinaison de filtres) : les
+  agrégats SQL, nombre de requêtes et les plus lentes ;
+- la page servie depuis son instantané (toutes les demandes suivantes) : médiane, p95, max.
 """
 
 import argparse
@@ -38,6 +42,9 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from ccas_portal.models import Agent  # noqa: E402
+from ccas_portal.perms import sites_pilotables  # noqa: E402
+from ccas_portal.pilotage.forms import FiltresForm  # noqa: E402
+from ccas_portal.pilotage.instantanes import obtenir  # noqa: E402
 from droits.axes import AXES  # noqa: E402
 
 
@@ -61,7 +68,8 @@ def p95(durees: list[float]) -> float:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requetes", type=int, default=50, help="requêtes par page (50)")
-    parser.add_argument("--axes", action="store_true", help="mesurer aussi chaque page d'axe")
+    parser.add_argument("--axes", action="store_true", help="mesurer chaque page d'axe")
+    parser.add_argument("--calculs", type=int, default=3, help="calculs des chiffres (3)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Ce banc d'essai vise PostgreSQL : définissez DATABASE_URL.")
@@ -82,17 +90,36 @@ def main():
         for code, axe in axes.items()
     ]
     for titre, url in pages:
-        with CaptureQueriesContext(connection) as requetes:
+        axe = url.rstrip("/").split("/")[-1] if "/axes/" in url else None
+        calcul = []
+        for _ in range(args.calculs):
+            with CaptureQueriesContext(connection) as requetes:
+                debut = time.perf_counter()
+                obtenir(
+                    FiltresForm(
+                        params, sites_permis=sites_pilotables(agent), avec_axes=axe is None
+                    ).filtres(axe=axe),
+                    axe,
+                    recalculer=True,
+                )
+                calcul.append((time.perf_counter() - debut) * 1000)
+        sql = sorted(requetes.captured_queries, key=lambda r: -float(r["time"]))
+        print(
+            f"{titre} — calcul des chiffres : médiane {statistics.median(calcul):.0f} ms "
+            f"(max {max(calcul):.0f} ms, {len(calcul)} calculs) ; "
+            f"{len(requetes.captured_queries)} requêtes SQL, "
+            f"{sum(float(r['time']) for r in sql) * 1000:.0f} ms en base ; les plus lentes : "
+            + ", ".join(f"{float(r['time']) * 1000:.0f} ms" for r in sql[:3])
+        )
+        compte = []  # request_started vide le journal des requêtes : on les compte au passage
+        with connection.execute_wrapper(lambda execute, *a: compte.append(1) or execute(*a)):
             client.get(url, params)
-        lentes = sorted(requetes.captured_queries, key=lambda r: -float(r["time"]))[:3]
         durees = mesurer(client, url, params, args.requetes)
         print(
-            f"{titre} : médiane {statistics.median(durees):.0f} ms, p95 {p95(durees):.0f} ms, "
-            f"max {max(durees):.0f} ms ; {len(requetes.captured_queries)} requêtes SQL ; "
-            f"les plus lentes : " + ", ".join(f"{float(r['time']) * 1000:.0f} ms" for r in lentes)
+            f"{titre} — page servie : médiane {statistics.median(durees):.0f} ms, "
+            f"p95 {p95(durees):.0f} ms, max {max(durees):.0f} ms ; "
+            f"{len(compte)} requêtes SQL"
         )
-        for r in lentes[:1]:
-            print(f"   {r['sql'][:300]}…")
 
 
 if __name__ == "__main__":

@@ -113,3 +113,23 @@ class EntreeJournal(models.Model):
 
     def __str__(self):
         return f"{self.horodatage:%d/%m/%Y %H:%M} {self.agent_libelle} {self.action}"
+
+
+class InstantaneTableauDeBord(models.Model):
+    """Les chiffres d'une page du tableau de bord pour des filtres donnés, calculés une fois
+    (la nuit par Celery pour les périodes courantes, ou à la première demande) puis relus :
+    voir ccas_portal/pilotage/instantanes.py. Rien que des agrégats."""
+
+    cle = models.CharField("clé des filtres", max_length=64, unique=True)
+    page = models.CharField("page", max_length=40)
+    filtres = models.JSONField("filtres", default=dict)
+    contenu = models.JSONField("chiffres et tableaux", default=dict)
+    calcule_le = models.DateTimeField("calculé le")
+    duree_ms = models.PositiveIntegerField("durée du calcul (ms)", default=0)
+
+    class Meta:
+        verbose_name = "instantané du tableau de bord"
+        verbose_name_plural = "instantanés du tableau de bord"
+
+    def __str__(self):
+        return f"{self.page} {self.calcule_le:%d/%m/%Y %H:%M}"

@@ -71,3 +71,40 @@ def enregistrer_site(*, code: str, **champs) -> tuple[Site, bool]:
     site.full_clean()
     site.save()
     return site, cree
+
+
+def planifier_tache_nocturne(
+    *, nom: str, tache: str, heure: int, minute: int, description: str, kwargs: str = "{}"
+) -> bool:
+    """Une tâche périodique quotidienne (heure de Paris), créée si elle manque ; ensuite un
+    administrateur la règle (horaire, activation) dans l'administration. Vrai si créée."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if PeriodicTask.objects.filter(name=nom).exists():
+        return False
+    horaire, _ = CrontabSchedule.objects.get_or_create(
+        minute=str(minute),
+        hour=str(heure),
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="Europe/Paris",
+    )
+    PeriodicTask.objects.create(
+        name=nom, task=tache, crontab=horaire, kwargs=kwargs, description=description
+    )
+    return True
+
+
+NOM_PRECALCUL_TABLEAUX = "Tableau de bord : chiffres des périodes courantes"
+
+
+def planifier_precalcul_tableaux() -> bool:
+    """Chaque nuit à 4 h (après la détection de 2 h 30) : les chiffres du tableau de bord."""
+    return planifier_tache_nocturne(
+        nom=NOM_PRECALCUL_TABLEAUX,
+        tache="ccas_portal.precalculer_tableaux_de_bord",
+        heure=4,
+        minute=0,
+        description="Calcule les chiffres du tableau de bord des périodes courantes, tous sites.",
+    )

@@ -12,3 +12,11 @@ def diagnostic() -> dict:
         curseur.execute("SELECT 1")
         curseur.fetchone()
     return {"worker": socket.gethostname(), "heure": timezone.now().isoformat()}
+
+
+@shared_task(name="ccas_portal.precalculer_tableaux_de_bord")
+def precalculer_tableaux_de_bord() -> int:
+    """La nuit : les chiffres des périodes courantes du tableau de bord (voir instantanes.py)."""
+    from ccas_portal.pilotage.instantanes import precalculer
+
+    return precalculer()

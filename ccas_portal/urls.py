@@ -11,6 +11,12 @@ urlpatterns = [
     path("deconnexion/", views.deconnexion, name="deconnexion"),
     path("tableau-de-bord/", pilotage.tableau_de_bord, name="tableau_de_bord"),
     path("tableau-de-bord/axes/<slug:axe>/", pilotage.tableau_de_bord, name="tableau_de_bord_axe"),
+    path("tableau-de-bord/recalculer/", pilotage.recalculer, name="recalculer_tableau_de_bord"),
+    path(
+        "tableau-de-bord/axes/<slug:axe>/recalculer/",
+        pilotage.recalculer,
+        name="recalculer_tableau_de_bord_axe",
+    ),
     path(
         "tableau-de-bord/export/<slug:code>.<slug:extension>",
         pilotage.exporter_tableau,

@@ -200,23 +200,13 @@ NOM_TACHE_NOCTURNE = "Détection nocturne du non-recours"
 def planifier_detection_nocturne() -> bool:
     """La tâche périodique de nuit (2 h 30, heure de Paris), créée si elle manque ; ensuite
     un administrateur la règle (horaire, périmètre, activation) dans l'administration."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from ccas_portal.services import planifier_tache_nocturne
 
-    if PeriodicTask.objects.filter(name=NOM_TACHE_NOCTURNE).exists():
-        return False
-    horaire, _ = CrontabSchedule.objects.get_or_create(
-        minute="30",
-        hour="2",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Europe/Paris",
-    )
-    PeriodicTask.objects.create(
-        name=NOM_TACHE_NOCTURNE,
-        task="droits.tasks.detection_nocturne",
-        crontab=horaire,
+    return planifier_tache_nocturne(
+        nom=NOM_TACHE_NOCTURNE,
+        tache="droits.tasks.detection_nocturne",
+        heure=2,
+        minute=30,
         kwargs='{"perimetre": "modifies"}',
         description="Resimule les foyers dont les faits ont changé et met à jour les signalements.",
     )
-    return True

@@ -242,7 +242,8 @@ def non_recours_agrege(f: Filtres) -> dict[str, Chiffre]:
         .filter(f.dans_periode("cree_le", horodate=True))
         .aggregate(n=Count("pk"), foyers=Count("foyer", distinct=True))
     )
-    c = changements_signalements(f)
+    # Seuls les changements vers un état de traitement comptent (pas la création « nouveau »).
+    c = changements_signalements(f).filter(nouveau__in=ETATS_TRAITES)
 
     def etat(*etats):
         return Q(nouveau__in=etats)

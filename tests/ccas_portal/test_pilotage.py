@@ -4,12 +4,13 @@ exports, périmètre d'un responsable de site, nombre de requêtes constant."""
 
 import csv
 import io
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accompagnement.models import (
     Accompagnement,
@@ -24,6 +25,7 @@ from ccas_portal.models import EntreeJournal
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.periodes import Periode
 from ccas_portal.pilotage.tableaux import Chiffre, compte
+from droits.axes import AXES
 from droits.models import ChangementSignalement, Prestation, Signalement
 from habitants.models import MembreFoyer, Motif, Passage
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant
@@ -368,6 +370,7 @@ def test_page_d_ensemble_sans_nom_et_masquee(client, monde):
 def test_acces_reserve_aux_responsables(client, monde):
     for agent in (monde.ts, AgentFactory(role=Role.ACCUEIL, sites=[monde.a])):
         assert _page(client, agent, reverse("tableau_de_bord")).status_code == 403
+        assert client.post(reverse("recalculer_tableau_de_bord")).status_code == 403
         assert (
             _page(client, agent, reverse("export_tableau", args=["par_site", "csv"])).status_code
             == 403
@@ -441,18 +444,71 @@ def test_export_xlsx(client, monde):
     assert "ccas_axe-logement_indicateurs_axe_2026-03-01" in reponse["Content-Disposition"]
 
 
-def test_nombre_de_requetes_constant(client, monde, django_assert_max_num_queries):
+def test_nombre_de_requetes_constant(monde, django_assert_max_num_queries):
+    from ccas_portal.pilotage.instantanes import calculer
+
+    for axe in (None, "logement"):
+        f = filtres(axes=(axe,) if axe else ())
+        with django_assert_max_num_queries(60) as requetes:
+            calculer(f, axe)
+        avant = len(requetes)
+        # Deux fois plus de passages et d'interventions : pas une requête de plus.
+        for p in Passage.objects.all():
+            p.pk = None
+            p.save()
+        for i in Intervention.objects.all():
+            i.pk = None
+            i.save()
+        with django_assert_max_num_queries(avant) as requetes:
+            calculer(f, axe)
+        assert len(requetes) == avant
+
+
+def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries, settings):
+    from ccas_portal.models import InstantaneTableauDeBord
+
     client.force_login(monde.responsable)
-    with django_assert_max_num_queries(60) as requetes:
-        client.get(reverse("tableau_de_bord"), PARAMS_MARS)
-    avant = len(requetes)
-    # Deux fois plus de passages et d'interventions : pas une requête de plus.
-    for p in Passage.objects.all():
-        p.pk = None
-        p.save()
-    for i in Intervention.objects.all():
-        i.pk = None
-        i.save()
-    with django_assert_max_num_queries(avant) as requetes:
-        client.get(reverse("tableau_de_bord"), PARAMS_MARS)
-    assert len(requetes) == avant
+    url = reverse("tableau_de_bord")
+    premiere = client.get(url, PARAMS_MARS)
+    assert premiere.context["page"].cles["passages"].valeur == 10
+    assert "Chiffres calculés le" in premiere.content.decode()
+    # Relu : session, agent, sites, instantané… et pas un agrégat.
+    with django_assert_num_queries(9):
+        client.get(url, PARAMS_MARS)
+    # Une donnée nouvelle n'apparaît qu'au recalcul (la page dit de quand datent ses chiffres).
+    Passage.objects.create(
+        site=monde.a,
+        agent=monde.ts,
+        date_heure=a_paris(date(2026, 3, 20), 9),
+        mode="physique",
+        reponse="information",
+    )
+    assert client.get(url, PARAMS_MARS).context["page"].cles["passages"].valeur == 10
+    reponse = client.post(reverse("recalculer_tableau_de_bord"), PARAMS_MARS)
+    assert reponse.status_code == 302
+    assert reponse["Location"].startswith(url + "?")
+    assert "mois=3" in reponse["Location"]
+    assert client.get(url, PARAMS_MARS).context["page"].cles["passages"].valeur == 11
+    # Trop vieux : recalculé à la demande suivante.
+    Passage.objects.create(
+        site=monde.a,
+        agent=monde.ts,
+        date_heure=a_paris(date(2026, 3, 21), 9),
+        mode="physique",
+        reponse="information",
+    )
+    InstantaneTableauDeBord.objects.update(
+        calcule_le=timezone.now() - timedelta(hours=settings.PILOTAGE_FRAICHEUR_HEURES + 1)
+    )
+    assert client.get(url, PARAMS_MARS).context["page"].cles["passages"].valeur == 12
+
+
+def test_precalcul_nocturne_des_periodes_courantes(monde):
+    from ccas_portal.models import InstantaneTableauDeBord
+    from ccas_portal.pilotage.instantanes import periodes_courantes
+    from ccas_portal.tasks import precalculer_tableaux_de_bord
+
+    assert precalculer_tableaux_de_bord() == len(periodes_courantes()) * 8
+    pages = set(InstantaneTableauDeBord.objects.values_list("page", flat=True))
+    assert pages == {"ensemble", *(f"axe-{code}" for code in AXES)}
+    assert InstantaneTableauDeBord.objects.count() == 48

@@ -1,7 +1,7 @@
 from accompagnement.services import synchroniser_partenaires
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.referentiels import sites_de_reference
-from ccas_portal.services import enregistrer_site
+from ccas_portal.services import enregistrer_site, planifier_precalcul_tableaux
 from droits.services import (
     planifier_detection_nocturne,
     synchroniser_axes,
@@ -34,6 +34,8 @@ class Command(CommandeEcriture):
         )
         if planifier_detection_nocturne():
             self.stdout.write("Détection nocturne du non-recours planifiée (2 h 30).")
+        if planifier_precalcul_tableaux():
+            self.stdout.write("Calcul nocturne des chiffres du tableau de bord planifié (4 h).")
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
         total = len(sites_de_reference())
         self.stdout.write(f"Sites : {crees} créés, {total - crees} mis à jour.")

@@ -1,0 +1,190 @@
+"""Les instantanés du tableau de bord : les chiffres d'une page, pour des filtres donnés,
+calculés une fois puis relus.
+
+Calculer une page sur un an et 100 000 foyers demande quelques secondes à PostgreSQL (des
+dizaines d'agrégats sur un million d'interventions, 300 000 passages, 200 000 signalements,
+avec des comptes distincts de personnes et de foyers pour la règle des petits effectifs :
+docs/benchmarks.md). Ces chiffres sont donc rangés (`InstantaneTableauDeBord`) :
+- chaque nuit, Celery calcule les périodes courantes (mois en cours et précédent, trimestre,
+  année en cours et précédente, 12 derniers mois) de la vue d'ensemble et de chaque axe, tous
+  sites (`precalculer`) ;
+- toute autre combinaison est calculée à sa première demande, puis relue ;
+- un instantané plus vieux que `PILOTAGE_FRAICHEUR_HEURES` est recalculé à la demande
+  suivante, et le bouton « Recalculer maintenant » le refait tout de suite.
+La page dit toujours de quand datent ses chiffres. Les exports lisent le même instantané : ce
+qui est téléchargé est ce qui est affiché.
+"""
+
+import hashlib
+import json
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from ccas_portal.models import InstantaneTableauDeBord
+from ccas_portal.pilotage import indicateurs as ind
+from ccas_portal.pilotage.indicateurs import LIBELLES_CLES, Filtres
+from ccas_portal.pilotage.periodes import Periode
+from ccas_portal.pilotage.tableaux import Chiffre, Tableau
+
+#: Les tableaux de chaque page, dans l'ordre d'affichage : code → fonction(filtres).
+TABLEAUX_ENSEMBLE = {
+    "tendances": ind.tendances,
+    "par_site": ind.par_site,
+    "par_age": ind.par_tranche_d_age,
+    "accompagnements_axes": ind.accompagnements_par_axe,
+    "motifs_cloture": ind.motifs_de_cloture,
+    "interventions_types": ind.interventions_par_type,
+    "orientations": ind.orientations_par_partenaire,
+    "actions_collectives": ind.actions_collectives_par_site,
+    "non_recours": ind.non_recours_par_prestation,
+}
+TABLEAUX_AXE = {
+    "indicateurs_axe": None,  # ind.indicateurs_de_l_axe(filtres, axe)
+    "tendances": ind.tendances,
+    "par_site": ind.par_site,
+    "par_age": ind.par_tranche_d_age,
+    "motifs_cloture": ind.motifs_de_cloture,
+    "interventions_types": ind.interventions_par_type,
+    "orientations": ind.orientations_par_partenaire,
+    "non_recours": ind.non_recours_par_prestation,
+}
+
+
+# --- (Dé)sérialisation -------------------------------------------------------------------
+
+
+def _chiffre_en_json(c: Chiffre) -> list:
+    valeur = str(c.valeur) if isinstance(c.valeur, Decimal) else c.valeur
+    return [valeur, c.effectif, c.unite]
+
+
+def _chiffre(donnees: list) -> Chiffre:
+    valeur, effectif, unite = donnees
+    if unite == "€":
+        valeur = Decimal(str(valeur))
+    return Chiffre(valeur, effectif, unite)
+
+
+def _tableau_en_json(t: Tableau) -> dict:
+    return {
+        "code": t.code,
+        "titre": t.titre,
+        "colonnes": t.colonnes,
+        "graphique": t.graphique,
+        "lignes": [
+            [libelle, [_chiffre_en_json(c) for c in chiffres]] for libelle, chiffres in t.lignes
+        ],
+    }
+
+
+def _tableau(donnees: dict) -> Tableau:
+    return Tableau(
+        donnees["code"],
+        donnees["titre"],
+        donnees["colonnes"],
+        [(libelle, [_chiffre(c) for c in chiffres]) for libelle, chiffres in donnees["lignes"]],
+        donnees["graphique"],
+    )
+
+
+# --- Calcul ------------------------------------------------------------------------------
+
+
+def calculer(filtres: Filtres, axe: str | None) -> dict:
+    """Toute la page, en JSON : chiffres clés (et un an avant), puis les tableaux."""
+    cles = ind.chiffres_cles(filtres)
+    comparaison = ind.comparaison(filtres, cles)
+    avant = {
+        code: chiffres[1]
+        for code, (_, chiffres) in zip(LIBELLES_CLES, comparaison.lignes, strict=True)
+    }
+    tableaux = [comparaison]
+    for fonction in (TABLEAUX_AXE if axe else TABLEAUX_ENSEMBLE).values():
+        tableaux.append(
+            ind.indicateurs_de_l_axe(filtres, axe) if fonction is None else fonction(filtres)
+        )
+    return {
+        "cles": {code: _chiffre_en_json(c) for code, c in cles.items()},
+        "avant": {code: _chiffre_en_json(c) for code, c in avant.items()},
+        "tableaux": [_tableau_en_json(t) for t in tableaux],
+    }
+
+
+def _cle(filtres: Filtres, axe: str | None) -> tuple[str, dict]:
+    p = filtres.periode
+    description = {
+        "page": f"axe-{axe}" if axe else "ensemble",
+        "debut": p.debut.isoformat(),
+        "fin": p.fin.isoformat(),
+        "libelle": p.libelle,
+        "sites": sorted(filtres.sites_effectifs or []),
+        "axes": sorted(filtres.axes),
+    }
+    texte = json.dumps(description, sort_keys=True)
+    return hashlib.sha256(texte.encode()).hexdigest(), description
+
+
+class Page:
+    """Une page relue d'un instantané."""
+
+    def __init__(self, instantane: InstantaneTableauDeBord):
+        self.calcule_le = instantane.calcule_le
+        self.duree_ms = instantane.duree_ms
+        contenu = instantane.contenu
+        self.cles = {code: _chiffre(c) for code, c in contenu["cles"].items()}
+        self.avant = {code: _chiffre(c) for code, c in contenu["avant"].items()}
+        self.tableaux = [_tableau(t) for t in contenu["tableaux"]]
+
+    def tableau(self, code: str) -> Tableau | None:
+        return next((t for t in self.tableaux if t.code == code), None)
+
+
+def obtenir(filtres: Filtres, axe: str | None = None, *, recalculer: bool = False) -> Page:
+    """L'instantané de ces filtres : relu s'il est frais, calculé (et rangé) sinon."""
+    cle, description = _cle(filtres, axe)
+    instantane = InstantaneTableauDeBord.objects.filter(cle=cle).first()
+    limite = timezone.now() - timedelta(hours=settings.PILOTAGE_FRAICHEUR_HEURES)
+    if instantane is None or recalculer or instantane.calcule_le < limite:
+        debut = time.perf_counter()
+        contenu = calculer(filtres, axe)
+        instantane, _ = InstantaneTableauDeBord.objects.update_or_create(
+            cle=cle,
+            defaults={
+                "page": description["page"],
+                "filtres": description,
+                "contenu": contenu,
+                "calcule_le": timezone.now(),
+                "duree_ms": round((time.perf_counter() - debut) * 1000),
+            },
+        )
+    return Page(instantane)
+
+
+def periodes_courantes() -> list[Periode]:
+    """Les périodes calculées chaque nuit."""
+    aujourd_hui = timezone.localdate()
+    debut_du_mois = aujourd_hui.replace(day=1)
+    return [
+        Periode.mois(aujourd_hui),
+        Periode.mois(debut_du_mois - timedelta(days=1)),
+        Periode.trimestre(aujourd_hui),
+        Periode.annee(aujourd_hui),
+        Periode.annee(aujourd_hui.replace(year=aujourd_hui.year - 1, day=1)),
+        Periode.dates(aujourd_hui - timedelta(days=364), aujourd_hui),
+    ]
+
+
+def precalculer() -> int:
+    """Recalcule les pages des périodes courantes, tous sites : vue d'ensemble et chaque axe."""
+    from droits.axes import AXES
+
+    n = 0
+    for periode in periodes_courantes():
+        for axe in (None, *AXES):
+            obtenir(Filtres(periode, axes=(axe,) if axe else ()), axe, recalculer=True)
+            n += 1
+    return n
