@@ -61,6 +61,12 @@ def mesurer(client, url: str, params: dict, n: int) -> list[float]:
     return durees
 
 
+class Compteur(list):
+    def __call__(self, execute, *args):
+        self.append(1)
+        return execute(*args)
+
+
 def p95(durees: list[float]) -> float:
     return statistics.quantiles(durees, n=20)[-1]
 
@@ -111,8 +117,8 @@ def main():
             f"{sum(float(r['time']) for r in sql) * 1000:.0f} ms en base ; les plus lentes : "
             + ", ".join(f"{float(r['time']) * 1000:.0f} ms" for r in sql[:3])
         )
-        compte = []  # request_started vide le journal des requêtes : on les compte au passage
-        with connection.execute_wrapper(lambda execute, *a: compte.append(1) or execute(*a)):
+        compte = Compteur()  # request_started vide le journal des requêtes : on compte au passage
+        with connection.execute_wrapper(compte):
             client.get(url, params)
         durees = mesurer(client, url, params, args.requetes)
         print(
