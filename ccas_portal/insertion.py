@@ -113,15 +113,13 @@ def inserer_lignes(modele, lignes: list[dict], *, lot: int = 2000) -> list[int]:
             )
         return [o.pk for o in objets]
     meta = modele._meta
-    champs = meta.concrete_fields
-    defauts = {f.attname: f.get_default() for f in champs}
     with transaction.atomic(using=alias), connexion.cursor() as curseur:
         cles = _reserver_cles(curseur, meta, len(lignes))
-        objets = [
-            SimpleNamespace(**{**defauts, **ligne, meta.pk.attname: cle})
-            for ligne, cle in zip(lignes, cles, strict=True)
-        ]
-        _copier(curseur, connexion, meta.db_table, champs, objets, ajout=True)
+        objets = _en_objets(
+            modele,
+            [{**ligne, meta.pk.attname: cle} for ligne, cle in zip(lignes, cles, strict=True)],
+        )
+        _copier(curseur, connexion, meta.db_table, meta.concrete_fields, objets, ajout=True)
     return cles
 
 
@@ -150,12 +148,24 @@ def mettre_a_jour_en_masse(modele, objets: list, champs, *, lot: int = 1000) -> 
     return lignes
 
 
+def _en_objets(modele, lignes: list) -> list:
+    """Des lignes {attname: valeur} (ou des instances, laissées telles quelles) en objets pour
+    `_copier` : les champs absents prennent leur défaut, sans instancier le modèle."""
+    if not lignes or not isinstance(lignes[0], dict):
+        return lignes
+    defauts = {f.attname: f.get_default() for f in modele._meta.concrete_fields}
+    return [SimpleNamespace(**{**defauts, **ligne}) for ligne in lignes]
+
+
 def inserer_ou_remplacer(modele, objets: list, *, unique: list[str], champs: list[str]) -> None:
-    """Insère chaque objet, ou, s'il existe déjà une ligne de mêmes `unique`, remplace ses
-    `champs` (la clé de la ligne existante est gardée)."""
+    """Insère chaque objet (instance, ou ligne {attname: valeur} comme pour `inserer_lignes`),
+    ou, s'il existe déjà une ligne de mêmes `unique`, remplace ses `champs` (la clé de la ligne
+    existante est gardée)."""
     if not objets:
         return
     alias, connexion = _connexion(modele)
+    if isinstance(objets[0], dict) and connexion.vendor != "postgresql":
+        objets = [modele(**ligne) for ligne in objets]
     if connexion.vendor != "postgresql":
         with transaction.atomic(using=alias):
             modele.objects.using(alias).bulk_create(
@@ -174,7 +184,7 @@ def inserer_ou_remplacer(modele, objets: list, *, unique: list[str], champs: lis
     )
     with transaction.atomic(using=alias), connexion.cursor() as curseur:
         temporaire = _table_temporaire(curseur, connexion, modele, colonnes)
-        _copier(curseur, connexion, temporaire, colonnes, objets, ajout=True)
+        _copier(curseur, connexion, temporaire, colonnes, _en_objets(modele, objets), ajout=True)
         curseur.execute(
             f"INSERT INTO {nom(meta.db_table)} ({liste}) SELECT {liste} "
             f"FROM {nom(temporaire)} ON CONFLICT ({conflit}) DO UPDATE SET {remplacements}"

@@ -141,6 +141,26 @@ def seances(f: Filtres):
     return Seance.objects.filter(f.dans_periode("date"), f.par_site("site"))
 
 
+def participations(f: Filtres, *, par_site: bool = False) -> dict:
+    """{site (None : tous) : (séances, participations)} ; participations = personnes inscrites
+    distinctes + participants non inscrits (deux requêtes : la somme des non-inscrits ne doit
+    pas être multipliée par la jointure des inscrits)."""
+    mesures = {"n": Count("pk", distinct=True), "inscrits": Count("participants", distinct=True)}
+    somme = {"anonymes": Coalesce(Sum("participants_anonymes"), 0)}
+    if par_site:
+        inscrits = list(seances(f).values("site").annotate(**mesures))
+        anonymes = {r["site"]: r["anonymes"] for r in seances(f).values("site").annotate(**somme)}
+    else:
+        inscrits = [{"site": None, **seances(f).aggregate(**mesures)}]
+        anonymes = {None: seances(f).aggregate(**somme)["anonymes"]}
+    resultat = {}
+    for r in inscrits:
+        if par_site or r["n"]:
+            participants = r["inscrits"] + anonymes.get(r["site"], 0)
+            resultat[r["site"]] = (compte(r["n"], participants), compte(participants))
+    return resultat
+
+
 def signalements(f: Filtres):
     return Signalement.objects.filter(f.par_site("foyer__site"), f.par_axe("prestation__axe"))
 
@@ -189,13 +209,8 @@ def chiffres_cles(f: Filtres) -> dict[str, Chiffre]:
     o = orientations(f).aggregate(
         total=Count("pk"), foyers=Count("accompagnement__foyer", distinct=True)
     )
-    s = seances(f).aggregate(
-        seances=Count("pk", distinct=True),
-        inscrits=Count("participants", distinct=True),
-    )
-    anonymes_seances = seances(f).aggregate(n=Coalesce(Sum("participants_anonymes"), 0))["n"]
+    nb_seances, participants = participations(f).get(None, (compte(0), compte(0)))
     nr = non_recours_agrege(f)
-    participants = s["inscrits"] + anonymes_seances
     return {
         "passages": compte(p["total"], p["personnes"] + p["anonymes"]),
         "passages_anonymes": compte(p["anonymes"]),
@@ -207,8 +222,8 @@ def chiffres_cles(f: Filtres) -> dict[str, Chiffre]:
         "interventions": compte(i["total"], i["foyers"]),
         "heures_interventions": Chiffre(i["minutes"] / 60, i["foyers"], "h"),
         "orientations": compte(o["total"], o["foyers"]),
-        "seances": compte(s["seances"], participants),
-        "participants": compte(participants),
+        "seances": nb_seances,
+        "participants": participants,
         **nr,
     }
 
@@ -388,7 +403,11 @@ def par_tranche_d_age(f: Filtres) -> Tableau:
         for r in passages(f)
         .annotate(tranche=tranche_d_age("habitant__date_naissance", fin))
         .values("tranche")
-        .annotate(n=Count("pk"), personnes=Count("habitant", distinct=True))
+        .annotate(
+            n=Count("pk"),
+            personnes=Count("habitant", distinct=True),
+            anonymes=Count("pk", filter=Q(habitant__isnull=True)),
+        )
     }
     accompagnes = {
         r["tranche"]: r
@@ -407,10 +426,10 @@ def par_tranche_d_age(f: Filtres) -> Tableau:
     )
     for code, libelle in TRANCHES:
         v, a = vus.get(code, {}), accompagnes.get(code, {})
-        anonymes = v.get("n", 0) - 0 if code == "inconnu" else 0
         t.ajouter(
             libelle,
-            compte(v.get("n", 0), v.get("personnes", 0) + anonymes),
+            # Un passage anonyme compte pour une personne (comme dans les chiffres clés).
+            compte(v.get("n", 0), v.get("personnes", 0) + v.get("anonymes", 0)),
             compte(v.get("personnes", 0)),
             compte(a.get("personnes", 0)),
         )
@@ -518,28 +537,15 @@ def orientations_par_partenaire(f: Filtres) -> Tableau:
 
 def actions_collectives_par_site(f: Filtres) -> Tableau:
     noms = dict(Site.objects.values_list("pk", "nom"))
-    inscrits = {
-        r["site"]: r
-        for r in seances(f)
-        .values("site")
-        .annotate(seances=Count("pk", distinct=True), inscrits=Count("participants", distinct=True))
-    }
-    anonymes = dict(
-        seances(f)
-        .values("site")
-        .annotate(n=Coalesce(Sum("participants_anonymes"), 0))
-        .values_list("site", "n")
-    )
+    par_site = participations(f, par_site=True)
     t = Tableau(
         "actions_collectives",
         "Actions collectives par lieu",
         ["Séances", "Participations"],
         graphique="barres",
     )
-    for pk in sorted(inscrits, key=lambda pk: noms.get(pk, "")):
-        r = inscrits[pk]
-        participants = r["inscrits"] + anonymes.get(pk, 0)
-        t.ajouter(noms.get(pk, "?"), compte(r["seances"], participants), compte(participants))
+    for pk in sorted(par_site, key=lambda pk: noms.get(pk, "")):
+        t.ajouter(noms.get(pk, "?"), *par_site[pk])
     return t
 
 
@@ -684,13 +690,8 @@ def indicateurs_de_l_axe(f: Filtres, code_axe: str) -> Tableau:
         for i in dus:
             chiffres[i.code] = compte(agg[f"n_{i.code}"], agg[f"e_{i.code}"])
     if any(i.source in ("seances", "participants") for i in axe.indicateurs):
-        s = seances(fa).aggregate(
-            seances=Count("pk", distinct=True), inscrits=Count("participants", distinct=True)
-        )
-        anonymes = seances(fa).aggregate(n=Coalesce(Sum("participants_anonymes"), 0))["n"]
-        participants = s["inscrits"] + anonymes
-        chiffres["seances"] = compte(s["seances"], participants)
-        chiffres["participants"] = compte(participants)
+        total = participations(fa).get(None, (compte(0), compte(0)))
+        chiffres["seances"], chiffres["participants"] = total
     t = Tableau(
         "indicateurs_axe",
         f"Indicateurs de l'axe « {axe.libelle_court} »",

@@ -286,21 +286,21 @@ def traiter_lot(lot_id: int) -> dict:
                 if ouvert and ouvert.toujours_detecte and code not in propositions:
                     ecritures.perdu(ouvert)
             etats.append(
-                EtatDetectionFoyer(
-                    foyer_id=foyer.id,
-                    simule_le=maintenant,
-                    empreinte=trace,
-                    execution=execution,
-                    mois_cible=execution.mois_cible,
-                    estimations={c: float(m) for c, (m, _) in propositions.items()},
-                )
+                {
+                    "foyer_id": foyer.id,
+                    "simule_le": maintenant,
+                    "empreinte": trace,
+                    "execution_id": execution.pk,
+                    "mois_cible": execution.mois_cible,
+                    "estimations": {c: float(m) for c, (m, _) in propositions.items()},
+                }
             )
         crees = ecritures.enregistrer()
         # Les foyers incomplets (sans date de naissance) sont vus aussi : pas de resimulation
         # incrémentale tant que rien ne change.
         vus = {f.id for f in foyers}
         etats += [
-            EtatDetectionFoyer(foyer_id=i, simule_le=maintenant, empreinte="", execution=execution)
+            {"foyer_id": i, "simule_le": maintenant, "empreinte": "", "execution_id": execution.pk}
             for i in lot.foyers
             if i not in resultats and i in vus
         ]

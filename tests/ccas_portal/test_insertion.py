@@ -163,3 +163,22 @@ def test_inserer_ou_remplacer_garde_la_ligne_et_remplace_les_champs(foyers):
     lus = {e.foyer_id: e for e in EtatDetectionFoyer.objects.all()}
     assert (lus[a.pk].simule_le, lus[a.pk].empreinte, lus[a.pk].estimations) == (apres, "e2", {})
     assert (lus[b.pk].empreinte, lus[b.pk].mois_cible) == ("e3", date(2026, 11, 1))
+
+
+def test_inserer_ou_remplacer_des_lignes_sans_instances(foyers):
+    a, b = foyers
+    quand = timezone.now()
+    EtatDetectionFoyer.objects.create(foyer=a, simule_le=quand, empreinte="ancienne")
+    inserer_ou_remplacer(
+        EtatDetectionFoyer,
+        [
+            {"foyer_id": a.pk, "simule_le": quand, "empreinte": "e1", "estimations": {"rsa": 2.5}},
+            {"foyer_id": b.pk, "simule_le": quand, "empreinte": "e2"},  # estimations : défaut
+        ],
+        unique=["foyer"],
+        champs=["simule_le", "empreinte", "estimations"],
+    )
+    lus = {e.foyer_id: e for e in EtatDetectionFoyer.objects.all()}
+    assert (lus[a.pk].empreinte, lus[a.pk].estimations) == ("e1", {"rsa": 2.5})
+    assert (lus[b.pk].empreinte, lus[b.pk].estimations, lus[b.pk].mois_cible) == ("e2", {}, None)
+    assert EtatDetectionFoyer.objects.count() == 2
