@@ -320,7 +320,8 @@ def comparaison(f: Filtres, cles: dict[str, Chiffre]) -> Tableau:
         "comparaison",
         "Comparaison avec la même période un an avant",
         [f.periode.libelle.capitalize(), f"Un an avant ({f.periode.un_an_avant().libelle})"],
-        graphique="barres",
+        # Pas de graphique : nombres, heures et euros n'ont pas la même échelle ; le tableau
+        # est affiché ouvert, et les cartes des chiffres clés donnent déjà l'année d'avant.
     )
     for code, libelle in LIBELLES_CLES.items():
         t.ajouter(libelle, cles[code], avant[code])

@@ -36,6 +36,10 @@ def ajouter_mois(jour: date, n: int) -> date:
     return date(total // 12, total % 12 + 1, 1)
 
 
+def fin_du_mois(jour: date) -> date:
+    return ajouter_mois(jour, 1) - timedelta(days=1)
+
+
 def moins_un_an(jour: date) -> date:
     try:
         return jour.replace(year=jour.year - 1)
@@ -54,7 +58,7 @@ class Periode:
         debut = debut_du_mois(jour)
         return cls(
             debut,
-            ajouter_mois(debut, 1) - timedelta(days=1),
+            fin_du_mois(debut),
             f"{MOIS[debut.month - 1]} {debut.year}",
         )
 
@@ -90,18 +94,16 @@ class Periode:
         return (self.fin - self.debut).days + 1
 
     def un_an_avant(self) -> "Periode":
+        """La même période un an plus tôt (une fin de mois reste une fin de mois : février)."""
         debut, fin = moins_un_an(self.debut), moins_un_an(self.fin)
-        if self.fin == ajouter_mois(debut_du_mois(self.fin), 1) - timedelta(days=1):
-            fin = ajouter_mois(debut_du_mois(fin), 1) - timedelta(days=1)  # fin de février
-        return Periode(debut, fin, f"même période un an avant ({self.libelle_an_avant()})")
-
-    def libelle_an_avant(self) -> str:
-        return f"du {moins_un_an(self.debut):%d/%m/%Y} au {moins_un_an(self.fin):%d/%m/%Y}"
+        if self.fin == fin_du_mois(self.fin):
+            fin = fin_du_mois(fin)
+        return Periode(debut, fin, f"du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}")
 
     def douze_mois(self) -> "Periode":
         """Les 12 mois pleins qui finissent avec le mois de la fin de période (tendances)."""
         debut = ajouter_mois(debut_du_mois(self.fin), -11)
-        fin = ajouter_mois(debut_du_mois(self.fin), 1) - timedelta(days=1)
+        fin = fin_du_mois(self.fin)
         return Periode(
             debut,
             fin,

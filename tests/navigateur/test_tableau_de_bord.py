@@ -29,8 +29,8 @@ def test_parcours_responsable(page, verifier_page, monde):  # noqa: F811
     verifier_page(page, "tableau-de-bord")
 
     # Mars 2026.
-    page.get_by_label("Période").select_option(label="Mois")
-    page.get_by_label("Année").fill("2026")
+    page.get_by_label("Période", exact=True).select_option(label="Mois")
+    page.get_by_label("Année", exact=True).fill("2026")
     page.get_by_label(re.compile("^Mois")).select_option(label="Mars")
     page.get_by_role("button", name="Afficher").click()
     expect(page.locator("main")).to_contain_text("mars 2026")
