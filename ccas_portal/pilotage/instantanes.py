@@ -178,10 +178,19 @@ def periodes_courantes() -> list[Periode]:
     ]
 
 
+#: Un instantané que personne n'a fait recalculer depuis ce nombre de jours est effacé par le
+#: calcul de nuit (les combinaisons de filtres d'un jour ne s'accumulent pas).
+JOURS_DE_CONSERVATION = 7
+
+
 def precalculer() -> int:
-    """Recalcule les pages des périodes courantes, tous sites : vue d'ensemble et chaque axe."""
+    """Recalcule les pages des périodes courantes, tous sites : vue d'ensemble et chaque axe ;
+    efface les instantanés de plus de `JOURS_DE_CONSERVATION` jours."""
     from droits.axes import AXES
 
+    InstantaneTableauDeBord.objects.filter(
+        calcule_le__lt=timezone.now() - timedelta(days=JOURS_DE_CONSERVATION)
+    ).delete()
     n = 0
     for periode in periodes_courantes():
         for axe in (None, *AXES):

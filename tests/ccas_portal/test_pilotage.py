@@ -508,7 +508,11 @@ def test_precalcul_nocturne_des_periodes_courantes(monde):
     from ccas_portal.pilotage.instantanes import periodes_courantes
     from ccas_portal.tasks import precalculer_tableaux_de_bord
 
+    vieux = InstantaneTableauDeBord.objects.create(
+        cle="x" * 64, page="ensemble", calcule_le=timezone.now() - timedelta(days=8)
+    )
     assert precalculer_tableaux_de_bord() == len(periodes_courantes()) * 8
+    assert not InstantaneTableauDeBord.objects.filter(pk=vieux.pk).exists()
     pages = set(InstantaneTableauDeBord.objects.values_list("page", flat=True))
     assert pages == {"ensemble", *(f"axe-{code}" for code in AXES)}
     assert InstantaneTableauDeBord.objects.count() == 48
