@@ -516,3 +516,74 @@ def test_precalcul_nocturne_des_periodes_courantes(monde):
     pages = set(InstantaneTableauDeBord.objects.values_list("page", flat=True))
     assert pages == {"ensemble", *(f"axe-{code}" for code in AXES)}
     assert InstantaneTableauDeBord.objects.count() == 48
+
+
+def test_indicateurs_des_autres_axes(monde):
+    from droits.models import PrestationFoyer
+
+    def prestation(prenom, code, statut, debut):
+        PrestationFoyer.objects.create(
+            foyer=monde.foyers[prenom],
+            prestation_id=code,
+            statut=statut,
+            date_debut=debut,
+            source="organisme",
+            saisi_par=monde.ts,
+        )
+
+    prestation("Inès", "aide_facultative_jeunes", "accordee", date(2026, 3, 4))
+    prestation("Noé", "aide_facultative_subsistance", "percue", date(2026, 3, 9))
+    prestation("Léa", "aide_facultative_subsistance", "refusee", date(2026, 3, 9))  # refusée
+    prestation("Marc", "aide_facultative_subsistance", "accordee", date(2026, 4, 2))  # avril
+    prestation("Rose", "css_gratuite", "accordee", date(2026, 3, 1))
+    prestation("Jean", "css_participation", "demandee", date(2026, 3, 1))  # pas accordée
+    for prenom in ("Inès", "Léa"):  # 20 ans et 40 ans
+        a = Accompagnement.objects.create(
+            foyer=monde.foyers[prenom],
+            axe_id="existence",
+            referent=monde.ts,
+            statut="en_cours",
+            date_ouverture=date(2026, 3, 1),
+        )
+        a.membres.add(monde.personnes[prenom])
+    enfance = Accompagnement.objects.create(
+        foyer=monde.foyers["Marc"],
+        axe_id="petite_enfance",
+        referent=monde.ts,
+        statut="en_cours",
+        date_ouverture=date(2026, 2, 1),
+        faits={"mode_accueil_obtenu": True},
+    )
+    enfance.membres.add(monde.personnes["Marc"])
+    droits = Accompagnement.objects.create(
+        foyer=monde.foyers["Noé"],
+        axe_id="acces_droits",
+        referent=monde.ts,
+        statut="en_cours",
+        date_ouverture=date(2026, 3, 1),
+    )
+    for type_, jour in (
+        ("demarche_administrative", 2),
+        ("demarche_administrative", 9),
+        ("permanence_juridique", 16),
+        ("appel", 17),
+    ):
+        Intervention.objects.create(
+            accompagnement=droits, type=type_, date=date(2026, 3, jour), auteur=monde.ts
+        )
+
+    def indicateurs(axe):
+        return {
+            libelle: c[0].valeur for libelle, c in ind.indicateurs_de_l_axe(filtres(), axe).lignes
+        }
+
+    assert indicateurs("existence") == {
+        "Aides facultatives accordées": 2,  # Inès, Noé (la refusée et celle d'avril non)
+        "Accompagnements de jeunes adultes (18 à 24 ans)": 1,  # Inès, 20 ans
+    }
+    assert indicateurs("sante") == {"Complémentaires santé solidaires accordées": 1}
+    assert indicateurs("petite_enfance") == {"Places d'accueil obtenues": 1}
+    assert indicateurs("acces_droits") == {
+        "Démarches administratives accompagnées": 2,
+        "Permanences de l'équipe juridique mobile": 1,
+    }
