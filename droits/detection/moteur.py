@@ -43,11 +43,23 @@ ORDRE_CALCUL = (
 )
 
 
+def un_seul_fil_de_calcul() -> None:
+    """OpenBLAS (sous NumPy) garde par défaut un fil de calcul par cœur, qui attend en boucle
+    active entre deux opérations : pour une simulation OpenFisca il brûle ≈ 1,4 s de processeur
+    par lot de 5 000 foyers sans rien faire gagner (même durée), et vole ce cœur à un second
+    worker (deux workers ne faisaient que ×1,2). Un fil par processus : on passe à l'échelle
+    en lançant des workers (docs/benchmarks.md)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
 @functools.cache
 def systeme():
     """Le système socio-fiscal français, construit une fois par processus."""
     from openfisca_france import FranceTaxBenefitSystem
 
+    un_seul_fil_de_calcul()
     tbs = FranceTaxBenefitSystem()
     # Ses centaines de milliers d'objets vivent autant que le processus : hors du ramasse-miettes
     # (sinon chaque collecte complète les reparcourt, en plein chargement ou écriture d'un lot).

@@ -241,3 +241,14 @@ def test_l_ordre_de_calcul_est_fixe_et_le_resultat_ne_depend_pas_du_lot():
     seul = moteur.simuler(foyers[:1], MOIS)
     assert ensemble == inverse
     assert seul[1] == ensemble[1]
+
+
+def test_le_calcul_se_fait_sur_un_seul_fil_par_processus():
+    """OpenBLAS garde sinon un fil par cœur qui tourne à vide et prend le cœur d'un autre
+    worker (deux workers ne faisaient que ×1,2) : le moteur le limite à un fil."""
+    from threadpoolctl import threadpool_info
+
+    moteur.systeme()
+    fils = {i["internal_api"]: i["num_threads"] for i in threadpool_info()}
+    assert fils  # NumPy est bien lié à une bibliothèque de calcul
+    assert set(fils.values()) == {1}
