@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from ccas_portal.models import Site
 from ccas_portal.pilotage.indicateurs import Filtres
-from ccas_portal.pilotage.tableaux import MASQUE, Tableau
+from ccas_portal.pilotage.tableaux import LEGENDE, Tableau
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -20,7 +20,8 @@ FORMATS = {
 
 def nom_de_fichier(page: str, tableau: Tableau, filtres: Filtres, extension: str) -> str:
     codes = dict(Site.objects.values_list("pk", "code"))
-    sites = "-".join(sorted(codes[pk] for pk in filtres.sites)) if filtres.sites else "tous"
+    choisis = filtres.sites_effectifs  # un responsable de site : les siens, jamais « tous »
+    sites = "-".join(sorted(codes[pk] for pk in choisis)) if choisis is not None else "tous"
     axes = "-".join(filtres.axes) if filtres.axes else "tous"
     nom = (
         f"ccas_{page}_{tableau.code}_{filtres.periode.pour_nom_de_fichier()}"
@@ -34,17 +35,16 @@ def en_tete(tableau: Tableau, description: list[tuple[str, str]]) -> list[list[s
         ["Tableau", tableau.titre],
         *([libelle, valeur] for libelle, valeur in description),
         ["Exporté le", f"{timezone.localtime():%d/%m/%Y à %H:%M}"],
-        [
-            "Secret statistique",
-            f"« {MASQUE} » : chiffre calculé sur moins de 5 personnes ou foyers.",
-        ],
+        ["Secret statistique", LEGENDE],
     ]
 
 
 def _cellule_csv(chiffre) -> str:
     if chiffre.masque:
-        return MASQUE
+        return chiffre.libelle_masque
     nombre = chiffre.nombre
+    if chiffre.unite == "€":
+        return f"{nombre:.2f}".replace(".", ",")
     return str(nombre).replace(".", ",") if isinstance(nombre, float) else str(nombre)
 
 
@@ -65,12 +65,14 @@ def xlsx_de(tableau: Tableau, description) -> bytes:
 
     sortie = io.BytesIO()
     classeur = xlsxwriter.Workbook(sortie, {"in_memory": True})
-    feuille = classeur.add_worksheet(tableau.code[:31])
+    feuille = classeur.add_worksheet(nom_de_feuille(tableau.titre))
     gras = classeur.add_format({"bold": True})
+    # Codes de format d'Excel : « , » et « . » y sont les séparateurs de milliers et décimal
+    # de la langue du tableur (en français : espace et virgule).
     formats = {
-        "": classeur.add_format({"num_format": "# ##0"}),
-        "h": classeur.add_format({"num_format": "# ##0.0"}),
-        "€": classeur.add_format({"num_format": '# ##0.00" €"'}),
+        "": classeur.add_format({"num_format": "#,##0"}),
+        "h": classeur.add_format({"num_format": "#,##0.0"}),
+        "€": classeur.add_format({"num_format": '#,##0.00" €"'}),
     }
     ligne = 0
     for libelle, valeur in en_tete(tableau, description):
@@ -85,13 +87,19 @@ def xlsx_de(tableau: Tableau, description) -> bytes:
         feuille.write_string(ligne, 0, libelle)
         for j, chiffre in enumerate(chiffres, start=1):
             if chiffre.masque:
-                feuille.write_string(ligne, j, MASQUE)
+                feuille.write_string(ligne, j, chiffre.libelle_masque)
             else:
                 feuille.write_number(ligne, j, chiffre.nombre, formats[chiffre.unite])
     feuille.set_column(0, 0, 45)
     feuille.set_column(1, len(tableau.colonnes), 22)
     classeur.close()
     return sortie.getvalue()
+
+
+def nom_de_feuille(titre: str) -> str:
+    """Le titre du tableau sans les caractères qu'Excel refuse, en 31 caractères au plus."""
+    propre = "".join(" " if c in "[]:*?/\\" else c for c in titre).strip(" '")
+    return propre[:31].rstrip(" '") or "Tableau"
 
 
 def exporter(tableau: Tableau, description, extension: str) -> bytes:

@@ -123,7 +123,12 @@ class FiltresForm(forms.Form):
                 "Période",
                 f"{filtres.periode.libelle} (du {filtres.periode.debut:%d/%m/%Y} au {filtres.periode.fin:%d/%m/%Y})",
             ),
-            ("Sites", ", ".join(noms[pk] for pk in filtres.sites) if filtres.sites else "tous"),
+            (
+                "Sites",
+                ", ".join(noms[pk] for pk in filtres.sites_effectifs)
+                if filtres.sites_effectifs is not None
+                else "tous",
+            ),
             (
                 "Axes",
                 ", ".join(AXES[c].libelle_court for c in filtres.axes) if filtres.axes else "tous",

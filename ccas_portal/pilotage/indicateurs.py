@@ -41,8 +41,9 @@ TRANCHES = (
     ("75_plus", "75 ans et plus"),
     ("inconnu", "Anonyme ou âge inconnu"),
 )
+#: Un signalement est traité quand un travailleur social a agi : le passer « à traiter » n'est
+#: que le mettre dans sa liste.
 ETATS_TRAITES = (
-    EtatSignalement.A_TRAITER,
     EtatSignalement.CONTACTE,
     EtatSignalement.DEMANDE_DEPOSEE,
     EtatSignalement.DROIT_OUVERT,
@@ -322,6 +323,7 @@ def comparaison(f: Filtres, cles: dict[str, Chiffre]) -> Tableau:
         [f.periode.libelle.capitalize(), f"Un an avant ({f.periode.un_an_avant().libelle})"],
         # Pas de graphique : nombres, heures et euros n'ont pas la même échelle ; le tableau
         # est affiché ouvert, et les cartes des chiffres clés donnent déjà l'année d'avant.
+        repartition=False,  # des chiffres différents, pas les parts d'un total
     )
     for code, libelle in LIBELLES_CLES.items():
         t.ajouter(libelle, cles[code], avant[code])
@@ -598,20 +600,24 @@ def tendances(f: Filtres) -> Tableau:
     g = f.avec_periode(f.periode.douze_mois())
     tz = timezone.get_current_timezone()
 
-    def par_mois(qs, champ, *, horodate=False, n="pk", effectif=None):
+    def par_mois(qs, champ, *, horodate=False, n="pk", effectif=None, anonymes=False):
+        """{mois: Chiffre} ; `anonymes` : un passage anonyme compte pour une personne dans
+        l'effectif (comme dans les chiffres clés)."""
         mois = TruncMonth(champ, tzinfo=tz) if horodate else TruncMonth(champ)
+        mesures = {"n": Count(n, distinct=n != "pk"), "e": Count(effectif or n, distinct=True)}
+        if anonymes:
+            mesures["a"] = Count("pk", filter=Q(habitant__isnull=True))
         resultat = {}
-        for r in (
-            qs.annotate(mois=mois)
-            .values("mois")
-            .annotate(n=Count(n, distinct=n != "pk"), e=Count(effectif or n, distinct=True))
-        ):
+        for r in qs.annotate(mois=mois).values("mois").annotate(**mesures):
             cle = r["mois"].date() if hasattr(r["mois"], "date") else r["mois"]
-            resultat[cle] = compte(r["n"], r["e"])
+            resultat[cle] = compte(r["n"], r["e"] + r.get("a", 0))
         return resultat
 
     series = [
-        ("Passages", par_mois(passages(g), "date_heure", horodate=True, effectif="habitant")),
+        (
+            "Passages",
+            par_mois(passages(g), "date_heure", horodate=True, effectif="habitant", anonymes=True),
+        ),
         (
             "Accompagnements ouverts",
             par_mois(
@@ -698,6 +704,7 @@ def indicateurs_de_l_axe(f: Filtres, code_axe: str) -> Tableau:
         f"Indicateurs de l'axe « {axe.libelle_court} »",
         ["Nombre"],
         graphique="barres",
+        repartition=False,  # des indicateurs différents (souvent emboîtés), pas des parts
     )
     for i in axe.indicateurs:
         t.ajouter(

@@ -59,14 +59,14 @@ TABLEAUX_AXE = {
 
 def _chiffre_en_json(c: Chiffre) -> list:
     valeur = str(c.valeur) if isinstance(c.valeur, Decimal) else c.valeur
-    return [valeur, c.effectif, c.unite]
+    return [valeur, c.effectif, c.unite, c.secret]
 
 
 def _chiffre(donnees: list) -> Chiffre:
-    valeur, effectif, unite = donnees
+    valeur, effectif, unite, *secret = donnees  # instantanés d'avant le masquage secondaire
     if unite == "€":
         valeur = Decimal(str(valeur))
-    return Chiffre(valeur, effectif, unite)
+    return Chiffre(valeur, effectif, unite, bool(secret and secret[0]))
 
 
 def _tableau_en_json(t: Tableau) -> dict:
@@ -110,7 +110,7 @@ def calculer(filtres: Filtres, axe: str | None) -> dict:
     return {
         "cles": {code: _chiffre_en_json(c) for code, c in cles.items()},
         "avant": {code: _chiffre_en_json(c) for code, c in avant.items()},
-        "tableaux": [_tableau_en_json(t) for t in tableaux],
+        "tableaux": [_tableau_en_json(t.proteger()) for t in tableaux],
     }
 
 
@@ -183,17 +183,36 @@ def periodes_courantes() -> list[Periode]:
 JOURS_DE_CONSERVATION = 7
 
 
+def perimetres_des_responsables() -> list[tuple[int, ...] | None]:
+    """Les périmètres à précalculer : tous les sites (None), puis les sites de chaque
+    responsable rattaché à des Maisons des Habitants seulement (ce qu'il voit sans filtre)."""
+    from ccas_portal import perms
+    from ccas_portal.enums import Role
+    from ccas_portal.models import Agent, Site
+
+    tous = Site.objects.count()
+    perimetres: list[tuple[int, ...] | None] = [None]
+    for agent in Agent.objects.filter(role=Role.RESPONSABLE, is_active=True):
+        sites = tuple(sorted(perms.sites_pilotables(agent).values_list("pk", flat=True)))
+        if sites and len(sites) < tous and sites not in perimetres:
+            perimetres.append(sites)
+    return perimetres
+
+
 def precalculer() -> int:
-    """Recalcule les pages des périodes courantes, tous sites : vue d'ensemble et chaque axe ;
-    efface les instantanés de plus de `JOURS_DE_CONSERVATION` jours."""
+    """Recalcule les pages des périodes courantes (vue d'ensemble et chaque axe) pour chaque
+    périmètre de responsable ; efface les instantanés de plus de `JOURS_DE_CONSERVATION`
+    jours."""
     from droits.axes import AXES
 
     InstantaneTableauDeBord.objects.filter(
         calcule_le__lt=timezone.now() - timedelta(days=JOURS_DE_CONSERVATION)
     ).delete()
     n = 0
-    for periode in periodes_courantes():
-        for axe in (None, *AXES):
-            obtenir(Filtres(periode, axes=(axe,) if axe else ()), axe, recalculer=True)
-            n += 1
+    for permis in perimetres_des_responsables():
+        for periode in periodes_courantes():
+            for axe in (None, *AXES):
+                filtres = Filtres(periode, axes=(axe,) if axe else (), sites_permis=permis)
+                obtenir(filtres, axe, recalculer=True)
+                n += 1
     return n

@@ -104,11 +104,9 @@ class Periode:
         """Les 12 mois pleins qui finissent avec le mois de la fin de période (tendances)."""
         debut = ajouter_mois(debut_du_mois(self.fin), -11)
         fin = fin_du_mois(self.fin)
-        return Periode(
-            debut,
-            fin,
-            f"de {MOIS[debut.month - 1]} {debut.year} à {MOIS[fin.month - 1]} {fin.year}",
-        )
+        premier = MOIS[debut.month - 1]
+        de = "d'" if premier[0] in "aeiou" else "de "
+        return Periode(debut, fin, f"{de}{premier} {debut.year} à {MOIS[fin.month - 1]} {fin.year}")
 
     def mois_couverts(self) -> list[date]:
         mois, premier = [], debut_du_mois(self.debut)

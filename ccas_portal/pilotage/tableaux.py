@@ -3,15 +3,26 @@
 Chaque chiffre porte l'effectif sur lequel il est calculé (personnes ou foyers distincts) : en
 dessous de `SEUIL`, il est affiché « < 5 », à l'écran comme dans les exports, pour qu'un petit
 quartier ne permette pas de reconnaître quelqu'un. Un chiffre masqué n'est pas tracé.
+
+Masquage secondaire : dans un tableau de répartition (par site, par tranche d'âge, par mois,
+par type…), le total de chaque colonne est publié ailleurs (chiffres clés) ou se déduit ; un
+chiffre masqué seul dans sa colonne se retrouverait par soustraction. Le plus petit autre
+chiffre de la colonne est alors masqué avec lui (`Tableau.proteger`).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils.formats import number_format
 
 SEUIL = 5
 MASQUE = "< 5"
+#: un chiffre au-dessus du seuil, masqué pour protéger un « < 5 » de sa colonne
+MASQUE_SECONDAIRE = "secret"
+LEGENDE = (
+    f"« {MASQUE} » : chiffre calculé sur moins de 5 personnes ou foyers ; « {MASQUE_SECONDAIRE} »"
+    f" : chiffre masqué pour qu'un « {MASQUE} » ne se déduise pas du total."
+)
 
 
 @dataclass(frozen=True)
@@ -19,10 +30,12 @@ class Chiffre:
     valeur: int | Decimal | float
     effectif: int  # personnes ou foyers distincts sur lesquels le chiffre est calculé
     unite: str = ""  # "" (nombre), "€", "h"
+    #: masqué bien qu'au-dessus du seuil, pour qu'un chiffre masqué ne se déduise pas du total
+    secret: bool = False
 
     @property
     def masque(self) -> bool:
-        return self.effectif < SEUIL
+        return self.secret or self.effectif < SEUIL
 
     @property
     def nombre(self) -> int | float | None:
@@ -35,9 +48,13 @@ class Chiffre:
             return round(float(self.valeur), 1)
         return int(self.valeur)
 
+    @property
+    def libelle_masque(self) -> str:
+        return MASQUE if self.effectif < SEUIL else MASQUE_SECONDAIRE
+
     def __str__(self) -> str:
         if self.masque:
-            return MASQUE
+            return self.libelle_masque
         if self.unite == "€":
             return f"{number_format(self.nombre, 2, force_grouping=True)} €"
         if self.unite == "h":
@@ -63,9 +80,26 @@ class Tableau:
     lignes: list[tuple[str, list[Chiffre]]] = field(default_factory=list)
     graphique: str = ""
     note: str = ""
+    #: les lignes partagent un total (répartition) : masquage secondaire par colonne
+    repartition: bool = True
 
     def ajouter(self, libelle: str, *chiffres: Chiffre) -> None:
         self.lignes.append((libelle, list(chiffres)))
+
+    def proteger(self) -> "Tableau":
+        """Masquage secondaire (voir le module) : dans chaque colonne où un seul chiffre non
+        nul est masqué, le plus petit chiffre visible de la colonne est masqué aussi."""
+        if not self.repartition:
+            return self
+        for j in range(len(self.colonnes)):
+            cellules = [chiffres[j] for _, chiffres in self.lignes]
+            if sum(1 for c in cellules if c.masque and c.effectif > 0) != 1:
+                continue
+            visibles = [(c.effectif, i) for i, c in enumerate(cellules) if not c.masque]
+            if visibles:
+                _, i = min(visibles)
+                self.lignes[i][1][j] = replace(cellules[i], secret=True)
+        return self
 
     def donnees_graphique(self) -> dict:
         """Pour Chart.js : libellés des lignes, une série par colonne (null si masqué)."""
@@ -74,7 +108,15 @@ class Tableau:
             "titre": self.titre,
             "libelles": [libelle for libelle, _ in self.lignes],
             "series": [
-                {"nom": colonne, "valeurs": [chiffres[i].nombre for _, chiffres in self.lignes]}
+                {
+                    "nom": colonne,
+                    "valeurs": [chiffres[i].nombre for _, chiffres in self.lignes],
+                    # ce que dit l'infobulle d'un point masqué (« < 5 » ou « secret »)
+                    "masques": [
+                        chiffres[i].libelle_masque if chiffres[i].masque else None
+                        for _, chiffres in self.lignes
+                    ],
+                }
                 for i, colonne in enumerate(self.colonnes)
             ],
         }

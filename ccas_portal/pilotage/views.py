@@ -3,7 +3,8 @@
 Rien que des agrégats (ccas_portal/pilotage/indicateurs.py), lus dans l'instantané des filtres
 choisis (instantanes.py) ; chaque export est journalisé."""
 
-from django.http import Http404, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +16,7 @@ from ccas_portal.pilotage.exports import FORMATS, exporter, nom_de_fichier
 from ccas_portal.pilotage.forms import FiltresForm
 from ccas_portal.pilotage.indicateurs import LIBELLES_CLES
 from ccas_portal.pilotage.instantanes import obtenir
+from ccas_portal.pilotage.tableaux import LEGENDE
 from droits.axes import AXES
 
 #: Les chiffres de tête en cartes (tous sont dans le tableau de comparaison).
@@ -55,6 +57,8 @@ def tableau_de_bord(request, axe: str | None = None):
             "cartes": [(LIBELLES_CLES[c], page.cles[c], page.avant[c]) for c in CARTES],
             "tableaux": page.tableaux,
             "requete": request.GET.urlencode(),
+            "fraicheur_heures": settings.PILOTAGE_FRAICHEUR_HEURES,
+            "legende": LEGENDE,
         },
     )
 
@@ -79,6 +83,12 @@ def exporter_tableau(request, code: str, extension: str, axe: str | None = None)
     if extension not in FORMATS:
         raise Http404("Format inconnu.")
     form, filtres = _filtres(request, axe, request.GET)
+    if not form.is_valid():  # jamais un fichier d'une autre période que celle demandée
+        erreurs = "; ".join(e for liste in form.errors.values() for e in liste)
+        return HttpResponseBadRequest(
+            f"Filtres invalides, rien n'est exporté : {erreurs}",
+            content_type="text/plain; charset=utf-8",
+        )
     tableau = obtenir(filtres, axe).tableau(code)
     if tableau is None:
         raise Http404("Tableau inconnu.")

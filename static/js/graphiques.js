@@ -1,6 +1,6 @@
 // Tableau de bord : un graphique Chart.js par tableau, à partir des données placées dans la
-// page par json_script (aucun script en ligne). Les chiffres masqués (« < 5 ») valent null :
-// ils ne sont pas tracés. Les nombres sont écrits à la française.
+// page par json_script (aucun script en ligne). Les chiffres masqués (« < 5 », « secret »)
+// valent null : ils ne sont pas tracés, l'infobulle dit pourquoi. Les nombres sont écrits à la française.
 (() => {
   const nombre = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
   const couleurs = ["#1b4f8a", "#c2571a", "#2f7d32", "#7b3f98", "#a0262e", "#00697a"];
@@ -15,6 +15,7 @@
         datasets: donnees.series.map((serie, i) => ({
           label: serie.nom,
           data: serie.valeurs,
+          masques: serie.masques,
           backgroundColor: couleurs[i % couleurs.length],
           borderColor: couleurs[i % couleurs.length],
           spanGaps: false,
@@ -29,7 +30,10 @@
         plugins: {
           tooltip: {
             callbacks: {
-              label: (c) => `${c.dataset.label} : ${c.raw === null ? "< 5" : nombre.format(c.raw)}`,
+              label: (c) =>
+                `${c.dataset.label} : ${
+                  c.raw === null ? c.dataset.masques[c.dataIndex] : nombre.format(c.raw)
+                }`,
             },
           },
         },

@@ -24,7 +24,7 @@ from ccas_portal.enums import Role, TypeSite
 from ccas_portal.models import EntreeJournal
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.periodes import Periode
-from ccas_portal.pilotage.tableaux import Chiffre, compte
+from ccas_portal.pilotage.tableaux import LEGENDE, Chiffre, Tableau, compte
 from droits.axes import AXES
 from droits.models import ChangementSignalement, Prestation, Signalement
 from habitants.models import MembreFoyer, Motif, Passage
@@ -422,8 +422,10 @@ def test_export_csv_avec_filtres_masque_et_journalise(client, monde):
         ligne[0]: ligne[1:]
         for ligne in lignes[lignes.index(["", *ind.par_site(filtres()).colonnes]) + 1 :]
     }
-    assert donnees["Maison A"][0] == "9"
+    # Maison B : 1 passage (« < 5 ») ; Maison A : 9, mais 10 − 9 donnerait celui de B.
     assert donnees["Maison B"][0] == "< 5"
+    assert donnees["Maison A"][0] == "secret"
+    assert ["Secret statistique", LEGENDE] in lignes[:6]
     entree = EntreeJournal.objects.get(action="export")
     assert entree.agent == monde.responsable
     assert entree.details["fichier"] in nom
@@ -511,11 +513,14 @@ def test_precalcul_nocturne_des_periodes_courantes(monde):
     vieux = InstantaneTableauDeBord.objects.create(
         cle="x" * 64, page="ensemble", calcule_le=timezone.now() - timedelta(days=8)
     )
-    assert precalculer_tableaux_de_bord() == len(periodes_courantes()) * 8
+    # Deux périmètres : tous les sites, et la Maison A de son responsable de site.
+    assert precalculer_tableaux_de_bord() == len(periodes_courantes()) * 8 * 2
     assert not InstantaneTableauDeBord.objects.filter(pk=vieux.pk).exists()
     pages = set(InstantaneTableauDeBord.objects.values_list("page", flat=True))
     assert pages == {"ensemble", *(f"axe-{code}" for code in AXES)}
-    assert InstantaneTableauDeBord.objects.count() == 48
+    assert InstantaneTableauDeBord.objects.count() == 96
+    sites = {tuple(i.filtres["sites"]) for i in InstantaneTableauDeBord.objects.all()}
+    assert sites == {(), (monde.a.pk,)}
 
 
 def test_indicateurs_des_autres_axes(monde):
@@ -587,3 +592,154 @@ def test_indicateurs_des_autres_axes(monde):
         "Démarches administratives accompagnées": 2,
         "Permanences de l'équipe juridique mobile": 1,
     }
+
+
+def test_masquage_secondaire_d_une_repartition():
+    """Un seul chiffre masqué dans une colonne : le plus petit autre chiffre l'est aussi."""
+    t = Tableau("t", "T", ["Passages", "Personnes"])
+    t.ajouter("A", compte(40, 40), compte(30, 30))
+    t.ajouter("B", compte(9, 8), compte(7, 7))
+    t.ajouter("C", compte(2, 2), compte(6, 6))
+    t.ajouter("D", compte(0), compte(3, 3))
+    t.proteger()
+    passages = [str(chiffres[0]) for _, chiffres in t.lignes]
+    personnes = [str(chiffres[1]) for _, chiffres in t.lignes]
+    assert passages == ["40", "secret", "< 5", "< 5"]  # un zéro ne protège rien
+    assert personnes == ["30", "7", "secret", "< 5"]
+    graphique = t.donnees_graphique()["series"][0]
+    assert graphique["valeurs"] == [40, None, None, None]
+    assert graphique["masques"] == [None, "secret", "< 5", "< 5"]
+    # Deux chiffres masqués (ou aucun) : rien de plus à cacher ; pas de masquage hors répartition.
+    u = Tableau("u", "U", ["n"])
+    u.ajouter("A", compte(40))
+    u.ajouter("B", compte(2))
+    u.ajouter("C", compte(3))
+    assert [str(c[0]) for _, c in u.proteger().lignes] == ["40", "< 5", "< 5"]
+    v = Tableau("v", "V", ["n"], repartition=False)
+    v.ajouter("A", compte(40))
+    v.ajouter("B", compte(2))
+    assert [str(c[0]) for _, c in v.proteger().lignes] == ["40", "< 5"]
+
+
+def test_aucun_chiffre_masque_ne_se_deduit_du_total_sur_la_page(client, monde):
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS)
+    par_site = dict(reponse.context["page"].tableau("par_site").lignes)
+    assert reponse.context["page"].cles["passages"].valeur == 10
+    assert [str(c) for c in (par_site["Maison A"][0], par_site["Maison B"][0])] == [
+        "secret",
+        "< 5",
+    ]
+    assert "« secret »" in reponse.content.decode()
+
+
+def test_mettre_a_traiter_n_est_pas_traiter(monde):
+    s = Signalement.objects.create(
+        foyer=monde.foyer_b, prestation_id="rsa", montant_estime=Decimal(1), empreinte="e"
+    )
+    c = ChangementSignalement.objects.create(signalement=s, nouveau="a_traiter", agent=monde.ts)
+    ChangementSignalement.objects.filter(pk=c.pk).update(le=a_paris(date(2026, 3, 8), 12))
+    assert ind.chiffres_cles(filtres())["traites"].valeur == 6  # 5 contactés + 1 refus
+
+
+def test_foyers_recus_compte_les_foyers_pas_les_personnes(monde):
+    conjoint = habitant(monde.ts, site=monde.a, prenoms="Hugo", date_naissance=date(1985, 1, 1))
+    MembreFoyer.objects.create(
+        foyer=monde.foyers["Léa"], habitant=conjoint, role="conjoint", date_debut=date(2020, 1, 1)
+    )
+    Passage.objects.create(
+        site=monde.a,
+        agent=monde.ts,
+        date_heure=a_paris(date(2026, 3, 11), 10),
+        habitant=conjoint,
+        mode="physique",
+        reponse="information",
+    )
+    cles = ind.chiffres_cles(filtres())
+    assert (cles["personnes_vues"].valeur, cles["foyers_vus"].valeur) == (8, 7)
+
+
+def test_orientations_et_actions_collectives_par_lieu(monde):
+    cles = ind.chiffres_cles(filtres())
+    assert (cles["orientations"].valeur, cles["orientations"].effectif) == (6, 5)
+    lieux = dict(ind.actions_collectives_par_site(filtres()).lignes)
+    assert [c.valeur for c in lieux["Maison A"]] == [2, 7]
+
+
+def test_par_site_toutes_les_colonnes(monde):
+    t = ind.par_site(filtres())
+    a = dict(zip(t.colonnes, dict(t.lignes)["Maison A"], strict=True))
+    assert a["Passages"].valeur == 9
+    assert a["Personnes reçues"].valeur == 6
+    assert a["Accompagnements actifs"].valeur == 6  # 5 logement + 1 bien vieillir
+    assert a["Interventions"].valeur == 7
+    assert a["Droits probables repérés"].valeur == 6
+
+
+def test_tendances_de_chaque_serie_et_comparaison(monde):
+    t = ind.tendances(filtres())
+    mars = dict(zip(t.colonnes, dict(t.lignes)["mars 2026"], strict=True))
+    assert {nom: c.valeur for nom, c in mars.items()} == {
+        "Passages": 10,
+        "Accompagnements ouverts": 4,  # Inès, Noé, Léa (logement), Jean (bien vieillir)
+        "Interventions": 7,
+        "Droits probables repérés": 6,
+        "Droits ouverts": 5,
+    }
+    # Effectif des passages : 7 personnes + 2 anonymes, comme les chiffres clés.
+    assert mars["Passages"].effectif == 9
+    assert dict(t.lignes)["avril 2025"][2].valeur == 0
+    assert t.titre == "Tendances, d'avril 2025 à mars 2026"
+    comparaison = dict(ind.comparaison(filtres(), ind.chiffres_cles(filtres())).lignes)
+    assert [c.valeur for c in comparaison["Interventions"]] == [7, 0]
+    assert [c.valeur for c in comparaison["Personnes reçues"]] == [7, 5]
+
+
+def test_export_d_un_responsable_de_site_dit_son_site(client, monde):
+    url = reverse("export_tableau", args=["par_site", "csv"])
+    reponse = _page(client, monde.responsable_a, url, **PARAMS_MARS)
+    assert "sites-mdh-a_" in reponse["Content-Disposition"]
+    lignes = list(csv.reader(io.StringIO(reponse.content.decode("utf-8-sig")), delimiter=";"))
+    assert lignes[2] == ["Sites", "Maison A"]
+    entete = lignes.index(["", *ind.par_site(filtres()).colonnes])
+    assert [ligne[0] for ligne in lignes[entete + 1 :]] == ["Maison A"]
+    assert EntreeJournal.objects.get(action="export").details["Sites"] == "Maison A"
+
+
+def test_export_refuse_des_filtres_invalides(client, monde):
+    url = reverse("export_tableau", args=["par_site", "csv"])
+    reponse = _page(
+        client, monde.responsable, url, periode="dates", du="2026-03-10", au="2026-03-01"
+    )
+    assert reponse.status_code == 400
+    assert "La date de fin précède la date de début." in reponse.content.decode()
+    assert not EntreeJournal.objects.filter(action="export").exists()
+
+
+def test_export_xlsx_formats_et_nom_de_feuille(client, monde):
+    import openpyxl
+
+    url = reverse("export_tableau", args=["comparaison", "xlsx"])
+    reponse = _page(client, monde.responsable, url, **PARAMS_MARS)
+    classeur = openpyxl.load_workbook(io.BytesIO(reponse.content))
+    feuille = classeur.active
+    assert feuille.title == "Comparaison avec la même périod"  # 31 caractères au plus
+    lignes = {ligne[0].value: ligne[1:] for ligne in feuille.iter_rows() if ligne[0].value}
+    montant = lignes["Montant de droits ouverts (mensuel estimé)"][0]
+    assert montant.value == 1500.5
+    assert montant.number_format == '#,##0.00" €"'
+    assert lignes["Passages à l'accueil"][0].number_format == "#,##0"
+    csv_ = _page(client, monde.responsable, url.replace("xlsx", "csv"), **PARAMS_MARS)
+    assert "Montant de droits ouverts (mensuel estimé);1500,50;" in csv_.content.decode("utf-8-sig")
+    assert EntreeJournal.objects.filter(action="export", details__format="xlsx").exists()
+
+
+def test_page_d_un_responsable_de_site_lue_du_calcul_de_nuit(
+    client, monde, django_assert_max_num_queries
+):
+    from ccas_portal.pilotage.instantanes import precalculer
+
+    precalculer()
+    client.force_login(monde.responsable_a)
+    with django_assert_max_num_queries(10):  # relu : aucun agrégat recalculé
+        reponse = client.get(reverse("tableau_de_bord_axe", args=["logement"]))
+    assert reponse.status_code == 200
