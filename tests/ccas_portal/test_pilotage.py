@@ -743,3 +743,19 @@ def test_page_d_un_responsable_de_site_lue_du_calcul_de_nuit(
     with django_assert_max_num_queries(10):  # relu : aucun agrégat recalculé
         reponse = client.get(reverse("tableau_de_bord_axe", args=["logement"]))
     assert reponse.status_code == 200
+
+
+def test_signalements_et_leurs_changements_bornes_a_l_heure_de_paris(monde):
+    """Repéré le 31 mars à 23 h 30 à Paris (21 h 30 UTC) : mars ; ouvert le 1er avril à 0 h 15
+    à Paris (encore le 31 mars en UTC) : avril."""
+    s = Signalement.objects.create(
+        foyer=monde.foyer_b, prestation_id="rsa", montant_estime=Decimal(50), empreinte="e"
+    )
+    Signalement.objects.filter(pk=s.pk).update(cree_le=a_paris(date(2026, 3, 31), 23, 30))
+    c = ChangementSignalement.objects.create(signalement=s, nouveau="droit_ouvert", agent=monde.ts)
+    ChangementSignalement.objects.filter(pk=c.pk).update(le=a_paris(date(2026, 4, 1), 0, 15))
+    mars = ind.chiffres_cles(filtres())
+    avril = ind.chiffres_cles(filtres(periode=Periode.mois(date(2026, 4, 1))))
+    assert (mars["detectes"].valeur, mars["droits_ouverts"].valeur) == (7, 5)
+    assert (avril["detectes"].valeur, avril["droits_ouverts"].valeur) == (0, 1)
+    assert avril["montant_droits_ouverts"].valeur == Decimal(50)
