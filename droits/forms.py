@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from ccas_portal import perms
 from ccas_portal.models import Site
 from droits.enums import PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
@@ -22,7 +23,8 @@ class LancerDetectionForm(forms.Form):
 
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = agent.sites.order_by("nom")
+        # Les sites dont il suit les chiffres (un responsable de la direction : tous).
+        self.fields["site"].queryset = perms.sites_pilotables(agent)
         self.helper = FormHelper()
         self.helper.add_input(Submit("lancer", "Lancer la détection maintenant"))
 

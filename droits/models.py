@@ -169,6 +169,18 @@ class ExecutionDetection(models.Model):
             return self.fin - self.debut
         return None
 
+    @property
+    def duree_lisible(self) -> str:
+        """« 2 min 19 s », « 1 h 05 min », « 8 s »."""
+        if self.duree is None:
+            return "—"
+        secondes = round(self.duree.total_seconds())
+        heures, reste = divmod(secondes, 3600)
+        minutes, secondes = divmod(reste, 60)
+        if heures:
+            return f"{heures} h {minutes:02d} min"
+        return f"{minutes} min {secondes:02d} s" if minutes else f"{secondes} s"
+
 
 class LotDetection(models.Model):
     """Un lot de foyers d'un passage : l'unité de travail d'une tâche Celery, rejouable."""

@@ -58,30 +58,79 @@ def simulation_du_foyer(foyer) -> dict:
     }
 
 
-def signalements_par_etat() -> dict:
-    """Le tableau des signalements par prestation (lignes) et par état (colonnes), compté en
-    base en une requête : des chiffres, aucun nom."""
+def signalements_par_etat(sites: tuple[int, ...] | None = None) -> dict:
+    """Le tableau des signalements par prestation (lignes) et par état (colonnes), avec ses
+    totaux, compté en base en une requête, pour les foyers de `sites` (None : tous). Des
+    chiffres, aucun nom ; chaque signalement est un foyer distinct pour sa prestation, et la
+    règle des petits effectifs du tableau de bord s'applique (« < 5 », et « secret » pour qu'un
+    chiffre masqué ne se déduise pas des totaux)."""
     from django.db.models import Count
 
+    from ccas_portal.pilotage.tableaux import compte, proteger_grille
     from droits.enums import EtatSignalement
     from droits.models import Signalement
 
+    qs = Signalement.objects.all()
+    if sites is not None:
+        qs = qs.filter(foyer__site__in=sites)
     comptes: dict[str, dict[str, int]] = {}
     for ligne in (
-        Signalement.objects.values("prestation__libelle", "etat")
+        qs.values("prestation__libelle", "etat")
         .annotate(n=Count("pk"))
         .order_by("prestation__libelle")
     ):
         comptes.setdefault(ligne["prestation__libelle"], {})[ligne["etat"]] = ligne["n"]
     etats = EtatSignalement.choices
-    lignes = [
-        (libelle, [par_etat.get(code, 0) for code, _ in etats], sum(par_etat.values()))
-        for libelle, par_etat in comptes.items()
-    ]
-    totaux = [sum(ligne[1][i] for ligne in lignes) for i in range(len(etats))]
+    valeurs = [[par_etat.get(code, 0) for code, _ in etats] for par_etat in comptes.values()]
+    # La grille, totaux compris : une ligne par prestation (et son total), la ligne des totaux.
+    nombres = [[*ligne, sum(ligne)] for ligne in valeurs]
+    nombres.append([sum(colonne) for colonne in zip(*nombres, strict=True)] if nombres else [])
+    grille = [[compte(n) for n in ligne] for ligne in nombres]
+    if valeurs:
+        lignes_i, colonnes_j = range(len(grille)), range(len(etats) + 1)
+        proteger_grille(
+            grille,
+            [[(i, j) for j in colonnes_j] for i in lignes_i]
+            + [[(i, j) for i in lignes_i] for j in colonnes_j],
+        )
     return {
         "etats": [libelle for _, libelle in etats],
-        "lignes_signalements": lignes,
-        "totaux_signalements": totaux,
-        "total_signalements": sum(totaux),
+        "lignes_signalements": [
+            (libelle, [str(c) for c in ligne[:-1]], str(ligne[-1]))
+            for libelle, ligne in zip(comptes, grille, strict=False)
+        ],
+        "totaux_signalements": [str(c) for c in grille[-1][:-1]] if valeurs else [],
+        "total_signalements": str(grille[-1][-1]) if valeurs else "0",
     }
+
+
+def passages_visibles(agent):
+    """Les passages de détection qu'un responsable voit : ceux de tous les foyers ou d'un de
+    ses sites, jamais la simulation d'un seul foyer (elle appartient au dossier du foyer)."""
+    from django.db.models import Q
+
+    from ccas_portal import perms
+    from ccas_portal.models import Site
+    from droits.enums import PerimetreDetection
+    from droits.models import ExecutionDetection
+
+    qs = ExecutionDetection.objects.exclude(perimetre=PerimetreDetection.FOYER)
+    sites = perms.sites_pilotables(agent)
+    if sites.count() < Site.objects.count():
+        qs = qs.filter(Q(site__isnull=True) | Q(site__in=sites))
+    return qs.select_related("lance_par", "site")
+
+
+def rendre_lisibles(executions) -> list:
+    """Pose sur chaque passage `droits_probables` : [(libellé de la prestation, nombre)], les
+    nombres sous le seuil des petits effectifs masqués (« < 5 »)."""
+    from ccas_portal.pilotage.tableaux import compte
+    from droits.models import Prestation
+
+    libelles = dict(Prestation.objects.values_list("code", "libelle"))
+    executions = list(executions)
+    for e in executions:
+        e.droits_probables = sorted(
+            (libelles.get(code, code), str(compte(n))) for code, n in e.comptes.items()
+        )
+    return executions

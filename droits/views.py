@@ -11,14 +11,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import reporter_erreurs
+from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
 from droits import services
 from droits.detection.execution import lancer_detection
 from droits.enums import EtatSignalement
 from droits.filters import SignalementFilter
 from droits.forms import LancerDetectionForm, PrestationFoyerForm
-from droits.models import ExecutionDetection, Signalement
-from droits.selectors import signalements_par_etat, simulation_du_foyer
+from droits.models import Signalement
+from droits.selectors import (
+    passages_visibles,
+    rendre_lisibles,
+    signalements_par_etat,
+    simulation_du_foyer,
+)
 from habitants.models import Foyer
 
 
@@ -109,11 +115,18 @@ def detection(request):
             )
         messages.success(request, "Détection lancée : la progression s'affiche ci-dessous.")
         return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
-    executions = ExecutionDetection.objects.select_related("lance_par", "site")[:20]
+    executions = rendre_lisibles(passages_visibles(request.user)[:20])
+    sites = perms.sites_pilotables(request.user)
+    toutes = sites.count() == Site.objects.count()
     return render(
         request,
         "droits/detection.html",
-        {"form": form, "executions": executions, **signalements_par_etat()},
+        {
+            "form": form,
+            "executions": executions,
+            "perimetre_comptes": "tous sites" if toutes else ", ".join(s.nom for s in sites),
+            **signalements_par_etat(None if toutes else tuple(s.pk for s in sites)),
+        },
         status=422 if form.is_bound else 200,
     )
 
@@ -122,8 +135,8 @@ def detection(request):
 @permission_requise(perms.peut_piloter)
 def progression(request, pk):
     """Fragment htmx : la progression d'un passage (redemandé tant qu'il tourne)."""
-    execution = get_object_or_404(ExecutionDetection, pk=pk)
-    return render(request, "droits/partials/execution.html", {"e": execution})
+    execution = get_object_or_404(passages_visibles(request.user), pk=pk)
+    return render(request, "droits/partials/execution.html", {"e": rendre_lisibles([execution])[0]})
 
 
 @require_POST

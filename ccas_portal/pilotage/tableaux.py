@@ -62,6 +62,26 @@ class Chiffre:
         return number_format(self.nombre, 0, force_grouping=True)
 
 
+def proteger_grille(grille: list[list[Chiffre]], relations: list[list[tuple[int, int]]]) -> None:
+    """Masquage secondaire d'une grille de chiffres, en place. Chaque relation est une liste de
+    cases dont la somme est connue (publiée dans la grille ou ailleurs) : aucune ne doit garder
+    un seul chiffre non nul masqué, qui se retrouverait par soustraction ; on masque alors
+    (« secret ») le plus petit chiffre visible de la relation, jusqu'à ce que plus rien ne
+    change (une case masquée peut en déséquilibrer une autre)."""
+    change = True
+    while change:
+        change = False
+        for relation in relations:
+            cases = [(grille[i][j], i, j) for i, j in relation]
+            if sum(1 for c, _, _ in cases if c.masque and c.effectif > 0) != 1:
+                continue
+            visibles = [(c.effectif, i, j) for c, i, j in cases if not c.masque]
+            if visibles:
+                _, i, j = min(visibles)
+                grille[i][j] = replace(grille[i][j], secret=True)
+                change = True
+
+
 def compte(n: int | None, effectif: int | None = None) -> Chiffre:
     """Un nombre de personnes, foyers ou actes ; `effectif` : les personnes ou foyers
     distincts derrière (par défaut le nombre lui-même)."""
@@ -87,18 +107,13 @@ class Tableau:
         self.lignes.append((libelle, list(chiffres)))
 
     def proteger(self) -> "Tableau":
-        """Masquage secondaire (voir le module) : dans chaque colonne où un seul chiffre non
-        nul est masqué, le plus petit chiffre visible de la colonne est masqué aussi."""
+        """Masquage secondaire (voir le module), colonne par colonne : le total de chaque
+        colonne est publié ailleurs."""
         if not self.repartition:
             return self
-        for j in range(len(self.colonnes)):
-            cellules = [chiffres[j] for _, chiffres in self.lignes]
-            if sum(1 for c in cellules if c.masque and c.effectif > 0) != 1:
-                continue
-            visibles = [(c.effectif, i) for i, c in enumerate(cellules) if not c.masque]
-            if visibles:
-                _, i = min(visibles)
-                self.lignes[i][1][j] = replace(cellules[i], secret=True)
+        grille = [chiffres for _, chiffres in self.lignes]
+        colonnes = [[(i, j) for i in range(len(grille))] for j in range(len(self.colonnes))]
+        proteger_grille(grille, colonnes)
         return self
 
     def donnees_graphique(self) -> dict:

@@ -24,7 +24,7 @@ from ccas_portal.enums import Role, TypeSite
 from ccas_portal.models import EntreeJournal
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.periodes import Periode
-from ccas_portal.pilotage.tableaux import LEGENDE, Chiffre, Tableau, compte
+from ccas_portal.pilotage.tableaux import LEGENDE, Chiffre, Tableau, compte, proteger_grille
 from droits.axes import AXES
 from droits.models import ChangementSignalement, Prestation, Signalement
 from habitants.models import MembreFoyer, Motif, Passage
@@ -759,3 +759,20 @@ def test_signalements_et_leurs_changements_bornes_a_l_heure_de_paris(monde):
     assert (mars["detectes"].valeur, mars["droits_ouverts"].valeur) == (7, 5)
     assert (avril["detectes"].valeur, avril["droits_ouverts"].valeur) == (0, 1)
     assert avril["montant_droits_ouverts"].valeur == Decimal(50)
+
+
+def test_masquage_secondaire_d_une_grille_avec_ses_totaux():
+    """Lignes et colonnes ont leurs totaux publiés : aucune ne garde un seul masqué."""
+    nombres = [[10, 2, 0, 12], [20, 30, 0, 50], [30, 32, 0, 62]]
+    grille = [[compte(n) for n in ligne] for ligne in nombres]
+    relations = [[(i, j) for j in range(4)] for i in range(3)] + [
+        [(i, j) for i in range(3)] for j in range(4)
+    ]
+    proteger_grille(grille, relations)
+    assert [[str(c) for c in ligne] for ligne in grille] == [
+        ["secret", "< 5", "< 5", "12"],
+        ["secret", "secret", "< 5", "50"],
+        ["30", "32", "< 5", "62"],
+    ]
+    for relation in relations:
+        assert sum(1 for i, j in relation if grille[i][j].masque and grille[i][j].effectif) != 1

@@ -167,19 +167,51 @@ def test_le_responsable_voit_les_comptes_par_etat_sans_nom(client, ts, seul_sans
     s = Signalement.objects.get(prestation="rsa")
     s.etat = "droit_ouvert"
     s.save()
-    client.force_login(AgentFactory(role="responsable"))
+    direction = SiteFactory(type="service_central")
+    client.force_login(AgentFactory(role="responsable", sites=[direction]))
     html = client.get(reverse("droits:detection")).content.decode()
     tableau = html[html.index("Signalements par prestation et par état") :]
+    assert "Foyers de : tous sites" in tableau
     ligne = tableau[tableau.index('<th scope="row">Revenu de solidarité') :].split("</tr>")[0]
-    # Nouveau, À traiter, Contacté, Demande déposée, Droit ouvert, Non éligible, Refus, Total
-    assert [c.split(">")[-1] for c in ligne.split("</td>")[:-1]] == [
-        "0",
-        "0",
-        "0",
-        "0",
-        "1",
-        "0",
-        "0",
-        "1",
-    ]
+    # Nouveau, À traiter, Contacté, Demande déposée, Droit ouvert, Non éligible, Refus, Total :
+    # un seul foyer, chaque case est sous le seuil des petits effectifs.
+    assert [c.split(">")[-1] for c in ligne.split("</td>")[:-1]] == ["&lt; 5"] * 8
     assert "Karim" not in html
+
+
+def test_comptes_et_passages_dans_le_perimetre_du_responsable(client, ts, seul_sans_revenu):
+    from droits.selectors import signalements_par_etat
+
+    f, _ = seul_sans_revenu
+    passer()
+    nombre = Signalement.objects.count()
+    assert nombre >= 1
+    assert signalements_par_etat((f.site_id,))["total_signalements"] == "< 5"
+    ailleurs = SiteFactory()
+    assert signalements_par_etat((ailleurs.pk,))["lignes_signalements"] == []
+    # Un responsable d'une autre Maison des Habitants : ni ces comptes, ni la simulation d'un
+    # foyer, ni le passage d'un autre site ; le passage de tous les foyers, oui.
+    ExecutionDetection.objects.create(
+        declencheur="simuler maintenant", perimetre="foyer", foyer=f, mois_cible=MOIS
+    )
+    ExecutionDetection.objects.create(
+        declencheur="manuel", perimetre="site", site=f.site, mois_cible=MOIS
+    )
+    responsable = AgentFactory(role="responsable", sites=[ailleurs])
+    client.force_login(responsable)
+    reponse = client.get(reverse("droits:detection"))
+    assert [e.perimetre for e in reponse.context["executions"]] == ["tous"]
+    assert reponse.context["lignes_signalements"] == []
+    simulation = ExecutionDetection.objects.get(perimetre="foyer")
+    assert client.get(reverse("droits:progression", args=[simulation.pk])).status_code == 404
+
+
+def test_passage_termine_lisible(client, ts, seul_sans_revenu):
+    e = passer()
+    e.refresh_from_db()
+    client.force_login(
+        AgentFactory(role="responsable", sites=[SiteFactory(type="service_central")])
+    )
+    html = client.get(reverse("droits:progression", args=[e.pk])).content.decode()
+    assert "Revenu de solidarité active (RSA) &lt; 5" in html
+    assert " s —" in html  # durée « 2 s », pas « 0:00:02.1 »
