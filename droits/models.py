@@ -160,8 +160,11 @@ class ExecutionDetection(models.Model):
 
     @property
     def progression(self) -> int:
-        """Pourcentage de foyers traités (0 à 100)."""
-        return 100 if not self.total else min(100, round(100 * self.traites / self.total))
+        """Pourcentage de foyers traités (0 à 100) ; un passage pas encore découpé en est à 0,
+        un passage terminé sans foyer à 100."""
+        if not self.total:
+            return 100 if self.statut == StatutExecution.TERMINEE else 0
+        return min(100, round(100 * self.traites / self.total))
 
     @property
     def duree(self):

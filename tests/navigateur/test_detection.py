@@ -1,0 +1,65 @@
+"""Parcours du responsable sur la page « Détection », dans un vrai Chromium : lancer un passage
+sur un site, voir la barre de progression avancer pendant que les lots sont traités, puis le
+passage terminé avec ses droits probables (petits effectifs masqués) ; axe-core à chaque étape.
+
+Le travail du worker (découpage puis lots) est fait ici par le test, pendant que la page
+interroge la progression (htmx, toutes les 2 s) : le vrai worker est éprouvé à part
+(tests/droits/test_detection.py, tests/droits/test_worker_perdu.py)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from droits.detection import execution as detection
+from droits.models import ExecutionDetection
+from tests.droits.conftest import aise, seul_sans_revenu, ts  # noqa: F401 (fixtures)
+from tests.factories import MOT_DE_PASSE, AgentFactory, SiteFactory
+from tests.navigateur.test_connexion import se_connecter
+
+pytestmark = pytest.mark.navigateur
+
+
+def test_lancer_une_detection_et_suivre_sa_progression(
+    page,
+    verifier_page,
+    ts,  # noqa: F811
+    seul_sans_revenu,  # noqa: F811
+    aise,  # noqa: F811
+):
+    responsable = AgentFactory(
+        role="responsable", sites=[SiteFactory(code="dir", type="service_central")]
+    )
+    site = ts.sites.get()
+    se_connecter(page, responsable.username, MOT_DE_PASSE)
+    page.get_by_role("link", name="Détection").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Détection du non-recours")
+    expect(page.locator("main")).to_contain_text("Aucun passage pour l'instant.")
+    verifier_page(page, "detection")
+
+    page.get_by_label("Périmètre").select_option(label="Un site")
+    page.get_by_label("Site").select_option(value=str(site.pk))
+    page.get_by_role("button", name="Lancer la détection maintenant").click()
+    expect(page.locator("main")).to_contain_text("Détection lancée")
+    execution = ExecutionDetection.objects.get()
+    ligne = page.locator(f"#execution-{execution.pk}")
+    expect(ligne).to_contain_text(f"Un site ({site.nom})")
+    expect(ligne).to_contain_text("En attente")
+    expect(ligne.locator("progress")).to_have_attribute("value", "0")
+
+    # Ce que fait le worker : découper, puis traiter chaque lot ; la page suit sans rechargement.
+    lots = detection.preparer(execution.pk)
+    expect(ligne).to_contain_text("En cours", timeout=10_000)
+    for lot in lots:
+        detection.traiter_lot(lot)
+    expect(ligne).to_contain_text("Terminée", timeout=10_000)
+    expect(ligne.locator("progress")).to_have_attribute("value", "100")
+    expect(ligne).to_contain_text("2 foyers traités sur 2 (100 %)")
+    expect(ligne).to_contain_text(re.compile(r"Revenu de solidarité active \(RSA\) < 5"))
+    page.reload()  # le tableau des comptes se relit avec la page
+    tableau = page.get_by_role("table")
+    expect(tableau.get_by_role("row", name=re.compile("Revenu de solidarité"))).to_contain_text(
+        "< 5"
+    )
+    assert "Karim" not in page.content()
+    verifier_page(page, "detection-terminee")
