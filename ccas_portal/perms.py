@@ -96,6 +96,15 @@ def sites_pilotables(agent):
     return tous.filter(pk__in=siens.values("pk"))
 
 
+def perimetre_restreint(agent) -> tuple[int, ...] | None:
+    """Les sites pilotables de l'agent (identifiants triés) quand ce ne sont pas tous les
+    sites ; None quand il les voit tous (aucun filtre de site à poser)."""
+    from ccas_portal.models import Site
+
+    sites = tuple(sorted(sites_pilotables(agent).values_list("pk", flat=True)))
+    return None if len(sites) == Site.objects.count() else sites
+
+
 def peut_administrer(agent) -> bool:
     return a_un_role(agent, Role.ADMIN)
 

@@ -81,42 +81,43 @@ def signalements_par_etat(sites: tuple[int, ...] | None = None) -> dict:
     ):
         comptes.setdefault(ligne["prestation__libelle"], {})[ligne["etat"]] = ligne["n"]
     etats = EtatSignalement.choices
-    valeurs = [[par_etat.get(code, 0) for code, _ in etats] for par_etat in comptes.values()]
+    vide = {"etats": [libelle for _, libelle in etats], "lignes_signalements": []}
+    if not comptes:
+        return {**vide, "totaux_signalements": [], "total_signalements": "0"}
     # La grille, totaux compris : une ligne par prestation (et son total), la ligne des totaux.
-    nombres = [[*ligne, sum(ligne)] for ligne in valeurs]
-    nombres.append([sum(colonne) for colonne in zip(*nombres, strict=True)] if nombres else [])
+    nombres = [[par_etat.get(code, 0) for code, _ in etats] for par_etat in comptes.values()]
+    nombres = [[*ligne, sum(ligne)] for ligne in nombres]
+    nombres.append([sum(colonne) for colonne in zip(*nombres, strict=True)])
     grille = [[compte(n) for n in ligne] for ligne in nombres]
-    if valeurs:
-        lignes_i, colonnes_j = range(len(grille)), range(len(etats) + 1)
-        proteger_grille(
-            grille,
-            [[(i, j) for j in colonnes_j] for i in lignes_i]
-            + [[(i, j) for i in lignes_i] for j in colonnes_j],
-        )
+    lignes_i, colonnes_j = range(len(grille)), range(len(etats) + 1)
+    proteger_grille(
+        grille,
+        [[(i, j) for j in colonnes_j] for i in lignes_i]
+        + [[(i, j) for i in lignes_i] for j in colonnes_j],
+    )
+    *par_prestation, totaux = [[str(c) for c in ligne] for ligne in grille]
     return {
-        "etats": [libelle for _, libelle in etats],
+        **vide,
         "lignes_signalements": [
-            (libelle, [str(c) for c in ligne[:-1]], str(ligne[-1]))
-            for libelle, ligne in zip(comptes, grille, strict=False)
+            (libelle, ligne[:-1], ligne[-1])
+            for libelle, ligne in zip(comptes, par_prestation, strict=True)
         ],
-        "totaux_signalements": [str(c) for c in grille[-1][:-1]] if valeurs else [],
-        "total_signalements": str(grille[-1][-1]) if valeurs else "0",
+        "totaux_signalements": totaux[:-1],
+        "total_signalements": totaux[-1],
     }
 
 
-def passages_visibles(agent):
-    """Les passages de détection qu'un responsable voit : ceux de tous les foyers ou d'un de
-    ses sites, jamais la simulation d'un seul foyer (elle appartient au dossier du foyer)."""
+def passages_visibles(sites: tuple[int, ...] | None):
+    """Les passages de détection qu'un responsable voit (`sites` : son périmètre restreint,
+    `perms.perimetre_restreint`, None pour tous) : ceux de tous les foyers ou d'un de ses
+    sites, jamais la simulation d'un seul foyer (elle appartient au dossier du foyer)."""
     from django.db.models import Q
 
-    from ccas_portal import perms
-    from ccas_portal.models import Site
     from droits.enums import PerimetreDetection
     from droits.models import ExecutionDetection
 
     qs = ExecutionDetection.objects.exclude(perimetre=PerimetreDetection.FOYER)
-    sites = perms.sites_pilotables(agent)
-    if sites.count() < Site.objects.count():
+    if sites is not None:
         qs = qs.filter(Q(site__isnull=True) | Q(site__in=sites))
     return qs.select_related("lance_par", "site")
 

@@ -115,17 +115,16 @@ def detection(request):
             )
         messages.success(request, "Détection lancée : la progression s'affiche ci-dessous.")
         return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
-    executions = rendre_lisibles(passages_visibles(request.user)[:20])
-    sites = perms.sites_pilotables(request.user)
-    toutes = sites.count() == Site.objects.count()
+    sites = perms.perimetre_restreint(request.user)
+    noms = Site.objects.filter(pk__in=sites).order_by("nom") if sites is not None else None
     return render(
         request,
         "droits/detection.html",
         {
             "form": form,
-            "executions": executions,
-            "perimetre_comptes": "tous sites" if toutes else ", ".join(s.nom for s in sites),
-            **signalements_par_etat(None if toutes else tuple(s.pk for s in sites)),
+            "executions": rendre_lisibles(passages_visibles(sites)[:20]),
+            "perimetre_comptes": "tous sites" if noms is None else ", ".join(s.nom for s in noms),
+            **signalements_par_etat(sites),
         },
         status=422 if form.is_bound else 200,
     )
@@ -135,7 +134,7 @@ def detection(request):
 @permission_requise(perms.peut_piloter)
 def progression(request, pk):
     """Fragment htmx : la progression d'un passage (redemandé tant qu'il tourne)."""
-    execution = get_object_or_404(passages_visibles(request.user), pk=pk)
+    execution = get_object_or_404(passages_visibles(perms.perimetre_restreint(request.user)), pk=pk)
     return render(request, "droits/partials/execution.html", {"e": rendre_lisibles([execution])[0]})
 
 

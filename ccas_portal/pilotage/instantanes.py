@@ -188,13 +188,12 @@ def perimetres_des_responsables() -> list[tuple[int, ...] | None]:
     responsable rattaché à des Maisons des Habitants seulement (ce qu'il voit sans filtre)."""
     from ccas_portal import perms
     from ccas_portal.enums import Role
-    from ccas_portal.models import Agent, Site
+    from ccas_portal.models import Agent
 
-    tous = Site.objects.count()
     perimetres: list[tuple[int, ...] | None] = [None]
     for agent in Agent.objects.filter(role=Role.RESPONSABLE, is_active=True):
-        sites = tuple(sorted(perms.sites_pilotables(agent).values_list("pk", flat=True)))
-        if sites and len(sites) < tous and sites not in perimetres:
+        sites = perms.perimetre_restreint(agent)
+        if sites and sites not in perimetres:
             perimetres.append(sites)
     return perimetres
 

@@ -49,3 +49,19 @@ def test_le_menu_marque_la_rubrique_courante_sur_ses_sous_pages():
     assert [e["libelle"] for e in menu if e["courante"]] == ["Actions collectives"]
     menu = menu_de(agent, "/accompagnements/foyers/3/")
     assert [e["libelle"] for e in menu if e["courante"]] == ["Mes accompagnements"]
+
+
+@pytest.mark.django_db
+def test_perimetre_restreint_d_un_responsable():
+    from tests.factories import AgentFactory, SiteFactory
+
+    maison, autre = SiteFactory(), SiteFactory()
+    direction = SiteFactory(type="service_central")
+    assert perms.perimetre_restreint(AgentFactory(role=Role.RESPONSABLE, sites=[direction])) is None
+    assert perms.perimetre_restreint(
+        AgentFactory(role=Role.RESPONSABLE, sites=[autre, maison])
+    ) == (
+        maison.pk,
+        autre.pk,
+    )
+    assert perms.perimetre_restreint(AgentFactory(role=Role.ACCUEIL, sites=[maison])) == ()
