@@ -11,18 +11,46 @@ from django.db.models.expressions import ColPairs
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
+#: Colonnes dont la préparation laisse un entier tel quel.
+ENTIERS = frozenset({"AutoField", "BigAutoField", "IntegerField", "BigIntegerField"})
+
+
+def _identifiants(lookup) -> bool:
+    """Des entiers comparés à une colonne entière : la préparation de l'ORM ne les changerait
+    pas."""
+    champ = getattr(lookup.lhs, "output_field", None)
+    colonne = champ.target_field if champ is not None and champ.is_relation else champ
+    return (
+        colonne is not None
+        and colonne.get_internal_type() in ENTIERS
+        and isinstance(lookup.rhs, list | tuple | set | frozenset)
+        and all(type(v) is int for v in lookup.rhs)
+    )
+
 
 class _EnTableau:
     lookup_name = "parmi"
+
+    def get_prep_lookup(self):
+        # Le chemin chaud : des identifiants entiers, rien à préparer un par un (l'ORM le fait
+        # pour chacun, ≈ 10 µs : 0,1 s pour les 12 000 personnes d'un lot de la détection).
+        if _identifiants(self):
+            return list(self.rhs)
+        return super().get_prep_lookup()
 
     def as_postgresql(self, compiler, connection):
         if not self.rhs_is_direct_value() or isinstance(self.lhs, ColPairs):
             return self.as_sql(compiler, connection)
         lhs, params_lhs = self.process_lhs(compiler, connection)
         champ = self.lhs.output_field
-        valeurs = [
-            champ.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None
-        ]
+        if _identifiants(self):
+            valeurs = self.rhs
+        else:
+            valeurs = [
+                champ.get_db_prep_value(v, connection, prepared=True)
+                for v in self.rhs
+                if v is not None
+            ]
         type_sql = champ.db_type(connection)  # le tableau est du type de la colonne
         tableau = f"%s::{type_sql}[]" if type_sql else "%s"
         return f"{lhs} = ANY({tableau})", (*params_lhs, valeurs)

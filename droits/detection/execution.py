@@ -34,12 +34,10 @@ from droits.detection.situation import FoyerSimule, charger_foyers
 from droits.enums import (
     ETATS_OUVERTS,
     STATUTS_EN_COURS,
-    EtatSignalement,
     PerimetreDetection,
     StatutExecution,
 )
 from droits.models import (
-    ChangementSignalement,
     EtatDetectionFoyer,
     ExecutionDetection,
     LotDetection,
@@ -408,15 +406,13 @@ class _Ecritures:
         self.perdus.append(ouvert)
 
     def enregistrer(self) -> int:
-        """Écrit tout ; renvoie le nombre de signalements créés."""
+        """Écrit tout ; renvoie le nombre de signalements créés. Leur création (état
+        « nouveau ») est notée sur eux-mêmes (repéré le, passage) : leur historique ne reçoit
+        que les changements faits ensuite par un agent."""
         crees = inserer_lignes(Signalement, self.nouveaux)
-        inserer_lignes(
-            ChangementSignalement,
-            [{"signalement_id": cle, "nouveau": EtatSignalement.NOUVEAU.value} for cle in crees],
-        )
         mettre_a_jour_en_masse(Signalement, self.revus, self.CHAMPS_REVUS)
         mettre_a_jour_en_masse(Signalement, self.perdus, ["toujours_detecte", "modifie_le"])
-        return len(crees)
+        return crees
 
 
 def cloturer(execution_id: int) -> None:

@@ -9,7 +9,6 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from ccas_portal.insertion import (
-    inserer_en_masse,
     inserer_lignes,
     inserer_ou_remplacer,
     mettre_a_jour_en_masse,
@@ -37,65 +36,107 @@ def signalement(foyer, code, montant="12.34"):
     )
 
 
-def test_inserer_donne_les_cles_et_ecrit_les_valeurs(foyers):
+def inserer(*objets):
+    """Insère des signalements et les relit, dans l'ordre de leurs clés."""
+    assert inserer_lignes(Signalement, list(objets)) == len(objets)
+    return list(Signalement.objects.order_by("pk"))
+
+
+def test_inserer_ecrit_les_valeurs_et_la_base_donne_les_cles(foyers):
     a, b = foyers
+    avant = timezone.now()
     objets = [signalement(a, "rsa"), signalement(b, "aspa", "7.10")]
-    assert inserer_en_masse(Signalement, objets) is objets
-    assert all(s.pk for s in objets)
-    # Les objets insérés servent de clés étrangères, comme après bulk_create.
-    inserer_en_masse(
-        ChangementSignalement,
-        [ChangementSignalement(signalement=s, nouveau="nouveau") for s in objets],
-    )
-    lus = list(Signalement.objects.order_by("pk"))
+    lus = inserer(*objets)
     assert [
-        (s.pk, s.foyer_id, s.prestation_id, s.montant_estime, s.explication, s.etat) for s in lus
+        (s.foyer_id, s.prestation_id, s.montant_estime, s.explication, s.etat) for s in lus
     ] == [
-        (objets[0].pk, a.pk, "rsa", Decimal("12.34"), objets[0].explication, "nouveau"),
-        (objets[1].pk, b.pk, "aspa", Decimal("7.10"), objets[1].explication, "nouveau"),
+        (a.pk, "rsa", Decimal("12.34"), objets[0].explication, "nouveau"),
+        (b.pk, "aspa", Decimal("7.10"), objets[1].explication, "nouveau"),
     ]
-    assert all(s.cree_le and s.toujours_detecte for s in lus)  # défauts et auto_now_add
-    assert ChangementSignalement.objects.filter(signalement__in=objets).count() == 2
-    assert all(c.le for c in ChangementSignalement.objects.all())
-    # La séquence a avancé : une création ordinaire prend la clé suivante.
+    # Défauts et dates automatiques.
+    assert all(s.toujours_detecte and s.modifie_le >= s.cree_le >= avant for s in lus)
+    # Clés données par la base : une création ordinaire prend la suivante.
+    assert lus[0].pk < lus[1].pk
     apres = Signalement.objects.create(
         foyer=a, prestation_id="aah", montant_estime=1, empreinte="x"
     )
-    assert apres.pk > max(s.pk for s in objets)
+    assert apres.pk > lus[1].pk
 
 
 def test_inserer_des_lignes_sans_instances(foyers, django_assert_max_num_queries):
     a, b = foyers
-    objets = inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(b, "aspa")])
+    s1, s2 = inserer(signalement(a, "rsa"), signalement(b, "aspa"))
     avant = timezone.now()
-    with django_assert_max_num_queries(4):  # point de sauvegarde, clés, COPY, libération
-        cles = inserer_lignes(
+    with django_assert_max_num_queries(3):  # point de sauvegarde, COPY, libération
+        n = inserer_lignes(
             ChangementSignalement,
             [
-                {"signalement_id": objets[0].pk, "nouveau": "nouveau"},
-                {"signalement_id": objets[1].pk, "nouveau": "contacte", "commentaire": "appel"},
+                {"signalement_id": s1.pk, "nouveau": "contacte"},
+                {"signalement_id": s2.pk, "nouveau": "contacte", "commentaire": "appel"},
             ],
         )
+    assert n == 2
     lus = list(ChangementSignalement.objects.order_by("signalement_id"))
-    assert cles == [c.pk for c in lus]
     # Champs absents : leur défaut ; date automatique remplie ; clé donnée par la base.
     assert [(c.signalement_id, c.ancien, c.nouveau, c.agent_id, c.commentaire) for c in lus] == [
-        (objets[0].pk, "", "nouveau", None, ""),
-        (objets[1].pk, "", "contacte", None, "appel"),
+        (s1.pk, "", "contacte", None, ""),
+        (s2.pk, "", "contacte", None, "appel"),
     ]
     assert all(c.pk and c.le >= avant for c in lus)
-    assert inserer_lignes(ChangementSignalement, []) == []
+    assert inserer_lignes(ChangementSignalement, []) == 0
+
+
+def test_un_meme_objet_json_dans_plusieurs_lignes(foyers):
+    """L'explication commune aux signalements d'un foyer est écrite telle quelle dans chacun
+    (son texte n'est calculé qu'une fois), à côté d'explications propres à une ligne."""
+    a, b = foyers
+    commune = {"mois": "11/2026", "ages": [35, 2], "loyer": 450.5, "commune": "Grenoble"}
+    lignes = [
+        {
+            "foyer_id": a.pk,
+            "prestation_id": code,
+            "montant_estime": Decimal("1.00"),
+            "explication": commune,
+            "empreinte": "e",
+        }
+        for code in ("rsa", "aspa")
+    ]
+    lignes.append(
+        {
+            "foyer_id": b.pk,
+            "prestation_id": "rsa",
+            "montant_estime": Decimal("2.00"),
+            "explication": {**commune, "raison": "Sans ressources"},
+            "empreinte": "e",
+        }
+    )
+    lignes.append(
+        {
+            "foyer_id": b.pk,
+            "prestation_id": "aspa",
+            "montant_estime": Decimal("3.00"),
+            "empreinte": "e",
+        }  # explication absente : son défaut, {}
+    )
+    assert inserer_lignes(Signalement, lignes) == 4
+    lus = {(s.foyer_id, s.prestation_id): s.explication for s in Signalement.objects.all()}
+    assert lus == {
+        (a.pk, "rsa"): commune,
+        (a.pk, "aspa"): commune,
+        (b.pk, "rsa"): {**commune, "raison": "Sans ressources"},
+        (b.pk, "aspa"): {},
+    }
 
 
 def test_inserer_des_lignes_en_erreur_n_ecrit_rien(foyers):
     a, _ = foyers
-    (existant,) = inserer_en_masse(Signalement, [signalement(a, "rsa")])
+    (existant,) = inserer(signalement(a, "rsa"))
     with pytest.raises(IntegrityError):
         inserer_lignes(
             ChangementSignalement,
             [
-                {"signalement_id": existant.pk, "nouveau": "nouveau"},
-                {"signalement_id": None, "nouveau": "nouveau"},  # colonne NOT NULL
+                {"signalement_id": existant.pk, "nouveau": "contacte"},
+                {"signalement_id": None, "nouveau": "contacte"},  # colonne NOT NULL
             ],
         )
     assert not ChangementSignalement.objects.exists()
@@ -105,13 +146,13 @@ def test_inserer_en_erreur_n_ecrit_rien(foyers):
     a, _ = foyers
     # Deux signalements ouverts pour le même foyer et la même prestation : refusé par la base.
     with pytest.raises(IntegrityError):
-        inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(a, "rsa")])
+        inserer_lignes(Signalement, [signalement(a, "rsa"), signalement(a, "rsa")])
     assert not Signalement.objects.exists()
 
 
 def test_mettre_a_jour_ne_touche_que_les_champs_donnes(foyers):
     a, b = foyers
-    objets = inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(b, "rsa")])
+    objets = inserer(signalement(a, "rsa"), signalement(b, "rsa"))
     Signalement.objects.filter(pk=objets[0].pk).update(etat="contacte")  # changé ailleurs
     objets[0].montant_estime = Decimal("99.99")
     objets[0].explication = {"mois": "12/2026"}
@@ -128,7 +169,7 @@ def test_mettre_a_jour_ne_touche_que_les_champs_donnes(foyers):
 
 def test_mettre_a_jour_en_erreur_n_ecrit_rien_et_peut_recommencer(foyers):
     a, b = foyers
-    objets = inserer_en_masse(Signalement, [signalement(a, "rsa"), signalement(b, "rsa")])
+    objets = inserer(signalement(a, "rsa"), signalement(b, "rsa"))
     objets[0].montant_estime = Decimal("1.00")
     objets[1].empreinte = None  # colonne NOT NULL
     with pytest.raises(IntegrityError):

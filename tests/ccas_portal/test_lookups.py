@@ -31,6 +31,13 @@ def test_parmi_rend_les_memes_lignes_que_in(foyers):
         par_colonne = Signalement.objects.filter(foyer_id__parmi=ids)
         assert set(par_colonne) == set(Signalement.objects.filter(foyer_id__in=ids))
         assert set(Signalement.objects.filter(foyer__parmi=ids)) == set(par_colonne)
+    # Des instances, un ensemble, des codes (clé étrangère vers une clé texte).
+    assert set(Signalement.objects.filter(foyer__parmi=[a, c])) == set(
+        Signalement.objects.filter(foyer__in=[a, c])
+    )
+    assert Foyer.objects.filter(pk__parmi={a.pk, c.pk}).count() == 2
+    assert Signalement.objects.filter(prestation_id__parmi=["aspa"]).get().foyer == foyers[1]
+    assert Signalement.objects.filter(prestation__parmi=("rsa", "aah")).count() == 2
     # Combinée à d'autres conditions.
     assert list(
         Signalement.objects.filter(foyer_id__parmi=[a.pk, c.pk], prestation_id="rsa")

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from droits.detection import execution as detection
 from droits.models import ExecutionDetection, PrestationFoyer, Signalement
@@ -52,6 +53,14 @@ def test_changer_l_etat_d_un_signalement(client, ts, seul_sans_revenu):
     s.refresh_from_db()
     assert s.etat == "demande_deposee"
     assert s.changements.last().commentaire == "Dossier CAF envoyé"
+    # L'historique sur la fiche du foyer : le repérage (daté du signalement), puis le geste de
+    # l'agent.
+    html = client.get(reponse["Location"].split("#")[0]).content.decode()
+    carte = html[html.index(f'id="signalement-{s.pk}"') :]
+    historique = carte[carte.index("<ol") : carte.index("</ol>")]
+    repere = f"{timezone.localtime(s.cree_le):%d/%m/%Y %H:%M} : nouveau, repéré par la détection"
+    assert historique.index(repere) < historique.index("Demande déposée (")
+    assert "Dossier CAF envoyé" in historique
 
 
 def test_ajouter_une_prestation_au_foyer(client, ts, seul_sans_revenu):
