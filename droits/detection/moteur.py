@@ -166,6 +166,12 @@ def prechauffer(mois_cible: date) -> None:
         ],
     )
     simuler([fictif], mois_cible)
+    # Le premier calcul laisse à son tour des centaines de milliers d'objets qui vivront autant
+    # que le processus (paramètres mis en cache, formules préparées) : eux aussi hors du
+    # ramasse-miettes, que la collecte complète de fin de lot (`simuler`) ne les reparcoure pas
+    # (0,24 s par lot au lieu de 0,09 s, mesuré sur un lot de 5 000 foyers).
+    gc.collect()
+    gc.freeze()
 
 
 @pile_reservee

@@ -252,3 +252,15 @@ def test_le_calcul_se_fait_sur_un_seul_fil_par_processus():
     fils = {i["internal_api"]: i["num_threads"] for i in threadpool_info()}
     assert fils  # NumPy est bien lié à une bibliothèque de calcul
     assert set(fils.values()) == {1}
+
+
+def test_apres_prechauffage_le_ramasse_miettes_n_a_plus_rien_a_reparcourir():
+    """Le système et ce que le premier calcul met en cache vivent autant que le processus :
+    gelés, la collecte complète de fin de lot ne les reparcourt pas."""
+    import gc
+
+    avant = gc.get_freeze_count()
+    gros = [[i] for i in range(50_000)]  # des objets suivis, créés avant le préchauffage
+    moteur.prechauffer(MOIS)
+    assert gc.get_freeze_count() >= avant + len(gros)
+    assert len(gc.get_objects()) < 10_000
