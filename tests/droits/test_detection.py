@@ -4,9 +4,11 @@ locales ; puis avec un vrai worker Celery sur le broker configuré."""
 import time
 from datetime import date
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from droits import services
 from droits.detection import execution as detection
@@ -172,6 +174,29 @@ def test_un_signalement_clos_ne_change_plus_et_seul_le_site_le_traite(ts, seul_s
         ChangementSignalement.objects.filter(signalement=rsa).values_list("nouveau", "agent")
     )
     assert historique == [("refus_personne", ts.pk)]
+
+
+def test_la_migration_ne_retire_de_l_historique_que_les_lignes_de_creation(ts, seul_sans_revenu):
+    """Droits 0005 : les lignes « nouveau » sans agent qui répétaient la création sont
+    retirées ; les gestes des agents restent. Son retour arrière les recrée à la date de
+    repérage."""
+    migration = import_module("droits.migrations.0005_creation_des_signalements_sans_historique")
+    f, _ = seul_sans_revenu
+    passer()
+    rsa = alertes(f)["rsa"]
+    services.changer_etat_signalement(agent=ts, signalement=rsa, etat="contacte")
+    with connection.cursor() as curseur:
+        curseur.execute(migration.RECREER)  # comme avant la migration
+    recrees = ChangementSignalement.objects.filter(nouveau="nouveau")
+    assert sorted(recrees.values_list("signalement_id", "le", "ancien", "agent")) == sorted(
+        (s.pk, s.cree_le, "", None) for s in Signalement.objects.all()
+    )
+    with connection.cursor() as curseur:
+        curseur.execute(migration.RETIRER)
+    restes = ChangementSignalement.objects.values_list(
+        "signalement_id", "ancien", "nouveau", "agent"
+    )
+    assert list(restes) == [(rsa.pk, "nouveau", "contacte", ts.pk)]
 
 
 def test_l_incremental_ne_resimule_que_les_foyers_modifies(ts, seul_sans_revenu, aise):
