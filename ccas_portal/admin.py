@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from ccas_portal.models import Agent, EntreeJournal, Site
+from ccas_portal.models import Agent, EchecConnexion, EntreeJournal, Site
 from ccas_portal.services import appliquer_role, modifier_affectation
 
 
@@ -56,4 +56,19 @@ class EntreeJournalAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EchecConnexion)
+class EchecConnexionAdmin(admin.ModelAdmin):
+    """Les échecs de connexion récents ; en supprimer ceux d'un identifiant le débloque."""
+
+    list_display = ["le", "identifiant", "adresse_ip"]
+    search_fields = ["identifiant"]
+    date_hierarchy = "le"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,6 +1,9 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from ccas_portal import connexions
 
 
 class ConnexionForm(AuthenticationForm):
@@ -10,6 +13,10 @@ class ConnexionForm(AuthenticationForm):
             "(les majuscules comptent) et réessayez."
         ),
         "inactive": "Ce compte est désactivé. Adressez-vous à l'administrateur du portail.",
+        "bloque": (
+            "Trop de tentatives de connexion ont échoué pour cet identifiant. Réessayez dans "
+            "%(minutes)s minute(s), ou adressez-vous à l'administrateur du portail."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
@@ -23,6 +30,27 @@ class ConnexionForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip()
+
+    def clean(self):
+        """Refuse sans vérifier le mot de passe après trop d'échecs (ccas_portal/connexions.py) ;
+        note chaque échec, efface les échecs après une connexion réussie."""
+        identifiant = self.cleaned_data.get("username")
+        if not identifiant or not self.cleaned_data.get("password"):
+            return super().clean()
+        adresse = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
+        minutes = connexions.minutes_de_blocage(identifiant, adresse)
+        if minutes:
+            raise ValidationError(
+                self.error_messages["bloque"], code="bloque", params={"minutes": minutes}
+            )
+        try:
+            donnees = super().clean()
+        except ValidationError as erreur:
+            if any(e.code == "invalid_login" for e in erreur.error_list):
+                connexions.noter_echec(identifiant, adresse)
+            raise
+        connexions.effacer_echecs(identifiant, adresse)
+        return donnees
 
 
 def reporter_erreurs(form, erreur) -> None:

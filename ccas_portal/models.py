@@ -133,3 +133,21 @@ class InstantaneTableauDeBord(models.Model):
 
     def __str__(self):
         return f"{self.page} {self.calcule_le:%d/%m/%Y %H:%M}"
+
+
+class EchecConnexion(models.Model):
+    """Une tentative de connexion refusée : de quoi freiner qui essaie des mots de passe
+    (voir ccas_portal/connexions.py). Rien d'autre que l'identifiant saisi, l'adresse et
+    l'heure ; effacé après une connexion réussie, purgé au bout d'un jour."""
+
+    identifiant = models.CharField("identifiant saisi", max_length=150)
+    adresse_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    le = models.DateTimeField("le", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "échec de connexion"
+        verbose_name_plural = "échecs de connexion"
+        indexes = [models.Index(fields=["identifiant", "adresse_ip", "le"], name="echec_connexion")]
+
+    def __str__(self):
+        return f"{self.identifiant} {self.le:%d/%m/%Y %H:%M}"

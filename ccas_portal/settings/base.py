@@ -109,6 +109,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_COOKIE_AGE = env.entier("SESSION_COOKIE_AGE", 8 * 3600)  # une journée de travail
+# Frein aux essais de mots de passe (ccas_portal/connexions.py) : après N échecs pour un
+# identifiant depuis une adresse en M minutes, les tentatives sont refusées jusqu'à la fin de
+# la fenêtre.
+CONNEXION_ECHECS_MAX = env.entier("CONNEXION_ECHECS_MAX", 5)
+CONNEXION_BLOCAGE_MINUTES = env.entier("CONNEXION_BLOCAGE_MINUTES", 15)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,10 +1,12 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from ccas_portal.enums import Role
+from ccas_portal.models import EchecConnexion
 from tests.factories import MOT_DE_PASSE, AgentFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +101,85 @@ def test_page_de_connexion_accessible(client):
     liens = re.findall(r'(?:src|href)="([^"]*)"', html)
     assert liens
     assert [lien for lien in liens if not lien.startswith(("/", "#"))] == []
+
+
+# --- Frein aux essais de mots de passe ----------------------------------------------------
+
+
+def tenter(client, identifiant, mot_de_passe, adresse="127.0.0.1"):
+    return client.post(
+        reverse("connexion"),
+        {"username": identifiant, "password": mot_de_passe},
+        REMOTE_ADDR=adresse,
+    )
+
+
+def reculer_les_echecs(minutes):
+    for e in EchecConnexion.objects.all():
+        EchecConnexion.objects.filter(pk=e.pk).update(le=e.le - timedelta(minutes=minutes))
+
+
+BLOQUE = "Trop de tentatives de connexion ont échoué pour cet identifiant"
+
+
+def test_apres_cinq_echecs_les_tentatives_sont_refusees_quinze_minutes(client):
+    agent = AgentFactory()
+    for _ in range(5):
+        html = tenter(client, agent.username, "faux").content.decode()
+        assert "Identifiant ou mot de passe incorrect" in html
+    # Le bon mot de passe est refusé lui aussi, sans être vérifié, avec le temps d'attente.
+    reponse = tenter(client, agent.username, MOT_DE_PASSE)
+    html = reponse.content.decode()
+    assert reponse.status_code == 200
+    assert BLOQUE in html
+    assert "Réessayez dans 15 minute(s)" in html
+    assert "_auth_user_id" not in client.session
+    assert EchecConnexion.objects.count() == 5  # un refus n'allonge pas le blocage
+    # Depuis une autre adresse, l'agent se connecte.
+    assert tenter(client.__class__(), agent.username, MOT_DE_PASSE, "10.0.0.2").status_code == 302
+    reculer_les_echecs(10)
+    assert (
+        "Réessayez dans 5 minute(s)"
+        in tenter(client, agent.username, MOT_DE_PASSE).content.decode()
+    )
+    reculer_les_echecs(5)
+    reponse = tenter(client, agent.username, MOT_DE_PASSE)
+    assert reponse.status_code == 302
+    assert client.session["_auth_user_id"] == str(agent.pk)
+    assert not EchecConnexion.objects.filter(adresse_ip="127.0.0.1").exists()
+
+
+def test_un_identifiant_inconnu_est_freine_de_meme(client):
+    """Le refus ne dit pas si le compte existe."""
+    for _ in range(5):
+        tenter(client, "personne", "faux")
+    html = tenter(client, "personne", "faux").content.decode()
+    assert BLOQUE in html
+    # La casse et les espaces autour de l'identifiant ne font pas un compteur neuf.
+    assert BLOQUE in tenter(client, "  PERSONNE ", "faux").content.decode()
+
+
+def test_une_connexion_reussie_efface_les_echecs(client):
+    agent = AgentFactory()
+    for _ in range(4):
+        tenter(client, agent.username, "faux")
+    assert tenter(client, agent.username, MOT_DE_PASSE).status_code == 302
+    assert not EchecConnexion.objects.exists()
+    client.post(reverse("deconnexion"))
+    for _ in range(4):
+        tenter(client, agent.username, "faux")
+    assert tenter(client, agent.username, MOT_DE_PASSE).status_code == 302
+
+
+def test_un_formulaire_incomplet_n_est_pas_un_echec(client):
+    for _ in range(6):
+        tenter(client, "agent", "")
+    assert not EchecConnexion.objects.exists()
+
+
+def test_les_echecs_de_plus_d_un_jour_sont_purges(client):
+    for _ in range(3):
+        tenter(client, "ancien", "faux")
+    reculer_les_echecs(24 * 60 + 1)
+    tenter(client, "autre", "faux")
+    assert list(EchecConnexion.objects.values_list("identifiant", flat=True)) == ["autre"]
