@@ -15,7 +15,7 @@ class ConnexionForm(AuthenticationForm):
         "inactive": "Ce compte est désactivé. Adressez-vous à l'administrateur du portail.",
         "bloque": (
             "Trop de tentatives de connexion ont échoué pour cet identifiant. Réessayez dans "
-            "%(minutes)s minute(s), ou adressez-vous à l'administrateur du portail."
+            "%(attente)s, ou adressez-vous à l'administrateur du portail."
         ),
     }
 
@@ -41,7 +41,9 @@ class ConnexionForm(AuthenticationForm):
         minutes = connexions.minutes_de_blocage(identifiant, adresse)
         if minutes:
             raise ValidationError(
-                self.error_messages["bloque"], code="bloque", params={"minutes": minutes}
+                self.error_messages["bloque"],
+                code="bloque",
+                params={"attente": f"{minutes} minute{'s' if minutes > 1 else ''}"},
             )
         try:
             donnees = super().clean()

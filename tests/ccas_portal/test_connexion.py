@@ -132,17 +132,21 @@ def test_apres_cinq_echecs_les_tentatives_sont_refusees_quinze_minutes(client):
     html = reponse.content.decode()
     assert reponse.status_code == 200
     assert BLOQUE in html
-    assert "Réessayez dans 15 minute(s)" in html
+    assert "Réessayez dans 15 minutes" in html
     assert "_auth_user_id" not in client.session
     assert EchecConnexion.objects.count() == 5  # un refus n'allonge pas le blocage
     # Depuis une autre adresse, l'agent se connecte.
     assert tenter(client.__class__(), agent.username, MOT_DE_PASSE, "10.0.0.2").status_code == 302
     reculer_les_echecs(10)
     assert (
-        "Réessayez dans 5 minute(s)"
+        "Réessayez dans 5 minutes" in tenter(client, agent.username, MOT_DE_PASSE).content.decode()
+    )
+    reculer_les_echecs(4)
+    assert (
+        "Réessayez dans 1 minute, ou"
         in tenter(client, agent.username, MOT_DE_PASSE).content.decode()
     )
-    reculer_les_echecs(5)
+    reculer_les_echecs(1)
     reponse = tenter(client, agent.username, MOT_DE_PASSE)
     assert reponse.status_code == 302
     assert client.session["_auth_user_id"] == str(agent.pk)

@@ -58,6 +58,18 @@ def test_mauvais_mot_de_passe(page, verifier_page, transactional_db):
     verifier_page(page, "erreur")
 
 
+def test_trop_d_echecs(page, verifier_page, transactional_db):
+    agent = AgentFactory()
+    for _ in range(5):
+        se_connecter(page, agent.username, "pas-le-bon")
+        expect(page.get_by_text("Identifiant ou mot de passe incorrect")).to_be_visible()
+    se_connecter(page, agent.username, MOT_DE_PASSE)
+    expect(page.get_by_text("Trop de tentatives de connexion ont échoué")).to_be_visible()
+    expect(page.get_by_text("Réessayez dans 15 minutes")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/connexion/"))
+    verifier_page(page, "bloque")
+
+
 def test_deconnexion(page, transactional_db):
     agent = AgentFactory(responsable=True)
     se_connecter(page, agent.username, MOT_DE_PASSE)
