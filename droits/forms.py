@@ -24,7 +24,15 @@ class LancerDetectionForm(forms.Form):
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
         # Les sites dont il suit les chiffres (un responsable de la direction : tous).
-        self.fields["site"].queryset = perms.sites_pilotables(agent)
+        sites = perms.sites_pilotables(agent)
+        self.fields["site"].queryset = sites
+        if perms.perimetre_restreint(agent) is not None:
+            # Un responsable de Maison des Habitants : ses sites seulement (voir
+            # lancer_detection) ; tous les foyers, c'est la direction ou un admin.
+            self.fields["perimetre"].choices = [(PerimetreDetection.SITE, "Un de mes sites")]
+            self.fields["perimetre"].initial = PerimetreDetection.SITE
+            if len(sites) == 1:
+                self.fields["site"].initial = sites[0]
         self.helper = FormHelper()
         self.helper.add_input(Submit("lancer", "Lancer la détection maintenant"))
 

@@ -85,6 +85,15 @@ def lancer_detection(
                 "Lancer la détection est réservé aux responsables et admins ; un travailleur "
                 "social simule les foyers de ses sites."
             )
+    if agent is not None and perimetre != PerimetreDetection.FOYER:
+        restreint = perms.perimetre_restreint(agent)
+        if restreint is not None and (
+            perimetre != PerimetreDetection.SITE or (site is not None and site.pk not in restreint)
+        ):
+            raise PermissionDenied(
+                "Un responsable de Maison des Habitants lance la détection sur un de ses sites ; "
+                "tous les foyers ou les foyers modifiés : la direction ou un admin."
+            )
     if perimetre == PerimetreDetection.SITE and site is None:
         raise ValueError("Un passage sur un site demande ce site.")
     if perimetre == PerimetreDetection.FOYER and foyer is None:

@@ -320,7 +320,7 @@ def test_un_vrai_worker_fait_tout_le_passage(transactional_db, referentiels, set
 
     settings.DETECTION_TAILLE_LOT = 2
     ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-worker")])
-    responsable = AgentFactory(role="responsable", sites=[ts.sites.first()])
+    responsable = AgentFactory(role="responsable", sites=[SiteFactory(type="service_central")])
     foyers = [creer_foyer(ts, (f"P{i}", date(1991, 1, 1), "demandeur"))[0] for i in range(5)]
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         execution = detection.lancer_detection(agent=responsable, mois_cible=MOIS)

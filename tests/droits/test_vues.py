@@ -1,10 +1,12 @@
 """Écrans des droits : signalements, changement d'état, prestations, lancement et progression."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from droits.detection import execution as detection
+from droits.detection.execution import lancer_detection
 from droits.models import ExecutionDetection, PrestationFoyer, Signalement
 from tests.droits.conftest import MOIS
 from tests.factories import AgentFactory, SiteFactory
@@ -92,7 +94,7 @@ def test_la_detection_est_reservee_aux_responsables_et_admins(client, role, refe
 
 
 def test_lancer_maintenant_et_progression(client, referentiels, django_capture_on_commit_callbacks):
-    responsable = AgentFactory(role="responsable")
+    responsable = AgentFactory(role="responsable", sites=[SiteFactory(type="service_central")])
     client.force_login(responsable)
     with django_capture_on_commit_callbacks() as rappels:
         reponse = client.post(reverse("droits:detection"), {"perimetre": "site"})
@@ -112,6 +114,35 @@ def test_lancer_maintenant_et_progression(client, referentiels, django_capture_o
     assert "Terminée" in fragment
     assert "every 2s" not in fragment
     assert 'value="100"' in fragment
+
+
+def test_un_responsable_de_site_lance_la_detection_sur_ses_sites_seulement(
+    client, referentiels, django_capture_on_commit_callbacks
+):
+    sien, autre = SiteFactory(), SiteFactory()
+    responsable = AgentFactory(role="responsable", sites=[sien])
+    client.force_login(responsable)
+    form = client.get(reverse("droits:detection")).context["form"]
+    assert [c for c, _ in form.fields["perimetre"].choices] == ["site"]
+    assert list(form.fields["site"].queryset) == [sien]
+    assert form.fields["site"].initial == sien
+    for donnees in (
+        {"perimetre": "tous"},
+        {"perimetre": "modifies"},
+        {"perimetre": "site", "site": autre.pk},
+    ):
+        with django_capture_on_commit_callbacks() as rappels:
+            reponse = client.post(reverse("droits:detection"), donnees)
+        assert reponse.status_code == 422
+        assert not rappels
+    assert not ExecutionDetection.objects.exists()
+    # Le service refuse de même, hors formulaire.
+    for perimetre, site in (("tous", None), ("modifies", None), ("site", autre)):
+        with pytest.raises(PermissionDenied, match="un de ses sites"):
+            lancer_detection(agent=responsable, perimetre=perimetre, site=site)
+    reponse = client.post(reverse("droits:detection"), {"perimetre": "site", "site": sien.pk})
+    assert reponse.status_code == 302
+    assert ExecutionDetection.objects.get().site == sien
 
 
 def test_le_dossier_montre_les_signalements_et_leur_explication(client, ts, seul_sans_revenu):
