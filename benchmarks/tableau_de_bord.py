@@ -42,7 +42,6 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from ccas_portal.models import Agent  # noqa: E402
-from ccas_portal.perms import sites_pilotables  # noqa: E402
 from ccas_portal.pilotage.forms import FiltresForm  # noqa: E402
 from ccas_portal.pilotage.instantanes import obtenir  # noqa: E402
 from droits.axes import AXES  # noqa: E402
@@ -102,9 +101,7 @@ def main():
             with CaptureQueriesContext(connection) as requetes:
                 debut = time.perf_counter()
                 obtenir(
-                    FiltresForm(
-                        params, sites_permis=sites_pilotables(agent), avec_axes=axe is None
-                    ).filtres(axe=axe),
+                    FiltresForm(params, agent=agent, avec_axes=axe is None).filtres(axe=axe),
                     axe,
                     recalculer=True,
                 )

@@ -99,10 +99,15 @@ def sites_pilotables(agent):
 def perimetre_restreint(agent) -> tuple[int, ...] | None:
     """Les sites pilotables de l'agent (identifiants triés) quand ce ne sont pas tous les
     sites ; None quand il les voit tous (aucun filtre de site à poser)."""
+    return perimetre_des_sites(sites_pilotables(agent))
+
+
+def perimetre_des_sites(sites) -> tuple[int, ...] | None:
+    """Comme `perimetre_restreint`, pour des sites pilotables déjà obtenus."""
     from ccas_portal.models import Site
 
-    sites = tuple(sorted(sites_pilotables(agent).values_list("pk", flat=True)))
-    return None if len(sites) == Site.objects.count() else sites
+    ids = tuple(sorted(sites.values_list("pk", flat=True)))
+    return None if len(ids) == Site.objects.count() else ids
 
 
 def peut_administrer(agent) -> bool:

@@ -5,6 +5,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from ccas_portal import perms
 from ccas_portal.models import Site
 from ccas_portal.pilotage.indicateurs import Filtres
 from ccas_portal.pilotage.periodes import MOIS, Periode
@@ -57,7 +58,7 @@ class FiltresForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, donnees, *, sites_permis, avec_axes=True):
+    def __init__(self, donnees, *, agent, avec_axes=True):
         aujourd_hui = timezone.localdate()
         valeurs = {
             "periode": "mois",
@@ -70,8 +71,8 @@ class FiltresForm(forms.Form):
             valeurs["sites"] = donnees.getlist("sites")
             valeurs["axes"] = donnees.getlist("axes")
         super().__init__(valeurs)
-        self.sites_permis = sites_permis
-        self.fields["sites"].queryset = sites_permis
+        self.sites_permis = perms.sites_pilotables(agent)
+        self.fields["sites"].queryset = self.sites_permis
         if not avec_axes:
             del self.fields["axes"]
 
@@ -105,15 +106,13 @@ class FiltresForm(forms.Form):
     def filtres(self, *, axe: str | None = None) -> Filtres:
         """Les filtres validés (ou ceux par défaut : le mois en cours, si le formulaire est
         invalide — les erreurs sont affichées au-dessus)."""
-        permis = tuple(self.sites_permis.values_list("pk", flat=True))
-        tous = self.sites_permis.model.objects.count() == len(permis)
         if self.is_valid():
             periode = self.cleaned_data["periode_choisie"]
             sites = tuple(s.pk for s in self.cleaned_data["sites"])
             axes = (axe,) if axe else tuple(self.cleaned_data.get("axes") or ())
         else:
             periode, sites, axes = Periode.mois(timezone.localdate()), (), (axe,) if axe else ()
-        return Filtres(periode, sites, axes, None if tous else permis)
+        return Filtres(periode, sites, axes, perms.perimetre_des_sites(self.sites_permis))
 
     def description(self, filtres: Filtres) -> list[tuple[str, str]]:
         """Les filtres en clair (en-tête des exports)."""

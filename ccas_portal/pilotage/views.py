@@ -34,9 +34,7 @@ CARTES = (
 def _filtres(request, axe: str | None, donnees):
     if axe is not None and axe not in AXES:
         raise Http404("Axe inconnu.")
-    form = FiltresForm(
-        donnees, sites_permis=perms.sites_pilotables(request.user), avec_axes=axe is None
-    )
+    form = FiltresForm(donnees, agent=request.user, avec_axes=axe is None)
     return form, form.filtres(axe=axe)
 
 
