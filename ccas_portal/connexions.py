@@ -29,19 +29,13 @@ def _cle(identifiant: str) -> str:
     return identifiant.strip().lower()[:150]
 
 
-def _echecs_recents(identifiant: str, adresse: str | None):
-    _, fenetre = _reglages()
-    return EchecConnexion.objects.filter(
-        identifiant=_cle(identifiant), adresse_ip=adresse, le__gte=timezone.now() - fenetre
-    )
-
-
 def minutes_de_blocage(identifiant: str, adresse: str | None) -> int:
     """0 si une tentative est permise ; sinon les minutes (arrondies au-dessus) à attendre."""
     maximum, fenetre = _reglages()
-    dates = list(
-        _echecs_recents(identifiant, adresse).order_by("-le").values_list("le", flat=True)[:maximum]
+    recents = EchecConnexion.objects.filter(
+        identifiant=_cle(identifiant), adresse_ip=adresse, le__gte=timezone.now() - fenetre
     )
+    dates = list(recents.order_by("-le").values_list("le", flat=True)[:maximum])
     if len(dates) < maximum:
         return 0
     # Libre quand le plus ancien des `maximum` derniers échecs sort de la fenêtre.

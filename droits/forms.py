@@ -26,7 +26,9 @@ class LancerDetectionForm(forms.Form):
         # Les sites dont il suit les chiffres (un responsable de la direction : tous).
         sites = perms.sites_pilotables(agent)
         self.fields["site"].queryset = sites
-        if perms.perimetre_restreint(agent) is not None:
+        #: ses sites quand il ne les suit pas tous, sinon None (voir perms.perimetre_restreint)
+        self.perimetre = perms.perimetre_des_sites(sites)
+        if self.perimetre is not None:
             # Un responsable de Maison des Habitants : ses sites seulement (voir
             # lancer_detection) ; tous les foyers, c'est la direction ou un admin.
             self.fields["perimetre"].choices = [(PerimetreDetection.SITE, "Un de mes sites")]

@@ -278,8 +278,8 @@ class Signalement(models.Model):
 
 class ChangementSignalement(models.Model):
     """Qui a fait passer le signalement de quel état à quel autre, et quand. Sa création
-    (« nouveau », par la détection) n'y est pas répétée : elle est sur le signalement (repéré
-    le, passage)."""
+    (« nouveau », par la détection) n'y est pas répétée : elle est sur le signalement (date de
+    repérage)."""
 
     signalement = models.ForeignKey(
         Signalement, on_delete=models.CASCADE, related_name="changements"

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import reporter_erreurs
-from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
 from droits import services
 from droits.detection.execution import lancer_detection
@@ -115,15 +114,15 @@ def detection(request):
             )
         messages.success(request, "Détection lancée : la progression s'affiche ci-dessous.")
         return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
-    sites = perms.perimetre_restreint(request.user)
-    noms = Site.objects.filter(pk__in=sites).order_by("nom") if sites is not None else None
+    sites = form.perimetre
+    noms = form.fields["site"].queryset  # ses sites, par nom
     return render(
         request,
         "droits/detection.html",
         {
             "form": form,
             "executions": rendre_lisibles(passages_visibles(sites)[:20]),
-            "perimetre_comptes": "tous sites" if noms is None else ", ".join(s.nom for s in noms),
+            "perimetre_comptes": "tous sites" if sites is None else ", ".join(s.nom for s in noms),
             **signalements_par_etat(sites),
         },
         status=422 if form.is_bound else 200,

@@ -416,7 +416,7 @@ class _Ecritures:
 
     def enregistrer(self) -> int:
         """Écrit tout ; renvoie le nombre de signalements créés. Leur création (état
-        « nouveau ») est notée sur eux-mêmes (repéré le, passage) : leur historique ne reçoit
+        « nouveau ») est notée sur eux-mêmes (date de repérage) : leur historique ne reçoit
         que les changements faits ensuite par un agent."""
         crees = inserer_lignes(Signalement, self.nouveaux)
         mettre_a_jour_en_masse(Signalement, self.revus, self.CHAMPS_REVUS)

@@ -1,5 +1,5 @@
 """La création d'un signalement (état « nouveau », par la détection) est notée sur le
-signalement lui-même (repéré le, passage) : les lignes d'historique qui la répétaient sont
+signalement lui-même (date de repérage) : les lignes d'historique qui la répétaient sont
 retirées. Retour arrière : elles sont recréées à la date de repérage."""
 
 from django.db import migrations
