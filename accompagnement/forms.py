@@ -1,7 +1,7 @@
 """Formulaires des accompagnements (crispy-forms) ; les règles métier restent dans services.py."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout, Submit
+from crispy_forms.layout import Layout
 from django import forms
 from django.utils import timezone
 
@@ -16,32 +16,12 @@ from accompagnement.enums import (
 from accompagnement.models import Objectif, Partenaire
 from accompagnement.services import types_intervention
 from ccas_portal.enums import Role
+from ccas_portal.forms import FormulairePortail
 from ccas_portal.models import Agent, Site
 from droits.axes import AXES
 from droits.models import Axe
 from habitants.forms import ChampDate
 from habitants.models import Habitant
-
-
-class FormulairePortail(forms.Form):
-    """Un formulaire rendu par crispy, posté en htmx vers `action` si `cible` est donnée."""
-
-    bouton = "Enregistrer"
-    #: Préfixe des id HTML : plusieurs formulaires partagent une page (et des noms de champs).
-    ident = "f"
-
-    def __init__(self, *args, action: str = "", cible: str = "", **kwargs):
-        kwargs.setdefault("auto_id", f"{self.ident}-%s")
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_action = action
-        if cible:
-            self.helper.attrs = {
-                "hx-post": action,
-                "hx-target": f"#{cible}",
-                "hx-swap": "outerHTML",
-            }
-        self.helper.add_input(Submit("enregistrer", self.bouton, css_class="btn-primary"))
 
 
 def _membres_actuels(foyer):
@@ -130,7 +110,7 @@ class FaitsForm(FormulairePortail):
         """Les valeurs au format du service : dates ISO, booléens, texte."""
         return {
             code: valeur.isoformat() if hasattr(valeur, "isoformat") else valeur
-            for code, valeur in self.cleaned_data.items()
+            for code, valeur in self.donnees.items()
         }
 
 

@@ -28,7 +28,8 @@ from accompagnement.selectors import portefeuille
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
-from ccas_portal.forms import reporter_erreurs
+from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
+from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
@@ -116,17 +117,25 @@ def ouvrir(request, pk):
     action = reverse("accompagnement:ouvrir", args=[foyer.pk])
     form = OuvertureForm(request.POST or None, foyer=foyer, agent=request.user, action=action)
     if form.is_valid():
+        d = form.cleaned_data
         try:
-            accompagnement = services.ouvrir_accompagnement(
+            accompagnement = une_seule_fois(
+                jeton=d["jeton"],
                 agent=request.user,
-                foyer=foyer,
-                axe=form.cleaned_data["axe"].code,
-                membres=form.cleaned_data["membres"],
-                co_intervenants=form.cleaned_data["co_intervenants"],
-                date_ouverture=form.cleaned_data["date_ouverture"],
+                ecrire=lambda: services.ouvrir_accompagnement(
+                    agent=request.user,
+                    foyer=foyer,
+                    axe=d["axe"].code,
+                    membres=d["membres"],
+                    co_intervenants=d["co_intervenants"],
+                    date_ouverture=d["date_ouverture"],
+                ),
             )
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
+        except DejaTraite:
+            messages.success(request, DEJA_ENREGISTRE)
+            return redirect("accompagnement:dossier", pk=foyer.pk)
         else:
             messages.success(request, f"Accompagnement « {accompagnement.axe} » ouvert.")
             return redirect("accompagnement:detail", pk=accompagnement.pk)
@@ -225,17 +234,17 @@ def _ecrire(request, accompagnement, *, form, nom_form, section, ecrire, succes)
     sans JavaScript, redirection vers la page (ou la page et ses erreurs en 422)."""
     if form.is_valid():
         try:
-            ecrire(form.cleaned_data)
+            une_seule_fois(
+                jeton=form.cleaned_data.get("jeton"),
+                agent=request.user,
+                ecrire=lambda: ecrire(form.cleaned_data),
+            )
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
+        except DejaTraite:
+            return _reponse_ecrite(request, accompagnement, section, DEJA_ENREGISTRE)
         else:
-            if request.htmx and section:
-                contexte = _contexte(request, accompagnement)
-                contexte["message_succes"] = succes
-                return render(request, SECTIONS[section], contexte)
-            messages.success(request, succes)
-            ancre = f"#{section}" if section else ""
-            return redirect(reverse("accompagnement:detail", args=[accompagnement.pk]) + ancre)
+            return _reponse_ecrite(request, accompagnement, section, succes)
     contexte = _contexte(request, accompagnement, **({nom_form: form} if nom_form else {}))
     if nom_form is None or not contexte["ouvert"]:
         # Petit formulaire de ligne, ou formulaire que la page n'affiche plus (accompagnement
@@ -245,6 +254,17 @@ def _ecrire(request, accompagnement, *, form, nom_form, section, ecrire, succes)
     if request.htmx and section:
         return render(request, SECTIONS[section], contexte)
     return render(request, "accompagnement/detail.html", contexte, status=422)
+
+
+def _reponse_ecrite(request, accompagnement, section, message):
+    """Après une écriture : la section à jour pour htmx, sinon redirection vers la page."""
+    if request.htmx and section:
+        contexte = _contexte(request, accompagnement)
+        contexte["message_succes"] = message
+        return render(request, SECTIONS[section], contexte)
+    messages.success(request, message)
+    ancre = f"#{section}" if section else ""
+    return redirect(reverse("accompagnement:detail", args=[accompagnement.pk]) + ancre)
 
 
 def _ecriture(fonction):
@@ -422,9 +442,16 @@ def actions_collectives(request):
     form = ActionCollectiveForm(request.POST or None, agent=request.user, action=action_url)
     if form.is_valid():
         try:
-            action = services.creer_action_collective(agent=request.user, **form.cleaned_data)
+            action = une_seule_fois(
+                jeton=form.cleaned_data["jeton"],
+                agent=request.user,
+                ecrire=lambda: services.creer_action_collective(agent=request.user, **form.donnees),
+            )
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
+        except DejaTraite:
+            messages.success(request, DEJA_ENREGISTRE)
+            return redirect("accompagnement:actions_collectives")
         else:
             messages.success(request, f"Action collective « {action} » créée.")
             return redirect("accompagnement:action_collective", pk=action.pk)

@@ -1,9 +1,54 @@
+import uuid
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from ccas_portal import connexions
+
+#: Réponse à un formulaire renvoyé (double clic, réseau qui rejoue) : rien n'est écrit deux fois.
+DEJA_ENREGISTRE = "Ce formulaire avait déjà été enregistré : il ne l'a pas été une seconde fois."
+
+
+class FormulairePortail(forms.Form):
+    """Un formulaire d'écriture du portail, rendu par crispy dans `components/formulaire.html`.
+
+    - `action` : l'URL où il poste ; `cible` : l'id de la section que htmx remplace par la
+      réponse (sans `cible`, formulaire de page ordinaire). Ces attributs sont posés sur la
+      balise `<form>` par le gabarit, jamais par `FormHelper.attrs` : crispy répète ces
+      attributs-là sur l'enveloppe des cases à cocher et des boutons radio, et htmx postait
+      alors le formulaire à moitié rempli au premier clic sur une case.
+    - un résumé des erreurs en tête, qui prend le focus (RGAA 11.10, 11.11), et chaque erreur
+      sous son champ ;
+    - `jeton` : un identifiant caché, nouveau à chaque formulaire vide, qui rend l'écriture
+      idempotente (voir ccas_portal/idempotence.py).
+    """
+
+    bouton = "Enregistrer"
+    #: Préfixe des id HTML : plusieurs formulaires partagent une page (et des noms de champs).
+    ident = "f"
+
+    jeton = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, action: str = "", cible: str = "", **kwargs):
+        kwargs.setdefault("auto_id", f"{self.ident}-%s")
+        super().__init__(*args, **kwargs)
+        self.action, self.cible = action, cible
+        if not self.is_bound:
+            self.initial["jeton"] = uuid.uuid4()
+        self.helper = FormHelper()
+        self.helper.template = "components/formulaire.html"
+        self.helper.add_input(Submit("enregistrer", self.bouton, css_class="btn-primary"))
+
+    def resume_erreurs(self) -> dict:
+        return resume_erreurs(self)
+
+    @property
+    def donnees(self) -> dict:
+        """Les valeurs validées, sans le jeton (ce que reçoit le service)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "jeton"}
 
 
 class ConnexionForm(AuthenticationForm):
@@ -53,6 +98,23 @@ class ConnexionForm(AuthenticationForm):
             raise
         connexions.effacer_echecs(identifiant, adresse)
         return donnees
+
+
+def resume_erreurs(form) -> dict:
+    """Le résumé des erreurs d'un formulaire (components/resume_erreurs.html) : les erreurs
+    générales, puis les champs visibles en erreur dans l'ordre du formulaire. L'erreur d'un
+    champ caché (personne choisie, jeton) y est une erreur générale, faute de champ où la
+    montrer."""
+    generales = list(form.non_field_errors())
+    champs = []
+    for champ in form:
+        if not champ.errors:
+            continue
+        if champ.is_hidden:
+            generales.extend(f"{champ.label} : {e}" for e in champ.errors)
+        else:
+            champs.append(champ)
+    return {"generales": generales, "champs": champs, "nombre": len(generales) + len(champs)}
 
 
 def reporter_erreurs(form, erreur) -> None:

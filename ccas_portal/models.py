@@ -151,3 +151,23 @@ class EchecConnexion(models.Model):
 
     def __str__(self):
         return f"{self.identifiant} {self.le:%d/%m/%Y %H:%M}"
+
+
+class SoumissionTraitee(models.Model):
+    """Un formulaire d'écriture déjà traité, repéré par le jeton qu'il portait : le même
+    formulaire renvoyé (double clic, réseau qui rejoue) n'écrit pas deux fois. Écrit par
+    `ccas_portal.idempotence.une_seule_fois` seulement, dans la transaction de l'écriture ;
+    purgé au bout de 7 jours."""
+
+    jeton = models.UUIDField("jeton du formulaire", unique=True)
+    agent = models.ForeignKey(
+        Agent, verbose_name="agent", on_delete=models.CASCADE, related_name="+"
+    )
+    le = models.DateTimeField("le", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "formulaire traité"
+        verbose_name_plural = "formulaires traités"
+
+    def __str__(self):
+        return f"{self.jeton} {self.le:%d/%m/%Y %H:%M}"

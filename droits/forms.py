@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from ccas_portal import perms
+from ccas_portal.forms import FormulairePortail
 from ccas_portal.models import Site
 from droits.enums import PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
@@ -45,7 +46,10 @@ class LancerDetectionForm(forms.Form):
         return donnees
 
 
-class PrestationFoyerForm(forms.Form):
+class PrestationFoyerForm(FormulairePortail):
+    ident = "prestation"
+    bouton = "Enregistrer la prestation"
+
     prestation = forms.ModelChoiceField(
         label="Prestation", queryset=Prestation.objects.filter(actif=True)
     )
@@ -67,11 +71,8 @@ class PrestationFoyerForm(forms.Form):
     )
     note = forms.CharField(label="Note", max_length=300, required=False)
 
-    def __init__(self, *args, foyer, action="", **kwargs):
+    def __init__(self, *args, foyer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["beneficiaire"].queryset = Habitant.objects.filter(
             appartenances__foyer=foyer, appartenances__date_fin__isnull=True
         )
-        self.helper = FormHelper()
-        self.helper.form_action = action
-        self.helper.add_input(Submit("enregistrer", "Enregistrer la prestation"))

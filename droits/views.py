@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
-from ccas_portal.forms import reporter_erreurs
+from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
+from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.pagination import paginer
 from droits import services
 from droits.detection.execution import lancer_detection
@@ -81,22 +82,31 @@ def changer_etat(request, pk):
 @permission_requise(perms.peut_voir_donnees_sensibles)
 def ajouter_prestation(request, foyer_pk):
     foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
-    form = PrestationFoyerForm(request.POST, foyer=foyer)
+    action = reverse("droits:ajouter_prestation", args=[foyer.pk])
+    form = PrestationFoyerForm(request.POST, foyer=foyer, action=action)
     if form.is_valid():
         try:
-            services.enregistrer_prestation(agent=request.user, foyer=foyer, **form.cleaned_data)
+            une_seule_fois(
+                jeton=form.cleaned_data["jeton"],
+                agent=request.user,
+                ecrire=lambda: services.enregistrer_prestation(
+                    agent=request.user, foyer=foyer, **form.donnees
+                ),
+            )
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
+        except DejaTraite:
+            messages.success(request, DEJA_ENREGISTRE)
+            return redirect(_url_droits_du_foyer(foyer.pk))
         else:
             messages.success(
                 request, f"Prestation « {form.cleaned_data['prestation']} » enregistrée."
             )
             return redirect(_url_droits_du_foyer(foyer.pk))
-    for champ, erreurs in form.errors.items():
-        libelle = form.fields[champ].label if champ in form.fields else ""
-        for erreur in erreurs:
-            messages.error(request, f"{libelle} : {erreur}" if libelle else erreur)
-    return redirect(_url_droits_du_foyer(foyer.pk))
+    # Les erreurs sous leurs champs : le formulaire seul, sur sa page, avec ce qui était saisi.
+    return render(
+        request, "droits/prestation_foyer.html", {"foyer": foyer, "form": form}, status=422
+    )
 
 
 @require_http_methods(["GET", "POST"])

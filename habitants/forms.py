@@ -1,7 +1,8 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+import uuid
+
 from django import forms
 
+from ccas_portal.forms import FormulairePortail, resume_erreurs
 from habitants.enums import ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
 
@@ -20,7 +21,10 @@ class RechercheForm(forms.Form):
     adresse = forms.CharField(label="Adresse du foyer", required=False, max_length=100)
 
 
-class InscriptionForm(forms.Form):
+class InscriptionForm(FormulairePortail):
+    ident = "inscription"
+    bouton = "Inscrire la personne"
+
     nom_usage = forms.CharField(label="Nom d'usage", max_length=100)
     prenoms = forms.CharField(label="Prénom(s)", max_length=150)
     date_naissance = forms.DateField(
@@ -41,14 +45,23 @@ class InscriptionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not avec_confirmation:
             del self.fields["confirmer_nouveau"]
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("inscrire", "Inscrire la personne"))
 
 
 class PassageForm(forms.Form):
+    """Rendu à la main (habitants/partials/formulaire_passage.html) pour grouper les motifs par
+    axe ; même résumé des erreurs et même jeton que les formulaires crispy du portail."""
+
     habitant = forms.ModelChoiceField(
-        queryset=Habitant.objects.none(), required=False, widget=forms.HiddenInput
+        label="Personne",
+        queryset=Habitant.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": "Cette personne est introuvable parmi celles de vos sites : "
+            "cherchez-la à nouveau."
+        },
     )
+    jeton = forms.UUIDField(widget=forms.HiddenInput, required=False)
     mode = forms.ChoiceField(
         label="Mode",
         choices=ModePassage.choices,
@@ -76,10 +89,17 @@ class PassageForm(forms.Form):
         help_text="Quelques mots sur la demande. Pas de donnée de santé.",
     )
 
+    ident = "passage"
+
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["jeton"] = uuid.uuid4()
         self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent)
         self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
+
+    def resume_erreurs(self) -> dict:
+        return resume_erreurs(self)
 
     def date_heure(self):
         """Aujourd'hui à l'heure saisie (heure de Paris), ou None pour maintenant."""

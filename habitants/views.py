@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
-from ccas_portal.forms import reporter_erreurs
+from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
+from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.pagination import paginer
 from habitants import selectors, services
@@ -84,23 +85,31 @@ def enregistrer_passage(request):
     site, _ = _site_courant(request)
     form = PassageForm(request.POST, agent=request.user)
     if form.is_valid():
+        d = form.cleaned_data
         try:
-            passage = services.enregistrer_passage(
+            passage = une_seule_fois(
+                jeton=d["jeton"],
                 agent=request.user,
-                site=site,
-                habitant=form.cleaned_data["habitant"],
-                mode=form.cleaned_data["mode"],
-                motifs=form.cleaned_data["motifs"],
-                reponse=form.cleaned_data["reponse"],
-                note=form.cleaned_data["note"],
-                date_heure=form.date_heure(),
+                ecrire=lambda: services.enregistrer_passage(
+                    agent=request.user,
+                    site=site,
+                    habitant=d["habitant"],
+                    mode=d["mode"],
+                    motifs=d["motifs"],
+                    reponse=d["reponse"],
+                    note=d["note"],
+                    date_heure=form.date_heure(),
+                ),
             )
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
+        except DejaTraite:
+            message = DEJA_ENREGISTRE
         else:
             qui = str(passage.habitant) if passage.habitant else "anonyme"
             heure = timezone.localtime(passage.date_heure)
             message = f"Passage enregistré ({qui}, {heure:%H:%M})."
+        if not form.errors:
             if request.htmx:
                 contexte = _contexte_passage(request, site)
                 contexte["message_succes"] = message
@@ -125,13 +134,20 @@ def inscrire(request):
         form = InscriptionForm(request.POST, avec_confirmation=True)
         if form.is_valid():
             try:
-                habitant = services.inscrire_habitant(
-                    agent=request.user, site=site, **form.cleaned_data
+                habitant = une_seule_fois(
+                    jeton=form.cleaned_data["jeton"],
+                    agent=request.user,
+                    ecrire=lambda: services.inscrire_habitant(
+                        agent=request.user, site=site, **form.donnees
+                    ),
                 )
             except services.DoublonProbable as doublon:
                 candidats = doublon.candidats
             except ValidationError as erreur:
                 reporter_erreurs(form, erreur)
+            except DejaTraite:
+                messages.success(request, DEJA_ENREGISTRE)
+                return redirect(_url_guichet(site))
             else:
                 journaliser(
                     agent=request.user,
@@ -151,7 +167,7 @@ def inscrire(request):
         q = request.GET.get("q", "").strip().split(maxsplit=1)
         initial = {"nom_usage": q[0] if q else "", "prenoms": q[1] if len(q) > 1 else ""}
         form = InscriptionForm(initial=initial)
-    form.helper.form_action = f"{reverse('habitants:inscrire')}?site={site.code}"
+    form.action = f"{reverse('habitants:inscrire')}?site={site.code}"
     return render(
         request,
         "habitants/inscrire.html",
