@@ -48,10 +48,16 @@ class OuvertureForm(FormulairePortail):
         required=False,
     )
     date_ouverture = forms.DateField(label="Date d'ouverture", widget=ChampDate())
+    malgre_accompagnement_ouvert = forms.BooleanField(
+        label="Ouvrir quand même un second accompagnement sur cet axe", required=False
+    )
 
-    def __init__(self, *args, foyer, agent, **kwargs):
+    def __init__(self, *args, foyer, agent, deja_ouvert=False, **kwargs):
         kwargs.setdefault("initial", {"date_ouverture": timezone.localdate()})
         super().__init__(*args, **kwargs)
+        if not (deja_ouvert or (self.data.get("malgre_accompagnement_ouvert"))):
+            # La confirmation n'apparaît qu'après l'avertissement d'un accompagnement ouvert.
+            del self.fields["malgre_accompagnement_ouvert"]
         self.fields["membres"].queryset = _membres_actuels(foyer)
         self.fields["co_intervenants"].queryset = (
             Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites=foyer.site_id)

@@ -43,6 +43,24 @@ def _verifier_date(jour: date, *, champ: str, pas_avant: date | None = None) -> 
         raise ValidationError({champ: "Cette date précède l'ouverture de l'accompagnement."})
 
 
+class AccompagnementDejaOuvert(ValidationError):
+    """Le foyer a déjà un accompagnement ouvert sur cet axe : à confirmer avant d'en ouvrir
+    un second."""
+
+    def __init__(self, accompagnement: Accompagnement):
+        self.accompagnement = accompagnement
+        super().__init__(
+            {
+                "axe": (
+                    f"Un accompagnement « {accompagnement.axe} » est déjà ouvert pour ce foyer "
+                    f"depuis le {accompagnement.date_ouverture:%d/%m/%Y} (référent : "
+                    f"{accompagnement.referent}). Pour en ouvrir un second, cochez "
+                    "« Ouvrir quand même un second accompagnement sur cet axe »."
+                )
+            },
+        )
+
+
 @transaction.atomic
 def ouvrir_accompagnement(
     *,
@@ -53,8 +71,13 @@ def ouvrir_accompagnement(
     co_intervenants: Iterable = (),
     date_ouverture: date | None = None,
     faits: dict | None = None,
+    malgre_accompagnement_ouvert: bool = False,
 ) -> Accompagnement:
-    """Ouvre un accompagnement : l'agent qui l'ouvre en devient le référent."""
+    """Ouvre un accompagnement : l'agent qui l'ouvre en devient le référent.
+
+    Un second accompagnement ouvert sur le même axe pour le même foyer n'est ouvert que sur
+    confirmation (`malgre_accompagnement_ouvert`) : sinon AccompagnementDejaOuvert, qui
+    nomme celui qui l'est déjà."""
     if not perms.peut_accompagner(agent) or foyer.site_id not in agent.ids_sites:
         raise PermissionDenied("Ce foyer n'est pas rattaché à vos sites.")
     if axe not in AXES:
@@ -70,6 +93,16 @@ def ouvrir_accompagnement(
     co_intervenants = [a for a in co_intervenants if a.pk != agent.pk]
     if any(not perms.peut_accompagner(a) for a in co_intervenants):
         raise ValidationError({"co_intervenants": "Un co-intervenant est un travailleur social."})
+    if not malgre_accompagnement_ouvert:
+        deja = (
+            Accompagnement.objects.filter(foyer=foyer, axe_id=axe)
+            .exclude(statut=StatutAccompagnement.CLOS)
+            .select_related("referent", "axe")
+            .order_by("date_ouverture", "pk")
+            .first()
+        )
+        if deja is not None:
+            raise AccompagnementDejaOuvert(deja)
     accompagnement = Accompagnement.objects.create(
         foyer=foyer,
         axe_id=axe,

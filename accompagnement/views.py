@@ -116,6 +116,7 @@ def ouvrir(request, pk):
     foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=pk)
     action = reverse("accompagnement:ouvrir", args=[foyer.pk])
     form = OuvertureForm(request.POST or None, foyer=foyer, agent=request.user, action=action)
+    deja_ouvert = None
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -129,8 +130,16 @@ def ouvrir(request, pk):
                     membres=d["membres"],
                     co_intervenants=d["co_intervenants"],
                     date_ouverture=d["date_ouverture"],
+                    malgre_accompagnement_ouvert=d.get("malgre_accompagnement_ouvert", False),
                 ),
             )
+        except services.AccompagnementDejaOuvert as erreur:
+            deja_ouvert = erreur.accompagnement
+            form = OuvertureForm(
+                request.POST, foyer=foyer, agent=request.user, action=action, deja_ouvert=True
+            )
+            form.is_valid()
+            reporter_erreurs(form, erreur)
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
         except DejaTraite:
@@ -139,10 +148,23 @@ def ouvrir(request, pk):
         else:
             messages.success(request, f"Accompagnement « {accompagnement.axe} » ouvert.")
             return redirect("accompagnement:detail", pk=accompagnement.pk)
+    lien_deja_ouvert = None
+    if deja_ouvert is not None:
+        visible = Accompagnement.objects.visibles_par(request.user).filter(pk=deja_ouvert.pk)
+        lien_deja_ouvert = (
+            reverse("accompagnement:detail", args=[deja_ouvert.pk])
+            if visible.exists()
+            else reverse("accompagnement:dossier", args=[foyer.pk])
+        )
     return render(
         request,
         "accompagnement/ouvrir.html",
-        {"foyer": foyer, "form": form},
+        {
+            "foyer": foyer,
+            "form": form,
+            "deja_ouvert": deja_ouvert,
+            "lien_deja_ouvert": lien_deja_ouvert,
+        },
         status=422 if form.is_bound else 200,
     )
 

@@ -33,4 +33,6 @@ def ouvrir(ts, famille, **champs):
     champs.setdefault("axe", "logement")
     champs.setdefault("membres", [parent])
     champs.setdefault("date_ouverture", date(2026, 1, 5))
+    # Les tests en ouvrent souvent plusieurs sur le même axe pour le même foyer.
+    champs.setdefault("malgre_accompagnement_ouvert", True)
     return services.ouvrir_accompagnement(agent=ts, foyer=f, **champs)
