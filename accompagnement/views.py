@@ -189,26 +189,36 @@ def _accompagnement(request, pk):
     )
 
 
+#: Les formulaires de la page : (nom, classe, vue où il poste, section que htmx remplace).
+FORMULAIRES = (
+    ("form_statut", StatutForm, "changer_statut", ""),
+    ("form_faits", FaitsForm, "faits", ""),
+    ("form_objectif", ObjectifForm, "ajouter_objectif", "plan"),
+    ("form_action", ActionForm, "ajouter_action", "plan"),
+    ("form_intervention", InterventionForm, "ajouter_intervention", "interventions"),
+    ("form_orientation", OrientationForm, "orienter", "orientations"),
+)
+
+
 def _formulaires(accompagnement, **lies):
-    """Les formulaires de la page, vides sauf ceux passés liés (avec leurs erreurs)."""
-    url = lambda nom: reverse(f"accompagnement:{nom}", args=[accompagnement.pk])  # noqa: E731
+    """Les formulaires de la page, vides sauf ceux passés liés (avec leurs erreurs) ; chacun,
+    lié ou non, poste vers sa vue et, s'il en a une, vers sa section en htmx."""
     a = accompagnement
-    return {
-        "form_statut": lies.get("form_statut")
-        or StatutForm(accompagnement=a, action=url("changer_statut")),
-        "form_faits": lies.get("form_faits")
-        or FaitsForm(axe=a.axe_id, initial=a.faits, action=url("faits")),
-        "form_objectif": lies.get("form_objectif")
-        or ObjectifForm(axe=a.axe_id, action=url("ajouter_objectif"), cible="plan"),
-        "form_action": lies.get("form_action")
-        or ActionForm(accompagnement=a, action=url("ajouter_action"), cible="plan"),
-        "form_intervention": lies.get("form_intervention")
-        or InterventionForm(
-            accompagnement=a, action=url("ajouter_intervention"), cible="interventions"
-        ),
-        "form_orientation": lies.get("form_orientation")
-        or OrientationForm(action=url("orienter"), cible="orientations"),
+    arguments = {
+        StatutForm: {"accompagnement": a},
+        FaitsForm: {"axe": a.axe_id, "initial": a.faits},
+        ObjectifForm: {"axe": a.axe_id},
+        ActionForm: {"accompagnement": a},
+        InterventionForm: {"accompagnement": a},
+        OrientationForm: {},
     }
+    formulaires = {}
+    for nom, classe, vue, section in FORMULAIRES:
+        form = lies.get(nom) or classe(**arguments[classe])
+        form.action = reverse(f"accompagnement:{vue}", args=[a.pk])
+        form.cible = section
+        formulaires[nom] = form
+    return formulaires
 
 
 def _contexte(request, accompagnement, **lies):

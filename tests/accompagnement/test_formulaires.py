@@ -118,6 +118,11 @@ def test_accompagnement_erreurs_sous_le_champ_et_resume(client, ts, accompagneme
     assert "is-invalid" in saisie
     assert "inférieure ou égale à 600" in html.split('id="intervention-duree_minutes"')[1]
     assert not Intervention.objects.exists()
+    # Le formulaire revenu avec ses erreurs poste toujours en htmx vers sa vue (il postait
+    # sans JavaScript vers la page, qui répondait 405).
+    formulaire = next(a for t, _, a in porteurs(html) if a.get("id") == "intervention-formulaire")
+    assert formulaire["action"] == formulaire["hx-post"]
+    assert formulaire["hx-post"] == url("ajouter_intervention", accompagnement.pk)
 
 
 def test_accueil_note_trop_longue_message_sous_la_note(client, site, motifs):
