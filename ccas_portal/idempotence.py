@@ -40,7 +40,9 @@ def une_seule_fois(*, jeton: UUID | None, agent: Agent, ecrire: Callable[[], T])
                 SoumissionTraitee.objects.create(jeton=jeton, agent=agent)
         except IntegrityError:
             raise DejaTraite from None
-        return ecrire()
+        resultat = ecrire()
+    purger()
+    return resultat
 
 
 def purger(*, maintenant=None) -> int:

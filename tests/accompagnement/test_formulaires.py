@@ -294,3 +294,20 @@ def test_accompagnement_clos_sur_le_meme_axe_ne_bloque_pas(client, ts, famille, 
         },
     )
     assert reponse.status_code == 302
+
+
+def test_les_jetons_de_plus_de_sept_jours_sont_purges(ts):
+    from datetime import timedelta
+
+    from ccas_portal.idempotence import une_seule_fois
+
+    vieux = SoumissionTraitee.objects.create(
+        jeton=uuid.uuid4(), agent=ts, le=timezone.now() - timedelta(days=8)
+    )
+    recent = SoumissionTraitee.objects.create(
+        jeton=uuid.uuid4(), agent=ts, le=timezone.now() - timedelta(days=6)
+    )
+    assert une_seule_fois(jeton=uuid.uuid4(), agent=ts, ecrire=lambda: 42) == 42
+    restants = set(SoumissionTraitee.objects.values_list("pk", flat=True))
+    assert vieux.pk not in restants
+    assert recent.pk in restants
