@@ -42,9 +42,6 @@ class FormulairePortail(forms.Form):
         self.helper.template = "components/formulaire.html"
         self.helper.add_input(Submit("enregistrer", self.bouton, css_class="btn-primary"))
 
-    def resume_erreurs(self) -> dict:
-        return resume_erreurs(self)
-
     @property
     def donnees(self) -> dict:
         """Les valeurs validées, sans le jeton (ce que reçoit le service)."""
@@ -52,6 +49,8 @@ class FormulairePortail(forms.Form):
 
 
 class ConnexionForm(AuthenticationForm):
+    ident = "connexion"
+
     error_messages = {
         "invalid_login": (
             "Identifiant ou mot de passe incorrect. Vérifiez votre saisie "
@@ -70,7 +69,7 @@ class ConnexionForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].label = "Mot de passe"
         self.helper = FormHelper()
-        self.helper.form_method = "post"
+        self.helper.template = "components/formulaire.html"
         self.helper.add_input(Submit("connexion", "Se connecter"))
 
     def clean_username(self):

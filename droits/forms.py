@@ -12,6 +12,8 @@ from habitants.models import Habitant
 
 
 class LancerDetectionForm(forms.Form):
+    ident = "detection"
+
     perimetre = forms.ChoiceField(
         label="Périmètre",
         choices=[
@@ -37,6 +39,7 @@ class LancerDetectionForm(forms.Form):
             if len(sites) == 1:
                 self.fields["site"].initial = sites[0]
         self.helper = FormHelper()
+        self.helper.template = "components/formulaire.html"
         self.helper.add_input(Submit("lancer", "Lancer la détection maintenant"))
 
     def clean(self):

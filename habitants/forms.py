@@ -2,7 +2,7 @@ import uuid
 
 from django import forms
 
-from ccas_portal.forms import FormulairePortail, resume_erreurs
+from ccas_portal.forms import FormulairePortail
 from habitants.enums import ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
 
@@ -97,9 +97,6 @@ class PassageForm(forms.Form):
             self.initial["jeton"] = uuid.uuid4()
         self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent)
         self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
-
-    def resume_erreurs(self) -> dict:
-        return resume_erreurs(self)
 
     def date_heure(self):
         """Aujourd'hui à l'heure saisie (heure de Paris), ou None pour maintenant."""

@@ -311,3 +311,36 @@ def test_les_jetons_de_plus_de_sept_jours_sont_purges(ts):
     restants = set(SoumissionTraitee.objects.values_list("pk", flat=True))
     assert vieux.pk not in restants
     assert recent.pk in restants
+
+
+def test_connexion_seance_et_detection_resument_leurs_erreurs(client, ts, referentiels):
+    """Les formulaires hors FormulairePortail : même résumé des erreurs en tête."""
+    from accompagnement.models import ActionCollective
+
+    html = client.post(
+        reverse("connexion"), {"username": "personne", "password": "faux"}
+    ).content.decode()
+    assert "data-resume-erreurs" in html
+    assert "Identifiant ou mot de passe incorrect" in html
+
+    client.force_login(ts)
+    action = ActionCollective.objects.create(
+        titre="Atelier budget",
+        type="atelier",
+        site=ts.sites.first(),
+        date_debut="2026-01-01",
+        cree_par=ts,
+    )
+    reponse = client.post(
+        reverse("accompagnement:enregistrer_seance", args=[action.pk]),
+        {"date": "", "theme": "", "site": "", "participants_anonymes": "-3"},
+    )
+    assert reponse.status_code == 422
+    html = reponse.content.decode()
+    assert "Le formulaire contient 4 erreurs" in html
+    assert 'href="#id_theme"' in html
+
+    responsable = AgentFactory(role="responsable", sites=[ts.sites.first()])
+    client.force_login(responsable)
+    html = client.post(reverse("droits:detection"), {"perimetre": "inconnu"}).content.decode()
+    assert "data-resume-erreurs" in html
