@@ -205,7 +205,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.texte("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # « NumExpr defaulting to 2 threads » au chargement d'OpenFisca : sans intérêt.
+        "numexpr": {"level": "WARNING"},
+    },
 }
 
 # Journal des accès : durée de conservation (référentiel CNIL : 6 à 12 mois).
