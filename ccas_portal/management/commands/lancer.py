@@ -46,8 +46,8 @@ class Command(BaseCommand):
                 for agent in demo.order_by("username")
             ]
         lignes += [
-            "Le worker prépare OpenFisca-France une fois à son démarrage (une demi-minute) : la",
-            "détection du non-recours et « Simuler maintenant » répondent dès qu'il est prêt",
+            "Le worker prépare OpenFisca-France à son démarrage (une vingtaine de secondes) :",
+            "la détection du non-recours et « Simuler maintenant » répondent dès qu'il est prêt",
             "(« portail@… ready. »).",
             "Ctrl-C arrête le serveur, le worker et beat.\n",
         ]
