@@ -6,25 +6,41 @@ PY := $(VENV)/bin/python
 INSTALLE := $(VENV)/.installe
 ADRESSE ?= 127.0.0.1
 PORT ?= 8000
+# Les sorties détaillées (pip, migrations, démo) vont dans des journaux : la console garde une
+# ligne par étape, puis l'adresse et les comptes.
+VAR_DIR ?= $(or $(CCAS_VAR_DIR),var)
+JOURNAL_INSTALLATION := $(VAR_DIR)/installation.log
+JOURNAL_DEMARRAGE := $(VAR_DIR)/demarrage.log
+# « $(ETAPE) JOURNAL COMMANDE… » : la sortie de la commande s'ajoute au journal ; en cas
+# d'échec, la console donne le chemin du journal et sa fin.
+ETAPE = etape() { journal=$$1; shift; mkdir -p "$$(dirname "$$journal")"; \
+  if ! "$$@" >>"$$journal" 2>&1; then \
+    echo "Échec de : $$*" >&2; echo "Journal complet : $$journal ; sa fin :" >&2; \
+    tail -n 40 "$$journal" >&2; return 1; fi; }; etape
 
 .PHONY: install run test test-rapide quality navigateur clean
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 attendu")'
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m pip check
+	@echo "Installation des dépendances (quelques minutes la première fois ; détail : $(JOURNAL_INSTALLATION))…"
+	@mkdir -p $(VAR_DIR) && date >$(JOURNAL_INSTALLATION)
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PYTHON) -m venv $(VENV)
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off --upgrade pip
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off -e '.[dev]'
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip check
 	@touch $@
 
 install: $(INSTALLE)
 
 ## make run : installe, migre, charge référentiels et démo, lance web + worker + beat.
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py charger_referentiels --wet-run
-	$(PY) manage.py demo_data --wet-run --detection
-	$(PY) manage.py lancer --adresse $(ADRESSE) --port $(PORT)
+	@mkdir -p $(VAR_DIR) && date >$(JOURNAL_DEMARRAGE)
+	@echo "Base de données (détail : $(JOURNAL_DEMARRAGE))…"
+	@$(ETAPE) $(JOURNAL_DEMARRAGE) $(PY) manage.py migrate --noinput
+	@$(ETAPE) $(JOURNAL_DEMARRAGE) $(PY) manage.py charger_referentiels --wet-run
+	@echo "Données de démonstration…"
+	@$(ETAPE) $(JOURNAL_DEMARRAGE) $(PY) manage.py demo_data --wet-run --detection
+	@$(PY) manage.py lancer --adresse $(ADRESSE) --port $(PORT)
 
 ## make test : toute la suite (SQLite et broker sur fichiers, ou DATABASE_URL/CELERY_BROKER_URL).
 test: install navigateur

@@ -2,12 +2,18 @@
 
 Chaque programme tourne dans son propre groupe de processus : le lanceur seul reçoit Ctrl-C
 et arrête proprement les autres (SIGTERM, puis SIGKILL après un délai).
+
+La console reste lisible : sans bannières de démarrage (celle du serveur de développement, celles
+de Celery), l'annonce du lanceur (adresse, comptes) vient quand le serveur web répond ; ensuite
+défilent les requêtes et les journaux des programmes.
 """
 
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -15,12 +21,19 @@ from dataclasses import dataclass
 class Programme:
     nom: str
     commande: list[str]
+    #: Sortie standard écartée (la bannière du serveur de développement) ; les journaux, sur la
+    #: sortie d'erreur, restent affichés.
+    sans_banniere: bool = False
 
 
 def programmes_du_portail(*, adresse: str, port: int, beat: bool = True) -> list[Programme]:
     python = sys.executable
     programmes = [
-        Programme("web", [python, "manage.py", "runserver", f"{adresse}:{port}", "--noreload"]),
+        Programme(
+            "web",
+            [python, "manage.py", "runserver", f"{adresse}:{port}", "--noreload"],
+            sans_banniere=True,
+        ),
         Programme(
             "worker",
             [
@@ -29,6 +42,7 @@ def programmes_du_portail(*, adresse: str, port: int, beat: bool = True) -> list
                 "celery",
                 "-A",
                 "ccas_portal",
+                "--quiet",
                 "worker",
                 "--loglevel",
                 "INFO",
@@ -44,17 +58,41 @@ def programmes_du_portail(*, adresse: str, port: int, beat: bool = True) -> list
     if beat:
         programmes.append(
             Programme(
-                "beat", [python, "-m", "celery", "-A", "ccas_portal", "beat", "--loglevel", "INFO"]
+                "beat",
+                [
+                    python,
+                    *("-m", "celery", "-A", "ccas_portal", "--quiet", "beat", "--loglevel", "INFO"),
+                ],
             )
         )
     return programmes
 
 
+def port_ouvert(adresse: str, port: int) -> bool:
+    """Vrai si un serveur accepte les connexions à cette adresse."""
+    try:
+        with socket.create_connection((adresse, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 class Superviseur:
-    def __init__(self, programmes: list[Programme], *, delai_arret: float = 15.0, sortie=None):
+    def __init__(
+        self,
+        programmes: list[Programme],
+        *,
+        delai_arret: float = 15.0,
+        sortie=None,
+        annonce: str = "",
+        pret: Callable[[], bool] = lambda: True,
+    ):
+        """`annonce` s'affiche une fois, dès que `pret()` (le serveur web répond)."""
         self.programmes = programmes
         self.delai_arret = delai_arret
         self.sortie = sortie or sys.stdout
+        self.annonce = annonce
+        self.pret = pret
         self.processus: dict[str, subprocess.Popen] = {}
         self._arret_demande = False
 
@@ -67,7 +105,9 @@ class Superviseur:
     def demarrer(self) -> None:
         for programme in self.programmes:
             self.processus[programme.nom] = subprocess.Popen(
-                programme.commande, start_new_session=True
+                programme.commande,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL if programme.sans_banniere else None,
             )
 
     def arreter(self) -> None:
@@ -91,7 +131,11 @@ class Superviseur:
         code = 0
         try:
             self.demarrer()
+            a_annoncer = bool(self.annonce)
             while not self._arret_demande:
+                if a_annoncer and self.pret():
+                    self._dire(self.annonce)
+                    a_annoncer = False
                 termines = [
                     (n, p.returncode) for n, p in self.processus.items() if p.poll() is not None
                 ]

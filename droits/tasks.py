@@ -5,7 +5,7 @@ les autres tâches."""
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import celeryd_init
 
 from droits.detection import execution as detection
 
@@ -64,10 +64,13 @@ def detection_nocturne(perimetre: str = "modifies") -> int:
     return detection.lancer_detection(declencheur="planifié", perimetre=perimetre).pk
 
 
-@worker_ready.connect
+@celeryd_init.connect
 def prechauffer(**_):
-    """Construit le système socio-fiscal au démarrage du worker (≈ 2,5 à 5 s), pas au premier
-    lot : « simuler maintenant » et les petits passages incrémentaux répondent vite."""
+    """Construit le système socio-fiscal et fait un premier calcul au démarrage du worker,
+    avant qu'il ne crée ses processus de calcul : nés par fork, ils en héritent tout prêt (un
+    seul chargement pour tous, mémoire partagée), et « simuler maintenant » répond dès le premier
+    lot. En `--pool solo`, c'est le processus qui calcule. Signal propre au programme
+    `celery worker` : les workers embarqués des tests ne le reçoivent pas."""
     from droits.detection.moteur import prechauffer
 
     prechauffer(detection.mois_courant())

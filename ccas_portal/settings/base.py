@@ -184,12 +184,32 @@ DETECTION_TAILLE_LOT = env.entier("DETECTION_TAILLE_LOT", 5000)
 # (ccas_portal/pilotage/instantanes.py ; les périodes courantes sont recalculées chaque nuit).
 PILOTAGE_FRAICHEUR_HEURES = env.entier("PILOTAGE_FRAICHEUR_HEURES", 24)
 
+# Une console lisible : chaque message une fois (le gestionnaire « console » que Django pose
+# sur le journal « django » en DEBUG doublait chaque message et chaque trace de la racine), et
+# une réponse 4xx en une ligne, sans trace d'exception.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "sans_trace_4xx": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": "ext://ccas_portal.settings.journalisation.sans_trace_pour_une_erreur_du_client",
+        }
+    },
     "formatters": {"simple": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "simple",
+            "filters": ["sans_trace_4xx"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.texte("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # « NumExpr defaulting to 2 threads » au chargement d'OpenFisca : sans intérêt.
+        "numexpr": {"level": "WARNING"},
+    },
 }
 
 # Journal des accès : durée de conservation (référentiel CNIL : 6 à 12 mois).

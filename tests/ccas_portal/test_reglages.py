@@ -65,3 +65,68 @@ def test_formats_francais():
         "1\u202f234,50",
         "1\xa0234,50",
     }
+
+
+JOURNALISER_DES_REPONSES = r"""
+import logging, os, sys
+import django
+django.setup()
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils.log import log_response
+
+def repondre(statut, chemin, exception=None):
+    requete = RequestFactory().get(chemin)
+    try:
+        raise exception or RuntimeError("panne")
+    except Exception as exc:
+        log_response("%s: %s", "Réponse", chemin, response=HttpResponse(status=statut),
+                     request=requete, exception=exc)
+    if os.environ.get("RUNSERVER"):  # la ligne du serveur de développement pour la requête
+        logging.getLogger("django.server").warning(
+            '"GET %s HTTP/1.1" %s 10', chemin, statut, extra={"status_code": statut, "request": requete}
+        )
+
+repondre(403, "/interdit/", PermissionDenied())
+repondre(404, "/introuvable/")
+print("---", file=sys.stderr)
+repondre(500, "/en-panne/")
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "runserver"),
+    [("ccas_portal.settings.dev", "1"), ("ccas_portal.settings.prod", "")],
+)
+def test_une_reponse_4xx_tient_en_une_ligne_sans_trace(settings, tmp_path, module, runserver):
+    """Un 403 affichait deux traces dans la console de `make run` (le journal « django » de
+    DEBUG et la racine). 403 et 404 : une ligne chacun (sous runserver, celle du serveur ; en
+    production, celle du journal des requêtes) ; une 500 garde sa trace."""
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": module,
+        "CCAS_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "essai-journal",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'essai.sqlite3'}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+        "RUNSERVER": runserver,
+    }
+    resultat = subprocess.run(
+        [sys.executable, "-c", JOURNALISER_DES_REPONSES],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=settings.BASE_DIR,
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    clients, serveur = resultat.stderr.split("---\n")
+    assert "Traceback" not in clients, clients
+    for chemin in ("/interdit/", "/introuvable/"):
+        assert clients.count(chemin) == 1, clients
+    assert serveur.count("Traceback") == 1, serveur
+    assert "RuntimeError: panne" in serveur
