@@ -16,6 +16,7 @@ from accompagnement.models import (
     Seance,
 )
 from accompagnement.services import types_intervention
+from ccas_portal.formats import euros
 from habitants.models import MembreFoyer, Passage
 
 EN_COURS = [StatutAction.A_FAIRE, StatutAction.EN_COURS, StatutAction.EN_ATTENTE]
@@ -240,7 +241,9 @@ def chronologie(
                 details=[
                     d
                     for d in (
-                        f"Montant : {p.montant_mensuel} €/mois" if p.montant_mensuel else "",
+                        f"Montant : {euros(p.montant_mensuel)} par mois"
+                        if p.montant_mensuel
+                        else "",
                         f"Source : {p.get_source_display().lower()}",
                     )
                     if d
@@ -254,7 +257,7 @@ def chronologie(
                 moment=s.cree_le,
                 genre="signalement",
                 titre=(f"Droit probable repéré : {s.prestation} ({s.get_etat_display().lower()})"),
-                details=[f"Montant mensuel estimé : {s.montant_estime} €"],
+                details=[f"Montant mensuel estimé : {euros(s.montant_estime)}"],
             )
         )
         for c in s.changements.all():

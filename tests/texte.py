@@ -8,4 +8,6 @@ import re
 def texte_visible(page: str) -> str:
     page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
     page = re.sub(r"<[^>]+>", "", page)
-    return re.sub(r"\s+", " ", html.unescape(page).replace("\u00a0", " ")).strip()
+    # Blancs ordinaires réduits ; l'espace fine insécable (milliers) est gardée telle quelle,
+    # l'espace insécable (avant « € ») lue comme une espace.
+    return re.sub(r"[ \t\n\r\f\v]+", " ", html.unescape(page).replace("\u00a0", " ")).strip()
