@@ -4,24 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('droits', '0005_creation_des_signalements_sans_historique'),
+        ("droits", "0005_creation_des_signalements_sans_historique"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='executiondetection',
-            options={'ordering': ['-cree_le'], 'verbose_name': 'exécution de la détection', 'verbose_name_plural': 'exécutions de la détection'},
+            name="executiondetection",
+            options={
+                "ordering": ["-cree_le"],
+                "verbose_name": "exécution de la détection",
+                "verbose_name_plural": "exécutions de la détection",
+            },
         ),
         migrations.AddField(
-            model_name='executiondetection',
-            name='bilan',
-            field=models.JSONField(blank=True, default=dict, verbose_name='devenir des droits probables'),
+            model_name="executiondetection",
+            name="bilan",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="devenir des droits probables"
+            ),
         ),
         migrations.AlterField(
-            model_name='signalement',
-            name='toujours_detecte',
-            field=models.BooleanField(default=True, verbose_name='détecté à la dernière exécution'),
+            model_name="signalement",
+            name="toujours_detecte",
+            field=models.BooleanField(default=True, verbose_name="détecté à la dernière exécution"),
         ),
     ]

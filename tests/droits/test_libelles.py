@@ -86,7 +86,8 @@ def test_montants_a_la_francaise_dans_le_dossier_et_la_chronologie(client, ts, s
     texte = texte_visible(
         client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
     )
-    assert "250.00" not in texte and "1250" not in texte
+    assert "250.00" not in texte
+    assert "1250" not in texte
     assert "Revenu de solidarité active (RSA) — 250,00 € par mois" in texte
     assert f"ressources nettes 1{FINE}250,50 € par mois, loyer 450,00 €" in texte
     assert f"1{FINE}250,00 €" in texte  # tableau des prestations
