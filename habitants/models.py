@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ccas_portal.formats import euros
+from ccas_portal.formats import de, euros
 from ccas_portal.models import Site, code_postal
 from habitants.enums import (
     ModePassage,
@@ -142,7 +142,7 @@ class SituationSante(models.Model):
         verbose_name_plural = "situations de santé"
 
     def __str__(self):
-        return f"Situation de santé de {self.habitant}"
+        return f"Situation de santé {de(self.habitant)}"
 
 
 class FoyerQuerySet(ParSiteQuerySet):

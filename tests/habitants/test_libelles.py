@@ -115,3 +115,10 @@ def test_fiche_sans_nee_le_pour_un_homme(client, travailleur, site):
     assert "Dossier du foyer d'ROUX" not in dossier
     assert "Dossier du foyer de ROUX Antoine" in dossier
     assert Habitant.objects.count() == 1
+
+
+def test_situation_de_sante_elidee(agent_accueil):
+    from habitants.models import SituationSante
+
+    h = habitant(agent_accueil, nom_usage="Arnaud", prenoms="Léa")
+    assert str(SituationSante(habitant=h)) == "Situation de santé d'ARNAUD Léa"
