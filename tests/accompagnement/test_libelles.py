@@ -86,3 +86,53 @@ def test_portefeuille_vide_au_singulier(client, ts):
     client.force_login(ts)
     texte = texte_visible(client.get(PORTEFEUILLE).content.decode())
     assert re.search(r"\b0 accompagnement\b", texte)
+
+
+def test_aucun_gabarit_n_emploie_pluralize():
+    """Le filtre `pluralize` de Django met 0 au pluriel (« 0 personnes ») : les gabarits
+    emploient `compte` / `accord` (ccas_portal/formats.py)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    gabarits = Path(settings.BASE_DIR, "templates").rglob("*.html")
+    fautifs = [g.name for g in gabarits if "|pluralize" in g.read_text()]
+    assert fautifs == []
+
+
+def test_pas_d_espace_avant_une_virgule(client, ts, famille, site):
+    from habitants.models import Motif
+    from habitants.services import enregistrer_passage
+
+    f, parent, enfant = famille
+    a = ouvrir(ts, famille, axe="logement", membres=[parent, enfant])
+    echeance(ts, a, 3)
+    services.enregistrer_intervention(
+        agent=ts,
+        accompagnement=a,
+        type="appel",
+        date_intervention=timezone.localdate(),
+        participants=[parent, enfant],
+    )
+    enregistrer_passage(
+        agent=ts,
+        site=site,
+        habitant=parent,
+        mode="physique",
+        motifs=[Motif.objects.filter(actif=True).first()],
+        reponse="information",
+    )
+    client.force_login(ts)
+    pages = [
+        reverse("accompagnement:dossier", args=[f.pk]),
+        reverse("accompagnement:detail", args=[a.pk]),
+        reverse("habitants:fiche", args=[parent.pk]),
+        PORTEFEUILLE,
+        reverse("droits:signalements"),
+        reverse("habitants:guichet") + f"?site={site.code}&q=amina",
+    ]
+    for page in pages:
+        reponse = client.get(page)
+        assert reponse.status_code == 200, page
+        texte = texte_visible(reponse.content.decode())
+        assert " ," not in texte, (page, texte[max(0, texte.find(" ,") - 60) :][:120])
