@@ -71,8 +71,10 @@ def commence_par_voyelle(mot: str) -> bool:
 
 
 def de(nom) -> str:
-    """« de Martin », « d'Antoine », « d'Hélène », « d'ABDELLI Karim »."""
-    texte = str(nom).strip()
+    """« de Martin », « d'Antoine », « d'Hélène », « d'ABDELLI Karim » ; rien sans nom."""
+    texte = "" if nom is None else str(nom).strip()
+    if not texte:
+        return ""
     return f"d'{texte}" if commence_par_voyelle(texte) else f"de {texte}"
 
 

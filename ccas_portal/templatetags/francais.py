@@ -62,7 +62,9 @@ def genre(personne, formes):
 
 @register.filter(needs_autoescape=True)
 def de(nom, autoescape=True):
-    texte = str(nom).strip()
+    texte = "" if nom is None else str(nom).strip()
+    if not texte:
+        return ""
     echappe = conditional_escape(texte) if autoescape else texte
     return mark_safe(f"d'{echappe}" if formats.commence_par_voyelle(texte) else f"de {echappe}")
 

@@ -62,6 +62,11 @@ def test_de_s_elide_devant_une_voyelle_ou_un_h_muet(nom, attendu):
     assert rendre("{{ nom|de }}", nom=nom) == attendu
 
 
+def test_de_sans_nom_ne_dit_rien():
+    assert formats.de(None) == ""
+    assert rendre("{{ nom|de }}", nom=None) == ""
+
+
 def test_le_filtre_de_echappe_le_nom():
     assert rendre("{{ nom|de }}", nom="<b>Ali</b>") == "de &lt;b&gt;Ali&lt;/b&gt;"
     assert rendre("{{ nom|de }}", nom="Éa<i>") == "d'Éa&lt;i&gt;"
