@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from accompagnement.enums import StatutAccompagnement
@@ -19,6 +19,33 @@ class TriStable(django_filters.OrderingFilter):
         if value:
             qs = qs.order_by(*qs.query.order_by, "id")
         return qs
+
+
+class TriPortefeuille(TriStable):
+    """Les tris par colonne, plus « échéances en retard d'abord » : les accompagnements dont la
+    prochaine échéance est dépassée, la plus ancienne en tête, puis les échéances à venir,
+    puis ceux qui n'en ont pas."""
+
+    RETARD = "retard"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra["choices"] = [
+            (self.RETARD, "Échéances en retard d'abord"),
+            *self.extra["choices"],
+        ]
+
+    def filter(self, qs, value):
+        if value and self.RETARD in value:
+            aujourd_hui = timezone.localdate()
+            return qs.annotate(
+                _a_venir=Case(
+                    When(prochaine_echeance__lt=aujourd_hui, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            ).order_by("_a_venir", F("prochaine_echeance").asc(nulls_last=True), "id")
+        return super().filter(qs, value)
 
 
 class PortefeuilleFilter(django_filters.FilterSet):
@@ -45,7 +72,7 @@ class PortefeuilleFilter(django_filters.FilterSet):
         method="filtrer_sans_intervention",
         min_value=1,
     )
-    tri = TriStable(
+    tri = TriPortefeuille(
         label="Trier par",
         empty_label="Ouverture, plus récents d'abord",
         fields=(

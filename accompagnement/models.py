@@ -154,6 +154,19 @@ class Action(models.Model):
     def __str__(self):
         return self.libelle
 
+    @property
+    def jours_de_retard(self) -> int:
+        """Jours écoulés depuis l'échéance d'une action pas encore faite (0 sinon)."""
+        from accompagnement.enums import StatutAction
+        from ccas_portal.formats import retard_en_jours
+
+        faite = self.statut not in (
+            StatutAction.A_FAIRE,
+            StatutAction.EN_COURS,
+            StatutAction.EN_ATTENTE,
+        )
+        return 0 if faite else retard_en_jours(self.echeance)
+
 
 class Intervention(models.Model):
     accompagnement = models.ForeignKey(

@@ -33,7 +33,6 @@ from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
-from droits.axes import AXES
 from droits.enums import EtatSignalement
 from droits.forms import PrestationFoyerForm
 from droits.selectors import prestations_du_foyer, signalements_du_foyer, simulation_du_foyer
@@ -229,14 +228,13 @@ def _contexte(request, accompagnement, **lies):
         i.accompagnement = a
         i.lisible = perms.peut_lire_intervention(request.user, i, intervenant=True)
         i.libelle_type = types.get(i.type, i.type)
-    faits = AXES[a.axe_id].faits
     return {
         "accompagnement": a,
         "ouvert": a.statut != "clos",
         "co_intervenants": list(a.co_intervenants.all()),
         "membres": list(a.membres.all()),
         "changements": list(a.changements.select_related("agent")),
-        "faits": [(f.libelle, a.faits.get(f.code)) for f in faits if f.code in a.faits],
+        "faits": selectors.faits_lisibles(a),
         "objectifs": list(a.objectifs.prefetch_related("actions")),
         "statuts_action": StatutActionForm.base_fields["statut"].choices,
         "interventions": interventions,

@@ -4,17 +4,17 @@ Préparer (une fois) la base de volume comme pour benchmarks/recherche.py :
     DATABASE_URL=postgres://…/ccas_bench python manage.py migrate
     DATABASE_URL=… python manage.py charger_referentiels --wet-run
     DATABASE_URL=… python manage.py demo_data --wet-run --foyers 100000
-Lancer (Redis requis : plusieurs workers partagent un passage) :
+Lancer (Redis requis : plusieurs workers partagent une exécution) :
     DATABASE_URL=… CELERY_BROKER_URL=redis://127.0.0.1:6379/14 python benchmarks/detection.py
 
 Mesure, dans la même exécution et sur les mêmes foyers :
 1. le débit brut d'OpenFisca : `moteur.simuler` sur des lots déjà chargés (simulation seule) ;
-2. un passage complet de bout en bout (coordinateur, lots, écriture des signalements) avec
+2. une exécution complète de bout en bout (coordinateur, lots, écriture des signalements) avec
    1 worker puis 2 workers (processus `celery worker --pool solo`, file detection), et la
    mémoire résidente maximale de chaque worker (échantillonnée toutes les 0,2 s), chacun à
    partir d'une base sans signalement (même travail) ;
 3. une repasse complète sans changement (signalements à revoir, rien à créer) ;
-4. un passage incrémental après avoir marqué 1 % des foyers comme modifiés.
+4. une exécution incrémentale après avoir marqué 1 % des foyers comme modifiés.
 Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
 """
 
@@ -122,7 +122,7 @@ class Workers:
             for ligne in journal.read_text().splitlines():
                 for etape in temps:
                     trouve = re.search(rf"{etape} ([0-9.]+) s", ligne)
-                    if trouve and " du passage " in ligne:
+                    if trouve and " de l'exécution " in ligne:
                         temps[etape].append(float(trouve.group(1)))
         return temps
 
@@ -135,7 +135,7 @@ class Workers:
 
 
 def repartir_de_zero():
-    """Chaque passage complet fait le même travail : aucun signalement ni état au départ."""
+    """Chaque exécution complète fait le même travail : aucun signalement ni état au départ."""
     with connection.cursor() as curseur:
         curseur.execute(
             "TRUNCATE droits_changementsignalement, droits_signalement, "
@@ -143,7 +143,7 @@ def repartir_de_zero():
         )
 
 
-def passage(perimetre: str, n_workers: int, taille: int) -> tuple[ExecutionDetection, float, list]:
+def executer(perimetre: str, n_workers: int, taille: int) -> tuple[ExecutionDetection, float, list]:
     workers = Workers(n_workers, taille)
     try:
         time.sleep(15)  # démarrage des workers et construction de leur système socio-fiscal
@@ -186,7 +186,7 @@ def main():
     resultats = {}
     for n in (1, 2):
         repartir_de_zero()
-        execution, duree, pics = passage(perimetre, n, args.taille_lot)
+        execution, duree, pics = executer(perimetre, n, args.taille_lot)
         resultats[n] = execution.total / duree
         print(
             f"{n} worker(s) : {execution.total} foyers en {duree:.1f} s → "
@@ -200,7 +200,7 @@ def main():
     print(f"Bout en bout / brut (1 worker) : {100 * resultats[1] / brut:.0f} % (objectif ≥ 80 %)")
     print(f"2 workers / 1 worker : ×{resultats[2] / resultats[1]:.2f} (objectif ≥ ×1,4)")
 
-    execution, duree, pics = passage(perimetre, 1, args.taille_lot)
+    execution, duree, pics = executer(perimetre, 1, args.taille_lot)
     print(
         f"Repasse complète sans changement (1 worker, signalements déjà là) : {execution.total} "
         f"foyers en {duree:.1f} s → {execution.total / duree:.0f} foyers/s, "
@@ -209,7 +209,7 @@ def main():
 
     centieme = ids[::100]
     Foyer.objects.filter(pk__in=centieme).update(faits_modifies_le=timezone.now())
-    execution, duree, pics = passage("modifies", 1, args.taille_lot)
+    execution, duree, pics = executer("modifies", 1, args.taille_lot)
     print(
         f"Incrémental, {len(centieme)} foyers modifiés (1 %) : {execution.total} resimulés en "
         f"{duree:.1f} s (objectif < 10 s)"

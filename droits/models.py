@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from ccas_portal.formats import compte, euros, nombre
 from droits.enums import (
     ETATS_OUVERTS,
     EtatSignalement,
@@ -115,7 +116,8 @@ class PrestationFoyer(models.Model):
 
 
 class ExecutionDetection(models.Model):
-    """Un passage de la détection du non-recours : qui l'a lancé, sur quoi, où il en est."""
+    """Une exécution de la détection du non-recours : qui l'a lancée, sur quoi, où elle en est.
+    (Un « passage » est une venue à l'accueil : le mot n'est jamais employé ici.)"""
 
     lance_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,14 +147,22 @@ class ExecutionDetection(models.Model):
     incomplets = models.PositiveIntegerField("foyers incomplets (non simulés)", default=0)
     comptes = models.JSONField("droits probables par prestation", default=dict, blank=True)
     signalements_crees = models.PositiveIntegerField("signalements créés", default=0)
+    #: Ce que sont devenus les droits probables (la somme des `comptes`) : {"deja_demandes":
+    #: prestation déjà demandée, à instruire, accordée ou perçue ; "deja_signales" :
+    #: signalement ouvert déjà là (mis à jour s'il a changé) ; "clos_memes_faits" : signalement
+    #: clos (non éligible, refus, droit ouvert) sur les mêmes faits ; "hors_catalogue" :
+    #: prestation retirée du catalogue ; "nouveaux" : signalements créés} ; et
+    #: "plus_detectes" : signalements ouverts que l'exécution ne retrouve plus. Vide pour une
+    #: exécution antérieure à ce décompte.
+    bilan = models.JSONField("devenir des droits probables", default=dict, blank=True)
     erreurs = models.JSONField("erreurs", default=list, blank=True)
     cree_le = models.DateTimeField("demandée le", auto_now_add=True)
     debut = models.DateTimeField("commencée le", null=True, blank=True)
     fin = models.DateTimeField("terminée le", null=True, blank=True)
 
     class Meta:
-        verbose_name = "passage de détection"
-        verbose_name_plural = "passages de détection"
+        verbose_name = "exécution de la détection"
+        verbose_name_plural = "exécutions de la détection"
         ordering = ["-cree_le"]
 
     def __str__(self):
@@ -160,11 +170,65 @@ class ExecutionDetection(models.Model):
 
     @property
     def progression(self) -> int:
-        """Pourcentage de foyers traités (0 à 100) ; un passage pas encore découpé en est à 0,
-        un passage terminé sans foyer à 100."""
+        """Pourcentage de foyers traités (0 à 100) ; une exécution pas encore découpée en est à
+        0, une exécution terminée sans foyer à 100."""
         if not self.total:
             return 100 if self.statut == StatutExecution.TERMINEE else 0
         return min(100, round(100 * self.traites / self.total))
+
+    @property
+    def droits_probables_total(self) -> int:
+        return sum(self.comptes.values())
+
+    def explication_du_bilan(self) -> str:
+        """Pourquoi les droits probables ne sont pas tous de nouveaux signalements, en une
+        phrase : « Droits probables : 120, dont 80 déjà demandés ou perçus, 25 déjà signalés,
+        15 nouveaux signalements. »"""
+        total = self.droits_probables_total
+        nouveaux = compte(
+            self.signalements_crees,
+            "nouveau signalement",
+            "nouveaux signalements",
+            zero="aucun nouveau signalement",
+        )
+        debut = f"Droits probables : {nombre(total)} (un par foyer et prestation)"
+        if not total:
+            return "Aucun droit probable : aucun nouveau signalement."
+        if not self.bilan:
+            return f"{debut} ; {nouveaux} (répartition non enregistrée pour cette exécution)."
+        b = self.bilan
+        parties = [
+            compte(
+                b.get("deja_demandes", 0),
+                "déjà demandé ou perçu",
+                "déjà demandés ou perçus",
+            ),
+            compte(b.get("deja_signales", 0), "déjà signalé", "déjà signalés"),
+        ]
+        if b.get("clos_memes_faits"):
+            parties.append(
+                compte(
+                    b["clos_memes_faits"],
+                    "déjà clos sur les mêmes faits",
+                    "déjà clos sur les mêmes faits",
+                )
+            )
+        if b.get("hors_catalogue"):
+            parties.append(
+                compte(
+                    b["hors_catalogue"],
+                    "pour une prestation retirée du catalogue",
+                    "pour des prestations retirées du catalogue",
+                )
+            )
+        texte = f"{debut}, dont {', '.join(parties)} et {nouveaux}."
+        if b.get("plus_detectes"):
+            texte += " " + compte(
+                b["plus_detectes"],
+                "signalement ouvert n'est plus détecté.",
+                "signalements ouverts ne sont plus détectés.",
+            )
+        return texte
 
     @property
     def duree(self):
@@ -186,7 +250,7 @@ class ExecutionDetection(models.Model):
 
 
 class LotDetection(models.Model):
-    """Un lot de foyers d'un passage : l'unité de travail d'une tâche Celery, rejouable."""
+    """Un lot de foyers d'une exécution : l'unité de travail d'une tâche Celery, rejouable."""
 
     execution = models.ForeignKey(ExecutionDetection, on_delete=models.CASCADE, related_name="lots")
     numero = models.PositiveIntegerField()
@@ -203,7 +267,7 @@ class LotDetection(models.Model):
         ]
 
     def __str__(self):
-        return f"Lot {self.numero} de {self.execution}"
+        return f"Lot {self.numero} — {self.execution}"
 
 
 class EtatDetectionFoyer(models.Model):
@@ -248,7 +312,7 @@ class Signalement(models.Model):
     etat = models.CharField(
         "état", max_length=20, choices=EtatSignalement.choices, default=EtatSignalement.NOUVEAU
     )
-    toujours_detecte = models.BooleanField("détecté au dernier passage", default=True)
+    toujours_detecte = models.BooleanField("détecté à la dernière exécution", default=True)
     cree_le = models.DateTimeField("repéré le", auto_now_add=True)
     modifie_le = models.DateTimeField(auto_now=True)
 
@@ -269,7 +333,9 @@ class Signalement(models.Model):
         indexes = [models.Index(fields=["etat", "-montant_estime"], name="signalement_etat")]
 
     def __str__(self):
-        return f"{self.prestation} — {self.montant_estime} €/mois ({self.get_etat_display()})"
+        return (
+            f"{self.prestation} — {euros(self.montant_estime)} par mois ({self.get_etat_display()})"
+        )
 
     @property
     def ouvert(self) -> bool:

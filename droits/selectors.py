@@ -107,8 +107,8 @@ def signalements_par_etat(sites: tuple[int, ...] | None = None) -> dict:
     }
 
 
-def passages_visibles(sites: tuple[int, ...] | None):
-    """Les passages de détection qu'un responsable voit (`sites` : son périmètre restreint,
+def executions_visibles(sites: tuple[int, ...] | None):
+    """Les exécutions de la détection qu'un responsable voit (`sites` : son périmètre restreint,
     `perms.perimetre_restreint`, None pour tous) : ceux de tous les foyers ou d'un de ses
     sites, jamais la simulation d'un seul foyer (elle appartient au dossier du foyer)."""
     from django.db.models import Q
@@ -123,7 +123,7 @@ def passages_visibles(sites: tuple[int, ...] | None):
 
 
 def rendre_lisibles(executions) -> list:
-    """Pose sur chaque passage `droits_probables` : [(libellé de la prestation, nombre)], les
+    """Pose sur chaque exécution `droits_probables` : [(libellé de la prestation, nombre)], les
     nombres sous le seuil des petits effectifs masqués (« < 5 »)."""
     from ccas_portal.pilotage.tableaux import compte
     from droits.models import Prestation

@@ -26,16 +26,17 @@ REPRISES = {
 
 
 def _echouer_au_dernier_essai(tache, execution_id, quoi: str, erreur: Exception) -> None:
-    """À bout d'essais, le passage est marqué échoué (avec l'erreur) au lieu de rester en cours."""
+    """À bout d'essais, l'exécution est marquée échouée (avec l'erreur) au lieu de rester en
+    cours."""
     if tache.request.retries >= tache.max_retries:
         detection.echouer(execution_id, f"{quoi} : {erreur!r}")
 
 
 @shared_task(**REPRISES, retry_backoff=2, retry_backoff_max=60)
 def coordonner_detection(self, execution_id: int) -> int:
-    """Découpe le passage en lots et les enfile (rejouable : le découpage se fait une fois, les
+    """Découpe l'exécution en lots et les enfile (rejouable : le découpage se fait une fois, les
     lots faits sont sautés). Une erreur passagère de la base (verrou, connexion perdue) est
-    retentée ; à bout d'essais, le passage est marqué échoué au lieu de rester en attente."""
+    retentée ; à bout d'essais, l'exécution est marquée échouée au lieu de rester en attente."""
     try:
         lots = detection.preparer(execution_id)
     except Exception as erreur:
@@ -60,7 +61,7 @@ def traiter_lot_detection(self, lot_id: int) -> dict:
 
 @shared_task
 def detection_nocturne(perimetre: str = "modifies") -> int:
-    """Le passage planifié (celery beat, réglable dans l'administration)."""
+    """L'exécution planifiée (celery beat, réglable dans l'administration)."""
     return detection.lancer_detection(declencheur="planifié", perimetre=perimetre).pk
 
 

@@ -20,7 +20,7 @@ from droits.filters import SignalementFilter
 from droits.forms import LancerDetectionForm, PrestationFoyerForm
 from droits.models import Signalement
 from droits.selectors import (
-    passages_visibles,
+    executions_visibles,
     rendre_lisibles,
     signalements_par_etat,
     simulation_du_foyer,
@@ -112,7 +112,7 @@ def ajouter_prestation(request, foyer_pk):
 @require_http_methods(["GET", "POST"])
 @permission_requise(perms.peut_piloter)
 def detection(request):
-    """Les passages de détection, et « Lancer maintenant »."""
+    """Les exécutions de la détection, et « Lancer maintenant »."""
     form = LancerDetectionForm(request.POST or None, agent=request.user)
     if form.is_valid():
         with transaction.atomic():
@@ -131,7 +131,7 @@ def detection(request):
         "droits/detection.html",
         {
             "form": form,
-            "executions": rendre_lisibles(passages_visibles(sites)[:20]),
+            "executions": rendre_lisibles(executions_visibles(sites)[:20]),
             "perimetre_comptes": "tous sites" if sites is None else ", ".join(s.nom for s in noms),
             **signalements_par_etat(sites),
         },
@@ -142,15 +142,17 @@ def detection(request):
 @require_GET
 @permission_requise(perms.peut_piloter)
 def progression(request, pk):
-    """Fragment htmx : la progression d'un passage (redemandé tant qu'il tourne)."""
-    execution = get_object_or_404(passages_visibles(perms.perimetre_restreint(request.user)), pk=pk)
+    """Fragment htmx : la progression d'une exécution (redemandé tant qu'elle tourne)."""
+    execution = get_object_or_404(
+        executions_visibles(perms.perimetre_restreint(request.user)), pk=pk
+    )
     return render(request, "droits/partials/execution.html", {"e": rendre_lisibles([execution])[0]})
 
 
 @require_POST
 @permission_requise(perms.peut_voir_donnees_sensibles)
 def simuler_foyer(request, foyer_pk):
-    """« Simuler maintenant » : un passage sur ce seul foyer, par un worker (quelques
+    """« Simuler maintenant » : une exécution sur ce seul foyer, par un worker (quelques
     secondes) ; le dossier affiche le résultat dès qu'il arrive."""
     foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
     with transaction.atomic():

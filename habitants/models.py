@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ccas_portal.formats import de, euros
 from ccas_portal.models import Site, code_postal
 from habitants.enums import (
     ModePassage,
@@ -141,7 +142,7 @@ class SituationSante(models.Model):
         verbose_name_plural = "situations de santé"
 
     def __str__(self):
-        return f"Situation de santé de {self.habitant}"
+        return f"Situation de santé {de(self.habitant)}"
 
 
 class FoyerQuerySet(ParSiteQuerySet):
@@ -281,7 +282,7 @@ class Ressource(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_type_display()} : {self.montant_mensuel} €/mois"
+        return f"{self.get_type_display()} : {euros(self.montant_mensuel)} par mois"
 
     def clean(self):
         _verifier_periode(self)

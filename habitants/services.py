@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccas_portal import perms
+from ccas_portal.formats import accord, compte
 from ccas_portal.models import Agent, Site
 from habitants.communes import commune
 from habitants.models import (
@@ -29,7 +30,11 @@ class DoublonProbable(Exception):
 
     def __init__(self, candidats):
         self.candidats = list(candidats)
-        super().__init__(f"{len(self.candidats)} personne(s) déjà connue(s) lui ressemblent.")
+        n = len(self.candidats)
+        super().__init__(
+            f"{compte(n, 'personne déjà connue', 'personnes déjà connues')} "
+            f"lui {accord(n, 'ressemble', 'ressemblent')}."
+        )
 
 
 def _verifier_site(agent: Agent, site: Site) -> None:

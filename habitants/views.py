@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
+from ccas_portal.formats import genre
 from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
@@ -155,7 +156,9 @@ def inscrire(request):
                     objet=habitant,
                     request=request,
                 )
-                messages.success(request, f"{habitant} est inscrit(e).")
+                messages.success(
+                    request, f"{habitant} est {genre(habitant.sexe, 'inscrit', 'inscrite')}."
+                )
                 return redirect(_url_guichet(site, habitant=habitant.pk))
         if (
             not candidats

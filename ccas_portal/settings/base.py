@@ -70,8 +70,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ccas_portal.context_processors.portail",
             ],
-            # « unlocalize » partout : un identifiant ne prend jamais de séparateur de milliers.
-            "builtins": ["django.templatetags.l10n"],
+            # « unlocalize » partout : un identifiant ne prend jamais de séparateur de milliers ;
+            # le français des textes (accords, élision, montants) : ccas_portal/formats.py.
+            "builtins": ["django.templatetags.l10n", "ccas_portal.templatetags.francais"],
         },
     },
 ]

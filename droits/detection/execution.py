@@ -1,8 +1,8 @@
-"""Un passage de détection : le coordinateur découpe les foyers en lots, chaque lot est simulé
-et écrit par une tâche rejouable, le dernier lot terminé clôt le passage.
+"""Une exécution de la détection : le coordinateur découpe les foyers en lots, chaque lot est
+simulé et écrit par une tâche rejouable, le dernier lot terminé clôt l'exécution.
 
 Tout se passe par identifiants et en base : plusieurs workers, sur une ou plusieurs machines,
-se partagent un passage ; une tâche rejouée (worker perdu, nouvelle tentative) ne refait que ce
+se partagent une exécution ; une tâche rejouée (worker perdu, nouvelle tentative) ne refait que ce
 qui n'est pas noté fait, et ses écritures sont des mises à jour, jamais des doublons.
 """
 
@@ -71,8 +71,8 @@ def lancer_detection(
     foyer=None,
     mois_cible: date | None = None,
 ) -> ExecutionDetection:
-    """Enregistre un passage et enfile son coordinateur après la validation de la transaction
-    (jamais avant : le worker ne trouverait pas le passage)."""
+    """Enregistre une exécution et enfile son coordinateur après la validation de la
+    transaction (jamais avant : le worker ne la trouverait pas)."""
     if agent is not None and not perms.peut_piloter(agent):
         un_de_ses_foyers = (
             perimetre == PerimetreDetection.FOYER
@@ -95,9 +95,9 @@ def lancer_detection(
                 "tous les foyers ou les foyers modifiés : la direction ou un admin."
             )
     if perimetre == PerimetreDetection.SITE and site is None:
-        raise ValueError("Un passage sur un site demande ce site.")
+        raise ValueError("Une exécution sur un site demande ce site.")
     if perimetre == PerimetreDetection.FOYER and foyer is None:
-        raise ValueError("Un passage sur un foyer demande ce foyer.")
+        raise ValueError("Une exécution sur un foyer demande ce foyer.")
     execution = ExecutionDetection.objects.create(
         lance_par=agent,
         declencheur=declencheur,
@@ -244,6 +244,8 @@ def traiter_lot(lot_id: int) -> dict:
     aides = _aides_a_domicile(lot.foyers)
     catalogue = {p.code: p for p in Prestation.objects.filter(actif=True)}
     comptes: Counter = Counter()
+    #: Ce que devient chaque droit probable (voir ExecutionDetection.bilan).
+    bilan: Counter = Counter()
     incomplets = len(lot.foyers) - len(resultats)
     with transaction.atomic():
         lot = LotDetection.objects.select_for_update().get(pk=lot_id)
@@ -277,21 +279,28 @@ def traiter_lot(lot_id: int) -> dict:
             commune = explication(foyer, execution.mois_cible)  # une fois par foyer
             for code, (montant, raison) in propositions.items():
                 comptes[code] += 1
-                if code in codes_en_cours or code not in catalogue:
+                if code in codes_en_cours:
+                    bilan["deja_demandes"] += 1
                     continue
-                ecritures.signalement(
-                    existants,
-                    foyer,
-                    code,
-                    montant,
-                    trace,
-                    execution,
-                    {**commune, "raison": raison} if raison else commune,
-                )
-            # Un signalement ouvert que ce passage ne retrouve plus est marqué comme tel.
+                if code not in catalogue:
+                    bilan["hors_catalogue"] += 1
+                    continue
+                bilan[
+                    ecritures.signalement(
+                        existants,
+                        foyer,
+                        code,
+                        montant,
+                        trace,
+                        execution,
+                        {**commune, "raison": raison} if raison else commune,
+                    )
+                ] += 1
+            # Un signalement ouvert que cette exécution ne retrouve plus est marqué comme tel.
             for code, (ouvert, _) in existants.get(foyer.id, {}).items():
                 if ouvert and ouvert.toujours_detecte and code not in propositions:
                     ecritures.perdu(ouvert)
+                    bilan["plus_detectes"] += 1
             etats.append(
                 {
                     "foyer_id": foyer.id,
@@ -327,11 +336,16 @@ def traiter_lot(lot_id: int) -> dict:
         total = Counter(execution.comptes)
         total.update(comptes)
         execution.comptes = dict(sorted(total.items()))
-        execution.save(update_fields=["traites", "incomplets", "signalements_crees", "comptes"])
+        cumul = Counter(execution.bilan)
+        cumul.update(bilan)
+        execution.bilan = dict(sorted(cumul.items()))
+        execution.save(
+            update_fields=["traites", "incomplets", "signalements_crees", "comptes", "bilan"]
+        )
         reste = LotDetection.objects.filter(execution=execution, fait=False).exists()
     fin = time.perf_counter()
     journal.info(
-        "Lot %s du passage %s : %s foyers, chargement %.2f s, simulation %.2f s, "
+        "Lot %s de l'exécution %s : %s foyers, chargement %.2f s, simulation %.2f s, "
         "signalements %.2f s, %s créés",
         lot.numero,
         execution.pk,
@@ -379,10 +393,12 @@ class _Ecritures:
         self.revus: list[Signalement] = []
         self.perdus: list[Signalement] = []
 
-    def signalement(self, existants, foyer, code, montant, trace, execution, explique) -> None:
+    def signalement(self, existants, foyer, code, montant, trace, execution, explique) -> str:
         """Met à jour le signalement ouvert s'il a changé (montant, faits, explication), ou en
         crée un (sauf clos sur les mêmes faits). Un signalement ouvert inchangé n'est pas
-        réécrit : son passage reste celui qui l'a repéré ou changé en dernier."""
+        réécrit : son exécution reste celle qui l'a repéré ou changé en dernier. Renvoie ce
+        qu'est devenu le droit probable : « deja_signales », « clos_memes_faits » ou
+        « nouveaux »."""
         ouvert, clos = existants.get(foyer.id, {}).get(code, (None, None))
         if ouvert is not None:
             avant = (ouvert.montant_estime, ouvert.empreinte, ouvert.explication)
@@ -394,9 +410,9 @@ class _Ecritures:
                 ouvert.toujours_detecte = True
                 ouvert.modifie_le = self.maintenant
                 self.revus.append(ouvert)
-            return
+            return "deja_signales"
         if clos is not None and clos.empreinte == trace:
-            return  # clos (non éligible, refus, droit ouvert) et rien n'a changé
+            return "clos_memes_faits"  # clos (non éligible, refus, droit ouvert), rien n'a changé
         self.nouveaux.append(
             {
                 "foyer_id": foyer.id,
@@ -407,9 +423,10 @@ class _Ecritures:
                 "empreinte": trace,
             }
         )
+        return "nouveaux"
 
     def perdu(self, ouvert: Signalement) -> None:
-        """Un signalement ouvert que ce passage ne retrouve plus."""
+        """Un signalement ouvert que cette exécution ne retrouve plus."""
         ouvert.toujours_detecte = False
         ouvert.modifie_le = self.maintenant
         self.perdus.append(ouvert)

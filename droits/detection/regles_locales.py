@@ -8,6 +8,7 @@ notées dans un accompagnement) ; elle rend les signalements locaux qu'elle prop
 from dataclasses import dataclass
 from datetime import date
 
+from ccas_portal.formats import compte
 from droits.detection.situation import FoyerSimule, _fin_du_mois
 
 
@@ -37,7 +38,7 @@ def jeunes_adultes_sans_ressources(
     return [
         Proposition(
             "aide_facultative_jeunes",
-            f"{len(jeunes)} jeune(s) de 18 à 24 ans sans ressource, sans droit probable au RSA",
+            f"{compte(len(jeunes), 'jeune')} de 18 à 24 ans sans ressource, sans droit probable au RSA",
             jeunes,
         )
     ]

@@ -32,7 +32,7 @@ def test_charger_referentiels_ecrit_et_reste_idempotent():
     assert Site.objects.maisons_des_habitants().count() >= 6
     assert Axe.objects.count() == 7
     sortie = appeler("charger_referentiels", "--wet-run")
-    assert "0 créés, 7 mis à jour" in sortie
+    assert "0 créé, 7 mis à jour" in sortie
     assert Site.objects.count() == len(SITES)
 
 

@@ -69,6 +69,8 @@ def test_purge_des_entrees_anciennes(settings):
     assert EntreeJournal.objects.filter(pk=recente.pk).exists()
     purge = EntreeJournal.objects.get(action="purge")
     assert purge.details["supprimees"] == 1
+    assert "1 entrée antérieure au " in sortie.getvalue()
+    assert "(s)" not in sortie.getvalue()
 
 
 def test_purge_refuse_une_conservation_trop_courte(settings):

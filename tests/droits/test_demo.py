@@ -45,6 +45,6 @@ def test_demo_data_enfile_une_detection_apres_validation(
     assert len(rappels) == 1
     assert f"Détection du non-recours n° {execution.pk} enfilée" in sortie.getvalue()
     assert "Prestations déjà perçues :" in sortie.getvalue()
-    # Sans --detection, aucun passage.
+    # Sans --detection, aucune exécution.
     call_command("demo_data", "--wet-run", "--foyers", "30", "--ajouter", stdout=StringIO())
     assert ExecutionDetection.objects.count() == 1

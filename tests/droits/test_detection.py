@@ -26,8 +26,8 @@ from tests.factories import AgentFactory
 pytestmark = pytest.mark.django_db
 
 
-def passer(perimetre="tous", **champs):
-    """Un passage complet, sans worker : préparer, puis chaque lot."""
+def executer(perimetre="tous", **champs):
+    """Une exécution complète, sans worker : préparer, puis chaque lot."""
     execution = ExecutionDetection.objects.create(
         declencheur="test", perimetre=perimetre, mois_cible=MOIS, **champs
     )
@@ -41,9 +41,9 @@ def alertes(foyer):
     return {s.prestation_id: s for s in Signalement.objects.filter(foyer=foyer)}
 
 
-def test_un_passage_signale_les_droits_non_demandes(ts, seul_sans_revenu, aise):
+def test_une_execution_signale_les_droits_non_demandes(ts, seul_sans_revenu, aise):
     f, _ = seul_sans_revenu
-    execution = passer()
+    execution = executer()
     trouve = alertes(f)
     assert set(trouve) == {"rsa", "aide_logement", "css_gratuite"}
     assert trouve["rsa"].montant_estime == Decimal("573.49")
@@ -72,14 +72,14 @@ def test_une_prestation_deja_percue_n_est_pas_signalee(ts, seul_sans_revenu):
         date_debut=date(2026, 1, 1),
         montant_mensuel=Decimal("573.49"),
     )
-    passer()
+    executer()
     assert "rsa" not in alertes(f)
     assert "aide_logement" in alertes(f)
 
 
 def test_relancer_met_a_jour_sans_doublon(ts, seul_sans_revenu):
     f, (karim,) = seul_sans_revenu
-    passer()
+    executer()
     premiere = alertes(f)["rsa"]
     services.changer_etat_signalement(agent=ts, signalement=premiere, etat="contacte")
     enregistrer_ressource(
@@ -89,7 +89,7 @@ def test_relancer_met_a_jour_sans_doublon(ts, seul_sans_revenu):
         montant_mensuel=Decimal("300"),
         date_debut=date(2026, 9, 1),
     )
-    deuxieme = passer()
+    deuxieme = executer()
     rsa = Signalement.objects.get(foyer=f, prestation="rsa")
     assert rsa.pk == premiere.pk
     assert rsa.etat == "contacte"
@@ -102,11 +102,11 @@ def test_relancer_met_a_jour_sans_doublon(ts, seul_sans_revenu):
 
 def test_relancer_sans_changement_ne_reecrit_pas_les_signalements(ts, seul_sans_revenu):
     f, _ = seul_sans_revenu
-    premiere = passer()
+    premiere = executer()
     avant = {s.pk: (s.modifie_le, s.execution_id) for s in Signalement.objects.filter(foyer=f)}
-    seconde = passer()
+    seconde = executer()
     apres = {s.pk: (s.modifie_le, s.execution_id) for s in Signalement.objects.filter(foyer=f)}
-    # Rien n'a changé : ni réécrit, ni recréé ; le passage reste celui qui les a repérés.
+    # Rien n'a changé : ni réécrit, ni recréé ; l'exécution reste celle qui les a repérés.
     assert apres == avant
     assert {e for _, e in apres.values()} == {premiere.pk}
     assert seconde.signalements_crees == 0
@@ -115,7 +115,7 @@ def test_relancer_sans_changement_ne_reecrit_pas_les_signalements(ts, seul_sans_
 
 def test_un_droit_qui_disparait_est_marque_non_retrouve(ts, seul_sans_revenu):
     f, (karim,) = seul_sans_revenu
-    passer()
+    executer()
     enregistrer_ressource(
         agent=ts,
         habitant=karim,
@@ -123,7 +123,7 @@ def test_un_droit_qui_disparait_est_marque_non_retrouve(ts, seul_sans_revenu):
         montant_mensuel=Decimal("5000"),
         date_debut=date(2024, 1, 1),
     )
-    passer()
+    executer()
     rsa = Signalement.objects.get(foyer=f, prestation="rsa")
     assert rsa.etat == "nouveau"  # reste ouvert : au travailleur social de le clore
     assert rsa.toujours_detecte is False
@@ -133,17 +133,17 @@ def test_la_base_refuse_deux_signalements_ouverts(ts, seul_sans_revenu):
     from django.db import IntegrityError, transaction
 
     f, _ = seul_sans_revenu
-    passer()
+    executer()
     with pytest.raises(IntegrityError), transaction.atomic():
         Signalement.objects.create(foyer=f, prestation_id="rsa", montant_estime=1, empreinte="x")
 
 
 def test_clos_non_eligible_ne_renait_que_si_les_faits_changent(ts, seul_sans_revenu):
     f, (karim,) = seul_sans_revenu
-    passer()
+    executer()
     rsa = alertes(f)["rsa"]
     services.changer_etat_signalement(agent=ts, signalement=rsa, etat="non_eligible")
-    passer()
+    executer()
     assert Signalement.objects.filter(foyer=f, prestation="rsa").count() == 1
     enregistrer_ressource(
         agent=ts,
@@ -152,14 +152,14 @@ def test_clos_non_eligible_ne_renait_que_si_les_faits_changent(ts, seul_sans_rev
         montant_mensuel=Decimal("100"),
         date_debut=date(2026, 10, 1),
     )
-    passer()
+    executer()
     rsa_s = Signalement.objects.filter(foyer=f, prestation="rsa").order_by("pk")
     assert [s.etat for s in rsa_s] == ["non_eligible", "nouveau"]
 
 
 def test_un_signalement_clos_ne_change_plus_et_seul_le_site_le_traite(ts, seul_sans_revenu):
     f, _ = seul_sans_revenu
-    passer()
+    executer()
     rsa = alertes(f)["rsa"]
     for agent in (
         AgentFactory(role="accueil", sites=[f.site]),
@@ -182,7 +182,7 @@ def test_la_migration_ne_retire_de_l_historique_que_les_lignes_de_creation(ts, s
     repérage."""
     migration = import_module("droits.migrations.0005_creation_des_signalements_sans_historique")
     f, _ = seul_sans_revenu
-    passer()
+    executer()
     rsa = alertes(f)["rsa"]
     services.changer_etat_signalement(agent=ts, signalement=rsa, etat="contacte")
     with connection.cursor() as curseur:
@@ -200,8 +200,8 @@ def test_la_migration_ne_retire_de_l_historique_que_les_lignes_de_creation(ts, s
 
 
 def test_l_incremental_ne_resimule_que_les_foyers_modifies(ts, seul_sans_revenu, aise):
-    passer()
-    assert passer("modifies").total == 0
+    executer()
+    assert executer("modifies").total == 0
     enregistrer_ressource(
         agent=ts,
         habitant=aise[1][0],
@@ -209,7 +209,7 @@ def test_l_incremental_ne_resimule_que_les_foyers_modifies(ts, seul_sans_revenu,
         montant_mensuel=Decimal("50"),
         date_debut=date(2026, 10, 1),
     )
-    incremental = passer("modifies")
+    incremental = executer("modifies")
     assert (incremental.total, incremental.traites) == (1, 1)
     assert incremental.lots.get().foyers == [aise[0].pk]
 
@@ -222,7 +222,7 @@ def test_regles_locales_jeune_sans_ressource_et_aine_isole(ts):
         loyer="500",
         statut="proprietaire",
     )
-    passer()
+    executer()
     assert alertes(jeune)["aide_facultative_jeunes"].montant_estime == Decimal("250.00")
     assert (
         "sans droit probable au RSA"
@@ -269,7 +269,7 @@ def test_lancer_est_reserve_aux_responsables(ts):
         detection.lancer_detection(agent=ts)
 
 
-def test_le_coordinateur_retente_puis_marque_le_passage_echoue(ts, seul_sans_revenu, monkeypatch):
+def test_le_coordinateur_retente_puis_marque_l_execution_echouee(ts, seul_sans_revenu, monkeypatch):
     from django.db import OperationalError
 
     from droits import tasks
@@ -297,7 +297,7 @@ def test_le_coordinateur_retente_puis_marque_le_passage_echoue(ts, seul_sans_rev
     execution.refresh_from_db()
     assert execution.statut == "en_cours"
 
-    # Une erreur qui dure : à bout d'essais, le passage est échoué, pas « en attente » à vie.
+    # Une erreur qui dure : à bout d'essais, l'exécution est échouée, pas « en attente » à vie.
     autre = ExecutionDetection.objects.create(declencheur="test", perimetre="tous", mois_cible=MOIS)
 
     def toujours_verrouille(execution_id):
@@ -312,7 +312,7 @@ def test_le_coordinateur_retente_puis_marque_le_passage_echoue(ts, seul_sans_rev
 
 
 @pytest.mark.lent
-def test_un_vrai_worker_fait_tout_le_passage(transactional_db, referentiels, settings):
+def test_un_vrai_worker_fait_toute_l_execution(transactional_db, referentiels, settings):
     from celery.contrib.testing.worker import start_worker
 
     from ccas_portal.celery import app

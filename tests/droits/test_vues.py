@@ -14,7 +14,7 @@ from tests.factories import AgentFactory, SiteFactory
 pytestmark = pytest.mark.django_db
 
 
-def passer():
+def executer():
     e = ExecutionDetection.objects.create(declencheur="test", perimetre="tous", mois_cible=MOIS)
     for lot in detection.preparer(e.pk):
         detection.traiter_lot(lot)
@@ -22,7 +22,7 @@ def passer():
 
 
 def test_signalements_tries_par_montant_et_filtres(client, ts, seul_sans_revenu):
-    passer()
+    executer()
     client.force_login(ts)
     html = client.get(reverse("droits:signalements")).content.decode()
     assert html.index("573,49") < html.index("308,00")  # montant décroissant, format français
@@ -34,7 +34,7 @@ def test_signalements_tries_par_montant_et_filtres(client, ts, seul_sans_revenu)
 
 
 def test_signalements_d_un_autre_site_invisibles(client, ts, seul_sans_revenu):
-    passer()
+    executer()
     autre = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="autre-site")])
     client.force_login(autre)
     assert "0 signalement" in client.get(reverse("droits:signalements")).content.decode()
@@ -44,7 +44,7 @@ def test_signalements_d_un_autre_site_invisibles(client, ts, seul_sans_revenu):
 
 
 def test_changer_l_etat_d_un_signalement(client, ts, seul_sans_revenu):
-    passer()
+    executer()
     s = Signalement.objects.get(prestation="rsa")
     client.force_login(ts)
     reponse = client.post(
@@ -108,8 +108,8 @@ def test_lancer_maintenant_et_progression(client, referentiels, django_capture_o
     e = ExecutionDetection.objects.get()
     assert (e.lance_par, e.perimetre, e.statut) == (responsable, "modifies", "en_attente")
     fragment = client.get(reverse("droits:progression", args=[e.pk])).content.decode()
-    assert 'hx-trigger="every 2s"' in fragment  # redemandé tant que le passage tourne
-    detection.preparer(e.pk)  # aucun foyer : le passage se clôt
+    assert 'hx-trigger="every 2s"' in fragment  # redemandé tant que l'exécution tourne
+    detection.preparer(e.pk)  # aucun foyer : l'exécution se clôt
     fragment = client.get(reverse("droits:progression", args=[e.pk])).content.decode()
     assert "Terminée" in fragment
     assert "every 2s" not in fragment
@@ -147,12 +147,12 @@ def test_un_responsable_de_site_lance_la_detection_sur_ses_sites_seulement(
 
 def test_le_dossier_montre_les_signalements_et_leur_explication(client, ts, seul_sans_revenu):
     f, _ = seul_sans_revenu
-    passer()
+    executer()
     client.force_login(ts)
     html = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
     rsa = Signalement.objects.get(prestation="rsa")
     assert f'id="signalement-{rsa.pk}"' in html
-    assert "573,49 € par mois" in html
+    assert "573,49\u00a0€ par mois" in html
     assert "Calcul sur 10/2026 : 1 personne" in html
     assert "Droit probable repéré : Revenu de solidarité active (RSA)" in html  # chronologie
     assert html.count('name="etat"') == 3  # un formulaire par signalement ouvert
@@ -172,12 +172,12 @@ def test_simuler_maintenant_depuis_le_dossier(
     assert len(rappels) == 1
     e = ExecutionDetection.objects.get()
     assert (e.perimetre, e.foyer, e.lance_par) == ("foyer", f, ts)
-    assert "Simulation en cours" in fragment
+    assert "Simulation demandée : en attente d'un worker" in fragment
     assert 'hx-trigger="every 2s"' in fragment
     for lot in detection.preparer(e.pk):  # ce que fait le worker
         detection.traiter_lot(lot)
     fragment = client.get(reverse("droits:simulation_foyer", args=[f.pk])).content.decode()
-    assert "Revenu de solidarité active (RSA) : 573,49 € par mois" in fragment
+    assert "Revenu de solidarité active (RSA) : 573,49\u00a0€ par mois" in fragment
     assert "every 2s" not in fragment
 
 
@@ -192,7 +192,7 @@ def test_simuler_un_foyer_d_un_autre_site_est_refuse(client, seul_sans_revenu):
 
 def test_les_changements_d_etat_entrent_dans_la_chronologie(client, ts, seul_sans_revenu):
     f, _ = seul_sans_revenu
-    passer()
+    executer()
     s = Signalement.objects.get(prestation="rsa")
     client.force_login(ts)
     client.post(
@@ -203,7 +203,7 @@ def test_les_changements_d_etat_entrent_dans_la_chronologie(client, ts, seul_san
 
 
 def test_le_responsable_voit_les_comptes_par_etat_sans_nom(client, ts, seul_sans_revenu):
-    passer()
+    executer()
     s = Signalement.objects.get(prestation="rsa")
     s.etat = "droit_ouvert"
     s.save()
@@ -219,18 +219,18 @@ def test_le_responsable_voit_les_comptes_par_etat_sans_nom(client, ts, seul_sans
     assert "Karim" not in html
 
 
-def test_comptes_et_passages_dans_le_perimetre_du_responsable(client, ts, seul_sans_revenu):
+def test_comptes_et_executions_dans_le_perimetre_du_responsable(client, ts, seul_sans_revenu):
     from droits.selectors import signalements_par_etat
 
     f, _ = seul_sans_revenu
-    passer()
+    executer()
     nombre = Signalement.objects.count()
     assert nombre >= 1
     assert signalements_par_etat((f.site_id,))["total_signalements"] == "< 5"
     ailleurs = SiteFactory()
     assert signalements_par_etat((ailleurs.pk,))["lignes_signalements"] == []
     # Un responsable d'une autre Maison des Habitants : ni ces comptes, ni la simulation d'un
-    # foyer, ni le passage d'un autre site ; le passage de tous les foyers, oui.
+    # foyer, ni l'exécution d'un autre site ; l'exécution de tous les foyers, oui.
     ExecutionDetection.objects.create(
         declencheur="simuler maintenant", perimetre="foyer", foyer=f, mois_cible=MOIS
     )
@@ -246,12 +246,12 @@ def test_comptes_et_passages_dans_le_perimetre_du_responsable(client, ts, seul_s
     assert client.get(reverse("droits:progression", args=[simulation.pk])).status_code == 404
 
 
-def test_passage_termine_lisible(client, ts, seul_sans_revenu):
-    e = passer()
+def test_execution_terminee_lisible(client, ts, seul_sans_revenu):
+    e = executer()
     e.refresh_from_db()
     client.force_login(
         AgentFactory(role="responsable", sites=[SiteFactory(type="service_central")])
     )
     html = client.get(reverse("droits:progression", args=[e.pk])).content.decode()
     assert "Revenu de solidarité active (RSA) &lt; 5" in html
-    assert " s —" in html  # durée « 2 s », pas « 0:00:02.1 »
+    assert " s." in html  # durée « 2 s », pas « 0:00:02.1 »

@@ -1,4 +1,4 @@
-"""Un worker tué en plein lot : le passage reprend sur un autre worker et finit avec le même
+"""Un worker tué en plein lot : l'exécution reprend sur un autre worker et finit avec le même
 résultat (Redis : le message non acquitté revient dans la file ; PostgreSQL : base partagée
 entre les processus)."""
 
@@ -76,7 +76,7 @@ def _attendre(condition, limite: float, pas: float = 0.2):
     return False
 
 
-def test_un_worker_tue_en_plein_lot_le_passage_se_termine_pareil(transactional_db, referentiels):
+def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(transactional_db, referentiels):
     ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-perdu")])
     foyers = [creer_foyer(ts, (f"P{i}", date(1991, 1, 1), "demandeur"))[0] for i in range(5)]
     premier = _worker("premier")

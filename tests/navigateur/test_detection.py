@@ -1,6 +1,6 @@
-"""Parcours du responsable sur la page « Détection », dans un vrai Chromium : lancer un passage
-sur un site, voir la barre de progression avancer pendant que les lots sont traités, puis le
-passage terminé avec ses droits probables (petits effectifs masqués) ; axe-core à chaque étape.
+"""Parcours du responsable sur la page « Détection », dans un vrai Chromium : lancer une
+exécution sur un site, voir la barre de progression avancer pendant que les lots sont traités,
+puis l'exécution terminée avec ses droits probables (petits effectifs masqués) ; axe-core à chaque étape.
 
 Le travail du worker (découpage puis lots) est fait ici par le test, pendant que la page
 interroge la progression (htmx, toutes les 2 s) : le vrai worker est éprouvé à part
@@ -34,7 +34,7 @@ def test_lancer_une_detection_et_suivre_sa_progression(
     se_connecter(page, responsable.username, MOT_DE_PASSE)
     page.get_by_role("link", name="Détection").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Détection du non-recours")
-    expect(page.locator("main")).to_contain_text("Aucun passage pour l'instant.")
+    expect(page.locator("main")).to_contain_text("Aucune exécution pour l'instant.")
     verifier_page(page, "detection")
 
     page.get_by_label("Périmètre").select_option(label="Un site")
@@ -56,6 +56,11 @@ def test_lancer_une_detection_et_suivre_sa_progression(
     expect(ligne.locator("progress")).to_have_attribute("value", "100")
     expect(ligne).to_contain_text("2 foyers traités sur 2 (100 %)")
     expect(ligne).to_contain_text(re.compile(r"Revenu de solidarité active \(RSA\) < 5"))
+    # Le total des droits probables s'explique : ici, tous deviennent de nouveaux signalements.
+    expect(ligne).to_contain_text(
+        "Droits probables : 3 (un par foyer et prestation), dont 0 déjà demandé ou perçu, "
+        "0 déjà signalé et 3 nouveaux signalements."
+    )
     page.reload()  # le tableau des comptes se relit avec la page
     tableau = page.get_by_role("table")
     expect(tableau.get_by_role("row", name=re.compile("Revenu de solidarité"))).to_contain_text(

@@ -40,7 +40,7 @@ def dossier(referentiels):
 
 
 def test_visite_a_domicile_saisie_comme_une_personne(page, verifier_page, dossier):
-    ts, accompagnement, mere, pere, fils = dossier
+    ts, accompagnement, mere, pere, _ = dossier
     se_connecter(page, ts.username, MOT_DE_PASSE)
     page.goto(reverse("accompagnement:detail", args=[accompagnement.pk]))
     interventions = page.locator("#interventions")
@@ -83,7 +83,7 @@ def test_visite_a_domicile_saisie_comme_une_personne(page, verifier_page, dossie
 
 
 def test_erreur_sous_le_champ_resume_focalise_et_double_clic(page, verifier_page, dossier):
-    ts, accompagnement, mere, _, _ = dossier
+    ts, accompagnement, _, _, _ = dossier
     se_connecter(page, ts.username, MOT_DE_PASSE)
     page.goto(reverse("accompagnement:detail", args=[accompagnement.pk]))
     interventions = page.locator("#interventions")

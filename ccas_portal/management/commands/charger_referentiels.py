@@ -1,4 +1,5 @@
 from accompagnement.services import synchroniser_partenaires
+from ccas_portal.formats import compte
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.referentiels import sites_de_reference
 from ccas_portal.services import enregistrer_site, planifier_precalcul_tableaux
@@ -9,6 +10,8 @@ from droits.services import (
 )
 from habitants.services import synchroniser_motifs
 
+MIS_A_JOUR = ("mis à jour", "mis à jour")
+
 
 class Command(CommandeEcriture):
     help = "Charge ou met à jour les référentiels : axes, prestations, motifs d'accueil, partenaires et sites du CCAS."
@@ -16,21 +19,24 @@ class Command(CommandeEcriture):
     def executer(self, **options):
         axes = synchroniser_axes()
         self.stdout.write(
-            f"Axes : {axes['crees']} créés, {axes['mis_a_jour']} mis à jour, "
-            f"{axes['desactives']} désactivés."
+            f"Axes : {compte(axes['crees'], 'créé')}, {compte(axes['mis_a_jour'], *MIS_A_JOUR)}, "
+            f"{compte(axes['desactives'], 'désactivé')}."
         )
         prestations = synchroniser_prestations()
         self.stdout.write(
-            f"Prestations : {prestations['crees']} créées, {prestations['mis_a_jour']} mises à "
-            f"jour, {prestations['desactivees']} désactivées."
+            f"Prestations : {compte(prestations['crees'], 'créée')}, "
+            f"{compte(prestations['mis_a_jour'], 'mise à jour', 'mises à jour')}, "
+            f"{compte(prestations['desactivees'], 'désactivée')}."
         )
         motifs = synchroniser_motifs()
         self.stdout.write(
-            f"Motifs d'accueil : {motifs['crees']} créés, {motifs['mis_a_jour']} mis à jour."
+            f"Motifs d'accueil : {compte(motifs['crees'], 'créé')}, "
+            f"{compte(motifs['mis_a_jour'], *MIS_A_JOUR)}."
         )
         partenaires = synchroniser_partenaires()
         self.stdout.write(
-            f"Partenaires : {partenaires['crees']} créés, {partenaires['mis_a_jour']} mis à jour."
+            f"Partenaires : {compte(partenaires['crees'], 'créé')}, "
+            f"{compte(partenaires['mis_a_jour'], *MIS_A_JOUR)}."
         )
         if planifier_detection_nocturne():
             self.stdout.write("Détection nocturne du non-recours planifiée (2 h 30).")
@@ -38,4 +44,4 @@ class Command(CommandeEcriture):
             self.stdout.write("Calcul nocturne des chiffres du tableau de bord planifié (4 h).")
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
         total = len(sites_de_reference())
-        self.stdout.write(f"Sites : {crees} créés, {total - crees} mis à jour.")
+        self.stdout.write(f"Sites : {compte(crees, 'créé')}, {compte(total - crees, *MIS_A_JOUR)}.")

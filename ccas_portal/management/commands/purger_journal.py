@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from ccas_portal.enums import ActionJournal
+from ccas_portal.formats import accord, compte
 from ccas_portal.journal import journaliser
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.models import EntreeJournal
@@ -33,4 +34,8 @@ class Command(CommandeEcriture):
             objet_type="ccas_portal.entreejournal",
             details={"avant": limite.isoformat(), "supprimees": nombre},
         )
-        self.stdout.write(f"{nombre} entrée(s) antérieure(s) au {limite:%d/%m/%Y} supprimée(s).")
+        entrees = compte(
+            nombre, "entrée antérieure", "entrées antérieures", zero="Aucune entrée antérieure"
+        )
+        supprimee = accord(nombre, "supprimée")
+        self.stdout.write(f"{entrees} au {limite:%d/%m/%Y} {supprimee}.")
