@@ -147,6 +147,9 @@ PORTAIL_NOM_CCAS = env.texte("PORTAIL_NOM_CCAS", "CCAS de Grenoble")
 CELERY_DOSSIER_EMBARQUE = VAR_DIR / "celery"
 CELERY_BROKER_URL = env.texte("CELERY_BROKER_URL", "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Le transport « filesystem » de kombu, qui écrit chaque message sous un nom provisoire
+    # puis le renomme (ccas_portal/broker_fichiers.py).
+    CELERY_BROKER_TRANSPORT = "ccas_portal.broker_fichiers:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DOSSIER_EMBARQUE / "messages"),
         "data_folder_out": str(CELERY_DOSSIER_EMBARQUE / "messages"),
