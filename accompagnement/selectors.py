@@ -327,3 +327,41 @@ def avec_participation(qs: QuerySet[ActionCollective]) -> QuerySet[ActionCollect
             Subquery(presences.annotate(n=Count("habitant", distinct=True)).values("n")), 0
         ),
     )
+
+
+def interventions_suspectes(*, minutes: int = 15):
+    """Les paires d'interventions que le défaut des cases à cocher a pu produire (avant la
+    correction de l'ADR 0011) : même accompagnement, même auteur, la seconde saisie moins de
+    `minutes` après la première, et la première sans compte rendu. Lecture seule : à un
+    administrateur de vérifier chaque paire avec l'auteur avant toute correction."""
+    from datetime import timedelta
+
+    from django.db.models import Exists, OuterRef
+
+    from accompagnement.models import Intervention
+
+    ecart = timedelta(minutes=minutes)
+    suivante = Intervention.objects.filter(
+        accompagnement=OuterRef("accompagnement"),
+        auteur=OuterRef("auteur"),
+        cree_le__gt=OuterRef("cree_le"),
+        cree_le__lte=OuterRef("cree_le") + ecart,
+    )
+    premieres = (
+        Intervention.objects.filter(compte_rendu="")
+        .filter(Exists(suivante))
+        .select_related("auteur")
+        .order_by("cree_le", "pk")
+    )
+    for premiere in premieres:
+        seconde = (
+            Intervention.objects.filter(
+                accompagnement_id=premiere.accompagnement_id,
+                auteur_id=premiere.auteur_id,
+                cree_le__gt=premiere.cree_le,
+                cree_le__lte=premiere.cree_le + ecart,
+            )
+            .order_by("cree_le", "pk")
+            .first()
+        )
+        yield premiere, seconde

@@ -344,3 +344,32 @@ def test_connexion_seance_et_detection_resument_leurs_erreurs(client, ts, refere
     client.force_login(responsable)
     html = client.post(reverse("droits:detection"), {"perimetre": "inconnu"}).content.decode()
     assert "data-resume-erreurs" in html
+
+
+def test_interventions_suspectes_listees_sans_rien_modifier(ts, famille, accompagnement):
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from accompagnement import services
+
+    def saisir(**champs):
+        return services.enregistrer_intervention(
+            agent=ts,
+            accompagnement=accompagnement,
+            date_intervention=timezone.localdate(),
+            **champs,
+        )
+
+    demi = saisir(type="visite_domicile")  # postée au premier clic, sans compte rendu
+    complete = saisir(type="visite_domicile", compte_rendu="Visite, note confidentielle.")
+    isolee = saisir(type="appel")
+    Intervention.objects.filter(pk=isolee.pk).update(cree_le=timezone.now() + timedelta(hours=2))
+    sortie = io.StringIO()
+    call_command("interventions_suspectes", stdout=sortie)
+    texte = sortie.getvalue()
+    assert f"intervention {demi.pk} (visite_domicile" in texte
+    assert f"intervention {complete.pk} (visite_domicile" in texte
+    assert "1 paire à vérifier" in texte
+    assert Intervention.objects.count() == 3
