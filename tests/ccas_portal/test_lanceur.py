@@ -205,7 +205,9 @@ def etat_du_moteur():
 
 
 @pytest.mark.lent
-def test_chaque_processus_du_worker_a_son_systeme_construit_avant_son_premier_job(tmp_path):
+def test_chaque_processus_du_worker_a_son_systeme_construit_avant_son_premier_job(
+    tmp_path, monkeypatch
+):
     """Le worker de `make run` (prefork, deux processus) : chaque processus de calcul, même
     remplacé après un job (--max-tasks-per-child 1), a le système socio-fiscal construit avant
     son premier job — « simuler maintenant » ne paie pas son chargement."""
@@ -241,11 +243,16 @@ def test_chaque_processus_du_worker_a_son_systeme_construit_avant_son_premier_jo
         "WARNING",
     ]
     processus = subprocess.Popen(commande, cwd=RACINE, env=env, start_new_session=True)
+    # Celery préfère CELERY_BROKER_URL (et CELERY_RESULT_BACKEND) de l'environnement au broker
+    # donné ici : sous la suite PostgreSQL + Redis, l'envoi partait sur Redis et attendait
+    # une réponse qui ne venait jamais.
+    for variable in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        monkeypatch.delenv(variable, raising=False)
     envoi = Celery(broker="filesystem://localhost//", backend=f"file://{dossier / 'resultats'}")
     envoi.conf.broker_transport_options = options
     try:
         resultats = [
-            envoi.send_task("essai.etat_du_moteur", queue="celery").get(timeout=600)
+            envoi.send_task("essai.etat_du_moteur", queue="celery").get(timeout=300)
             for _ in range(3)
         ]
     finally:
