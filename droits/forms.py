@@ -4,7 +4,7 @@ from django import forms
 
 from ccas_portal import perms
 from ccas_portal.models import Site
-from droits.enums import PerimetreDetection, SourcePrestation, StatutPrestation
+from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
 from habitants.forms import ChampDate
 from habitants.models import Habitant
@@ -75,3 +75,10 @@ class PrestationFoyerForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.add_input(Submit("enregistrer", "Enregistrer la prestation"))
+
+
+class EtatSignalementForm(forms.Form):
+    """Faire avancer un signalement (rendu à la main dans le dossier du foyer)."""
+
+    etat = forms.ChoiceField(label="Nouvel état", choices=EtatSignalement.choices)
+    commentaire = forms.CharField(label="Commentaire", max_length=500, required=False)
