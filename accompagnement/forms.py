@@ -1,5 +1,7 @@
 """Formulaires des accompagnements (crispy-forms) ; les règles métier restent dans services.py."""
 
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
@@ -17,6 +19,7 @@ from accompagnement.models import Objectif, Partenaire
 from accompagnement.services import types_intervention
 from ccas_portal.enums import Role
 from ccas_portal.models import Agent, Site
+from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible
 from droits.axes import AXES
 from droits.models import Axe
 from habitants.forms import ChampDate
@@ -55,13 +58,13 @@ class OuvertureForm(FormulairePortail):
     bouton = "Ouvrir l'accompagnement"
 
     axe = forms.ModelChoiceField(label="Axe", queryset=Axe.objects.order_by("ordre"))
-    membres = forms.ModelMultipleChoiceField(
+    membres = ChoixMultiples(
         label="Personnes concernées",
         queryset=Habitant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choisissez au moins une personne du foyer."},
     )
-    co_intervenants = forms.ModelMultipleChoiceField(
+    co_intervenants = ChoixMultiples(
         label="Co-intervenants (facultatif)",
         queryset=Agent.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -112,7 +115,17 @@ class FaitsForm(FormulairePortail):
         super().__init__(*args, **kwargs)
         for fait in AXES[axe].faits:
             if fait.type == "date":
-                champ = forms.DateField(widget=ChampDate())
+                champ = DatePlausible(plage=EVENEMENT)
+            elif fait.type == "montant":
+                champ = forms.DecimalField(
+                    min_value=fait.minimum,
+                    max_value=fait.maximum,
+                    decimal_places=2,
+                    localize=True,
+                    error_messages={"invalid": "Montant en euros attendu, par exemple 350,50."},
+                )
+                if self.initial.get(fait.code):  # « 450.00 » gardé en base -> « 450,00 »
+                    self.initial[fait.code] = Decimal(self.initial[fait.code])
             elif fait.type == "booleen":
                 champ = forms.NullBooleanField(
                     widget=forms.Select(
@@ -127,7 +140,7 @@ class FaitsForm(FormulairePortail):
             self.fields[fait.code] = champ
 
     def faits(self) -> dict:
-        """Les valeurs au format du service : dates ISO, booléens, texte."""
+        """Les valeurs au format du service : dates ISO, booléens, montants, texte."""
         return {
             code: valeur.isoformat() if hasattr(valeur, "isoformat") else valeur
             for code, valeur in self.cleaned_data.items()
@@ -185,7 +198,7 @@ class InterventionForm(FormulairePortail):
         label="Durée (minutes)", required=False, min_value=1, max_value=600
     )
     lieu = forms.CharField(label="Lieu", max_length=200, required=False)
-    participants = forms.ModelMultipleChoiceField(
+    participants = ChoixMultiples(
         label="Personnes présentes",
         queryset=Habitant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -252,7 +265,7 @@ class SeanceForm(forms.Form):
     date = forms.DateField(label="Date de la séance", widget=ChampDate())
     theme = forms.CharField(label="Thème", max_length=200)
     site = forms.ModelChoiceField(label="Lieu", queryset=Site.objects.none())
-    participants = forms.ModelMultipleChoiceField(
+    participants = ChoixMultiples(
         label="Participants inscrits au registre",
         queryset=Habitant.objects.none(),
         required=False,
