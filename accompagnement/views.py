@@ -196,7 +196,7 @@ def _contexte(request, accompagnement, **lies):
         "co_intervenants": list(a.co_intervenants.all()),
         "membres": list(a.membres.all()),
         "changements": list(a.changements.select_related("agent")),
-        "faits": [(f.libelle, a.faits.get(f.code)) for f in faits if f.code in a.faits],
+        "faits": [(f.libelle, f.afficher(a.faits[f.code])) for f in faits if f.code in a.faits],
         "objectifs": list(a.objectifs.prefetch_related("actions")),
         "statuts_action": StatutActionForm.base_fields["statut"].choices,
         "interventions": interventions,

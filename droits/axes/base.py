@@ -43,6 +43,25 @@ class Fait:
         if self.type not in TYPES_FAIT:
             raise ValueError(f"Fait {self.code!r} : type {self.type!r} inconnu ({TYPES_FAIT}).")
 
+    def afficher(self, valeur) -> str:
+        """La valeur gardée (voir valider_faits), écrite pour une personne : « 1 234,50 € »,
+        « 05/03/2026 », « oui », l'intitulé d'un choix."""
+        if valeur in (None, ""):
+            return ""
+        if self.type == "montant" and (montant := _lire_montant(valeur)) is not None:
+            texte = f"{abs(montant):,.2f}".replace(",", "\u202f").replace(".", ",")
+            return f"{'−' if montant < 0 else ''}{texte} €"
+        if self.type == "date":
+            try:
+                return f"{date.fromisoformat(str(valeur)):%d/%m/%Y}"
+            except ValueError:
+                return str(valeur)
+        if self.type == "booleen" and isinstance(valeur, bool):
+            return "oui" if valeur else "non"
+        if self.type == "choix":
+            return dict(self.choix).get(valeur, str(valeur))
+        return str(valeur)
+
 
 def _lire_montant(valeur) -> Decimal | None:
     """Un montant en euros écrit à la française ou non (« 1 234,50 € », « 450 », 450) ; None

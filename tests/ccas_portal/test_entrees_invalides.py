@@ -420,6 +420,20 @@ def test_formulaire_des_faits_accepte_un_montant_a_la_francaise(monde):
     assert a.faits["reste_a_vivre"] == "-120.50"
     page = client.get(f"/accompagnements/{a.pk}/").content.decode()
     assert 'value="-120,50"' in page  # le formulaire le rend à la française
+    assert "<dd>−120,50 €</dd>" in page  # et la fiche aussi
+
+
+def test_un_fait_s_affiche_a_la_francaise():
+    faits = {f.code: f for d in AXES.values() for f in d.faits}
+    assert faits["reste_a_vivre"].afficher("1234.50") == "1\u202f234,50 €"
+    assert faits["reste_a_vivre"].afficher("-80.00") == "−80,00 €"
+    assert faits["budget_evalue"].afficher("2026-03-05") == "05/03/2026"
+    assert faits["demande_siao"].afficher(False) == "non"
+    assert (
+        faits["recours_dalo"].afficher(faits["recours_dalo"].choix[0][0])
+        == (faits["recours_dalo"].choix[0][1])
+    )
+    assert faits["demarches_en_cours"].afficher("Titre de séjour") == "Titre de séjour"
 
 
 # --- Parcours de toutes les URL ---------------------------------------------------------------
