@@ -19,7 +19,7 @@ from accompagnement.models import Objectif, Partenaire
 from accompagnement.services import types_intervention
 from ccas_portal.enums import Role
 from ccas_portal.models import Agent, Site
-from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible
+from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, entier_borne
 from droits.axes import AXES
 from droits.models import Axe
 from habitants.forms import ChampDate
@@ -287,5 +287,5 @@ class SeanceForm(forms.Form):
         """Les personnes déjà cochées (formulaire renvoyé avec ses erreurs)."""
         if not self.is_bound:
             return []
-        ids = [i for i in self.data.getlist("participants") if str(i).isdigit()]
+        ids = list(filter(None, map(entier_borne, self.data.getlist("participants"))))
         return list(self.fields["participants"].queryset.filter(pk__in=ids))

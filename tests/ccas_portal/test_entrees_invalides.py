@@ -498,6 +498,12 @@ PARAMETRES_EN_PLUS = {
     "export_tableau": ["periode", "du", "au", "sites", "axes"],
     "export_tableau_axe": ["periode", "du", "au", "sites"],
 }
+#: Champs qu'un formulaire reçoit d'un fragment htmx (cases des participants trouvés).
+CHAMPS_EN_PLUS = {
+    "enregistrer_seance": {
+        "participants": {"sorte": "checkbox", "valeurs": [], "options": [], "attrs": {}}
+    }
+}
 #: Les paramètres de l'administration technique (recherche, page, tri, filtres).
 PARAMETRES_ADMIN = ["q", "p", "o", "e"]
 
@@ -867,8 +873,10 @@ def _parcourir(monde, role, inclure) -> _Parcours:
         ):
             continue
         action = urlsplit(html.unescape(f["action"]))
-        if not inclure(resolve(action.path).url_name):
+        nom_vue = resolve(action.path).url_name
+        if not inclure(nom_vue):
             continue
+        f["champs"] = {**CHAMPS_EN_PLUS.get(nom_vue, {}), **f["champs"]}
         cible = action.path + (f"?{action.query}" if action.query else "")
         cle_formulaire = (cible, tuple(sorted(f["champs"])))
         if cle_formulaire in vus:
