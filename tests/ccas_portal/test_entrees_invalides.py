@@ -923,3 +923,14 @@ def test_le_tableau_de_bord_ne_repond_pas_500_a_une_mauvaise_valeur(monde):
     with connection.execute_wrapper(_refuser_nul):
         parcours = _parcourir(monde, Role.RESPONSABLE, lambda nom: nom in TABLEAU_DE_BORD)
     _verifier(parcours)
+
+
+def test_la_connexion_ne_repond_pas_500_a_une_mauvaise_valeur(monde):
+    parcours = _Parcours(Client(raise_request_exception=False))
+    with connection.execute_wrapper(_refuser_nul):
+        for champ in ("username", "password", "next"):
+            for valeur in BATTERIE.values():
+                donnees = {"username": "inconnu", "password": "secret", champ: valeur}
+                parcours.envoyer("post", "/connexion/", donnees, attendu_refus=True)
+            parcours.envoyer("get", "/connexion/", {champ: BATTERIE["nul"]})
+    assert not parcours.defauts, "\n".join(parcours.defauts)
