@@ -1,7 +1,5 @@
 """Formulaires des accompagnements (crispy-forms) ; les règles métier restent dans services.py."""
 
-from decimal import Decimal
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
@@ -21,6 +19,7 @@ from ccas_portal.enums import Role
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, entier_borne
 from droits.axes import AXES
+from droits.axes.base import lire_montant
 from droits.models import Axe
 from habitants.forms import ChampDate
 from habitants.models import Habitant
@@ -124,8 +123,11 @@ class FaitsForm(FormulairePortail):
                     localize=True,
                     error_messages={"invalid": "Montant en euros attendu, par exemple 350,50."},
                 )
-                if self.initial.get(fait.code):  # « 450.00 » gardé en base -> « 450,00 »
-                    self.initial[fait.code] = Decimal(self.initial[fait.code])
+                # « 450.00 » gardé en base -> « 450,00 » ; un texte d'avant le type montant
+                # (« environ 300 ») reste tel quel, à corriger par l'agent.
+                montant = lire_montant(self.initial.get(fait.code) or "")
+                if montant is not None:
+                    self.initial[fait.code] = montant
             elif fait.type == "booleen":
                 champ = forms.NullBooleanField(
                     widget=forms.Select(

@@ -48,7 +48,7 @@ class Fait:
         « 05/03/2026 », « oui », l'intitulé d'un choix."""
         if valeur in (None, ""):
             return ""
-        if self.type == "montant" and (montant := _lire_montant(valeur)) is not None:
+        if self.type == "montant" and (montant := lire_montant(valeur)) is not None:
             texte = f"{abs(montant):,.2f}".replace(",", "\u202f").replace(".", ",")
             return f"{'−' if montant < 0 else ''}{texte} €"
         if self.type == "date":
@@ -63,7 +63,7 @@ class Fait:
         return str(valeur)
 
 
-def _lire_montant(valeur) -> Decimal | None:
+def lire_montant(valeur) -> Decimal | None:
     """Un montant en euros écrit à la française ou non (« 1 234,50 € », « 450 », 450) ; None
     s'il est illisible."""
     if isinstance(valeur, bool):
@@ -169,7 +169,7 @@ class DefinitionAxe:
                 else:
                     propres[code] = jour.isoformat()
             elif fait.type == "montant":
-                montant = _lire_montant(valeur)
+                montant = lire_montant(valeur)
                 if montant is None:
                     erreurs[code] = (
                         f"{fait.libelle} : montant en euros attendu, par exemple 350 ou 350,50."

@@ -948,3 +948,12 @@ def test_la_connexion_ne_repond_pas_500_a_une_mauvaise_valeur(monde):
                 parcours.envoyer("post", "/connexion/", donnees, attendu_refus=True)
             parcours.envoyer("get", "/connexion/", {champ: BATTERIE["nul"]})
     assert not parcours.defauts, "\n".join(parcours.defauts)
+
+
+def test_un_reste_a_vivre_saisi_en_texte_avant_le_type_montant_reste_lisible(monde):
+    a = monde["accompagnement"]
+    Accompagnement.objects.filter(pk=a.pk).update(faits={"reste_a_vivre": "environ 300"})
+    client = _client(monde["agents"][Role.TRAVAILLEUR_SOCIAL])
+    reponse = client.get(f"/accompagnements/{a.pk}/")
+    assert reponse.status_code == 200
+    assert "<dd>environ 300</dd>" in reponse.content.decode()
