@@ -7,6 +7,7 @@ from django.utils import timezone
 from accompagnement.enums import StatutAccompagnement
 from accompagnement.models import Accompagnement
 from ccas_portal.models import Site
+from ccas_portal.validation import DatePlausible
 from droits.models import Axe
 
 
@@ -19,6 +20,15 @@ class TriStable(django_filters.OrderingFilter):
         if value:
             qs = qs.order_by(*qs.query.order_by, "id")
         return qs
+
+
+class FiltreDate(django_filters.DateFilter):
+    """Une date de filtre bornée à une plage plausible (voir ccas_portal/validation.py)."""
+
+    field_class = DatePlausible
+
+
+JOURS_SANS_INTERVENTION_MAX = 9999
 
 
 class TriPortefeuille(TriStable):
@@ -61,16 +71,19 @@ class PortefeuilleFilter(django_filters.FilterSet):
         queryset=Site.objects.none(),
         empty_label="Tous mes sites",
     )
-    echeance_avant = django_filters.DateFilter(
+    echeance_avant = FiltreDate(
         label="Prochaine échéance au plus tard le",
         field_name="prochaine_echeance",
         lookup_expr="lte",
-        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
     sans_intervention_depuis = django_filters.NumberFilter(
         label="Sans intervention depuis (jours)",
         method="filtrer_sans_intervention",
         min_value=1,
+        # Au-delà, la date limite sortirait du calendrier (avant l'an 1) : 27 ans suffisent.
+        max_value=JOURS_SANS_INTERVENTION_MAX,
+        decimal_places=0,
+        error_messages={"max_decimal_places": "Un nombre entier de jours est attendu."},
     )
     tri = TriPortefeuille(
         label="Trier par",

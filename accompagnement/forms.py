@@ -18,7 +18,9 @@ from accompagnement.services import types_intervention
 from ccas_portal.enums import Role
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.models import Agent, Site
+from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, entier_borne
 from droits.axes import AXES
+from droits.axes.base import lire_montant
 from droits.models import Axe
 from habitants.forms import ChampDate
 from habitants.models import Habitant
@@ -35,13 +37,13 @@ class OuvertureForm(FormulairePortail):
     bouton = "Ouvrir l'accompagnement"
 
     axe = forms.ModelChoiceField(label="Axe", queryset=Axe.objects.order_by("ordre"))
-    membres = forms.ModelMultipleChoiceField(
+    membres = ChoixMultiples(
         label="Personnes concernées",
         queryset=Habitant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choisissez au moins une personne du foyer."},
     )
-    co_intervenants = forms.ModelMultipleChoiceField(
+    co_intervenants = ChoixMultiples(
         label="Co-intervenants (facultatif)",
         queryset=Agent.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -98,7 +100,20 @@ class FaitsForm(FormulairePortail):
         super().__init__(*args, **kwargs)
         for fait in AXES[axe].faits:
             if fait.type == "date":
-                champ = forms.DateField(widget=ChampDate())
+                champ = DatePlausible(plage=EVENEMENT)
+            elif fait.type == "montant":
+                champ = forms.DecimalField(
+                    min_value=fait.minimum,
+                    max_value=fait.maximum,
+                    decimal_places=2,
+                    localize=True,
+                    error_messages={"invalid": "Montant en euros attendu, par exemple 350,50."},
+                )
+                # « 450.00 » gardé en base -> « 450,00 » ; un texte d'avant le type montant
+                # (« environ 300 ») reste tel quel, à corriger par l'agent.
+                montant = lire_montant(self.initial.get(fait.code) or "")
+                if montant is not None:
+                    self.initial[fait.code] = montant
             elif fait.type == "booleen":
                 champ = forms.NullBooleanField(
                     widget=forms.Select(
@@ -113,7 +128,7 @@ class FaitsForm(FormulairePortail):
             self.fields[fait.code] = champ
 
     def faits(self) -> dict:
-        """Les valeurs au format du service : dates ISO, booléens, texte."""
+        """Les valeurs au format du service : dates ISO, booléens, montants, texte."""
         return {
             code: valeur.isoformat() if hasattr(valeur, "isoformat") else valeur
             for code, valeur in self.donnees.items()
@@ -171,7 +186,7 @@ class InterventionForm(FormulairePortail):
         label="Durée (minutes)", required=False, min_value=1, max_value=600
     )
     lieu = forms.CharField(label="Lieu", max_length=200, required=False)
-    participants = forms.ModelMultipleChoiceField(
+    participants = ChoixMultiples(
         label="Personnes présentes",
         queryset=Habitant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -238,7 +253,7 @@ class SeanceForm(forms.Form):
     date = forms.DateField(label="Date de la séance", widget=ChampDate())
     theme = forms.CharField(label="Thème", max_length=200)
     site = forms.ModelChoiceField(label="Lieu", queryset=Site.objects.none())
-    participants = forms.ModelMultipleChoiceField(
+    participants = ChoixMultiples(
         label="Participants inscrits au registre",
         queryset=Habitant.objects.none(),
         required=False,
@@ -260,5 +275,5 @@ class SeanceForm(forms.Form):
         """Les personnes déjà cochées (formulaire renvoyé avec ses erreurs)."""
         if not self.is_bound:
             return []
-        ids = [i for i in self.data.getlist("participants") if str(i).isdigit()]
+        ids = list(filter(None, map(entier_borne, self.data.getlist("participants"))))
         return list(self.fields["participants"].queryset.filter(pk__in=ids))

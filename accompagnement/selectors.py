@@ -16,7 +16,7 @@ from accompagnement.models import (
     Seance,
 )
 from accompagnement.services import types_intervention
-from ccas_portal.formats import date_courte, euros, nombre
+from ccas_portal.formats import euros
 from habitants.models import MembreFoyer, Passage
 
 EN_COURS = [StatutAction.A_FAIRE, StatutAction.EN_COURS, StatutAction.EN_ATTENTE]
@@ -60,30 +60,12 @@ def portefeuille(agent) -> QuerySet[Accompagnement]:
     )
 
 
-def valeur_de_fait(fait, valeur) -> str:
-    """Un fait de l'axe tel qu'on le lit : date jj/mm/aaaa (rangée en ISO), oui ou non, libellé
-    du choix (pas son code), montant « 1 250,00 € »."""
-    if valeur is None or valeur == "":
-        return "—"
-    if fait.type == "date":
-        return date_courte(valeur)
-    if fait.type == "booleen" or isinstance(valeur, bool):
-        return "oui" if valeur else "non"
-    if fait.type == "choix":
-        return dict(fait.choix).get(valeur, str(valeur))
-    if fait.type == "montant":
-        return euros(valeur)
-    if fait.type == "nombre":
-        return nombre(valeur)
-    return str(valeur)
-
-
 def faits_lisibles(accompagnement) -> list[tuple[str, str]]:
     """Les faits saisis de l'accompagnement, dans l'ordre de leur déclaration par l'axe."""
     from droits.axes import AXES
 
     return [
-        (f.libelle, valeur_de_fait(f, accompagnement.faits[f.code]))
+        (f.libelle, f.afficher(accompagnement.faits[f.code]))
         for f in AXES[accompagnement.axe_id].faits
         if f.code in accompagnement.faits
     ]

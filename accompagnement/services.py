@@ -28,6 +28,7 @@ from accompagnement.models import (
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
+from ccas_portal.validation import ECHEANCE, SUIVI, verifier_date
 from droits.axes import AXES
 
 
@@ -37,8 +38,8 @@ def _verifier_intervenant(agent, accompagnement: Accompagnement) -> None:
 
 
 def _verifier_date(jour: date, *, champ: str, pas_avant: date | None = None) -> None:
-    if jour > timezone.localdate():
-        raise ValidationError({champ: "Cette date est dans le futur."})
+    """Une date du suivi : plausible (depuis 2000, pas dans le futur) et pas avant `pas_avant`."""
+    verifier_date(jour, SUIVI, champ=champ)
     if pas_avant and jour < pas_avant:
         raise ValidationError({champ: "Cette date précède l'ouverture de l'accompagnement."})
 
@@ -237,6 +238,7 @@ def ajouter_action(
 ) -> Action:
     _verifier_intervenant(agent, objectif.accompagnement)
     _ouvert(objectif.accompagnement)
+    verifier_date(echeance, ECHEANCE, champ="echeance")
     action = Action(objectif=objectif, libelle=libelle.strip(), echeance=echeance)
     action.full_clean()
     action.save()

@@ -36,6 +36,7 @@ from ccas_portal.pagination import paginer
 from droits.enums import EtatSignalement
 from droits.forms import PrestationFoyerForm
 from droits.selectors import prestations_du_foyer, signalements_du_foyer, simulation_du_foyer
+from habitants.forms import RechercheForm
 from habitants.models import Foyer, MembreFoyer
 from habitants.selectors import CriteresRecherche, rechercher_habitants
 
@@ -563,7 +564,8 @@ def chercher_participants(request, pk):
 
 def _participants_trouves(request) -> dict:
     """Les personnes de ses sites que l'agent cherche (?q=, 2 lettres au moins ; 10 au plus)."""
-    texte = request.GET.get("q", "").strip()
+    recherche = RechercheForm(request.GET)
+    texte = recherche.cleaned_data.get("q", "") if recherche.is_valid() else ""
     trouves = []
     if len(texte) >= 2:
         trouves = list(rechercher_habitants(request.user, CriteresRecherche(texte=texte))[:10])

@@ -5,7 +5,7 @@ from django import forms
 from ccas_portal import perms
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.models import Site
-from droits.enums import PerimetreDetection, SourcePrestation, StatutPrestation
+from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
 from habitants.forms import ChampDate
 from habitants.models import Habitant
@@ -79,3 +79,10 @@ class PrestationFoyerForm(FormulairePortail):
         self.fields["beneficiaire"].queryset = Habitant.objects.filter(
             appartenances__foyer=foyer, appartenances__date_fin__isnull=True
         )
+
+
+class EtatSignalementForm(forms.Form):
+    """Faire avancer un signalement (rendu à la main dans le dossier du foyer)."""
+
+    etat = forms.ChoiceField(label="Nouvel état", choices=EtatSignalement.choices)
+    commentaire = forms.CharField(label="Commentaire", max_length=500, required=False)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
+from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, verifier_date
 from droits.axes import AXES
 from droits.enums import EtatSignalement, NaturePrestation, StatutPrestation
 from droits.models import (
@@ -124,6 +125,9 @@ def enregistrer_prestation(
     if not prestation.actif and (existante is None or existante.prestation_id != prestation.pk):
         raise ValidationError({"prestation": "Cette prestation n'est plus au catalogue."})
     aujourd_hui = timezone.localdate()
+    verifier_date(date_demande, EVENEMENT, champ="date_demande")
+    verifier_date(date_debut, EVENEMENT, champ="date_debut")
+    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin")
     if date_demande and date_demande > aujourd_hui:
         raise ValidationError({"date_demande": "La date de demande est dans le futur."})
     if beneficiaire is not None and not foyer.membres.filter(habitant=beneficiaire).exists():

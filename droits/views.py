@@ -17,7 +17,7 @@ from droits import services
 from droits.detection.execution import lancer_detection
 from droits.enums import EtatSignalement
 from droits.filters import SignalementFilter
-from droits.forms import LancerDetectionForm, PrestationFoyerForm
+from droits.forms import EtatSignalementForm, LancerDetectionForm, PrestationFoyerForm
 from droits.models import Signalement
 from droits.selectors import (
     executions_visibles,
@@ -30,6 +30,14 @@ from habitants.models import Foyer
 
 def _url_droits_du_foyer(foyer_id):
     return reverse("accompagnement:dossier", args=[foyer_id]) + "#droits"
+
+
+def _annoncer_erreurs(request, form):
+    """Les erreurs d'un formulaire du dossier, en messages (la page suit une redirection)."""
+    for champ, erreurs in form.errors.items():
+        libelle = form.fields[champ].label if champ in form.fields else ""
+        for erreur in erreurs:
+            messages.error(request, f"{libelle} : {erreur}" if libelle else erreur)
 
 
 @require_GET
@@ -59,22 +67,19 @@ def changer_etat(request, pk):
     signalement = get_object_or_404(
         Signalement.objects.filter(foyer__site__in=request.user.ids_sites), pk=pk
     )
-    try:
-        services.changer_etat_signalement(
-            agent=request.user,
-            signalement=signalement,
-            etat=request.POST.get("etat", ""),
-            commentaire=request.POST.get("commentaire", "")[:500],
-        )
-    except ValidationError as erreur:
-        for message in erreur.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            f"Signalement « {signalement.prestation} » : "
-            f"{EtatSignalement(request.POST['etat']).label.lower()}.",
-        )
+    form = EtatSignalementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.changer_etat_signalement(
+                agent=request.user, signalement=signalement, **form.cleaned_data
+            )
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        else:
+            etat = EtatSignalement(form.cleaned_data["etat"]).label.lower()
+            messages.success(request, f"Signalement « {signalement.prestation} » : {etat}.")
+            return redirect(_url_droits_du_foyer(signalement.foyer_id))
+    _annoncer_erreurs(request, form)
     return redirect(_url_droits_du_foyer(signalement.foyer_id))
 
 

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 
 from ccas_portal.forms import FormulairePortail
+from ccas_portal.validation import NAISSANCE, DatePlausible
 from habitants.enums import ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
 
@@ -16,7 +17,7 @@ class ChampDate(forms.DateInput):
 
 class RechercheForm(forms.Form):
     q = forms.CharField(label="Nom et prénom", required=False, max_length=100)
-    date_naissance = forms.DateField(label="Date de naissance", required=False, widget=ChampDate())
+    date_naissance = DatePlausible(label="Date de naissance", required=False, plage=NAISSANCE)
     telephone = forms.CharField(label="Téléphone", required=False, max_length=20)
     adresse = forms.CharField(label="Adresse du foyer", required=False, max_length=100)
 

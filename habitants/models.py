@@ -97,8 +97,10 @@ class Habitant(models.Model):
     date_consentement = models.DateField("date du consentement", null=True, blank=True)
 
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    # Vide pour les personnes reprises d'un autre fichier (démonstration, import) ou dont
+    # l'agent a été supprimé : la fiche reste modifiable.
     cree_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ccas_portal import perms
 from ccas_portal.formats import accord, compte
 from ccas_portal.models import Agent, Site
+from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
 from habitants.communes import commune
 from habitants.models import (
     Foyer,
@@ -60,11 +61,15 @@ def indexer_habitant(habitant: Habitant) -> None:
 
 
 def _verifier_noms(habitant: Habitant) -> None:
+    """Un nom ou un prénom contient une lettre : « -1 », « 99999 » ou « 2026-02-30 » sont des
+    erreurs de saisie (une date tapée dans le mauvais champ), pas des noms."""
     erreurs = {}
-    if not habitant.nom_normalise:
+    if not re.search("[a-z]", habitant.nom_normalise):
         erreurs["nom_usage"] = "Le nom doit contenir au moins une lettre."
-    if not habitant.prenoms_normalises:
+    if not re.search("[a-z]", habitant.prenoms_normalises):
         erreurs["prenoms"] = "Le prénom doit contenir au moins une lettre."
+    if habitant.nom_naissance and not re.search("[a-z]", normaliser(habitant.nom_naissance)):
+        erreurs["nom_naissance"] = "Le nom de naissance doit contenir au moins une lettre."
     if erreurs:
         raise ValidationError(erreurs)
 
@@ -191,6 +196,7 @@ def enregistrer_situation_sante(
     if not perms.peut_voir_donnees_sensibles(agent):
         raise PermissionDenied("Les données de santé sont réservées aux travailleurs sociaux.")
     _verifier_site(agent, habitant.site)
+    verifier_date(date_reconnaissance_mdph, EVENEMENT, champ="date_reconnaissance_mdph")
     situation, _ = SituationSante.objects.get_or_create(habitant=habitant)
     situation.taux_incapacite = taux_incapacite
     situation.reconnaissance_mdph = reconnaissance_mdph
@@ -245,6 +251,7 @@ def ajouter_membre(
     L'historique est gardé : l'ancienne appartenance est close, pas effacée.
     """
     _verifier_site(agent, foyer.site)
+    verifier_date(date_debut, NAISSANCE, champ="date_debut")
     actuelle = (
         MembreFoyer.objects.select_for_update()
         .filter(habitant=habitant, date_fin__isnull=True)
@@ -282,6 +289,7 @@ def ajouter_membre(
 @transaction.atomic
 def retirer_membre(*, agent: Agent, membre: MembreFoyer, date_fin: date) -> MembreFoyer:
     _verifier_site(agent, membre.foyer.site)
+    verifier_date(date_fin, NAISSANCE, champ="date_fin")
     membre.date_fin = date_fin
     membre.full_clean(validate_constraints=False)
     membre.save(update_fields=["date_fin"])
@@ -302,6 +310,8 @@ def enregistrer_ressource(
     if not perms.peut_voir_donnees_sensibles(agent):
         raise PermissionDenied("Les ressources sont réservées aux travailleurs sociaux.")
     _verifier_site(agent, habitant.site)
+    verifier_date(date_debut, EVENEMENT, champ="date_debut")
+    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin")
     ressource = Ressource(
         habitant=habitant,
         type=type,

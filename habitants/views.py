@@ -15,6 +15,7 @@ from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.pagination import paginer
+from ccas_portal.validation import entier_borne
 from habitants import selectors, services
 from habitants.forms import InformationForm, InscriptionForm, PassageForm, RechercheForm
 from habitants.models import Habitant
@@ -71,8 +72,10 @@ def guichet(request):
         return render(request, "habitants/partials/resultats.html", contexte)
     habitant = None
     if request.GET.get("habitant"):
+        # Un identifiant illisible ou démesuré ne désigne personne : 404, comme un inconnu.
         habitant = get_object_or_404(
-            Habitant.objects.visibles_par(request.user), pk=request.GET["habitant"]
+            Habitant.objects.visibles_par(request.user),
+            pk=entier_borne(request.GET["habitant"]) or 0,
         )
     contexte.update(_contexte_passage(request, site, habitant=habitant))
     if request.htmx and request.htmx.target == "formulaire-passage":
@@ -167,7 +170,8 @@ def inscrire(request):
         ):
             del form.fields["confirmer_nouveau"]
     else:
-        q = request.GET.get("q", "").strip().split(maxsplit=1)
+        recherche = RechercheForm(request.GET)
+        q = (recherche.cleaned_data["q"] if recherche.is_valid() else "").split(maxsplit=1)
         initial = {"nom_usage": q[0] if q else "", "prenoms": q[1] if len(q) > 1 else ""}
         form = InscriptionForm(initial=initial)
     form.action = f"{reverse('habitants:inscrire')}?site={site.code}"

@@ -1,8 +1,17 @@
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+
+from ccas_portal.validation import EVENEMENT
+
+
+def _euros(montant: Decimal) -> str:
+    """« -10 000 € », « 100 000 € » (montants ronds des bornes)."""
+    return f"{montant:,.0f}".replace(",", "\u202f").replace("-", "−") + " €"
 
 
 def ans_avant(jour: date, ans: int) -> date:
@@ -13,14 +22,60 @@ def ans_avant(jour: date, ans: int) -> date:
         return jour.replace(year=jour.year - ans, day=28)
 
 
+#: Les types d'un fait d'axe ; « montant » : des euros, gardés en texte à deux décimales
+#: (« 450.00 »), bornés par `minimum` et `maximum` du fait.
+TYPES_FAIT = ("texte", "date", "booleen", "choix", "montant")
+
+
 @dataclass(frozen=True)
 class Fait:
     """Un fait propre à l'axe, saisi par le travailleur social dans l'accompagnement."""
 
     code: str
     libelle: str
-    type: str = "texte"  # texte, date, booleen, choix
+    type: str = "texte"  # voir TYPES_FAIT
     choix: tuple[tuple[str, str], ...] = ()
+    #: bornes d'un montant, en euros
+    minimum: Decimal = Decimal("0")
+    maximum: Decimal = Decimal("100000")
+
+    def __post_init__(self):
+        if self.type not in TYPES_FAIT:
+            raise ValueError(f"Fait {self.code!r} : type {self.type!r} inconnu ({TYPES_FAIT}).")
+
+    def afficher(self, valeur) -> str:
+        """La valeur gardée (voir valider_faits), écrite pour une personne : « 1 234,50 € »,
+        « 05/03/2026 », « oui », l'intitulé d'un choix ; « — » quand rien n'est saisi."""
+        from ccas_portal.formats import date_courte, euros
+
+        if valeur in (None, ""):
+            return "—"
+        if self.type == "montant" and (montant := lire_montant(valeur)) is not None:
+            return euros(montant)
+        if self.type == "date":
+            return date_courte(valeur)
+        if self.type == "booleen" or isinstance(valeur, bool):
+            return "oui" if valeur else "non"
+        if self.type == "choix":
+            return dict(self.choix).get(valeur, str(valeur))
+        return str(valeur)
+
+
+def lire_montant(valeur) -> Decimal | None:
+    """Un montant en euros écrit à la française ou non (« 1 234,50 € », « 450 », 450) ; None
+    s'il est illisible."""
+    if isinstance(valeur, bool):
+        return None
+    if isinstance(valeur, int | Decimal):
+        montant = Decimal(valeur)
+    else:
+        texte = re.sub(r"[\s\u202f\xa0]", "", str(valeur)).removesuffix("€").replace(",", ".")
+        if not re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", texte):
+            return None
+        montant = Decimal(texte)
+    if not montant.is_finite() or montant != montant.quantize(Decimal("0.01")):
+        return None
+    return montant
 
 
 @dataclass(frozen=True)
@@ -89,7 +144,8 @@ class DefinitionAxe:
     indicateurs: tuple[Indicateur, ...] = ()
 
     def valider_faits(self, donnees: dict) -> dict:
-        """Les faits saisis, nettoyés (dates ISO, booléens) ; ValidationError en français."""
+        """Les faits saisis, nettoyés (dates ISO, booléens, montants « 450.00 ») ;
+        ValidationError en français."""
         connus = {fait.code: fait for fait in self.faits}
         erreurs, propres = {}, {}
         for code, valeur in donnees.items():
@@ -101,9 +157,28 @@ class DefinitionAxe:
                 continue
             if fait.type == "date":
                 try:
-                    propres[code] = date.fromisoformat(str(valeur)).isoformat()
+                    jour = date.fromisoformat(str(valeur))
                 except ValueError:
                     erreurs[code] = f"{fait.libelle} : date attendue (AAAA-MM-JJ)."
+                    continue
+                hors_plage = EVENEMENT.erreur(jour)
+                if hors_plage:
+                    erreurs[code] = f"{fait.libelle} : {hors_plage[0].lower()}{hors_plage[1:]}"
+                else:
+                    propres[code] = jour.isoformat()
+            elif fait.type == "montant":
+                montant = lire_montant(valeur)
+                if montant is None:
+                    erreurs[code] = (
+                        f"{fait.libelle} : montant en euros attendu, par exemple 350 ou 350,50."
+                    )
+                elif not fait.minimum <= montant <= fait.maximum:
+                    erreurs[code] = (
+                        f"{fait.libelle} : montant attendu entre {_euros(fait.minimum)} "
+                        f"et {_euros(fait.maximum)}."
+                    )
+                else:
+                    propres[code] = f"{montant:.2f}"
             elif fait.type == "booleen":
                 if not isinstance(valeur, bool):
                     erreurs[code] = f"{fait.libelle} : oui ou non attendu."

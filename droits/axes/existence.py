@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale, ans_avant
 
 AXE = DefinitionAxe(
@@ -26,7 +28,14 @@ AXE = DefinitionAxe(
     ),
     faits=(
         Fait("budget_evalue", "Budget évalué le", "date"),
-        Fait("reste_a_vivre", "Reste à vivre mensuel (€)", "texte"),
+        # Négatif quand les charges dépassent les ressources.
+        Fait(
+            "reste_a_vivre",
+            "Reste à vivre mensuel (€)",
+            "montant",
+            minimum=Decimal("-10000"),
+            maximum=Decimal("20000"),
+        ),
         Fait("aides_facultatives_demandees", "Aides facultatives demandées", "texte"),
     ),
     prestations=(
