@@ -776,3 +776,105 @@ def test_masquage_secondaire_d_une_grille_avec_ses_totaux():
     ]
     for relation in relations:
         assert sum(1 for i, j in relation if grille[i][j].masque and grille[i][j].effectif) != 1
+
+
+DATES_HORS_CALENDRIER = [
+    ("0001-01-01", "0001-06-30"),
+    ("9999-06-01", "9999-12-31"),
+    ("1999-12-31", "2000-06-30"),
+]
+
+
+@pytest.mark.parametrize(("du", "au"), DATES_HORS_CALENDRIER)
+def test_dates_hors_du_calendrier_plausible_sans_erreur_serveur(monde, settings, du, au):
+    """Années 1 et 9999 : un message en français à côté du champ, jamais une erreur 500 (ni
+    la vue d'ensemble, ni un axe, ni un export, ni « Recalculer maintenant »)."""
+    from django.test import Client
+
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    client.force_login(monde.responsable)
+    params = {"periode": "dates", "du": du, "au": au}
+    message = "Choisissez une date entre le 01/01/2000 et le"
+    for url in (reverse("tableau_de_bord"), reverse("tableau_de_bord_axe", args=["logement"])):
+        reponse = client.get(url, params)
+        assert reponse.status_code == 200
+        html = reponse.content.decode()
+        assert message in html
+        assert 'id="erreur-du"' in html or 'id="erreur-au"' in html  # à côté du champ
+        assert 'aria-invalid="true"' in html
+    for extension in ("csv", "xlsx"):
+        for url in (
+            reverse("export_tableau", args=["par_site", extension]),
+            reverse("export_tableau_axe", args=["logement", "tendances", extension]),
+        ):
+            reponse = client.get(url, params)
+            assert reponse.status_code == 400
+            assert message in reponse.content.decode()
+    for url in (
+        reverse("recalculer_tableau_de_bord"),
+        reverse("recalculer_tableau_de_bord_axe", args=["logement"]),
+    ):
+        reponse = client.post(url, params)
+        assert reponse.status_code == 302
+        suite = client.get(reponse["Location"])
+        assert suite.status_code == 200
+        assert message in suite.content.decode()
+    assert not EntreeJournal.objects.filter(action="export").exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"periode": "mois", "annee": "1", "mois": "1"},
+        {"periode": "annee", "annee": "9999"},
+        {"periode": "annee", "annee": "99999999999999999999"},
+        {"periode": "trimestre", "annee": "abc", "trimestre": "9"},
+        {"periode": "inconnue"},
+        {"periode": "dates", "du": "2026-02-30", "au": "x" * 10_000},
+        {"periode": "dates", "du": "2026-01-01\x00", "au": "2026-02-01"},
+        {"periode": "mois", "mois": "\x00", "sites": ["abc", "99999999999999999999"]},
+        {"axes": ["inconnu"]},
+    ],
+)
+def test_valeurs_absurdes_des_filtres_sans_erreur_serveur(monde, settings, params):
+    from django.test import Client
+
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    client.force_login(monde.responsable)
+    reponse = client.get(reverse("tableau_de_bord"), params)
+    assert reponse.status_code == 200
+    assert "Filtres non appliqués" in reponse.content.decode()
+    export = client.get(reverse("export_tableau", args=["par_site", "csv"]), params)
+    assert export.status_code == 400
+    assert "Filtres invalides, rien n'est exporté" in export.content.decode()
+    assert client.post(reverse("recalculer_tableau_de_bord"), params).status_code == 302
+
+
+def test_dates_aux_bornes_du_calendrier_plausible_acceptees(client, monde):
+    """Du 01/01/2000 (un an avant : 1999) à un an d'ici : la comparaison et les tendances
+    restent dans le calendrier."""
+    from ccas_portal.pilotage.forms import dernier_jour
+
+    reponse = _page(
+        client,
+        monde.responsable,
+        reverse("tableau_de_bord"),
+        periode="dates",
+        du="2000-01-01",
+        au="2000-03-31",
+    )
+    assert not reponse.context["form"].errors
+    assert "du 01/01/1999 au 31/03/1999" in reponse.content.decode()
+    fin = dernier_jour()
+    reponse = _page(
+        client,
+        monde.responsable,
+        reverse("tableau_de_bord"),
+        periode="dates",
+        du=(fin - timedelta(days=30)).isoformat(),
+        au=fin.isoformat(),
+    )
+    assert not reponse.context["form"].errors
+    assert reponse.context["filtres"].periode.fin == fin
