@@ -1,8 +1,12 @@
 """Les chiffres et les tableaux du tableau de bord, et la règle des petits effectifs.
 
 Chaque chiffre porte l'effectif sur lequel il est calculé (personnes ou foyers distincts) : en
-dessous de `SEUIL`, il est affiché « < 5 », à l'écran comme dans les exports, pour qu'un petit
-quartier ne permette pas de reconnaître quelqu'un. Un chiffre masqué n'est pas tracé.
+dessous de `SEUIL`, il est masqué, à l'écran comme dans les exports, pour qu'un petit quartier
+ne permette pas de reconnaître quelqu'un. Un chiffre masqué n'est pas tracé.
+- Un nombre (de personnes, foyers, actes) est rendu « < 5 ».
+- Un montant en euros ou une durée en heures est rendu « masqué : moins de 5 foyers » : c'est
+  l'effectif qui est petit, pas le montant (« < 5 » se lirait « moins de 5 € »).
+- Zéro, sans personne derrière, n'apprend rien sur personne : il est affiché 0.
 
 Masquage secondaire : dans un tableau de répartition (par site, par tranche d'âge, par mois,
 par type…), le total de chaque colonne est publié ailleurs (chiffres clés) ou se déduit ; un
@@ -17,11 +21,17 @@ from django.utils.formats import number_format
 
 SEUIL = 5
 MASQUE = "< 5"
+#: un montant ou une durée calculés sur moins de `SEUIL` foyers
+MASQUE_EFFECTIF = "masqué : moins de 5 foyers"
 #: un chiffre au-dessus du seuil, masqué pour protéger un « < 5 » de sa colonne
 MASQUE_SECONDAIRE = "secret"
+#: les unités d'une mesure (euros, heures) : masquées pour leur effectif, pas pour leur valeur
+MESURES = ("€", "h")
 LEGENDE = (
-    f"« {MASQUE} » : chiffre calculé sur moins de 5 personnes ou foyers ; « {MASQUE_SECONDAIRE} »"
-    f" : chiffre masqué pour qu'un « {MASQUE} » ne se déduise pas du total."
+    f"« {MASQUE} » : nombre de moins de 5 personnes, foyers ou actes (de moins de 5 personnes "
+    f"ou foyers) ; « {MASQUE_EFFECTIF} » : montant ou durée qui concerne moins de 5 foyers ; "
+    f"« {MASQUE_SECONDAIRE} » : chiffre masqué pour qu'un chiffre masqué ne se déduise pas du "
+    "total ; 0 : aucun."
 )
 
 
@@ -34,8 +44,13 @@ class Chiffre:
     secret: bool = False
 
     @property
+    def nul(self) -> bool:
+        """Zéro, et personne derrière : rien à protéger."""
+        return not self.effectif and not self.valeur
+
+    @property
     def masque(self) -> bool:
-        return self.secret or self.effectif < SEUIL
+        return self.secret or (self.effectif < SEUIL and not self.nul)
 
     @property
     def nombre(self) -> int | float | None:
@@ -50,7 +65,9 @@ class Chiffre:
 
     @property
     def libelle_masque(self) -> str:
-        return MASQUE if self.effectif < SEUIL else MASQUE_SECONDAIRE
+        if self.effectif >= SEUIL or self.nul:
+            return MASQUE_SECONDAIRE
+        return MASQUE_EFFECTIF if self.unite in MESURES else MASQUE
 
     def __str__(self) -> str:
         if self.masque:
@@ -73,11 +90,13 @@ def proteger_grille(grille: list[list[Chiffre]], relations: list[list[tuple[int,
         change = False
         for relation in relations:
             cases = [(grille[i][j], i, j) for i, j in relation]
-            if sum(1 for c, _, _ in cases if c.masque and c.effectif > 0) != 1:
+            if sum(1 for c, _, _ in cases if c.masque) != 1:
                 continue
-            visibles = [(c.effectif, i, j) for c, i, j in cases if not c.masque]
+            # Un zéro ne protège rien (on le sait nul dès qu'il est seul à pouvoir l'être) : le
+            # plus petit chiffre non nul, ou un zéro s'il n'y a que cela.
+            visibles = [(c.nul, c.effectif, i, j) for c, i, j in cases if not c.masque]
             if visibles:
-                _, i, j = min(visibles)
+                _, _, i, j = min(visibles)
                 grille[i][j] = replace(grille[i][j], secret=True)
                 change = True
 

@@ -330,11 +330,53 @@ def test_tendances_mois_par_mois_et_comparaison_un_an_avant(monde):
 
 def test_petits_effectifs_masques():
     assert str(Chiffre(4, 4)) == "< 5"
-    assert str(compte(0)) == "< 5"
     assert str(compte(5)) == "5"
     assert str(compte(1234)) == "1\xa0234"
     assert compte(4).nombre is None  # ni tracé ni exporté en clair
-    assert str(Chiffre(Decimal("12.5"), 3, "€")) == "< 5"
+    # Un nombre non nul sans effectif connu reste masqué (prudence).
+    assert str(Chiffre(2, 0)) == "< 5"
+
+
+def test_zero_affiche_zero():
+    """Zéro, personne derrière : affiché 0, tracé 0, exporté 0 (pas « < 5 »)."""
+    assert str(compte(0)) == "0"
+    assert compte(0).nombre == 0
+    assert not compte(0).masque
+    assert str(Chiffre(Decimal(0), 0, "€")) == "0,00 €"
+    assert str(Chiffre(0 / 60, 0, "h")) == "0,0 h"
+
+
+def test_montants_et_durees_masques_pour_leur_effectif_de_foyers():
+    """12,50 € pour 3 foyers : « masqué : moins de 5 foyers », pas « < 5 » (moins de 5 €) ;
+    5 000 € pour 3 foyers aussi ; 3 € pour 12 foyers : affiché."""
+    assert str(Chiffre(Decimal("12.5"), 3, "€")) == "masqué : moins de 5 foyers"
+    assert str(Chiffre(Decimal("5000"), 3, "€")) == "masqué : moins de 5 foyers"
+    assert str(Chiffre(Decimal("3"), 12, "€")) == "3,00 €"
+    assert str(Chiffre(250 / 60, 2, "h")) == "masqué : moins de 5 foyers"
+    assert str(Chiffre(1.5, 6, "h")) == "1,5 h"
+    assert "masqué : moins de 5 foyers" in LEGENDE
+
+
+def test_zero_et_montants_sur_la_page_et_dans_l_export(client, monde):
+    """Mars 2026, Maison B seule : 0 intervention (affiché 0) ; avril, tous sites : un appel
+    de 10 minutes pour un foyer, le temps est « masqué : moins de 5 foyers »."""
+    reponse = _page(
+        client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS, sites=monde.b.pk
+    )
+    cles = reponse.context["page"].cles
+    assert str(cles["interventions"]) == "0"
+    assert str(cles["montant_droits_ouverts"]) == "0,00 €"
+    avril = {"periode": "mois", "annee": "2026", "mois": "4"}
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **avril)
+    comparaison = dict(reponse.context["page"].tableau("comparaison").lignes)
+    assert str(comparaison["Temps d'intervention"][0]) == "masqué : moins de 5 foyers"
+    assert str(comparaison["Orientations vers un partenaire"][0]) == "0"
+    html = reponse.content.decode()
+    assert "masqué : moins de 5 foyers" in html
+    url = reverse("export_tableau", args=["comparaison", "csv"])
+    contenu = _page(client, monde.responsable, url, **avril).content.decode("utf-8-sig")
+    assert "Temps d'intervention;masqué : moins de 5 foyers;0,0" in contenu
+    assert "Orientations vers un partenaire;0;0" in contenu
 
 
 def test_indicateurs_declares_par_l_axe(monde):
@@ -604,11 +646,17 @@ def test_masquage_secondaire_d_une_repartition():
     t.proteger()
     passages = [str(chiffres[0]) for _, chiffres in t.lignes]
     personnes = [str(chiffres[1]) for _, chiffres in t.lignes]
-    assert passages == ["40", "secret", "< 5", "< 5"]  # un zéro ne protège rien
+    assert passages == ["40", "secret", "< 5", "0"]  # un zéro ne protège rien
     assert personnes == ["30", "7", "secret", "< 5"]
     graphique = t.donnees_graphique()["series"][0]
-    assert graphique["valeurs"] == [40, None, None, None]
-    assert graphique["masques"] == [None, "secret", "< 5", "< 5"]
+    assert graphique["valeurs"] == [40, None, None, 0]
+    assert graphique["masques"] == [None, "secret", "< 5", None]
+    # Un seul masqué, et seulement des zéros à côté : un zéro n'est choisi qu'en dernier.
+    w = Tableau("w", "W", ["n"])
+    w.ajouter("A", compte(0))
+    w.ajouter("B", compte(3))
+    w.ajouter("C", compte(12))
+    assert [str(c[0]) for _, c in w.proteger().lignes] == ["0", "< 5", "secret"]
     # Deux chiffres masqués (ou aucun) : rien de plus à cacher ; pas de masquage hors répartition.
     u = Tableau("u", "U", ["n"])
     u.ajouter("A", compte(40))
@@ -770,9 +818,9 @@ def test_masquage_secondaire_d_une_grille_avec_ses_totaux():
     ]
     proteger_grille(grille, relations)
     assert [[str(c) for c in ligne] for ligne in grille] == [
-        ["secret", "< 5", "< 5", "12"],
-        ["secret", "secret", "< 5", "50"],
-        ["30", "32", "< 5", "62"],
+        ["secret", "< 5", "0", "12"],
+        ["secret", "secret", "0", "50"],
+        ["30", "32", "0", "62"],
     ]
     for relation in relations:
         assert sum(1 for i, j in relation if grille[i][j].masque and grille[i][j].effectif) != 1
