@@ -653,11 +653,13 @@ def tendances(f: Filtres) -> Tableau:
         [nom for nom, _ in series],
         graphique="courbes",
     )
-    for premier in g.periode.mois_couverts():
-        t.ajouter(
-            f"{MOIS[premier.month - 1]} {premier.year}",
-            *(s.get(premier, compte(0)) for _, s in series),
-        )
+    mois_en_cours = timezone.localdate().replace(day=1)
+    for n, premier in enumerate(g.periode.mois_couverts()):
+        libelle = f"{MOIS[premier.month - 1]} {premier.year}"
+        if premier >= mois_en_cours:  # pas une chute : un mois pas encore fini
+            t.partielles.append(n)
+            libelle += " (mois en cours, partiel)" if premier == mois_en_cours else " (à venir)"
+        t.ajouter(libelle, *(s.get(premier, compte(0)) for _, s in series))
     return t
 
 

@@ -75,6 +75,7 @@ def _tableau_en_json(t: Tableau) -> dict:
         "titre": t.titre,
         "colonnes": t.colonnes,
         "graphique": t.graphique,
+        "partielles": t.partielles,
         "lignes": [
             [libelle, [_chiffre_en_json(c) for c in chiffres]] for libelle, chiffres in t.lignes
         ],
@@ -88,6 +89,7 @@ def _tableau(donnees: dict) -> Tableau:
         donnees["colonnes"],
         [(libelle, [_chiffre(c) for c in chiffres]) for libelle, chiffres in donnees["lignes"]],
         donnees["graphique"],
+        partielles=donnees.get("partielles", []),  # instantanés d'avant les mois partiels
     )
 
 

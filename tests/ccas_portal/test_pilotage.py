@@ -926,3 +926,69 @@ def test_dates_aux_bornes_du_calendrier_plausible_acceptees(client, monde):
     )
     assert not reponse.context["form"].errors
     assert reponse.context["filtres"].periode.fin == fin
+
+
+def test_graphique_euros_et_heures_sur_leur_propre_axe_nombres_entiers(monde):
+    """Non-recours par prestation : repérés et droits ouverts (nombres, graduations entières)
+    sur un axe, le montant en euros sur un autre ; interventions et heures de même."""
+    donnees = ind.non_recours_par_prestation(filtres()).donnees_graphique()
+    axes = {s["nom"]: s["axe"] for s in donnees["series"]}
+    assert axes["Repérés"] == axes["Droits ouverts"] == "nombres"
+    assert axes["Montant de droits ouverts (mensuel)"] == "euros"
+    assert donnees["axes"] == [
+        {"id": "nombres", "titre": "Nombre", "entier": True, "position": "left"},
+        {"id": "euros", "titre": "Euros", "entier": False, "position": "right"},
+    ]
+    heures = ind.interventions_par_type(filtres()).donnees_graphique()
+    assert [s["axe"] for s in heures["series"]] == ["nombres", "heures"]
+    assert [a["entier"] for a in heures["axes"]] == [True, False]
+
+
+def test_graphique_tout_masque_dit_pourquoi(client, monde):
+    """Maison B seule en mars : un passage, tout est masqué ; pas de graphique vide de 0 à 1,
+    mais un message, et le tableau des données ouvert."""
+    t = Tableau("t", "T", ["Passages", "Personnes"], graphique="barres")
+    t.ajouter("A", compte(2), compte(2))
+    t.ajouter("B", compte(0), compte(0))
+    donnees = t.donnees_graphique()
+    assert "tous ses chiffres sont masqués" in donnees["message"]
+    assert all(s["masquee"] for s in donnees["series"])
+    t.ajouter("C", compte(8), compte(6))
+    assert t.donnees_graphique()["message"] == ""
+    reponse = _page(
+        client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS, sites=monde.b.pk
+    )
+    html = reponse.content.decode()
+    assert 'class="alert alert-secondary graphique-masque" id="graphique-par_age"' in html
+    assert 'data-graphique="donnees-par_age"' not in html
+    assert 'id="graphique-tendances"' in html
+    assert 'data-graphique="donnees-tendances"' not in html
+    # Tous sites : les tendances sont tracées.
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS)
+    assert 'data-graphique="donnees-tendances"' in reponse.content.decode()
+
+
+def test_mois_en_cours_marque_partiel(monde):
+    """Le mois en cours n'est pas fini : marqué dans le tableau et dans le graphique (pas
+    tracé comme une chute)."""
+    aujourd_hui = timezone.localdate()
+    t = ind.tendances(filtres(periode=Periode.mois(aujourd_hui)))
+    dernier = t.lignes[-1][0]
+    assert dernier.endswith("(mois en cours, partiel)")
+    assert t.partielles == [11]
+    donnees = t.donnees_graphique()
+    assert donnees["partielles"] == [False] * 11 + [True]
+    assert donnees["libelles"][-1] == dernier
+    # Une période passée n'a pas de mois partiel.
+    assert ind.tendances(filtres()).partielles == []
+    # Relu d'un instantané : le marquage suit.
+    from ccas_portal.pilotage.instantanes import _tableau, _tableau_en_json
+
+    assert _tableau(_tableau_en_json(t)).partielles == [11]
+
+
+def test_page_du_mois_en_cours_dit_le_mois_partiel(client, monde):
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"))
+    html = reponse.content.decode()
+    assert "(mois en cours, partiel)" in html
+    assert "En pointillé : le mois en cours, partiel" in html
