@@ -98,17 +98,20 @@ def _tableau(donnees: dict) -> Tableau:
 
 def calculer(filtres: Filtres, axe: str | None) -> dict:
     """Toute la page, en JSON : chiffres clés (et un an avant), puis les tableaux."""
-    cles = ind.chiffres_cles(filtres)
-    comparaison = ind.comparaison(filtres, cles)
+    cles, avant = ind.chiffres_cles_sur(filtres, [filtres.periode, filtres.periode.un_an_avant()])
+    comparaison = ind.comparaison(filtres, cles, avant)
     avant = {
         code: chiffres[1]
         for code, (_, chiffres) in zip(LIBELLES_CLES, comparaison.lignes, strict=True)
     }
     tableaux = [comparaison]
     for fonction in (TABLEAUX_AXE if axe else TABLEAUX_ENSEMBLE).values():
-        tableaux.append(
-            ind.indicateurs_de_l_axe(filtres, axe) if fonction is None else fonction(filtres)
-        )
+        if fonction is None:
+            tableaux.append(ind.indicateurs_de_l_axe(filtres, axe))
+        elif fonction is ind.par_site:
+            tableaux.append(ind.par_site(filtres, cles))
+        else:
+            tableaux.append(fonction(filtres))
     return {
         "cles": {code: _chiffre_en_json(c) for code, c in cles.items()},
         "avant": {code: _chiffre_en_json(c) for code, c in avant.items()},
