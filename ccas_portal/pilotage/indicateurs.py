@@ -19,7 +19,7 @@ Les tranches d'âge sont prises à la fin de la période.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from droits.axes import AXES
 from droits.axes.base import ans_avant
 from droits.enums import EtatSignalement
 from droits.models import ChangementSignalement, Signalement
-from habitants.models import MembreFoyer, Passage
+from habitants.models import Passage
 
 TRANCHES = (
     ("moins_25", "Moins de 25 ans"),
@@ -103,9 +103,13 @@ def passages(f: Filtres, *, periodes: list[Periode] | None = None):
     quand = _dans_l_une("date_heure", periodes or [f.periode], horodate=True)
     qs = Passage.objects.filter(quand, f.par_site("site"))
     if f.axes:
+        # EXISTS plutôt que IN : un site choisi sonde les motifs de ses seuls passages (index
+        # du passage dans la table des motifs) au lieu de hacher tous les passages de l'axe.
         qs = qs.filter(
-            pk__in=Passage.motifs.through.objects.filter(motif__axe_id__in=f.axes).values(
-                "passage_id"
+            Exists(
+                Passage.motifs.through.objects.filter(
+                    passage_id=OuterRef("pk"), motif__axe_id__in=f.axes
+                )
             )
         )
     return qs
@@ -229,20 +233,29 @@ def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chi
         }
     )
 
-    def membre_pendant(per: Periode) -> Q:
-        vus = passages(tout.avec_periode(per)).filter(habitant__isnull=False)
-        return Q(habitant__in=vus.values("habitant_id"), date_debut__lte=per.fin) & (
-            Q(date_fin__isnull=True) | Q(date_fin__gte=per.debut)
+    # Foyers reçus : les foyers dont une personne reçue était membre pendant la période (une
+    # jointure des passages aux appartenances, les deux périodes en un parcours).
+    def vu_membre(per: Periode) -> Q:
+        return (
+            _dans("date_heure", per, horodate=True)
+            & Q(habitant__appartenances__date_debut__lte=per.fin)
+            & (
+                Q(habitant__appartenances__date_fin__isnull=True)
+                | Q(habitant__appartenances__date_fin__gte=per.debut)
+            )
         )
 
-    vus = Q()
-    for _, per in rangs:
-        vus |= membre_pendant(per)
-    foyers_vus = MembreFoyer.objects.filter(vus).aggregate(
-        **{
-            f"foyers_{i}": Count("foyer", distinct=True, filter=membre_pendant(per))
-            for i, per in rangs
-        }
+    foyers_vus = (
+        passages(tout, periodes=periodes)
+        .filter(habitant__isnull=False)
+        .aggregate(
+            **{
+                f"foyers_{i}": Count(
+                    "habitant__appartenances__foyer", distinct=True, filter=vu_membre(per)
+                )
+                for i, per in rangs
+            }
+        )
     )
 
     def actif(per: Periode) -> Q:

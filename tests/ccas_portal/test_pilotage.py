@@ -488,24 +488,60 @@ def test_export_xlsx(client, monde):
     assert "ccas_axe-logement_indicateurs_axe_2026-03-01" in reponse["Content-Disposition"]
 
 
-def test_nombre_de_requetes_constant(monde, django_assert_max_num_queries):
+def test_nombre_de_requetes_constant(monde, django_assert_num_queries):
+    """Le calcul d'une page : un nombre de requêtes épinglé, qui ne dépend pas du volume (la
+    période et la même un an avant dans les mêmes requêtes ; un site choisi : sa ligne « par
+    site » vient des chiffres clés). Avant : 47 requêtes pour la vue d'ensemble, 41 pour un
+    axe (docs/benchmarks.md)."""
     from ccas_portal.pilotage.instantanes import calculer
 
-    for axe in (None, "logement"):
-        f = filtres(axes=(axe,) if axe else ())
-        with django_assert_max_num_queries(60) as requetes:
-            calculer(f, axe)
-        avant = len(requetes)
-        # Deux fois plus de passages et d'interventions : pas une requête de plus.
-        for p in Passage.objects.all():
-            p.pk = None
-            p.save()
-        for i in Intervention.objects.all():
-            i.pk = None
-            i.save()
-        with django_assert_max_num_queries(avant) as requetes:
-            calculer(f, axe)
-        assert len(requetes) == avant
+    cas = [
+        ({}, None, 33),
+        ({"sites": (monde.a.pk,)}, None, 29),
+        ({"axes": ("logement",)}, "logement", 27),
+        ({"axes": ("logement",), "sites": (monde.a.pk,)}, "logement", 23),
+    ]
+    for kw, axe, attendu in cas:
+        with django_assert_num_queries(attendu):
+            calculer(filtres(**kw), axe)
+    # Deux fois plus de passages et d'interventions : pas une requête de plus.
+    for p in Passage.objects.all():
+        p.pk = None
+        p.save()
+    for i in Intervention.objects.all():
+        i.pk = None
+        i.save()
+    for kw, axe, attendu in cas:
+        with django_assert_num_queries(attendu):
+            calculer(filtres(**kw), axe)
+
+
+def test_un_seul_site_par_site_tire_des_chiffres_cles(monde):
+    """La ligne « par site » d'un seul site, faite des chiffres clés, est celle que donnent
+    les requêtes par site."""
+    for sites in ((monde.a.pk,), (monde.b.pk,)):
+        f = filtres(sites=sites)
+        derivee = ind.par_site(f, ind.chiffres_cles(f))
+        requetee = ind.par_site(f)
+        assert [(lib, [(c.valeur, c.effectif) for c in ch]) for lib, ch in derivee.lignes] == [
+            (lib, [(c.valeur, c.effectif) for c in ch]) for lib, ch in requetee.lignes
+        ]
+    vide = filtres(sites=(monde.direction.pk,))
+    assert ind.par_site(vide, ind.chiffres_cles(vide)).lignes == ind.par_site(vide).lignes == []
+
+
+def test_chiffres_cles_de_deux_periodes_ensemble_comme_separement(monde):
+    """La période et l'année d'avant calculées ensemble donnent les chiffres de chacune."""
+    f = filtres()
+    avant = MARS.un_an_avant()
+    ensemble = ind.chiffres_cles_sur(f, [MARS, avant])
+    for chiffres, periode in zip(ensemble, (MARS, avant), strict=True):
+        seule = ind.chiffres_cles(f.avec_periode(periode))
+        assert {k: (c.valeur, c.effectif) for k, c in chiffres.items()} == {
+            k: (c.valeur, c.effectif) for k, c in seule.items()
+        }
+    assert ensemble[1]["passages"].valeur == 5
+    assert ensemble[0]["montant_droits_ouverts"].valeur == Decimal("1500.50")
 
 
 def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries, settings):
