@@ -92,11 +92,12 @@ def proteger_grille(grille: list[list[Chiffre]], relations: list[list[tuple[int,
             cases = [(grille[i][j], i, j) for i, j in relation]
             if sum(1 for c, _, _ in cases if c.masque) != 1:
                 continue
-            # Un zéro ne protège rien (on le sait nul dès qu'il est seul à pouvoir l'être) : le
-            # plus petit chiffre non nul, ou un zéro s'il n'y a que cela.
-            visibles = [(c.nul, c.effectif, i, j) for c, i, j in cases if not c.masque]
+            # Le plus petit chiffre visible non nul. Un zéro ne protège rien : si le masqué est
+            # le seul non nul, le total repose sur ses mêmes moins de 5 personnes et il est
+            # masqué lui aussi ; il n'y a rien à déduire.
+            visibles = [(c.effectif, i, j) for c, i, j in cases if not c.masque and not c.nul]
             if visibles:
-                _, _, i, j = min(visibles)
+                _, i, j = min(visibles)
                 grille[i][j] = replace(grille[i][j], secret=True)
                 change = True
 

@@ -687,12 +687,18 @@ def test_masquage_secondaire_d_une_repartition():
     graphique = t.donnees_graphique()["series"][0]
     assert graphique["valeurs"] == [40, None, None, 0]
     assert graphique["masques"] == [None, "secret", "< 5", None]
-    # Un seul masqué, et seulement des zéros à côté : un zéro n'est choisi qu'en dernier.
+    # Un zéro n'est jamais masqué pour en protéger un autre : seul non nul, le masqué ne se
+    # déduit de rien (le total, sur ses mêmes personnes, est masqué aussi).
     w = Tableau("w", "W", ["n"])
     w.ajouter("A", compte(0))
     w.ajouter("B", compte(3))
     w.ajouter("C", compte(12))
     assert [str(c[0]) for _, c in w.proteger().lignes] == ["0", "< 5", "secret"]
+    z = Tableau("z", "Z", ["n"])
+    z.ajouter("A", compte(0))
+    z.ajouter("B", compte(3))
+    z.ajouter("C", compte(0))
+    assert [str(c[0]) for _, c in z.proteger().lignes] == ["0", "< 5", "0"]
     # Deux chiffres masqués (ou aucun) : rien de plus à cacher ; pas de masquage hors répartition.
     u = Tableau("u", "U", ["n"])
     u.ajouter("A", compte(40))
