@@ -206,9 +206,17 @@ def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chi
     calculés ensemble : une requête par famille de chiffres, chaque période comptée par
     agrégation conditionnelle (`FILTER`) sur les lignes de l'une ou l'autre — la table n'est
     parcourue qu'une fois."""
+    requetes, assembler = preparer_chiffres_cles(f, periodes)
+    return assembler({nom: requete() for nom, requete in requetes.items()})
+
+
+def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
+    """Les requêtes des chiffres clés (famille → fonction sans argument, indépendantes : elles
+    peuvent être menées en même temps) et la fonction qui assemble leurs résultats."""
     rangs = list(enumerate(periodes))
     tout = Filtres(periodes[0], f.sites, f.axes, f.sites_permis)
-    p = passages(tout, periodes=periodes).aggregate(
+    requetes = {}
+    requetes["passages"] = lambda: passages(tout, periodes=periodes).aggregate(
         **{
             f"{mesure}_{i}": agregat
             for i, per in rangs
@@ -245,7 +253,7 @@ def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chi
             )
         )
 
-    foyers_vus = (
+    requetes["foyers_vus"] = lambda: (
         passages(tout, periodes=periodes)
         .filter(habitant__isnull=False)
         .aggregate(
@@ -266,7 +274,7 @@ def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chi
     actifs = Q()
     for _, per in rangs:
         actifs |= actif(per)
-    a = (
+    requetes["accompagnements"] = lambda: (
         accompagnements(f)
         .filter(actifs)
         .aggregate(
@@ -290,7 +298,7 @@ def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chi
             }
         )
     )
-    interv = interventions(tout, periodes=periodes).aggregate(
+    requetes["interventions"] = lambda: interventions(tout, periodes=periodes).aggregate(
         **{
             f"{mesure}_{i}": agregat
             for i, per in rangs
@@ -304,7 +312,7 @@ def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chi
             )
         }
     )
-    o = orientations(tout, periodes=periodes).aggregate(
+    requetes["orientations"] = lambda: orientations(tout, periodes=periodes).aggregate(
         **{
             f"{mesure}_{i}": agregat
             for i, per in rangs
@@ -317,32 +325,39 @@ def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chi
             )
         }
     )
-    nr = non_recours_sur(tout, periodes)
-    resultats = []
-    for i, per in rangs:
-        nb_seances, participants = participations(tout.avec_periode(per)).get(
-            None, (compte(0), compte(0))
-        )
-        resultats.append(
-            {
-                "passages": compte(p[f"total_{i}"], p[f"personnes_{i}"] + p[f"anonymes_{i}"]),
-                "passages_anonymes": compte(p[f"anonymes_{i}"]),
-                "personnes_vues": compte(p[f"personnes_{i}"]),
-                "foyers_vus": compte(foyers_vus[f"foyers_{i}"]),
-                "accompagnements_ouverts": compte(a[f"ouverts_{i}"], a[f"foyers_ouverts_{i}"]),
-                "accompagnements_actifs": compte(a[f"actifs_{i}"], a[f"foyers_actifs_{i}"]),
-                "accompagnements_clos": compte(a[f"clos_{i}"], a[f"foyers_clos_{i}"]),
-                "interventions": compte(interv[f"total_{i}"], interv[f"foyers_{i}"]),
-                "heures_interventions": Chiffre(
-                    interv[f"minutes_{i}"] / 60, interv[f"foyers_{i}"], "h"
-                ),
-                "orientations": compte(o[f"total_{i}"], o[f"foyers_{i}"]),
-                "seances": nb_seances,
-                "participants": participants,
-                **nr[i],
-            }
-        )
-    return resultats
+    requetes["non_recours"] = lambda: non_recours_sur(tout, periodes)
+    requetes["seances"] = lambda: [
+        participations(tout.avec_periode(per)).get(None, (compte(0), compte(0))) for _, per in rangs
+    ]
+
+    def assembler(r: dict) -> list[dict[str, Chiffre]]:
+        p, foyers_vus, a = r["passages"], r["foyers_vus"], r["accompagnements"]
+        interv, o, nr = r["interventions"], r["orientations"], r["non_recours"]
+        resultats = []
+        for i, _ in rangs:
+            nb_seances, participants = r["seances"][i]
+            resultats.append(
+                {
+                    "passages": compte(p[f"total_{i}"], p[f"personnes_{i}"] + p[f"anonymes_{i}"]),
+                    "passages_anonymes": compte(p[f"anonymes_{i}"]),
+                    "personnes_vues": compte(p[f"personnes_{i}"]),
+                    "foyers_vus": compte(foyers_vus[f"foyers_{i}"]),
+                    "accompagnements_ouverts": compte(a[f"ouverts_{i}"], a[f"foyers_ouverts_{i}"]),
+                    "accompagnements_actifs": compte(a[f"actifs_{i}"], a[f"foyers_actifs_{i}"]),
+                    "accompagnements_clos": compte(a[f"clos_{i}"], a[f"foyers_clos_{i}"]),
+                    "interventions": compte(interv[f"total_{i}"], interv[f"foyers_{i}"]),
+                    "heures_interventions": Chiffre(
+                        interv[f"minutes_{i}"] / 60, interv[f"foyers_{i}"], "h"
+                    ),
+                    "orientations": compte(o[f"total_{i}"], o[f"foyers_{i}"]),
+                    "seances": nb_seances,
+                    "participants": participants,
+                    **nr[i],
+                }
+            )
+        return resultats
+
+    return requetes, assembler
 
 
 LIBELLES_CLES = {
@@ -753,6 +768,12 @@ def non_recours_par_prestation(f: Filtres) -> Tableau:
 
 def tendances(f: Filtres) -> Tableau:
     """Mois par mois sur les 12 derniers mois (jusqu'au mois de la fin de période)."""
+    requetes, assembler = preparer_tendances(f)
+    return assembler({nom: requete() for nom, requete in requetes.items()})
+
+
+def preparer_tendances(f: Filtres):
+    """Les requêtes des tendances (une par série, indépendantes) et leur assemblage."""
     g = f.avec_periode(f.periode.douze_mois())
     tz = timezone.get_current_timezone()
 
@@ -769,40 +790,36 @@ def tendances(f: Filtres) -> Tableau:
             resultat[cle] = compte(r["n"], r["e"] + r.get("a", 0))
         return resultat
 
-    series = [
-        (
-            "Passages",
-            par_mois(passages(g), "date_heure", horodate=True, effectif="habitant", anonymes=True),
+    requetes = {
+        "Passages": lambda: par_mois(
+            passages(g), "date_heure", horodate=True, effectif="habitant", anonymes=True
         ),
-        (
-            "Accompagnements ouverts",
-            par_mois(
-                accompagnements(g).filter(g.dans_periode("date_ouverture")),
-                "date_ouverture",
-                effectif="foyer",
-            ),
+        "Accompagnements ouverts": lambda: par_mois(
+            accompagnements(g).filter(g.dans_periode("date_ouverture")),
+            "date_ouverture",
+            effectif="foyer",
         ),
-        ("Interventions", par_mois(interventions(g), "date", effectif="accompagnement__foyer")),
-        (
-            "Droits probables repérés",
-            par_mois(
-                signalements(g).filter(g.dans_periode("cree_le", horodate=True)),
-                "cree_le",
-                horodate=True,
-                effectif="foyer",
-            ),
+        "Interventions": lambda: par_mois(
+            interventions(g), "date", effectif="accompagnement__foyer"
         ),
-        (
-            "Droits ouverts",
-            par_mois(
-                changements_signalements(g).filter(nouveau=EtatSignalement.DROIT_OUVERT),
-                "le",
-                horodate=True,
-                n="signalement",
-                effectif="signalement__foyer",
-            ),
+        "Droits probables repérés": lambda: par_mois(
+            signalements(g).filter(g.dans_periode("cree_le", horodate=True)),
+            "cree_le",
+            horodate=True,
+            effectif="foyer",
         ),
-    ]
+        "Droits ouverts": lambda: par_mois(
+            changements_signalements(g).filter(nouveau=EtatSignalement.DROIT_OUVERT),
+            "le",
+            horodate=True,
+            n="signalement",
+            effectif="signalement__foyer",
+        ),
+    }
+    return requetes, lambda resultats: _tableau_des_tendances(g, list(resultats.items()))
+
+
+def _tableau_des_tendances(g: Filtres, series: list) -> Tableau:
     t = Tableau(
         "tendances",
         f"Tendances, {g.periode.libelle}",

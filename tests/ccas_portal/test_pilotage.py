@@ -1034,3 +1034,32 @@ def test_page_du_mois_en_cours_dit_le_mois_partiel(client, monde):
     html = reponse.content.decode()
     assert "(mois en cours, partiel)" in html
     assert "En pointillé : le mois en cours, partiel" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calcul_en_parallele_hors_transaction_comme_en_sequence(monde, monkeypatch):
+    """Hors transaction, les tableaux sont calculés sur plusieurs connexions à la fois : mêmes
+    chiffres que l'un après l'autre (dans une transaction)."""
+    from django.db import connection, transaction
+
+    from ccas_portal.pilotage import instantanes
+
+    m = monde
+    appels = []
+    vrai = instantanes.ThreadPoolExecutor
+
+    class Espion(vrai):
+        def __init__(self, *args, **kw):
+            appels.append(kw.get("max_workers"))
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(instantanes, "ThreadPoolExecutor", Espion)
+    for kw, axe in (({}, None), ({"sites": (m.a.pk,)}, "logement")):
+        f = filtres(**kw, axes=(axe,) if axe else ())
+        assert not connection.in_atomic_block
+        en_parallele = instantanes.calculer(f, axe)
+        with transaction.atomic():
+            en_sequence = instantanes.calculer(f, axe)
+        assert en_parallele == en_sequence
+    assert appels == [instantanes.CALCULS_SIMULTANES] * 2
+    assert en_parallele["cles"]["passages"][0] == 7  # logement à la Maison A, mars 2026
