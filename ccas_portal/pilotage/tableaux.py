@@ -28,10 +28,9 @@ MASQUE_SECONDAIRE = "secret"
 #: les unités d'une mesure (euros, heures) : masquées pour leur effectif, pas pour leur valeur
 MESURES = ("€", "h")
 LEGENDE = (
-    f"« {MASQUE} » : nombre de moins de 5 personnes, foyers ou actes (de moins de 5 personnes "
-    f"ou foyers) ; « {MASQUE_EFFECTIF} » : montant ou durée qui concerne moins de 5 foyers ; "
-    f"« {MASQUE_SECONDAIRE} » : chiffre masqué pour qu'un chiffre masqué ne se déduise pas du "
-    "total ; 0 : aucun."
+    f"« {MASQUE} » : nombre calculé sur moins de 5 personnes ou foyers ; « {MASQUE_EFFECTIF} » :"
+    f" montant ou durée qui concerne moins de 5 foyers ; « {MASQUE_SECONDAIRE} » : chiffre "
+    "masqué pour qu'un autre ne se déduise pas du total ; 0 : aucun."
 )
 
 

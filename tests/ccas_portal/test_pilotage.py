@@ -491,8 +491,8 @@ def test_export_xlsx(client, monde):
 def test_nombre_de_requetes_constant(monde, django_assert_num_queries):
     """Le calcul d'une page : un nombre de requêtes épinglé, qui ne dépend pas du volume (la
     période et la même un an avant dans les mêmes requêtes ; un site choisi : sa ligne « par
-    site » vient des chiffres clés). Avant : 47 requêtes pour la vue d'ensemble, 41 pour un
-    axe (docs/benchmarks.md)."""
+    site » vient des chiffres clés). Avant : 42 requêtes pour la vue d'ensemble, 36 pour un
+    axe."""
     from ccas_portal.pilotage.instantanes import calculer
 
     cas = [
