@@ -77,10 +77,7 @@ class Filtres:
         return Q(**{f"{champ}__in": self.axes}) if self.axes else Q()
 
     def dans_periode(self, champ: str, *, horodate: bool = False) -> Q:
-        p = self.periode
-        if horodate:
-            return Q(**{f"{champ}__gte": p.debut_horodate, f"{champ}__lt": p.fin_horodate})
-        return Q(**{f"{champ}__gte": p.debut, f"{champ}__lte": p.fin})
+        return _dans(champ, self.periode, horodate=horodate)
 
 
 def tranche_d_age(champ: str, reference: date) -> Case:
