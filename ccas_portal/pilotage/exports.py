@@ -1,6 +1,6 @@
 """Exports CSV et XLSX d'un tableau du tableau de bord : les filtres dans le nom du fichier et
-en tête, les chiffres masqués (« < 5 ») comme à l'écran. Aucune donnée nominative : ce sont
-les mêmes tableaux d'agrégats."""
+en tête, les chiffres masqués (« < 5 », « masqué : moins de 5 foyers », « secret ») comme à
+l'écran. Aucune donnée nominative : ce sont les mêmes tableaux d'agrégats."""
 
 import csv
 import io

@@ -1,6 +1,6 @@
 """Les filtres du tableau de bord (GET) : période, sites, axes."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -19,6 +19,14 @@ TYPES_PERIODE = (
 )
 #: Une période choisie ne dépasse pas cinq ans (au-delà, les tendances n'ont plus de sens).
 JOURS_MAXIMUM = 5 * 366
+#: Première date plausible d'une période : le portail n'a pas de données plus anciennes, et la
+#: comparaison « un an avant » comme les tendances sur douze mois restent dans le calendrier.
+PREMIER_JOUR = date(2000, 1, 1)
+
+
+def dernier_jour() -> date:
+    """Dernière date plausible : un an après aujourd'hui (une période qui finit bientôt)."""
+    return timezone.localdate() + timedelta(days=365)
 
 
 class FiltresForm(forms.Form):
@@ -71,15 +79,41 @@ class FiltresForm(forms.Form):
             valeurs["sites"] = donnees.getlist("sites")
             valeurs["axes"] = donnees.getlist("axes")
         super().__init__(valeurs)
+        self.premier_jour, self.dernier_jour = PREMIER_JOUR, dernier_jour()
         self.sites_permis = perms.sites_pilotables(agent)
         self.fields["sites"].queryset = self.sites_permis
         if not avec_axes:
             del self.fields["axes"]
 
+    def clean_annee(self):
+        annee = self.cleaned_data["annee"]
+        if annee is not None and annee > dernier_jour().year:
+            raise forms.ValidationError(
+                f"Choisissez une année entre {PREMIER_JOUR.year} et {dernier_jour().year}."
+            )
+        return annee
+
+    def _date_plausible(self, champ: str) -> date | None:
+        jour = self.cleaned_data.get(champ)
+        if jour is not None and not PREMIER_JOUR <= jour <= dernier_jour():
+            raise forms.ValidationError(
+                f"Choisissez une date entre le {PREMIER_JOUR:%d/%m/%Y} "
+                f"et le {dernier_jour():%d/%m/%Y}."
+            )
+        return jour
+
+    def clean_du(self):
+        return self._date_plausible("du")
+
+    def clean_au(self):
+        return self._date_plausible("au")
+
     def clean(self):
         donnees = super().clean()
         type_periode, annee = donnees.get("periode"), donnees.get("annee")
         if type_periode == "dates":
+            if "du" in self.errors or "au" in self.errors:
+                return donnees  # l'erreur est déjà à côté du champ
             du, au = donnees.get("du"), donnees.get("au")
             if not du or not au:
                 raise forms.ValidationError("Donnez la date de début et la date de fin.")

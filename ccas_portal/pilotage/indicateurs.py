@@ -19,7 +19,7 @@ Les tranches d'âge sont prises à la fin de la période.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from droits.axes import AXES
 from droits.axes.base import ans_avant
 from droits.enums import EtatSignalement
 from droits.models import ChangementSignalement, Signalement
-from habitants.models import MembreFoyer, Passage
+from habitants.models import Passage
 
 TRANCHES = (
     ("moins_25", "Moins de 25 ans"),
@@ -77,10 +77,7 @@ class Filtres:
         return Q(**{f"{champ}__in": self.axes}) if self.axes else Q()
 
     def dans_periode(self, champ: str, *, horodate: bool = False) -> Q:
-        p = self.periode
-        if horodate:
-            return Q(**{f"{champ}__gte": p.debut_horodate, f"{champ}__lt": p.fin_horodate})
-        return Q(**{f"{champ}__gte": p.debut, f"{champ}__lte": p.fin})
+        return _dans(champ, self.periode, horodate=horodate)
 
 
 def tranche_d_age(champ: str, reference: date) -> Case:
@@ -98,12 +95,18 @@ def tranche_d_age(champ: str, reference: date) -> Case:
 # --- Ensembles filtrés -------------------------------------------------------------------
 
 
-def passages(f: Filtres):
-    qs = Passage.objects.filter(f.dans_periode("date_heure", horodate=True), f.par_site("site"))
+def passages(f: Filtres, *, periodes: list[Periode] | None = None):
+    """Les passages des filtres (ou de l'une des `periodes`, pour un calcul groupé)."""
+    quand = _dans_l_une("date_heure", periodes or [f.periode], horodate=True)
+    qs = Passage.objects.filter(quand, f.par_site("site"))
     if f.axes:
+        # EXISTS plutôt que IN : un site choisi sonde les motifs de ses seuls passages (index
+        # du passage dans la table des motifs) au lieu de hacher tous les passages de l'axe.
         qs = qs.filter(
-            pk__in=Passage.motifs.through.objects.filter(motif__axe_id__in=f.axes).values(
-                "passage_id"
+            Exists(
+                Passage.motifs.through.objects.filter(
+                    passage_id=OuterRef("pk"), motif__axe_id__in=f.axes
+                )
             )
         )
     return qs
@@ -120,17 +123,17 @@ def accompagnements_actifs(f: Filtres):
     )
 
 
-def interventions(f: Filtres):
+def interventions(f: Filtres, *, periodes: list[Periode] | None = None):
     return Intervention.objects.filter(
-        f.dans_periode("date"),
+        _dans_l_une("date", periodes or [f.periode]),
         f.par_site("accompagnement__foyer__site"),
         f.par_axe("accompagnement__axe"),
     )
 
 
-def orientations(f: Filtres):
+def orientations(f: Filtres, *, periodes: list[Periode] | None = None):
     return Orientation.objects.filter(
-        f.dans_periode("date"),
+        _dans_l_une("date", periodes or [f.periode]),
         f.par_site("accompagnement__foyer__site"),
         f.par_axe("accompagnement__axe"),
     )
@@ -166,67 +169,192 @@ def signalements(f: Filtres):
     return Signalement.objects.filter(f.par_site("foyer__site"), f.par_axe("prestation__axe"))
 
 
-def changements_signalements(f: Filtres):
+def changements_signalements(f: Filtres, *, periodes: list[Periode] | None = None):
     return ChangementSignalement.objects.filter(
-        f.dans_periode("le", horodate=True),
+        _dans_l_une("le", periodes or [f.periode], horodate=True),
         f.par_site("signalement__foyer__site"),
         f.par_axe("signalement__prestation__axe"),
     )
 
 
-# --- Chiffres clés (une requête par famille) ------------------------------------------------
+# --- Chiffres clés (une requête par famille, pour la période et l'année d'avant) -------------
+
+
+def _dans(champ: str, p: Periode, *, horodate: bool = False) -> Q:
+    if horodate:
+        return Q(**{f"{champ}__gte": p.debut_horodate, f"{champ}__lt": p.fin_horodate})
+    return Q(**{f"{champ}__gte": p.debut, f"{champ}__lte": p.fin})
+
+
+def _dans_l_une(champ: str, periodes: list[Periode], *, horodate: bool = False) -> Q:
+    q = Q()
+    for p in periodes:
+        q |= _dans(champ, p, horodate=horodate)
+    return q
 
 
 def chiffres_cles(f: Filtres) -> dict[str, Chiffre]:
-    """Les chiffres de tête de la vue d'ensemble (aussi calculés un an avant)."""
-    p = passages(f).aggregate(
-        total=Count("pk"),
-        anonymes=Count("pk", filter=Q(habitant__isnull=True)),
-        personnes=Count("habitant", distinct=True),
+    """Les chiffres de tête de la vue d'ensemble."""
+    return chiffres_cles_sur(f, [f.periode])[0]
+
+
+def chiffres_cles_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chiffre]]:
+    """Les chiffres de tête pour chacune des `periodes` (la période et la même un an avant),
+    calculés ensemble : une requête par famille de chiffres, chaque période comptée par
+    agrégation conditionnelle (`FILTER`) sur les lignes de l'une ou l'autre — la table n'est
+    parcourue qu'une fois."""
+    requetes, assembler = preparer_chiffres_cles(f, periodes)
+    return assembler({nom: requete() for nom, requete in requetes.items()})
+
+
+def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
+    """Les requêtes des chiffres clés (famille → fonction sans argument, indépendantes : elles
+    peuvent être menées en même temps) et la fonction qui assemble leurs résultats."""
+    rangs = list(enumerate(periodes))
+    tout = Filtres(periodes[0], f.sites, f.axes, f.sites_permis)
+    requetes = {}
+    requetes["passages"] = lambda: passages(tout, periodes=periodes).aggregate(
+        **{
+            f"{mesure}_{i}": agregat
+            for i, per in rangs
+            for mesure, agregat in (
+                ("total", Count("pk", filter=_dans("date_heure", per, horodate=True))),
+                (
+                    "anonymes",
+                    Count(
+                        "pk",
+                        filter=_dans("date_heure", per, horodate=True) & Q(habitant__isnull=True),
+                    ),
+                ),
+                (
+                    "personnes",
+                    Count(
+                        "habitant",
+                        distinct=True,
+                        filter=_dans("date_heure", per, horodate=True),
+                    ),
+                ),
+            )
+        }
     )
-    foyers_vus = (
-        MembreFoyer.objects.filter(
-            habitant__in=passages(f).filter(habitant__isnull=False).values("habitant_id"),
-            date_debut__lte=f.periode.fin,
+
+    # Foyers reçus : les foyers dont une personne reçue était membre pendant la période (une
+    # jointure des passages aux appartenances, les deux périodes en un parcours).
+    def vu_membre(per: Periode) -> Q:
+        return (
+            _dans("date_heure", per, horodate=True)
+            & Q(habitant__appartenances__date_debut__lte=per.fin)
+            & (
+                Q(habitant__appartenances__date_fin__isnull=True)
+                | Q(habitant__appartenances__date_fin__gte=per.debut)
+            )
         )
-        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=f.periode.debut))
-        .values("foyer_id")
-        .distinct()
-        .count()
+
+    requetes["foyers_vus"] = lambda: (
+        passages(tout, periodes=periodes)
+        .filter(habitant__isnull=False)
+        .aggregate(
+            **{
+                f"foyers_{i}": Count(
+                    "habitant__appartenances__foyer", distinct=True, filter=vu_membre(per)
+                )
+                for i, per in rangs
+            }
+        )
     )
-    a = accompagnements_actifs(f).aggregate(
-        actifs=Count("pk"),
-        foyers_actifs=Count("foyer", distinct=True),
-        ouverts=Count("pk", filter=f.dans_periode("date_ouverture")),
-        foyers_ouverts=Count("foyer", distinct=True, filter=f.dans_periode("date_ouverture")),
-        clos=Count("pk", filter=f.dans_periode("date_cloture")),
-        foyers_clos=Count("foyer", distinct=True, filter=f.dans_periode("date_cloture")),
+
+    def actif(per: Periode) -> Q:
+        return (Q(date_cloture__isnull=True) | Q(date_cloture__gte=per.debut)) & Q(
+            date_ouverture__lte=per.fin
+        )
+
+    actifs = Q()
+    for _, per in rangs:
+        actifs |= actif(per)
+    requetes["accompagnements"] = lambda: (
+        accompagnements(f)
+        .filter(actifs)
+        .aggregate(
+            **{
+                f"{mesure}_{i}": agregat
+                for i, per in rangs
+                for mesure, agregat in (
+                    ("actifs", Count("pk", filter=actif(per))),
+                    ("foyers_actifs", Count("foyer", distinct=True, filter=actif(per))),
+                    ("ouverts", Count("pk", filter=_dans("date_ouverture", per))),
+                    (
+                        "foyers_ouverts",
+                        Count("foyer", distinct=True, filter=_dans("date_ouverture", per)),
+                    ),
+                    ("clos", Count("pk", filter=_dans("date_cloture", per))),
+                    (
+                        "foyers_clos",
+                        Count("foyer", distinct=True, filter=_dans("date_cloture", per)),
+                    ),
+                )
+            }
+        )
     )
-    i = interventions(f).aggregate(
-        total=Count("pk"),
-        minutes=Coalesce(Sum("duree_minutes"), 0),
-        foyers=Count("accompagnement__foyer", distinct=True),
+    requetes["interventions"] = lambda: interventions(tout, periodes=periodes).aggregate(
+        **{
+            f"{mesure}_{i}": agregat
+            for i, per in rangs
+            for mesure, agregat in (
+                ("total", Count("pk", filter=_dans("date", per))),
+                ("minutes", Coalesce(Sum("duree_minutes", filter=_dans("date", per)), 0)),
+                (
+                    "foyers",
+                    Count("accompagnement__foyer", distinct=True, filter=_dans("date", per)),
+                ),
+            )
+        }
     )
-    o = orientations(f).aggregate(
-        total=Count("pk"), foyers=Count("accompagnement__foyer", distinct=True)
+    requetes["orientations"] = lambda: orientations(tout, periodes=periodes).aggregate(
+        **{
+            f"{mesure}_{i}": agregat
+            for i, per in rangs
+            for mesure, agregat in (
+                ("total", Count("pk", filter=_dans("date", per))),
+                (
+                    "foyers",
+                    Count("accompagnement__foyer", distinct=True, filter=_dans("date", per)),
+                ),
+            )
+        }
     )
-    nb_seances, participants = participations(f).get(None, (compte(0), compte(0)))
-    nr = non_recours_agrege(f)
-    return {
-        "passages": compte(p["total"], p["personnes"] + p["anonymes"]),
-        "passages_anonymes": compte(p["anonymes"]),
-        "personnes_vues": compte(p["personnes"]),
-        "foyers_vus": compte(foyers_vus),
-        "accompagnements_ouverts": compte(a["ouverts"], a["foyers_ouverts"]),
-        "accompagnements_actifs": compte(a["actifs"], a["foyers_actifs"]),
-        "accompagnements_clos": compte(a["clos"], a["foyers_clos"]),
-        "interventions": compte(i["total"], i["foyers"]),
-        "heures_interventions": Chiffre(i["minutes"] / 60, i["foyers"], "h"),
-        "orientations": compte(o["total"], o["foyers"]),
-        "seances": nb_seances,
-        "participants": participants,
-        **nr,
-    }
+    requetes["non_recours"] = lambda: non_recours_sur(tout, periodes)
+    requetes["seances"] = lambda: [
+        participations(tout.avec_periode(per)).get(None, (compte(0), compte(0))) for _, per in rangs
+    ]
+
+    def assembler(r: dict) -> list[dict[str, Chiffre]]:
+        p, foyers_vus, a = r["passages"], r["foyers_vus"], r["accompagnements"]
+        interv, o, nr = r["interventions"], r["orientations"], r["non_recours"]
+        resultats = []
+        for i, _ in rangs:
+            nb_seances, participants = r["seances"][i]
+            resultats.append(
+                {
+                    "passages": compte(p[f"total_{i}"], p[f"personnes_{i}"] + p[f"anonymes_{i}"]),
+                    "passages_anonymes": compte(p[f"anonymes_{i}"]),
+                    "personnes_vues": compte(p[f"personnes_{i}"]),
+                    "foyers_vus": compte(foyers_vus[f"foyers_{i}"]),
+                    "accompagnements_ouverts": compte(a[f"ouverts_{i}"], a[f"foyers_ouverts_{i}"]),
+                    "accompagnements_actifs": compte(a[f"actifs_{i}"], a[f"foyers_actifs_{i}"]),
+                    "accompagnements_clos": compte(a[f"clos_{i}"], a[f"foyers_clos_{i}"]),
+                    "interventions": compte(interv[f"total_{i}"], interv[f"foyers_{i}"]),
+                    "heures_interventions": Chiffre(
+                        interv[f"minutes_{i}"] / 60, interv[f"foyers_{i}"], "h"
+                    ),
+                    "orientations": compte(o[f"total_{i}"], o[f"foyers_{i}"]),
+                    "seances": nb_seances,
+                    "participants": participants,
+                    **nr[i],
+                }
+            )
+        return resultats
+
+    return requetes, assembler
 
 
 LIBELLES_CLES = {
@@ -253,56 +381,76 @@ LIBELLES_CLES = {
 
 def non_recours_agrege(f: Filtres) -> dict[str, Chiffre]:
     """La chaîne du non-recours : repérés, traités, demandes, droits ouverts, refus, montant."""
+    return non_recours_sur(f, [f.periode])[0]
+
+
+def non_recours_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chiffre]]:
+    """La chaîne du non-recours pour chacune des périodes (trois requêtes en tout)."""
+    rangs = list(enumerate(periodes))
     d = (
         signalements(f)
-        .filter(f.dans_periode("cree_le", horodate=True))
-        .aggregate(n=Count("pk"), foyers=Count("foyer", distinct=True))
+        .filter(_dans_l_une("cree_le", periodes, horodate=True))
+        .aggregate(
+            **{
+                f"{mesure}_{i}": agregat
+                for i, per in rangs
+                for mesure, agregat in (
+                    ("n", Count("pk", filter=_dans("cree_le", per, horodate=True))),
+                    (
+                        "foyers",
+                        Count("foyer", distinct=True, filter=_dans("cree_le", per, horodate=True)),
+                    ),
+                )
+            }
+        )
     )
     # Seuls les changements vers un état de traitement comptent (pas la création « nouveau »).
-    c = changements_signalements(f).filter(nouveau__in=ETATS_TRAITES)
-
-    def etat(*etats):
-        return Q(nouveau__in=etats)
-
-    agg = c.aggregate(
-        traites=Count("signalement", distinct=True, filter=etat(*ETATS_TRAITES)),
-        foyers_traites=Count("signalement__foyer", distinct=True, filter=etat(*ETATS_TRAITES)),
-        demandes=Count("signalement", distinct=True, filter=etat(EtatSignalement.DEMANDE_DEPOSEE)),
-        foyers_demandes=Count(
-            "signalement__foyer", distinct=True, filter=etat(EtatSignalement.DEMANDE_DEPOSEE)
-        ),
-        ouverts=Count("signalement", distinct=True, filter=etat(EtatSignalement.DROIT_OUVERT)),
-        foyers_ouverts=Count(
-            "signalement__foyer", distinct=True, filter=etat(EtatSignalement.DROIT_OUVERT)
-        ),
-        refus=Count(
-            "signalement",
-            distinct=True,
-            filter=etat(EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
-        ),
-        foyers_refus=Count(
-            "signalement__foyer",
-            distinct=True,
-            filter=etat(EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
-        ),
-    )
-    montant = (
-        signalements(f)
-        .filter(pk__in=c.filter(nouveau=EtatSignalement.DROIT_OUVERT).values("signalement_id"))
-        .aggregate(
-            m=Coalesce(
-                Sum("montant_estime"), 0, output_field=Signalement._meta.get_field("montant_estime")
-            )
-        )["m"]
-    )
-    return {
-        "detectes": compte(d["n"], d["foyers"]),
-        "traites": compte(agg["traites"], agg["foyers_traites"]),
-        "demandes": compte(agg["demandes"], agg["foyers_demandes"]),
-        "droits_ouverts": compte(agg["ouverts"], agg["foyers_ouverts"]),
-        "refus": compte(agg["refus"], agg["foyers_refus"]),
-        "montant_droits_ouverts": Chiffre(montant, agg["foyers_ouverts"], "€"),
+    c = changements_signalements(f, periodes=periodes).filter(nouveau__in=ETATS_TRAITES)
+    familles = {
+        "traites": ETATS_TRAITES,
+        "demandes": (EtatSignalement.DEMANDE_DEPOSEE,),
+        "ouverts": (EtatSignalement.DROIT_OUVERT,),
+        "refus": (EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
     }
+    champ_montant = Signalement._meta.get_field("montant_estime")
+    agg = c.aggregate(
+        **{
+            f"{prefixe}{nom}_{i}": Count(
+                champ,
+                distinct=True,
+                filter=Q(nouveau__in=etats) & _dans("le", per, horodate=True),
+            )
+            for i, per in rangs
+            for nom, etats in familles.items()
+            for prefixe, champ in (("", "signalement"), ("foyers_", "signalement__foyer"))
+        },
+        # Un signalement clos ne change plus (droits/services.py) : il passe au plus une fois
+        # à « droit ouvert », son montant n'est compté qu'une fois.
+        **{
+            f"m_{i}": Coalesce(
+                Sum(
+                    "signalement__montant_estime",
+                    filter=Q(nouveau=EtatSignalement.DROIT_OUVERT)
+                    & _dans("le", per, horodate=True),
+                ),
+                0,
+                output_field=champ_montant,
+            )
+            for i, per in rangs
+        },
+    )
+
+    return [
+        {
+            "detectes": compte(d[f"n_{i}"], d[f"foyers_{i}"]),
+            "traites": compte(agg[f"traites_{i}"], agg[f"foyers_traites_{i}"]),
+            "demandes": compte(agg[f"demandes_{i}"], agg[f"foyers_demandes_{i}"]),
+            "droits_ouverts": compte(agg[f"ouverts_{i}"], agg[f"foyers_ouverts_{i}"]),
+            "refus": compte(agg[f"refus_{i}"], agg[f"foyers_refus_{i}"]),
+            "montant_droits_ouverts": Chiffre(m, agg[f"foyers_ouverts_{i}"], "€"),
+        }
+        for i, m in ((i, agg[f"m_{i}"]) for i, _ in rangs)
+    ]
 
 
 # --- Tableaux de la vue d'ensemble -----------------------------------------------------------
@@ -315,8 +463,11 @@ def _libelles_types_intervention() -> dict[str, str]:
     return libelles
 
 
-def comparaison(f: Filtres, cles: dict[str, Chiffre]) -> Tableau:
-    avant = chiffres_cles(f.avec_periode(f.periode.un_an_avant()))
+def comparaison(
+    f: Filtres, cles: dict[str, Chiffre], avant: dict[str, Chiffre] | None = None
+) -> Tableau:
+    if avant is None:
+        avant = chiffres_cles(f.avec_periode(f.periode.un_an_avant()))
     t = Tableau(
         "comparaison",
         "Comparaison avec la même période un an avant",
@@ -330,7 +481,11 @@ def comparaison(f: Filtres, cles: dict[str, Chiffre]) -> Tableau:
     return t
 
 
-def par_site(f: Filtres) -> Tableau:
+def par_site(f: Filtres, cles: dict[str, Chiffre] | None = None) -> Tableau:
+    """Passages, personnes, accompagnements, interventions et repérages par site. Un seul site
+    retenu : sa ligne est faite des chiffres clés (`cles`, mêmes définitions), sans requête."""
+    if cles is not None and f.sites_effectifs is not None and len(f.sites_effectifs) == 1:
+        return _par_site_unique(f, cles)
     sites = (
         Site.objects.filter(pk__in=f.sites_effectifs)
         if f.sites_effectifs is not None
@@ -372,18 +527,7 @@ def par_site(f: Filtres) -> Tableau:
     ):
         if r["foyer__site"] in lignes:
             lignes[r["foyer__site"]]["detectes"] = compte(r["n"], r["foyers"])
-    t = Tableau(
-        "par_site",
-        "Par site",
-        [
-            "Passages",
-            "Personnes reçues",
-            "Accompagnements actifs",
-            "Interventions",
-            "Droits probables repérés",
-        ],
-        graphique="barres",
-    )
+    t = _tableau_par_site()
     zero = compte(0)
     for pk, nom in sorted(noms.items(), key=lambda x: x[1]):
         c = lignes[pk]
@@ -396,6 +540,30 @@ def par_site(f: Filtres) -> Tableau:
                 for k in ("passages", "personnes", "accompagnements", "interventions", "detectes")
             ),
         )
+    return t
+
+
+def _tableau_par_site() -> Tableau:
+    return Tableau(
+        "par_site",
+        "Par site",
+        [
+            "Passages",
+            "Personnes reçues",
+            "Accompagnements actifs",
+            "Interventions",
+            "Droits probables repérés",
+        ],
+        graphique="barres",
+    )
+
+
+def _par_site_unique(f: Filtres, cles: dict[str, Chiffre]) -> Tableau:
+    t = _tableau_par_site()
+    (pk,) = f.sites_effectifs
+    codes = ("passages", "personnes_vues", "accompagnements_actifs", "interventions", "detectes")
+    if any(cles[c].valeur for c in codes):  # comme pour plusieurs sites : pas de ligne vide
+        t.ajouter(Site.objects.get(pk=pk).nom, *(cles[c] for c in codes))
     return t
 
 
@@ -597,6 +765,12 @@ def non_recours_par_prestation(f: Filtres) -> Tableau:
 
 def tendances(f: Filtres) -> Tableau:
     """Mois par mois sur les 12 derniers mois (jusqu'au mois de la fin de période)."""
+    requetes, assembler = preparer_tendances(f)
+    return assembler({nom: requete() for nom, requete in requetes.items()})
+
+
+def preparer_tendances(f: Filtres):
+    """Les requêtes des tendances (une par série, indépendantes) et leur assemblage."""
     g = f.avec_periode(f.periode.douze_mois())
     tz = timezone.get_current_timezone()
 
@@ -613,51 +787,49 @@ def tendances(f: Filtres) -> Tableau:
             resultat[cle] = compte(r["n"], r["e"] + r.get("a", 0))
         return resultat
 
-    series = [
-        (
-            "Passages",
-            par_mois(passages(g), "date_heure", horodate=True, effectif="habitant", anonymes=True),
+    requetes = {
+        "Passages": lambda: par_mois(
+            passages(g), "date_heure", horodate=True, effectif="habitant", anonymes=True
         ),
-        (
-            "Accompagnements ouverts",
-            par_mois(
-                accompagnements(g).filter(g.dans_periode("date_ouverture")),
-                "date_ouverture",
-                effectif="foyer",
-            ),
+        "Accompagnements ouverts": lambda: par_mois(
+            accompagnements(g).filter(g.dans_periode("date_ouverture")),
+            "date_ouverture",
+            effectif="foyer",
         ),
-        ("Interventions", par_mois(interventions(g), "date", effectif="accompagnement__foyer")),
-        (
-            "Droits probables repérés",
-            par_mois(
-                signalements(g).filter(g.dans_periode("cree_le", horodate=True)),
-                "cree_le",
-                horodate=True,
-                effectif="foyer",
-            ),
+        "Interventions": lambda: par_mois(
+            interventions(g), "date", effectif="accompagnement__foyer"
         ),
-        (
-            "Droits ouverts",
-            par_mois(
-                changements_signalements(g).filter(nouveau=EtatSignalement.DROIT_OUVERT),
-                "le",
-                horodate=True,
-                n="signalement",
-                effectif="signalement__foyer",
-            ),
+        "Droits probables repérés": lambda: par_mois(
+            signalements(g).filter(g.dans_periode("cree_le", horodate=True)),
+            "cree_le",
+            horodate=True,
+            effectif="foyer",
         ),
-    ]
+        "Droits ouverts": lambda: par_mois(
+            changements_signalements(g).filter(nouveau=EtatSignalement.DROIT_OUVERT),
+            "le",
+            horodate=True,
+            n="signalement",
+            effectif="signalement__foyer",
+        ),
+    }
+    return requetes, lambda resultats: _tableau_des_tendances(g, list(resultats.items()))
+
+
+def _tableau_des_tendances(g: Filtres, series: list) -> Tableau:
     t = Tableau(
         "tendances",
         f"Tendances, {g.periode.libelle}",
         [nom for nom, _ in series],
         graphique="courbes",
     )
-    for premier in g.periode.mois_couverts():
-        t.ajouter(
-            f"{MOIS[premier.month - 1]} {premier.year}",
-            *(s.get(premier, compte(0)) for _, s in series),
-        )
+    mois_en_cours = timezone.localdate().replace(day=1)
+    for n, premier in enumerate(g.periode.mois_couverts()):
+        libelle = f"{MOIS[premier.month - 1]} {premier.year}"
+        if premier >= mois_en_cours:  # pas une chute : un mois pas encore fini
+            t.partielles.append(n)
+            libelle += " (mois en cours, partiel)" if premier == mois_en_cours else " (à venir)"
+        t.ajouter(libelle, *(s.get(premier, compte(0)) for _, s in series))
     return t
 
 

@@ -18,10 +18,12 @@ qui est téléchargé est ce qui est affiché.
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection, connections
 from django.utils import timezone
 
 from ccas_portal.models import InstantaneTableauDeBord
@@ -75,6 +77,7 @@ def _tableau_en_json(t: Tableau) -> dict:
         "titre": t.titre,
         "colonnes": t.colonnes,
         "graphique": t.graphique,
+        "partielles": t.partielles,
         "lignes": [
             [libelle, [_chiffre_en_json(c) for c in chiffres]] for libelle, chiffres in t.lignes
         ],
@@ -88,25 +91,72 @@ def _tableau(donnees: dict) -> Tableau:
         donnees["colonnes"],
         [(libelle, [_chiffre(c) for c in chiffres]) for libelle, chiffres in donnees["lignes"]],
         donnees["graphique"],
+        partielles=donnees.get("partielles", []),  # instantanés d'avant les mois partiels
     )
 
 
 # --- Calcul ------------------------------------------------------------------------------
 
 
+#: Calculs menés en même temps, chacun sur sa propre connexion à la base (voir `_ensemble`).
+CALCULS_SIMULTANES = 4
+
+
+def _ensemble(calculs: list) -> list:
+    """Les résultats des `calculs` (fonctions sans argument), dans l'ordre. Ils ne font que
+    lire et ne dépendent pas les uns des autres : hors transaction, ils sont menés en même
+    temps sur `CALCULS_SIMULTANES` connexions (PostgreSQL exécute chaque requête sur un cœur ;
+    une page en fait une trentaine). Dans une transaction (tests, écriture en cours), ils sont
+    menés l'un après l'autre : une autre connexion ne verrait pas ce qui n'est pas validé."""
+    if connection.in_atomic_block or CALCULS_SIMULTANES < 2:
+        return [calcul() for calcul in calculs]
+
+    def mener(calcul):
+        try:
+            return calcul()
+        finally:
+            connections.close_all()  # les connexions de ce fil, pas celles de l'appelant
+
+    with ThreadPoolExecutor(max_workers=CALCULS_SIMULTANES) as executeur:
+        return list(executeur.map(mener, calculs))
+
+
 def calculer(filtres: Filtres, axe: str | None) -> dict:
-    """Toute la page, en JSON : chiffres clés (et un an avant), puis les tableaux."""
-    cles = ind.chiffres_cles(filtres)
-    comparaison = ind.comparaison(filtres, cles)
+    """Toute la page, en JSON : chiffres clés (et un an avant), puis les tableaux. Chaque
+    famille de chiffres clés et chaque tableau est un calcul indépendant (`_ensemble`)."""
+    fonctions = list((TABLEAUX_AXE if axe else TABLEAUX_ENSEMBLE).values())
+    un_seul_site = filtres.sites_effectifs is not None and len(filtres.sites_effectifs) == 1
+    # Les plus longs d'abord : les familles des chiffres clés et les séries des tendances
+    # (une requête chacune), puis les autres tableaux.
+    requetes, assembler = ind.preparer_chiffres_cles(
+        filtres, [filtres.periode, filtres.periode.un_an_avant()]
+    )
+    series, assembler_tendances = ind.preparer_tendances(filtres)
+    calculs = [*requetes.values(), *series.values()]
+    for fonction in fonctions:
+        if fonction is None:
+            calculs.append(lambda: ind.indicateurs_de_l_axe(filtres, axe))
+        elif (fonction is ind.par_site and un_seul_site) or fonction is ind.tendances:
+            calculs.append(lambda: None)  # assemblé ci-dessous
+        else:
+            calculs.append(lambda fonction=fonction: fonction(filtres))
+    resultats = _ensemble(calculs)
+    cles, avant = assembler(dict(zip(requetes, resultats, strict=False)))
+    resultats = resultats[len(requetes) :]
+    tendances = assembler_tendances(dict(zip(series, resultats, strict=False)))
+    resultats = [
+        tendances if fonction is ind.tendances else t
+        for fonction, t in zip(fonctions, resultats[len(series) :], strict=True)
+    ]
+    comparaison = ind.comparaison(filtres, cles, avant)
     avant = {
         code: chiffres[1]
         for code, (_, chiffres) in zip(LIBELLES_CLES, comparaison.lignes, strict=True)
     }
-    tableaux = [comparaison]
-    for fonction in (TABLEAUX_AXE if axe else TABLEAUX_ENSEMBLE).values():
-        tableaux.append(
-            ind.indicateurs_de_l_axe(filtres, axe) if fonction is None else fonction(filtres)
-        )
+    tableaux = [comparaison] + [
+        ind.par_site(filtres, cles) if fonction is ind.par_site and t is None else t
+        for fonction, t in zip(fonctions, resultats, strict=True)
+    ]
     return {
         "cles": {code: _chiffre_en_json(c) for code, c in cles.items()},
         "avant": {code: _chiffre_en_json(c) for code, c in avant.items()},

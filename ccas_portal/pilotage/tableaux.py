@@ -1,8 +1,12 @@
 """Les chiffres et les tableaux du tableau de bord, et la règle des petits effectifs.
 
 Chaque chiffre porte l'effectif sur lequel il est calculé (personnes ou foyers distincts) : en
-dessous de `SEUIL`, il est affiché « < 5 », à l'écran comme dans les exports, pour qu'un petit
-quartier ne permette pas de reconnaître quelqu'un. Un chiffre masqué n'est pas tracé.
+dessous de `SEUIL`, il est masqué, à l'écran comme dans les exports, pour qu'un petit quartier
+ne permette pas de reconnaître quelqu'un. Un chiffre masqué n'est pas tracé.
+- Un nombre (de personnes, foyers, actes) est rendu « < 5 ».
+- Un montant en euros ou une durée en heures est rendu « masqué : moins de 5 foyers » : c'est
+  l'effectif qui est petit, pas le montant (« < 5 » se lirait « moins de 5 € »).
+- Zéro, sans personne derrière, n'apprend rien sur personne : il est affiché 0.
 
 Masquage secondaire : dans un tableau de répartition (par site, par tranche d'âge, par mois,
 par type…), le total de chaque colonne est publié ailleurs (chiffres clés) ou se déduit ; un
@@ -17,11 +21,16 @@ from django.utils.formats import number_format
 
 SEUIL = 5
 MASQUE = "< 5"
+#: un montant ou une durée calculés sur moins de `SEUIL` foyers
+MASQUE_EFFECTIF = "masqué : moins de 5 foyers"
 #: un chiffre au-dessus du seuil, masqué pour protéger un « < 5 » de sa colonne
 MASQUE_SECONDAIRE = "secret"
+#: les unités d'une mesure (euros, heures) : masquées pour leur effectif, pas pour leur valeur
+MESURES = ("€", "h")
 LEGENDE = (
-    f"« {MASQUE} » : chiffre calculé sur moins de 5 personnes ou foyers ; « {MASQUE_SECONDAIRE} »"
-    f" : chiffre masqué pour qu'un « {MASQUE} » ne se déduise pas du total."
+    f"« {MASQUE} » : nombre calculé sur moins de 5 personnes ou foyers ; « {MASQUE_EFFECTIF} » :"
+    f" montant ou durée qui concerne moins de 5 foyers ; « {MASQUE_SECONDAIRE} » : chiffre "
+    "masqué pour qu'un autre ne se déduise pas du total ; 0 : aucun."
 )
 
 
@@ -34,8 +43,13 @@ class Chiffre:
     secret: bool = False
 
     @property
+    def nul(self) -> bool:
+        """Zéro, et personne derrière : rien à protéger."""
+        return not self.effectif and not self.valeur
+
+    @property
     def masque(self) -> bool:
-        return self.secret or self.effectif < SEUIL
+        return self.secret or (self.effectif < SEUIL and not self.nul)
 
     @property
     def nombre(self) -> int | float | None:
@@ -50,7 +64,9 @@ class Chiffre:
 
     @property
     def libelle_masque(self) -> str:
-        return MASQUE if self.effectif < SEUIL else MASQUE_SECONDAIRE
+        if self.effectif >= SEUIL or self.nul:
+            return MASQUE_SECONDAIRE
+        return MASQUE_EFFECTIF if self.unite in MESURES else MASQUE
 
     def __str__(self) -> str:
         if self.masque:
@@ -73,9 +89,12 @@ def proteger_grille(grille: list[list[Chiffre]], relations: list[list[tuple[int,
         change = False
         for relation in relations:
             cases = [(grille[i][j], i, j) for i, j in relation]
-            if sum(1 for c, _, _ in cases if c.masque and c.effectif > 0) != 1:
+            if sum(1 for c, _, _ in cases if c.masque) != 1:
                 continue
-            visibles = [(c.effectif, i, j) for c, i, j in cases if not c.masque]
+            # Le plus petit chiffre visible non nul. Un zéro ne protège rien : si le masqué est
+            # le seul non nul, le total repose sur ses mêmes moins de 5 personnes et il est
+            # masqué lui aussi ; il n'y a rien à déduire.
+            visibles = [(c.effectif, i, j) for c, i, j in cases if not c.masque and not c.nul]
             if visibles:
                 _, i, j = min(visibles)
                 grille[i][j] = replace(grille[i][j], secret=True)
@@ -102,6 +121,8 @@ class Tableau:
     note: str = ""
     #: les lignes partagent un total (répartition) : masquage secondaire par colonne
     repartition: bool = True
+    #: les lignes d'une période incomplète (le mois en cours) : marquées dans le graphique
+    partielles: list[int] = field(default_factory=list)
 
     def ajouter(self, libelle: str, *chiffres: Chiffre) -> None:
         self.lignes.append((libelle, list(chiffres)))
@@ -116,22 +137,65 @@ class Tableau:
         proteger_grille(grille, colonnes)
         return self
 
+    def unite(self, colonne: int) -> str:
+        return next((chiffres[colonne].unite for _, chiffres in self.lignes), "")
+
     def donnees_graphique(self) -> dict:
-        """Pour Chart.js : libellés des lignes, une série par colonne (null si masqué)."""
-        return {
-            "type": "line" if self.graphique == "courbes" else "bar",
-            "titre": self.titre,
-            "libelles": [libelle for libelle, _ in self.lignes],
-            "series": [
+        """Pour Chart.js : libellés des lignes, une série par colonne (null si masqué), un axe
+        par unité (les euros et les heures ne partagent jamais l'axe des nombres, qui n'a que
+        des graduations entières), les lignes partielles ; `message` dit pourquoi rien n'est
+        tracé quand tous les chiffres sont masqués (ou nuls)."""
+        series = []
+        for i, colonne in enumerate(self.colonnes):
+            valeurs = [chiffres[i].nombre for _, chiffres in self.lignes]
+            unite = self.unite(i)
+            series.append(
                 {
                     "nom": colonne,
-                    "valeurs": [chiffres[i].nombre for _, chiffres in self.lignes],
+                    "valeurs": valeurs,
                     # ce que dit l'infobulle d'un point masqué (« < 5 » ou « secret »)
                     "masques": [
                         chiffres[i].libelle_masque if chiffres[i].masque else None
                         for _, chiffres in self.lignes
                     ],
+                    "unite": unite,
+                    "axe": AXES_GRAPHIQUE[unite][0],
+                    # rien à tracer que des zéros, et des chiffres masqués
+                    "masquee": None in valeurs and not any(valeurs),
                 }
-                for i, colonne in enumerate(self.colonnes)
+            )
+        unites = list(dict.fromkeys(s["unite"] for s in series))
+        toutes = [v for s in series for v in s["valeurs"]]
+        if any(toutes):
+            message = ""
+        elif None in toutes:
+            message = MESSAGE_TOUT_MASQUE
+        else:
+            message = MESSAGE_RIEN
+        return {
+            "type": "line" if self.graphique == "courbes" else "bar",
+            "titre": self.titre,
+            "libelles": [libelle for libelle, _ in self.lignes],
+            "partielles": [i in self.partielles for i in range(len(self.lignes))],
+            "series": series,
+            "axes": [
+                {
+                    "id": AXES_GRAPHIQUE[u][0],
+                    "titre": AXES_GRAPHIQUE[u][1],
+                    "entier": u == "",
+                    "position": "left" if n == 0 else "right",
+                }
+                for n, u in enumerate(unites)
             ],
+            "message": message,
         }
+
+
+#: unité → (identifiant de l'axe Chart.js, titre de l'axe)
+AXES_GRAPHIQUE = {"": ("nombres", "Nombre"), "€": ("euros", "Euros"), "h": ("heures", "Heures")}
+MESSAGE_TOUT_MASQUE = (
+    "Graphique non tracé : tous ses chiffres sont masqués (moins de 5 personnes ou foyers "
+    "derrière chacun, ou masqués pour protéger un autre chiffre). Le tableau des données "
+    "ci-dessous dit ce qui est masqué et pourquoi."
+)
+MESSAGE_RIEN = "Graphique non tracé : tous ses chiffres sont nuls sur cette période."

@@ -66,8 +66,9 @@ def tableau_de_bord(request, axe: str | None = None):
 def recalculer(request, axe: str | None = None):
     """« Recalculer maintenant » : les chiffres de ces filtres, refaits sur les données du
     moment (les filtres viennent du formulaire, comme en GET)."""
-    _, filtres = _filtres(request, axe, request.POST)
-    obtenir(filtres, axe, recalculer=True)
+    form, filtres = _filtres(request, axe, request.POST)
+    if form.is_valid():  # sinon, la page redemandée dit l'erreur à côté du champ
+        obtenir(filtres, axe, recalculer=True)
     requete = request.POST.copy()
     requete.pop("csrfmiddlewaretoken", None)
     cible = "tableau_de_bord_axe" if axe else "tableau_de_bord"

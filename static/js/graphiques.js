@@ -1,39 +1,73 @@
 // Tableau de bord : un graphique Chart.js par tableau, à partir des données placées dans la
 // page par json_script (aucun script en ligne). Les chiffres masqués (« < 5 », « secret »)
-// valent null : ils ne sont pas tracés, l'infobulle dit pourquoi. Les nombres sont écrits à la française.
+// valent null : ils ne sont pas tracés, l'infobulle dit pourquoi. Un axe par unité : les
+// nombres (graduations entières) à gauche, les euros ou les heures à droite, jamais sur le même
+// axe. Le mois en cours, partiel, est tracé en pointillé (ce n'est pas une chute). Les nombres
+// sont écrits à la française.
 (() => {
   const nombre = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
   const couleurs = ["#1b4f8a", "#c2571a", "#2f7d32", "#7b3f98", "#a0262e", "#00697a"];
+  const pointille = [6, 4];
+  function echelles(donnees) {
+    const scales = {};
+    donnees.axes.forEach((axe, n) => {
+      scales[axe.id] = {
+        type: "linear",
+        position: axe.position,
+        beginAtZero: true,
+        title: { display: donnees.axes.length > 1, text: axe.titre },
+        grid: { drawOnChartArea: n === 0 },
+        ticks: {
+          precision: axe.entier ? 0 : undefined,
+          callback: (v) => nombre.format(v),
+        },
+      };
+    });
+    return scales;
+  }
   function tracer(toile) {
     const source = document.getElementById(toile.dataset.graphique);
     if (!source || !window.Chart) return;
     const donnees = JSON.parse(source.textContent);
+    const partielle = (i) => Boolean(donnees.partielles[i]);
     new window.Chart(toile, {
       type: donnees.type,
       data: {
         labels: donnees.libelles,
-        datasets: donnees.series.map((serie, i) => ({
-          label: serie.nom,
-          data: serie.valeurs,
-          masques: serie.masques,
-          backgroundColor: couleurs[i % couleurs.length],
-          borderColor: couleurs[i % couleurs.length],
-          spanGaps: false,
-        })),
+        datasets: donnees.series.map((serie, i) => {
+          const couleur = couleurs[i % couleurs.length];
+          return {
+            label: serie.masquee ? `${serie.nom} (masquée)` : serie.nom,
+            data: serie.valeurs,
+            masques: serie.masques,
+            unite: serie.unite,
+            yAxisID: serie.axe,
+            backgroundColor: donnees.type === "bar"
+              ? serie.valeurs.map((_, j) => (partielle(j) ? `${couleur}66` : couleur))
+              : couleur,
+            borderColor: couleur,
+            segment: {
+              borderDash: (ctx) => (partielle(ctx.p1DataIndex) ? pointille : undefined),
+            },
+            pointStyle: serie.valeurs.map((_, j) => (partielle(j) ? "rectRot" : "circle")),
+            spanGaps: false,
+          };
+        }),
       },
       options: {
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
         locale: "fr-FR",
-        scales: { y: { beginAtZero: true, ticks: { callback: (v) => nombre.format(v) } } },
+        scales: echelles(donnees),
         plugins: {
           tooltip: {
             callbacks: {
-              label: (c) =>
-                `${c.dataset.label} : ${
-                  c.raw === null ? c.dataset.masques[c.dataIndex] : nombre.format(c.raw)
-                }`,
+              label: (c) => {
+                if (c.raw === null) return `${c.dataset.label} : ${c.dataset.masques[c.dataIndex]}`;
+                const unite = c.dataset.unite ? ` ${c.dataset.unite}` : "";
+                return `${c.dataset.label} : ${nombre.format(c.raw)}${unite}`;
+              },
             },
           },
         },

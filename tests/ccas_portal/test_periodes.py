@@ -36,3 +36,21 @@ def test_un_an_avant_et_douze_mois():
     douze = Periode.mois(date(2026, 3, 1)).douze_mois()
     assert (douze.debut, douze.fin) == (date(2025, 4, 1), date(2026, 3, 31))
     assert len(douze.mois_couverts()) == 12
+
+
+def test_bornes_du_calendrier_plausible_sans_debordement():
+    """Les bornes du formulaire (01/01/2000, un an d'ici) : un an avant, les douze mois et les
+    minuits de Paris se calculent sans sortir du calendrier."""
+    from ccas_portal.pilotage.forms import PREMIER_JOUR, dernier_jour
+
+    for periode in (
+        Periode.dates(PREMIER_JOUR, PREMIER_JOUR),
+        Periode.dates(dernier_jour(), dernier_jour()),
+        Periode.annee(dernier_jour()),
+    ):
+        avant = periode.un_an_avant()
+        assert avant.debut.year == periode.debut.year - 1
+        douze = periode.douze_mois()
+        assert len(douze.mois_couverts()) == 12
+        assert douze.debut_horodate < douze.fin_horodate
+        assert avant.debut_horodate < periode.fin_horodate

@@ -330,11 +330,53 @@ def test_tendances_mois_par_mois_et_comparaison_un_an_avant(monde):
 
 def test_petits_effectifs_masques():
     assert str(Chiffre(4, 4)) == "< 5"
-    assert str(compte(0)) == "< 5"
     assert str(compte(5)) == "5"
     assert str(compte(1234)) == "1\xa0234"
     assert compte(4).nombre is None  # ni tracé ni exporté en clair
-    assert str(Chiffre(Decimal("12.5"), 3, "€")) == "< 5"
+    # Un nombre non nul sans effectif connu reste masqué (prudence).
+    assert str(Chiffre(2, 0)) == "< 5"
+
+
+def test_zero_affiche_zero():
+    """Zéro, personne derrière : affiché 0, tracé 0, exporté 0 (pas « < 5 »)."""
+    assert str(compte(0)) == "0"
+    assert compte(0).nombre == 0
+    assert not compte(0).masque
+    assert str(Chiffre(Decimal(0), 0, "€")) == "0,00 €"
+    assert str(Chiffre(0 / 60, 0, "h")) == "0,0 h"
+
+
+def test_montants_et_durees_masques_pour_leur_effectif_de_foyers():
+    """12,50 € pour 3 foyers : « masqué : moins de 5 foyers », pas « < 5 » (moins de 5 €) ;
+    5 000 € pour 3 foyers aussi ; 3 € pour 12 foyers : affiché."""
+    assert str(Chiffre(Decimal("12.5"), 3, "€")) == "masqué : moins de 5 foyers"
+    assert str(Chiffre(Decimal("5000"), 3, "€")) == "masqué : moins de 5 foyers"
+    assert str(Chiffre(Decimal("3"), 12, "€")) == "3,00 €"
+    assert str(Chiffre(250 / 60, 2, "h")) == "masqué : moins de 5 foyers"
+    assert str(Chiffre(1.5, 6, "h")) == "1,5 h"
+    assert "masqué : moins de 5 foyers" in LEGENDE
+
+
+def test_zero_et_montants_sur_la_page_et_dans_l_export(client, monde):
+    """Mars 2026, Maison B seule : 0 intervention (affiché 0) ; avril, tous sites : un appel
+    de 10 minutes pour un foyer, le temps est « masqué : moins de 5 foyers »."""
+    reponse = _page(
+        client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS, sites=monde.b.pk
+    )
+    cles = reponse.context["page"].cles
+    assert str(cles["interventions"]) == "0"
+    assert str(cles["montant_droits_ouverts"]) == "0,00 €"
+    avril = {"periode": "mois", "annee": "2026", "mois": "4"}
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **avril)
+    comparaison = dict(reponse.context["page"].tableau("comparaison").lignes)
+    assert str(comparaison["Temps d'intervention"][0]) == "masqué : moins de 5 foyers"
+    assert str(comparaison["Orientations vers un partenaire"][0]) == "0"
+    html = reponse.content.decode()
+    assert "masqué : moins de 5 foyers" in html
+    url = reverse("export_tableau", args=["comparaison", "csv"])
+    contenu = _page(client, monde.responsable, url, **avril).content.decode("utf-8-sig")
+    assert "Temps d'intervention;masqué : moins de 5 foyers;0,0" in contenu
+    assert "Orientations vers un partenaire;0;0" in contenu
 
 
 def test_indicateurs_declares_par_l_axe(monde):
@@ -446,24 +488,60 @@ def test_export_xlsx(client, monde):
     assert "ccas_axe-logement_indicateurs_axe_2026-03-01" in reponse["Content-Disposition"]
 
 
-def test_nombre_de_requetes_constant(monde, django_assert_max_num_queries):
+def test_nombre_de_requetes_constant(monde, django_assert_num_queries):
+    """Le calcul d'une page : un nombre de requêtes épinglé, qui ne dépend pas du volume (la
+    période et la même un an avant dans les mêmes requêtes ; un site choisi : sa ligne « par
+    site » vient des chiffres clés). Avant : 42 requêtes pour la vue d'ensemble, 36 pour un
+    axe."""
     from ccas_portal.pilotage.instantanes import calculer
 
-    for axe in (None, "logement"):
-        f = filtres(axes=(axe,) if axe else ())
-        with django_assert_max_num_queries(60) as requetes:
-            calculer(f, axe)
-        avant = len(requetes)
-        # Deux fois plus de passages et d'interventions : pas une requête de plus.
-        for p in Passage.objects.all():
-            p.pk = None
-            p.save()
-        for i in Intervention.objects.all():
-            i.pk = None
-            i.save()
-        with django_assert_max_num_queries(avant) as requetes:
-            calculer(f, axe)
-        assert len(requetes) == avant
+    cas = [
+        ({}, None, 33),
+        ({"sites": (monde.a.pk,)}, None, 29),
+        ({"axes": ("logement",)}, "logement", 27),
+        ({"axes": ("logement",), "sites": (monde.a.pk,)}, "logement", 23),
+    ]
+    for kw, axe, attendu in cas:
+        with django_assert_num_queries(attendu):
+            calculer(filtres(**kw), axe)
+    # Deux fois plus de passages et d'interventions : pas une requête de plus.
+    for p in Passage.objects.all():
+        p.pk = None
+        p.save()
+    for i in Intervention.objects.all():
+        i.pk = None
+        i.save()
+    for kw, axe, attendu in cas:
+        with django_assert_num_queries(attendu):
+            calculer(filtres(**kw), axe)
+
+
+def test_un_seul_site_par_site_tire_des_chiffres_cles(monde):
+    """La ligne « par site » d'un seul site, faite des chiffres clés, est celle que donnent
+    les requêtes par site."""
+    for sites in ((monde.a.pk,), (monde.b.pk,)):
+        f = filtres(sites=sites)
+        derivee = ind.par_site(f, ind.chiffres_cles(f))
+        requetee = ind.par_site(f)
+        assert [(lib, [(c.valeur, c.effectif) for c in ch]) for lib, ch in derivee.lignes] == [
+            (lib, [(c.valeur, c.effectif) for c in ch]) for lib, ch in requetee.lignes
+        ]
+    vide = filtres(sites=(monde.direction.pk,))
+    assert ind.par_site(vide, ind.chiffres_cles(vide)).lignes == ind.par_site(vide).lignes == []
+
+
+def test_chiffres_cles_de_deux_periodes_ensemble_comme_separement(monde):
+    """La période et l'année d'avant calculées ensemble donnent les chiffres de chacune."""
+    f = filtres()
+    avant = MARS.un_an_avant()
+    ensemble = ind.chiffres_cles_sur(f, [MARS, avant])
+    for chiffres, periode in zip(ensemble, (MARS, avant), strict=True):
+        seule = ind.chiffres_cles(f.avec_periode(periode))
+        assert {k: (c.valeur, c.effectif) for k, c in chiffres.items()} == {
+            k: (c.valeur, c.effectif) for k, c in seule.items()
+        }
+    assert ensemble[1]["passages"].valeur == 5
+    assert ensemble[0]["montant_droits_ouverts"].valeur == Decimal("1500.50")
 
 
 def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries, settings):
@@ -604,11 +682,23 @@ def test_masquage_secondaire_d_une_repartition():
     t.proteger()
     passages = [str(chiffres[0]) for _, chiffres in t.lignes]
     personnes = [str(chiffres[1]) for _, chiffres in t.lignes]
-    assert passages == ["40", "secret", "< 5", "< 5"]  # un zéro ne protège rien
+    assert passages == ["40", "secret", "< 5", "0"]  # un zéro ne protège rien
     assert personnes == ["30", "7", "secret", "< 5"]
     graphique = t.donnees_graphique()["series"][0]
-    assert graphique["valeurs"] == [40, None, None, None]
-    assert graphique["masques"] == [None, "secret", "< 5", "< 5"]
+    assert graphique["valeurs"] == [40, None, None, 0]
+    assert graphique["masques"] == [None, "secret", "< 5", None]
+    # Un zéro n'est jamais masqué pour en protéger un autre : seul non nul, le masqué ne se
+    # déduit de rien (le total, sur ses mêmes personnes, est masqué aussi).
+    w = Tableau("w", "W", ["n"])
+    w.ajouter("A", compte(0))
+    w.ajouter("B", compte(3))
+    w.ajouter("C", compte(12))
+    assert [str(c[0]) for _, c in w.proteger().lignes] == ["0", "< 5", "secret"]
+    z = Tableau("z", "Z", ["n"])
+    z.ajouter("A", compte(0))
+    z.ajouter("B", compte(3))
+    z.ajouter("C", compte(0))
+    assert [str(c[0]) for _, c in z.proteger().lignes] == ["0", "< 5", "0"]
     # Deux chiffres masqués (ou aucun) : rien de plus à cacher ; pas de masquage hors répartition.
     u = Tableau("u", "U", ["n"])
     u.ajouter("A", compte(40))
@@ -770,9 +860,206 @@ def test_masquage_secondaire_d_une_grille_avec_ses_totaux():
     ]
     proteger_grille(grille, relations)
     assert [[str(c) for c in ligne] for ligne in grille] == [
-        ["secret", "< 5", "< 5", "12"],
-        ["secret", "secret", "< 5", "50"],
-        ["30", "32", "< 5", "62"],
+        ["secret", "< 5", "0", "12"],
+        ["secret", "secret", "0", "50"],
+        ["30", "32", "0", "62"],
     ]
     for relation in relations:
         assert sum(1 for i, j in relation if grille[i][j].masque and grille[i][j].effectif) != 1
+
+
+DATES_HORS_CALENDRIER = [
+    ("0001-01-01", "0001-06-30"),
+    ("9999-06-01", "9999-12-31"),
+    ("1999-12-31", "2000-06-30"),
+]
+
+
+@pytest.mark.parametrize(("du", "au"), DATES_HORS_CALENDRIER)
+def test_dates_hors_du_calendrier_plausible_sans_erreur_serveur(monde, settings, du, au):
+    """Années 1 et 9999 : un message en français à côté du champ, jamais une erreur 500 (ni
+    la vue d'ensemble, ni un axe, ni un export, ni « Recalculer maintenant »)."""
+    from django.test import Client
+
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    client.force_login(monde.responsable)
+    params = {"periode": "dates", "du": du, "au": au}
+    message = "Choisissez une date entre le 01/01/2000 et le"
+    for url in (reverse("tableau_de_bord"), reverse("tableau_de_bord_axe", args=["logement"])):
+        reponse = client.get(url, params)
+        assert reponse.status_code == 200
+        html = reponse.content.decode()
+        assert message in html
+        assert 'id="erreur-du"' in html or 'id="erreur-au"' in html  # à côté du champ
+        assert 'aria-invalid="true"' in html
+    for extension in ("csv", "xlsx"):
+        for url in (
+            reverse("export_tableau", args=["par_site", extension]),
+            reverse("export_tableau_axe", args=["logement", "tendances", extension]),
+        ):
+            reponse = client.get(url, params)
+            assert reponse.status_code == 400
+            assert message in reponse.content.decode()
+    for url in (
+        reverse("recalculer_tableau_de_bord"),
+        reverse("recalculer_tableau_de_bord_axe", args=["logement"]),
+    ):
+        reponse = client.post(url, params)
+        assert reponse.status_code == 302
+        suite = client.get(reponse["Location"])
+        assert suite.status_code == 200
+        assert message in suite.content.decode()
+    assert not EntreeJournal.objects.filter(action="export").exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"periode": "mois", "annee": "1", "mois": "1"},
+        {"periode": "annee", "annee": "9999"},
+        {"periode": "annee", "annee": "99999999999999999999"},
+        {"periode": "trimestre", "annee": "abc", "trimestre": "9"},
+        {"periode": "inconnue"},
+        {"periode": "dates", "du": "2026-02-30", "au": "x" * 10_000},
+        {"periode": "dates", "du": "2026-01-01\x00", "au": "2026-02-01"},
+        {"periode": "mois", "mois": "\x00", "sites": ["abc", "99999999999999999999"]},
+        {"axes": ["inconnu"]},
+    ],
+)
+def test_valeurs_absurdes_des_filtres_sans_erreur_serveur(monde, settings, params):
+    from django.test import Client
+
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    client.force_login(monde.responsable)
+    reponse = client.get(reverse("tableau_de_bord"), params)
+    assert reponse.status_code == 200
+    assert "Filtres non appliqués" in reponse.content.decode()
+    export = client.get(reverse("export_tableau", args=["par_site", "csv"]), params)
+    assert export.status_code == 400
+    assert "Filtres invalides, rien n'est exporté" in export.content.decode()
+    assert client.post(reverse("recalculer_tableau_de_bord"), params).status_code == 302
+
+
+def test_dates_aux_bornes_du_calendrier_plausible_acceptees(client, monde):
+    """Du 01/01/2000 (un an avant : 1999) à un an d'ici : la comparaison et les tendances
+    restent dans le calendrier."""
+    from ccas_portal.pilotage.forms import dernier_jour
+
+    reponse = _page(
+        client,
+        monde.responsable,
+        reverse("tableau_de_bord"),
+        periode="dates",
+        du="2000-01-01",
+        au="2000-03-31",
+    )
+    assert not reponse.context["form"].errors
+    assert "du 01/01/1999 au 31/03/1999" in reponse.content.decode()
+    fin = dernier_jour()
+    reponse = _page(
+        client,
+        monde.responsable,
+        reverse("tableau_de_bord"),
+        periode="dates",
+        du=(fin - timedelta(days=30)).isoformat(),
+        au=fin.isoformat(),
+    )
+    assert not reponse.context["form"].errors
+    assert reponse.context["filtres"].periode.fin == fin
+
+
+def test_graphique_euros_et_heures_sur_leur_propre_axe_nombres_entiers(monde):
+    """Non-recours par prestation : repérés et droits ouverts (nombres, graduations entières)
+    sur un axe, le montant en euros sur un autre ; interventions et heures de même."""
+    donnees = ind.non_recours_par_prestation(filtres()).donnees_graphique()
+    axes = {s["nom"]: s["axe"] for s in donnees["series"]}
+    assert axes["Repérés"] == axes["Droits ouverts"] == "nombres"
+    assert axes["Montant de droits ouverts (mensuel)"] == "euros"
+    assert donnees["axes"] == [
+        {"id": "nombres", "titre": "Nombre", "entier": True, "position": "left"},
+        {"id": "euros", "titre": "Euros", "entier": False, "position": "right"},
+    ]
+    heures = ind.interventions_par_type(filtres()).donnees_graphique()
+    assert [s["axe"] for s in heures["series"]] == ["nombres", "heures"]
+    assert [a["entier"] for a in heures["axes"]] == [True, False]
+
+
+def test_graphique_tout_masque_dit_pourquoi(client, monde):
+    """Maison B seule en mars : un passage, tout est masqué ; pas de graphique vide de 0 à 1,
+    mais un message, et le tableau des données ouvert."""
+    t = Tableau("t", "T", ["Passages", "Personnes"], graphique="barres")
+    t.ajouter("A", compte(2), compte(2))
+    t.ajouter("B", compte(0), compte(0))
+    donnees = t.donnees_graphique()
+    assert "tous ses chiffres sont masqués" in donnees["message"]
+    assert all(s["masquee"] for s in donnees["series"])
+    t.ajouter("C", compte(8), compte(6))
+    assert t.donnees_graphique()["message"] == ""
+    reponse = _page(
+        client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS, sites=monde.b.pk
+    )
+    html = reponse.content.decode()
+    assert 'class="alert alert-secondary graphique-masque" id="graphique-par_age"' in html
+    assert 'data-graphique="donnees-par_age"' not in html
+    assert 'id="graphique-tendances"' in html
+    assert 'data-graphique="donnees-tendances"' not in html
+    # Tous sites : les tendances sont tracées.
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **PARAMS_MARS)
+    assert 'data-graphique="donnees-tendances"' in reponse.content.decode()
+
+
+def test_mois_en_cours_marque_partiel(monde):
+    """Le mois en cours n'est pas fini : marqué dans le tableau et dans le graphique (pas
+    tracé comme une chute)."""
+    aujourd_hui = timezone.localdate()
+    t = ind.tendances(filtres(periode=Periode.mois(aujourd_hui)))
+    dernier = t.lignes[-1][0]
+    assert dernier.endswith("(mois en cours, partiel)")
+    assert t.partielles == [11]
+    donnees = t.donnees_graphique()
+    assert donnees["partielles"] == [False] * 11 + [True]
+    assert donnees["libelles"][-1] == dernier
+    # Une période passée n'a pas de mois partiel.
+    assert ind.tendances(filtres()).partielles == []
+    # Relu d'un instantané : le marquage suit.
+    from ccas_portal.pilotage.instantanes import _tableau, _tableau_en_json
+
+    assert _tableau(_tableau_en_json(t)).partielles == [11]
+
+
+def test_page_du_mois_en_cours_dit_le_mois_partiel(client, monde):
+    reponse = _page(client, monde.responsable, reverse("tableau_de_bord"))
+    html = reponse.content.decode()
+    assert "(mois en cours, partiel)" in html
+    assert "En pointillé : le mois en cours, partiel" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calcul_en_parallele_hors_transaction_comme_en_sequence(monde, monkeypatch):
+    """Hors transaction, les tableaux sont calculés sur plusieurs connexions à la fois : mêmes
+    chiffres que l'un après l'autre (dans une transaction)."""
+    from django.db import connection, transaction
+
+    from ccas_portal.pilotage import instantanes
+
+    m = monde
+    appels = []
+    vrai = instantanes.ThreadPoolExecutor
+
+    class Espion(vrai):
+        def __init__(self, *args, **kw):
+            appels.append(kw.get("max_workers"))
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(instantanes, "ThreadPoolExecutor", Espion)
+    for kw, axe in (({}, None), ({"sites": (m.a.pk,)}, "logement")):
+        f = filtres(**kw, axes=(axe,) if axe else ())
+        assert not connection.in_atomic_block
+        en_parallele = instantanes.calculer(f, axe)
+        with transaction.atomic():
+            en_sequence = instantanes.calculer(f, axe)
+        assert en_parallele == en_sequence
+    assert appels == [instantanes.CALCULS_SIMULTANES] * 2
+    assert en_parallele["cles"]["passages"][0] == 7  # logement à la Maison A, mars 2026
