@@ -9,6 +9,7 @@ from ccas_portal import perms
 from ccas_portal.models import Site
 from ccas_portal.pilotage.indicateurs import Filtres
 from ccas_portal.pilotage.periodes import MOIS, Periode
+from ccas_portal.validation import ChoixMultiples
 from droits.axes import AXES
 
 TYPES_PERIODE = (
@@ -51,7 +52,7 @@ class FiltresForm(forms.Form):
     )
     du = forms.DateField(label="Du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     au = forms.DateField(label="Au", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    sites = forms.ModelMultipleChoiceField(
+    sites = ChoixMultiples(
         label="Sites",
         queryset=Site.objects.none(),
         required=False,

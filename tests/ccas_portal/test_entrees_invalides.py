@@ -926,15 +926,6 @@ def test_aucune_url_ne_repond_500_a_une_mauvaise_valeur(monde, role):
     _verifier(parcours)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "tableau de bord : une période à l'an 1 ou à l'an 9999 (du et au) -> 500 sur la vue "
-        "d'ensemble, les pages d'axe, les exports et « Recalculer » ; "
-        "sites=99999999999999999999 -> 500 (correction des périodes menée à part ; "
-        "quand ce test passe, ôter ce marqueur)"
-    ),
-)
 def test_le_tableau_de_bord_ne_repond_pas_500_a_une_mauvaise_valeur(monde):
     with connection.execute_wrapper(_refuser_nul):
         parcours = _parcourir(monde, Role.RESPONSABLE, lambda nom: nom in TABLEAU_DE_BORD)
