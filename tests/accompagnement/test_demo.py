@@ -3,6 +3,7 @@ règles des services, sans passer par eux."""
 
 import io
 from collections import Counter
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
@@ -253,3 +254,35 @@ def test_demo_data_refuse_une_part_impossible(referentiels, settings):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="entre 0 et 1"):
         appeler("demo_data", "--wet-run", "--accompagnes", "1.5")
+
+
+def test_actions_collectives_avec_seances_et_participants(population):
+    from accompagnement.demo import creer_actions_collectives
+    from accompagnement.models import ActionCollective, Seance
+    from tests import invariants_demo
+
+    travailleur = Agent.objects.get(username="travailleur")
+    bilan = creer_actions_collectives(graine=8)
+    assert bilan.actions == ActionCollective.objects.count() >= 4
+    assert bilan.seances == Seance.objects.count()
+    invariants_demo.verifier_actions_collectives()
+    # Les sites du travailleur social de démonstration, qui les voit donc dans ses pages.
+    assert set(ActionCollective.objects.values_list("site", flat=True)) == set(
+        travailleur.ids_sites
+    )
+    # Plus d'un an de séances : une période se compare à la même période l'an dernier.
+    limite = timezone.localdate() - timedelta(days=396)
+    assert Seance.objects.filter(date__lt=limite).exists()
+    # Relancer n'en ajoute pas aux sites qui en ont déjà.
+    assert creer_actions_collectives(graine=9).actions == 0
+
+
+def test_interventions_et_ouvertures_sur_plus_de_treize_mois(population):
+    creer_accompagnements(proportion=0.9, renforts=True, graine=6)
+    limite = timezone.localdate() - timedelta(days=396)
+    assert Accompagnement.objects.filter(date_ouverture__lt=limite).exists()
+    assert Intervention.objects.filter(date__lt=limite).exists()
+    il_y_a_un_an = timezone.localdate() - timedelta(days=365)
+    assert Intervention.objects.filter(
+        date__lte=il_y_a_un_an, date__gt=il_y_a_un_an - timedelta(days=31)
+    ).exists()
