@@ -166,6 +166,21 @@ def droits_probables(*, statut_occupation: str, personnes: list[Personne]) -> li
     return droits
 
 
+def _premier_du_mois_suivant(jour: date) -> date:
+    return date(jour.year + jour.month // 12, jour.month % 12 + 1, 1)
+
+
+def _debut(code: str, hasard, aujourd_hui: date, demandeur, personnes) -> date:
+    """Versée depuis un mois de l'an dernier, mais pas avant l'arrivée du demandeur dans le
+    foyer ni, pour la PAJE, avant la naissance du plus jeune enfant."""
+    debut = date(aujourd_hui.year - 1, hasard.randint(1, 12), 1)
+    au_plus_tot = demandeur[4]
+    if code == "paje_base":
+        naissances = [p[3] for p in personnes if p[3] and p[2] is not None and p[2] < 3]
+        au_plus_tot = max([au_plus_tot, *naissances])
+    return min(aujourd_hui, max(debut, _premier_du_mois_suivant(au_plus_tot)))
+
+
 @transaction.atomic
 def creer_prestations(
     *, foyers=None, proportion: float = 1.0, graine: int = 2015, lot: int = 5000
@@ -184,13 +199,15 @@ def creer_prestations(
     for depart in range(0, len(ids), lot):
         tranche = dict(ids[depart : depart + lot])
         membres: dict[int, list] = defaultdict(list)
-        for foyer_id, habitant_id, role, naissance in (
+        for foyer_id, habitant_id, role, naissance, arrivee in (
             MembreFoyer.objects.filter(foyer_id__in=tranche, date_fin__isnull=True)
             .order_by("foyer_id", "pk")
-            .values_list("foyer_id", "habitant_id", "role", "habitant__date_naissance")
+            .values_list(
+                "foyer_id", "habitant_id", "role", "habitant__date_naissance", "date_debut"
+            )
         ):
             age = _age(naissance, aujourd_hui) if naissance else None
-            membres[foyer_id].append((habitant_id, role, age))
+            membres[foyer_id].append((habitant_id, role, age, naissance, arrivee))
         revenus: dict[int, Decimal] = defaultdict(Decimal)
         salaires: dict[int, Decimal] = defaultdict(Decimal)
         pensions: dict[int, Decimal] = defaultdict(Decimal)
@@ -214,7 +231,7 @@ def creer_prestations(
                 statut_occupation=statut,
                 personnes=[
                     Personne(role, age, revenus[pk], salaires[pk], pensions[pk])
-                    for pk, role, age in personnes
+                    for pk, role, age, _, _ in personnes
                 ],
             )
             for code in droits:
@@ -226,7 +243,7 @@ def creer_prestations(
                         prestation_id=code,
                         beneficiaire_id=demandeur[0],
                         statut=StatutPrestation.PERCUE,
-                        date_debut=date(aujourd_hui.year - 1, hasard.randint(1, 12), 1),
+                        date_debut=_debut(code, hasard, aujourd_hui, demandeur, personnes),
                         montant_mensuel=MONTANTS[code],
                         source=hasard.choice(list(SourcePrestation)),
                         saisi_par=auteur,

@@ -398,8 +398,11 @@ class Generateur:
     def ressources(self, habitant: Habitant, role) -> list[Ressource]:
         if role == RoleMembre.ENFANT:
             return []
-        age = (self.aujourd_hui - habitant.date_naissance).days // 365
-        debut = date(self.aujourd_hui.year - 2, 1, 1)
+        age = age_le(habitant.date_naissance, self.aujourd_hui)
+        # Depuis janvier il y a deux ans, ou depuis la majorité pour un jeune adulte.
+        debut = max(
+            date(self.aujourd_hui.year - 2, 1, 1), anniversaire(habitant.date_naissance, 18)
+        )
         if age >= 65:
             type_, montant = TypeRessource.RETRAITE, self.hasard.randint(450, 1900)
         else:
@@ -420,15 +423,14 @@ class Generateur:
         if type_ == TypeRessource.SALAIRE_NET and self.hasard.random() < 0.3:
             # Un changement de revenu en cours de période : l'historique est gardé.
             bascule = debut + timedelta(days=self.hasard.randint(90, 600))
-            liste[0].date_fin = bascule - timedelta(days=1)
-            liste.append(
-                Ressource(
-                    habitant=habitant,
-                    type=type_,
-                    date_debut=bascule,
-                    montant_mensuel=Decimal(int(montant * self.hasard.uniform(0.5, 1.3))),
+            montant = Decimal(int(montant * self.hasard.uniform(0.5, 1.3)))
+            if bascule < self.aujourd_hui:
+                liste[0].date_fin = bascule - timedelta(days=1)
+                liste.append(
+                    Ressource(
+                        habitant=habitant, type=type_, date_debut=bascule, montant_mensuel=montant
+                    )
                 )
-            )
         return liste
 
 

@@ -13,7 +13,7 @@ from accompagnement.models import (
     Intervention,
     Seance,
 )
-from habitants.models import Foyer, MembreFoyer, Passage
+from habitants.models import Foyer, MembreFoyer, Passage, Ressource
 
 #: Écart d'âge au plus entre les deux membres d'un couple (années).
 ECART_COUPLE = 15
@@ -82,6 +82,24 @@ def verifier_compositions():
             for debut in (d1, d2):
                 assert debut >= max(majeur_le(n1), majeur_le(n2)), (foyer_id, n1, n2, debut)
     assert couples
+
+
+def verifier_ressources():
+    """Des ressources perçues depuis la majorité, jamais dans le futur, sans enfant salarié."""
+    aujourd_hui = timezone.localdate()
+    roles = dict(
+        MembreFoyer.objects.filter(date_fin__isnull=True).values_list("habitant_id", "role")
+    )
+    ressources = list(
+        Ressource.objects.values_list(
+            "habitant_id", "habitant__date_naissance", "date_debut", "date_fin"
+        )
+    )
+    assert ressources
+    for habitant_id, naissance, debut, fin in ressources:
+        assert roles[habitant_id] != "enfant", habitant_id
+        assert majeur_le(naissance) <= debut <= aujourd_hui, (habitant_id, naissance, debut)
+        assert fin is None or debut <= fin <= aujourd_hui, (habitant_id, debut, fin)
 
 
 def verifier_adresses():

@@ -21,6 +21,7 @@ def test_la_demonstration_par_defaut_est_coherente(referentiels, settings):
     assert "Actions collectives :" in sortie.getvalue()
     # Âges et rôles, couples formés entre majeurs, arrivées après la naissance.
     invariants_demo.verifier_compositions()
+    invariants_demo.verifier_ressources()
     # Adresses dans la commune et le quartier du site.
     invariants_demo.verifier_adresses()
     # Personne de mineur seul au guichet, des motifs de son âge.

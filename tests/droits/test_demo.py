@@ -1,9 +1,12 @@
+from datetime import date
+
 import pytest
 
 from ccas_portal.demo import creer_comptes_demo
 from droits.demo import creer_prestations
 from droits.models import PrestationFoyer
 from habitants.demo import creer_population
+from habitants.models import MembreFoyer
 
 pytestmark = pytest.mark.django_db
 
@@ -13,11 +16,22 @@ def test_prestations_de_demonstration_plausibles(referentiels):
     creer_population(foyers=60, graine=7)
     n = creer_prestations(proportion=1.0, graine=7)
     assert n == PrestationFoyer.objects.count() > 0
+    arrivees = dict(
+        MembreFoyer.objects.filter(role="demandeur").values_list("foyer_id", "date_debut")
+    )
     for p in PrestationFoyer.objects.select_related("foyer"):
         assert p.statut == "percue"
         assert p.date_debut is not None
+        # Versée depuis l'arrivée du demandeur dans le foyer, jamais dans le futur.
+        assert arrivees[p.foyer_id] <= p.date_debut <= date.today()
         if p.prestation_id == "aide_logement":
             assert p.foyer.statut_occupation.startswith("locataire")
+        if p.prestation_id == "paje_base":
+            # Pas avant la naissance de l'enfant de moins de 3 ans.
+            naissances = MembreFoyer.objects.filter(foyer=p.foyer, role="enfant").values_list(
+                "habitant__date_naissance", flat=True
+            )
+            assert p.date_debut > max(naissances)
     # Rejouer avec la même graine donne les mêmes prestations (démonstration reproductible).
     PrestationFoyer.objects.all().delete()
     assert creer_prestations(proportion=1.0, graine=7) == n
