@@ -116,6 +116,17 @@ ORIENTATIONS = {
     ],
     "participation": [],
 }
+#: Âges (au moins, au plus) d'une des personnes concernées pour orienter vers ce partenaire.
+AGES_ORIENTATION = {
+    "mission-locale": (16, 25),
+    "france-travail": (16, 64),
+}
+
+
+def _entre(age: int, minimum: int, maximum: int) -> bool:
+    return minimum <= age <= maximum
+
+
 RESULTATS_ORIENTATION = {
     StatutOrientation.ACCEPTEE: [
         "Rendez-vous obtenu, dossier pris en charge.",
@@ -483,7 +494,7 @@ class Generateur:
             motifs = dict(MOTIFS_CLOTURE)
             if plan.axe == "bien_vieillir":
                 motifs[MotifCloture.DECES] = 6
-            if not ORIENTATIONS.get(plan.axe) or not self._partenaires_de(plan.axe):
+            if not ORIENTATIONS.get(plan.axe) or not self._partenaires_de(plan):
                 motifs.pop(MotifCloture.ORIENTATION_PARTENAIRE)
             clore(fin_prevue, h.choices(list(motifs), weights=list(motifs.values()))[0])
         else:
@@ -640,12 +651,19 @@ class Generateur:
             resultat.append((intervention, presents))
         return resultat
 
-    def _partenaires_de(self, axe: str):
-        return [(c, m) for c, m in ORIENTATIONS.get(axe, []) if c in self.partenaires]
+    def _partenaires_de(self, plan: _Plan):
+        """Les orientations possibles de l'axe, selon l'âge des personnes concernées."""
+        ages = [m.age for m in plan.membres]
+        return [
+            (c, m)
+            for c, m in ORIENTATIONS.get(plan.axe, [])
+            if c in self.partenaires
+            and (c not in AGES_ORIENTATION or any(_entre(a, *AGES_ORIENTATION[c]) for a in ages))
+        ]
 
     def orientations(self, plan: _Plan, accompagnement) -> list[Orientation]:
         h = self.hasard
-        possibles = self._partenaires_de(plan.axe)
+        possibles = self._partenaires_de(plan)
         if not possibles or len(plan.changements) == 1:
             return []
         nombre = 0

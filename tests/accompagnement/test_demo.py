@@ -131,6 +131,12 @@ def verifier_invariants():
         assert a.date_ouverture <= o.date <= (a.date_cloture or aujourd_hui)
         assert o.partenaire.actif
         assert o.auteur_id == a.referent_id
+        # Mission locale pour un jeune, France Travail pour une personne d'âge actif.
+        ages = [age(m.date_naissance, aujourd_hui) for m in a.membres.all()]
+        if o.partenaire.code == "mission-locale":
+            assert any(16 <= x <= 25 for x in ages), (o.pk, ages)
+        if o.partenaire.code == "france-travail":
+            assert any(16 <= x <= 64 for x in ages), (o.pk, ages)
     for a in accompagnements.values():
         if a.motif_cloture == "orientation_partenaire":
             assert a.orientations.filter(statut="acceptee").exists()
