@@ -236,6 +236,8 @@ QUARTIERS = {
     "mdh-mistral": "Mistral",
     "mdh-premol": "Village Olympique",
 }
+#: Complément d'adresse d'une personne sans domicile, domiciliée à sa Maison des Habitants.
+DOMICILIATION = "Domiciliation administrative (CCAS)"
 #: Commune d'un site dont le code INSEE n'est pas au référentiel (ne devrait pas arriver).
 COMMUNE_PAR_DEFAUT = "38185"
 
@@ -324,9 +326,14 @@ class Generateur:
         elif statut == StatutOccupation.LOCATAIRE_PRIVE:
             loyer, bailleur = Decimal(self.hasard.randint(420, 950)), TypeBailleur.PRIVE
         rue = self.hasard.choice(RUES_PAR_SITE.get(site.code, RUES))
+        adresse, complement = f"{self.hasard.randint(1, 140)} {rue}", ""
+        if statut == StatutOccupation.SANS_DOMICILE:
+            # Sans domicile : domicilié à sa Maison des Habitants.
+            adresse, complement = site.adresse, DOMICILIATION
         foyer = Foyer(
             site=site,
-            adresse=f"{self.hasard.randint(1, 140)} {rue}",
+            adresse=adresse,
+            complement_adresse=complement,
             code_postal=code_postal,
             commune=c.nom,
             code_insee=c.code_insee,

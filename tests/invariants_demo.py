@@ -104,13 +104,18 @@ def verifier_ressources():
 
 def verifier_adresses():
     """Chaque foyer habite la commune de son site (un quartier de Grenoble pour une Maison des
-    Habitants de Grenoble), avec un code postal de cette commune."""
+    Habitants de Grenoble), avec un code postal de cette commune ; une personne sans domicile
+    est domiciliée à sa Maison des Habitants."""
     foyers = list(Foyer.objects.select_related("site"))
     assert foyers
     for foyer in foyers:
         assert foyer.site.type == "maison_des_habitants"
         assert foyer.code_insee == foyer.site.code_insee, (foyer.pk, foyer.commune, foyer.site)
         assert foyer.commune == foyer.site.commune, (foyer.pk, foyer.commune, foyer.site)
+        if foyer.statut_occupation == "sans_domicile":
+            # Domicilié à sa Maison des Habitants.
+            assert foyer.adresse == foyer.site.adresse, foyer.pk
+            assert "Domiciliation" in foyer.complement_adresse
         if foyer.site.code_insee == "38185":
             assert foyer.code_postal in ("38000", "38100"), foyer.code_postal
             assert foyer.quartier, foyer.pk
@@ -206,8 +211,19 @@ def verifier_activite():
 def verifier_actions_collectives():
     """Des actions collectives portées par des Maisons des Habitants, animées par leurs
     travailleurs sociaux, avec des séances datées depuis leur début et des participants
-    majeurs inscrits au site, ou non inscrits."""
+    majeurs inscrits au site (des aînés au repas des aînés, des parents au café des parents),
+    ou non inscrits."""
     aujourd_hui = timezone.localdate()
+    foyers_de = defaultdict(set)
+    for habitant_id, foyer_id in MembreFoyer.objects.filter(date_fin__isnull=True).values_list(
+        "habitant_id", "foyer_id"
+    ):
+        foyers_de[habitant_id].add(foyer_id)
+    foyers_avec_enfant = set(
+        MembreFoyer.objects.filter(role="enfant", date_fin__isnull=True).values_list(
+            "foyer_id", flat=True
+        )
+    )
     actions = list(
         ActionCollective.objects.select_related("site").prefetch_related("animateurs__sites")
     )
@@ -232,6 +248,10 @@ def verifier_actions_collectives():
             for habitant in participants:
                 assert habitant.site_id == action.site_id
                 assert age(habitant.date_naissance, seance.date) >= 18
+                if action.titre == "Repas partagé des aînés":
+                    assert age(habitant.date_naissance, seance.date) >= 60
+                if action.titre == "Café des parents":
+                    assert foyers_avec_enfant & foyers_de[habitant.pk], habitant.pk
             assert set(seance.animateurs.all()) <= set(animateurs)
             assert seance.auteur_id in {a.pk for a in animateurs}
     # Des personnes reviennent d'une séance à l'autre (un noyau d'habitués).
