@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accompagnement.enums import (
@@ -934,54 +935,73 @@ def _ecrire_lot(generateur: Generateur, plans: list[_Plan], types_par_axe, bilan
 
 # --- Actions collectives (axe participation) ----------------------------------------------
 
-#: (intitulé, type, description, thèmes des séances)
+#: (intitulé, type, description, thèmes des séances, public : None, "parents" ou "aines")
 ACTIONS_COLLECTIVES = [
     (
         "Atelier cuisine",
         TypeActionCollective.ATELIER,
         "Cuisiner ensemble à petit budget, avec les produits de l'aide alimentaire.",
         ["Repas de saison", "Cuisine du monde", "Conserves et bocaux", "Goûter partagé"],
+        None,
     ),
     (
         "Jardin partagé",
         TypeActionCollective.INITIATIVE,
         "Un jardin cultivé par les habitants au pied des immeubles.",
         ["Semis de printemps", "Récolte et partage", "Compost collectif", "Préparer l'hiver"],
+        None,
     ),
     (
         "Conseil citoyen",
         TypeActionCollective.INSTANCE,
         "Instance de participation des habitants du quartier.",
         ["Budget participatif", "Propreté du quartier", "Projet de rénovation", "Bilan annuel"],
+        None,
     ),
     (
         "Comité d'usagers",
         TypeActionCollective.INSTANCE,
         "Les usagers donnent leur avis sur l'accueil de la Maison des Habitants.",
         ["Horaires d'accueil", "Accueil téléphonique", "Questionnaire de satisfaction"],
+        None,
     ),
     (
         "Atelier numérique",
         TypeActionCollective.ATELIER,
         "Prendre en main les démarches en ligne, à son rythme.",
         ["Créer son adresse de courriel", "Démarches CAF en ligne", "FranceConnect"],
+        None,
     ),
     (
         "Café des parents",
         TypeActionCollective.ATELIER,
         "Un temps d'échange entre parents, avec une professionnelle de la petite enfance.",
         ["Le sommeil de l'enfant", "Les écrans", "La rentrée scolaire", "Les colères"],
+        "parents",
     ),
     (
         "Repas partagé des aînés",
         TypeActionCollective.INITIATIVE,
-        "Un repas mensuel préparé et partagé par les aînés du quartier.",
+        "Un repas préparé et partagé par les aînés du quartier.",
         ["Repas de saison", "Après-midi jeux", "Sortie au parc"],
+        "aines",
     ),
 ]
 #: Ancienneté des actions collectives (jours) : plus de 13 mois de séances pour comparer
 #: une période à la même période de l'année précédente.
 ANCIENNETE_ACTIONS = (420, 800)
+
+
+def _parent_d_un_enfant():
+    """Annotation : la personne vit dans un foyer avec un enfant."""
+    return Exists(
+        MembreFoyer.objects.filter(
+            foyer__membres__habitant_id=OuterRef("pk"),
+            foyer__membres__date_fin__isnull=True,
+            role=RoleMembre.ENFANT,
+            date_fin__isnull=True,
+        )
+    )
 
 
 @dataclass
@@ -997,12 +1017,14 @@ def creer_actions_collectives(
     """Deux ou trois actions collectives par Maison des Habitants qui a un travailleur social
     (et n'en a pas encore), animées par son équipe, avec une séance toutes les deux à quatre
     semaines depuis plus d'un an : des habitants majeurs du site inscrits (un noyau qui
-    revient) et des participants non inscrits."""
+    revient ; des parents au café des parents, des aînés de 62 ans ou plus au repas des
+    aînés) et des participants non inscrits."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     h = random.Random(graine)
     equipes = _equipes()
     deja = set(ActionCollective.objects.values_list("site_id", flat=True))
     majeurs = anniversaire(aujourd_hui, -20)
+    aines = anniversaire(aujourd_hui, -62)
     bilan = BilanActions()
     sites = Site.objects.maisons_des_habitants().actifs().filter(pk__in=equipes).order_by("code")
     with transaction.atomic():
@@ -1010,11 +1032,18 @@ def creer_actions_collectives(
             equipe = equipes[site.pk]
             habitants = list(
                 Habitant.objects.filter(site=site, date_naissance__lte=majeurs)
+                .annotate(parent=_parent_d_un_enfant())
                 .order_by("pk")
-                .values_list("pk", flat=True)[:5000]
+                .values_list("pk", "date_naissance", "parent")[:5000]
             )
-            for rang, (titre, type_, description, themes) in enumerate(
-                h.sample(ACTIONS_COLLECTIVES, h.randint(2, 3))
+            publics = {
+                None: [pk for pk, _, _ in habitants],
+                "parents": [pk for pk, _, parent in habitants if parent],
+                "aines": [pk for pk, naissance, _ in habitants if naissance <= aines],
+            }
+            possibles = [a for a in ACTIONS_COLLECTIVES if len(publics[a[4]]) >= 6]
+            for rang, (titre, type_, description, themes, public) in enumerate(
+                h.sample(possibles, min(len(possibles), h.randint(2, 3)))
             ):
                 debut = aujourd_hui - timedelta(days=h.randint(*ANCIENNETE_ACTIONS))
                 # La troisième action d'un site est parfois terminée depuis quelques mois.
@@ -1033,7 +1062,7 @@ def creer_actions_collectives(
                 )
                 action.animateurs.set(animateurs)
                 bilan.actions += 1
-                noyau = h.sample(habitants, min(len(habitants), h.randint(6, 18)))
+                noyau = h.sample(publics[public], min(len(publics[public]), h.randint(6, 18)))
                 seances, presents = [], []
                 jour = debut + timedelta(days=h.randint(0, 10))
                 while jour <= fin:

@@ -292,3 +292,18 @@ def test_interventions_et_ouvertures_sur_plus_de_treize_mois(population):
     assert Intervention.objects.filter(
         date__lte=il_y_a_un_an, date__gt=il_y_a_un_an - timedelta(days=31)
     ).exists()
+
+
+def test_cafe_des_parents_et_repas_des_aines_pour_leur_public(population, monkeypatch):
+    from accompagnement import demo
+    from accompagnement.models import ActionCollective, Seance
+    from tests import invariants_demo
+
+    cibles = [a for a in demo.ACTIONS_COLLECTIVES if a[4]]
+    assert {a[0] for a in cibles} == {"Café des parents", "Repas partagé des aînés"}
+    monkeypatch.setattr(demo, "ACTIONS_COLLECTIVES", cibles)
+    creer_population(foyers=400, graine=12)  # assez d'aînés dans chaque site
+    demo.creer_actions_collectives(graine=3)
+    assert set(ActionCollective.objects.values_list("titre", flat=True)) == {a[0] for a in cibles}
+    assert Seance.participants.through.objects.exists()
+    invariants_demo.verifier_actions_collectives()
