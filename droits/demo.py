@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.db import transaction
 
 from ccas_portal.enums import Role
+from ccas_portal.insertion import inserer_lignes
 from ccas_portal.models import Agent
 from droits.enums import SourcePrestation, StatutPrestation
 from droits.models import Prestation, PrestationFoyer
@@ -192,6 +193,7 @@ def creer_prestations(
     if auteur is None:
         return 0
     catalogue = set(Prestation.objects.values_list("code", flat=True))
+    sources = [s.value for s in SourcePrestation]
     aujourd_hui = date.today()
     foyers = Foyer.objects.all() if foyers is None else foyers
     ids = list(foyers.order_by("pk").values_list("pk", "statut_occupation"))
@@ -211,10 +213,9 @@ def creer_prestations(
         revenus: dict[int, Decimal] = defaultdict(Decimal)
         salaires: dict[int, Decimal] = defaultdict(Decimal)
         pensions: dict[int, Decimal] = defaultdict(Decimal)
+        habitants = [m[0] for liste in membres.values() for m in liste]
         for habitant_id, type_, montant in Ressource.objects.filter(
-            habitant__appartenances__foyer_id__in=tranche,
-            habitant__appartenances__date_fin__isnull=True,
-            date_fin__isnull=True,
+            habitant_id__in=habitants, date_fin__isnull=True
         ).values_list("habitant_id", "type", "montant_mensuel"):
             revenus[habitant_id] += montant
             if type_ == TypeRessource.SALAIRE_NET:
@@ -237,18 +238,18 @@ def creer_prestations(
             for code in droits:
                 if code not in catalogue or hasard.random() >= proportion * TAUX_DE_RECOURS[code]:
                     continue
+                # Des lignes {attname: valeur} plutôt que des instances : deux fois plus vite.
                 a_creer.append(
-                    PrestationFoyer(
-                        foyer_id=foyer_id,
-                        prestation_id=code,
-                        beneficiaire_id=demandeur[0],
-                        statut=StatutPrestation.PERCUE,
-                        date_debut=_debut(code, hasard, aujourd_hui, demandeur, personnes),
-                        montant_mensuel=MONTANTS[code],
-                        source=hasard.choice(list(SourcePrestation)),
-                        saisi_par=auteur,
-                    )
+                    {
+                        "foyer_id": foyer_id,
+                        "prestation_id": code,
+                        "beneficiaire_id": demandeur[0],
+                        "statut": StatutPrestation.PERCUE.value,
+                        "date_debut": _debut(code, hasard, aujourd_hui, demandeur, personnes),
+                        "montant_mensuel": MONTANTS[code],
+                        "source": hasard.choice(sources),
+                        "saisi_par_id": auteur.pk,
+                    }
                 )
-        PrestationFoyer.objects.bulk_create(a_creer, batch_size=2000)
-        total += len(a_creer)
+        total += inserer_lignes(PrestationFoyer, a_creer)
     return total
