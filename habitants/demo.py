@@ -400,7 +400,28 @@ class Generateur:
                     h.randint(18, min(24, plus_jeune - 18)),
                 )
                 membres.append((grand, RoleMembre.AUTRE_ADULTE, max(grand.date_naissance, debut)))
+        for habitant, role, arrivee in membres:
+            if role != RoleMembre.ENFANT:
+                self._information(habitant, arrivee)
         return foyer, membres
+
+    def _information(self, habitant: Habitant, arrivee: date) -> None:
+        """La plupart des adultes ont reçu l'information RGPD à leur inscription (depuis moins
+        de trois ans, après leur arrivée et leur majorité) ; la plupart de ceux qui ont un
+        téléphone acceptent d'être contactés. Les autres : « pas encore »."""
+        h = self.hasard
+        if h.random() >= 0.85:
+            return
+        au_plus_tot = max(
+            arrivee,
+            anniversaire(habitant.date_naissance, 18),
+            self.aujourd_hui - timedelta(days=3 * 365),
+        )
+        jours = max(0, (self.aujourd_hui - au_plus_tot).days)
+        habitant.date_information = au_plus_tot + timedelta(days=h.randint(0, jours))
+        if habitant.telephone:
+            habitant.consentement_contact = h.random() < 0.8
+            habitant.date_consentement = habitant.date_information
 
     def ressources(self, habitant: Habitant, role) -> list[Ressource]:
         if role == RoleMembre.ENFANT:
@@ -480,6 +501,8 @@ def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000, sortie
             for habitant in habitants:
                 if agents[habitant.site.id]:
                     habitant.cree_par = agents[habitant.site.id][0]
+                    if habitant.date_information:
+                        habitant.informe_par = habitant.cree_par
             Habitant.objects.bulk_create(habitants, batch_size=2000)
             membres = []
             ressources = []

@@ -13,7 +13,7 @@ from accompagnement.models import (
     Intervention,
     Seance,
 )
-from habitants.models import Foyer, MembreFoyer, Passage, Ressource
+from habitants.models import Foyer, Habitant, MembreFoyer, Passage, Ressource
 
 #: Écart d'âge au plus entre les deux membres d'un couple (années).
 ECART_COUPLE = 15
@@ -82,6 +82,45 @@ def verifier_compositions():
             for debut in (d1, d2):
                 assert debut >= max(majeur_le(n1), majeur_le(n2)), (foyer_id, n1, n2, debut)
     assert couples
+
+
+def verifier_information_rgpd():
+    """La plupart des adultes ont reçu l'information sur leurs données à leur inscription
+    (datée après leur majorité, par l'agent qui les a inscrits), aucun enfant ; le
+    consentement au contact est daté du même jour."""
+    aujourd_hui = timezone.localdate()
+    adultes = informes = 0
+    for (
+        naissance,
+        informe_le,
+        informe_par,
+        cree_par,
+        consentement,
+        consenti_le,
+        role,
+    ) in Habitant.objects.filter(appartenances__date_fin__isnull=True).values_list(
+        "date_naissance",
+        "date_information",
+        "informe_par",
+        "cree_par",
+        "consentement_contact",
+        "date_consentement",
+        "appartenances__role",
+    ):
+        assert cree_par is not None
+        if role == "enfant":
+            assert informe_le is None
+            continue
+        adultes += 1
+        if informe_le is None:
+            assert consentement is None
+            continue
+        informes += 1
+        assert majeur_le(naissance) <= informe_le <= aujourd_hui
+        assert informe_par == cree_par
+        assert (consentement is None) == (consenti_le is None)
+        assert consenti_le in (None, informe_le)
+    assert 0.7 * adultes <= informes < adultes
 
 
 def verifier_ressources():

@@ -30,7 +30,11 @@ def test_ages_et_roles_coherents(population):
     }
     assert {1, 2} <= tailles
     assert max(tailles) >= 4
-    assert MembreFoyer.objects.filter(role="autre_adulte").exists() or Foyer.objects.count() < 100
+    assert MembreFoyer.objects.filter(role="autre_adulte").exists()
+
+
+def test_la_plupart_des_adultes_ont_recu_l_information_rgpd(population):
+    invariants_demo.verifier_information_rgpd()
 
 
 def test_chaque_foyer_habite_la_commune_de_son_site(population):
