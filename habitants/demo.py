@@ -583,9 +583,18 @@ def creer_passages(
     possibles: dict[tuple[int, bool], list[Motif]] = {}
 
     def motifs_pour(age: int, est_parent: bool) -> list[Motif]:
+        """Les motifs possibles ; ceux propres à son âge ou à sa situation de parent, trois
+        fois (plus souvent tirés : une personne âgée vient surtout pour un motif d'aîné)."""
         cle = (min(age, 100), est_parent)
         if cle not in possibles:
-            possibles[cle] = [m for m in motifs if motif_convient(m.code, *cle)]
+            possibles[cle] = [
+                m
+                for m in motifs
+                if motif_convient(m.code, *cle)
+                for _ in range(
+                    3 if m.code in AGES_DES_MOTIFS or m.code in MOTIFS_DES_PARENTS else 1
+                )
+            ]
         return possibles[cle]
 
     total = 0
@@ -629,8 +638,12 @@ def creer_passages(
                         mode=hasard.choices(list(ModePassage), weights=[70, 25, 5])[0],
                         reponse=hasard.choice(list(ReponsePassage)),
                     )
-                    nombre = min(len(choix), hasard.choice([1, 1, 2]))
-                    a_creer.append((passage, hasard.sample(choix, nombre)))
+                    choisis = [hasard.choice(choix)] if choix else []
+                    if choix and hasard.random() < 1 / 3:  # un second motif, une fois sur trois
+                        second = hasard.choice(choix)
+                        if second is not choisis[0]:
+                            choisis.append(second)
+                    a_creer.append((passage, choisis))
                     if len(a_creer) >= lot:
                         vider()
             jours_faits += 1

@@ -1,7 +1,7 @@
 """Population et passages de démonstration (`habitants.demo`) : des foyers et un accueil
 crédibles (âges et rôles, adresses et sites, motifs et âges, plus d'un an de passages)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -57,6 +57,12 @@ def test_passages_d_adultes_pour_des_motifs_de_leur_age_sur_plus_d_un_an(populat
     assert total == Passage.objects.count()
     invariants_demo.verifier_passages()
     invariants_demo.verifier_activite_passages()
+    # Une personne de 75 ans ou plus vient surtout pour un motif de son âge.
+    limite = date.today() - timedelta(days=76 * 365)
+    aines = Passage.objects.filter(habitant__date_naissance__lt=limite)
+    pour_leur_age = aines.filter(motifs__in=invariants_demo.MOTIFS_AGES).distinct().count()
+    print(f"passages de 75 ans et plus : {aines.count()}, dont {pour_leur_age} pour leur âge")
+    assert pour_leur_age >= 0.4 * aines.count() > 0
 
 
 @pytest.mark.parametrize(
