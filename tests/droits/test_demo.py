@@ -40,7 +40,7 @@ def test_prestations_de_demonstration_plausibles(referentiels):
 def test_la_plupart_des_droits_sont_deja_percus_la_detection_signale_le_reste(referentiels):
     """Comme en réalité, la plupart des foyers ayant droit perçoivent déjà leurs prestations :
     la détection ne signale que le non-recours plausible (mesuré sur la population de
-    démonstration : 658 signalements pour 300 foyers avant, 161 après)."""
+    démonstration : 658 signalements pour 300 foyers avant, environ un pour deux foyers après)."""
     from droits.detection import execution as detection
     from droits.enums import ETATS_OUVERTS
     from droits.models import ExecutionDetection, Signalement
