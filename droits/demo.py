@@ -79,14 +79,14 @@ ASPA_SEUL = 1034
 ASI_SEUL = 900
 
 
-def _prestations_familiales(enfants: list[int], seul: bool, *, asf: bool = True) -> int:
-    """Allocations familiales, complément familial, PAJE et (`asf`) allocation de soutien
-    familial : à peu près, par mois."""
+def _prestations_familiales(enfants: list[int], seul: bool) -> int:
+    """Allocations familiales, complément familial, allocation de soutien familial (parent
+    seul), PAJE : à peu près, par mois."""
     n = len(enfants)
     montant = 0 if n < 2 else 151 + 194 * (n - 2)
     if sum(1 for a in enfants if a >= 3) >= 3:
         montant += 184
-    if seul and asf:
+    if seul:
         montant += 200 * n
     if any(a < 3 for a in enfants):
         montant += 185
@@ -129,17 +129,19 @@ def droits_probables(*, statut_occupation: str, personnes: list[Personne]) -> li
         droits.append("rsa")
     if ppa:
         droits.append("prime_activite")
-    if statut_occupation.startswith("locataire") and par_uc < 1700:
+    # Aide au logement : locataires, et résidents d'un foyer ou d'une résidence sociale.
+    logement = statut_occupation.startswith("locataire") or statut_occupation == "foyer_residence"
+    if logement and par_uc < 1700:
         droits.append("aide_logement")
     # Complémentaire santé solidaire : gratuite avec le RSA ; sinon, ressources (prestations
     # familiales, prime d'activité, ASPA comprises) sous le plafond, ou 35 % au-dessus avec
     # participation.
     n = len(personnes)
     plafond = PLAFOND_CSS * ([1, 1.5, 1.8, 2.1][min(n, 4) - 1] + 0.4 * max(0, n - 4))
-    # Ressources de la complémentaire santé : prestations familiales (sans l'ASF) et forfait
-    # logement compris ; une pension d'invalidité est complétée par l'ASI.
+    # Ressources de la complémentaire santé : prestations familiales et forfait logement
+    # compris ; une pension d'invalidité est complétée par l'ASI.
     forfait_logement = (0, 78, 155, 192)[min(n, 3)]
-    base = total + _prestations_familiales(enfants, not conjoint, asf=False) + forfait_logement
+    base = total + familiales + forfait_logement
     if invalides:
         base = max(base, ASI_SEUL * (1.5 if conjoint else 1))
     if aines:

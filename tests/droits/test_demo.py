@@ -25,7 +25,9 @@ def test_prestations_de_demonstration_plausibles(referentiels):
         # Versée depuis l'arrivée du demandeur dans le foyer, jamais dans le futur.
         assert arrivees[p.foyer_id] <= p.date_debut <= date.today()
         if p.prestation_id == "aide_logement":
-            assert p.foyer.statut_occupation.startswith("locataire")
+            # Locataire, ou résident d'un foyer (ALS, APL foyer).
+            statut = p.foyer.statut_occupation
+            assert statut.startswith("locataire") or statut == "foyer_residence"
         if p.prestation_id == "paje_base":
             # Pas avant la naissance de l'enfant de moins de 3 ans.
             naissances = MembreFoyer.objects.filter(foyer=p.foyer, role="enfant").values_list(
@@ -56,7 +58,7 @@ def test_la_plupart_des_droits_sont_deja_percus_la_detection_signale_le_reste(re
     ouverts = Signalement.objects.filter(etat__in=ETATS_OUVERTS).count()
     print(f"200 foyers : {percues} prestations perçues, {ouverts} signalements ouverts")
     # Des signalements, mais pas plus d'un pour deux foyers environ…
-    assert 20 <= ouverts <= 0.65 * 200
+    assert 20 <= ouverts <= 0.6 * 200
     # … et bien moins que de droits déjà perçus.
     assert percues >= 3 * ouverts
 
