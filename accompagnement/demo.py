@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accompagnement.enums import (
@@ -33,25 +34,28 @@ from accompagnement.enums import (
     StatutAccompagnement,
     StatutAction,
     StatutOrientation,
+    TypeActionCollective,
     TypeIntervention,
 )
 from accompagnement.models import (
     Accompagnement,
     Action,
+    ActionCollective,
     ChangementStatut,
     Intervention,
     Objectif,
     Orientation,
     Partenaire,
+    Seance,
 )
 from ccas_portal.enums import Role
 from ccas_portal.models import Agent, Site
 from ccas_portal.services import creer_agent
 from droits.axes import AXES
 from droits.models import Axe
-from habitants.demo import NOMS, PRENOMS_F, PRENOMS_M
+from habitants.demo import NOMS, PRENOMS_F, PRENOMS_M, anniversaire
 from habitants.enums import RoleMembre, StatutOccupation
-from habitants.models import Foyer, MembreFoyer
+from habitants.models import Foyer, Habitant, MembreFoyer
 
 OUVERT = StatutAccompagnement.OUVERT
 EN_COURS = StatutAccompagnement.EN_COURS
@@ -113,6 +117,17 @@ ORIENTATIONS = {
     ],
     "participation": [],
 }
+#: Âges (au moins, au plus) d'une des personnes concernées pour orienter vers ce partenaire.
+AGES_ORIENTATION = {
+    "mission-locale": (16, 25),
+    "france-travail": (16, 64),
+}
+
+
+def _entre(age: int, minimum: int, maximum: int) -> bool:
+    return minimum <= age <= maximum
+
+
 RESULTATS_ORIENTATION = {
     StatutOrientation.ACCEPTEE: [
         "Rendez-vous obtenu, dossier pris en charge.",
@@ -480,7 +495,7 @@ class Generateur:
             motifs = dict(MOTIFS_CLOTURE)
             if plan.axe == "bien_vieillir":
                 motifs[MotifCloture.DECES] = 6
-            if not ORIENTATIONS.get(plan.axe) or not self._partenaires_de(plan.axe):
+            if not ORIENTATIONS.get(plan.axe) or not self._partenaires_de(plan):
                 motifs.pop(MotifCloture.ORIENTATION_PARTENAIRE)
             clore(fin_prevue, h.choices(list(motifs), weights=list(motifs.values()))[0])
         else:
@@ -637,12 +652,19 @@ class Generateur:
             resultat.append((intervention, presents))
         return resultat
 
-    def _partenaires_de(self, axe: str):
-        return [(c, m) for c, m in ORIENTATIONS.get(axe, []) if c in self.partenaires]
+    def _partenaires_de(self, plan: _Plan):
+        """Les orientations possibles de l'axe, selon l'âge des personnes concernées."""
+        ages = [m.age for m in plan.membres]
+        return [
+            (c, m)
+            for c, m in ORIENTATIONS.get(plan.axe, [])
+            if c in self.partenaires
+            and (c not in AGES_ORIENTATION or any(_entre(a, *AGES_ORIENTATION[c]) for a in ages))
+        ]
 
     def orientations(self, plan: _Plan, accompagnement) -> list[Orientation]:
         h = self.hasard
-        possibles = self._partenaires_de(plan.axe)
+        possibles = self._partenaires_de(plan)
         if not possibles or len(plan.changements) == 1:
             return []
         nombre = 0
@@ -909,3 +931,176 @@ def _ecrire_lot(generateur: Generateur, plans: list[_Plan], types_par_axe, bilan
     bilan.interventions += len(interventions)
     bilan.participants += len(presents)
     bilan.orientations += len(orientations)
+
+
+# --- Actions collectives (axe participation) ----------------------------------------------
+
+#: (intitulé, type, description, thèmes des séances, public : None, "parents" ou "aines")
+ACTIONS_COLLECTIVES = [
+    (
+        "Atelier cuisine",
+        TypeActionCollective.ATELIER,
+        "Cuisiner ensemble à petit budget, avec les produits de l'aide alimentaire.",
+        ["Repas de saison", "Cuisine du monde", "Conserves et bocaux", "Goûter partagé"],
+        None,
+    ),
+    (
+        "Jardin partagé",
+        TypeActionCollective.INITIATIVE,
+        "Un jardin cultivé par les habitants au pied des immeubles.",
+        ["Semis de printemps", "Récolte et partage", "Compost collectif", "Préparer l'hiver"],
+        None,
+    ),
+    (
+        "Conseil citoyen",
+        TypeActionCollective.INSTANCE,
+        "Instance de participation des habitants du quartier.",
+        ["Budget participatif", "Propreté du quartier", "Projet de rénovation", "Bilan annuel"],
+        None,
+    ),
+    (
+        "Comité d'usagers",
+        TypeActionCollective.INSTANCE,
+        "Les usagers donnent leur avis sur l'accueil de la Maison des Habitants.",
+        ["Horaires d'accueil", "Accueil téléphonique", "Questionnaire de satisfaction"],
+        None,
+    ),
+    (
+        "Atelier numérique",
+        TypeActionCollective.ATELIER,
+        "Prendre en main les démarches en ligne, à son rythme.",
+        ["Créer son adresse de courriel", "Démarches CAF en ligne", "FranceConnect"],
+        None,
+    ),
+    (
+        "Café des parents",
+        TypeActionCollective.ATELIER,
+        "Un temps d'échange entre parents, avec une professionnelle de la petite enfance.",
+        ["Le sommeil de l'enfant", "Les écrans", "La rentrée scolaire", "Les colères"],
+        "parents",
+    ),
+    (
+        "Repas partagé des aînés",
+        TypeActionCollective.INITIATIVE,
+        "Un repas préparé et partagé par les aînés du quartier.",
+        ["Repas de saison", "Après-midi jeux", "Sortie au parc"],
+        "aines",
+    ),
+]
+#: Ancienneté des actions collectives (jours) : plus de 13 mois de séances pour comparer
+#: une période à la même période de l'année précédente.
+ANCIENNETE_ACTIONS = (420, 800)
+
+
+def _parent_d_un_enfant():
+    """Annotation : la personne vit dans un foyer avec un enfant."""
+    return Exists(
+        MembreFoyer.objects.filter(
+            foyer__membres__habitant_id=OuterRef("pk"),
+            foyer__membres__date_fin__isnull=True,
+            role=RoleMembre.ENFANT,
+            date_fin__isnull=True,
+        )
+    )
+
+
+@dataclass
+class BilanActions:
+    actions: int = 0
+    seances: int = 0
+    participations: int = 0
+
+
+def creer_actions_collectives(
+    *, graine: int = 2015, aujourd_hui: date | None = None
+) -> BilanActions:
+    """Deux ou trois actions collectives par Maison des Habitants qui a un travailleur social
+    (et n'en a pas encore), animées par son équipe, avec une séance toutes les deux à quatre
+    semaines depuis plus d'un an : des habitants majeurs du site inscrits (un noyau qui
+    revient ; des parents au café des parents, des aînés de 62 ans ou plus au repas des
+    aînés) et des participants non inscrits."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    h = random.Random(graine)
+    equipes = _equipes()
+    deja = set(ActionCollective.objects.values_list("site_id", flat=True))
+    majeurs = anniversaire(aujourd_hui, -20)
+    aines = anniversaire(aujourd_hui, -62)
+    bilan = BilanActions()
+    sites = Site.objects.maisons_des_habitants().actifs().filter(pk__in=equipes).order_by("code")
+    with transaction.atomic():
+        for site in sites.exclude(pk__in=deja):
+            equipe = equipes[site.pk]
+            habitants = list(
+                Habitant.objects.filter(site=site, date_naissance__lte=majeurs)
+                .annotate(parent=_parent_d_un_enfant())
+                .order_by("pk")
+                .values_list("pk", "date_naissance", "parent")[:5000]
+            )
+            publics = {
+                None: [pk for pk, _, _ in habitants],
+                "parents": [pk for pk, _, parent in habitants if parent],
+                "aines": [pk for pk, naissance, _ in habitants if naissance <= aines],
+            }
+            possibles = [a for a in ACTIONS_COLLECTIVES if len(publics[a[4]]) >= 6]
+            for rang, (titre, type_, description, themes, public) in enumerate(
+                h.sample(possibles, min(len(possibles), h.randint(2, 3)))
+            ):
+                debut = aujourd_hui - timedelta(days=h.randint(*ANCIENNETE_ACTIONS))
+                # La troisième action d'un site est parfois terminée depuis quelques mois.
+                fin = aujourd_hui
+                if rang == 2 and h.random() < 0.5:
+                    fin = aujourd_hui - timedelta(days=h.randint(60, 240))
+                animateurs = h.sample(equipe, min(len(equipe), h.randint(1, 2)))
+                action = ActionCollective.objects.create(
+                    titre=titre,
+                    type=type_,
+                    site=site,
+                    description=description,
+                    date_debut=debut,
+                    active=fin == aujourd_hui,
+                    cree_par_id=animateurs[0],
+                )
+                action.animateurs.set(animateurs)
+                bilan.actions += 1
+                noyau = h.sample(publics[public], min(len(publics[public]), h.randint(6, 18)))
+                seances, presents = [], []
+                jour = debut + timedelta(days=h.randint(0, 10))
+                while jour <= fin:
+                    if jour.weekday() >= 5:
+                        jour += timedelta(days=7 - jour.weekday())
+                        continue
+                    inscrits = [pk for pk in noyau if h.random() < 0.6]
+                    anonymes = h.randint(0 if inscrits else 1, 6)
+                    seance = Seance(
+                        action=action,
+                        date=jour,
+                        site=site,
+                        theme=h.choice(themes),
+                        participants_anonymes=anonymes,
+                        auteur_id=h.choice(animateurs),
+                    )
+                    seances.append(seance)
+                    presents.append(inscrits)
+                    jour += timedelta(days=h.randint(14, 28))
+                Seance.objects.bulk_create(seances, batch_size=1000)
+                Seance.participants.through.objects.bulk_create(
+                    [
+                        Seance.participants.through(seance_id=seance.pk, habitant_id=pk)
+                        for seance, liste in zip(seances, presents, strict=True)
+                        for pk in liste
+                    ],
+                    batch_size=5000,
+                )
+                Seance.animateurs.through.objects.bulk_create(
+                    [
+                        Seance.animateurs.through(seance_id=seance.pk, agent_id=agent_id)
+                        for seance in seances
+                        for agent_id in animateurs
+                    ],
+                    batch_size=5000,
+                )
+                bilan.seances += len(seances)
+                bilan.participations += sum(map(len, presents)) + sum(
+                    s.participants_anonymes for s in seances
+                )
+    return bilan

@@ -11,10 +11,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ccas_portal.models import Agent, Site
-from habitants.communes import METROPOLE_GRENOBLE, commune
+from habitants.communes import commune
 from habitants.enums import (
     ModePassage,
     ReponsePassage,
@@ -157,31 +158,73 @@ PRENOMS_M = [
     "Antoine",
     "René",
 ]
+#: Rues de chaque quartier (Maison des Habitants) : un foyer habite le quartier de son site.
+RUES_PAR_SITE = {
+    "mdh-berriat": [
+        "cours Berriat",
+        "rue Nicolas Chorier",
+        "rue Abbé Grégoire",
+        "rue Ampère",
+        "rue Henri Le Chatelier",
+        "rue Bouchayer",
+    ],
+    "mdh-centre-ville": [
+        "rue Très-Cloîtres",
+        "rue Saint-Laurent",
+        "quai Perrière",
+        "rue du Vieux Temple",
+        "rue Chenoise",
+        "rue Servan",
+    ],
+    "mdh-bajatiere": [
+        "rue Stalingrad",
+        "rue Général Ferrié",
+        "rue Albert Reynier",
+        "rue de la Bajatière",
+        "rue Léon Jouhaux",
+    ],
+    "mdh-abbaye": [
+        "rue de l'Abbaye",
+        "place de la Commune de 1871",
+        "avenue Jeanne d'Arc",
+        "rue Léon Jouhaux",
+        "rue Paul Claudel",
+    ],
+    "mdh-teisseire": [
+        "rue Jean Perrot",
+        "avenue Jean Perrot",
+        "avenue Malherbe",
+        "allée des Frênes",
+        "avenue Léon Blum",
+    ],
+    "mdh-villeneuve": [
+        "galerie de l'Arlequin",
+        "avenue Marie Reynoard",
+        "place des Géants",
+        "avenue de Vizille",
+    ],
+    "mdh-mistral": [
+        "rue Anatole France",
+        "boulevard Joseph Vallier",
+        "rue des Eaux-Claires",
+        "avenue Rhin et Danube",
+        "rue Charles Michels",
+    ],
+    "mdh-premol": [
+        "rue Henri Duhamel",
+        "place des Géants",
+        "avenue Marie Reynoard",
+        "rue Prémol",
+    ],
+}
+#: Rues d'un site qui n'est pas dans la liste ci-dessus (un CCAS qui a ses propres sites).
 RUES = [
-    "rue Mallifaud",
-    "avenue Jean Perrot",
-    "galerie de l'Arlequin",
-    "rue Anatole France",
-    "cours Jean Jaurès",
-    "boulevard Joseph Vallier",
-    "rue Très-Cloîtres",
-    "avenue Alsace-Lorraine",
-    "rue Général Ferrié",
-    "quai Perrière",
-    "rue Saint-Laurent",
-    "avenue Léon Blum",
-    "rue Léon Jouhaux",
-    "place des Géants",
-    "rue Henri Duhamel",
-    "avenue Marie Reynoard",
-    "rue Abbé Grégoire",
-    "rue Stalingrad",
-    "boulevard Maréchal Foch",
-    "rue des Eaux-Claires",
-    "allée des Frênes",
-    "rue Paul Claudel",
-    "avenue de Vizille",
-    "rue Charles Michels",
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "rue Victor Hugo",
+    "place de la Mairie",
+    "rue Pasteur",
+    "allée des Tilleuls",
 ]
 QUARTIERS = {
     "mdh-berriat": "Chorier-Berriat",
@@ -193,6 +236,23 @@ QUARTIERS = {
     "mdh-mistral": "Mistral",
     "mdh-premol": "Village Olympique",
 }
+#: Complément d'adresse d'une personne sans domicile, domiciliée à sa Maison des Habitants.
+DOMICILIATION = "Domiciliation administrative (CCAS)"
+#: Commune d'un site dont le code INSEE n'est pas au référentiel (ne devrait pas arriver).
+COMMUNE_PAR_DEFAUT = "38185"
+
+
+def age_le(naissance: date, jour: date) -> int:
+    """Âge révolu le `jour`."""
+    return jour.year - naissance.year - ((jour.month, jour.day) < (naissance.month, naissance.day))
+
+
+def anniversaire(naissance: date, age: int) -> date:
+    """Le jour des `age` ans (un 29 février fête ses anniversaires le 1er mars)."""
+    try:
+        return naissance.replace(year=naissance.year + age)
+    except ValueError:
+        return date(naissance.year + age, 3, 1)
 
 
 @dataclass
@@ -204,35 +264,58 @@ class Bilan:
 
 
 class Generateur:
+    """Des foyers cohérents : écarts d'âge plausibles dans les couples, enfants nés quand leurs
+    parents avaient 18 ans ou plus, couple formé quand les deux étaient majeurs, arrivées dans
+    le foyer après la naissance ; adresse dans la commune (et le quartier) du site."""
+
     def __init__(self, *, graine: int = 2015, aujourd_hui: date | None = None):
         self.hasard = random.Random(graine)
         self.aujourd_hui = aujourd_hui or timezone.localdate()
 
-    def _naissance(self, age_min: int, age_max: int) -> date:
-        age = self.hasard.randint(age_min, age_max)
-        return self.aujourd_hui - timedelta(days=age * 365 + self.hasard.randint(0, 364))
+    def _naissance(self, age: int) -> date:
+        """Une date de naissance qui donne exactement `age` ans aujourd'hui."""
+        naissance = anniversaire(self.aujourd_hui, -age) - timedelta(
+            days=self.hasard.randint(0, 364)
+        )
+        while age_le(naissance, self.aujourd_hui) > age:
+            naissance += timedelta(days=1)
+        return naissance
 
-    def _personne(self, site, nom, sexe, age_min, age_max) -> Habitant:
+    def _personne(self, site, nom, sexe, age) -> Habitant:
         prenom = self.hasard.choice(PRENOMS_F if sexe == Sexe.FEMME else PRENOMS_M)
         habitant = Habitant(
             site=site,
             nom_usage=nom,
             prenoms=prenom,
             sexe=sexe,
-            date_naissance=self._naissance(age_min, age_max),
+            date_naissance=self._naissance(age),
         )
-        if age_min >= 18 and self.hasard.random() < 0.7:
+        if age >= 18 and self.hasard.random() < 0.7:
             habitant.telephone = "0{} {:02d} {:02d} {:02d} {:02d}".format(
                 self.hasard.choice("67"), *(self.hasard.randint(0, 99) for _ in range(4))
             )
         indexer_habitant(habitant)
         return habitant
 
+    def _ecart(self, sexe_conjoint) -> int:
+        """Écart d'âge conjoint − demandeur : quelques années, l'homme un peu plus âgé."""
+        moyenne = 2 if sexe_conjoint == Sexe.HOMME else -2
+        return max(-12, min(12, round(self.hasard.gauss(moyenne, 4))))
+
+    def _depuis(self, majeurs_le: date, au_plus_tot: date) -> date:
+        """Une date d'arrivée entre `majeurs_le` (ou `au_plus_tot`) et aujourd'hui, plutôt
+        ancienne : la plupart des foyers suivis sont installés depuis des années."""
+        debut = max(majeurs_le, au_plus_tot)
+        if debut >= self.aujourd_hui:
+            return self.aujourd_hui
+        jours = (self.aujourd_hui - debut).days
+        return debut + timedelta(days=int(jours * self.hasard.random() ** 1.5))
+
     def _foyer(self, site) -> Foyer:
-        code_insee = (
-            "38185" if self.hasard.random() < 0.8 else self.hasard.choice(METROPOLE_GRENOBLE[1:])
+        c = commune(site.code_insee) or commune(COMMUNE_PAR_DEFAUT)
+        code_postal = (
+            site.code_postal if site.code_postal in c.codes_postaux else c.codes_postaux[0]
         )
-        c = commune(code_insee)
         statut = self.hasard.choices(
             list(StatutOccupation),
             weights=[45, 25, 8, 8, 4, 3, 5, 2],
@@ -242,13 +325,19 @@ class Generateur:
             loyer, bailleur = Decimal(self.hasard.randint(280, 620)), TypeBailleur.SOCIAL
         elif statut == StatutOccupation.LOCATAIRE_PRIVE:
             loyer, bailleur = Decimal(self.hasard.randint(420, 950)), TypeBailleur.PRIVE
+        rue = self.hasard.choice(RUES_PAR_SITE.get(site.code, RUES))
+        adresse, complement = f"{self.hasard.randint(1, 140)} {rue}", ""
+        if statut == StatutOccupation.SANS_DOMICILE:
+            # Sans domicile : domicilié à sa Maison des Habitants.
+            adresse, complement = site.adresse, DOMICILIATION
         foyer = Foyer(
             site=site,
-            adresse=f"{self.hasard.randint(1, 140)} {self.hasard.choice(RUES)}",
-            code_postal=self.hasard.choice(c.codes_postaux),
+            adresse=adresse,
+            complement_adresse=complement,
+            code_postal=code_postal,
             commune=c.nom,
             code_insee=c.code_insee,
-            quartier=QUARTIERS.get(site.code, "") if code_insee == "38185" else "",
+            quartier=QUARTIERS.get(site.code, ""),
             statut_occupation=statut,
             loyer_mensuel=loyer,
             type_bailleur=bailleur,
@@ -257,39 +346,91 @@ class Generateur:
         return foyer
 
     def composition(self, site):
-        """(foyer, [(habitant, rôle)]) : isolé, couple, famille, monoparental, personne âgée."""
+        """(foyer, [(habitant, rôle, arrivée)]) : isolé, couple, famille, monoparental, personne
+        âgée."""
+        h, aujourd_hui = self.hasard, self.aujourd_hui
         foyer = self._foyer(site)
-        nom = self.hasard.choice(NOMS)
-        sexe = self.hasard.choice([Sexe.FEMME, Sexe.HOMME])
+        nom = h.choice(NOMS)
+        sexe = h.choice([Sexe.FEMME, Sexe.HOMME])
         autre = Sexe.HOMME if sexe == Sexe.FEMME else Sexe.FEMME
-        genre = self.hasard.choices(
+        genre = h.choices(
             ["isole", "couple", "famille", "monoparental", "age"], weights=[33, 14, 25, 16, 12]
         )[0]
-        membres = []
         if genre == "age":
-            membres.append((self._personne(site, nom, sexe, 65, 95), RoleMembre.DEMANDEUR))
-            if self.hasard.random() < 0.35:
-                membres.append((self._personne(site, nom, autre, 65, 92), RoleMembre.CONJOINT))
-            return foyer, membres
-        membres.append((self._personne(site, nom, sexe, 18, 64), RoleMembre.DEMANDEUR))
-        if genre in ("couple", "famille"):
-            nom_conjoint = nom if self.hasard.random() < 0.6 else self.hasard.choice(NOMS)
-            membres.append((self._personne(site, nom_conjoint, autre, 20, 64), RoleMembre.CONJOINT))
+            age = h.randint(65, 95)
+            bornes_conjoint, anciennete = (60, 98), 50
+        elif genre in ("famille", "monoparental"):
+            age = h.randint(20, 58)  # des enfants mineurs nés après ses 18 ans, avant ses 45 ans
+            bornes_conjoint, anciennete = (18, 64), 25
+        else:
+            age = h.randint(18, 64)
+            bornes_conjoint, anciennete = (18, 70), 30
+        au_plus_tot = aujourd_hui - timedelta(days=anciennete * 365)
+        demandeur = self._personne(site, nom, sexe, age)
+        parents = [demandeur]
+        conjoint = None
+        if genre in ("couple", "famille") or (genre == "age" and h.random() < 0.35):
+            nom_conjoint = nom if h.random() < 0.6 else h.choice(NOMS)
+            age_conjoint = max(
+                bornes_conjoint[0], min(bornes_conjoint[1], age + self._ecart(autre))
+            )
+            conjoint = self._personne(site, nom_conjoint, autre, age_conjoint)
+            parents.append(conjoint)
+        # Arrivée du demandeur (et du conjoint : la vie commune) quand tous deux sont majeurs.
+        majeurs_le = max(anniversaire(p.date_naissance, 18) for p in parents)
+        debut = self._depuis(majeurs_le, au_plus_tot)
+        membres = [(demandeur, RoleMembre.DEMANDEUR, debut)]
+        if conjoint:
+            membres.append((conjoint, RoleMembre.CONJOINT, debut))
         if genre in ("famille", "monoparental"):
-            for _ in range(self.hasard.choice([1, 1, 2, 2, 3, 4])):
+            plus_jeune = min(age_le(p.date_naissance, aujourd_hui) for p in parents)
+            # Né quand le plus jeune parent avait entre 18 et 45 ans.
+            ages = (max(0, plus_jeune - 45), min(17, plus_jeune - 18))
+            for _ in range(h.choice([1, 1, 2, 2, 3, 4])):
                 enfant = self._personne(
-                    site, nom, self.hasard.choice([Sexe.FEMME, Sexe.HOMME]), 0, 17
+                    site, nom, h.choice([Sexe.FEMME, Sexe.HOMME]), h.randint(*ages)
                 )
-                membres.append((enfant, RoleMembre.ENFANT))
-            if self.hasard.random() < 0.1:
-                membres.append((self._personne(site, nom, sexe, 18, 24), RoleMembre.AUTRE_ADULTE))
+                membres.append((enfant, RoleMembre.ENFANT, max(enfant.date_naissance, debut)))
+            if h.random() < 0.1 and plus_jeune >= 38:
+                # Un enfant majeur encore au foyer.
+                grand = self._personne(
+                    site,
+                    nom,
+                    h.choice([Sexe.FEMME, Sexe.HOMME]),
+                    h.randint(18, min(24, plus_jeune - 18)),
+                )
+                membres.append((grand, RoleMembre.AUTRE_ADULTE, max(grand.date_naissance, debut)))
+        for habitant, role, arrivee in membres:
+            if role != RoleMembre.ENFANT:
+                self._information(habitant, arrivee)
         return foyer, membres
+
+    def _information(self, habitant: Habitant, arrivee: date) -> None:
+        """La plupart des adultes ont reçu l'information RGPD à leur inscription (depuis moins
+        de trois ans, après leur arrivée et leur majorité) ; la plupart de ceux qui ont un
+        téléphone acceptent d'être contactés. Les autres : « pas encore »."""
+        h = self.hasard
+        if h.random() >= 0.85:
+            return
+        au_plus_tot = max(
+            arrivee,
+            anniversaire(habitant.date_naissance, 18),
+            self.aujourd_hui - timedelta(days=3 * 365),
+        )
+        jours = max(0, (self.aujourd_hui - au_plus_tot).days)
+        habitant.date_information = au_plus_tot + timedelta(days=h.randint(0, jours))
+        if habitant.telephone:
+            habitant.consentement_contact = h.random() < 0.8
+            habitant.date_consentement = habitant.date_information
 
     def ressources(self, habitant: Habitant, role) -> list[Ressource]:
         if role == RoleMembre.ENFANT:
             return []
-        age = (self.aujourd_hui - habitant.date_naissance).days // 365
-        debut = date(self.aujourd_hui.year - 2, 1, 1)
+        age = age_le(habitant.date_naissance, self.aujourd_hui)
+        # Depuis janvier il y a deux ans, ou depuis la majorité pour un jeune adulte.
+        debut = max(
+            date(self.aujourd_hui.year - 2, 1, 1), anniversaire(habitant.date_naissance, 18)
+        )
         if age >= 65:
             type_, montant = TypeRessource.RETRAITE, self.hasard.randint(450, 1900)
         else:
@@ -310,15 +451,14 @@ class Generateur:
         if type_ == TypeRessource.SALAIRE_NET and self.hasard.random() < 0.3:
             # Un changement de revenu en cours de période : l'historique est gardé.
             bascule = debut + timedelta(days=self.hasard.randint(90, 600))
-            liste[0].date_fin = bascule - timedelta(days=1)
-            liste.append(
-                Ressource(
-                    habitant=habitant,
-                    type=type_,
-                    date_debut=bascule,
-                    montant_mensuel=Decimal(int(montant * self.hasard.uniform(0.5, 1.3))),
+            montant = Decimal(int(montant * self.hasard.uniform(0.5, 1.3)))
+            if bascule < self.aujourd_hui:
+                liste[0].date_fin = bascule - timedelta(days=1)
+                liste.append(
+                    Ressource(
+                        habitant=habitant, type=type_, date_debut=bascule, montant_mensuel=montant
+                    )
                 )
-            )
         return liste
 
 
@@ -329,10 +469,26 @@ def _sites_accueil():
     return sites
 
 
+def _agents_par_site(sites) -> dict[int, list[Agent]]:
+    """{site_id: [agents d'accueil et travailleurs sociaux du site]}, à défaut ceux des autres
+    sites, à défaut n'importe quel agent (liste vide s'il n'y en a aucun)."""
+    agents = list(
+        Agent.objects.filter(role__in=["accueil", "travailleur_social"])
+        .order_by("pk")
+        .prefetch_related("sites")
+    ) or list(Agent.objects.order_by("pk")[:1])
+    return {
+        site.id: [a for a in agents if site.id in {s.pk for s in a.sites.all()}] or agents
+        for site in sites
+    }
+
+
 def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000, sortie=None) -> Bilan:
-    """Crée `foyers` foyers avec leurs membres et ressources, par lots de `lot` foyers."""
+    """Crée `foyers` foyers avec leurs membres et ressources, par lots de `lot` foyers. Chaque
+    personne est inscrite par un agent de son site (à défaut, un agent d'un autre site)."""
     generateur = Generateur(graine=graine)
     sites = _sites_accueil()
+    agents = _agents_par_site(sites)
     bilan = Bilan()
     for depart in range(0, foyers, lot):
         with transaction.atomic():
@@ -341,19 +497,19 @@ def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000, sortie
                 for i in range(min(lot, foyers - depart))
             ]
             Foyer.objects.bulk_create([f for f, _ in compositions], batch_size=1000)
-            habitants = [h for _, membres in compositions for h, _ in membres]
+            habitants = [h for _, membres in compositions for h, _, _ in membres]
+            for habitant in habitants:
+                if agents[habitant.site.id]:
+                    habitant.cree_par = agents[habitant.site.id][0]
+                    if habitant.date_information:
+                        habitant.informe_par = habitant.cree_par
             Habitant.objects.bulk_create(habitants, batch_size=2000)
             membres = []
             ressources = []
             for foyer, liste in compositions:
-                for habitant, role in liste:
+                for habitant, role, debut in liste:
                     membres.append(
-                        MembreFoyer(
-                            foyer=foyer,
-                            habitant=habitant,
-                            role=role,
-                            date_debut=max(habitant.date_naissance, date(2010, 1, 1)),
-                        )
+                        MembreFoyer(foyer=foyer, habitant=habitant, role=role, date_debut=debut)
                     )
                     ressources.extend(generateur.ressources(habitant, role))
             MembreFoyer.objects.bulk_create(membres, batch_size=2000)
@@ -366,23 +522,81 @@ def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000, sortie
     return bilan
 
 
+#: Âge (révolu, le jour du passage) de la personne venue pour un motif : (au moins, au plus).
+#: Un motif absent de la table : une personne majeure, sans autre condition.
+AGES_DES_MOTIFS = {
+    "isolement": (60, None),
+    "aide_domicile": (60, None),
+    "logement_adapte": (60, None),
+    "aspa": (62, None),
+    "jeunes_adultes": (18, 25),
+    "minima_sociaux": (18, 64),
+}
+#: Motifs d'un parent : la personne vit dans un foyer avec au moins un enfant.
+MOTIFS_DES_PARENTS = {"mode_accueil", "prestations_familiales", "parentalite"}
+#: Personne n'est seul au guichet avant cet âge.
+AGE_GUICHET = 18
+
+
+def motif_convient(code: str, age: int, parent: bool) -> bool:
+    """Le motif est-il plausible pour une personne de cet âge (parent d'un enfant du foyer) ?"""
+    if age < AGE_GUICHET or (code in MOTIFS_DES_PARENTS and not parent):
+        return False
+    minimum, maximum = AGES_DES_MOTIFS.get(code, (AGE_GUICHET, None))
+    return age >= minimum and (maximum is None or age <= maximum)
+
+
 def creer_passages(
     *, jours: int, par_jour_et_site: int, graine: int = 2015, lot: int = 5000
 ) -> int:
-    """Des passages sur les `jours` derniers jours ouvrés de chaque Maison des Habitants."""
+    """Des passages sur les `jours` derniers jours ouvrés de chaque Maison des Habitants.
+
+    La personne venue est majeure le jour du passage et ses motifs vont avec son âge et son
+    foyer (`motif_convient`) ; l'agent est un agent du site quand le site en a un."""
     hasard = random.Random(graine)
     sites = _sites_accueil()
-    agents = list(Agent.objects.filter(role__in=["accueil", "travailleur_social"]))
-    if not agents:
-        agents = list(Agent.objects.all()[:1])
-    if not agents:
+    agents_par_site = _agents_par_site(sites)
+    if not any(agents_par_site.values()):
         raise LookupError("Aucun agent : créez au moins les comptes de démonstration.")
-    motifs = list(Motif.objects.filter(actif=True))
-    ids_par_site = {
-        site.id: list(Habitant.objects.filter(site=site).values_list("id", flat=True)[:20000])
+    motifs = list(Motif.objects.filter(actif=True).order_by("ordre", "code"))
+    aujourd_hui = timezone.localdate()
+    # Majeurs aujourd'hui ; l'âge le jour du passage est vérifié ensuite.
+    majeurs = anniversaire(aujourd_hui, -AGE_GUICHET)
+    parent = Exists(
+        MembreFoyer.objects.filter(
+            foyer__membres__habitant_id=OuterRef("pk"),
+            foyer__membres__date_fin__isnull=True,
+            role=RoleMembre.ENFANT,
+            date_fin__isnull=True,
+        )
+    )
+    personnes_par_site = {
+        site.id: list(
+            Habitant.objects.filter(site=site)
+            .exclude(date_naissance__gt=majeurs)
+            .annotate(parent=parent)
+            .order_by("pk")
+            .values_list("id", "date_naissance", "parent")[:20000]
+        )
         for site in sites
     }
-    aujourd_hui = timezone.localdate()
+    possibles: dict[tuple[int, bool], list[Motif]] = {}
+
+    def motifs_pour(age: int, est_parent: bool) -> list[Motif]:
+        """Les motifs possibles ; ceux propres à son âge ou à sa situation de parent, trois
+        fois (plus souvent tirés : une personne âgée vient surtout pour un motif d'aîné)."""
+        cle = (min(age, 100), est_parent)
+        if cle not in possibles:
+            possibles[cle] = [
+                m
+                for m in motifs
+                if motif_convient(m.code, *cle)
+                for _ in range(
+                    3 if m.code in AGES_DES_MOTIFS or m.code in MOTIFS_DES_PARENTS else 1
+                )
+            ]
+        return possibles[cle]
+
     total = 0
     a_creer: list[tuple[Passage, list[Motif]]] = []
 
@@ -399,26 +613,37 @@ def creer_passages(
 
     jour = aujourd_hui
     jours_faits = 0
+    maintenant = timezone.now()
     while jours_faits < jours:
         if jour.weekday() < 5:
             for site in sites:
-                ids = ids_par_site[site.id]
+                personnes = personnes_par_site[site.id]
                 for _ in range(hasard.randint(par_jour_et_site // 2, par_jour_et_site)):
                     moment = timezone.make_aware(
                         datetime.combine(jour, time(hasard.randint(8, 17), hasard.randint(0, 59)))
                     )
-                    if moment > timezone.now():
+                    if moment > maintenant:
                         continue
-                    anonyme = hasard.random() < 0.2 or not ids
+                    habitant_id, choix = None, motifs
+                    if personnes and hasard.random() >= 0.2:
+                        pk, naissance, est_parent = hasard.choice(personnes)
+                        age = 40 if naissance is None else age_le(naissance, jour)
+                        if age >= AGE_GUICHET and motifs_pour(age, est_parent):
+                            habitant_id, choix = pk, motifs_pour(age, est_parent)
                     passage = Passage(
                         site=site,
-                        agent=hasard.choice(agents),
+                        agent=hasard.choice(agents_par_site[site.id]),
                         date_heure=moment,
-                        habitant_id=None if anonyme else hasard.choice(ids),
+                        habitant_id=habitant_id,
                         mode=hasard.choices(list(ModePassage), weights=[70, 25, 5])[0],
                         reponse=hasard.choice(list(ReponsePassage)),
                     )
-                    a_creer.append((passage, hasard.sample(motifs, hasard.choice([1, 1, 2]))))
+                    choisis = [hasard.choice(choix)] if choix else []
+                    if choix and hasard.random() < 1 / 3:  # un second motif, une fois sur trois
+                        second = hasard.choice(choix)
+                        if second is not choisis[0]:
+                            choisis.append(second)
+                    a_creer.append((passage, choisis))
                     if len(a_creer) >= lot:
                         vider()
             jours_faits += 1

@@ -3,6 +3,7 @@ règles des services, sans passer par eux."""
 
 import io
 from collections import Counter
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
@@ -130,6 +131,12 @@ def verifier_invariants():
         assert a.date_ouverture <= o.date <= (a.date_cloture or aujourd_hui)
         assert o.partenaire.actif
         assert o.auteur_id == a.referent_id
+        # Mission locale pour un jeune, France Travail pour une personne d'âge actif.
+        ages = [age(m.date_naissance, aujourd_hui) for m in a.membres.all()]
+        if o.partenaire.code == "mission-locale":
+            assert any(16 <= x <= 25 for x in ages), (o.pk, ages)
+        if o.partenaire.code == "france-travail":
+            assert any(16 <= x <= 64 for x in ages), (o.pk, ages)
     for a in accompagnements.values():
         if a.motif_cloture == "orientation_partenaire":
             assert a.orientations.filter(statut="acceptee").exists()
@@ -253,3 +260,50 @@ def test_demo_data_refuse_une_part_impossible(referentiels, settings):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="entre 0 et 1"):
         appeler("demo_data", "--wet-run", "--accompagnes", "1.5")
+
+
+def test_actions_collectives_avec_seances_et_participants(population):
+    from accompagnement.demo import creer_actions_collectives
+    from accompagnement.models import ActionCollective, Seance
+    from tests import invariants_demo
+
+    travailleur = Agent.objects.get(username="travailleur")
+    bilan = creer_actions_collectives(graine=8)
+    assert bilan.actions == ActionCollective.objects.count() >= 4
+    assert bilan.seances == Seance.objects.count()
+    invariants_demo.verifier_actions_collectives()
+    # Les sites du travailleur social de démonstration, qui les voit donc dans ses pages.
+    assert set(ActionCollective.objects.values_list("site", flat=True)) == set(
+        travailleur.ids_sites
+    )
+    # Plus d'un an de séances : une période se compare à la même période l'an dernier.
+    limite = timezone.localdate() - timedelta(days=396)
+    assert Seance.objects.filter(date__lt=limite).exists()
+    # Relancer n'en ajoute pas aux sites qui en ont déjà.
+    assert creer_actions_collectives(graine=9).actions == 0
+
+
+def test_interventions_et_ouvertures_sur_plus_de_treize_mois(population):
+    creer_accompagnements(proportion=0.9, renforts=True, graine=6)
+    limite = timezone.localdate() - timedelta(days=396)
+    assert Accompagnement.objects.filter(date_ouverture__lt=limite).exists()
+    assert Intervention.objects.filter(date__lt=limite).exists()
+    il_y_a_un_an = timezone.localdate() - timedelta(days=365)
+    assert Intervention.objects.filter(
+        date__lte=il_y_a_un_an, date__gt=il_y_a_un_an - timedelta(days=31)
+    ).exists()
+
+
+def test_cafe_des_parents_et_repas_des_aines_pour_leur_public(population, monkeypatch):
+    from accompagnement import demo
+    from accompagnement.models import ActionCollective, Seance
+    from tests import invariants_demo
+
+    cibles = [a for a in demo.ACTIONS_COLLECTIVES if a[4]]
+    assert {a[0] for a in cibles} == {"Café des parents", "Repas partagé des aînés"}
+    monkeypatch.setattr(demo, "ACTIONS_COLLECTIVES", cibles)
+    creer_population(foyers=400, graine=12)  # assez d'aînés dans chaque site
+    demo.creer_actions_collectives(graine=3)
+    assert set(ActionCollective.objects.values_list("titre", flat=True)) == {a[0] for a in cibles}
+    assert Seance.participants.through.objects.exists()
+    invariants_demo.verifier_actions_collectives()

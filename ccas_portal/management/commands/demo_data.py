@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db.models import Max
 
-from accompagnement.demo import creer_accompagnements
+from accompagnement.demo import creer_accompagnements, creer_actions_collectives
 from ccas_portal.demo import MOT_DE_PASSE_DEMO, creer_comptes_demo
 from ccas_portal.management.base import CommandeEcriture
 from droits.demo import creer_prestations
@@ -16,8 +16,9 @@ from habitants.models import Foyer
 class Command(CommandeEcriture):
     help = (
         "Crée les données de démonstration : un agent par rôle, une population de foyers, "
-        "quelques semaines de passages et des accompagnements (interventions, orientations) "
-        "sur une part des foyers créés. Mode volume : --foyers 100000 --renforts "
+        "quatorze mois de passages, des accompagnements (interventions, orientations) sur une "
+        "part des foyers créés, des actions collectives avec leurs séances, et les prestations "
+        "que la plupart des foyers ayant droit perçoivent déjà. Mode volume : --foyers 100000 --renforts "
         "--interventions 1000000. Si des foyers existent déjà, rien n'est ajouté, sauf avec "
         "--ajouter (une nouvelle population, accompagnée comme la première) ou --accompagnements "
         "(des accompagnements pour les foyers existants qui n'en ont pas). Sans --renforts, "
@@ -29,12 +30,18 @@ class Command(CommandeEcriture):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--foyers", type=int, default=300, help="foyers à créer (300)")
-        parser.add_argument("--jours", type=int, default=15, help="jours ouvrés de passages")
+        parser.add_argument(
+            "--jours",
+            type=int,
+            default=300,
+            help="jours ouvrés de passages (300 : quatorze mois, de quoi comparer d'une année "
+            "sur l'autre)",
+        )
         parser.add_argument(
             "--passages-par-jour",
             type=int,
-            default=12,
-            help="passages au plus par jour et par Maison des Habitants",
+            default=4,
+            help="passages au plus par jour et par Maison des Habitants (4)",
         )
         parser.add_argument("--graine", type=int, default=2015, help="graine du hasard")
         parser.add_argument(
@@ -131,6 +138,11 @@ class Command(CommandeEcriture):
         )
         nouveaux = Foyer.objects.filter(pk__gt=dernier)
         self._accompagner(nouveaux, graine, options)
+        collectives = creer_actions_collectives(graine=graine)
+        self.stdout.write(
+            f"Actions collectives : {collectives.actions}, {collectives.seances} séances, "
+            f"{collectives.participations} participations."
+        )
         percues = creer_prestations(foyers=nouveaux, graine=graine)
         self.stdout.write(f"Prestations déjà perçues : {percues}.")
         if detection:
