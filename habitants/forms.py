@@ -270,7 +270,7 @@ class NouveauFoyerForm(AdresseForm):
 def _role():
     from habitants.enums import RoleMembre
 
-    return forms.ChoiceField(label="Rôle dans le foyer", choices=RoleMembre.choices)
+    return forms.ChoiceField(label="Rôle dans le foyer", choices=[("", "—"), *RoleMembre.choices])
 
 
 class RattachementForm(_FormulaireDossier):
@@ -318,6 +318,15 @@ class MembreExistantForm(_FormulaireDossier):
     def __init__(self, *args, habitants, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["habitant"].queryset = habitants
+        self.fields["habitant"].label_from_instance = self.libelle_personne
+
+    @staticmethod
+    def libelle_personne(h) -> str:
+        from ccas_portal.formats import genre
+
+        if not h.date_naissance:
+            return f"{h} — date de naissance non renseignée"
+        return f"{h} — {genre(h.sexe, 'né', 'née')} le {h.date_naissance:%d/%m/%Y}"
 
 
 class NouveauMembreForm(_FormulaireDossier):
