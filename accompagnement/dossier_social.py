@@ -3,6 +3,8 @@ adresse et logement, composition dans le temps, identité, situation, ressources
 chaque personne. Une section que htmx remplace seule (`partials/dossier_social.html`) ; sans
 JavaScript, chaque formulaire poste puis revient à la page."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +17,7 @@ from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from habitants import services
+from habitants.enums import RoleMembre
 from habitants.forms import (
     FinForm,
     IdentiteForm,
@@ -62,10 +65,16 @@ def contexte_dossier_social(request, foyer, lies=None):
     agent = request.user
     ecriture = foyer.site_id in agent.ids_sites
     aujourd_hui = timezone.localdate()
-    membres = list(
-        MembreFoyer.objects.filter(foyer=foyer)
-        .select_related("habitant")
-        .order_by("date_fin", "role", "habitant__date_naissance", "pk")
+    rangs = {role: i for i, role in enumerate(RoleMembre.values)}
+    membres = sorted(
+        MembreFoyer.objects.filter(foyer=foyer).select_related("habitant"),
+        key=lambda m: (
+            m.date_fin is not None,
+            -(m.date_fin or date.min).toordinal(),
+            rangs.get(m.role, 9),
+            m.habitant.date_naissance or date.min,
+            m.pk,
+        ),
     )
     actuels = [m for m in membres if m.date_fin is None]
     ids = [m.habitant_id for m in actuels]

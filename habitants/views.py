@@ -187,7 +187,10 @@ def fiche(request, pk):
     journaliser(
         agent=request.user, action=ActionJournal.CONSULTATION, objet=habitant, request=request
     )
-    return render(request, "habitants/fiche.html", _contexte_fiche(request, habitant))
+    contexte = _contexte_fiche(request, habitant)
+    if request.htmx and request.htmx.target in SECTIONS_FICHE:
+        return render(request, SECTIONS_FICHE[request.htmx.target], contexte)
+    return render(request, "habitants/fiche.html", contexte)
 
 
 @require_POST
@@ -253,6 +256,7 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
         or ContactForm(
             initial={c: getattr(habitant, c) for c in services.CHAMPS_CONTACT},
             action=reverse("habitants:coordonnees", args=[pk]),
+            cible="fiche-identite",
         )
     }
     if appartenance:
@@ -260,6 +264,7 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
         formulaires["form_adresse"] = lies.get("adresse") or AdresseForm(
             initial={c: getattr(f, c) for c in (*services.CHAMPS_ADRESSE, "commune")},
             action=reverse("habitants:adresse_foyer", args=[pk]),
+            cible="fiche-foyer",
         )
         return formulaires
     recherche = (request.GET.get("foyer") or request.POST.get("foyer_recherche") or "").strip()
@@ -270,6 +275,7 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
             foyers=Foyer.objects.filter(pk__in=[f.pk for f in trouves]),
             initial={"date_debut": timezone.localdate()},
             action=reverse("habitants:rattacher", args=[pk]),
+            cible="fiche-foyer",
         )
     else:
         choisi = rattachement.data.get("foyer")
@@ -287,6 +293,7 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
             or NouveauFoyerForm(
                 initial={"date_debut": timezone.localdate()},
                 action=reverse("habitants:creer_foyer", args=[pk]),
+                cible="fiche-foyer",
             ),
         }
     )
@@ -321,9 +328,17 @@ def _habitant_de_la_fiche(request, pk):
     )
 
 
-def _ecrire_fiche(request, habitant, *, form, cle, ecrire, succes):
-    """Une écriture de la fiche : la fiche à jour (redirection), ou la fiche et ses erreurs
-    (422)."""
+#: Les sections de la fiche que htmx remplace seules.
+SECTIONS_FICHE = {
+    "fiche-identite": "habitants/partials/fiche_identite.html",
+    "fiche-foyer": "habitants/partials/fiche_foyer.html",
+}
+
+
+def _ecrire_fiche(request, habitant, *, form, cle, ecrire, succes, section="fiche-foyer"):
+    """Une écriture de la fiche : sa section à jour pour htmx (200, même avec des erreurs),
+    sinon la fiche à jour (redirection) ou la fiche et ses erreurs (422)."""
+    form.cible = section
     if form.is_valid():
         try:
             une_seule_fois(
@@ -336,12 +351,18 @@ def _ecrire_fiche(request, habitant, *, form, cle, ecrire, succes):
         except DejaTraite:
             succes = DEJA_ENREGISTRE
         if not form.errors:
+            if request.htmx:
+                habitant = _habitant_de_la_fiche(request, habitant.pk)
+                contexte = _contexte_fiche(request, habitant)
+                contexte.update({"message_succes": succes, "section": section})
+                return render(request, SECTIONS_FICHE[section], contexte)
             messages.success(request, succes)
             return redirect("habitants:fiche", pk=habitant.pk)
     habitant = _habitant_de_la_fiche(request, habitant.pk)
-    return render(
-        request, "habitants/fiche.html", _contexte_fiche(request, habitant, {cle: form}), status=422
-    )
+    contexte = _contexte_fiche(request, habitant, {cle: form})
+    if request.htmx:
+        return render(request, SECTIONS_FICHE[section], contexte)
+    return render(request, "habitants/fiche.html", contexte, status=422)
 
 
 @require_POST
@@ -350,7 +371,9 @@ def coordonnees(request, pk):
     from habitants.forms import ContactForm
 
     habitant = _habitant_de_la_fiche(request, pk)
-    form = ContactForm(request.POST, action=reverse("habitants:coordonnees", args=[pk]))
+    form = ContactForm(
+        request.POST, action=reverse("habitants:coordonnees", args=[pk]), cible="fiche-identite"
+    )
     return _ecrire_fiche(
         request,
         habitant,
@@ -360,6 +383,7 @@ def coordonnees(request, pk):
             agent=request.user, habitant=habitant, **form.donnees
         ),
         succes="Coordonnées enregistrées.",
+        section="fiche-identite",
     )
 
 
@@ -372,7 +396,9 @@ def adresse_foyer(request, pk):
     if not habitant.appartenances_actuelles:
         raise Http404("Cette personne n'a pas de foyer.")
     foyer = habitant.appartenances_actuelles[0].foyer
-    form = AdresseForm(request.POST, action=reverse("habitants:adresse_foyer", args=[pk]))
+    form = AdresseForm(
+        request.POST, action=reverse("habitants:adresse_foyer", args=[pk]), cible="fiche-foyer"
+    )
     return _ecrire_fiche(
         request,
         habitant,
@@ -391,7 +417,9 @@ def creer_foyer(request, pk):
     from habitants.forms import NouveauFoyerForm
 
     habitant = _habitant_de_la_fiche(request, pk)
-    form = NouveauFoyerForm(request.POST, action=reverse("habitants:creer_foyer", args=[pk]))
+    form = NouveauFoyerForm(
+        request.POST, action=reverse("habitants:creer_foyer", args=[pk]), cible="fiche-foyer"
+    )
 
     def ecrire(d):
         return services.creer_foyer_de(
@@ -418,6 +446,7 @@ def rattacher(request, pk):
         request.POST,
         foyers=Foyer.objects.visibles_par(request.user),
         action=reverse("habitants:rattacher", args=[pk]),
+        cible="fiche-foyer",
     )
     return _ecrire_fiche(
         request,
