@@ -4,6 +4,7 @@ chaque personne. Une section que htmx remplace seule (`partials/dossier_social.h
 JavaScript, chaque formulaire poste puis revient à la page."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -159,6 +160,7 @@ def contexte_dossier_social(request, foyer, lies=None):
     contexte = {
         "foyer": foyer,
         "ecriture": ecriture,
+        **_a_une_date(request, membres, ressources),
         "membres_dossier": membres,
         "actuels": actuels,
         "total_trois_mois": sum((m.totaux.trois_mois for m in actuels), 0),
@@ -213,6 +215,37 @@ def contexte_dossier_social(request, foyer, lies=None):
         }
     )
     return contexte
+
+
+def _a_une_date(request, membres, ressources) -> dict:
+    """Le foyer tel qu'il était à une date passée (`?au=aaaa-mm-jj`) : ses membres d'alors et
+    leurs ressources perçues ce jour-là (une requête de plus pour les anciens membres)."""
+    from django.utils.dateparse import parse_date
+
+    try:
+        au = parse_date(request.GET.get("au") or "")
+    except ValueError:
+        au = None
+    if au is None:
+        return {"au": None, "au_saisi": request.GET.get("au", "")}
+    alors = [m for m in membres if m.date_debut <= au and (m.date_fin is None or m.date_fin >= au)]
+    manquants = [m.habitant_id for m in alors if m.habitant_id not in ressources]
+    for r in Ressource.objects.filter(habitant_id__in=manquants).order_by("-date_debut", "pk"):
+        ressources.setdefault(r.habitant_id, []).append(r)
+    for m in alors:
+        m.ressources_alors = [
+            r
+            for r in ressources.get(m.habitant_id, [])
+            if r.date_debut <= au and (r.date_fin is None or r.date_fin >= au)
+        ]
+    return {
+        "au": au,
+        "au_saisi": request.GET.get("au", ""),
+        "membres_alors": alors,
+        "total_alors": sum(
+            (r.montant_mensuel for m in alors for r in m.ressources_alors), Decimal("0")
+        ),
+    }
 
 
 def _foyer_modifiable(request, pk):

@@ -438,6 +438,8 @@ def _tracer(
         apres = {k: apres[k] for k in changes}
         if not changes:
             return
+    else:
+        apres = {k: v for k, v in apres.items() if v != "—"}
     details = {CLE_FAIT: libelle, "avant": avant, "apres": apres}
     if habitant is not None:
         details["personne"] = str(habitant)

@@ -286,3 +286,36 @@ def test_accueil_corrige_les_coordonnees(client, site):
     assert reponse.status_code == 302
     h.refresh_from_db()
     assert h.telephone == "06 11 22 33 44"
+
+
+def test_le_foyer_a_une_date_passee(client, ts, famille):
+    f, parent, enfant = famille
+    hs.ajouter_ressource(
+        agent=ts,
+        habitant=enfant,
+        type="autre",
+        libelle="Bourse",
+        montant_mensuel=Decimal("100"),
+        date_debut=date(2022, 1, 1),
+        date_fin=date(2022, 12, 31),
+    )
+    hs.ajouter_ressource(
+        agent=ts,
+        habitant=parent,
+        type="salaire_net",
+        montant_mensuel=Decimal("1500"),
+        date_debut=date(2023, 1, 1),
+    )
+    hs.terminer_appartenance(
+        agent=ts, membre=MembreFoyer.objects.get(habitant=enfant), date_fin=date(2024, 6, 30)
+    )
+    client.force_login(ts)
+    page = client.get(url("dossier", f.pk), {"au": "2022-06-01"}).content.decode()
+    assert "Le 01/06/2022, le foyer comptait 2 personnes" in page
+    assert "Autres ressources (Bourse) : 100,00\u00a0€" in page
+    assert "Salaire net : 1\u202f500,00" not in page
+    page = client.get(url("dossier", f.pk), {"au": "2025-01-01"}).content.decode()
+    assert "Le 01/01/2025, le foyer comptait 1 personne ;" in page
+    assert "Salaire net : 1\u202f500,00\u00a0€" in page
+    page = client.get(url("dossier", f.pk), {"au": "2025-13-45"}).content.decode()
+    assert "Date invalide" in page
