@@ -253,6 +253,22 @@ def _foyer_modifiable(request, pk):
     return get_object_or_404(Foyer.objects.visibles_par(request.user).select_related("site"), pk=pk)
 
 
+def _message_doublon(agent, doublon) -> str:
+    """Les personnes semblables des sites de l'agent, nommées ; d'un autre site, seulement
+    comptées (rien de plus n'en est dit ici)."""
+    visibles = [c for c in doublon.candidats if c.site_id in agent.ids_sites]
+    noms = " ; ".join(
+        f"{c} ({c.date_naissance:%d/%m/%Y})" if c.date_naissance else str(c) for c in visibles
+    )
+    ailleurs = len(doublon.candidats) - len(visibles)
+    message = f"{doublon} "
+    if noms:
+        message += f"Vérifiez qu'il ne s'agit pas de : {noms}. "
+    if ailleurs:
+        message += "Une personne semblable est connue d'un autre site. "
+    return message + "Sinon, cochez la case de confirmation."
+
+
 def _ecrire(request, foyer, *, form, cle, ecrire, succes):
     """Valider, écrire une seule fois, répondre : la section à jour pour htmx (200, même avec
     des erreurs), sinon redirection vers le dossier (ou le dossier et ses erreurs en 422)."""
@@ -266,15 +282,7 @@ def _ecrire(request, foyer, *, form, cle, ecrire, succes):
         except ValidationError as erreur:
             reporter_erreurs(form, erreur)
         except services.DoublonProbable as doublon:
-            form.add_error(
-                None,
-                f"{doublon} Vérifiez qu'il ne s'agit pas de : "
-                + " ; ".join(
-                    f"{c} ({c.date_naissance:%d/%m/%Y})" if c.date_naissance else str(c)
-                    for c in doublon.candidats
-                )
-                + ". Sinon, cochez la case de confirmation.",
-            )
+            form.add_error(None, _message_doublon(request.user, doublon))
         except DejaTraite:
             succes = DEJA_ENREGISTRE
         if not form.errors:

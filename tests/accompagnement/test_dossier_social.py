@@ -319,3 +319,23 @@ def test_le_foyer_a_une_date_passee(client, ts, famille):
     assert "Salaire net : 1\u202f500,00\u00a0€" in page
     page = client.get(url("dossier", f.pk), {"au": "2025-13-45"}).content.decode()
     assert "Date invalide" in page
+
+
+def test_nouvelle_personne_qui_ressemble_a_une_personne_connue(client, ts, famille):
+    f, parent, _ = famille
+    client.force_login(ts)
+    donnees = {
+        "nom_usage": parent.nom_usage,
+        "prenoms": parent.prenoms,
+        "date_naissance": "",
+        "role": "autre_adulte",
+        "date_debut": "2025-01-01",
+    }
+    reponse = client.post(url("ajouter_nouveau_membre", f.pk), donnees, **HTMX)
+    texte = reponse.content.decode()
+    assert "Vérifiez qu&#x27;il ne s&#x27;agit pas de" in texte
+    assert Habitant.objects.filter(prenoms=parent.prenoms).count() == 1
+    donnees["confirmer_nouveau"] = "on"
+    reponse = client.post(url("ajouter_nouveau_membre", f.pk), donnees, **HTMX)
+    assert "Personne inscrite et ajoutée au foyer." in reponse.content.decode()
+    assert Habitant.objects.filter(prenoms=parent.prenoms).count() == 2

@@ -1,7 +1,9 @@
 """Le dossier social tenu depuis les écrans, comme le font les personnes : l'accueil inscrit une
 personne et crée son foyer avec son adresse ; le travailleur social y ajoute un conjoint et un
-enfant, le loyer, des ressources datées, puis corrige une ressource — et la base le contient,
-le journal aussi."""
+enfant, le loyer, des ressources datées, lance « Simuler maintenant » et voit les droits
+estimés, corrige une ressource, simule à nouveau et voit l'estimation changer — et la base le
+contient, le journal aussi. Le travail du worker est fait par le test (comme
+tests/navigateur/test_detection.py) ; le vrai worker est éprouvé dans tests/droits/."""
 
 import re
 from datetime import date
@@ -13,6 +15,8 @@ from playwright.sync_api import expect
 
 from ccas_portal.enums import Role
 from ccas_portal.models import EntreeJournal, Site
+from droits.detection import execution as detection
+from droits.models import ExecutionDetection
 from habitants.models import Foyer, Habitant, MembreFoyer, Ressource
 from tests.factories import MOT_DE_PASSE, AgentFactory
 from tests.navigateur.test_connexion import se_connecter
@@ -27,6 +31,28 @@ def agents(referentiels):
         AgentFactory(role=Role.ACCUEIL, sites=[site]),
         AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[site]),
     )
+
+
+def simuler(page) -> str:
+    """Clique « Simuler maintenant », fait le travail du worker, revient au dossier ; renvoie
+    les droits estimés tels que la page les montre.
+
+    Pendant le calcul, la page est quittée : sur la base SQLite en mémoire que partagent le
+    test et le serveur, une lecture de la page (htmx, toutes les 2 s) pendant l'écriture d'un
+    lot trouverait la table verrouillée (PostgreSQL n'a pas cette limite)."""
+    avant = ExecutionDetection.objects.count()
+    simulation = page.locator("#simulation")
+    simulation.get_by_role("button", name="Simuler maintenant").click()
+    expect(simulation).to_contain_text("en attente d'un worker")
+    dossier = page.url
+    page.goto("about:blank")
+    execution = ExecutionDetection.objects.order_by("pk")[avant]
+    for lot in detection.preparer(execution.pk):
+        detection.traiter_lot(lot)
+    page.goto(dossier)
+    expect(simulation.locator("ul")).to_be_visible()
+    expect(simulation.get_by_role("button", name="Simuler maintenant")).to_be_visible()
+    return simulation.locator("ul").inner_text()
 
 
 def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, agents):
@@ -126,9 +152,14 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
         expect(tableau).to_contain_text(affiche)
         expect(section.get_by_role("status")).to_contain_text("Ressource ajoutée.")
 
-    ajouter_ressource(nadia, "Salaire net", "1 420", "2024-01-01", "1\u202f420,00")
+    ajouter_ressource(nadia, "Salaire net", "980", "2024-01-01", "980,00")
     ajouter_ressource(julien, "Allocation chômage", "830,40", "2025-01-01", "830,40")
     verifier_page(page, "dossier-ressources")
+
+    # « Simuler maintenant » : le test fait ici le travail du worker (découper, traiter les
+    # lots) pendant que la page interroge le résultat (htmx, toutes les 2 s).
+    premiere = simuler(page)
+    verifier_page(page, "simulation")
 
     # Corriger la ressource de Julien : le montant était faux.
     carte = section.locator(f"#personne-{julien.pk}")
@@ -136,11 +167,15 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
     r = Ressource.objects.get(habitant=julien)
     correction = carte.locator(f"#correction-{r.pk}-formulaire")
     expect(correction.get_by_label("Montant mensuel net (€)")).to_have_value("830,40")
-    correction.get_by_label("Montant mensuel net (€)").fill("803,40")
+    correction.get_by_label("Montant mensuel net (€)").fill("380,40")
     verifier_page(page, "correction-ouverte")
     correction.get_by_role("button", name="Corriger la ressource").click()
     expect(section.get_by_role("status")).to_contain_text("Ressource corrigée.")
-    expect(section.locator(f"#personne-{julien.pk}")).to_contain_text("803,40")
+    expect(section.locator(f"#personne-{julien.pk}")).to_contain_text("380,40")
+
+    # Simulé à nouveau : l'estimation suit la ressource corrigée.
+    seconde = simuler(page)
+    assert seconde != premiere
 
     # La chronologie, relue : « modifié le … par … » et la valeur d'avant.
     page.reload()
@@ -148,6 +183,7 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
     expect(chronologie).to_contain_text(re.compile(r"Ressource corrigée : Allocation chômage"))
     expect(chronologie).to_contain_text(f"par {ts.get_full_name()}")
     expect(chronologie).to_contain_text("(avant : 830,40")
+    expect(chronologie).to_contain_text("Montant mensuel (€) : 380,40")
     verifier_page(page, "dossier-chronologie")
 
     # --- La base.
@@ -167,8 +203,8 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
         for r in Ressource.objects.select_related("habitant")
     }
     assert ressources == {
-        ("Nadia", "salaire_net", Decimal("1420"), date(2024, 1, 1)),
-        ("Julien", "chomage", Decimal("803.40"), date(2025, 1, 1)),
+        ("Nadia", "salaire_net", Decimal("980"), date(2024, 1, 1)),
+        ("Julien", "chomage", Decimal("380.40"), date(2025, 1, 1)),
     }
     correction = EntreeJournal.objects.filter(
         objet_type="habitants.foyer",
