@@ -34,6 +34,7 @@ from habitants.ressources import totaux
 
 SECTION = "dossier-social"
 GABARIT = "accompagnement/partials/dossier_social.html"
+GABARIT_APRES_ECRITURE = "accompagnement/partials/apres_ecriture_dossier.html"
 RESULTATS_MAX = 10
 
 
@@ -288,9 +289,14 @@ def _ecrire(request, foyer, *, form, cle, ecrire, succes):
         if not form.errors:
             foyer.refresh_from_db()
             if request.htmx:
+                from accompagnement.views import chronologie_du_foyer
+
                 contexte = contexte_dossier_social(request, foyer)
                 contexte["message_succes"] = succes
-                return render(request, GABARIT, contexte)
+                # La chronologie suit, hors bande : le changement y apparaît aussitôt.
+                contexte["chronologie"] = chronologie_du_foyer(request, foyer)
+                contexte["hors_bande"] = True
+                return render(request, GABARIT_APRES_ECRITURE, contexte)
             messages.success(request, succes)
             return redirect(reverse("accompagnement:dossier", args=[foyer.pk]) + f"#{SECTION}")
     foyer.refresh_from_db()

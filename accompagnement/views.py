@@ -73,6 +73,21 @@ def _foyer_visible(request, pk):
     return foyer, intervenant
 
 
+def chronologie_du_foyer(request, foyer, intervenant=None) -> list:
+    """La chronologie seule (après une écriture du dossier social, renvoyée hors bande)."""
+    if intervenant is None:
+        intervenant = selectors.ids_intervenant(request.user, foyer)
+    accompagnements = list(selectors.accompagnements_du_foyer(foyer))
+    return selectors.chronologie(
+        request.user,
+        foyer,
+        accompagnements,
+        intervenant,
+        list(prestations_du_foyer(foyer)),
+        list(signalements_du_foyer(foyer)),
+    )
+
+
 def contexte_dossier(request, foyer, intervenant=None, lies=None):
     """Le contexte de la page du dossier ; `lies` : formulaires du dossier social en erreur."""
     from accompagnement.dossier_social import contexte_dossier_social

@@ -35,6 +35,12 @@ def test_ajouter_une_ressource_en_htmx_puis_sans_javascript(client, ts, famille)
     assert "Ressource ajoutée." in texte
     assert 'id="dossier-social"' in texte
     assert "<html" not in texte
+    # La chronologie suit, hors bande, avec le changement.
+    assert (
+        'id="chronologie" aria-labelledby="titre-chronologie" class="mt-4" hx-swap-oob="true"'
+        in texte
+    )
+    assert "Ressource ajoutée : Salaire net" in texte
     r = Ressource.objects.get(habitant=parent)
     assert r.montant_mensuel == Decimal("1250.50")
     reponse = client.post(
@@ -339,3 +345,18 @@ def test_nouvelle_personne_qui_ressemble_a_une_personne_connue(client, ts, famil
     reponse = client.post(url("ajouter_nouveau_membre", f.pk), donnees, **HTMX)
     assert "Personne inscrite et ajoutée au foyer." in reponse.content.decode()
     assert Habitant.objects.filter(prenoms=parent.prenoms).count() == 2
+
+
+def test_un_formulaire_renvoye_n_ecrit_qu_une_fois(client, ts, famille):
+    f, parent, _ = famille
+    client.force_login(ts)
+    donnees = {
+        "type": "retraite",
+        "montant_mensuel": "900",
+        "date_debut": "2025-01-01",
+        "jeton": "6f1c1f0e-8a4b-4d5e-9a66-3c2b1a0f9e77",
+    }
+    client.post(url("ajouter_ressource", f.pk, parent.pk), donnees, **HTMX)
+    reponse = client.post(url("ajouter_ressource", f.pk, parent.pk), donnees, **HTMX)
+    assert "il ne l&#x27;a pas été une seconde fois" in reponse.content.decode()
+    assert Ressource.objects.filter(habitant=parent).count() == 1

@@ -172,6 +172,8 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
     correction.get_by_role("button", name="Corriger la ressource").click()
     expect(section.get_by_role("status")).to_contain_text("Ressource corrigée.")
     expect(section.locator(f"#personne-{julien.pk}")).to_contain_text("380,40")
+    # La chronologie a suivi, sans recharger la page.
+    expect(page.locator("#chronologie")).to_contain_text("Ressource corrigée : Allocation chômage")
 
     # Simulé à nouveau : l'estimation suit la ressource corrigée.
     seconde = simuler(page)
