@@ -360,3 +360,20 @@ def test_un_formulaire_renvoye_n_ecrit_qu_une_fois(client, ts, famille):
     reponse = client.post(url("ajouter_ressource", f.pk, parent.pk), donnees, **HTMX)
     assert "il ne l&#x27;a pas été une seconde fois" in reponse.content.decode()
     assert Ressource.objects.filter(habitant=parent).count() == 1
+
+
+def test_co_intervenant_d_un_autre_site_lit_sans_ecrire(client, ts, famille, referentiels):
+    from tests.accompagnement.conftest import ouvrir
+
+    f, parent, _ = famille
+    collegue = AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[SiteFactory(code="voisin")])
+    ouvrir(ts, famille, co_intervenants=[collegue])
+    client.force_login(collegue)
+    page = client.get(url("dossier", f.pk)).content.decode()
+    assert 'id="dossier-social"' in page
+    assert "Ajouter une ressource" not in page
+    assert "Modifier l&#x27;adresse" not in page
+    assert "Modifier l'adresse" not in page
+    donnees = {"type": "retraite", "montant_mensuel": "900", "date_debut": "2025-01-01"}
+    assert client.post(url("ajouter_ressource", f.pk, parent.pk), donnees).status_code == 404
+    assert not Ressource.objects.exists()
