@@ -16,7 +16,7 @@ from accompagnement.models import (
     Seance,
 )
 from accompagnement.services import types_intervention
-from ccas_portal.formats import euros
+from ccas_portal.formats import date_courte, euros
 from habitants.models import MembreFoyer, Passage
 
 EN_COURS = [StatutAction.A_FAIRE, StatutAction.EN_COURS, StatutAction.EN_ATTENTE]
@@ -102,6 +102,7 @@ RANGS = {
     "prestation": 4,
     "signalement": 5,
     "passage": 6,
+    "fait": 7,
 }
 
 
@@ -282,7 +283,45 @@ def chronologie(
                         auteur=str(c.agent),
                     )
                 )
+    evenements.extend(changements_de_faits(foyer))
     evenements.sort(key=lambda e: (e.moment, e.rang), reverse=True)
+    return evenements
+
+
+def changements_de_faits(foyer) -> list[Evenement]:
+    """Les changements du dossier social (adresse, logement, composition, identité, situation,
+    ressources, santé), relus du journal : « modifié le … par … » et la valeur d'avant. Une
+    requête."""
+    from ccas_portal.models import EntreeJournal
+    from habitants.services import CLE_FAIT
+
+    evenements = []
+    for e in EntreeJournal.objects.filter(
+        objet_type="habitants.foyer",
+        objet_id=str(foyer.pk),
+        action__in=["creation", "modification"],
+        details__has_key=CLE_FAIT,
+    ).order_by():
+        avant, apres = e.details.get("avant") or {}, e.details.get("apres") or {}
+        verbe = "modifié" if e.action == "modification" else "saisi"
+        moment = timezone.localtime(e.horodatage)
+        details = [
+            f"{champ} : {apres.get(champ, '—')} (avant : {avant[champ]})"
+            if champ in avant
+            else f"{champ} : {apres.get(champ, '—')}"
+            for champ in apres
+        ]
+        evenements.append(
+            Evenement(
+                moment=e.horodatage,
+                genre="fait",
+                titre=(
+                    f"{e.details[CLE_FAIT]} — {verbe} le {date_courte(moment)} "
+                    f"à {moment:%H:%M} par {e.agent_libelle}"
+                ),
+                details=details,
+            )
+        )
     return evenements
 
 

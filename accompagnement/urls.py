@@ -1,12 +1,58 @@
 from django.urls import path
 
-from accompagnement import views
+from accompagnement import dossier_social, views
 
 app_name = "accompagnement"
 urlpatterns = [
     path("", views.mes_accompagnements, name="mes_accompagnements"),
     path("foyers/<int:pk>/", views.dossier, name="dossier"),
     path("foyers/<int:pk>/ouvrir/", views.ouvrir, name="ouvrir"),
+    path("foyers/<int:pk>/logement/", dossier_social.modifier_logement, name="modifier_logement"),
+    path(
+        "foyers/<int:pk>/membres/existant/",
+        dossier_social.ajouter_membre_existant,
+        name="ajouter_membre_existant",
+    ),
+    path(
+        "foyers/<int:pk>/membres/nouveau/",
+        dossier_social.ajouter_nouveau_membre,
+        name="ajouter_nouveau_membre",
+    ),
+    path(
+        "foyers/<int:pk>/membres/<int:membre_pk>/fin/",
+        dossier_social.terminer_appartenance,
+        name="terminer_appartenance",
+    ),
+    path(
+        "foyers/<int:pk>/personnes/<int:habitant_pk>/identite/",
+        dossier_social.rectifier_identite,
+        name="rectifier_identite",
+    ),
+    path(
+        "foyers/<int:pk>/personnes/<int:habitant_pk>/situation/",
+        dossier_social.situation_personnelle,
+        name="situation_personnelle",
+    ),
+    path(
+        "foyers/<int:pk>/personnes/<int:habitant_pk>/sante/",
+        dossier_social.sante,
+        name="sante",
+    ),
+    path(
+        "foyers/<int:pk>/personnes/<int:habitant_pk>/ressources/",
+        dossier_social.ajouter_ressource,
+        name="ajouter_ressource",
+    ),
+    path(
+        "foyers/<int:pk>/ressources/<int:ressource_pk>/",
+        dossier_social.corriger_ressource,
+        name="corriger_ressource",
+    ),
+    path(
+        "foyers/<int:pk>/ressources/<int:ressource_pk>/fin/",
+        dossier_social.terminer_ressource,
+        name="terminer_ressource",
+    ),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/statut/", views.changer_statut, name="changer_statut"),
     path("<int:pk>/faits/", views.faits, name="faits"),

@@ -37,7 +37,7 @@ from droits.enums import EtatSignalement
 from droits.forms import PrestationFoyerForm
 from droits.selectors import prestations_du_foyer, signalements_du_foyer, simulation_du_foyer
 from habitants.forms import RechercheForm
-from habitants.models import Foyer, MembreFoyer
+from habitants.models import Foyer
 from habitants.selectors import CriteresRecherche, rechercher_habitants
 
 PAR_PAGE = 25
@@ -74,39 +74,64 @@ def _foyer_visible(request, pk):
     return foyer, intervenant
 
 
+def chronologie_du_foyer(request, foyer, intervenant=None) -> list:
+    """La chronologie seule (après une écriture du dossier social, renvoyée hors bande)."""
+    if intervenant is None:
+        intervenant = selectors.ids_intervenant(request.user, foyer)
+    accompagnements = list(selectors.accompagnements_du_foyer(foyer))
+    return selectors.chronologie(
+        request.user,
+        foyer,
+        accompagnements,
+        intervenant,
+        list(prestations_du_foyer(foyer)),
+        list(signalements_du_foyer(foyer)),
+    )
+
+
+def contexte_dossier(request, foyer, intervenant=None, lies=None):
+    """Le contexte de la page du dossier ; `lies` : formulaires du dossier social en erreur."""
+    from accompagnement.dossier_social import contexte_dossier_social
+
+    if intervenant is None:
+        intervenant = selectors.ids_intervenant(request.user, foyer)
+    accompagnements = list(selectors.accompagnements_du_foyer(foyer))
+    prestations = list(prestations_du_foyer(foyer))
+    signalements = list(signalements_du_foyer(foyer))
+    return {
+        "foyer": foyer,
+        "accompagnements": accompagnements,
+        "intervenant": intervenant,
+        "peut_ouvrir": foyer.site_id in request.user.ids_sites,
+        "chronologie": selectors.chronologie(
+            request.user, foyer, accompagnements, intervenant, prestations, signalements
+        ),
+        "prestations": prestations,
+        "signalements": signalements,
+        "simulation": simulation_du_foyer(foyer),
+        "etats_signalement": EtatSignalement.choices,
+        "form_prestation": PrestationFoyerForm(
+            foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
+        ),
+        **contexte_dossier_social(request, foyer, lies),
+    }
+
+
 @require_GET
 @permission_requise(perms.peut_accompagner)
 def dossier(request, pk):
     foyer, intervenant = _foyer_visible(request, pk)
     journaliser(agent=request.user, action=ActionJournal.CONSULTATION, objet=foyer, request=request)
-    accompagnements = list(selectors.accompagnements_du_foyer(foyer))
-    prestations = list(prestations_du_foyer(foyer))
-    signalements = list(signalements_du_foyer(foyer))
-    membres = (
-        MembreFoyer.objects.filter(foyer=foyer)
-        .select_related("habitant")
-        .order_by("date_fin", "role", "habitant__date_naissance")
-    )
+    if request.htmx and request.htmx.target == "resultats-personne":
+        from accompagnement.dossier_social import contexte_dossier_social
+
+        return render(
+            request,
+            "accompagnement/partials/resultats_personne.html",
+            contexte_dossier_social(request, foyer),
+        )
     return render(
-        request,
-        "accompagnement/dossier.html",
-        {
-            "foyer": foyer,
-            "membres": membres,
-            "accompagnements": accompagnements,
-            "intervenant": intervenant,
-            "peut_ouvrir": foyer.site_id in request.user.ids_sites,
-            "chronologie": selectors.chronologie(
-                request.user, foyer, accompagnements, intervenant, prestations, signalements
-            ),
-            "prestations": prestations,
-            "signalements": signalements,
-            "simulation": simulation_du_foyer(foyer),
-            "etats_signalement": EtatSignalement.choices,
-            "form_prestation": PrestationFoyerForm(
-                foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
-            ),
-        },
+        request, "accompagnement/dossier.html", contexte_dossier(request, foyer, intervenant)
     )
 
 

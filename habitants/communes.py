@@ -56,3 +56,17 @@ def _communes() -> dict[str, Commune]:
 
 def commune(code_insee: str) -> Commune | None:
     return _communes().get((code_insee or "").strip().upper())
+
+
+@cache
+def _par_code_postal() -> dict[str, tuple[Commune, ...]]:
+    index: dict[str, list[Commune]] = {}
+    for c in _communes().values():
+        for cp in c.codes_postaux:
+            index.setdefault(cp, []).append(c)
+    return {cp: tuple(liste) for cp, liste in index.items()}
+
+
+def communes_du_code_postal(code_postal: str) -> tuple[Commune, ...]:
+    """Les communes qui ont ce code postal (souvent une, parfois plusieurs)."""
+    return _par_code_postal().get((code_postal or "").strip(), ())

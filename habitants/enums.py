@@ -37,6 +37,8 @@ class TypeRessource(models.TextChoices):
     CHOMAGE = "chomage", "Allocation chômage"
     PENSION_INVALIDITE = "pension_invalidite", "Pension d'invalidité"
     PENSION_ALIMENTAIRE = "pension_alimentaire_recue", "Pension alimentaire reçue"
+    INDEPENDANT = "revenus_independant", "Revenus d'activité indépendante"
+    INDEMNITES_JOURNALIERES = "indemnites_journalieres", "Indemnités journalières maladie"
     AUTRE = "autre", "Autres ressources"
 
 
@@ -52,3 +54,24 @@ class ReponsePassage(models.TextChoices):
     RENDEZ_VOUS = "prise_rdv", "Prise de rendez-vous"
     ORIENTATION_TS = "orientation_ts", "Orientation vers un travailleur social du CCAS"
     ORIENTATION_PARTENAIRE = "orientation_partenaire", "Orientation vers un partenaire"
+
+
+class StatutMarital(models.TextChoices):
+    NON_RENSEIGNE = "", "Non renseigné"
+    MARIE = "marie", "Marié(e)"
+    PACSE = "pacse", "Pacsé(e)"
+    CONCUBINAGE = "concubinage", "En concubinage (vie maritale)"
+    CELIBATAIRE = "celibataire", "Célibataire"
+    DIVORCE = "divorce", "Divorcé(e) ou séparé(e)"
+    VEUF = "veuf", "Veuf ou veuve"
+
+
+class Activite(models.TextChoices):
+    NON_RENSEIGNE = "", "Non renseignée"
+    SALARIE = "salarie", "En emploi"
+    DEMANDEUR_EMPLOI = "demandeur_emploi", "Demandeur d'emploi"
+    ETUDIANT = "etudiant", "Étudiant(e)"
+    RETRAITE = "retraite", "Retraité(e)"
+    INVALIDE = "invalide", "En invalidité"
+    INACTIF = "inactif", "Sans activité"
+    ENFANT = "enfant", "Enfant"

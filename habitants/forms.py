@@ -125,3 +125,289 @@ class InformationForm(forms.Form):
         label="La personne accepte d'être contactée par le CCAS au sujet de droits repérés",
         required=False,
     )
+
+
+# --- Le dossier social : formulaires d'écriture (FormulairePortail) ------------------------
+
+
+class _FormulaireDossier(FormulairePortail):
+    """Un formulaire répété sur la page (un par personne, par ressource) : `ident` propre à
+    l'instance pour des id HTML uniques."""
+
+    def __init__(self, *args, ident: str | None = None, **kwargs):
+        if ident:
+            self.ident = ident
+        super().__init__(*args, **kwargs)
+
+
+def _montant(label, required=False):
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        localize=True,
+        error_messages={"min_value": "Le montant ne peut pas être négatif."},
+    )
+
+
+class ContactForm(_FormulaireDossier):
+    ident = "contact"
+    bouton = "Enregistrer les coordonnées"
+
+    telephone = forms.CharField(label="Téléphone", max_length=20, required=False)
+    courriel = forms.EmailField(label="Courriel", required=False)
+    adresse_contact = forms.CharField(
+        label="Adresse de contact (si différente de celle du foyer)",
+        max_length=200,
+        required=False,
+    )
+
+
+class IdentiteForm(ContactForm):
+    ident = "identite"
+    bouton = "Enregistrer l'identité"
+
+    nom_usage = forms.CharField(label="Nom d'usage", max_length=100)
+    prenoms = forms.CharField(label="Prénom(s)", max_length=150)
+    nom_naissance = forms.CharField(label="Nom de naissance", max_length=100, required=False)
+    date_naissance = forms.DateField(label="Date de naissance", required=False, widget=ChampDate())
+    sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices, required=False)
+
+    field_order = [
+        "nom_usage",
+        "prenoms",
+        "nom_naissance",
+        "date_naissance",
+        "sexe",
+        "telephone",
+        "courriel",
+        "adresse_contact",
+    ]
+
+
+class AdresseForm(_FormulaireDossier):
+    """Adresse d'un foyer : la commune est cherchée dans le référentiel INSEE par son code
+    postal et son nom (services.verifier_commune)."""
+
+    ident = "adresse"
+    bouton = "Enregistrer l'adresse"
+
+    adresse = forms.CharField(label="Adresse (numéro et voie)", max_length=200)
+    complement_adresse = forms.CharField(
+        label="Complément d'adresse", max_length=200, required=False
+    )
+    code_postal = forms.RegexField(
+        label="Code postal",
+        regex=r"^\d{5}$",
+        error_messages={"invalid": "Le code postal compte 5 chiffres."},
+    )
+    commune = forms.CharField(
+        label="Commune",
+        max_length=100,
+        required=False,
+        help_text="Facultative si le code postal ne désigne qu'une commune.",
+    )
+    quartier = forms.CharField(label="Quartier", max_length=100, required=False)
+
+    def clean(self):
+        from habitants.services import verifier_commune
+
+        donnees = super().clean()
+        if donnees.get("code_postal") and "commune" not in self.errors:
+            try:
+                donnees["code_insee"] = verifier_commune(
+                    donnees["code_postal"], donnees.get("commune", "")
+                )
+            except forms.ValidationError as erreur:
+                for champ, erreurs in erreur.error_dict.items():
+                    for e in erreurs:
+                        self.add_error(champ, e)
+        return donnees
+
+    @property
+    def adresse_pour_service(self) -> dict:
+        d = self.cleaned_data
+        return {c: d[c] for c in ("adresse", "complement_adresse", "code_postal", "quartier")} | {
+            "code_insee": d["code_insee"]
+        }
+
+
+class LogementForm(AdresseForm):
+    ident = "logement"
+    bouton = "Enregistrer l'adresse et le logement"
+
+    statut_occupation = forms.ChoiceField(label="Statut d'occupation", choices=())
+    loyer_mensuel = _montant("Loyer mensuel, hors charges (€)")
+    charges_mensuelles = _montant("Charges mensuelles (€)")
+    loyer_depuis = forms.DateField(
+        label="Loyer et charges depuis le", required=False, widget=ChampDate()
+    )
+    type_bailleur = forms.ChoiceField(label="Bailleur", choices=(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from habitants.enums import StatutOccupation, TypeBailleur
+
+        super().__init__(*args, **kwargs)
+        self.fields["statut_occupation"].choices = StatutOccupation.choices
+        self.fields["type_bailleur"].choices = TypeBailleur.choices
+
+
+class NouveauFoyerForm(AdresseForm):
+    ident = "nouveau-foyer"
+    bouton = "Créer le foyer"
+
+    statut_occupation = forms.ChoiceField(label="Statut d'occupation", choices=())
+    date_debut = forms.DateField(label="Dans ce logement depuis le", widget=ChampDate())
+
+    def __init__(self, *args, **kwargs):
+        from habitants.enums import StatutOccupation
+
+        super().__init__(*args, **kwargs)
+        self.fields["statut_occupation"].choices = [("", "—"), *StatutOccupation.choices]
+
+
+def _role():
+    from habitants.enums import RoleMembre
+
+    return forms.ChoiceField(label="Rôle dans le foyer", choices=[("", "—"), *RoleMembre.choices])
+
+
+class RattachementForm(_FormulaireDossier):
+    """Rattacher la personne à un foyer existant de ses sites, choisi parmi les résultats
+    d'une recherche (boutons radio)."""
+
+    ident = "rattachement"
+    bouton = "Rattacher à ce foyer"
+
+    foyer = forms.ModelChoiceField(
+        label="Foyer",
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Cherchez puis choisissez un foyer.",
+            "invalid_choice": "Ce foyer est introuvable parmi ceux de vos sites.",
+        },
+    )
+    role = _role()
+    date_debut = forms.DateField(label="Dans ce foyer depuis le", widget=ChampDate())
+
+    def __init__(self, *args, foyers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["foyer"].queryset = foyers
+
+
+class MembreExistantForm(_FormulaireDossier):
+    ident = "membre-existant"
+    bouton = "Ajouter au foyer"
+
+    habitant = forms.ModelChoiceField(
+        label="Personne",
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Cherchez puis choisissez une personne.",
+            "invalid_choice": "Cette personne est introuvable parmi celles de vos sites.",
+        },
+    )
+    role = _role()
+    date_debut = forms.DateField(label="Dans ce foyer depuis le", widget=ChampDate())
+
+    def __init__(self, *args, habitants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["habitant"].queryset = habitants
+        self.fields["habitant"].label_from_instance = self.libelle_personne
+
+    @staticmethod
+    def libelle_personne(h) -> str:
+        from ccas_portal.formats import genre
+
+        if not h.date_naissance:
+            return f"{h} — date de naissance non renseignée"
+        return f"{h} — {genre(h.sexe, 'né', 'née')} le {h.date_naissance:%d/%m/%Y}"
+
+
+class NouveauMembreForm(_FormulaireDossier):
+    ident = "nouveau-membre"
+    bouton = "Inscrire et ajouter au foyer"
+
+    nom_usage = forms.CharField(label="Nom d'usage", max_length=100)
+    prenoms = forms.CharField(label="Prénom(s)", max_length=150)
+    date_naissance = forms.DateField(label="Date de naissance", required=False, widget=ChampDate())
+    sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices, required=False)
+    role = _role()
+    date_debut = forms.DateField(label="Dans ce foyer depuis le", widget=ChampDate())
+    confirmer_nouveau = forms.BooleanField(
+        label="Ce n'est aucune des personnes déjà connues : l'inscrire", required=False
+    )
+
+
+class FinForm(_FormulaireDossier):
+    ident = "fin"
+    bouton = "Enregistrer la fin"
+
+    date_fin = forms.DateField(label="Jusqu'au", widget=ChampDate())
+
+
+class SituationForm(_FormulaireDossier):
+    ident = "situation"
+    bouton = "Enregistrer la situation"
+
+    statut_marital = forms.ChoiceField(label="Situation conjugale", choices=(), required=False)
+    statut_marital_depuis = forms.DateField(label="Depuis le", required=False, widget=ChampDate())
+    activite = forms.ChoiceField(label="Situation d'activité", choices=(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from habitants.enums import Activite, StatutMarital
+
+        super().__init__(*args, **kwargs)
+        self.fields["statut_marital"].choices = StatutMarital.choices
+        self.fields["activite"].choices = Activite.choices
+
+
+class SanteForm(_FormulaireDossier):
+    ident = "sante"
+    bouton = "Enregistrer la santé"
+
+    taux_incapacite = forms.IntegerField(
+        label="Taux d'incapacité (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "max_value": "Le taux d'incapacité ne dépasse pas 100 %.",
+            "min_value": "Le taux d'incapacité ne peut pas être négatif.",
+        },
+    )
+    reconnaissance_mdph = forms.BooleanField(label="Reconnaissance MDPH", required=False)
+    date_reconnaissance_mdph = forms.DateField(
+        label="Date de la reconnaissance MDPH", required=False, widget=ChampDate()
+    )
+
+
+class RessourceForm(_FormulaireDossier):
+    ident = "ressource"
+    bouton = "Ajouter la ressource"
+
+    type = forms.ChoiceField(label="Nature", choices=())
+    libelle = forms.CharField(
+        label="Précision (pour « Autres ressources »)", max_length=100, required=False
+    )
+    montant_mensuel = _montant("Montant mensuel net (€)", required=True)
+    date_debut = forms.DateField(label="Perçue depuis le", widget=ChampDate())
+    date_fin = forms.DateField(label="Jusqu'au (facultatif)", required=False, widget=ChampDate())
+
+    def __init__(self, *args, **kwargs):
+        from habitants.enums import TypeRessource
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", "—"), *TypeRessource.choices]
+
+    def clean(self):
+        donnees = super().clean()
+        if donnees.get("type") == "autre" and not (donnees.get("libelle") or "").strip():
+            self.add_error("libelle", "Précisez la nature de cette ressource.")
+        return donnees

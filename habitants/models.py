@@ -10,10 +10,12 @@ from django.utils import timezone
 from ccas_portal.formats import de, euros
 from ccas_portal.models import Site, code_postal
 from habitants.enums import (
+    Activite,
     ModePassage,
     ReponsePassage,
     RoleMembre,
     Sexe,
+    StatutMarital,
     StatutOccupation,
     TypeBailleur,
     TypeRessource,
@@ -96,6 +98,17 @@ class Habitant(models.Model):
     )
     date_consentement = models.DateField("date du consentement", null=True, blank=True)
 
+    # Situation personnelle (dossier social, travailleur social) : lue par la détection.
+    statut_marital = models.CharField(
+        "situation conjugale", max_length=20, choices=StatutMarital.choices, blank=True
+    )
+    statut_marital_depuis = models.DateField(
+        "situation conjugale depuis le", null=True, blank=True, validators=[pas_dans_le_futur]
+    )
+    activite = models.CharField(
+        "situation d'activité", max_length=20, choices=Activite.choices, blank=True
+    )
+
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     # Vide pour les personnes reprises d'un autre fichier (démonstration, import) ou dont
     # l'agent a été supprimé : la fiche reste modifiable.
@@ -173,6 +186,17 @@ class Foyer(models.Model):
         null=True,
         blank=True,
         validators=[montant_positif],
+    )
+    charges_mensuelles = models.DecimalField(
+        "charges mensuelles (€)",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[montant_positif],
+    )
+    loyer_depuis = models.DateField(
+        "loyer et charges depuis le", null=True, blank=True, validators=[pas_dans_le_futur]
     )
     type_bailleur = models.CharField(
         "type de bailleur", max_length=10, choices=TypeBailleur.choices, blank=True
@@ -263,6 +287,9 @@ class Ressource(models.Model):
 
     habitant = models.ForeignKey(Habitant, on_delete=models.CASCADE, related_name="ressources")
     type = models.CharField("type de ressource", max_length=30, choices=TypeRessource.choices)
+    libelle = models.CharField(
+        "précision", max_length=100, blank=True, help_text="Obligatoire pour « Autres ressources »."
+    )
     montant_mensuel = models.DecimalField(
         "montant mensuel (€)", max_digits=10, decimal_places=2, validators=[montant_positif]
     )
@@ -284,10 +311,18 @@ class Ressource(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_type_display()} : {euros(self.montant_mensuel)} par mois"
+        return f"{self.nature} : {euros(self.montant_mensuel)} par mois"
+
+    @property
+    def nature(self) -> str:
+        if self.type == TypeRessource.AUTRE and self.libelle:
+            return f"{self.get_type_display()} ({self.libelle})"
+        return self.get_type_display()
 
     def clean(self):
         _verifier_periode(self)
+        if self.type == TypeRessource.AUTRE and not self.libelle.strip():
+            raise ValidationError({"libelle": "Précisez la nature de cette ressource."})
 
 
 class Motif(models.Model):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccas_portal import perms
-from ccas_portal.formats import accord, compte
+from ccas_portal.formats import accord, compte, de
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
 from habitants.communes import commune
@@ -380,3 +380,481 @@ def synchroniser_motifs() -> dict[str, int]:
             )
             compte["crees" if cree else "mis_a_jour"] += 1
     return compte
+
+
+# --- Le dossier social tenu à jour depuis les écrans ---------------------------------------
+# Chaque écriture ci-dessous est journalisée sur le(s) foyer(s) concerné(s), avec les valeurs
+# d'avant et d'après telles qu'un agent les lit, et note que les faits du foyer ont changé :
+# la chronologie du dossier (accompagnement.selectors.chronologie) relit ces entrées.
+
+#: Clé des détails du journal qui distingue un changement de fait d'une simple consultation.
+CLE_FAIT = "fait"
+
+
+def valeur_lisible(objet, champ: str) -> str:
+    """La valeur d'un champ telle qu'un agent la lit (libellé du choix, date, montant)."""
+    from ccas_portal.formats import euros as en_euros
+
+    valeur = getattr(objet, champ)
+    modele_champ = objet._meta.get_field(champ)
+    if modele_champ.choices:
+        valeur = getattr(objet, f"get_{champ}_display")()
+    if valeur is None or valeur == "":
+        return "—"
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, date):
+        return f"{valeur:%d/%m/%Y}"
+    if isinstance(valeur, Decimal):
+        return en_euros(valeur)
+    return str(valeur)
+
+
+def _photo(objet, champs) -> dict[str, str]:
+    return {
+        str(objet._meta.get_field(c).verbose_name).capitalize(): valeur_lisible(objet, c)
+        for c in champs
+    }
+
+
+def _foyers_actuels(habitant: Habitant) -> list[int]:
+    return list(
+        MembreFoyer.objects.filter(habitant=habitant, date_fin__isnull=True).values_list(
+            "foyer_id", flat=True
+        )
+    )
+
+
+def _tracer(
+    *,
+    agent: Agent,
+    foyers: Iterable[int],
+    libelle: str,
+    avant: dict | None = None,
+    apres: dict | None = None,
+    habitant: Habitant | None = None,
+    action: str = "modification",
+) -> None:
+    """Journalise un changement de fait (une entrée par foyer concerné, ou sur la personne si
+    elle n'a pas de foyer) et marque les faits de ces foyers comme modifiés."""
+    from ccas_portal.journal import journaliser
+
+    avant = avant or {}
+    apres = apres or {}
+    # Seuls les champs qui ont changé (une création n'a pas d'« avant »).
+    if avant:
+        changes = [k for k in apres if avant.get(k) != apres.get(k)]
+        avant = {k: avant[k] for k in changes}
+        apres = {k: apres[k] for k in changes}
+        if not changes:
+            return
+    else:
+        apres = {k: v for k, v in apres.items() if v != "—"}
+    details = {CLE_FAIT: libelle, "avant": avant, "apres": apres}
+    if habitant is not None:
+        details["personne"] = str(habitant)
+        details["habitant"] = habitant.pk
+    foyers = sorted(set(foyers))
+    for foyer_id in foyers:
+        journaliser(
+            agent=agent,
+            action=action,
+            objet_type="habitants.foyer",
+            objet_id=str(foyer_id),
+            details=details,
+        )
+    if not foyers and habitant is not None:
+        journaliser(agent=agent, action=action, objet=habitant, details=details)
+    marquer_faits_modifies(foyers=foyers)
+
+
+def _exiger_travailleur_social(agent: Agent, quoi: str) -> None:
+    if not perms.peut_voir_donnees_sensibles(agent):
+        raise PermissionDenied(f"{quoi} : réservé aux travailleurs sociaux.")
+
+
+CHAMPS_IDENTITE = (
+    "nom_usage",
+    "nom_naissance",
+    "prenoms",
+    "date_naissance",
+    "sexe",
+    "telephone",
+    "courriel",
+    "adresse_contact",
+)
+CHAMPS_CONTACT = ("telephone", "courriel", "adresse_contact")
+
+
+@transaction.atomic
+def rectifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant:
+    """Rectifie l'identité ou les coordonnées d'une personne (modifier_identite), journalisé
+    avec les valeurs d'avant."""
+    _verifier_site(agent, habitant.site)
+    avant = _photo(habitant, champs)
+    modifier_identite(agent=agent, habitant=habitant, **champs)
+    _tracer(
+        agent=agent,
+        foyers=_foyers_actuels(habitant),
+        libelle=f"Identité et coordonnées {de(habitant)}",
+        avant=avant,
+        apres=_photo(habitant, champs),
+        habitant=habitant,
+    )
+    return habitant
+
+
+CHAMPS_SITUATION = ("statut_marital", "statut_marital_depuis", "activite")
+
+
+@transaction.atomic
+def modifier_situation_personnelle(
+    *,
+    agent: Agent,
+    habitant: Habitant,
+    statut_marital: str,
+    statut_marital_depuis: date | None,
+    activite: str,
+) -> Habitant:
+    """Situation conjugale (et depuis quand) et situation d'activité : lues par la détection."""
+    _exiger_travailleur_social(agent, "La situation personnelle")
+    _verifier_site(agent, habitant.site)
+    avant = _photo(habitant, CHAMPS_SITUATION)
+    erreurs = {}
+    if statut_marital_depuis and not statut_marital:
+        erreurs["statut_marital_depuis"] = "Indiquez d'abord la situation conjugale."
+    if (
+        statut_marital_depuis
+        and habitant.date_naissance
+        and statut_marital_depuis < habitant.date_naissance
+    ):
+        erreurs["statut_marital_depuis"] = "Cette date précède la naissance de la personne."
+    if erreurs:
+        raise ValidationError(erreurs)
+    habitant.statut_marital = statut_marital
+    habitant.statut_marital_depuis = statut_marital_depuis
+    habitant.activite = activite
+    habitant.full_clean()
+    habitant.save(update_fields=[*CHAMPS_SITUATION, "modifie_le"])
+    _tracer(
+        agent=agent,
+        foyers=_foyers_actuels(habitant),
+        libelle=f"Situation personnelle {de(habitant)}",
+        avant=avant,
+        apres=_photo(habitant, CHAMPS_SITUATION),
+        habitant=habitant,
+    )
+    return habitant
+
+
+CHAMPS_SANTE = ("taux_incapacite", "reconnaissance_mdph", "date_reconnaissance_mdph")
+
+
+@transaction.atomic
+def modifier_sante(
+    *,
+    agent: Agent,
+    habitant: Habitant,
+    taux_incapacite: int | None,
+    reconnaissance_mdph: bool,
+    date_reconnaissance_mdph: date | None = None,
+) -> SituationSante:
+    """Taux d'incapacité et reconnaissance MDPH (enregistrer_situation_sante), journalisés."""
+    _exiger_travailleur_social(agent, "Les données de santé")
+    actuelle = SituationSante.objects.filter(habitant=habitant).first() or SituationSante(
+        habitant=habitant
+    )
+    avant = _photo(actuelle, CHAMPS_SANTE)
+    if date_reconnaissance_mdph and not reconnaissance_mdph:
+        raise ValidationError(
+            {"date_reconnaissance_mdph": "Une date de reconnaissance suppose une reconnaissance."}
+        )
+    situation = enregistrer_situation_sante(
+        agent=agent,
+        habitant=habitant,
+        taux_incapacite=taux_incapacite,
+        reconnaissance_mdph=reconnaissance_mdph,
+        date_reconnaissance_mdph=date_reconnaissance_mdph,
+    )
+    _tracer(
+        agent=agent,
+        foyers=_foyers_actuels(habitant),
+        libelle=f"Santé {de(habitant)}",
+        avant=avant,
+        apres=_photo(situation, CHAMPS_SANTE),
+        habitant=habitant,
+    )
+    return situation
+
+
+CHAMPS_ADRESSE = ("adresse", "complement_adresse", "code_postal", "code_insee", "quartier")
+CHAMPS_LOGEMENT = (
+    "statut_occupation",
+    "loyer_mensuel",
+    "charges_mensuelles",
+    "loyer_depuis",
+    "type_bailleur",
+)
+
+#: Statuts d'occupation sans loyer possible.
+SANS_LOYER = {"proprietaire", "sans_domicile"}
+
+
+def _verifier_logement(foyer: Foyer) -> None:
+    erreurs = {}
+    if foyer.statut_occupation in SANS_LOYER and foyer.loyer_mensuel:
+        erreurs["loyer_mensuel"] = (
+            f"Pas de loyer pour le statut « {foyer.get_statut_occupation_display()} »."
+        )
+    attendu = {"locataire_parc_social": "social", "locataire_parc_prive": "prive"}.get(
+        foyer.statut_occupation
+    )
+    if attendu and foyer.type_bailleur and foyer.type_bailleur != attendu:
+        erreurs["type_bailleur"] = (
+            f"Le bailleur ne correspond pas au statut « {foyer.get_statut_occupation_display()} »."
+        )
+    if (foyer.loyer_mensuel or foyer.charges_mensuelles) and foyer.loyer_depuis is None:
+        erreurs["loyer_depuis"] = "Indiquez depuis quand ce loyer est payé."
+    if erreurs:
+        raise ValidationError(erreurs)
+
+
+def verifier_commune(code_postal: str, commune_nom: str) -> str:
+    """Le code INSEE de la commune nommée pour ce code postal (référentiel des communes) ;
+    ValidationError en français sinon, avec les communes de ce code postal."""
+    from habitants.communes import communes_du_code_postal
+
+    code_postal = (code_postal or "").strip()
+    candidates = communes_du_code_postal(code_postal)
+    if not candidates:
+        raise ValidationError({"code_postal": f"Aucune commune n'a le code postal {code_postal}."})
+    nom = normaliser(commune_nom)
+    exactes = [c for c in candidates if normaliser(c.nom) == nom]
+    if len(candidates) == 1 and not nom:
+        return candidates[0].code_insee
+    if len(exactes) == 1:
+        return exactes[0].code_insee
+    noms = ", ".join(sorted(c.nom for c in candidates))
+    raise ValidationError(
+        {"commune": f"Commune inconnue pour le code postal {code_postal} : {noms}."}
+    )
+
+
+@transaction.atomic
+def modifier_logement(*, agent: Agent, foyer: Foyer, **champs) -> Foyer:
+    """Adresse (l'accueil et le travailleur social) ; statut d'occupation, loyer, charges et
+    bailleur (le travailleur social seulement). Journalisé avec les valeurs d'avant."""
+    inconnus = set(champs) - set(CHAMPS_ADRESSE) - set(CHAMPS_LOGEMENT)
+    if inconnus:
+        raise ValueError(f"Champs non modifiables ici : {sorted(inconnus)}")
+    if set(champs) & {"loyer_mensuel", "charges_mensuelles", "loyer_depuis"}:
+        _exiger_travailleur_social(agent, "Le loyer et les charges")
+    _verifier_site(agent, foyer.site)
+    avant = _photo(foyer, [*champs, "commune"])
+    for nom, valeur in champs.items():
+        setattr(foyer, nom, valeur.strip() if isinstance(valeur, str) else valeur)
+    if "code_insee" in champs:
+        connue = commune(foyer.code_insee)
+        foyer.code_insee = foyer.code_insee.upper()
+        foyer.commune = connue.nom if connue else ""
+    foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
+    foyer.full_clean()
+    _verifier_logement(foyer)
+    foyer.save()
+    _tracer(
+        agent=agent,
+        foyers=[foyer.pk],
+        libelle="Adresse et logement du foyer",
+        avant=avant,
+        apres=_photo(foyer, [*champs, "commune"]),
+    )
+    return foyer
+
+
+def _verifier_arrivee(habitant: Habitant, foyer: Foyer, role: str, date_debut: date) -> None:
+    if habitant.date_naissance and date_debut < habitant.date_naissance:
+        raise ValidationError({"date_debut": "Cette date précède la naissance de la personne."})
+    if role == "conjoint" and foyer.membres.filter(role="conjoint", date_fin__isnull=True).exists():
+        raise ValidationError({"role": "Ce foyer a déjà un conjoint."})
+
+
+@transaction.atomic
+def creer_foyer_de(
+    *,
+    agent: Agent,
+    habitant: Habitant,
+    date_debut: date,
+    role: str = "demandeur",
+    **adresse,
+) -> Foyer:
+    """Crée le foyer d'une personne (adresse, statut d'occupation) et l'y fait entrer."""
+    _verifier_site(agent, habitant.site)
+    foyer = creer_foyer(agent=agent, site=habitant.site, **adresse)
+    _verifier_arrivee(habitant, foyer, role, date_debut)
+    membre = ajouter_membre(
+        agent=agent, foyer=foyer, habitant=habitant, role=role, date_debut=date_debut
+    )
+    _tracer(
+        agent=agent,
+        foyers=[foyer.pk],
+        libelle="Création du foyer",
+        apres={
+            "Adresse": str(foyer),
+            "Statut d'occupation": foyer.get_statut_occupation_display(),
+            "Membre": f"{habitant} ({membre.get_role_display().lower()}) "
+            f"depuis le {date_debut:%d/%m/%Y}",
+        },
+        habitant=habitant,
+        action="creation",
+    )
+    return foyer
+
+
+@transaction.atomic
+def rattacher_au_foyer(
+    *, agent: Agent, habitant: Habitant, foyer: Foyer, role: str, date_debut: date
+) -> MembreFoyer:
+    """Fait entrer une personne dans un foyer (elle quitte son foyer actuel la veille) ;
+    journalisé sur les deux foyers."""
+    _verifier_site(agent, habitant.site)
+    ancien = MembreFoyer.objects.filter(habitant=habitant, date_fin__isnull=True).first()
+    _verifier_arrivee(habitant, foyer, role, date_debut)
+    membre = ajouter_membre(
+        agent=agent, foyer=foyer, habitant=habitant, role=role, date_debut=date_debut
+    )
+    _tracer(
+        agent=agent,
+        foyers=[foyer.pk],
+        libelle="Arrivée dans le foyer",
+        apres={"Membre": f"{habitant} ({membre.get_role_display().lower()})"}
+        | {"Depuis le": f"{date_debut:%d/%m/%Y}"},
+        habitant=habitant,
+        action="creation",
+    )
+    if ancien is not None:
+        _tracer(
+            agent=agent,
+            foyers=[ancien.foyer_id],
+            libelle="Départ du foyer (vers un autre foyer)",
+            avant={"Jusqu'au": "—"},
+            apres={"Jusqu'au": f"{date_debut - timedelta(days=1):%d/%m/%Y}"},
+            habitant=habitant,
+        )
+    return membre
+
+
+@transaction.atomic
+def inscrire_dans_le_foyer(
+    *,
+    agent: Agent,
+    foyer: Foyer,
+    role: str,
+    date_debut: date,
+    confirmer_nouveau: bool = False,
+    **identite,
+) -> MembreFoyer:
+    """Inscrit une nouvelle personne (doublons vérifiés) et la fait entrer dans le foyer."""
+    _verifier_site(agent, foyer.site)
+    habitant = inscrire_habitant(
+        agent=agent, site=foyer.site, confirmer_nouveau=confirmer_nouveau, **identite
+    )
+    return rattacher_au_foyer(
+        agent=agent, habitant=habitant, foyer=foyer, role=role, date_debut=date_debut
+    )
+
+
+@transaction.atomic
+def terminer_appartenance(*, agent: Agent, membre: MembreFoyer, date_fin: date) -> MembreFoyer:
+    """La personne quitte le foyer à cette date (l'appartenance est close, pas effacée)."""
+    if membre.date_fin is not None:
+        raise ValidationError({"date_fin": "Cette personne a déjà quitté le foyer."})
+    if date_fin < membre.date_debut:
+        raise ValidationError(
+            {"date_fin": f"La date de départ précède l'arrivée ({membre.date_debut:%d/%m/%Y})."}
+        )
+    retirer_membre(agent=agent, membre=membre, date_fin=date_fin)
+    _tracer(
+        agent=agent,
+        foyers=[membre.foyer_id],
+        libelle="Départ du foyer",
+        avant={"Jusqu'au": "—"},
+        apres={"Jusqu'au": f"{date_fin:%d/%m/%Y}"},
+        habitant=membre.habitant,
+    )
+    return membre
+
+
+CHAMPS_RESSOURCE = ("type", "libelle", "montant_mensuel", "date_debut", "date_fin")
+
+
+def _photo_ressource(ressource: Ressource) -> dict[str, str]:
+    return _photo(ressource, CHAMPS_RESSOURCE)
+
+
+@transaction.atomic
+def ajouter_ressource(
+    *,
+    agent: Agent,
+    habitant: Habitant,
+    type: str,
+    montant_mensuel: Decimal,
+    date_debut: date,
+    date_fin: date | None = None,
+    libelle: str = "",
+) -> Ressource:
+    """Une ressource mensuelle datée d'une personne, par nature (« autre » : libellé libre)."""
+    _exiger_travailleur_social(agent, "Les ressources")
+    _verifier_site(agent, habitant.site)
+    ressource = Ressource(
+        habitant=habitant,
+        type=type,
+        libelle=libelle.strip() if type == "autre" else "",
+        montant_mensuel=montant_mensuel,
+        date_debut=date_debut,
+        date_fin=date_fin,
+    )
+    ressource.full_clean()
+    ressource.save()
+    _tracer(
+        agent=agent,
+        foyers=_foyers_actuels(habitant),
+        libelle=f"Ressource ajoutée : {ressource.nature} {de(habitant)}",
+        apres=_photo_ressource(ressource),
+        habitant=habitant,
+        action="creation",
+    )
+    return ressource
+
+
+@transaction.atomic
+def corriger_ressource(*, agent: Agent, ressource: Ressource, **champs) -> Ressource:
+    """Corrige une ressource saisie (nature, montant, dates), journalisé avec l'ancienne."""
+    _exiger_travailleur_social(agent, "Les ressources")
+    inconnus = set(champs) - set(CHAMPS_RESSOURCE)
+    if inconnus:
+        raise ValueError(f"Champs non modifiables ici : {sorted(inconnus)}")
+    habitant = ressource.habitant
+    _verifier_site(agent, habitant.site)
+    avant = _photo_ressource(ressource)
+    for nom, valeur in champs.items():
+        setattr(ressource, nom, valeur.strip() if isinstance(valeur, str) else valeur)
+    if ressource.type != "autre":
+        ressource.libelle = ""
+    ressource.full_clean()
+    ressource.save()
+    _tracer(
+        agent=agent,
+        foyers=_foyers_actuels(habitant),
+        libelle=f"Ressource corrigée : {ressource.nature} {de(habitant)}",
+        avant=avant,
+        apres=_photo_ressource(ressource),
+        habitant=habitant,
+    )
+    return ressource
+
+
+def terminer_ressource(*, agent: Agent, ressource: Ressource, date_fin: date) -> Ressource:
+    """La ressource n'est plus perçue après cette date."""
+    if ressource.date_fin is not None:
+        raise ValidationError({"date_fin": "Cette ressource a déjà une date de fin."})
+    return corriger_ressource(agent=agent, ressource=ressource, date_fin=date_fin)

@@ -9,4 +9,8 @@ urlpatterns = [
     path("habitants/nouveau/", views.inscrire, name="inscrire"),
     path("habitants/<int:pk>/", views.fiche, name="fiche"),
     path("habitants/<int:pk>/information/", views.informer, name="informer"),
+    path("habitants/<int:pk>/coordonnees/", views.coordonnees, name="coordonnees"),
+    path("habitants/<int:pk>/foyer/adresse/", views.adresse_foyer, name="adresse_foyer"),
+    path("habitants/<int:pk>/foyer/nouveau/", views.creer_foyer, name="creer_foyer"),
+    path("habitants/<int:pk>/foyer/rattacher/", views.rattacher, name="rattacher"),
 ]

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -186,34 +187,14 @@ def inscrire(request):
 @require_GET
 @permission_requise(perms.peut_tenir_le_guichet)
 def fiche(request, pk):
-    habitant = get_object_or_404(
-        selectors.avec_foyer_actuel(Habitant.objects.visibles_par(request.user)), pk=pk
-    )
+    habitant = _habitant_de_la_fiche(request, pk)
     journaliser(
         agent=request.user, action=ActionJournal.CONSULTATION, objet=habitant, request=request
     )
-    appartenance = habitant.appartenances_actuelles[0] if habitant.appartenances_actuelles else None
-    membres = []
-    if appartenance:
-        membres = (
-            appartenance.foyer.membres.filter(date_fin__isnull=True)
-            .select_related("habitant")
-            .order_by("role", "habitant__date_naissance")
-        )
-    return render(
-        request,
-        "habitants/fiche.html",
-        {
-            "habitant": habitant,
-            "appartenance": appartenance,
-            "membres": membres,
-            "passages": selectors.passages_de(habitant)[:50],
-            "peut_accompagner": perms.peut_accompagner(request.user),
-            "form_information": InformationForm(
-                initial={"consentement_contact": habitant.consentement_contact}
-            ),
-        },
-    )
+    contexte = _contexte_fiche(request, habitant)
+    if request.htmx and request.htmx.target in SECTIONS_FICHE:
+        return render(request, SECTIONS_FICHE[request.htmx.target], contexte)
+    return render(request, "habitants/fiche.html", contexte)
 
 
 @require_POST
@@ -238,3 +219,250 @@ def informer(request, pk):
     )
     messages.success(request, "Information sur le traitement des données enregistrée.")
     return redirect("habitants:fiche", pk=habitant.pk)
+
+
+# --- Coordonnées et foyer depuis la fiche (accueil et travailleur social) ------------------
+# Jamais de ressources, de santé ni de contenu d'accompagnement ici : ils sont au dossier du
+# foyer, réservé aux travailleurs sociaux.
+
+FOYERS_TROUVES_MAX = 10
+
+
+def _foyers_trouves(agent, recherche: str):
+    """Les foyers des sites de l'agent dont l'adresse ou un membre actuel répond au texte."""
+    from django.db.models import Q
+
+    from habitants.models import Foyer
+    from habitants.normalisation import normaliser
+
+    texte = normaliser(recherche)
+    if not texte:
+        return Foyer.objects.none()
+    ids = (
+        Foyer.objects.visibles_par(agent)
+        .filter(
+            Q(adresse_normalisee__contains=texte)
+            | Q(membres__date_fin__isnull=True, membres__habitant__recherche__contains=texte)
+        )
+        .values("pk")
+    )
+    return Foyer.objects.filter(pk__in=ids).order_by("adresse", "pk")[:FOYERS_TROUVES_MAX]
+
+
+def _formulaires_fiche(request, habitant, appartenance, lies=None):
+    from habitants.forms import AdresseForm, ContactForm, NouveauFoyerForm, RattachementForm
+    from habitants.models import Foyer
+
+    lies = lies or {}
+    pk = habitant.pk
+    formulaires = {
+        "form_contact": lies.get("contact")
+        or ContactForm(
+            initial={c: getattr(habitant, c) for c in services.CHAMPS_CONTACT},
+            action=reverse("habitants:coordonnees", args=[pk]),
+            cible="fiche-identite",
+        )
+    }
+    if appartenance:
+        f = appartenance.foyer
+        formulaires["form_adresse"] = lies.get("adresse") or AdresseForm(
+            initial={c: getattr(f, c) for c in (*services.CHAMPS_ADRESSE, "commune")},
+            action=reverse("habitants:adresse_foyer", args=[pk]),
+            cible="fiche-foyer",
+        )
+        return formulaires
+    recherche = (request.GET.get("foyer") or request.POST.get("foyer_recherche") or "").strip()
+    trouves = list(_foyers_trouves(request.user, recherche)) if recherche else []
+    rattachement = lies.get("rattachement")
+    if rattachement is None:
+        rattachement = RattachementForm(
+            foyers=Foyer.objects.filter(pk__in=[f.pk for f in trouves]),
+            initial={"date_debut": timezone.localdate()},
+            action=reverse("habitants:rattacher", args=[pk]),
+            cible="fiche-foyer",
+        )
+    else:
+        choisi = rattachement.data.get("foyer")
+        ids = [f.pk for f in trouves] + ([int(choisi)] if str(choisi).isdigit() else [])
+        rattachement.fields["foyer"].queryset = Foyer.objects.visibles_par(request.user).filter(
+            pk__in=ids
+        )
+        trouves = list(rattachement.fields["foyer"].queryset)
+    formulaires.update(
+        {
+            "recherche_foyer": recherche,
+            "foyers_trouves": trouves,
+            "form_rattachement": rattachement,
+            "form_nouveau_foyer": lies.get("nouveau_foyer")
+            or NouveauFoyerForm(
+                initial={"date_debut": timezone.localdate()},
+                action=reverse("habitants:creer_foyer", args=[pk]),
+                cible="fiche-foyer",
+            ),
+        }
+    )
+    return formulaires
+
+
+def _contexte_fiche(request, habitant, lies=None):
+    appartenance = habitant.appartenances_actuelles[0] if habitant.appartenances_actuelles else None
+    membres = []
+    if appartenance:
+        membres = (
+            appartenance.foyer.membres.filter(date_fin__isnull=True)
+            .select_related("habitant")
+            .order_by("role", "habitant__date_naissance")
+        )
+    return {
+        "habitant": habitant,
+        "appartenance": appartenance,
+        "membres": membres,
+        "passages": selectors.passages_de(habitant)[:50],
+        "peut_accompagner": perms.peut_accompagner(request.user),
+        "form_information": InformationForm(
+            initial={"consentement_contact": habitant.consentement_contact}
+        ),
+        **_formulaires_fiche(request, habitant, appartenance, lies),
+    }
+
+
+def _habitant_de_la_fiche(request, pk):
+    return get_object_or_404(
+        selectors.avec_foyer_actuel(Habitant.objects.visibles_par(request.user)), pk=pk
+    )
+
+
+#: Les sections de la fiche que htmx remplace seules.
+SECTIONS_FICHE = {
+    "fiche-identite": "habitants/partials/fiche_identite.html",
+    "fiche-foyer": "habitants/partials/fiche_foyer.html",
+}
+
+
+def _ecrire_fiche(request, habitant, *, form, cle, ecrire, succes, section="fiche-foyer"):
+    """Une écriture de la fiche : sa section à jour pour htmx (200, même avec des erreurs),
+    sinon la fiche à jour (redirection) ou la fiche et ses erreurs (422)."""
+    form.cible = section
+    if form.is_valid():
+        try:
+            une_seule_fois(
+                jeton=form.cleaned_data.get("jeton"),
+                agent=request.user,
+                ecrire=lambda: ecrire(form.cleaned_data),
+            )
+        except ValidationError as erreur:
+            reporter_erreurs(form, erreur)
+        except DejaTraite:
+            succes = DEJA_ENREGISTRE
+        if not form.errors:
+            if request.htmx:
+                habitant = _habitant_de_la_fiche(request, habitant.pk)
+                contexte = _contexte_fiche(request, habitant)
+                contexte.update({"message_succes": succes, "section": section})
+                return render(request, SECTIONS_FICHE[section], contexte)
+            messages.success(request, succes)
+            return redirect("habitants:fiche", pk=habitant.pk)
+    habitant = _habitant_de_la_fiche(request, habitant.pk)
+    contexte = _contexte_fiche(request, habitant, {cle: form})
+    if request.htmx:
+        return render(request, SECTIONS_FICHE[section], contexte)
+    return render(request, "habitants/fiche.html", contexte, status=422)
+
+
+@require_POST
+@permission_requise(perms.peut_tenir_le_guichet)
+def coordonnees(request, pk):
+    from habitants.forms import ContactForm
+
+    habitant = _habitant_de_la_fiche(request, pk)
+    form = ContactForm(
+        request.POST, action=reverse("habitants:coordonnees", args=[pk]), cible="fiche-identite"
+    )
+    return _ecrire_fiche(
+        request,
+        habitant,
+        form=form,
+        cle="contact",
+        ecrire=lambda d: services.rectifier_identite(
+            agent=request.user, habitant=habitant, **form.donnees
+        ),
+        succes="Coordonnées enregistrées.",
+        section="fiche-identite",
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_tenir_le_guichet)
+def adresse_foyer(request, pk):
+    from habitants.forms import AdresseForm
+
+    habitant = _habitant_de_la_fiche(request, pk)
+    if not habitant.appartenances_actuelles:
+        raise Http404("Cette personne n'a pas de foyer.")
+    foyer = habitant.appartenances_actuelles[0].foyer
+    form = AdresseForm(
+        request.POST, action=reverse("habitants:adresse_foyer", args=[pk]), cible="fiche-foyer"
+    )
+    return _ecrire_fiche(
+        request,
+        habitant,
+        form=form,
+        cle="adresse",
+        ecrire=lambda d: services.modifier_logement(
+            agent=request.user, foyer=foyer, **form.adresse_pour_service
+        ),
+        succes="Adresse du foyer enregistrée.",
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_tenir_le_guichet)
+def creer_foyer(request, pk):
+    from habitants.forms import NouveauFoyerForm
+
+    habitant = _habitant_de_la_fiche(request, pk)
+    form = NouveauFoyerForm(
+        request.POST, action=reverse("habitants:creer_foyer", args=[pk]), cible="fiche-foyer"
+    )
+
+    def ecrire(d):
+        return services.creer_foyer_de(
+            agent=request.user,
+            habitant=habitant,
+            date_debut=d["date_debut"],
+            statut_occupation=d["statut_occupation"],
+            **form.adresse_pour_service,
+        )
+
+    return _ecrire_fiche(
+        request, habitant, form=form, cle="nouveau_foyer", ecrire=ecrire, succes="Foyer créé."
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_tenir_le_guichet)
+def rattacher(request, pk):
+    from habitants.forms import RattachementForm
+    from habitants.models import Foyer
+
+    habitant = _habitant_de_la_fiche(request, pk)
+    form = RattachementForm(
+        request.POST,
+        foyers=Foyer.objects.visibles_par(request.user),
+        action=reverse("habitants:rattacher", args=[pk]),
+        cible="fiche-foyer",
+    )
+    return _ecrire_fiche(
+        request,
+        habitant,
+        form=form,
+        cle="rattachement",
+        ecrire=lambda d: services.rattacher_au_foyer(
+            agent=request.user,
+            habitant=habitant,
+            foyer=d["foyer"],
+            role=d["role"],
+            date_debut=d["date_debut"],
+        ),
+        succes="Personne rattachée au foyer.",
+    )

@@ -16,12 +16,15 @@ import numpy as np
 from droits.axes import AXES
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
+    ACTIVITES,
     VARIABLES_REVENUS,
     FoyerSimule,
     Personne,
     Place,
+    activites,
     composer,
     mois_historique,
+    statuts_maritaux,
 )
 
 #: L'ordre de calcul, fixé : aides au logement d'abord (le RSA déduit un forfait logement),
@@ -137,6 +140,11 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
     loyers = np.array([f.loyer for f in foyers], dtype=np.float32)
     occupation = np.array([statuts[f.statut_occupation] for f in foyers])
     communes = np.array([f.depcom for f in foyers])
+    places = [(p, place) for _, p, place in personnes]
+    maritaux = tbs.variables["statut_marital"].possible_values
+    statuts_maritaux_ = np.array([maritaux[s] for s in statuts_maritaux(places)])
+    types_activite = tbs.variables["activite"].possible_values
+    activites_ = np.array([types_activite[a] for a in activites(places)])
     for mois in historique:
         periode = f"{mois:%Y-%m}"
         revenus = [p.revenus(mois) for _, p, _ in personnes]
@@ -148,6 +156,8 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
         simulation.set_input("depcom", periode, communes)
         simulation.set_input("taux_incapacite", periode, taux)
         simulation.set_input("handicap", periode, taux >= 0.5)
+        simulation.set_input("statut_marital", periode, statuts_maritaux_)
+        simulation.set_input("activite", periode, activites_)
     return simulation, personnes, familles
 
 
@@ -227,7 +237,9 @@ def situation_de_controle(foyer: FoyerSimule, mois_cible: date) -> dict:
         "autre": "autres",
     }
     historique = mois_historique(mois_cible)
-    for personne, place in composer(foyer, mois_cible):
+    places = composer(foyer, mois_cible)
+    maritaux = dict(zip([p.id for p, _ in places], statuts_maritaux(places), strict=True))
+    for personne, place in places:
         cle = f"i{personne.id}"
         individu = {"date_naissance": {"ETERNITY": personne.date_naissance.isoformat()}}
         for mois in historique:
@@ -239,6 +251,10 @@ def situation_de_controle(foyer: FoyerSimule, mois_cible: date) -> dict:
                 personne.taux_incapacite or 0
             ) / 100
             individu.setdefault("handicap", {})[periode] = (personne.taux_incapacite or 0) >= 50
+            individu.setdefault("statut_marital", {})[periode] = maritaux[personne.id]
+            individu.setdefault("activite", {})[periode] = ACTIVITES.get(
+                personne.activite, "inactif"
+            )
         individus[cle] = individu
         famille = familles.setdefault(place.famille, {"parents": [], "enfants": []})
         famille["enfants" if place.role_famille == "enfant" else "parents"].append(cle)

@@ -13,13 +13,17 @@ Règles de correspondance (documentées dans docs/detection.md, testées) :
   période saisie fait foi : « perçue depuis le »). Les montants saisis sont nets ; les montants
   imposables et bruts s'en déduisent par les taux de `CONVERSIONS` ;
 - logement : le loyer, le statut d'occupation et la commune actuels valent pour tout
-  l'historique ; taux d'incapacité actuel de même.
+  l'historique ; taux d'incapacité actuel de même ;
+- situation conjugale (`statut_marital`) et activité (`activite`) actuelles : de même, par
+  `STATUTS_MARITAUX` et `ACTIVITES` ; sans situation conjugale utilisable, la règle par défaut
+  d'OpenFisca (deux déclarants dans le foyer fiscal : pacsés, sinon célibataire).
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from habitants.enums import RoleMembre, StatutOccupation, TypeRessource
+from habitants.enums import Activite, RoleMembre, StatutMarital, StatutOccupation, TypeRessource
 from habitants.models import Foyer, MembreFoyer, Ressource, SituationSante
 
 AGE_ENFANT_MAX = 25  # exclu : à 25 ans, un enfant forme sa propre famille
@@ -34,6 +38,30 @@ STATUTS_OCCUPATION = {
     StatutOccupation.SANS_DOMICILE: "sans_domicile",
     StatutOccupation.FOYER_RESIDENCE: "locataire_foyer",
     StatutOccupation.AUTRE: "non_renseigne",
+}
+
+
+#: Situation conjugale du portail → TypesStatutMarital d'OpenFisca (variable `statut_marital`,
+#: individu, mensuelle). Pas de concubinage dans OpenFisca : un couple en concubinage, comme une
+#: situation non renseignée, suit la règle par défaut (voir `statuts_maritaux`).
+STATUTS_MARITAUX = {
+    StatutMarital.MARIE: "marie",
+    StatutMarital.PACSE: "pacse",
+    StatutMarital.CELIBATAIRE: "celibataire",
+    StatutMarital.DIVORCE: "divorce",
+    StatutMarital.VEUF: "veuf",
+}
+
+#: Activité du portail → TypesActivite d'OpenFisca (variable `activite`, individu, mensuelle).
+#: Sans activité renseignée : « inactif », la valeur par défaut d'OpenFisca.
+ACTIVITES = {
+    Activite.SALARIE: "actif",
+    Activite.DEMANDEUR_EMPLOI: "chomeur",
+    Activite.ETUDIANT: "etudiant",
+    Activite.RETRAITE: "retraite",
+    Activite.INVALIDE: "inactif",
+    Activite.INACTIF: "inactif",
+    Activite.ENFANT: "inactif",
 }
 
 
@@ -75,6 +103,7 @@ CONVERSIONS = {
     ),
     TypeRessource.PENSION_INVALIDITE: Conversion("pensions_invalidite"),
     TypeRessource.PENSION_ALIMENTAIRE: Conversion("pensions_alimentaires_percues"),
+    TypeRessource.INDEMNITES_JOURNALIERES: Conversion("indemnites_journalieres_maladie"),
 }
 
 #: Toutes les variables de revenus qu'une conversion peut remplir.
@@ -89,6 +118,8 @@ class Personne:
     date_naissance: date | None
     role: str
     taux_incapacite: int | None = None
+    statut_marital: str = ""
+    activite: str = ""
     #: (type, montant net mensuel, début, fin ou None)
     ressources: list[tuple[str, float, date, date | None]] = field(default_factory=list)
 
@@ -160,6 +191,27 @@ def composer(foyer: FoyerSimule, mois: date) -> list[tuple[Personne, Place]]:
     return places
 
 
+def statuts_maritaux(places: list[tuple[Personne, Place]]) -> list[str]:
+    """La variable `statut_marital` d'OpenFisca de chaque personne : sa situation déclarée,
+    sinon la règle de la formule d'OpenFisca (au moins deux déclarants dans son foyer fiscal :
+    « pacse », sinon « celibataire »)."""
+    declarants = Counter(
+        place.foyer_fiscal
+        for _, place in places
+        if place.role_foyer_fiscal in ("declarant_principal", "conjoint")
+    )
+    return [
+        STATUTS_MARITAUX.get(p.statut_marital)
+        or ("pacse" if declarants[place.foyer_fiscal] >= 2 else "celibataire")
+        for p, place in places
+    ]
+
+
+def activites(places: list[tuple[Personne, Place]]) -> list[str]:
+    """La variable `activite` d'OpenFisca de chaque personne."""
+    return [ACTIVITES.get(p.activite, "inactif") for p, _ in places]
+
+
 def _fin_du_mois(mois: date) -> date:
     suivant = date(mois.year + mois.month // 12, mois.month % 12 + 1, 1)
     return date.fromordinal(suivant.toordinal() - 1)
@@ -181,10 +233,17 @@ def charger_foyers(ids) -> list[FoyerSimule]:
     la détection)."""
     ids = list(ids)
     membres: dict[int, list] = {}
-    for foyer_id, habitant_id, role, naissance in MembreFoyer.objects.filter(
+    for foyer_id, habitant_id, role, naissance, marital, activite in MembreFoyer.objects.filter(
         foyer_id__parmi=ids, date_fin__isnull=True
-    ).values_list("foyer_id", "habitant_id", "role", "habitant__date_naissance"):
-        membres.setdefault(foyer_id, []).append((habitant_id, role, naissance))
+    ).values_list(
+        "foyer_id",
+        "habitant_id",
+        "role",
+        "habitant__date_naissance",
+        "habitant__statut_marital",
+        "habitant__activite",
+    ):
+        membres.setdefault(foyer_id, []).append((habitant_id, role, naissance, marital, activite))
     habitants = [m[0] for actuels in membres.values() for m in actuels]
     ressources: dict[int, list] = {}
     for r in Ressource.objects.filter(habitant_id__parmi=habitants).values_list(
@@ -218,9 +277,11 @@ def charger_foyers(ids) -> list[FoyerSimule]:
                         date_naissance=naissance,
                         role=role,
                         taux_incapacite=incapacites.get(habitant_id),
+                        statut_marital=marital,
+                        activite=activite,
                         ressources=ressources.get(habitant_id, []),
                     )
-                    for habitant_id, role, naissance in actuels
+                    for habitant_id, role, naissance, marital, activite in actuels
                 ],
             )
         )
