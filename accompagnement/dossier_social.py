@@ -169,7 +169,13 @@ def contexte_dossier_social(request, foyer, lies=None):
     }
     if not ecriture:
         return contexte
-    recherche = (request.GET.get("personne") or request.POST.get("personne") or "").strip()
+    from habitants.forms import RecherchePersonneForm
+
+    form_recherche = RecherchePersonneForm(
+        {"personne": request.GET.get("personne") or request.POST.get("personne") or ""}
+    )
+    recherche = form_recherche.cleaned_data["personne"].strip() if form_recherche.is_valid() else ""
+    contexte["erreur_personne"] = " ".join(form_recherche.errors.get("personne", []))
     resultats = []
     if recherche:
         from habitants.selectors import CriteresRecherche, rechercher_habitants
@@ -221,14 +227,16 @@ def contexte_dossier_social(request, foyer, lies=None):
 def _a_une_date(request, membres, ressources) -> dict:
     """Le foyer tel qu'il était à une date passée (`?au=aaaa-mm-jj`) : ses membres d'alors et
     leurs ressources perçues ce jour-là (une requête de plus pour les anciens membres)."""
-    from django.utils.dateparse import parse_date
+    from habitants.forms import FoyerAUneDateForm
 
-    try:
-        au = parse_date(request.GET.get("au") or "")
-    except ValueError:
-        au = None
+    form = FoyerAUneDateForm(request.GET)
+    au = form.cleaned_data.get("au") if form.is_valid() else None
     if au is None:
-        return {"au": None, "au_saisi": request.GET.get("au", "")}
+        return {
+            "au": None,
+            "au_saisi": request.GET.get("au", "")[:10],
+            "erreur_au": " ".join(form.errors.get("au", [])),
+        }
     alors = [m for m in membres if m.date_debut <= au and (m.date_fin is None or m.date_fin >= au)]
     manquants = [m.habitant_id for m in alors if m.habitant_id not in ressources]
     for r in Ressource.objects.filter(habitant_id__in=manquants).order_by("-date_debut", "pk"):
@@ -241,7 +249,7 @@ def _a_une_date(request, membres, ressources) -> dict:
         ]
     return {
         "au": au,
-        "au_saisi": request.GET.get("au", ""),
+        "au_saisi": request.GET.get("au", "")[:10],
         "membres_alors": alors,
         "total_alors": sum(
             (r.montant_mensuel for m in alors for r in m.ressources_alors), Decimal("0")

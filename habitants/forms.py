@@ -3,7 +3,7 @@ import uuid
 from django import forms
 
 from ccas_portal.forms import FormulairePortail
-from ccas_portal.validation import NAISSANCE, DatePlausible
+from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
 from habitants.enums import ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
 
@@ -172,7 +172,7 @@ class IdentiteForm(ContactForm):
     nom_usage = forms.CharField(label="Nom d'usage", max_length=100)
     prenoms = forms.CharField(label="Prénom(s)", max_length=150)
     nom_naissance = forms.CharField(label="Nom de naissance", max_length=100, required=False)
-    date_naissance = forms.DateField(label="Date de naissance", required=False, widget=ChampDate())
+    date_naissance = DatePlausible(label="Date de naissance", required=False, plage=NAISSANCE)
     sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices, required=False)
 
     field_order = [
@@ -241,8 +241,8 @@ class LogementForm(AdresseForm):
     statut_occupation = forms.ChoiceField(label="Statut d'occupation", choices=())
     loyer_mensuel = _montant("Loyer mensuel, hors charges (€)")
     charges_mensuelles = _montant("Charges mensuelles (€)")
-    loyer_depuis = forms.DateField(
-        label="Loyer et charges depuis le", required=False, widget=ChampDate()
+    loyer_depuis = DatePlausible(
+        label="Loyer et charges depuis le", required=False, plage=EVENEMENT
     )
     type_bailleur = forms.ChoiceField(label="Bailleur", choices=(), required=False)
 
@@ -259,7 +259,7 @@ class NouveauFoyerForm(AdresseForm):
     bouton = "Créer le foyer"
 
     statut_occupation = forms.ChoiceField(label="Statut d'occupation", choices=())
-    date_debut = forms.DateField(label="Dans ce logement depuis le", widget=ChampDate())
+    date_debut = DatePlausible(label="Dans ce logement depuis le", plage=EVENEMENT)
 
     def __init__(self, *args, **kwargs):
         from habitants.enums import StatutOccupation
@@ -292,7 +292,7 @@ class RattachementForm(_FormulaireDossier):
         },
     )
     role = _role()
-    date_debut = forms.DateField(label="Dans ce foyer depuis le", widget=ChampDate())
+    date_debut = DatePlausible(label="Dans ce foyer depuis le", plage=EVENEMENT)
 
     def __init__(self, *args, foyers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -314,7 +314,7 @@ class MembreExistantForm(_FormulaireDossier):
         },
     )
     role = _role()
-    date_debut = forms.DateField(label="Dans ce foyer depuis le", widget=ChampDate())
+    date_debut = DatePlausible(label="Dans ce foyer depuis le", plage=EVENEMENT)
 
     def __init__(self, *args, habitants, **kwargs):
         super().__init__(*args, **kwargs)
@@ -336,10 +336,10 @@ class NouveauMembreForm(_FormulaireDossier):
 
     nom_usage = forms.CharField(label="Nom d'usage", max_length=100)
     prenoms = forms.CharField(label="Prénom(s)", max_length=150)
-    date_naissance = forms.DateField(label="Date de naissance", required=False, widget=ChampDate())
+    date_naissance = DatePlausible(label="Date de naissance", required=False, plage=NAISSANCE)
     sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices, required=False)
     role = _role()
-    date_debut = forms.DateField(label="Dans ce foyer depuis le", widget=ChampDate())
+    date_debut = DatePlausible(label="Dans ce foyer depuis le", plage=EVENEMENT)
     confirmer_nouveau = forms.BooleanField(
         label="Ce n'est aucune des personnes déjà connues : l'inscrire", required=False
     )
@@ -349,7 +349,7 @@ class FinForm(_FormulaireDossier):
     ident = "fin"
     bouton = "Enregistrer la fin"
 
-    date_fin = forms.DateField(label="Jusqu'au", widget=ChampDate())
+    date_fin = DatePlausible(label="Jusqu'au", plage=EVENEMENT)
 
 
 class SituationForm(_FormulaireDossier):
@@ -357,7 +357,7 @@ class SituationForm(_FormulaireDossier):
     bouton = "Enregistrer la situation"
 
     statut_marital = forms.ChoiceField(label="Situation conjugale", choices=(), required=False)
-    statut_marital_depuis = forms.DateField(label="Depuis le", required=False, widget=ChampDate())
+    statut_marital_depuis = DatePlausible(label="Depuis le", required=False, plage=NAISSANCE)
     activite = forms.ChoiceField(label="Situation d'activité", choices=(), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -378,13 +378,13 @@ class SanteForm(_FormulaireDossier):
         min_value=0,
         max_value=100,
         error_messages={
-            "max_value": "Le taux d'incapacité ne dépasse pas 100 %.",
+            "max_value": "Le taux d'incapacité ne dépasse pas 100 %%.",
             "min_value": "Le taux d'incapacité ne peut pas être négatif.",
         },
     )
     reconnaissance_mdph = forms.BooleanField(label="Reconnaissance MDPH", required=False)
-    date_reconnaissance_mdph = forms.DateField(
-        label="Date de la reconnaissance MDPH", required=False, widget=ChampDate()
+    date_reconnaissance_mdph = DatePlausible(
+        label="Date de la reconnaissance MDPH", required=False, plage=EVENEMENT
     )
 
 
@@ -397,8 +397,8 @@ class RessourceForm(_FormulaireDossier):
         label="Précision (pour « Autres ressources »)", max_length=100, required=False
     )
     montant_mensuel = _montant("Montant mensuel net (€)", required=True)
-    date_debut = forms.DateField(label="Perçue depuis le", widget=ChampDate())
-    date_fin = forms.DateField(label="Jusqu'au (facultatif)", required=False, widget=ChampDate())
+    date_debut = DatePlausible(label="Perçue depuis le", plage=EVENEMENT)
+    date_fin = DatePlausible(label="Jusqu'au (facultatif)", required=False, plage=FIN_DE_DROIT)
 
     def __init__(self, *args, **kwargs):
         from habitants.enums import TypeRessource
@@ -411,3 +411,15 @@ class RessourceForm(_FormulaireDossier):
         if donnees.get("type") == "autre" and not (donnees.get("libelle") or "").strip():
             self.add_error("libelle", "Précisez la nature de cette ressource.")
         return donnees
+
+
+class FoyerAUneDateForm(forms.Form):
+    """`?au=` du dossier social : le foyer tel qu'il était ce jour-là."""
+
+    au = DatePlausible(label="Date", required=False, plage=NAISSANCE)
+
+
+class RecherchePersonneForm(forms.Form):
+    """`?personne=` du dossier social : une personne de ses sites à ajouter au foyer."""
+
+    personne = forms.CharField(label="Nom et prénom", required=False, max_length=100)

@@ -17,7 +17,7 @@ chiffre de la colonne est alors masqué avec lui (`Tableau.proteger`).
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from ccas_portal.formats import AVANT_UNITE, euros, nombre
 
 SEUIL = 5
 MASQUE = "< 5"
@@ -72,10 +72,10 @@ class Chiffre:
         if self.masque:
             return self.libelle_masque
         if self.unite == "€":
-            return f"{number_format(self.nombre, 2, force_grouping=True)} €"
+            return euros(self.nombre)
         if self.unite == "h":
-            return f"{number_format(self.nombre, 1, force_grouping=True)} h"
-        return number_format(self.nombre, 0, force_grouping=True)
+            return f"{nombre(self.nombre, 1)}{AVANT_UNITE}h"
+        return nombre(self.nombre)
 
 
 def proteger_grille(grille: list[list[Chiffre]], relations: list[list[tuple[int, int]]]) -> None:

@@ -118,7 +118,16 @@ def monde(referentiels, settings):
     execution = ExecutionDetection.objects.create(
         declencheur="test", perimetre="tous", mois_cible=aujourd_hui.replace(day=1)
     )
+    ressource = habitants.enregistrer_ressource(
+        agent=ts,
+        habitant=parent,
+        type="salaire_net",
+        montant_mensuel=Decimal("1200"),
+        date_debut=date(2024, 1, 1),
+    )
     return {
+        "ressource": ressource,
+        "membre": f.membres.get(habitant=parent),
         "agents": agents,
         "site": site,
         "foyer": f,
@@ -699,6 +708,22 @@ def _motifs_d_url():
     return list(parcourir(get_resolver().url_patterns, "", ""))
 
 
+#: Les pages dont <pk> est la personne (fiche de l'accueil) ou le foyer (dossier social).
+PAGES_DE_LA_PERSONNE = ("coordonnees", "adresse_foyer", "creer_foyer", "rattacher")
+PAGES_DU_FOYER = (
+    "modifier_logement",
+    "ajouter_membre_existant",
+    "ajouter_nouveau_membre",
+    "terminer_appartenance",
+    "rectifier_identite",
+    "situation_personnelle",
+    "sante",
+    "ajouter_ressource",
+    "corriger_ressource",
+    "terminer_ressource",
+)
+
+
 def _identifiants(monde) -> dict:
     """(nom d'URL, paramètre) -> valeur réelle ; (None, paramètre) : pour toute URL."""
     a = monde["accompagnement"]
@@ -712,6 +737,11 @@ def _identifiants(monde) -> dict:
         ("accompagnement:chercher_participants", "pk"): monde["collective"].pk,
         ("droits:changer_etat", "pk"): monde["signalement"].pk,
         ("droits:progression", "pk"): monde["execution"].pk,
+        **{("habitants:" + nom, "pk"): monde["parent"].pk for nom in PAGES_DE_LA_PERSONNE},
+        **{("accompagnement:" + nom, "pk"): monde["foyer"].pk for nom in PAGES_DU_FOYER},
+        (None, "membre_pk"): monde["membre"].pk,
+        (None, "habitant_pk"): monde["parent"].pk,
+        (None, "ressource_pk"): monde["ressource"].pk,
         (None, "pk"): a.pk,  # les pages de l'accompagnement
         (None, "action_pk"): monde["action"].pk,
         (None, "orientation_pk"): monde["orientation"].pk,

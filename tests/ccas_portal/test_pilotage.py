@@ -298,7 +298,7 @@ def test_chaine_du_non_recours_et_montant_de_droits_ouverts(monde):
         1,
     ]
     assert cles["montant_droits_ouverts"].valeur == Decimal("1500.50")
-    assert str(cles["montant_droits_ouverts"]) == "1\xa0500,50 €"
+    assert str(cles["montant_droits_ouverts"]) == "1\u202f500,50\xa0€"
     libelles = dict(Prestation.objects.values_list("code", "libelle"))
     par_prestation = dict(ind.non_recours_par_prestation(filtres()).lignes)
     rsa, logement = par_prestation[libelles["rsa"]], par_prestation[libelles["aide_logement"]]
@@ -331,7 +331,7 @@ def test_tendances_mois_par_mois_et_comparaison_un_an_avant(monde):
 def test_petits_effectifs_masques():
     assert str(Chiffre(4, 4)) == "< 5"
     assert str(compte(5)) == "5"
-    assert str(compte(1234)) == "1\xa0234"
+    assert str(compte(1234)) == "1\u202f234"
     assert compte(4).nombre is None  # ni tracé ni exporté en clair
     # Un nombre non nul sans effectif connu reste masqué (prudence).
     assert str(Chiffre(2, 0)) == "< 5"
@@ -342,8 +342,8 @@ def test_zero_affiche_zero():
     assert str(compte(0)) == "0"
     assert compte(0).nombre == 0
     assert not compte(0).masque
-    assert str(Chiffre(Decimal(0), 0, "€")) == "0,00 €"
-    assert str(Chiffre(0 / 60, 0, "h")) == "0,0 h"
+    assert str(Chiffre(Decimal(0), 0, "€")) == "0,00\xa0€"
+    assert str(Chiffre(0 / 60, 0, "h")) == "0,0\xa0h"
 
 
 def test_montants_et_durees_masques_pour_leur_effectif_de_foyers():
@@ -351,9 +351,9 @@ def test_montants_et_durees_masques_pour_leur_effectif_de_foyers():
     5 000 € pour 3 foyers aussi ; 3 € pour 12 foyers : affiché."""
     assert str(Chiffre(Decimal("12.5"), 3, "€")) == "masqué : moins de 5 foyers"
     assert str(Chiffre(Decimal("5000"), 3, "€")) == "masqué : moins de 5 foyers"
-    assert str(Chiffre(Decimal("3"), 12, "€")) == "3,00 €"
+    assert str(Chiffre(Decimal("3"), 12, "€")) == "3,00\xa0€"
     assert str(Chiffre(250 / 60, 2, "h")) == "masqué : moins de 5 foyers"
-    assert str(Chiffre(1.5, 6, "h")) == "1,5 h"
+    assert str(Chiffre(1.5, 6, "h")) == "1,5\xa0h"
     assert "masqué : moins de 5 foyers" in LEGENDE
 
 
@@ -365,7 +365,7 @@ def test_zero_et_montants_sur_la_page_et_dans_l_export(client, monde):
     )
     cles = reponse.context["page"].cles
     assert str(cles["interventions"]) == "0"
-    assert str(cles["montant_droits_ouverts"]) == "0,00 €"
+    assert str(cles["montant_droits_ouverts"]) == "0,00\xa0€"
     avril = {"periode": "mois", "annee": "2026", "mois": "4"}
     reponse = _page(client, monde.responsable, reverse("tableau_de_bord"), **avril)
     comparaison = dict(reponse.context["page"].tableau("comparaison").lignes)
