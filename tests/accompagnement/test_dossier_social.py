@@ -324,7 +324,10 @@ def test_le_foyer_a_une_date_passee(client, ts, famille):
     assert "Le 01/01/2025, le foyer comptait 1 personne ;" in page
     assert "Salaire net : 1\u202f500,00\u00a0€" in page
     page = client.get(url("dossier", f.pk), {"au": "2025-13-45"}).content.decode()
-    assert "Date invalide" in page
+    assert 'id="erreur-foyer-au"' in page
+    assert "Saisissez une date valide." in page
+    page = client.get(url("dossier", f.pk), {"au": "0001-01-01"}).content.decode()
+    assert "Date invraisemblable : avant le 01/01/1900." in page
 
 
 def test_nouvelle_personne_qui_ressemble_a_une_personne_connue(client, ts, famille):
