@@ -1,0 +1,60 @@
+"""Clés phonétiques du nom et du premier prénom, calculées pour les personnes déjà inscrites.
+
+Le calcul est celui du service (`normalisation.cle_phonetique`) ; les lignes sont relues et
+réécrites par lots de 5 000, en une requête préparée exécutée pour tout le lot.
+"""
+
+from django.db import migrations, models
+
+from habitants.normalisation import cle_phonetique, premier_mot
+
+LOT = 5000
+
+
+def calculer_cles(apps, schema_editor):
+    connexion = schema_editor.connection
+    dernier = 0
+    with connexion.cursor() as curseur:
+        while True:
+            curseur.execute(
+                "SELECT id, nom_normalise, prenoms_normalises FROM habitants_habitant "
+                "WHERE id > %s ORDER BY id LIMIT %s",
+                [dernier, LOT],
+            )
+            lignes = curseur.fetchall()
+            if not lignes:
+                return
+            curseur.executemany(
+                "UPDATE habitants_habitant SET cle_nom = %s, cle_prenom = %s WHERE id = %s",
+                [
+                    (cle_phonetique(nom), cle_phonetique(premier_mot(prenoms)), pk)
+                    for pk, nom, prenoms in lignes
+                ],
+            )
+            dernier = lignes[-1][0]
+
+
+class Migration(migrations.Migration):
+    dependencies = [("habitants", "0004_faits_modifies")]
+
+    operations = [
+        migrations.AddField(
+            model_name="habitant",
+            name="cle_nom",
+            field=models.CharField(blank=True, default="", editable=False, max_length=100),
+        ),
+        migrations.AddField(
+            model_name="habitant",
+            name="cle_prenom",
+            field=models.CharField(blank=True, default="", editable=False, max_length=100),
+        ),
+        migrations.RunPython(calculer_cles, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name="habitant",
+            index=models.Index(fields=["cle_nom", "cle_prenom"], name="habitant_cle_nom"),
+        ),
+        migrations.AddIndex(
+            model_name="habitant",
+            index=models.Index(fields=["cle_prenom"], name="habitant_cle_prenom"),
+        ),
+    ]
