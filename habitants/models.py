@@ -119,6 +119,7 @@ class Habitant(models.Model):
             models.Index(fields=["date_naissance"], name="habitant_naissance"),
             models.Index(fields=["cle_nom", "cle_prenom"], name="habitant_cle_nom"),
             models.Index(fields=["cle_prenom"], name="habitant_cle_prenom"),
+            models.Index(fields=["prenoms_normalises"], name="habitant_prenoms"),
         ]
 
     def __str__(self):

@@ -161,7 +161,7 @@ def ressemblance_mots(tape: str, connu: str) -> float:
         return 0.85
     longueur = max(len(tape), len(connu))
     cle = _cle_mot(tape)
-    meme_son = len(cle) >= 2 and cle == _cle_mot(connu)  # « L » (Léa, Léo, Lou) : trop vague
+    meme_son = cle == _cle_mot(connu)
     tolerance = fautes_tolerees(tape)
     if not meme_son and (
         abs(len(tape) - len(connu)) > tolerance or len(set(tape) ^ set(connu)) > 2 * tolerance
@@ -169,7 +169,8 @@ def ressemblance_mots(tape: str, connu: str) -> float:
         return 0.0
     d = distance(tape, connu)
     proche = max(0.0, 1 - d / longueur)
-    if meme_son:
+    # Une clé d'une lettre (« Théo », « Léa ») est trop vague seule : une faute au plus.
+    if meme_son and (len(cle) >= 2 or d <= 1):
         return 0.6 + 0.35 * proche
     return proche if d <= tolerance else 0.0
 

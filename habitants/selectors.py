@@ -1,17 +1,31 @@
 """Lectures composées du registre : recherche tolérante, doublons probables, accueil du jour."""
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, FloatField, Func, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    FloatField,
+    Func,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from habitants.models import Habitant, MembreFoyer, Passage
 from habitants.normalisation import (
     cle_phonetique,
+    fautes_tolerees,
     mots_de_recherche,
     normaliser,
     premier_mot,
@@ -78,6 +92,33 @@ class Ressemblance(Func):
     output_field = FloatField()
 
 
+def _faute_de_frappe(mot: str, fautes: int | None = None) -> RawSQL:
+    """PostgreSQL : le nom ou le premier prénom est à `fautes_tolerees(mot)` modifications près
+    du mot tapé (distance de Levenshtein), ou n'en diffère que par deux lettres voisines
+    inversées."""
+    fautes = fautes_tolerees(mot) if fautes is None else fautes
+    if not fautes:
+        return RawSQL("false", [], output_field=BooleanField())
+    inversions = [mot[:i] + mot[i + 1] + mot[i] + mot[i + 2 :] for i in range(len(mot) - 1)]
+    # La longueur, vérifiée d'abord, écarte à peu de frais la plupart des lignes.
+    proche = (
+        "(length({c}) BETWEEN %s AND %s"
+        " AND (levenshtein_less_equal({c}, %s, %s) <= %s OR {c} = ANY(%s::text[])))"
+    )
+    parametres = [len(mot) - fautes, len(mot) + fautes, mot, fautes, fautes, inversions]
+    return RawSQL(
+        " OR ".join(
+            proche.format(c=colonne)
+            for colonne in (
+                "habitants_habitant.nom_normalise",
+                "split_part(habitants_habitant.prenoms_normalises, ' ', 1)",
+            )
+        ),
+        parametres * 2,
+        output_field=BooleanField(),
+    )
+
+
 def _nom_repandu(qs: QuerySet[Habitant], mot: str) -> bool:
     return qs.filter(nom_normalise=mot).order_by()[:SEUIL_NOM_REPANDU].count() >= (
         SEUIL_NOM_REPANDU
@@ -90,12 +131,24 @@ def _filtrer_par_nom(qs: QuerySet[Habitant], texte: str) -> tuple[QuerySet[Habit
     mots = mots_de_recherche(texte)
     cles = _cles_tapees(mots)
     if _postgresql():
-        # Chaque mot doit ressembler à un mot des noms (index GIN trigrammes) ou en avoir le
-        # son (index B-tree des clés) : sinon « martin lea » ramènerait tous les Martin.
+        # Candidats par les index : l'un des mots tapés a le même son (clé phonétique, B-tree)
+        # que le nom ou le premier prénom, ou est contenu dans les noms (LIKE, index GIN
+        # trigrammes : début de mot, nom de naissance). Puis chaque mot tapé doit
+        # ressembler, du moins coûteux au plus coûteux : même son, nom ou premier prénom à une
+        # faute de frappe près (fuzzystrmatch), ou contenu dans les noms (début de mot, nom de
+        # naissance, autre prénom).
+        candidats = []
         for mot in mots:
             cle = cle_phonetique(mot)
-            meme_son = Q(cle_nom=cle) | Q(cle_prenom=cle) if len(cle) >= 2 else Q()
-            qs = qs.filter(Q(recherche__trigram_word_similar=mot) | meme_son)
+            meme_son = Q(cle_nom=cle) | Q(cle_prenom=cle)
+            contenu = Q(recherche__contains=mot)
+            ressemble = Q(_faute_de_frappe(mot)) | contenu
+            candidats.append(meme_son | contenu)
+            if len(cle) >= 2:
+                qs = qs.filter(meme_son | ressemble)
+            else:  # clé trop vague seule (« Théo ») : même son et une faute au plus
+                qs = qs.filter((meme_son & Q(_faute_de_frappe(mot, 1))) | ressemble)
+        qs = qs.filter(reduce(operator.or_, candidats))
         bonus = [
             Case(When(**{f"{champ}__in": cles}, then=Value(0.1)), default=Value(0.0))
             for champ in ("cle_nom", "cle_prenom")
@@ -103,12 +156,17 @@ def _filtrer_par_nom(qs: QuerySet[Habitant], texte: str) -> tuple[QuerySet[Habit
         score = TrigramWordSimilarity(" ".join(mots), "recherche") + bonus[0] + bonus[1]
         return qs.annotate(score=score), ["-score"]
     # SQLite : candidats par les index (même clé phonétique du nom ou du premier prénom, ou
-    # nom commençant par un mot tapé), puis chaque mot comparé en Python (faute de frappe,
+    # nom ou prénoms commençant par un mot tapé), puis chaque mot comparé en Python (faute de frappe,
     # son, début de mot), comme PostgreSQL le fait par trigrammes.
-    candidats = Q(cle_nom__in=cles) | Q(cle_prenom__in=cles)
+    toutes = sorted({*cles, *map(cle_phonetique, mots)})
+    candidats = Q(cle_nom__in=toutes) | Q(cle_prenom__in=toutes)
     for mot in mots:
         candidats |= Q(nom_normalise__gte=mot, nom_normalise__lt=_suivant(mot))
-    qs = qs.filter(candidats).annotate(score=Ressemblance(Value("\t".join(mots)), "recherche"))
+        candidats |= Q(prenoms_normalises__gte=mot, prenoms_normalises__lt=_suivant(mot))
+    # En sous-requête : sans statistiques, SQLite parcourrait sinon tout le site par son index.
+    qs = qs.filter(pk__in=Habitant.objects.filter(candidats).values("pk")).annotate(
+        score=Ressemblance(Value("\t".join(mots)), "recherche")
+    )
     return qs.filter(score__gt=0), ["-score"]
 
 

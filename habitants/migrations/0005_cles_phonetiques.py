@@ -1,9 +1,11 @@
-"""Clés phonétiques du nom et du premier prénom, calculées pour les personnes déjà inscrites.
+"""Clés phonétiques du nom et du premier prénom, calculées pour les personnes déjà inscrites ;
+extension fuzzystrmatch sur PostgreSQL (distance d'édition des fautes de frappe).
 
 Le calcul est celui du service (`normalisation.cle_phonetique`) ; les lignes sont relues et
 réécrites par lots de 5 000, en une requête préparée exécutée pour tout le lot.
 """
 
+from django.contrib.postgres.operations import CreateExtension
 from django.db import migrations, models
 
 from habitants.normalisation import cle_phonetique, premier_mot
@@ -38,6 +40,8 @@ class Migration(migrations.Migration):
     dependencies = [("habitants", "0004_faits_modifies")]
 
     operations = [
+        # PostgreSQL seulement (sans effet sur SQLite) : levenshtein() pour les fautes de frappe.
+        CreateExtension("fuzzystrmatch"),
         migrations.AddField(
             model_name="habitant",
             name="cle_nom",
@@ -56,5 +60,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="habitant",
             index=models.Index(fields=["cle_prenom"], name="habitant_cle_prenom"),
+        ),
+        migrations.AddIndex(
+            model_name="habitant",
+            index=models.Index(fields=["prenoms_normalises"], name="habitant_prenoms"),
         ),
     ]

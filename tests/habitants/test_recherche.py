@@ -28,6 +28,7 @@ def population(agent_accueil, agent_autre_site):
         ),
         "philippe": habitant(agent_accueil, nom_usage="Garnier", prenoms="Philippe"),
         "ndiaye": habitant(agent_accueil, nom_usage="N'Diaye", prenoms="Awa"),
+        "theo": habitant(agent_accueil, nom_usage="Arnaud", prenoms="Théo"),
         "ailleurs": habitant(agent_autre_site, nom_usage="Lefèvre", prenoms="Hélène"),
     }
     f = foyer(agent_accueil, adresse="40 galerie de l'Arlequin", code_postal="38100")
@@ -67,6 +68,9 @@ def chercher(agent, **criteres):
         ("Benalli Mohammed", "mohammed"),  # lettre doublée
         ("Bneali", "mohammed"),  # lettres inversées
         ("lef", "lefevre"),  # début de nom, saisie en cours
+        ("Garnier Filippe", "philippe"),
+        ("Martin Lea", "martin"),
+        ("Arnaud Teo", "theo"),  # mot court : même son et une seule lettre de différence
     ],
 )
 def test_recherche_tolerante(agent_accueil, population, texte, attendu):
