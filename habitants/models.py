@@ -117,8 +117,8 @@ class Habitant(models.Model):
                 fields=["nom_normalise", "prenoms_normalises", "id"], name="habitant_nom_prenoms"
             ),
             models.Index(fields=["date_naissance"], name="habitant_naissance"),
-            models.Index(fields=["cle_nom", "cle_prenom"], name="habitant_cle_nom"),
-            models.Index(fields=["cle_prenom"], name="habitant_cle_prenom"),
+            models.Index(fields=["cle_nom", "prenoms_normalises"], name="habitant_cle_nom"),
+            models.Index(fields=["cle_prenom", "nom_normalise"], name="habitant_cle_prenom"),
             models.Index(fields=["prenoms_normalises"], name="habitant_prenoms"),
         ]
 

@@ -1,10 +1,8 @@
 """Lectures composées du registre : recherche tolérante, doublons probables, accueil du jour."""
 
-import operator
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import reduce
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
@@ -92,6 +90,73 @@ class Ressemblance(Func):
     output_field = FloatField()
 
 
+def _candidats(mots: list[str]) -> Q:
+    """PostgreSQL : les personnes que les index désignent, sûrement parmi celles qui répondent.
+
+    Un mot « fort » a la clé phonétique du nom ou du premier prénom (B-tree) ou est contenu dans
+    les noms (LIKE, GIN trigrammes). Avec plusieurs mots : deux mots forts (intersection
+    d'index), ou un mot fort et un mot mal tapé dont l'initiale est celle de l'autre nom :
+    index `(cle_nom, prenoms_normalises)` et `(cle_prenom, nom_normalise)`, qui ne lisent que
+    les Hélène dont le nom commence par L pour « Lfevre Hélène ». Un mot seul : fort, ou proche
+    par trigrammes.
+    """
+    forts = [
+        Q(cle_nom=c) | Q(cle_prenom=c) | Q(recherche__contains=m)
+        for m, c in zip(mots, map(cle_phonetique, mots), strict=True)
+    ]
+    if len(mots) == 1:
+        return forts[0] | Q(recherche__trigram_word_similar=mots[0])
+    bras = Q()
+    for i, mot in enumerate(mots):
+        cle = cle_phonetique(mot)
+        for j, autre in enumerate(mots):
+            if i == j:
+                continue
+            if i < j:
+                bras |= forts[i] & forts[j]
+            initiale = {"__gte": autre[0], "__lt": _suivant(autre[0])}
+            bras |= Q(cle_nom=cle, **{f"prenoms_normalises{k}": v for k, v in initiale.items()})
+            bras |= Q(cle_prenom=cle, **{f"nom_normalise{k}": v for k, v in initiale.items()})
+    return bras
+
+
+def _candidats_sqlite(mots: list[str], cles: list[str]) -> Q:
+    """SQLite : comme `_candidats`, chaque bras servi par un seul index (union d'index).
+
+    Un mot seul : même clé que le nom ou le premier prénom, ou début du nom ou des prénoms.
+    Plusieurs mots : pour chaque mot et chacun des autres, clé de l'un et initiale de l'autre
+    (index `(cle_nom, prenoms_normalises)` et `(cle_prenom, nom_normalise)`), ou début du nom
+    et initiale des prénoms (index `(nom_normalise, prenoms_normalises)`).
+    """
+
+    def debut(champ, texte):
+        return {f"{champ}__gte": texte, f"{champ}__lt": _suivant(texte)}
+
+    if len(mots) == 1:
+        (mot,) = mots
+        toutes = sorted({*cles, cle_phonetique(mot)})
+        return (
+            Q(cle_nom__in=toutes)
+            | Q(cle_prenom__in=toutes)
+            | Q(**debut("nom_normalise", mot))
+            | Q(**debut("prenoms_normalises", mot))
+        )
+    bras = Q()
+    for i, mot in enumerate(mots):
+        cle = cle_phonetique(mot)
+        for j, autre in enumerate(mots):
+            if i != j:
+                bras |= Q(cle_nom=cle, **debut("prenoms_normalises", autre[0]))
+                bras |= Q(cle_prenom=cle, **debut("nom_normalise", autre[0]))
+                # LIKE (non indexé sur SQLite) : l'index du début du nom sert, pas celui des
+                # prénoms, qui lirait tous les prénoms de cette initiale.
+                bras |= Q(**debut("nom_normalise", mot), prenoms_normalises__startswith=autre[0])
+    for i in range(len(mots) - 1):  # mots accolés : « ben ali », « marie helene »
+        cle = cle_phonetique(mots[i] + mots[i + 1])
+        bras |= Q(cle_nom=cle) | Q(cle_prenom=cle)
+    return bras
+
+
 def _faute_de_frappe(mot: str, fautes: int | None = None) -> RawSQL:
     """PostgreSQL : le nom ou le premier prénom est à `fautes_tolerees(mot)` modifications près
     du mot tapé (distance de Levenshtein), ou n'en diffère que par deux lettres voisines
@@ -131,38 +196,28 @@ def _filtrer_par_nom(qs: QuerySet[Habitant], texte: str) -> tuple[QuerySet[Habit
     mots = mots_de_recherche(texte)
     cles = _cles_tapees(mots)
     if _postgresql():
-        # Candidats par les index : l'un des mots tapés a le même son (clé phonétique, B-tree)
-        # que le nom ou le premier prénom, ou est contenu dans les noms (LIKE, index GIN
-        # trigrammes : début de mot, nom de naissance). Puis chaque mot tapé doit
-        # ressembler, du moins coûteux au plus coûteux : même son, nom ou premier prénom à une
-        # faute de frappe près (fuzzystrmatch), ou contenu dans les noms (début de mot, nom de
-        # naissance, autre prénom).
-        candidats = []
+        # Candidats par les index (voir `_candidats`), puis chaque mot tapé doit ressembler, du
+        # moins coûteux au plus coûteux : même son, nom ou premier prénom à une faute de frappe
+        # près (fuzzystrmatch), ou contenu dans les noms (début de mot, nom de naissance, autre
+        # prénom).
         for mot in mots:
             cle = cle_phonetique(mot)
             meme_son = Q(cle_nom=cle) | Q(cle_prenom=cle)
-            contenu = Q(recherche__contains=mot)
-            ressemble = Q(_faute_de_frappe(mot)) | contenu
-            candidats.append(meme_son | contenu)
+            ressemble = Q(_faute_de_frappe(mot)) | Q(recherche__contains=mot)
             if len(cle) >= 2:
                 qs = qs.filter(meme_son | ressemble)
             else:  # clé trop vague seule (« Théo ») : même son et une faute au plus
                 qs = qs.filter((meme_son & Q(_faute_de_frappe(mot, 1))) | ressemble)
-        qs = qs.filter(reduce(operator.or_, candidats))
+        qs = qs.filter(_candidats(mots))
         bonus = [
             Case(When(**{f"{champ}__in": cles}, then=Value(0.1)), default=Value(0.0))
             for champ in ("cle_nom", "cle_prenom")
         ]
         score = TrigramWordSimilarity(" ".join(mots), "recherche") + bonus[0] + bonus[1]
         return qs.annotate(score=score), ["-score"]
-    # SQLite : candidats par les index (même clé phonétique du nom ou du premier prénom, ou
-    # nom ou prénoms commençant par un mot tapé), puis chaque mot comparé en Python (faute de frappe,
-    # son, début de mot), comme PostgreSQL le fait par trigrammes.
-    toutes = sorted({*cles, *map(cle_phonetique, mots)})
-    candidats = Q(cle_nom__in=toutes) | Q(cle_prenom__in=toutes)
-    for mot in mots:
-        candidats |= Q(nom_normalise__gte=mot, nom_normalise__lt=_suivant(mot))
-        candidats |= Q(prenoms_normalises__gte=mot, prenoms_normalises__lt=_suivant(mot))
+    # SQLite : candidats par les index (`_candidats_sqlite`), puis chaque mot comparé en Python
+    # (faute de frappe, son, début de mot), comme PostgreSQL le fait en SQL.
+    candidats = _candidats_sqlite(mots, cles)
     # En sous-requête : sans statistiques, SQLite parcourrait sinon tout le site par son index.
     qs = qs.filter(pk__in=Habitant.objects.filter(candidats).values("pk")).annotate(
         score=Ressemblance(Value("\t".join(mots)), "recherche")

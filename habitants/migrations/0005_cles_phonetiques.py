@@ -55,11 +55,11 @@ class Migration(migrations.Migration):
         migrations.RunPython(calculer_cles, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name="habitant",
-            index=models.Index(fields=["cle_nom", "cle_prenom"], name="habitant_cle_nom"),
+            index=models.Index(fields=["cle_nom", "prenoms_normalises"], name="habitant_cle_nom"),
         ),
         migrations.AddIndex(
             model_name="habitant",
-            index=models.Index(fields=["cle_prenom"], name="habitant_cle_prenom"),
+            index=models.Index(fields=["cle_prenom", "nom_normalise"], name="habitant_cle_prenom"),
         ),
         migrations.AddIndex(
             model_name="habitant",
