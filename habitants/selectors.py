@@ -72,7 +72,7 @@ class CriteresRecherche:
 
 def _cles_tapees(mots: list[str]) -> list[str]:
     """Clés phonétiques des mots tapés et de leurs paires accolées (« ben ali », « marie
-    helene »), assez précises pour chercher (deux consonnes au moins, ou un mot court)."""
+    helene »), d'au moins deux lettres (« L », la clé de Léa ou de Léo, est trop vague)."""
     groupes = mots + ["".join(mots[i : i + 2]) for i in range(len(mots) - 1)]
     return sorted({c for c in map(cle_phonetique, groupes) if len(c) >= 2})
 
