@@ -13,6 +13,14 @@ from habitants.normalisation import cle_phonetique, premier_mot
 LOT = 5000
 
 
+class ExtensionPostgreSQL(CreateExtension):
+    """CreateExtension, sans effet sur SQLite aussi en arrière (Django y lit pg_extension)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def calculer_cles(apps, schema_editor):
     connexion = schema_editor.connection
     dernier = 0
@@ -41,7 +49,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # PostgreSQL seulement (sans effet sur SQLite) : levenshtein() pour les fautes de frappe.
-        CreateExtension("fuzzystrmatch"),
+        ExtensionPostgreSQL("fuzzystrmatch"),
         migrations.AddField(
             model_name="habitant",
             name="cle_nom",
