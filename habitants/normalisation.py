@@ -148,7 +148,7 @@ def fautes_tolerees(mot: str) -> int:
     return 0 if len(mot) < 4 else 1 if len(mot) < 8 else 2
 
 
-@lru_cache(maxsize=200000)
+@lru_cache(maxsize=50000)
 def ressemblance_mots(tape: str, connu: str) -> float:
     """0 si le mot tapé ne désigne pas le mot connu ; sinon de 0,6 à 1 (identique).
 
@@ -194,7 +194,7 @@ def mots_de_recherche(texte: str) -> list[str]:
     return mots
 
 
-@lru_cache(maxsize=100000)
+@lru_cache(maxsize=20000)
 def ressemblance(tapes: tuple[str, ...], recherche: str) -> float:
     """Ressemblance (0 à 1) des mots tapés avec les noms d'une personne (colonne `recherche`).
 
