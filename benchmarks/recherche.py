@@ -1,26 +1,38 @@
-"""Banc d'essai de la recherche de personnes (PostgreSQL, données de volume).
+"""Banc d'essai de la recherche de personnes (PostgreSQL ou SQLite, données de volume).
 
 Préparer (une fois) :
     DATABASE_URL=postgres://…/ccas_bench python manage.py migrate
     DATABASE_URL=… python manage.py charger_referentiels --wet-run
     DATABASE_URL=… python manage.py demo_data --wet-run --foyers 100000
+    (SQLite : DATABASE_URL=sqlite:////chemin/absolu/bench.sqlite3)
 Lancer :
-    DATABASE_URL=… python benchmarks/recherche.py [--requetes 300]
+    DATABASE_URL=… python benchmarks/recherche.py [--requetes 500] [--tous-sites] [--naive]
 
-Mesure, pour un jeu de requêtes réalistes tirées des personnes en base (nom et prénom exacts,
-sans accents ni majuscules, avec une faute de frappe, nom seul, variante d'orthographe), le temps
-serveur d'une recherche telle que la page d'accueil la fait (première page de 10 résultats et
-leur nombre total, en une requête), avec la recherche du portail (trigrammes, index GIN) puis de façon naïve
-(`icontains` sur les colonnes non indexées), dans la même exécution. Affiche médiane, p95,
-rapport, taux de personnes retrouvées dans la première page, et le plan d'exécution (EXPLAIN).
+Jeu de requêtes tirées au hasard parmi les personnes en base, cinq sortes : nom et prénom
+exacts, sans accents ni majuscules (prénom d'abord), faute de frappe dans le nom (lettre
+oubliée, inversée ou doublée), variante d'orthographe qui se prononce pareil (« Mouhamed »,
+« Lefaivre », « Filipe »…, sur le nom ou le prénom), nom seul.
+
+Chaque requête est faite par un agent de la Maison des Habitants de la personne cherchée
+(`--tous-sites` : un agent qui voit toutes les Maisons des Habitants) ; la mesure est le temps
+serveur de ce que fait la page d'accueil : la première page de 10 résultats avec foyers actuels
+et le nombre total, en une requête.
+
+Rappel : la personne cherchée (son identifiant) est dans la première page. Une requête est
+« homonymes seulement » quand plus de 10 personnes du périmètre répondent au moins aussi bien
+qu'elle : celles qui portent exactement les mots tapés et ses homonymes exacts (mêmes nom et
+prénoms). Aucune recherche ne peut alors la mettre à coup sûr en première page : ces requêtes
+sont comptées à part (par exemple presque tous les noms tapés seuls).
 """
 
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,18 +49,55 @@ from django.db.models import Q  # noqa: E402
 from ccas_portal.enums import Role  # noqa: E402
 from ccas_portal.models import Agent, Site  # noqa: E402
 from ccas_portal.pagination import paginer  # noqa: E402
+from habitants import normalisation  # noqa: E402
 from habitants.models import Habitant  # noqa: E402
 from habitants.normalisation import normaliser  # noqa: E402
 from habitants.selectors import CriteresRecherche, rechercher_habitants  # noqa: E402
 
-VARIANTES = {
-    "mohammed": "Mohamed",
-    "mohamed": "Mohammed",
-    "lefebvre": "Lefèvre",
-    "lefevre": "Lefebvre",
-    "dupont": "Dupond",
-    "ndiaye": "N'Diaye",
-}
+PAGE = 10
+#: Caches de la comparaison en Python (SQLite), vidés avant chaque essai chronométré.
+CACHES = [
+    getattr(normalisation, nom)
+    for nom in ("ressemblance", "ressemblance_mots")
+    if hasattr(getattr(normalisation, nom, None), "cache_clear")
+]
+SORTES = ["exact", "sans_accents", "faute", "variante", "nom_seul"]
+
+#: Réécritures qui gardent la prononciation (motif, remplacement), sur le mot sans accents.
+VARIANTES = [
+    (r"ph", "f"),
+    (r"f", "ph"),
+    (r"mm", "m"),
+    (r"nn", "n"),
+    (r"ll", "l"),
+    (r"ss", "s"),
+    (r"tt", "t"),
+    (r"pp", "p"),
+    (r"rr", "r"),
+    (r"(?<=[aeiou])([lmnrt])(?=[aeiou])", r"\1\1"),  # consonne doublée
+    (r"e(?=[vr])", "ai"),  # Lefèvre -> Lefaivre
+    (r"ai", "e"),
+    (r"eau", "o"),
+    (r"au", "o"),
+    (r"(?<=[bcdfgklmnprstv])o(?=[bcdfgklmnprstv])", "au"),
+    (r"ou", "u"),
+    (r"(?<=m)o(?=h)", "ou"),  # Mohamed -> Mouhamed
+    (r"y", "i"),
+    (r"(?<=[aeiou])i(?=[aeiou])", "y"),
+    (r"k", "c"),
+    (r"c(?=[aou])", "k"),
+    (r"qu", "k"),
+    (r"th", "t"),
+    (r"(?<=[aeiou])t(?=[aeiou])", "th"),
+    (r"sh", "ch"),
+    (r"t$", "d"),
+    (r"d$", "t"),
+    (r"e$", ""),
+    (r"(?<=[lnr])$", "e"),
+    (r"ed$", "et"),
+    (r"ien$", "yen"),
+    (r"bvr", "vr"),
+]
 
 
 def faute_de_frappe(mot: str, hasard: random.Random) -> str:
@@ -64,27 +113,75 @@ def faute_de_frappe(mot: str, hasard: random.Random) -> str:
     )
 
 
-def requetes(n: int, hasard: random.Random) -> list[tuple[str, str, int]]:
-    """[(type, texte, id attendu)] tirées au hasard parmi les personnes en base."""
+def variante(mot: str, hasard: random.Random) -> str | None:
+    """Le mot écrit autrement mais prononcé pareil, ou None si aucune réécriture ne s'applique."""
+    mot = normaliser(mot)
+    possibles = [(m, r) for m, r in VARIANTES if re.search(m, mot)]
+    hasard.shuffle(possibles)
+    for motif, remplacement in possibles:
+        autre = re.sub(motif, remplacement, mot, count=1)
+        if autre != mot and len(autre.replace(" ", "")) >= 3:
+            return autre
+    return None
+
+
+def requetes(n: int, hasard: random.Random) -> list[tuple[str, str, Habitant]]:
+    """[(sorte, texte, personne)] : n requêtes par sorte, personnes tirées au hasard."""
     ids = list(Habitant.objects.values_list("id", flat=True))
-    personnes = Habitant.objects.in_bulk(hasard.sample(ids, n))
     jeu = []
-    for h in personnes.values():
-        nom, prenom = h.nom_usage, h.prenoms
-        choix = hasard.choice(["exact", "sans_accents", "faute", "nom_seul", "variante"])
-        if choix == "exact":
-            texte = f"{nom} {prenom}"
-        elif choix == "sans_accents":
-            texte = normaliser(f"{prenom} {nom}")
-        elif choix == "faute":
-            texte = f"{faute_de_frappe(nom, hasard)} {prenom}"
-        elif choix == "nom_seul":
-            texte = nom
-        else:
-            cle = normaliser(prenom) if normaliser(prenom) in VARIANTES else normaliser(nom)
-            texte = f"{VARIANTES.get(cle, nom)} {prenom if cle != normaliser(prenom) else nom}"
-        jeu.append((choix, texte, h.id))
+    for sorte in SORTES:
+        personnes = Habitant.objects.in_bulk(hasard.sample(ids, n * 2))
+        faites = 0
+        for h in personnes.values():
+            if faites == n:
+                break
+            nom, prenom = h.nom_usage, h.prenoms
+            if sorte == "exact":
+                texte = f"{nom} {prenom}"
+            elif sorte == "sans_accents":
+                texte = normaliser(f"{prenom} {nom}")
+            elif sorte == "faute":
+                texte = f"{faute_de_frappe(nom, hasard)} {prenom}"
+            elif sorte == "nom_seul":
+                texte = nom
+            else:
+                ordre = [(nom, "nom"), (prenom, "prenom")]
+                if hasard.random() < 0.5:
+                    ordre.reverse()
+                essais = [(variante(mot, hasard), lequel) for mot, lequel in ordre]
+                autre, lequel = next(((v, q) for v, q in essais if v), (None, None))
+                if autre is None:
+                    continue
+                texte = f"{autre} {prenom}" if lequel == "nom" else f"{nom} {autre}"
+            jeu.append((sorte, texte, h))
+            faites += 1
     return jeu
+
+
+class Homonymes:
+    """Qui répond au moins aussi bien que la personne cherchée, d'après la population en base."""
+
+    def __init__(self):
+        self.par_mot = defaultdict(set)  # (site, mot) -> ids
+        self.par_identite = defaultdict(set)  # (site, nom, prénoms) -> ids
+        lignes = Habitant.objects.values_list(
+            "id", "site_id", "recherche", "nom_normalise", "prenoms_normalises"
+        )
+        for pk, site, recherche, nom, prenoms in lignes.iterator(chunk_size=20000):
+            for mot in set(recherche.split()):
+                self.par_mot[(site, mot)].add(pk)
+            self.par_identite[(site, nom, prenoms)].add(pk)
+
+    def concurrents(self, sites, texte: str, cible: Habitant) -> int:
+        total = 0
+        for site in sites:
+            mots = normaliser(texte).split()
+            exacts = set.intersection(*(self.par_mot.get((site, m), set()) for m in mots))
+            exacts |= self.par_identite.get(
+                (site, cible.nom_normalise, cible.prenoms_normalises), set()
+            )
+            total += len(exacts)
+        return total
 
 
 def naive(agent, texte: str):
@@ -104,97 +201,141 @@ def portail(agent, texte: str):
 
 def page_django(qs):
     """Pagination par défaut de Django : un COUNT puis la page (deux passages)."""
-    page = Paginator(qs, 10).get_page(1)
+    page = Paginator(qs, PAGE).get_page(1)
     page.paginator.count  # noqa: B018  (le compte affiché sur la page)
     return page
 
 
 def page_portail(qs):
-    return paginer(qs, 1, par_page=10)
+    return paginer(qs, 1, par_page=PAGE)
 
 
-def mesurer(fonction, agent, jeu, noms, pagination=page_portail):
-    """Durées (ms) et nombre de requêtes dont la 1re page montre le bon nom et prénom.
-
-    La population générée a beaucoup d'homonymes : « retrouvée » veut dire qu'une personne
-    portant exactement les nom et prénoms visés est dans la première page.
-    """
-    durees, trouves = [], 0
-    for _, texte, attendu in jeu:
-        debut = time.perf_counter()
-        page = pagination(fonction(agent, texte))
-        lus = [(h.nom_normalise, h.prenoms_normalises) for h in page]
-        durees.append((time.perf_counter() - debut) * 1000)
-        trouves += noms[attendu] in lus
-    return durees, trouves
+def agent_de(sites) -> Agent:
+    """Un agent non enregistré qui voit ces sites (aucune écriture)."""
+    agent = Agent(username="banc", role=Role.ACCUEIL, is_active=True)
+    agent.__dict__["ids_sites"] = frozenset(sites)
+    return agent
 
 
-def resume(nom, durees, trouves, total):
-    q = statistics.quantiles(durees, n=100)
+def mesurer(fonction, jeu, agents, pagination=page_portail, repetitions=1):
+    """[(durée en ms, personne cherchée en 1re page)] pour chaque requête du jeu.
+
+    Avec `repetitions` > 1, chaque requête est refaite et la durée la plus courte gardée : sur
+    une machine partagée, la charge des autres ne fait qu'ajouter du temps."""
+    resultats = []
+    for _, texte, cible in jeu:
+        agent = agents(cible)
+        durees = []
+        for _ in range(repetitions):
+            for cache in CACHES:  # chaque essai repart sans les notes déjà calculées
+                cache.cache_clear()
+            debut = time.perf_counter()
+            page = pagination(fonction(agent, texte))
+            ids = [h.id for h in page]
+            durees.append((time.perf_counter() - debut) * 1000)
+        resultats.append((min(durees), cible.id in ids))
+    return resultats
+
+
+def p95(durees):
+    return statistics.quantiles(durees, n=100)[94] if len(durees) > 1 else durees[0]
+
+
+def rapport(titre, jeu, resultats, homonymes_seulement):
+    print(f"\n{titre}")
     print(
-        f"{nom:<28} médiane {statistics.median(durees):7.1f} ms   p95 {q[94]:7.1f} ms   "
-        f"max {max(durees):7.1f} ms   retrouvées en 1re page {trouves}/{total}"
+        f"{'sorte':<13}{'requêtes':>9}{'homonymes':>11}{'retrouvées':>12}{'rappel':>9}"
+        f"{'médiane':>10}{'p95':>9}{'max':>9}"
     )
-    return statistics.median(durees), q[94]
+    lignes = [(s, [i for i, (sorte, _, _) in enumerate(jeu) if sorte == s]) for s in SORTES]
+    lignes.append(("ensemble", list(range(len(jeu)))))
+    for sorte, indices in lignes:
+        durees = [resultats[i][0] for i in indices]
+        comptees = [i for i in indices if not homonymes_seulement[i]]
+        trouvees = sum(resultats[i][1] for i in comptees)
+        rappel = f"{100 * trouvees / len(comptees):.1f} %" if comptees else "—"
+        print(
+            f"{sorte:<13}{len(indices):>9}{len(indices) - len(comptees):>11}"
+            f"{f'{trouvees}/{len(comptees)}':>12}{rappel:>9}"
+            f"{statistics.median(durees):>8.1f}ms{p95(durees):>7.1f}ms{max(durees):>7.1f}ms"
+        )
+    manquees = [
+        (jeu[i][0], jeu[i][1], str(jeu[i][2]))
+        for i in range(len(jeu))
+        if not homonymes_seulement[i] and not resultats[i][1]
+    ]
+    for sorte, texte, cible in manquees[:15]:
+        print(f"  manquée ({sorte}) : « {texte} » -> {cible}")
+
+
+def plan(agent, texte):
+    sql, params = portail(agent, texte)[:PAGE].query.sql_with_params()
+    with connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+        else:
+            c.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(
+            str(ligne[-1] if connection.vendor != "postgresql" else ligne[0])
+            for ligne in c.fetchall()
+        )
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requetes", type=int, default=300)
+    parser.add_argument("--requetes", type=int, default=100, help="requêtes par sorte (100)")
     parser.add_argument("--graine", type=int, default=7)
-    args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Ce banc d'essai vise PostgreSQL : définissez DATABASE_URL.")
-    hasard = random.Random(args.graine)
-    # Un agent non enregistré qui voit toutes les Maisons des Habitants (aucune écriture).
-    agent = Agent(username="banc", role=Role.TRAVAILLEUR_SOCIAL, is_active=True)
-    agent.__dict__["ids_sites"] = frozenset(
-        Site.objects.maisons_des_habitants().values_list("id", flat=True)
+    parser.add_argument(
+        "--tous-sites", action="store_true", help="aussi un agent de toutes les Maisons"
     )
+    parser.add_argument("--naive", action="store_true", help="comparer à une recherche naïve")
+    parser.add_argument(
+        "--repetitions", type=int, default=1, help="fois par requête, la plus courte gardée"
+    )
+    args = parser.parse_args()
+    hasard = random.Random(args.graine)
     with connection.cursor() as c:
         c.execute("SELECT count(*) FROM habitants_habitant")
         personnes = c.fetchone()[0]
         c.execute("SELECT count(*) FROM habitants_foyer")
         foyers = c.fetchone()[0]
-        c.execute("SELECT version()")
-        version = c.fetchone()[0].split(",")[0]
-    print(f"{version} — {foyers} foyers, {personnes} personnes, {args.requetes} requêtes")
+        if connection.vendor == "postgresql":
+            c.execute("SELECT version()")
+            version = c.fetchone()[0].split(",")[0]
+        else:
+            c.execute("SELECT sqlite_version()")
+            version = f"SQLite {c.fetchone()[0]}"
+    print(f"{version} — {foyers} foyers, {personnes} personnes, {args.requetes} requêtes par sorte")
     jeu = requetes(args.requetes, hasard)
-    noms = {
-        h.id: (h.nom_normalise, h.prenoms_normalises)
-        for h in Habitant.objects.filter(id__in=[a for _, _, a in jeu])
-    }
-    for fonction in (portail, naive):  # échauffement : caches de PostgreSQL
-        mesurer(fonction, agent, jeu[:20], noms)
-    d_portail, t_portail = mesurer(portail, agent, jeu, noms)
-    d_naive, t_naive = mesurer(naive, agent, jeu, noms, pagination=page_django)
-    d_naive2, t_naive2 = mesurer(naive, agent, jeu, noms)
-    med_p, p95_p = resume("portail (trigrammes, GIN)", d_portail, t_portail, len(jeu))
-    med_n, p95_n = resume("naïve + Paginator Django", d_naive, t_naive, len(jeu))
-    med_n2, p95_n2 = resume("naïve + pagination portail", d_naive2, t_naive2, len(jeu))
-    print(
-        f"rapport naïve (Paginator) / portail : médiane ×{med_n / med_p:.1f}, "
-        f"p95 ×{p95_n / p95_p:.1f}"
+    homonymes = Homonymes()
+    maisons = frozenset(Site.objects.maisons_des_habitants().values_list("id", flat=True))
+    agents_site = {s: agent_de([s]) for s in maisons}
+    tous = agent_de(maisons)
+    mesurer(portail, jeu[:: max(1, len(jeu) // 40)], lambda h: agents_site[h.site_id])  # caches
+    seul = [homonymes.concurrents([h.site_id], t, h) > PAGE for _, t, h in jeu]
+    rapport(
+        "portail, agent de la Maison de la personne",
+        jeu,
+        mesurer(portail, jeu, lambda h: agents_site[h.site_id], repetitions=args.repetitions),
+        seul,
     )
-    print(
-        f"rapport naïve (même pagination) / portail : médiane ×{med_n2 / med_p:.1f}, "
-        f"p95 ×{p95_n2 / p95_p:.1f}"
-    )
-    par_type = {}
-    for (choix, _, _), duree in zip(jeu, d_portail, strict=True):
-        par_type.setdefault(choix, []).append(duree)
-    print(
-        "portail, médiane par type de requête : "
-        + ", ".join(
-            f"{t} {statistics.median(v):.1f} ms ({len(v)})" for t, v in sorted(par_type.items())
+    if args.tous_sites:
+        seul_tous = [homonymes.concurrents(maisons, t, h) > PAGE for _, t, h in jeu]
+        rapport(
+            "portail, agent de toutes les Maisons",
+            jeu,
+            mesurer(portail, jeu, lambda h: tous, repetitions=args.repetitions),
+            seul_tous,
         )
-    )
-    exemple = next(texte for choix, texte, _ in jeu if choix == "faute")
-    sql, params = portail(agent, exemple)[:10].query.sql_with_params()
-    with connection.cursor() as c:
-        c.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
-        plan = "\n".join(ligne[0] for ligne in c.fetchall())
-    print(f"\nEXPLAIN de la recherche « {exemple} » :\n{plan}")
+    if args.naive:
+        rapport(
+            "naïve (icontains) + Paginator Django, agent de la Maison",
+            jeu,
+            mesurer(naive, jeu, lambda h: agents_site[h.site_id], pagination=page_django),
+            seul,
+        )
+    texte, cible = next((t, h) for s, t, h in jeu if s == "faute")
+    print(f"\nPlan de la recherche « {texte} » :\n{plan(agents_site[cible.site_id], texte)}")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,26 @@ def _regler_pg_trgm(sender, connection, **kwargs):
             curseur.execute(f"SET pg_trgm.word_similarity_threshold = {SEUIL_MOT}")
 
 
+def _ressemblance_sqlite(tapes: str, recherche: str) -> float:
+    from habitants.normalisation import ressemblance
+
+    return ressemblance(tuple(tapes.split("\t")), recherche or "")
+
+
+def _declarer_ressemblance(sender, connection, **kwargs):
+    """SQLite : la comparaison tolérante des noms (selectors.Ressemblance) est en Python."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "habitants_ressemblance", 2, _ressemblance_sqlite, deterministic=True
+        )
+
+
 class HabitantsConfig(AppConfig):
     name = "habitants"
     verbose_name = "Habitants et accueil"
 
     def ready(self):
         connection_created.connect(_regler_pg_trgm, dispatch_uid="habitants_pg_trgm")
+        connection_created.connect(
+            _declarer_ressemblance, dispatch_uid="habitants_ressemblance_sqlite"
+        )

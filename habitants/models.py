@@ -80,6 +80,9 @@ class Habitant(models.Model):
     nom_normalise = models.CharField(max_length=200, editable=False)
     prenoms_normalises = models.CharField(max_length=150, editable=False)
     telephone_chiffres = models.CharField(max_length=20, editable=False, blank=True)
+    # Clés phonétiques (normalisation.cle_phonetique) du nom d'usage et du premier prénom.
+    cle_nom = models.CharField(max_length=100, editable=False, blank=True, default="")
+    cle_prenom = models.CharField(max_length=100, editable=False, blank=True, default="")
 
     # Information sur le traitement (RGPD art. 13) et consentement au contact.
     date_information = models.DateField(
@@ -129,6 +132,9 @@ class Habitant(models.Model):
                 fields=["nom_normalise", "prenoms_normalises", "id"], name="habitant_nom_prenoms"
             ),
             models.Index(fields=["date_naissance"], name="habitant_naissance"),
+            models.Index(fields=["cle_nom", "prenoms_normalises"], name="habitant_cle_nom"),
+            models.Index(fields=["cle_prenom", "nom_normalise"], name="habitant_cle_prenom"),
+            models.Index(fields=["prenoms_normalises"], name="habitant_prenoms"),
         ]
 
     def __str__(self):

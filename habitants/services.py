@@ -23,7 +23,7 @@ from habitants.models import (
     Ressource,
     SituationSante,
 )
-from habitants.normalisation import normaliser
+from habitants.normalisation import cle_phonetique, normaliser, premier_mot
 
 
 class DoublonProbable(Exception):
@@ -58,6 +58,8 @@ def indexer_habitant(habitant: Habitant) -> None:
         )
     )
     habitant.telephone_chiffres = re.sub(r"\D", "", habitant.telephone or "")[-9:]
+    habitant.cle_nom = cle_phonetique(habitant.nom_normalise)
+    habitant.cle_prenom = cle_phonetique(premier_mot(habitant.prenoms_normalises))
 
 
 def _verifier_noms(habitant: Habitant) -> None:

@@ -26,6 +26,9 @@ def population(agent_accueil, agent_autre_site):
         "martin": habitant(
             agent_accueil, nom_usage="Martin", prenoms="Léa", date_naissance=date(2001, 1, 1)
         ),
+        "philippe": habitant(agent_accueil, nom_usage="Garnier", prenoms="Philippe"),
+        "ndiaye": habitant(agent_accueil, nom_usage="N'Diaye", prenoms="Awa"),
+        "theo": habitant(agent_accueil, nom_usage="Arnaud", prenoms="Théo"),
         "ailleurs": habitant(agent_autre_site, nom_usage="Lefèvre", prenoms="Hélène"),
     }
     f = foyer(agent_accueil, adresse="40 galerie de l'Arlequin", code_postal="38100")
@@ -52,12 +55,40 @@ def chercher(agent, **criteres):
         ("Mohamed", "mohammed"),  # variante d'orthographe
         ("benali mohamed", "mohammed"),
         ("Dupond", "dupont"),  # faute de frappe
+        # Ce que la recherche « mêmes quatre premières lettres » de SQLite ne trouvait pas :
+        ("mohmed", "mohammed"),  # lettre oubliée
+        ("mouhamed", "mohammed"),  # autre transcription
+        ("lfevre", "lefevre"),  # lettre oubliée au début
+        ("Lefebvre Hélène", "lefevre"),  # variante qui se prononce pareil
+        ("benali mouhamed", "mohammed"),
+        ("Mohmed Benali", "mohammed"),
+        ("Filipe", "philippe"),  # ph / f, consonne doublée
+        ("Ndiaye", "ndiaye"),  # « N'Diaye » tapé sans apostrophe
+        ("n diaye awa", "ndiaye"),
+        ("Benalli Mohammed", "mohammed"),  # lettre doublée
+        ("Bneali", "mohammed"),  # lettres inversées
+        ("lef", "lefevre"),  # début de nom, saisie en cours
+        ("Garnier Filippe", "philippe"),
+        ("Martin Lea", "martin"),
+        ("Arnaud Teo", "theo"),  # mot court : même son et une seule lettre de différence
     ],
 )
 def test_recherche_tolerante(agent_accueil, population, texte, attendu):
     resultats = chercher(agent_accueil, texte=texte)
     assert resultats, texte
     assert resultats[0] == population[attendu]
+
+
+def test_variante_classee_apres_l_orthographe_exacte(agent_accueil, population):
+    lefebvre = habitant(agent_accueil, nom_usage="Lefebvre", prenoms="Hélène")
+    assert chercher(agent_accueil, texte="Lefebvre Hélène")[:2] == [lefebvre, population["lefevre"]]
+    # Faute de frappe : le nom le plus proche d'abord (une lettre de moins que Lefèvre).
+    assert chercher(agent_accueil, texte="lfevre helene")[:2] == [population["lefevre"], lefebvre]
+
+
+def test_un_mot_qui_ne_ressemble_a_rien_exclut_la_personne(agent_accueil, population):
+    assert chercher(agent_accueil, texte="martin zoe") == []
+    assert chercher(agent_accueil, texte="lefevre mohamed") == []
 
 
 def test_recherche_limitee_aux_sites_de_l_agent(agent_accueil, agent_autre_site, population):
@@ -106,6 +137,40 @@ def test_doublons_probables(agent_accueil, agent_autre_site, population):
     assert doublons_probables(
         agent=agent_accueil, nom="Lefevre", prenoms="Helene", date_naissance=None
     ) == [population["lefevre"]]
+
+
+def test_variante_sans_date_de_naissance_est_un_doublon(agent_accueil, agent_autre_site):
+    """« Jouve Mohamed » inscrit à côté de JOUVE Mohammed, même site, sans date : averti."""
+    connu = habitant(agent_accueil, nom_usage="JOUVE", prenoms="Mohammed", date_naissance=None)
+    habitant(agent_autre_site, nom_usage="Jouve", prenoms="Mohamed")
+    habitant(agent_accueil, nom_usage="Jouve", prenoms="Léa")
+    assert doublons_probables(
+        agent=agent_accueil, nom="Jouve", prenoms="Mohamed", date_naissance=None
+    ) == [connu]
+    # Date connue d'un côté seulement : toujours un doublon probable.
+    assert doublons_probables(
+        agent=agent_accueil, nom="Jouve", prenoms="Mouhamed", date_naissance=date(1988, 5, 1)
+    ) == [connu]
+    with pytest.raises(services.DoublonProbable) as erreur:
+        services.inscrire_habitant(
+            agent=agent_accueil, site=connu.site, nom_usage="Jouve", prenoms="Mohamed"
+        )
+    assert erreur.value.candidats == [connu]
+    # Prénoms qui ne font que se ressembler de loin (clé « L ») : pas un doublon.
+    assert (
+        doublons_probables(agent=agent_accueil, nom="Jouve", prenoms="Léo", date_naissance=None)
+        == []
+    )
+
+
+def test_variante_avec_deux_dates_differentes_n_est_pas_un_doublon(agent_accueil):
+    habitant(agent_accueil, nom_usage="Jouve", prenoms="Mohammed", date_naissance=date(1990, 1, 1))
+    assert (
+        doublons_probables(
+            agent=agent_accueil, nom="Jouve", prenoms="Mohamed", date_naissance=date(1991, 1, 1)
+        )
+        == []
+    )
 
 
 def test_nom_tres_repandu_tape_seul_liste_les_homonymes_exacts(
