@@ -45,7 +45,7 @@ def calculer_cles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("habitants", "0004_faits_modifies")]
+    dependencies = [("habitants", "0006_dossier_social")]
 
     operations = [
         # PostgreSQL seulement (sans effet sur SQLite) : levenshtein() pour les fautes de frappe.
