@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
-from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
-from ccas_portal.idempotence import DejaTraite, une_seule_fois
+from ccas_portal.forms import ecrire_une_fois
 from habitants import services
 from habitants.enums import RoleMembre
 from habitants.forms import (
@@ -281,32 +279,24 @@ def _message_doublon(agent, doublon) -> str:
 def _ecrire(request, foyer, *, form, cle, ecrire, succes):
     """Valider, écrire une seule fois, répondre : la section à jour pour htmx (200, même avec
     des erreurs), sinon redirection vers le dossier (ou le dossier et ses erreurs en 422)."""
-    if form.is_valid():
-        try:
-            une_seule_fois(
-                jeton=form.cleaned_data.get("jeton"),
-                agent=request.user,
-                ecrire=lambda: ecrire(form.cleaned_data),
-            )
-        except ValidationError as erreur:
-            reporter_erreurs(form, erreur)
-        except services.DoublonProbable as doublon:
-            form.add_error(None, _message_doublon(request.user, doublon))
-        except DejaTraite:
-            succes = DEJA_ENREGISTRE
-        if not form.errors:
-            foyer.refresh_from_db()
-            if request.htmx:
-                from accompagnement.views import chronologie_du_foyer
+    try:
+        message = ecrire_une_fois(form, agent=request.user, ecrire=ecrire, succes=succes)
+    except services.DoublonProbable as doublon:
+        form.add_error(None, _message_doublon(request.user, doublon))
+        message = None
+    if message:
+        foyer.refresh_from_db()
+        if request.htmx:
+            from accompagnement.views import chronologie_du_foyer
 
-                contexte = contexte_dossier_social(request, foyer)
-                contexte["message_succes"] = succes
-                # La chronologie suit, hors bande : le changement y apparaît aussitôt.
-                contexte["chronologie"] = chronologie_du_foyer(request, foyer)
-                contexte["hors_bande"] = True
-                return render(request, GABARIT_APRES_ECRITURE, contexte)
-            messages.success(request, succes)
-            return redirect(reverse("accompagnement:dossier", args=[foyer.pk]) + f"#{SECTION}")
+            contexte = contexte_dossier_social(request, foyer)
+            contexte["message_succes"] = message
+            # La chronologie suit, hors bande : le changement y apparaît aussitôt.
+            contexte["chronologie"] = chronologie_du_foyer(request, foyer)
+            contexte["hors_bande"] = True
+            return render(request, GABARIT_APRES_ECRITURE, contexte)
+        messages.success(request, message)
+        return redirect(reverse("accompagnement:dossier", args=[foyer.pk]) + f"#{SECTION}")
     foyer.refresh_from_db()
     if request.htmx:
         return render(request, GABARIT, contexte_dossier_social(request, foyer, {cle: form}))

@@ -28,7 +28,7 @@ from accompagnement.selectors import portefeuille
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
-from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
+from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
@@ -288,19 +288,9 @@ def _ecrire(request, accompagnement, *, form, nom_form, section, ecrire, succes)
 
     htmx reçoit la section à jour (200, même avec des erreurs : htmx n'échange pas une 4xx) ;
     sans JavaScript, redirection vers la page (ou la page et ses erreurs en 422)."""
-    if form.is_valid():
-        try:
-            une_seule_fois(
-                jeton=form.cleaned_data.get("jeton"),
-                agent=request.user,
-                ecrire=lambda: ecrire(form.cleaned_data),
-            )
-        except ValidationError as erreur:
-            reporter_erreurs(form, erreur)
-        except DejaTraite:
-            return _reponse_ecrite(request, accompagnement, section, DEJA_ENREGISTRE)
-        else:
-            return _reponse_ecrite(request, accompagnement, section, succes)
+    message = ecrire_une_fois(form, agent=request.user, ecrire=ecrire, succes=succes)
+    if message:
+        return _reponse_ecrite(request, accompagnement, section, message)
     contexte = _contexte(request, accompagnement, **({nom_form: form} if nom_form else {}))
     if nom_form is None or not contexte["ouvert"]:
         # Petit formulaire de ligne, ou formulaire que la page n'affiche plus (accompagnement

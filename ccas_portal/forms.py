@@ -116,6 +116,30 @@ def resume_erreurs(form) -> dict:
     return {"generales": generales, "champs": champs, "nombre": len(generales) + len(champs)}
 
 
+def ecrire_une_fois(form, *, agent, ecrire, succes: str) -> str | None:
+    """Le déroulé commun d'un formulaire d'écriture : valider `form`, appeler
+    `ecrire(cleaned_data)` une seule fois pour son jeton (ccas_portal/idempotence.py), et
+    renvoyer le message à annoncer (`succes`, ou « déjà enregistré » pour un formulaire
+    renvoyé) ; None si le formulaire est refusé, ses erreurs reportées sous ses champs. Les
+    autres exceptions du service (un doublon probable…) remontent à la vue."""
+    from ccas_portal.idempotence import DejaTraite, une_seule_fois
+
+    if not form.is_valid():
+        return None
+    try:
+        une_seule_fois(
+            jeton=form.cleaned_data.get("jeton"),
+            agent=agent,
+            ecrire=lambda: ecrire(form.cleaned_data),
+        )
+    except ValidationError as erreur:
+        reporter_erreurs(form, erreur)
+        return None
+    except DejaTraite:
+        return DEJA_ENREGISTRE
+    return succes
+
+
 def reporter_erreurs(form, erreur) -> None:
     """Reporte une ValidationError d'un service sur le formulaire, champ par champ.
 

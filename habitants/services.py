@@ -427,6 +427,18 @@ def _foyers_actuels(habitant: Habitant) -> list[int]:
     )
 
 
+def _tracer_personne(agent: Agent, habitant: Habitant, libelle: str, avant: dict, champs) -> None:
+    """_tracer pour un changement des `champs` d'une personne, dans les foyers où elle est."""
+    _tracer(
+        agent=agent,
+        foyers=_foyers_actuels(habitant),
+        libelle=libelle,
+        avant=avant,
+        apres=_photo(habitant, champs),
+        habitant=habitant,
+    )
+
+
 def _tracer(
     *,
     agent: Agent,
@@ -495,14 +507,7 @@ def rectifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitan
     _verifier_site(agent, habitant.site)
     avant = _photo(habitant, champs)
     modifier_identite(agent=agent, habitant=habitant, **champs)
-    _tracer(
-        agent=agent,
-        foyers=_foyers_actuels(habitant),
-        libelle=f"Identité et coordonnées {de(habitant)}",
-        avant=avant,
-        apres=_photo(habitant, champs),
-        habitant=habitant,
-    )
+    _tracer_personne(agent, habitant, f"Identité et coordonnées {de(habitant)}", avant, champs)
     return habitant
 
 
@@ -538,13 +543,8 @@ def modifier_situation_personnelle(
     habitant.activite = activite
     habitant.full_clean()
     habitant.save(update_fields=[*CHAMPS_SITUATION, "modifie_le"])
-    _tracer(
-        agent=agent,
-        foyers=_foyers_actuels(habitant),
-        libelle=f"Situation personnelle {de(habitant)}",
-        avant=avant,
-        apres=_photo(habitant, CHAMPS_SITUATION),
-        habitant=habitant,
+    _tracer_personne(
+        agent, habitant, f"Situation personnelle {de(habitant)}", avant, CHAMPS_SITUATION
     )
     return habitant
 

@@ -12,7 +12,7 @@ from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
 from ccas_portal.formats import genre
-from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
+from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.pagination import paginer
@@ -343,25 +343,15 @@ def _ecrire_fiche(request, habitant, *, form, cle, ecrire, succes, section="fich
     """Une écriture de la fiche : sa section à jour pour htmx (200, même avec des erreurs),
     sinon la fiche à jour (redirection) ou la fiche et ses erreurs (422)."""
     form.cible = section
-    if form.is_valid():
-        try:
-            une_seule_fois(
-                jeton=form.cleaned_data.get("jeton"),
-                agent=request.user,
-                ecrire=lambda: ecrire(form.cleaned_data),
-            )
-        except ValidationError as erreur:
-            reporter_erreurs(form, erreur)
-        except DejaTraite:
-            succes = DEJA_ENREGISTRE
-        if not form.errors:
-            if request.htmx:
-                habitant = _habitant_de_la_fiche(request, habitant.pk)
-                contexte = _contexte_fiche(request, habitant)
-                contexte.update({"message_succes": succes, "section": section})
-                return render(request, SECTIONS_FICHE[section], contexte)
-            messages.success(request, succes)
-            return redirect("habitants:fiche", pk=habitant.pk)
+    message = ecrire_une_fois(form, agent=request.user, ecrire=ecrire, succes=succes)
+    if message:
+        if request.htmx:
+            habitant = _habitant_de_la_fiche(request, habitant.pk)
+            contexte = _contexte_fiche(request, habitant)
+            contexte.update({"message_succes": message, "section": section})
+            return render(request, SECTIONS_FICHE[section], contexte)
+        messages.success(request, message)
+        return redirect("habitants:fiche", pk=habitant.pk)
     habitant = _habitant_de_la_fiche(request, habitant.pk)
     contexte = _contexte_fiche(request, habitant, {cle: form})
     if request.htmx:
