@@ -407,72 +407,40 @@ def terminer_appartenance(request, pk, membre_pk):
     )
 
 
-@_ecriture
-def rectifier_identite(request, pk, habitant_pk):
-    foyer = _foyer_modifiable(request, pk)
-    habitant = _membre_actuel(foyer, habitant_pk)
-    form = IdentiteForm(request.POST, ident=f"identite-{habitant.pk}")
-    return _ecrire(
-        request,
-        foyer,
-        form=form,
-        cle=("identite", habitant.pk),
-        ecrire=lambda d: services.rectifier_identite(
-            agent=request.user, habitant=habitant, **form.donnees
-        ),
-        succes="Identité enregistrée.",
-    )
+def _ecriture_personne(classe_form, prefixe: str, service, succes: str):
+    """Vue d'écriture sur un membre actuel du foyer : formulaire `classe_form` (id HTML
+    « prefixe-<personne> »), service appelé avec l'agent, la personne et les valeurs."""
+
+    @_ecriture
+    def vue(request, pk, habitant_pk):
+        foyer = _foyer_modifiable(request, pk)
+        habitant = _membre_actuel(foyer, habitant_pk)
+        form = classe_form(request.POST, ident=f"{prefixe}-{habitant.pk}")
+        return _ecrire(
+            request,
+            foyer,
+            form=form,
+            cle=(prefixe, habitant.pk),
+            ecrire=lambda d: service(agent=request.user, habitant=habitant, **form.donnees),
+            succes=succes,
+        )
+
+    return vue
 
 
-@_ecriture
-def situation_personnelle(request, pk, habitant_pk):
-    foyer = _foyer_modifiable(request, pk)
-    habitant = _membre_actuel(foyer, habitant_pk)
-    form = SituationForm(request.POST, ident=f"situation-{habitant.pk}")
-    return _ecrire(
-        request,
-        foyer,
-        form=form,
-        cle=("situation", habitant.pk),
-        ecrire=lambda d: services.modifier_situation_personnelle(
-            agent=request.user, habitant=habitant, **form.donnees
-        ),
-        succes="Situation enregistrée.",
-    )
-
-
-@_ecriture
-def sante(request, pk, habitant_pk):
-    foyer = _foyer_modifiable(request, pk)
-    habitant = _membre_actuel(foyer, habitant_pk)
-    form = SanteForm(request.POST, ident=f"sante-{habitant.pk}")
-    return _ecrire(
-        request,
-        foyer,
-        form=form,
-        cle=("sante", habitant.pk),
-        ecrire=lambda d: services.modifier_sante(
-            agent=request.user, habitant=habitant, **form.donnees
-        ),
-        succes="Santé enregistrée.",
-    )
-
-
-@_ecriture
-def ajouter_ressource(request, pk, habitant_pk):
-    foyer = _foyer_modifiable(request, pk)
-    habitant = _membre_actuel(foyer, habitant_pk)
-    form = RessourceForm(request.POST, ident=f"ressource-{habitant.pk}")
-    return _ecrire(
-        request,
-        foyer,
-        form=form,
-        cle=("ressource", habitant.pk),
-        ecrire=lambda d: services.ajouter_ressource(
-            agent=request.user, habitant=habitant, **form.donnees
-        ),
-        succes="Ressource ajoutée.",
-    )
+rectifier_identite = _ecriture_personne(
+    IdentiteForm, "identite", services.rectifier_identite, "Identité enregistrée."
+)
+situation_personnelle = _ecriture_personne(
+    SituationForm,
+    "situation",
+    services.modifier_situation_personnelle,
+    "Situation enregistrée.",
+)
+sante = _ecriture_personne(SanteForm, "sante", services.modifier_sante, "Santé enregistrée.")
+ajouter_ressource = _ecriture_personne(
+    RessourceForm, "ressource", services.ajouter_ressource, "Ressource ajoutée."
+)
 
 
 def _ressource(foyer, ressource_pk):
