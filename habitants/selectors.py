@@ -304,7 +304,7 @@ def passages_du_jour(site) -> QuerySet[Passage]:
     debut = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     return (
         Passage.objects.filter(site=site, date_heure__gte=debut)
-        .select_related("habitant", "agent")
+        .select_related("habitant", "agent", "partenaire")
         .prefetch_related("motifs")
         .order_by("-date_heure")
     )
@@ -312,7 +312,7 @@ def passages_du_jour(site) -> QuerySet[Passage]:
 
 def passages_de(habitant) -> QuerySet[Passage]:
     return (
-        habitant.passages.select_related("site", "agent")
+        habitant.passages.select_related("site", "agent", "partenaire")
         .prefetch_related("motifs")
         .order_by("-date_heure")
     )

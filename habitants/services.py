@@ -14,6 +14,7 @@ from ccas_portal.formats import accord, compte, de
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
 from habitants.communes import commune
+from habitants.enums import ReponsePassage
 from habitants.models import (
     Foyer,
     Habitant,
@@ -338,8 +339,13 @@ def enregistrer_passage(
     habitant: Habitant | None = None,
     note: str = "",
     date_heure: datetime | None = None,
+    partenaire=None,
 ) -> Passage:
-    """Enregistre un passage à l'accueil ; sans personne, il est anonyme mais compté."""
+    """Enregistre un passage à l'accueil ; sans personne, il est anonyme mais compté.
+
+    Une orientation vers un partenaire nomme ce partenaire (annuaire, actif) ; les autres
+    réponses n'en nomment aucun.
+    """
     if not perms.peut_tenir_le_guichet(agent):
         raise PermissionDenied("Votre rôle ne permet pas d'enregistrer un passage.")
     _verifier_site(agent, site)
@@ -351,6 +357,7 @@ def enregistrer_passage(
     date_heure = date_heure or timezone.now()
     if date_heure > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"date_heure": "Un passage ne peut pas être dans le futur."})
+    _verifier_partenaire_du_passage(reponse, partenaire)
     passage = Passage(
         site=site,
         agent=agent,
@@ -359,11 +366,34 @@ def enregistrer_passage(
         reponse=reponse,
         note=note.strip(),
         date_heure=date_heure,
+        partenaire=partenaire,
     )
     passage.full_clean()
     passage.save()
     passage.motifs.set(motifs)
     return passage
+
+
+def _verifier_partenaire_du_passage(reponse: str, partenaire) -> None:
+    """Le partenaire est exigé pour une orientation vers un partenaire, refusé sinon."""
+    if reponse == ReponsePassage.ORIENTATION_PARTENAIRE:
+        if partenaire is None:
+            raise ValidationError(
+                {"partenaire": "Choisissez le partenaire vers qui la personne est orientée."}
+            )
+        if not partenaire.actif:
+            raise ValidationError(
+                {
+                    "partenaire": "Ce partenaire n'est plus actif dans l'annuaire : choisissez-en un autre."
+                }
+            )
+    elif partenaire is not None:
+        raise ValidationError(
+            {
+                "partenaire": "Un partenaire ne se nomme que pour une orientation vers un "
+                "partenaire : changez la réponse apportée ou retirez le partenaire."
+            }
+        )
 
 
 @transaction.atomic

@@ -104,6 +104,7 @@ def enregistrer_passage(request):
                     reponse=d["reponse"],
                     note=d["note"],
                     date_heure=form.date_heure(),
+                    partenaire=d["partenaire"],
                 ),
             )
         except ValidationError as erreur:

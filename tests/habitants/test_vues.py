@@ -222,9 +222,9 @@ def test_nombre_de_requetes_constant(
     accueil, agent_accueil, site, motifs, n, django_assert_num_queries
 ):
     _remplir(agent_accueil, site, motifs, n)
-    # session, agent, sites de l'agent, motifs (x2 : cases + groupes), passages du jour
-    # (+ motifs), nom répandu ?, résultats avec leur total (+ foyers), ids de sites, menu
-    with django_assert_num_queries(12):
+    # session, agent, sites de l'agent, motifs (x2 : cases + groupes), partenaires, passages
+    # du jour (+ motifs), nom répandu ?, résultats avec leur total (+ foyers), ids de sites, menu
+    with django_assert_num_queries(13):
         reponse = accueil.get(GUICHET, {"site": site.code, "q": "martin"})
     assert reponse.content.decode().count("data-resultat><strong>") == min(n, 10)
 
@@ -267,3 +267,68 @@ def test_passage_a_une_heure_donnee_et_heure_future_refusee(accueil, site, motif
         assert Passage.objects.count() == 1
     reponse = poster_passage(accueil, site, motifs, heure="25:99", _h={"headers": HTMX})
     assert "Saisissez une heure valide." in reponse.content.decode()
+
+
+def test_orientation_vers_un_partenaire_htmx(accueil, agent_accueil, site, motifs):
+    from accompagnement.models import Partenaire
+
+    adil = Partenaire.objects.get(code="adil")
+    html = accueil.get(GUICHET).content.decode()
+    assert "Partenaire (si orientation vers un partenaire)" in html
+    assert f'<option value="{adil.pk}"' in html
+    h = habitant(agent_accueil)
+    reponse = poster_passage(
+        accueil,
+        site,
+        motifs,
+        habitant=h.pk,
+        reponse="orientation_partenaire",
+        partenaire=adil.pk,
+        _h={"headers": HTMX},
+    )
+    assert reponse.status_code == 200
+    assert Passage.objects.get().partenaire == adil
+    # La liste du jour (rafraîchie hors bande) et la fiche nomment le partenaire.
+    assert "Orientation vers un partenaire : ADIL de l&#x27;Isère" in reponse.content.decode()
+    fiche = accueil.get(reverse("habitants:fiche", args=[h.pk])).content.decode()
+    assert "Orientation vers un partenaire : ADIL de l&#x27;Isère" in fiche
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_orientation_sans_partenaire_message_sous_le_champ(accueil, site, motifs, htmx):
+    reponse = poster_passage(
+        accueil,
+        site,
+        motifs,
+        reponse="orientation_partenaire",
+        **({"_h": {"headers": HTMX}} if htmx else {}),
+    )
+    assert reponse.status_code == (200 if htmx else 422)
+    html = reponse.content.decode()
+    assert ("<html" in html) is not htmx
+    assert re.search(
+        r'<select name="partenaire" id="id_partenaire" class="form-select is-invalid"'
+        r' aria-describedby="erreur-partenaire">',
+        html,
+    )
+    assert re.search(
+        r'<p id="erreur-partenaire" class="text-danger fw-semibold mb-0">'
+        r"Choisissez le partenaire vers qui la personne est orientée.</p>",
+        html,
+    )
+    assert not Passage.objects.exists()
+
+
+def test_partenaire_pour_une_autre_reponse_refuse(accueil, site, motifs):
+    from accompagnement.models import Partenaire
+
+    caf = Partenaire.objects.get(code="caf")
+    reponse = poster_passage(accueil, site, motifs, reponse="information", partenaire=caf.pk)
+    assert reponse.status_code == 422
+    html = reponse.content.decode()
+    assert 'id="erreur-partenaire"' in html
+    assert f'<option value="{caf.pk}" selected>' in html  # le choix est gardé pour corriger
+    assert not Passage.objects.exists()
+    reponse = poster_passage(accueil, site, motifs, reponse="orientation_partenaire", partenaire=0)
+    assert reponse.status_code == 422
+    assert "pas dans l&#x27;annuaire" in reponse.content.decode()

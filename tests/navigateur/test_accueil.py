@@ -67,13 +67,23 @@ def test_parcours_accueil(page, verifier_page, agent_accueil):
         label="Orientation vers un partenaire"
     )
     formulaire.get_by_label("Note (facultative)").fill("Orientée vers l'ADIL")
+    # Sans partenaire nommé, l'orientation est refusée : message sous le champ.
+    formulaire.get_by_role("button", name="Enregistrer le passage").click()
+    formulaire = page.locator("#formulaire-passage")
+    partenaire = formulaire.get_by_label("Partenaire (si orientation vers un partenaire)")
+    expect(partenaire).to_have_attribute("aria-describedby", "erreur-partenaire")
+    expect(formulaire.locator("#erreur-partenaire")).to_have_text(
+        "Choisissez le partenaire vers qui la personne est orientée."
+    )
+    verifier_page(page, "partenaire_manquant")
+    partenaire.select_option(label="ADIL de l'Isère")
     formulaire.get_by_role("button", name="Enregistrer le passage").click()
 
     # Mise à jour partielle : le passage apparaît dans la liste du jour.
     passages = page.locator("#passages-du-jour")
     expect(passages).to_contain_text("LEFEVRE Helene")
     expect(passages).to_contain_text("Téléphone")
-    expect(passages).to_contain_text("Orientation vers un partenaire")
+    expect(passages).to_contain_text("Orientation vers un partenaire : ADIL de l'Isère")
     expect(page.locator("#annonce")).to_contain_text("Passage enregistré")
     # Le formulaire est remis à zéro (passage anonyme par défaut).
     expect(page.locator("#formulaire-passage")).to_contain_text("anonyme")
@@ -83,6 +93,7 @@ def test_parcours_accueil(page, verifier_page, agent_accueil):
     passage = nouvelle.passages.get()
     assert passage.mode == "telephone"
     assert passage.reponse == "orientation_partenaire"
+    assert passage.partenaire.code == "adil"
     assert [m.code for m in passage.motifs.all()] == ["demande_logement_social"]
 
     # La fiche de la personne : identité et passages.
