@@ -367,3 +367,34 @@ def test_partenaire_refuse_pour_une_autre_reponse_ou_inactif(agent_accueil, site
         _orienter(agent_accueil, site, motifs, reponse="orientation_partenaire", partenaire=caf)
     assert "n'est plus actif" in messages(erreur.value, "partenaire")
     assert not Passage.objects.exists()
+
+
+def test_doublon_d_un_autre_site_signale_le_site_seulement(
+    agent_accueil, agent_autre_site, site, autre_site
+):
+    habitant(
+        agent_autre_site, nom_usage="Lefèvre", prenoms="Sophie", date_naissance=date(1980, 5, 4)
+    )
+    with pytest.raises(services.DoublonProbable) as doublon:
+        services.inscrire_habitant(
+            agent=agent_accueil,
+            site=site,
+            nom_usage="LEFEVRE",
+            prenoms="sophie",
+            date_naissance=date(1980, 5, 4),
+        )
+    assert doublon.value.candidats == []
+    assert doublon.value.ailleurs == [autre_site]
+    assert str(doublon.value) == (
+        "Une personne semblable est connue de la MdH Autre : contactez-la."
+    )
+    assert Habitant.objects.count() == 1
+    nouvelle = services.inscrire_habitant(
+        agent=agent_accueil,
+        site=site,
+        nom_usage="LEFEVRE",
+        prenoms="sophie",
+        date_naissance=date(1980, 5, 4),
+        confirmer_nouveau=True,
+    )
+    assert nouvelle.site == site

@@ -332,3 +332,75 @@ def test_partenaire_pour_une_autre_reponse_refuse(accueil, site, motifs):
     reponse = poster_passage(accueil, site, motifs, reponse="orientation_partenaire", partenaire=0)
     assert reponse.status_code == 422
     assert "pas dans l&#x27;annuaire" in reponse.content.decode()
+
+
+# --- Doublons dans tout le CCAS : d'un autre site, le nom du site seulement ----------------
+
+
+def test_doublon_d_un_autre_site_ne_revele_que_le_site(
+    accueil, agent_accueil, agent_autre_site, site, autre_site
+):
+    ailleurs = habitant(
+        agent_autre_site,
+        nom_usage="Lefèvre",
+        prenoms="Hélène",
+        nom_naissance="Durandal",
+        date_naissance=date(1975, 3, 2),
+        telephone="06 12 34 56 78",
+        courriel="helene.lefevre@example.org",
+    )
+    url = reverse("habitants:inscrire") + f"?site={site.code}"
+    # Orthographe sans accents, sans date de naissance : même clé phonétique.
+    reponse = accueil.post(url, {"nom_usage": "Lefevre", "prenoms": "Helene"})
+    assert reponse.status_code == 200
+    html = reponse.content.decode()
+    assert "Connue de la MdH Autre : contactez-la." in html
+    assert 'name="confirmer_nouveau"' in html
+    for revele in (
+        "Lefèvre",
+        "LEFÈVRE",
+        "Hélène",
+        "Durandal",
+        "02/03/1975",
+        "1975-03-02",
+        "06 12 34 56 78",
+        "0612345678",
+        "helene.lefevre@example.org",
+        reverse("habitants:fiche", args=[ailleurs.pk]),
+        f"habitant={ailleurs.pk}",
+    ):
+        assert revele not in html, revele
+    assert "Cette personne est peut-être déjà connue" not in html  # rien du site de l'agent
+    assert Habitant.objects.count() == 1
+    # L'agent confirme : une nouvelle personne est inscrite sur son site.
+    reponse = accueil.post(
+        url, {"nom_usage": "Lefevre", "prenoms": "Helene", "confirmer_nouveau": "on"}
+    )
+    assert reponse.status_code == 302
+    assert Habitant.objects.filter(site=site).count() == 1
+
+
+def test_doublons_du_site_comme_avant_et_autre_site_en_plus(
+    accueil, agent_accueil, agent_autre_site, site
+):
+    ici = habitant(agent_accueil, nom_usage="Jouve", prenoms="Mohammed")
+    habitant(
+        agent_autre_site, nom_usage="Jouve", prenoms="Mohamed", date_naissance=date(1988, 5, 1)
+    )
+    url = reverse("habitants:inscrire") + f"?site={site.code}"
+    html = accueil.post(url, {"nom_usage": "Jouve", "prenoms": "Mohamed"}).content.decode()
+    # La personne du site de l'agent : nommée, avec ses liens, comme avant.
+    assert "Cette personne est peut-être déjà connue" in html
+    assert "<strong>JOUVE</strong> Mohammed" in html
+    assert reverse("habitants:fiche", args=[ici.pk]) in html
+    # Celle de l'autre site : le nom du site, rien d'autre.
+    assert "Connue de la MdH Autre : contactez-la." in html
+    assert "01/05/1988" not in html
+    assert Habitant.objects.count() == 2
+
+
+def test_sans_personne_semblable_ailleurs_inscription_directe(accueil, agent_autre_site, site):
+    habitant(agent_autre_site, nom_usage="Jouve", prenoms="Léa")
+    url = reverse("habitants:inscrire") + f"?site={site.code}"
+    reponse = accueil.post(url, {"nom_usage": "Martin", "prenoms": "Léa"})
+    assert reponse.status_code == 302
