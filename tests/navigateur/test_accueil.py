@@ -111,3 +111,25 @@ def test_passage_anonyme_sans_motif_puis_corrige(page, agent_accueil):
     page.locator("#formulaire-passage").get_by_label("Information générale").check()
     page.locator("#formulaire-passage").get_by_role("button", name="Enregistrer le passage").click()
     expect(page.locator("#passages-du-jour")).to_contain_text("Anonyme")
+
+
+def test_personne_connue_d_un_autre_site(page, verifier_page, agent_accueil):
+    """Connue d'une autre Maison des Habitants : le nom du site, rien d'autre ; on peut
+    confirmer une nouvelle inscription."""
+    mistral = Site.objects.get(code="mdh-mistral")
+    ailleurs = AgentFactory(role=Role.ACCUEIL, sites=[mistral])
+    habitant(ailleurs, nom_usage="Benali", prenoms="Mohammed", date_naissance=date(1990, 7, 14))
+    se_connecter(page, agent_accueil.username, MOT_DE_PASSE)
+    page.goto("/accueil/habitants/nouveau/")
+    page.get_by_label("Nom d'usage").fill("Benali")
+    page.get_by_label("Prénom(s)").fill("Mohamed")
+    page.get_by_role("button", name="Inscrire la personne").click()
+    alerte = page.get_by_role("alert")
+    expect(alerte).to_contain_text("Connue de la Maison des Habitants Mistral : contactez-la.")
+    expect(alerte).not_to_contain_text("Mohammed")
+    expect(alerte).not_to_contain_text("14/07/1990")
+    verifier_page(page, "connue_ailleurs")
+    page.get_by_label("Aucune de ces personnes : inscrire une nouvelle personne").check()
+    page.get_by_role("button", name="Inscrire la personne").click()
+    expect(page).to_have_url(re.compile(r"/accueil/\?site=mdh-abbaye&habitant=\d+$"))
+    assert services.Habitant.objects.filter(site__code="mdh-abbaye", prenoms="Mohamed").exists()
