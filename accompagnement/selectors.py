@@ -138,7 +138,7 @@ def passages_du_foyer(foyer) -> QuerySet[Passage]:
             habitant__appartenances__foyer=foyer,
             date_heure__date__gte=F("habitant__appartenances__date_debut"),
         )
-        .select_related("site", "habitant")
+        .select_related("site", "habitant", "partenaire")
         .prefetch_related("motifs")
         .distinct()
     )
@@ -161,7 +161,11 @@ def chronologie(
                 genre="passage",
                 titre=f"Passage à l'accueil — {p.site} ({p.get_mode_display().lower()})",
                 texte=p.note,
-                details=[f"Personne : {p.habitant}", f"Motifs : {motifs}", p.get_reponse_display()],
+                details=[
+                    f"Personne : {p.habitant}",
+                    f"Motifs : {motifs}",
+                    p.get_reponse_display() + (f" : {p.partenaire}" if p.partenaire else ""),
+                ],
             )
         )
     for c in (

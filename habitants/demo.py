@@ -559,6 +559,14 @@ def creer_passages(
     if not any(agents_par_site.values()):
         raise LookupError("Aucun agent : créez au moins les comptes de démonstration.")
     motifs = list(Motif.objects.filter(actif=True).order_by("ordre", "code"))
+    # Une orientation vers un partenaire le nomme : l'annuaire pris à tour de rôle (sans tirer
+    # au hasard, pour garder la même population d'une version à l'autre).
+    from accompagnement.models import Partenaire
+
+    partenaires = list(
+        Partenaire.objects.filter(actif=True).order_by("code").values_list("id", flat=True)
+    )
+    orientations = 0
     aujourd_hui = timezone.localdate()
     # Majeurs aujourd'hui ; l'âge le jour du passage est vérifié ensuite.
     majeurs = anniversaire(aujourd_hui, -AGE_GUICHET)
@@ -638,6 +646,9 @@ def creer_passages(
                         mode=hasard.choices(list(ModePassage), weights=[70, 25, 5])[0],
                         reponse=hasard.choice(list(ReponsePassage)),
                     )
+                    if passage.reponse == ReponsePassage.ORIENTATION_PARTENAIRE and partenaires:
+                        passage.partenaire_id = partenaires[orientations % len(partenaires)]
+                        orientations += 1
                     choisis = [hasard.choice(choix)] if choix else []
                     if choix and hasard.random() < 1 / 3:  # un second motif, une fois sur trois
                         second = hasard.choice(choix)

@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from accompagnement.models import Partenaire
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
 from habitants.enums import ModePassage, ReponsePassage, Sexe
@@ -76,6 +77,16 @@ class PassageForm(forms.Form):
         error_messages={"required": "Choisissez au moins un motif."},
     )
     reponse = forms.ChoiceField(label="Réponse apportée", choices=ReponsePassage.choices)
+    partenaire = forms.ModelChoiceField(
+        label="Partenaire (si orientation vers un partenaire)",
+        queryset=Partenaire.objects.none(),
+        required=False,
+        empty_label="— aucun —",
+        error_messages={
+            "invalid_choice": "Ce partenaire n'est pas dans l'annuaire : choisissez-en un "
+            "dans la liste."
+        },
+    )
     heure = forms.TimeField(
         label="Heure du passage",
         required=False,
@@ -98,6 +109,7 @@ class PassageForm(forms.Form):
             self.initial["jeton"] = uuid.uuid4()
         self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent)
         self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
+        self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True)
 
     def date_heure(self):
         """Aujourd'hui à l'heure saisie (heure de Paris), ou None pour maintenant."""

@@ -373,6 +373,16 @@ class Passage(models.Model):
     motifs = models.ManyToManyField(Motif, verbose_name="motifs", related_name="passages")
     reponse = models.CharField("réponse apportée", max_length=30, choices=ReponsePassage.choices)
     note = models.CharField("note", max_length=500, blank=True)
+    #: Le partenaire de l'annuaire vers qui la personne est orientée (réponse « orientation vers
+    #: un partenaire » seulement).
+    partenaire = models.ForeignKey(
+        "accompagnement.Partenaire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="passages",
+        verbose_name="partenaire",
+    )
     cree_le = models.DateTimeField(auto_now_add=True)
 
     objects = PassageQuerySet.as_manager()

@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from ccas_portal.models import Site
 from habitants.models import Habitant, MembreFoyer, Passage
 from habitants.normalisation import (
     cle_phonetique,
@@ -258,8 +259,10 @@ def rechercher_habitants(agent, criteres: CriteresRecherche) -> QuerySet[Habitan
     return avec_foyer_actuel(qs.order_by(*ordre))
 
 
-def doublons_probables(*, agent, nom: str, prenoms: str, date_naissance: date | None):
+def doublons_probables(*, agent, nom: str, prenoms: str, date_naissance: date | None, parmi=None):
     """Personnes déjà connues qui ressemblent à celle qu'on va inscrire (10 au plus).
+
+    Parmi les personnes visibles par l'agent, ou parmi `parmi` (un QuerySet de personnes).
 
     Même nom et prénoms, aux accents près ou écrits autrement (même clé phonétique du nom et
     du premier prénom, confirmée par `normalisation.variante_probable`) quand l'une des deux
@@ -267,7 +270,7 @@ def doublons_probables(*, agent, nom: str, prenoms: str, date_naissance: date | 
     un nom très proche (trigrammes sur PostgreSQL, mêmes trois premières lettres sur SQLite).
     """
     nom_n, prenoms_n = normaliser(nom), normaliser(prenoms)
-    qs = Habitant.objects.visibles_par(agent)
+    qs = Habitant.objects.visibles_par(agent) if parmi is None else parmi
     meme_nom = Q(nom_normalise=nom_n, prenoms_normalises=prenoms_n)
     meme_son = Q(cle_nom=cle_phonetique(nom_n), cle_prenom=cle_phonetique(premier_mot(prenoms_n)))
     identite = meme_nom | meme_son
@@ -299,12 +302,36 @@ def doublons_probables(*, agent, nom: str, prenoms: str, date_naissance: date | 
     return trouves[:10]
 
 
+def sites_connaissant_un_doublon(
+    *, agent, nom: str, prenoms: str, date_naissance: date | None
+) -> list[Site]:
+    """Les autres sites du CCAS qui connaissent une personne semblable (mêmes règles que
+    `doublons_probables`), par nom de site.
+
+    Rien d'autre ne sort d'ici : ni la personne, ni son identifiant ; l'accueil apprend
+    seulement qu'une personne semblable existe ailleurs et quel site contacter.
+    """
+    from ccas_portal import perms
+
+    if not perms.peut_tenir_le_guichet(agent):
+        return []
+    semblables = doublons_probables(
+        agent=agent,
+        nom=nom,
+        prenoms=prenoms,
+        date_naissance=date_naissance,
+        parmi=Habitant.objects.exclude(site_id__in=agent.ids_sites),
+    )
+    ids = {h.site_id for h in semblables}
+    return list(Site.objects.filter(pk__in=ids).order_by("nom")) if ids else []
+
+
 def passages_du_jour(site) -> QuerySet[Passage]:
     """Les passages du jour (heure de Paris) d'un site, les plus récents d'abord."""
     debut = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     return (
         Passage.objects.filter(site=site, date_heure__gte=debut)
-        .select_related("habitant", "agent")
+        .select_related("habitant", "agent", "partenaire")
         .prefetch_related("motifs")
         .order_by("-date_heure")
     )
@@ -312,7 +339,7 @@ def passages_du_jour(site) -> QuerySet[Passage]:
 
 def passages_de(habitant) -> QuerySet[Passage]:
     return (
-        habitant.passages.select_related("site", "agent")
+        habitant.passages.select_related("site", "agent", "partenaire")
         .prefetch_related("motifs")
         .order_by("-date_heure")
     )

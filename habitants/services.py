@@ -10,10 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccas_portal import perms
+from ccas_portal.enums import TypeSite
 from ccas_portal.formats import accord, compte, de
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
 from habitants.communes import commune
+from habitants.enums import ReponsePassage
 from habitants.models import (
     Foyer,
     Habitant,
@@ -29,13 +31,29 @@ from habitants.normalisation import cle_phonetique, normaliser, premier_mot
 class DoublonProbable(Exception):
     """La personne existe probablement déjà : l'agent doit voir les candidats puis confirmer."""
 
-    def __init__(self, candidats):
+    def __init__(self, candidats, ailleurs=()):
         self.candidats = list(candidats)
+        #: Les autres sites du CCAS qui connaissent une personne semblable : leur nom seul.
+        self.ailleurs = list(ailleurs)
         n = len(self.candidats)
-        super().__init__(
+        message = (
             f"{compte(n, 'personne déjà connue', 'personnes déjà connues')} "
             f"lui {accord(n, 'ressemble', 'ressemblent')}."
         )
+        if self.ailleurs:
+            ailleurs = " ; ".join(connue_de(s) for s in self.ailleurs)
+            message = (f"{message} " if n else "") + (
+                f"Une personne semblable est connue {ailleurs}."
+            )
+        super().__init__(message)
+
+
+def connue_de(site: Site) -> str:
+    """« de la Maison des Habitants Abbaye : contactez-la », « du site « Pôle petite
+    enfance » : contactez-le » : où s'adresser pour une personne connue d'un autre site."""
+    if site.type == TypeSite.MAISON_DES_HABITANTS:
+        return f"de la {site.nom} : contactez-la"
+    return f"du site « {site.nom} » : contactez-le"
 
 
 def _verifier_site(agent: Agent, site: Site) -> None:
@@ -93,9 +111,10 @@ def inscrire_habitant(
 ) -> Habitant:
     """Inscrit une personne avec une identité minimale.
 
-    Lève DoublonProbable si une personne semblable est déjà connue, sauf `confirmer_nouveau`.
+    Lève DoublonProbable si une personne semblable est déjà connue, sauf `confirmer_nouveau` :
+    sur les sites de l'agent (les personnes), ou ailleurs dans le CCAS (le nom du site seul).
     """
-    from habitants.selectors import doublons_probables
+    from habitants.selectors import doublons_probables, sites_connaissant_un_doublon
 
     _verifier_site(agent, site)
     habitant = Habitant(
@@ -120,8 +139,14 @@ def inscrire_habitant(
             prenoms=habitant.prenoms,
             date_naissance=date_naissance,
         )
-        if candidats:
-            raise DoublonProbable(candidats)
+        ailleurs = sites_connaissant_un_doublon(
+            agent=agent,
+            nom=habitant.nom_usage,
+            prenoms=habitant.prenoms,
+            date_naissance=date_naissance,
+        )
+        if candidats or ailleurs:
+            raise DoublonProbable(candidats, ailleurs=ailleurs)
     habitant.save()
     return habitant
 
@@ -338,8 +363,13 @@ def enregistrer_passage(
     habitant: Habitant | None = None,
     note: str = "",
     date_heure: datetime | None = None,
+    partenaire=None,
 ) -> Passage:
-    """Enregistre un passage à l'accueil ; sans personne, il est anonyme mais compté."""
+    """Enregistre un passage à l'accueil ; sans personne, il est anonyme mais compté.
+
+    Une orientation vers un partenaire nomme ce partenaire (annuaire, actif) ; les autres
+    réponses n'en nomment aucun.
+    """
     if not perms.peut_tenir_le_guichet(agent):
         raise PermissionDenied("Votre rôle ne permet pas d'enregistrer un passage.")
     _verifier_site(agent, site)
@@ -351,6 +381,7 @@ def enregistrer_passage(
     date_heure = date_heure or timezone.now()
     if date_heure > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"date_heure": "Un passage ne peut pas être dans le futur."})
+    _verifier_partenaire_du_passage(reponse, partenaire)
     passage = Passage(
         site=site,
         agent=agent,
@@ -359,11 +390,34 @@ def enregistrer_passage(
         reponse=reponse,
         note=note.strip(),
         date_heure=date_heure,
+        partenaire=partenaire,
     )
     passage.full_clean()
     passage.save()
     passage.motifs.set(motifs)
     return passage
+
+
+def _verifier_partenaire_du_passage(reponse: str, partenaire) -> None:
+    """Le partenaire est exigé pour une orientation vers un partenaire, refusé sinon."""
+    if reponse == ReponsePassage.ORIENTATION_PARTENAIRE:
+        if partenaire is None:
+            raise ValidationError(
+                {"partenaire": "Choisissez le partenaire vers qui la personne est orientée."}
+            )
+        if not partenaire.actif:
+            raise ValidationError(
+                {
+                    "partenaire": "Ce partenaire n'est plus actif dans l'annuaire : choisissez-en un autre."
+                }
+            )
+    elif partenaire is not None:
+        raise ValidationError(
+            {
+                "partenaire": "Un partenaire ne se nomme que pour une orientation vers un "
+                "partenaire : changez la réponse apportée ou retirez le partenaire."
+            }
+        )
 
 
 @transaction.atomic

@@ -104,6 +104,7 @@ def enregistrer_passage(request):
                     reponse=d["reponse"],
                     note=d["note"],
                     date_heure=form.date_heure(),
+                    partenaire=d["partenaire"],
                 ),
             )
         except ValidationError as erreur:
@@ -135,6 +136,7 @@ def enregistrer_passage(request):
 def inscrire(request):
     site, _ = _site_courant(request)
     candidats = []
+    ailleurs = []  # autres sites qui connaissent une personne semblable : leur nom seul
     if request.method == "POST":
         form = InscriptionForm(request.POST, avec_confirmation=True)
         if form.is_valid():
@@ -148,6 +150,7 @@ def inscrire(request):
                 )
             except services.DoublonProbable as doublon:
                 candidats = doublon.candidats
+                ailleurs = [services.connue_de(s) for s in doublon.ailleurs]
             except ValidationError as erreur:
                 reporter_erreurs(form, erreur)
             except DejaTraite:
@@ -165,7 +168,7 @@ def inscrire(request):
                 )
                 return redirect(_url_guichet(site, habitant=habitant.pk))
         if (
-            not candidats
+            not (candidats or ailleurs)
             and "confirmer_nouveau" in form.fields
             and not form.data.get("confirmer_nouveau")
         ):
@@ -179,8 +182,8 @@ def inscrire(request):
     return render(
         request,
         "habitants/inscrire.html",
-        {"form": form, "candidats": candidats, "site": site},
-        status=200 if request.method == "GET" or candidats else 422,
+        {"form": form, "candidats": candidats, "ailleurs": ailleurs, "site": site},
+        status=200 if request.method == "GET" or candidats or ailleurs else 422,
     )
 
 

@@ -5,6 +5,7 @@ de la commande `demo_data`)."""
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from accompagnement.models import (
@@ -200,6 +201,10 @@ def verifier_passages():
             assert foyer_de[habitant_id] in avec_enfant, (pk, codes)
     assert nominatifs
     assert Passage.objects.filter(habitant__isnull=True).exists()
+    # Une orientation vers un partenaire le nomme ; aucune autre réponse n'en nomme.
+    orientation = Q(reponse="orientation_partenaire")
+    assert not Passage.objects.filter(orientation, partenaire__isnull=True).exists()
+    assert not Passage.objects.filter(~orientation, partenaire__isnull=False).exists()
     # Les motifs des personnes âgées sont bien employés, par des personnes âgées.
     assert Passage.objects.filter(motifs__in=MOTIFS_AGES, habitant__isnull=False).exists()
 

@@ -374,6 +374,22 @@ def test_chronologie_ordonnee_et_complete(client, ts, famille, site, accompagnem
     assert "4 entrées" in html
 
 
+def test_passage_oriente_vers_un_partenaire_le_nomme_dans_la_chronologie(client, ts, famille, site):
+    f, parent, _enfant = famille
+    enregistrer_passage(
+        agent=ts,
+        site=site,
+        habitant=parent,
+        mode="physique",
+        motifs=[Motif.objects.filter(actif=True).first()],
+        reponse="orientation_partenaire",
+        partenaire=Partenaire.objects.get(code="mission-locale"),
+    )
+    client.force_login(ts)
+    html = client.get(url("dossier", f.pk)).content.decode()
+    assert "Orientation vers un partenaire : Mission locale" in html
+
+
 def test_passage_d_un_ancien_membre_hors_de_sa_periode_n_est_pas_dans_le_dossier(
     client, ts, famille, site
 ):

@@ -328,3 +328,73 @@ def test_responsable_ne_tient_pas_l_accueil(site, motifs):
         services.enregistrer_passage(
             agent=responsable, site=site, mode="physique", motifs=motifs[:1], reponse="information"
         )
+
+
+def _orienter(agent, site, motifs, **champs):
+    return services.enregistrer_passage(
+        agent=agent, site=site, mode="physique", motifs=motifs[:1], **champs
+    )
+
+
+def test_orientation_vers_un_partenaire_le_nomme(agent_accueil, site, motifs):
+    from accompagnement.models import Partenaire
+
+    adil = Partenaire.objects.get(code="adil")
+    passage = _orienter(
+        agent_accueil, site, motifs, reponse="orientation_partenaire", partenaire=adil
+    )
+    passage.refresh_from_db()
+    assert passage.partenaire == adil
+
+
+def test_orientation_vers_un_partenaire_sans_partenaire_refusee(agent_accueil, site, motifs):
+    with pytest.raises(ValidationError) as erreur:
+        _orienter(agent_accueil, site, motifs, reponse="orientation_partenaire")
+    assert "Choisissez le partenaire" in messages(erreur.value, "partenaire")
+    assert not Passage.objects.exists()
+
+
+def test_partenaire_refuse_pour_une_autre_reponse_ou_inactif(agent_accueil, site, motifs):
+    from accompagnement.models import Partenaire
+
+    caf = Partenaire.objects.get(code="caf")
+    with pytest.raises(ValidationError) as erreur:
+        _orienter(agent_accueil, site, motifs, reponse="information", partenaire=caf)
+    assert "ne se nomme que pour une orientation" in messages(erreur.value, "partenaire")
+    Partenaire.objects.filter(pk=caf.pk).update(actif=False)
+    caf.refresh_from_db()
+    with pytest.raises(ValidationError) as erreur:
+        _orienter(agent_accueil, site, motifs, reponse="orientation_partenaire", partenaire=caf)
+    assert "n'est plus actif" in messages(erreur.value, "partenaire")
+    assert not Passage.objects.exists()
+
+
+def test_doublon_d_un_autre_site_signale_le_site_seulement(
+    agent_accueil, agent_autre_site, site, autre_site
+):
+    habitant(
+        agent_autre_site, nom_usage="Lefèvre", prenoms="Sophie", date_naissance=date(1980, 5, 4)
+    )
+    with pytest.raises(services.DoublonProbable) as doublon:
+        services.inscrire_habitant(
+            agent=agent_accueil,
+            site=site,
+            nom_usage="LEFEVRE",
+            prenoms="sophie",
+            date_naissance=date(1980, 5, 4),
+        )
+    assert doublon.value.candidats == []
+    assert doublon.value.ailleurs == [autre_site]
+    assert str(doublon.value) == (
+        "Une personne semblable est connue de la MdH Autre : contactez-la."
+    )
+    assert Habitant.objects.count() == 1
+    nouvelle = services.inscrire_habitant(
+        agent=agent_accueil,
+        site=site,
+        nom_usage="LEFEVRE",
+        prenoms="sophie",
+        date_naissance=date(1980, 5, 4),
+        confirmer_nouveau=True,
+    )
+    assert nouvelle.site == site

@@ -222,9 +222,9 @@ def test_nombre_de_requetes_constant(
     accueil, agent_accueil, site, motifs, n, django_assert_num_queries
 ):
     _remplir(agent_accueil, site, motifs, n)
-    # session, agent, sites de l'agent, motifs (x2 : cases + groupes), passages du jour
-    # (+ motifs), nom répandu ?, résultats avec leur total (+ foyers), ids de sites, menu
-    with django_assert_num_queries(12):
+    # session, agent, sites de l'agent, motifs (x2 : cases + groupes), partenaires, passages
+    # du jour (+ motifs), nom répandu ?, résultats avec leur total (+ foyers), ids de sites, menu
+    with django_assert_num_queries(13):
         reponse = accueil.get(GUICHET, {"site": site.code, "q": "martin"})
     assert reponse.content.decode().count("data-resultat><strong>") == min(n, 10)
 
@@ -267,3 +267,140 @@ def test_passage_a_une_heure_donnee_et_heure_future_refusee(accueil, site, motif
         assert Passage.objects.count() == 1
     reponse = poster_passage(accueil, site, motifs, heure="25:99", _h={"headers": HTMX})
     assert "Saisissez une heure valide." in reponse.content.decode()
+
+
+def test_orientation_vers_un_partenaire_htmx(accueil, agent_accueil, site, motifs):
+    from accompagnement.models import Partenaire
+
+    adil = Partenaire.objects.get(code="adil")
+    html = accueil.get(GUICHET).content.decode()
+    assert "Partenaire (si orientation vers un partenaire)" in html
+    assert f'<option value="{adil.pk}"' in html
+    h = habitant(agent_accueil)
+    reponse = poster_passage(
+        accueil,
+        site,
+        motifs,
+        habitant=h.pk,
+        reponse="orientation_partenaire",
+        partenaire=adil.pk,
+        _h={"headers": HTMX},
+    )
+    assert reponse.status_code == 200
+    assert Passage.objects.get().partenaire == adil
+    # La liste du jour (rafraîchie hors bande) et la fiche nomment le partenaire.
+    assert "Orientation vers un partenaire : ADIL de l&#x27;Isère" in reponse.content.decode()
+    fiche = accueil.get(reverse("habitants:fiche", args=[h.pk])).content.decode()
+    assert "Orientation vers un partenaire : ADIL de l&#x27;Isère" in fiche
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_orientation_sans_partenaire_message_sous_le_champ(accueil, site, motifs, htmx):
+    reponse = poster_passage(
+        accueil,
+        site,
+        motifs,
+        reponse="orientation_partenaire",
+        **({"_h": {"headers": HTMX}} if htmx else {}),
+    )
+    assert reponse.status_code == (200 if htmx else 422)
+    html = reponse.content.decode()
+    assert ("<html" in html) is not htmx
+    assert re.search(
+        r'<select name="partenaire" id="id_partenaire" class="form-select is-invalid"'
+        r' aria-describedby="erreur-partenaire">',
+        html,
+    )
+    assert re.search(
+        r'<p id="erreur-partenaire" class="text-danger fw-semibold mb-0">'
+        r"Choisissez le partenaire vers qui la personne est orientée.</p>",
+        html,
+    )
+    assert not Passage.objects.exists()
+
+
+def test_partenaire_pour_une_autre_reponse_refuse(accueil, site, motifs):
+    from accompagnement.models import Partenaire
+
+    caf = Partenaire.objects.get(code="caf")
+    reponse = poster_passage(accueil, site, motifs, reponse="information", partenaire=caf.pk)
+    assert reponse.status_code == 422
+    html = reponse.content.decode()
+    assert 'id="erreur-partenaire"' in html
+    assert f'<option value="{caf.pk}" selected>' in html  # le choix est gardé pour corriger
+    assert not Passage.objects.exists()
+    reponse = poster_passage(accueil, site, motifs, reponse="orientation_partenaire", partenaire=0)
+    assert reponse.status_code == 422
+    assert "pas dans l&#x27;annuaire" in reponse.content.decode()
+
+
+# --- Doublons dans tout le CCAS : d'un autre site, le nom du site seulement ----------------
+
+
+def test_doublon_d_un_autre_site_ne_revele_que_le_site(
+    accueil, agent_accueil, agent_autre_site, site, autre_site
+):
+    ailleurs = habitant(
+        agent_autre_site,
+        nom_usage="Lefèvre",
+        prenoms="Hélène",
+        nom_naissance="Durandal",
+        date_naissance=date(1975, 3, 2),
+        telephone="06 12 34 56 78",
+        courriel="helene.lefevre@example.org",
+    )
+    url = reverse("habitants:inscrire") + f"?site={site.code}"
+    # Orthographe sans accents, sans date de naissance : même clé phonétique.
+    reponse = accueil.post(url, {"nom_usage": "Lefevre", "prenoms": "Helene"})
+    assert reponse.status_code == 200
+    html = reponse.content.decode()
+    assert "Connue de la MdH Autre : contactez-la." in html
+    assert 'name="confirmer_nouveau"' in html
+    for revele in (
+        "Lefèvre",
+        "LEFÈVRE",
+        "Hélène",
+        "Durandal",
+        "02/03/1975",
+        "1975-03-02",
+        "06 12 34 56 78",
+        "0612345678",
+        "helene.lefevre@example.org",
+        reverse("habitants:fiche", args=[ailleurs.pk]),
+        f"habitant={ailleurs.pk}",
+    ):
+        assert revele not in html, revele
+    assert "Cette personne est peut-être déjà connue" not in html  # rien du site de l'agent
+    assert Habitant.objects.count() == 1
+    # L'agent confirme : une nouvelle personne est inscrite sur son site.
+    reponse = accueil.post(
+        url, {"nom_usage": "Lefevre", "prenoms": "Helene", "confirmer_nouveau": "on"}
+    )
+    assert reponse.status_code == 302
+    assert Habitant.objects.filter(site=site).count() == 1
+
+
+def test_doublons_du_site_comme_avant_et_autre_site_en_plus(
+    accueil, agent_accueil, agent_autre_site, site
+):
+    ici = habitant(agent_accueil, nom_usage="Jouve", prenoms="Mohammed")
+    habitant(
+        agent_autre_site, nom_usage="Jouve", prenoms="Mohamed", date_naissance=date(1988, 5, 1)
+    )
+    url = reverse("habitants:inscrire") + f"?site={site.code}"
+    html = accueil.post(url, {"nom_usage": "Jouve", "prenoms": "Mohamed"}).content.decode()
+    # La personne du site de l'agent : nommée, avec ses liens, comme avant.
+    assert "Cette personne est peut-être déjà connue" in html
+    assert "<strong>JOUVE</strong> Mohammed" in html
+    assert reverse("habitants:fiche", args=[ici.pk]) in html
+    # Celle de l'autre site : le nom du site, rien d'autre.
+    assert "Connue de la MdH Autre : contactez-la." in html
+    assert "01/05/1988" not in html
+    assert Habitant.objects.count() == 2
+
+
+def test_sans_personne_semblable_ailleurs_inscription_directe(accueil, agent_autre_site, site):
+    habitant(agent_autre_site, nom_usage="Jouve", prenoms="Léa")
+    url = reverse("habitants:inscrire") + f"?site={site.code}"
+    reponse = accueil.post(url, {"nom_usage": "Martin", "prenoms": "Léa"})
+    assert reponse.status_code == 302

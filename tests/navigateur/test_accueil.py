@@ -67,13 +67,23 @@ def test_parcours_accueil(page, verifier_page, agent_accueil):
         label="Orientation vers un partenaire"
     )
     formulaire.get_by_label("Note (facultative)").fill("Orientée vers l'ADIL")
+    # Sans partenaire nommé, l'orientation est refusée : message sous le champ.
+    formulaire.get_by_role("button", name="Enregistrer le passage").click()
+    formulaire = page.locator("#formulaire-passage")
+    partenaire = formulaire.get_by_label("Partenaire (si orientation vers un partenaire)")
+    expect(partenaire).to_have_attribute("aria-describedby", "erreur-partenaire")
+    expect(formulaire.locator("#erreur-partenaire")).to_have_text(
+        "Choisissez le partenaire vers qui la personne est orientée."
+    )
+    verifier_page(page, "partenaire_manquant")
+    partenaire.select_option(label="ADIL de l'Isère")
     formulaire.get_by_role("button", name="Enregistrer le passage").click()
 
     # Mise à jour partielle : le passage apparaît dans la liste du jour.
     passages = page.locator("#passages-du-jour")
     expect(passages).to_contain_text("LEFEVRE Helene")
     expect(passages).to_contain_text("Téléphone")
-    expect(passages).to_contain_text("Orientation vers un partenaire")
+    expect(passages).to_contain_text("Orientation vers un partenaire : ADIL de l'Isère")
     expect(page.locator("#annonce")).to_contain_text("Passage enregistré")
     # Le formulaire est remis à zéro (passage anonyme par défaut).
     expect(page.locator("#formulaire-passage")).to_contain_text("anonyme")
@@ -83,6 +93,7 @@ def test_parcours_accueil(page, verifier_page, agent_accueil):
     passage = nouvelle.passages.get()
     assert passage.mode == "telephone"
     assert passage.reponse == "orientation_partenaire"
+    assert passage.partenaire.code == "adil"
     assert [m.code for m in passage.motifs.all()] == ["demande_logement_social"]
 
     # La fiche de la personne : identité et passages.
@@ -100,3 +111,25 @@ def test_passage_anonyme_sans_motif_puis_corrige(page, agent_accueil):
     page.locator("#formulaire-passage").get_by_label("Information générale").check()
     page.locator("#formulaire-passage").get_by_role("button", name="Enregistrer le passage").click()
     expect(page.locator("#passages-du-jour")).to_contain_text("Anonyme")
+
+
+def test_personne_connue_d_un_autre_site(page, verifier_page, agent_accueil):
+    """Connue d'une autre Maison des Habitants : le nom du site, rien d'autre ; on peut
+    confirmer une nouvelle inscription."""
+    mistral = Site.objects.get(code="mdh-mistral")
+    ailleurs = AgentFactory(role=Role.ACCUEIL, sites=[mistral])
+    habitant(ailleurs, nom_usage="Benali", prenoms="Mohammed", date_naissance=date(1990, 7, 14))
+    se_connecter(page, agent_accueil.username, MOT_DE_PASSE)
+    page.goto("/accueil/habitants/nouveau/")
+    page.get_by_label("Nom d'usage").fill("Benali")
+    page.get_by_label("Prénom(s)").fill("Mohamed")
+    page.get_by_role("button", name="Inscrire la personne").click()
+    alerte = page.get_by_role("alert")
+    expect(alerte).to_contain_text("Connue de la Maison des Habitants Mistral : contactez-la.")
+    expect(alerte).not_to_contain_text("Mohammed")
+    expect(alerte).not_to_contain_text("14/07/1990")
+    verifier_page(page, "connue_ailleurs")
+    page.get_by_label("Aucune de ces personnes : inscrire une nouvelle personne").check()
+    page.get_by_role("button", name="Inscrire la personne").click()
+    expect(page).to_have_url(re.compile(r"/accueil/\?site=mdh-abbaye&habitant=\d+$"))
+    assert services.Habitant.objects.filter(site__code="mdh-abbaye", prenoms="Mohamed").exists()
