@@ -83,8 +83,12 @@ def contexte_dossier_social(request, foyer, lies=None):
         ressources.setdefault(r.habitant_id, []).append(r)
     sante = {s.habitant_id: s for s in SituationSante.objects.filter(habitant_id__in=ids)}
 
-    def form(cle, classe, **kwargs):
-        return lies.get(cle) or classe(**kwargs)
+    def form(cle, classe, *, action, cible, **kwargs):
+        """Le formulaire vide, ou celui revenu avec ses erreurs : l'un comme l'autre poste
+        vers sa vue et sa section (sans quoi il posterait vers la page, qui répond 405)."""
+        f = lies.get(cle) or classe(**kwargs)
+        f.action, f.cible = action, cible
+        return f
 
     for m in membres:
         h = m.habitant
