@@ -196,3 +196,57 @@ def test_prestation_percue_et_second_accompagnement(page, verifier_page, dossier
         "Accompagnement « Logement et hébergement »"
     )
     assert Accompagnement.objects.filter(foyer=f, axe="logement").count() == 2
+
+
+def test_accueil_rattache_a_un_foyer_et_fait_d_axe_en_euros(
+    page, verifier_page, dossier, live_server
+):
+    """L'accueil rattache une personne sans foyer à un foyer existant (recherche, bouton radio,
+    rôle, date) ; le travailleur social saisit un reste à vivre illisible, puis à la française."""
+    ts, f, mere, _, connecter = dossier
+    accueil = AgentFactory(role=Role.ACCUEIL, sites=[f.site])
+    marc = Habitant.objects.get(prenoms="Marc")
+    se_connecter(page, accueil.username, MOT_DE_PASSE)
+    page.goto(reverse("habitants:fiche", args=[marc.pk]))
+    foyer_section = page.locator("#fiche-foyer")
+    foyer_section.locator("summary", has_text="Rattacher à un foyer existant").click()
+    foyer_section.get_by_label("Adresse ou nom d'un membre").fill("garnier")
+    foyer_section.get_by_role("button", name="Chercher un foyer").click()
+    rattachement = page.locator("#rattachement-formulaire")
+    rattachement.get_by_label(re.compile("Mallifaud")).click()
+    rattachement.get_by_label("Rôle dans le foyer").select_option(label="Conjoint")
+    rattachement.get_by_label("Dans ce foyer depuis le").fill("9999-12-31")
+    rattachement.get_by_role("button", name="Rattacher à ce foyer").click()
+    rattachement = page.locator("#rattachement-formulaire")
+    expect(rattachement.locator("#rattachement-date_debut_error")).to_contain_text(
+        "Date invraisemblable"
+    )
+    assert not MembreFoyer.objects.filter(habitant=marc).exists()
+    rattachement.get_by_label("Dans ce foyer depuis le").fill("2024-05-01")
+    rattachement.get_by_role("button", name="Rattacher à ce foyer").click()
+    expect(page.locator("#fiche-foyer")).to_contain_text("Personne rattachée au foyer.")
+    membre = MembreFoyer.objects.get(habitant=marc)
+    assert (membre.foyer, membre.role, membre.date_debut) == (f, "conjoint", date(2024, 5, 1))
+    verifier_page(page, "rattache")
+
+    # Le reste à vivre, fait de l'axe « existence » : un montant.
+    a = accompagnements.ouvrir_accompagnement(
+        agent=ts, foyer=f, axe="existence", membres=[mere], date_ouverture=date(2026, 1, 5)
+    )
+    page.context.clear_cookies()
+    connecter(page)
+    page.goto(reverse("accompagnement:detail", args=[a.pk]))
+    page.locator("summary", has_text="Modifier les faits").click()
+    faits = page.locator("#faits-formulaire")
+    faits.get_by_label("Reste à vivre mensuel (€)").fill("abc")
+    faits.get_by_role("button", name="Enregistrer les faits").click()
+    faits = page.locator("#faits-formulaire")
+    expect(faits.locator("#faits-reste_a_vivre_error")).to_be_visible()
+    expect(page.locator("[data-resume-erreurs]")).to_be_focused()
+    a.refresh_from_db()
+    assert "reste_a_vivre" not in a.faits
+    faits.get_by_label("Reste à vivre mensuel (€)").fill("1 234,50")
+    faits.get_by_role("button", name="Enregistrer les faits").click()
+    expect(page.locator("main")).to_contain_text("1\u202f234,50\u00a0€")
+    a.refresh_from_db()
+    assert a.faits["reste_a_vivre"] == "1234.50"
