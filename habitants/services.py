@@ -691,9 +691,14 @@ def verifier_commune(code_postal: str, commune_nom: str) -> str:
     if len(exactes) == 1:
         return exactes[0].code_insee
     noms = ", ".join(sorted(c.nom for c in candidates))
-    raise ValidationError(
-        {"commune": f"Commune inconnue pour le code postal {code_postal} : {noms}."}
-    )
+    if not nom:
+        message = f"Le code postal {code_postal} couvre plusieurs communes ({noms}) : précisez-la."
+    else:
+        message = (
+            f"« {commune_nom.strip()} » n'a pas le code postal {code_postal}, "
+            f"qui est celui de : {noms}."
+        )
+    raise ValidationError({"commune": message})
 
 
 @transaction.atomic

@@ -81,7 +81,7 @@ def test_logement_commune_verifiee(client, ts, famille):
     }
     reponse = client.post(url("modifier_logement", f.pk), donnees)
     assert reponse.status_code == 422
-    assert "Commune inconnue pour le code postal 38000 : Grenoble." in reponse.content.decode()
+    assert "pas le code postal 38000, qui est celui de : Grenoble." in reponse.content.decode()
     donnees["commune"] = "Grenoble"
     assert client.post(url("modifier_logement", f.pk), donnees).status_code == 302
     f.refresh_from_db()

@@ -180,7 +180,18 @@ def test_verifier_commune():
     assert services.verifier_commune("38000", "grenoble") == "38185"
     with pytest.raises(ValidationError) as erreur:
         services.verifier_commune("38000", "Lyon")
-    assert "Grenoble" in str(erreur.value.error_dict["commune"])
+    assert erreur.value.error_dict["commune"][0].message == (
+        "« Lyon » n'a pas le code postal 38000, qui est celui de : Grenoble."
+    )
+    # Un code postal de plusieurs communes, sans commune : on demande laquelle.
+    with pytest.raises(ValidationError) as erreur:
+        services.verifier_commune("38560", "")
+    assert erreur.value.error_dict["commune"][0].message == (
+        "Le code postal 38560 couvre plusieurs communes (Champ-sur-Drac, Jarrie) : précisez-la."
+    )
+    assert services.verifier_commune("38560", "jarrie") == services.verifier_commune(
+        "38560", "Jarrie"
+    )
     with pytest.raises(ValidationError) as erreur:
         services.verifier_commune("00000", "")
     assert "code_postal" in erreur.value.error_dict

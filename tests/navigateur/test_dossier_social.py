@@ -80,7 +80,7 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
     foyer_form.get_by_role("button", name="Créer le foyer").click()
     foyer_form = page.locator("#nouveau-foyer-formulaire")
     expect(foyer_form.locator("[data-resume-erreurs]")).to_be_focused()
-    expect(foyer_form).to_contain_text("Commune inconnue pour le code postal 38000 : Grenoble.")
+    expect(foyer_form).to_contain_text("pas le code postal 38000, qui est celui de : Grenoble.")
     verifier_page(page, "foyer-erreur-commune")
     # Corrigée au clavier : le champ, effacé, puis Entrée pour envoyer.
     commune = foyer_form.get_by_label("Commune")
