@@ -80,6 +80,9 @@ class Lien:
     libelle: str
     modele: str
     champ: str
+    #: une ligne, plusieurs lignes (« 1 passage à l'accueil », « 2 passages à l'accueil »)
+    un: str = ""
+    plusieurs: str = ""
 
 
 #: Toutes les lignes qui désignent une personne : la fusion les déplace toutes vers la fiche
@@ -87,28 +90,69 @@ class Lien:
 #: `_deplacer` (tests/habitants/test_fusion.py::test_tous_les_liens_sont_traites échoue sinon,
 #: et la fusion refuse de supprimer une fiche encore désignée par un lien inconnu).
 LIENS = (
-    Lien("passages", "Passages à l'accueil", "habitants.Passage", "habitant"),
-    Lien("appartenances", "Appartenances aux foyers", "habitants.MembreFoyer", "habitant"),
-    Lien("ressources", "Ressources", "habitants.Ressource", "habitant"),
-    Lien("sante", "Situation de santé", "habitants.SituationSante", "habitant"),
-    Lien("accompagnements", "Accompagnements", "accompagnement.Accompagnement", "membres"),
+    Lien(
+        "passages",
+        "Passages à l'accueil",
+        "habitants.Passage",
+        "habitant",
+        "passage à l'accueil",
+        "passages à l'accueil",
+    ),
+    Lien(
+        "appartenances",
+        "Appartenances aux foyers (actuelle et passées)",
+        "habitants.MembreFoyer",
+        "habitant",
+        "appartenance à un foyer",
+        "appartenances aux foyers",
+    ),
+    Lien(
+        "ressources",
+        "Ressources",
+        "habitants.Ressource",
+        "habitant",
+        "ressource",
+        "ressources",
+    ),
+    Lien(
+        "sante",
+        "Situation de santé",
+        "habitants.SituationSante",
+        "habitant",
+        "situation de santé",
+        "situations de santé",
+    ),
+    Lien(
+        "accompagnements",
+        "Accompagnements",
+        "accompagnement.Accompagnement",
+        "membres",
+        "accompagnement",
+        "accompagnements",
+    ),
     Lien(
         "interventions",
         "Présences aux interventions",
         "accompagnement.Intervention",
         "participants",
+        "présence à une intervention",
+        "présences aux interventions",
     ),
     Lien(
         "seances",
         "Participations aux séances d'actions collectives",
         "accompagnement.Seance",
         "participants",
+        "participation à une séance",
+        "participations aux séances",
     ),
     Lien(
         "prestations",
         "Prestations perçues ou demandées (bénéficiaire)",
         "droits.PrestationFoyer",
         "beneficiaire",
+        "prestation",
+        "prestations",
     ),
 )
 
@@ -158,7 +202,7 @@ def lisible(habitant: Habitant, choix: Choix, sante: SituationSante | None = Non
     if choix.cle == "information":
         if not habitant.date_information:
             return "—"
-        texte = f"informée le {habitant.date_information:%d/%m/%Y}"
+        texte = f"information donnée le {habitant.date_information:%d/%m/%Y}"
         if habitant.informe_par_id:
             texte += f" par {habitant.informe_par}"
         contact = {True: "accepté", False: "refusé", None: "non demandé"}

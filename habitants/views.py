@@ -197,6 +197,19 @@ def fiche(request, pk):
     contexte = _contexte_fiche(request, habitant)
     if request.htmx and request.htmx.target in SECTIONS_FICHE:
         return render(request, SECTIONS_FICHE[request.htmx.target], contexte)
+    if perms.peut_accompagner(request.user):
+        # Le travailleur social peut fusionner deux fiches d'une même personne : les fiches
+        # semblables de ses sites sont signalées (habitants/vues_fusion.py).
+        contexte["doublons"] = [
+            h
+            for h in selectors.doublons_probables(
+                agent=request.user,
+                nom=habitant.nom_usage,
+                prenoms=habitant.prenoms,
+                date_naissance=habitant.date_naissance,
+            )
+            if h.pk != habitant.pk
+        ]
     return render(request, "habitants/fiche.html", contexte)
 
 
