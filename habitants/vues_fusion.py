@@ -195,7 +195,9 @@ def choisir(request, pk):
 @permission_requise(perms.peut_accompagner)
 def comparer_et_fusionner(request, pk, autre_pk):
     """Étape 2 : les deux fiches côte à côte, les valeurs gardées, la confirmation."""
-    fiches = {h.pk: h for h in _visibles(request).filter(pk__in=[pk, autre_pk])}
+    # Deux lectures par identifiant (`pk=` : un identifiant démesuré ne trouve rien, sans
+    # erreur de la base).
+    fiches = {p: h for p in (pk, autre_pk) if (h := _visibles(request).filter(pk=p).first())}
     if pk == autre_pk or len(fiches) != 2:
         garde = None if pk == autre_pk else _deja_fusionnee(request, pk, autre_pk)
         if garde is None:
