@@ -212,7 +212,7 @@ def lisible(habitant: Habitant, choix: Choix, sante: SituationSante | None = Non
     morceaux = [
         f"{str(objet._meta.get_field(c).verbose_name).capitalize()} : {valeur_lisible(objet, c)}"
         for c in choix.champs
-        if valeur_lisible(objet, c) not in ("—", "non")
+        if getattr(objet, c) not in (None, "", False)
     ]
     return " ; ".join(morceaux) or "—"
 
