@@ -200,16 +200,7 @@ def fiche(request, pk):
     if perms.peut_accompagner(request.user):
         # Le travailleur social peut fusionner deux fiches d'une même personne : les fiches
         # semblables de ses sites sont signalées (habitants/vues_fusion.py).
-        contexte["doublons"] = [
-            h
-            for h in selectors.doublons_probables(
-                agent=request.user,
-                nom=habitant.nom_usage,
-                prenoms=habitant.prenoms,
-                date_naissance=habitant.date_naissance,
-            )
-            if h.pk != habitant.pk
-        ]
+        contexte["doublons"] = selectors.autres_fiches_semblables(request.user, habitant)
     return render(request, "habitants/fiche.html", contexte)
 
 

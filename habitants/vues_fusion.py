@@ -168,16 +168,7 @@ def choisir(request, pk):
                 request.user, selectors.CriteresRecherche(texte=texte)
             ).exclude(pk=habitant.pk)[:RESULTATS_MAX]
         )
-    semblables = [
-        h
-        for h in selectors.doublons_probables(
-            agent=request.user,
-            nom=habitant.nom_usage,
-            prenoms=habitant.prenoms,
-            date_naissance=habitant.date_naissance,
-        )
-        if h.pk != habitant.pk
-    ]
+    semblables = selectors.autres_fiches_semblables(request.user, habitant)
     return render(
         request,
         "habitants/fusion_choisir.html",

@@ -20,17 +20,12 @@ from droits.models import Prestation, PrestationFoyer
 from habitants import fusion, services
 from habitants.fusion import ABSORBEE, CONSERVEE, fusionner_habitants
 from habitants.models import Foyer, Habitant, MembreFoyer, Passage, Ressource, SituationSante
-from tests.factories import AgentFactory, SiteFactory, foyer, habitant
+from tests.factories import AgentFactory, SiteFactory, foyer, habitant, passage
 
 
 @pytest.fixture
-def site(referentiels):
-    return SiteFactory(code="mdh-fusion", nom="MdH Fusion")
-
-
-@pytest.fixture
-def ts(site):
-    return AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[site])
+def ts(travailleur, motifs):
+    return travailleur
 
 
 def _vieillir(*foyers):
@@ -46,8 +41,6 @@ def _faits_modifies(f) -> bool:
 @pytest.fixture
 def doublon(ts, site):
     """Deux fiches de Sophie Martin ; la seconde (absorbée) porte une ligne de chaque nature."""
-    from habitants.models import Motif
-
     f = foyer(ts)
     ancien = foyer(ts, adresse="3 rue Très-Cloîtres")
     a = habitant(ts, date_naissance=date(1980, 5, 1), telephone="", sexe="F")
@@ -58,14 +51,7 @@ def doublon(ts, site):
     services.ajouter_membre(
         agent=ts, foyer=f, habitant=b, role="demandeur", date_debut=date(2020, 1, 1)
     )
-    services.enregistrer_passage(
-        agent=ts,
-        site=site,
-        mode="physique",
-        motifs=[Motif.objects.first()],
-        reponse="information",
-        habitant=b,
-    )
+    passage(ts, b)
     services.ajouter_ressource(
         agent=ts,
         habitant=b,

@@ -10,39 +10,25 @@ from ccas_portal.enums import Role
 from ccas_portal.models import EntreeJournal
 from habitants import services
 from habitants.models import Habitant, MembreFoyer, Passage
-from tests.factories import AgentFactory, SiteFactory, foyer, habitant
+from tests.factories import AgentFactory, SiteFactory, foyer, habitant, passage
 
 
 @pytest.fixture
-def site(referentiels):
-    return SiteFactory(code="mdh-fusion-vues", nom="MdH Villeneuve")
-
-
-@pytest.fixture
-def ts(site):
-    return AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[site])
+def ts(travailleur, motifs):
+    return travailleur
 
 
 @pytest.fixture
 def deux(ts, site):
     """Sophie Martin inscrite deux fois : la première (plus ancienne) sans téléphone, la
     seconde sans date de naissance, avec un foyer et un passage."""
-    from habitants.models import Motif
-
     a = habitant(ts, date_naissance=date(1980, 5, 1), sexe="F")
     b = habitant(ts, nom_usage="Martín", telephone="06 12 34 56 78", sexe="F")
     f = foyer(ts)
     services.ajouter_membre(
         agent=ts, foyer=f, habitant=b, role="demandeur", date_debut=date(2020, 1, 1)
     )
-    services.enregistrer_passage(
-        agent=ts,
-        site=site,
-        mode="physique",
-        motifs=[Motif.objects.first()],
-        reponse="information",
-        habitant=b,
-    )
+    passage(ts, b)
     return a, b, f
 
 

@@ -16,8 +16,8 @@ from accompagnement.models import Accompagnement, Intervention, Seance
 from ccas_portal.enums import Role
 from ccas_portal.models import Site
 from habitants import services
-from habitants.models import Habitant, MembreFoyer, Motif, Passage, Ressource, SituationSante
-from tests.factories import MOT_DE_PASSE, AgentFactory, foyer, habitant
+from habitants.models import Habitant, MembreFoyer, Passage, Ressource, SituationSante
+from tests.factories import MOT_DE_PASSE, AgentFactory, foyer, habitant, passage
 from tests.navigateur.test_connexion import se_connecter
 
 pytestmark = pytest.mark.navigateur
@@ -33,14 +33,7 @@ def doublon(referentiels):
     ancienne = habitant(
         ts, nom_usage="Benali", prenoms="Nadia", sexe="F", date_naissance=date(1986, 4, 12)
     )
-    services.enregistrer_passage(
-        agent=ts,
-        site=site,
-        mode="physique",
-        motifs=[Motif.objects.first()],
-        reponse="information",
-        habitant=ancienne,
-    )
+    passage(ts, ancienne)
     recente = habitant(
         ts,
         nom_usage="Benalli",
