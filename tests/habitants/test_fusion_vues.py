@@ -149,6 +149,9 @@ def test_fusionner(client_de, ts, deux):
     assert (a.nom_usage, a.telephone) == ("Martin", "06 12 34 56 78")
     assert Passage.objects.get().habitant == a
     assert MembreFoyer.objects.get(foyer=f).habitant == a
+    # La chronologie du dossier du foyer dit la fusion.
+    dossier = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
+    assert f"Fusion de deux fiches de {a} (fiche n° {a.pk} conservée)" in dossier
     # Formulaire renvoyé (double clic) : rien de plus, la fiche conservée.
     reponse = client.post(_url(a, b), donnees, follow=True)
     assert reponse.redirect_chain[-1][0] == reverse("habitants:fiche", args=[a.pk])
