@@ -293,6 +293,8 @@ def _fusionner_sante(conservee, absorbee, retenus, sante_c, sante_a) -> int:
     """Une situation de santé par personne : celle retenue reste (ou rejoint la fiche
     conservée), l'autre est effacée. Renvoie le nombre de lignes déplacées (0 ou 1)."""
     if sante_a is None:
+        if sante_c is not None and retenus["sante"] == ABSORBEE:
+            sante_c.delete()  # « aucune donnée de santé » retenu
         return 0
     if sante_c is None:
         if retenus["sante"] == ABSORBEE:

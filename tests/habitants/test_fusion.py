@@ -162,6 +162,13 @@ def test_la_sante_ecartee_est_effacee(ts, doublon):
     assert not SituationSante.objects.exists()
 
 
+def test_l_absence_de_sante_retenue_efface_celle_de_la_fiche_conservee(ts, doublon):
+    a, b = doublon["a"], doublon["b"]
+    # La santé est sur la fiche b, conservée ici ; a, absorbée, n'en a pas : « rien » est retenu.
+    fusionner_habitants(agent=ts, conservee=b, absorbee=a, valeurs={"sante": ABSORBEE})
+    assert not SituationSante.objects.exists()
+
+
 def test_journal_de_la_fusion(ts, doublon):
     a, b = doublon["a"], doublon["b"]
     b_pk = b.pk
