@@ -117,3 +117,9 @@ def peut_administrer(agent) -> bool:
 def page_accueil(agent) -> str:
     """Nom d'URL de la page d'accueil de l'agent selon son rôle."""
     return PAGE_ACCUEIL_PAR_ROLE[agent.role]
+
+
+def peut_fusionner_habitants(agent, une, autre) -> bool:
+    """Réunir deux fiches d'une même personne : un travailleur social des sites des deux
+    fiches. Pas l'administrateur : il ne lit aucune donnée nominative (ADR 0012)."""
+    return peut_accompagner(agent) and {une.site_id, autre.site_id} <= set(agent.ids_sites)

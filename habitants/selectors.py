@@ -302,6 +302,21 @@ def doublons_probables(*, agent, nom: str, prenoms: str, date_naissance: date | 
     return trouves[:10]
 
 
+def autres_fiches_semblables(agent, habitant: Habitant) -> list[Habitant]:
+    """Les autres fiches des sites de l'agent qui ressemblent à celle-ci (mêmes règles que
+    `doublons_probables`) : peut-être la même personne, inscrite deux fois."""
+    return [
+        h
+        for h in doublons_probables(
+            agent=agent,
+            nom=habitant.nom_usage,
+            prenoms=habitant.prenoms,
+            date_naissance=habitant.date_naissance,
+        )
+        if h.pk != habitant.pk
+    ]
+
+
 def sites_connaissant_un_doublon(
     *, agent, nom: str, prenoms: str, date_naissance: date | None
 ) -> list[Site]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from habitants import views
+from habitants import views, vues_fusion
 
 app_name = "habitants"
 urlpatterns = [
@@ -13,4 +13,10 @@ urlpatterns = [
     path("habitants/<int:pk>/foyer/adresse/", views.adresse_foyer, name="adresse_foyer"),
     path("habitants/<int:pk>/foyer/nouveau/", views.creer_foyer, name="creer_foyer"),
     path("habitants/<int:pk>/foyer/rattacher/", views.rattacher, name="rattacher"),
+    path("habitants/<int:pk>/fusion/", vues_fusion.choisir, name="fusion_choisir"),
+    path(
+        "habitants/<int:pk>/fusion/<int:autre_pk>/",
+        vues_fusion.comparer_et_fusionner,
+        name="fusion",
+    ),
 ]

@@ -197,6 +197,10 @@ def fiche(request, pk):
     contexte = _contexte_fiche(request, habitant)
     if request.htmx and request.htmx.target in SECTIONS_FICHE:
         return render(request, SECTIONS_FICHE[request.htmx.target], contexte)
+    if perms.peut_accompagner(request.user):
+        # Le travailleur social peut fusionner deux fiches d'une même personne : les fiches
+        # semblables de ses sites sont signalées (habitants/vues_fusion.py).
+        contexte["doublons"] = selectors.autres_fiches_semblables(request.user, habitant)
     return render(request, "habitants/fiche.html", contexte)
 
 

@@ -65,3 +65,16 @@ def foyer(agent, site=None, **champs):
     champs.setdefault("code_insee", "38185")
     champs.setdefault("statut_occupation", "locataire_parc_social")
     return creer_foyer(agent=agent, site=site or agent.sites.first(), **champs)
+
+
+def passage(agent, habitant=None, site=None, **champs):
+    """Un passage à l'accueil par le service (premier motif du référentiel par défaut)."""
+    from habitants.models import Motif
+    from habitants.services import enregistrer_passage
+
+    champs.setdefault("mode", "physique")
+    champs.setdefault("reponse", "information")
+    champs.setdefault("motifs", [Motif.objects.first()])
+    return enregistrer_passage(
+        agent=agent, site=site or agent.sites.first(), habitant=habitant, **champs
+    )

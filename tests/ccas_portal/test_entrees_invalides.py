@@ -132,6 +132,7 @@ def monde(referentiels, settings):
         "site": site,
         "foyer": f,
         "parent": parent,
+        "enfant": enfant,
         "accompagnement": a,
         "action": action,
         "orientation": orientation,
@@ -506,6 +507,7 @@ def _dates_ensemble(champs, base) -> list[dict]:
 PARAMETRES_EN_PLUS = {
     "habitants:guichet": ["habitant", "page", "site"],
     "habitants:inscrire": ["q", "site"],
+    "habitants:fusion_choisir": ["personne"],
     "accompagnement:mes_accompagnements": ["page"],
     "accompagnement:chercher_participants": ["q"],
     "droits:signalements": ["page"],
@@ -709,7 +711,14 @@ def _motifs_d_url():
 
 
 #: Les pages dont <pk> est la personne (fiche de l'accueil) ou le foyer (dossier social).
-PAGES_DE_LA_PERSONNE = ("coordonnees", "adresse_foyer", "creer_foyer", "rattacher")
+PAGES_DE_LA_PERSONNE = (
+    "coordonnees",
+    "adresse_foyer",
+    "creer_foyer",
+    "rattacher",
+    "fusion_choisir",
+    "fusion",
+)
 PAGES_DU_FOYER = (
     "modifier_logement",
     "ajouter_membre_existant",
@@ -741,6 +750,7 @@ def _identifiants(monde) -> dict:
         **{("accompagnement:" + nom, "pk"): monde["foyer"].pk for nom in PAGES_DU_FOYER},
         (None, "membre_pk"): monde["membre"].pk,
         (None, "habitant_pk"): monde["parent"].pk,
+        (None, "autre_pk"): monde["enfant"].pk,  # la seconde fiche d'une fusion
         (None, "ressource_pk"): monde["ressource"].pk,
         (None, "pk"): a.pk,  # les pages de l'accompagnement
         (None, "action_pk"): monde["action"].pk,

@@ -65,3 +65,15 @@ def test_perimetre_restreint_d_un_responsable():
         autre.pk,
     )
     assert perms.perimetre_restreint(AgentFactory(role=Role.ACCUEIL, sites=[maison])) == ()
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_fusionner_deux_fiches_travailleur_social_des_deux_sites(role, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(Agent, "ids_sites", frozenset({1, 2}))
+    agent = Agent(role=role, is_active=True)
+    ici, la, ailleurs = (SimpleNamespace(site_id=n) for n in (1, 2, 3))
+    assert perms.peut_fusionner_habitants(agent, ici, la) is (role == Role.TRAVAILLEUR_SOCIAL)
+    assert not perms.peut_fusionner_habitants(agent, ici, ailleurs)
+    assert not perms.peut_fusionner_habitants(agent, ailleurs, ici)
