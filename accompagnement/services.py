@@ -79,8 +79,8 @@ def ouvrir_accompagnement(
     Un second accompagnement ouvert sur le même axe pour le même foyer n'est ouvert que sur
     confirmation (`malgre_accompagnement_ouvert`) : sinon AccompagnementDejaOuvert, qui
     nomme celui qui l'est déjà."""
-    if not perms.peut_accompagner(agent) or foyer.site_id not in agent.ids_sites:
-        raise PermissionDenied("Ce foyer n'est pas rattaché à vos sites.")
+    if not perms.peut_suivre_foyer(agent, foyer):
+        raise PermissionDenied("Ce foyer n'est ni rattaché à vos sites ni partagé avec eux.")
     if axe not in AXES:
         raise ValidationError({"axe": f"Axe inconnu : {axe!r}."})
     date_ouverture = date_ouverture or timezone.localdate()
