@@ -364,3 +364,20 @@ class ClorePartageForm(FormulairePortail):
     def __init__(self, *args, bouton: str, suffixe: str, **kwargs):
         self.ident, self.bouton = f"clore-{suffixe}", bouton
         super().__init__(*args, **kwargs)
+
+
+class DemandeTransfertForm(FormulairePortail):
+    """Depuis le dossier d'un foyer partagé avec le site de l'agent : en demander le transfert."""
+
+    ident = "transfert"
+    bouton = "Demander le transfert"
+
+    motif = forms.CharField(
+        label="Motif de la demande de transfert",
+        max_length=300,
+        help_text="Lu par le site de rattachement (300 caractères au plus).",
+        error_messages={
+            "required": "Indiquez le motif de la demande.",
+            "max_length": "Le motif tient en 300 caractères au plus.",
+        },
+    )

@@ -9,15 +9,22 @@ sous les champs (422).
 
 from django.contrib import messages
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accompagnement.forms import ClorePartageForm, DecisionPartageForm, DemandePartageForm
+from accompagnement.forms import (
+    ClorePartageForm,
+    DecisionPartageForm,
+    DemandePartageForm,
+    DemandeTransfertForm,
+)
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois
 from habitants import acces, partage
+from habitants.models import Foyer
 from habitants.models_partage import NatureDemande, StatutDemande
 from habitants.services import connue_de
 
@@ -199,4 +206,53 @@ def terminer(request, pk):
         demande,
         ecrire=lambda d: partage.terminer_partage(agent=request.user, demande=demande),
         succes=f"Le partage avec {demande.site_demandeur} est terminé.",
+    )
+
+
+def sites_partenaires(agent, foyer) -> list[int]:
+    """Les sites de l'agent avec qui ce foyer est partagé (ni le site de rattachement, ni
+    un site sans partage)."""
+    if not perms.peut_accompagner(agent) or foyer.site_id in agent.ids_sites:
+        return []
+    return sorted(acces.sites_ayant_acces(foyer) & agent.ids_sites)
+
+
+def formulaire_de_transfert(agent, foyer, form=None):
+    """Le formulaire « Demander le transfert » du dossier d'un foyer partagé, pour les
+    travailleurs sociaux du site partenaire seulement."""
+    if not sites_partenaires(agent, foyer):
+        return None
+    return form or DemandeTransfertForm(
+        action=reverse("accompagnement:demander_transfert", args=[foyer.pk])
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_accompagner)
+def demander_transfert(request, pk):
+    foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=pk)
+    sites = sites_partenaires(request.user, foyer)
+    if not sites:
+        raise Http404("Foyer introuvable.")
+    form = DemandeTransfertForm(
+        request.POST, action=reverse("accompagnement:demander_transfert", args=[foyer.pk])
+    )
+    site = request.user.sites.get(pk=sites[0])
+    message = ecrire_une_fois(
+        form,
+        agent=request.user,
+        ecrire=lambda d: partage.demander(
+            agent=request.user,
+            site_demandeur=site,
+            foyer=foyer,
+            nature=NatureDemande.TRANSFERT,
+            motif=d["motif"],
+        ),
+        succes=f"Demande de transfert envoyée : {foyer.site} l'acceptera ou la refusera.",
+    )
+    if message:
+        messages.success(request, message)
+        return redirect("accompagnement:partages")
+    return render(
+        request, "accompagnement/demande_partage.html", {"form": form, "connue": ""}, status=422
     )

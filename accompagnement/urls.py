@@ -53,6 +53,7 @@ urlpatterns = [
         dossier_social.terminer_ressource,
         name="terminer_ressource",
     ),
+    path("foyers/<int:pk>/transfert/", partages.demander_transfert, name="demander_transfert"),
     path("partages/", partages.partages, name="partages"),
     path("partages/demander/", partages.demander, name="demander_partage"),
     path("partages/<int:pk>/decision/", partages.decider, name="decider_partage"),

@@ -24,6 +24,7 @@ from accompagnement.forms import (
     SuiviOrientationForm,
 )
 from accompagnement.models import Accompagnement, Action, ActionCollective, Orientation, Seance
+from accompagnement.partages import formulaire_de_transfert
 from accompagnement.selectors import portefeuille
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
@@ -127,6 +128,7 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "simulation": simulation_du_foyer(foyer),
         "etats_signalement": EtatSignalement.choices,
         **contexte_partages_du_foyer(foyer),
+        "form_transfert": formulaire_de_transfert(request.user, foyer),
         "form_prestation": PrestationFoyerForm(
             foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
         ),

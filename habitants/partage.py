@@ -22,11 +22,23 @@ from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Agent, Site
 from habitants.acces import foyer_accessible, partages_en_cours
-from habitants.models import Habitant, MembreFoyer
+from habitants.models import Foyer, Habitant, MembreFoyer
 from habitants.models_partage import DemandePartage, NatureDemande, StatutDemande
 from habitants.services import CLE_FAIT, connue_de, marquer_faits_modifies
 
 LONGUEUR_MOTIF = 300
+
+
+def _de(site: Site) -> str:
+    """« de la Maison des Habitants Abbaye », « du site « Pôle petite enfance » »."""
+    return connue_de(site).split(" : ")[0]
+
+
+def _contactez(site: Site) -> str:
+    return (
+        "Cette demande ne peut pas être faite en ligne. "
+        f"Personne semblable connue {connue_de(site)}."
+    )
 
 
 def _journaliser(
@@ -69,28 +81,20 @@ def demander(
     *,
     agent: Agent,
     site_demandeur: Site,
-    habitant: Habitant,
+    foyer: Foyer,
     nature: str,
     motif: str,
+    habitant: Habitant | None = None,
     personne_cherchee: str = "",
 ) -> DemandePartage:
-    """Demande le partage ou le transfert du foyer actuel de `habitant`, qu'un autre site
-    connaît. Les erreurs ne disent rien de la personne ni de son foyer."""
+    """Demande le partage ou le transfert d'un foyer d'un autre site : celui de la personne
+    semblable `habitant` (voir `demander_pour_personne_semblable`), ou un foyer déjà partagé
+    avec le site demandeur dont il demande le transfert (depuis son dossier). Les erreurs ne
+    disent rien de la personne ni du foyer."""
     _exiger_travailleur_social_de(agent, site_demandeur.pk, "Demander un partage")
     if nature not in NatureDemande.values:
         raise ValidationError({"nature": "Choisissez le partage ou le transfert."})
     motif = _motif(motif, "motif", "Indiquez le motif de la demande.")
-    membre = (
-        MembreFoyer.objects.select_related("foyer__site")
-        .filter(habitant=habitant, date_fin__isnull=True)
-        .first()
-    )
-    ailleurs = connue_de(habitant.site)
-    if membre is None:
-        raise ValidationError(
-            f"Cette demande ne peut pas être faite en ligne : contactez {ailleurs}."
-        )
-    foyer = membre.foyer
     if foyer.site_id == site_demandeur.pk:
         raise ValidationError("Ce foyer est déjà rattaché à votre site.")
     if foyer_accessible({site_demandeur.pk}, foyer) and nature == NatureDemande.PARTAGE:
@@ -111,7 +115,7 @@ def demander(
             demande.save()
     except IntegrityError:
         raise ValidationError(
-            f"Une demande de votre site est déjà en attente auprès {connue_de(foyer.site)}."
+            f"Une demande de votre site est déjà en attente auprès {_de(foyer.site)}."
         ) from None
     _journaliser(
         agent,
@@ -150,7 +154,7 @@ def demander_pour_personne_semblable(
     )
     if not semblables:
         raise ValidationError(
-            f"Aucune personne semblable n'est connue {connue_de(site)} : vérifiez l'identité."
+            f"Aucune personne semblable n'est connue {_de(site)} : vérifiez l'identité."
         )
     cherchee = " ".join(filter(None, [nom_usage.upper(), prenoms]))
     if date_naissance:
@@ -164,6 +168,7 @@ def demander_pour_personne_semblable(
                 demander(
                     agent=agent,
                     site_demandeur=site_demandeur,
+                    foyer=actuelles[0].foyer,
                     habitant=habitant,
                     nature=nature,
                     motif=motif,
@@ -171,9 +176,7 @@ def demander_pour_personne_semblable(
                 )
             )
     if not demandes:
-        raise ValidationError(
-            f"Cette demande ne peut pas être faite en ligne : contactez {connue_de(site)}."
-        )
+        raise ValidationError(_contactez(site))
     return demandes
 
 
