@@ -14,68 +14,8 @@ from habitants.models import DemandePartage, Foyer, Habitant
 from habitants.models_partage import StatutDemande
 from habitants.selectors import doublons_probables, sites_connaissant_un_doublon
 from habitants.services import CLE_FAIT, ajouter_membre, terminer_appartenance
-from tests.factories import AgentFactory, SiteFactory, foyer, habitant
-
-NAISSANCE = date(1984, 5, 6)
-
-
-@pytest.fixture
-def site_a(referentiels):
-    return SiteFactory(code="mdh-a", nom="Maison des Habitants Alpha")
-
-
-@pytest.fixture
-def site_b(referentiels):
-    return SiteFactory(code="mdh-b", nom="Maison des Habitants Bêta")
-
-
-@pytest.fixture
-def ts_a(site_a):
-    return AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[site_a])
-
-
-@pytest.fixture
-def ts_b(site_b):
-    return AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[site_b])
-
-
-@pytest.fixture
-def accueil_b(site_b):
-    return AgentFactory(role=Role.ACCUEIL, sites=[site_b])
-
-
-@pytest.fixture
-def famille(ts_a):
-    """Le foyer de la personne que B va chercher, et un autre foyer de A."""
-    f = foyer(ts_a)
-    parent = habitant(ts_a, nom_usage="Benali", prenoms="Amina", date_naissance=NAISSANCE)
-    enfant = habitant(ts_a, nom_usage="Benali", prenoms="Yanis", date_naissance=date(2015, 1, 2))
-    ajouter_membre(
-        agent=ts_a, foyer=f, habitant=parent, role="demandeur", date_debut=date(2020, 1, 1)
-    )
-    ajouter_membre(agent=ts_a, foyer=f, habitant=enfant, role="enfant", date_debut=date(2020, 1, 1))
-    autre = foyer(ts_a, adresse="3 rue des Voisins")
-    voisin = habitant(ts_a, nom_usage="Durand", prenoms="Paul")
-    ajouter_membre(
-        agent=ts_a, foyer=autre, habitant=voisin, role="demandeur", date_debut=date(2020, 1, 1)
-    )
-    return f, parent, enfant, autre, voisin
-
-
-def demander(
-    agent, site_demandeur, site, *, nature="partage", motif="Suivi RSA à Bêta", **identite
-):
-    identite.setdefault("nom_usage", "Benali")
-    identite.setdefault("prenoms", "Amina")
-    identite.setdefault("date_naissance", NAISSANCE)
-    return partage.demander_pour_personne_semblable(
-        agent=agent,
-        site_demandeur=site_demandeur,
-        site=site,
-        nature=nature,
-        motif=motif,
-        **identite,
-    )
+from tests.factories import AgentFactory, SiteFactory, habitant
+from tests.partage import NAISSANCE, demander
 
 
 def entrees_du_foyer(f):
@@ -86,8 +26,8 @@ def entrees_du_foyer(f):
     )
 
 
-def test_demander_depuis_la_personne_semblable(ts_b, site_a, site_b, famille):
-    f, parent, *_ = famille
+def test_demander_depuis_la_personne_semblable(ts_b, site_a, site_b, famille_de_a):
+    f, parent, *_ = famille_de_a
     avant = len(entrees_du_foyer(f))
     (demande,) = demander(ts_b, site_b, site_a, nom_usage="Benaly")  # une faute de frappe
     assert (demande.foyer, demande.habitant, demande.site_sollicite) == (f, parent, site_a)
@@ -102,22 +42,22 @@ def test_demander_depuis_la_personne_semblable(ts_b, site_a, site_b, famille):
     assert not Foyer.objects.visibles_par(ts_b).exists()
 
 
-def test_demande_sans_motif_refusee_et_rien_n_est_ecrit(ts_b, site_a, site_b, famille):
+def test_demande_sans_motif_refusee_et_rien_n_est_ecrit(ts_b, site_a, site_b, famille_de_a):
     with pytest.raises(ValidationError) as erreur:
         demander(ts_b, site_b, site_a, motif="   ")
     assert erreur.value.message_dict == {"motif": ["Indiquez le motif de la demande."]}
     assert not DemandePartage.objects.exists()
 
 
-def test_une_seule_demande_en_attente_par_foyer_et_site(ts_b, site_a, site_b, famille):
+def test_une_seule_demande_en_attente_par_foyer_et_site(ts_b, site_a, site_b, famille_de_a):
     demander(ts_b, site_b, site_a)
     with pytest.raises(ValidationError, match="déjà en attente auprès de la Maison des Habitants"):
         demander(ts_b, site_b, site_a, nature="transfert")
     assert DemandePartage.objects.count() == 1
 
 
-def test_les_erreurs_ne_revelent_rien_de_la_personne(ts_b, ts_a, site_a, site_b, famille):
-    _, _parent, *_ = famille
+def test_les_erreurs_ne_revelent_rien_de_la_personne(ts_b, ts_a, site_a, site_b, famille_de_a):
+    _, _parent, *_ = famille_de_a
     sans_foyer = habitant(ts_a, nom_usage="Seule", prenoms="Agathe", date_naissance=NAISSANCE)
     with pytest.raises(ValidationError) as erreur:
         demander(ts_b, site_b, site_a, nom_usage="Seule", prenoms="Agathe")
@@ -134,7 +74,7 @@ def test_les_erreurs_ne_revelent_rien_de_la_personne(ts_b, ts_a, site_a, site_b,
 
 
 def test_seul_un_travailleur_social_du_site_demandeur_demande(
-    ts_a, accueil_b, ts_b, site_a, site_b, famille
+    ts_a, accueil_b, ts_b, site_a, site_b, famille_de_a
 ):
     with pytest.raises(PermissionDenied):
         demander(accueil_b, site_b, site_a)
@@ -147,9 +87,9 @@ def test_seul_un_travailleur_social_du_site_demandeur_demande(
 
 
 def test_accepter_un_partage_ouvre_le_foyer_ses_membres_actuels_seulement(
-    ts_a, ts_b, accueil_b, site_a, site_b, famille
+    ts_a, ts_b, accueil_b, site_a, site_b, famille_de_a
 ):
-    f, parent, enfant, autre, voisin = famille
+    f, parent, enfant, autre, voisin = famille_de_a
     (demande,) = demander(ts_b, site_b, site_a)
     with pytest.raises(PermissionDenied):
         partage.accepter(agent=ts_b, demande=demande)  # pas le site de rattachement
@@ -178,9 +118,9 @@ def test_accepter_un_partage_ouvre_le_foyer_ses_membres_actuels_seulement(
 
 
 def test_une_personne_qui_quitte_le_foyer_partage_n_est_plus_visible(
-    ts_a, ts_b, site_a, site_b, famille
+    ts_a, ts_b, site_a, site_b, famille_de_a
 ):
-    _f, parent, enfant, *_ = famille
+    _f, parent, enfant, *_ = famille_de_a
     (demande,) = demander(ts_b, site_b, site_a)
     partage.accepter(agent=ts_a, demande=demande)
     membre = enfant.appartenances.get(date_fin__isnull=True)
@@ -188,8 +128,8 @@ def test_une_personne_qui_quitte_le_foyer_partage_n_est_plus_visible(
     assert set(Habitant.objects.visibles_par(ts_b)) == {parent}
 
 
-def test_refuser_exige_un_motif(ts_a, ts_b, site_a, site_b, famille):
-    f, *_ = famille
+def test_refuser_exige_un_motif(ts_a, ts_b, site_a, site_b, famille_de_a):
+    f, *_ = famille_de_a
     (demande,) = demander(ts_b, site_b, site_a)
     with pytest.raises(ValidationError) as erreur:
         partage.refuser(agent=ts_a, demande=demande, motif_refus="")
@@ -205,7 +145,7 @@ def test_refuser_exige_un_motif(ts_a, ts_b, site_a, site_b, famille):
     demander(ts_b, site_b, site_a)
 
 
-def test_retirer_par_le_site_demandeur_seulement(ts_a, ts_b, site_a, site_b, famille):
+def test_retirer_par_le_site_demandeur_seulement(ts_a, ts_b, site_a, site_b, famille_de_a):
     (demande,) = demander(ts_b, site_b, site_a)
     with pytest.raises(PermissionDenied):
         partage.retirer(agent=ts_a, demande=demande)
@@ -216,8 +156,8 @@ def test_retirer_par_le_site_demandeur_seulement(ts_a, ts_b, site_a, site_b, fam
         partage.accepter(agent=ts_a, demande=demande)
 
 
-def test_fin_de_partage_par_l_un_ou_l_autre_site(ts_a, ts_b, site_a, site_b, famille):
-    f, *_ = famille
+def test_fin_de_partage_par_l_un_ou_l_autre_site(ts_a, ts_b, site_a, site_b, famille_de_a):
+    f, *_ = famille_de_a
     ts_c = AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[SiteFactory()])
     (demande,) = demander(ts_b, site_b, site_a)
     partage.accepter(agent=ts_a, demande=demande)
@@ -242,9 +182,9 @@ def test_fin_de_partage_par_l_un_ou_l_autre_site(ts_a, ts_b, site_a, site_b, fam
 
 
 def test_transfert_change_le_site_du_foyer_et_de_ses_membres_actuels(
-    ts_a, ts_b, site_a, site_b, famille
+    ts_a, ts_b, site_a, site_b, famille_de_a
 ):
-    f, parent, enfant, autre, _voisin = famille
+    f, parent, enfant, autre, _voisin = famille_de_a
     parti = habitant(ts_a, nom_usage="Benali", prenoms="Omar")
     ajouter_membre(
         agent=ts_a, foyer=f, habitant=parti, role="autre_adulte", date_debut=date(2020, 1, 1)
@@ -307,16 +247,16 @@ def _brute(f, demandeur, site_b, site_a, **champs):
         {"statut": "en_attente", "motif_refus": "Non"},
     ],
 )
-def test_la_base_refuse_une_demande_incoherente(champs, ts_a, ts_b, site_a, site_b, famille):
-    f, *_ = famille
+def test_la_base_refuse_une_demande_incoherente(champs, ts_a, ts_b, site_a, site_b, famille_de_a):
+    f, *_ = famille_de_a
     valeurs = {"site_a": site_a, "maintenant": timezone.now(), "ts_a": ts_a}
     champs = {k: valeurs.get(v, v) if isinstance(v, str) else v for k, v in champs.items()}
     with pytest.raises(IntegrityError):
         _brute(f, ts_b, site_b, site_a, **champs)
 
 
-def test_la_base_refuse_deux_demandes_en_attente_du_meme_site(ts_b, site_a, site_b, famille):
-    f, *_ = famille
+def test_la_base_refuse_deux_demandes_en_attente_du_meme_site(ts_b, site_a, site_b, famille_de_a):
+    f, *_ = famille_de_a
     _brute(f, ts_b, site_b, site_a)
     with pytest.raises(IntegrityError):
         _brute(f, ts_b, site_b, site_a, nature="transfert")
