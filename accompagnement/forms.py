@@ -282,6 +282,20 @@ class SeanceForm(forms.Form):
 # --- Partage ou transfert d'un foyer entre sites --------------------------------------------
 
 
+def _champ_motif(libelle: str, aide: str, *, required: bool = True) -> forms.CharField:
+    """Un motif court d'une demande de partage ou de sa décision."""
+    return forms.CharField(
+        label=libelle,
+        max_length=300,
+        required=required,
+        help_text=f"{aide} (300 caractères au plus).",
+        error_messages={
+            "required": "Indiquez le motif de la demande.",
+            "max_length": "Le motif tient en 300 caractères au plus.",
+        },
+    )
+
+
 class DemandePartageForm(FormulairePortail):
     """Depuis l'avertissement « connue de la Maison des Habitants X » : l'identité tapée et le
     site nommé reviennent en champs cachés (rien d'autre n'est connu du demandeur)."""
@@ -299,15 +313,7 @@ class DemandePartageForm(FormulairePortail):
         initial="partage",
         error_messages={"required": "Choisissez le partage ou le transfert."},
     )
-    motif = forms.CharField(
-        label="Motif de la demande",
-        max_length=300,
-        help_text="Lu par le site sollicité (300 caractères au plus).",
-        error_messages={
-            "required": "Indiquez le motif de la demande.",
-            "max_length": "Le motif tient en 300 caractères au plus.",
-        },
-    )
+    motif = _champ_motif("Motif de la demande", "Lu par le site sollicité")
     site = forms.ModelChoiceField(
         label="Site sollicité", queryset=Site.objects.all(), widget=forms.HiddenInput
     )
@@ -338,12 +344,8 @@ class DecisionPartageForm(FormulairePortail):
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez d'accepter ou de refuser."},
     )
-    motif_refus = forms.CharField(
-        label="Motif du refus",
-        max_length=300,
-        required=False,
-        help_text="Obligatoire pour refuser ; lu par le site demandeur.",
-        error_messages={"max_length": "Le motif tient en 300 caractères au plus."},
+    motif_refus = _champ_motif(
+        "Motif du refus", "Obligatoire pour refuser ; lu par le site demandeur", required=False
     )
 
     def __init__(self, *args, demande, **kwargs):
@@ -372,12 +374,4 @@ class DemandeTransfertForm(FormulairePortail):
     ident = "transfert"
     bouton = "Demander le transfert"
 
-    motif = forms.CharField(
-        label="Motif de la demande de transfert",
-        max_length=300,
-        help_text="Lu par le site de rattachement (300 caractères au plus).",
-        error_messages={
-            "required": "Indiquez le motif de la demande.",
-            "max_length": "Le motif tient en 300 caractères au plus.",
-        },
-    )
+    motif = _champ_motif("Motif de la demande de transfert", "Lu par le site de rattachement")

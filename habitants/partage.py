@@ -200,13 +200,18 @@ def accepter(*, agent: Agent, demande: DemandePartage) -> DemandePartage:
     demande = _en_attente(demande)
     foyer = demande.foyer
     _exiger_travailleur_social_de(agent, foyer.site_id, "Décider d'une demande de partage")
+    if demande.nature == NatureDemande.PARTAGE:
+        return _passer(
+            agent,
+            demande,
+            StatutDemande.ACCEPTEE,
+            "decidee",
+            libelle=f"Foyer partagé avec {demande.site_demandeur}",
+        )
     maintenant = timezone.now()
     demande.statut = StatutDemande.ACCEPTEE
     demande.decidee_par, demande.decidee_le = agent, maintenant
     demande.save(update_fields=["statut", "decidee_par", "decidee_le"])
-    if demande.nature == NatureDemande.PARTAGE:
-        _journaliser(agent, demande, f"Foyer partagé avec {demande.site_demandeur}")
-        return demande
     ancien = foyer.site
     foyer.site = demande.site_demandeur
     foyer.save(update_fields=["site", "modifie_le"])
@@ -234,21 +239,36 @@ def accepter(*, agent: Agent, demande: DemandePartage) -> DemandePartage:
     return demande
 
 
+def _passer(
+    agent: Agent,
+    demande: DemandePartage,
+    statut: str,
+    par: str,
+    issue: str = "",
+    champs=(),
+    *,
+    libelle: str = "",
+) -> DemandePartage:
+    """Le nouveau statut, qui et quand (`par` : « decidee » ou « close »), enregistrés et
+    journalisés sur le foyer."""
+    demande.statut = statut
+    setattr(demande, f"{par}_par", agent)
+    setattr(demande, f"{par}_le", timezone.now())
+    demande.save(update_fields=["statut", f"{par}_par", f"{par}_le", *champs])
+    libelle = libelle or (
+        f"{demande.get_nature_display()} demandé par {demande.site_demandeur} : {issue}"
+    )
+    _journaliser(agent, demande, libelle)
+    return demande
+
+
 @transaction.atomic
 def refuser(*, agent: Agent, demande: DemandePartage, motif_refus: str) -> DemandePartage:
     """Refuse la demande, motif obligatoire (le site demandeur le lit)."""
     demande = _en_attente(demande)
     _exiger_travailleur_social_de(agent, demande.foyer.site_id, "Décider d'une demande de partage")
     demande.motif_refus = _motif(motif_refus, "motif_refus", "Indiquez le motif du refus.")
-    demande.statut = StatutDemande.REFUSEE
-    demande.decidee_par, demande.decidee_le = agent, timezone.now()
-    demande.save(update_fields=["statut", "decidee_par", "decidee_le", "motif_refus"])
-    _journaliser(
-        agent,
-        demande,
-        f"{demande.get_nature_display()} demandé par {demande.site_demandeur} : refusé",
-    )
-    return demande
+    return _passer(agent, demande, StatutDemande.REFUSEE, "decidee", "refusé", ["motif_refus"])
 
 
 @transaction.atomic
@@ -256,15 +276,7 @@ def retirer(*, agent: Agent, demande: DemandePartage) -> DemandePartage:
     """Le site demandeur retire sa demande encore en attente."""
     demande = _en_attente(demande)
     _exiger_travailleur_social_de(agent, demande.site_demandeur_id, "Retirer une demande")
-    demande.statut = StatutDemande.RETIREE
-    demande.close_par, demande.close_le = agent, timezone.now()
-    demande.save(update_fields=["statut", "close_par", "close_le"])
-    _journaliser(
-        agent,
-        demande,
-        f"{demande.get_nature_display()} demandé par {demande.site_demandeur} : retiré",
-    )
-    return demande
+    return _passer(agent, demande, StatutDemande.RETIREE, "close", "retiré")
 
 
 @transaction.atomic
@@ -279,8 +291,10 @@ def terminer_partage(*, agent: Agent, demande: DemandePartage) -> DemandePartage
         and {demande.foyer.site_id, demande.site_demandeur_id} & agent.ids_sites
     ):
         raise PermissionDenied("Mettre fin au partage : réservé aux travailleurs sociaux.")
-    demande.statut = StatutDemande.TERMINEE
-    demande.close_par, demande.close_le = agent, timezone.now()
-    demande.save(update_fields=["statut", "close_par", "close_le"])
-    _journaliser(agent, demande, f"Fin du partage du foyer avec {demande.site_demandeur}")
-    return demande
+    return _passer(
+        agent,
+        demande,
+        StatutDemande.TERMINEE,
+        "close",
+        libelle=f"Fin du partage du foyer avec {demande.site_demandeur}",
+    )
