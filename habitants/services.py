@@ -72,6 +72,12 @@ def _verifier_acces(agent: Agent, objet: Foyer | Habitant) -> None:
         raise PermissionDenied("Ni rattaché à vos sites ni partagé avec eux.")
 
 
+def _site_partenaire(agent: Agent, foyer: Foyer) -> Site:
+    from habitants.acces import sites_ayant_acces
+
+    return agent.sites.filter(pk__in=sites_ayant_acces(foyer)).order_by("pk").first()
+
+
 def indexer_habitant(habitant: Habitant) -> None:
     """Calcule les champs de recherche (normalisés) de la personne."""
     habitant.nom_normalise = normaliser(habitant.nom_usage)
@@ -822,8 +828,11 @@ def inscrire_dans_le_foyer(
 ) -> MembreFoyer:
     """Inscrit une nouvelle personne (doublons vérifiés) et la fait entrer dans le foyer."""
     _verifier_acces(agent, foyer)
+    # D'un site partenaire (foyer partagé), la personne est inscrite à ce site-là, puis rangée
+    # au site du foyer en y entrant.
+    site = foyer.site if foyer.site_id in agent.ids_sites else _site_partenaire(agent, foyer)
     habitant = inscrire_habitant(
-        agent=agent, site=foyer.site, confirmer_nouveau=confirmer_nouveau, **identite
+        agent=agent, site=site, confirmer_nouveau=confirmer_nouveau, **identite
     )
     return rattacher_au_foyer(
         agent=agent, habitant=habitant, foyer=foyer, role=role, date_debut=date_debut

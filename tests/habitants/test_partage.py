@@ -13,7 +13,12 @@ from habitants import acces, partage
 from habitants.models import DemandePartage, Foyer, Habitant
 from habitants.models_partage import StatutDemande
 from habitants.selectors import doublons_probables, sites_connaissant_un_doublon
-from habitants.services import CLE_FAIT, ajouter_membre, terminer_appartenance
+from habitants.services import (
+    CLE_FAIT,
+    ajouter_membre,
+    inscrire_dans_le_foyer,
+    terminer_appartenance,
+)
 from tests.factories import AgentFactory, SiteFactory, habitant
 from tests.partage import NAISSANCE, demander
 
@@ -260,3 +265,25 @@ def test_la_base_refuse_deux_demandes_en_attente_du_meme_site(ts_b, site_a, site
     _brute(f, ts_b, site_b, site_a)
     with pytest.raises(IntegrityError):
         _brute(f, ts_b, site_b, site_a, nature="transfert")
+
+
+def test_le_site_partenaire_inscrit_une_nouvelle_personne_dans_le_foyer_partage(
+    ts_a, ts_b, site_a, site_b, famille_de_a
+):
+    f, *_ = famille_de_a
+    (demande,) = demander(ts_b, site_b, site_a)
+    partage.accepter(agent=ts_a, demande=demande)
+    membre = inscrire_dans_le_foyer(
+        agent=ts_b,
+        foyer=f,
+        role="enfant",
+        date_debut=date(2026, 1, 1),
+        nom_usage="Benali",
+        prenoms="Lou",
+        date_naissance=date(2025, 12, 1),
+        confirmer_nouveau=True,
+    )
+    # Rangée au site du foyer, visible des deux sites.
+    assert membre.habitant.site == site_a
+    assert acces.personne_accessible({site_b.pk}, membre.habitant)
+    assert acces.personne_accessible({site_a.pk}, membre.habitant)
