@@ -22,6 +22,7 @@ from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, ent
 from droits.axes import AXES
 from droits.axes.base import lire_montant
 from droits.models import Axe
+from habitants.acces import sites_ayant_acces
 from habitants.forms import ChampDate
 from habitants.models import Habitant
 
@@ -62,7 +63,11 @@ class OuvertureForm(FormulairePortail):
             del self.fields["malgre_accompagnement_ouvert"]
         self.fields["membres"].queryset = _membres_actuels(foyer)
         self.fields["co_intervenants"].queryset = (
-            Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites=foyer.site_id)
+            # Les travailleurs sociaux des sites qui ont accès au foyer (habitants.acces).
+            Agent.objects.filter(
+                role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites__in=sites_ayant_acces(foyer)
+            )
+            .distinct()
             .exclude(pk=agent.pk)
             .order_by("last_name", "first_name")
         )

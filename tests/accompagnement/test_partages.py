@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accompagnement.services import ouvrir_accompagnement
@@ -302,3 +303,26 @@ def test_le_site_partenaire_demande_le_transfert_depuis_le_dossier(
     client.force_login(ts_b)
     html = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
     assert "Demander le transfert du foyer à votre site" not in html
+
+
+def test_le_site_partenaire_ouvre_un_accompagnement_avec_ses_collegues(
+    client, ts_a, ts_b, site_a, site_b, famille_de_a
+):
+    from accompagnement.services import creer_action_collective, enregistrer_seance
+
+    f, parent, *_ = famille_de_a
+    collegue_b = AgentFactory(role="travailleur_social", sites=[site_b])
+    action = creer_action_collective(
+        agent=ts_b, titre="Atelier budget", type="atelier", site=site_b, date_debut=date(2026, 1, 1)
+    )
+    seance = {"agent": ts_b, "action": action, "date_seance": date(2026, 1, 10), "theme": "x"}
+    with pytest.raises(ValidationError):
+        enregistrer_seance(**seance, participants=[parent])
+    (demande,) = demander(ts_b, site_b, site_a)
+    partage.accepter(agent=ts_a, demande=demande)
+    client.force_login(ts_b)
+    html = client.get(reverse("accompagnement:ouvrir", args=[f.pk])).content.decode()
+    assert str(collegue_b) in html
+    assert str(ts_a) in html
+    # Une personne du foyer partagé participe à une action collective du site partenaire.
+    assert list(enregistrer_seance(**seance, participants=[parent]).participants.all()) == [parent]
