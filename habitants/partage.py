@@ -158,7 +158,7 @@ def demander_pour_personne_semblable(
         )
     cherchee = " ".join(filter(None, [nom_usage.upper(), prenoms]))
     if date_naissance:
-        cherchee += f", née ou né le {date_naissance:%d/%m/%Y}"
+        cherchee += f", date de naissance {date_naissance:%d/%m/%Y}"
     demandes, foyers = [], set()
     for habitant in semblables:
         actuelles = habitant.appartenances_actuelles

@@ -38,7 +38,7 @@ def test_demander_depuis_la_personne_semblable(ts_b, site_a, site_b, famille_de_
     assert (demande.foyer, demande.habitant, demande.site_sollicite) == (f, parent, site_a)
     assert demande.statut == StatutDemande.EN_ATTENTE
     assert demande.demandee_par == ts_b
-    assert demande.personne_cherchee == "BENALY Amina, née ou né le 06/05/1984"
+    assert demande.personne_cherchee == "BENALY Amina, date de naissance 06/05/1984"
     entree = entrees_du_foyer(f)[-1]
     assert len(entrees_du_foyer(f)) == avant + 1
     assert entree.details[CLE_FAIT] == "Partage du foyer demandé par Maison des Habitants Bêta"
