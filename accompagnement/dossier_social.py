@@ -63,7 +63,7 @@ def contexte_dossier_social(request, foyer, lies=None):
     et la recherche d'une personne à ajouter si elle est demandée."""
     lies = lies or {}
     agent = request.user
-    ecriture = foyer.site_id in agent.ids_sites
+    ecriture = perms.peut_suivre_foyer(agent, foyer)
     aujourd_hui = timezone.localdate()
     rangs = {role: i for i, role in enumerate(RoleMembre.values)}
     membres = sorted(
@@ -267,7 +267,7 @@ def _foyer_modifiable(request, pk):
 def _message_doublon(agent, doublon) -> str:
     """Les personnes semblables des sites de l'agent, nommées ; d'un autre site, seulement
     comptées (rien de plus n'en est dit ici)."""
-    visibles = [c for c in doublon.candidats if c.site_id in agent.ids_sites]
+    visibles = [c for c in doublon.candidats if perms.peut_voir_habitant(agent, c)]
     noms = " ; ".join(
         f"{c} ({c.date_naissance:%d/%m/%Y})" if c.date_naissance else str(c) for c in visibles
     )

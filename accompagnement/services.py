@@ -79,8 +79,8 @@ def ouvrir_accompagnement(
     Un second accompagnement ouvert sur le même axe pour le même foyer n'est ouvert que sur
     confirmation (`malgre_accompagnement_ouvert`) : sinon AccompagnementDejaOuvert, qui
     nomme celui qui l'est déjà."""
-    if not perms.peut_accompagner(agent) or foyer.site_id not in agent.ids_sites:
-        raise PermissionDenied("Ce foyer n'est pas rattaché à vos sites.")
+    if not perms.peut_suivre_foyer(agent, foyer):
+        raise PermissionDenied("Ce foyer n'est ni rattaché à vos sites ni partagé avec eux.")
     if axe not in AXES:
         raise ValidationError({"axe": f"Axe inconnu : {axe!r}."})
     date_ouverture = date_ouverture or timezone.localdate()
@@ -440,7 +440,13 @@ def enregistrer_seance(
         raise ValidationError("Cette action collective est terminée.")
     _verifier_date(date_seance, champ="date", pas_avant=action.date_debut)
     participants = list(participants)
-    if any(p.site_id not in agent.ids_sites for p in participants):
+    from habitants.acces import q_personnes_accessibles
+    from habitants.models import Habitant
+
+    hors_perimetre = {p.pk for p in participants if p.site_id not in agent.ids_sites}
+    if hors_perimetre and Habitant.objects.filter(
+        q_personnes_accessibles(agent.ids_sites), pk__in=hors_perimetre
+    ).count() < len(hors_perimetre):
         raise ValidationError({"participants": "Une personne choisie n'est pas de vos sites."})
     if participants_anonymes < 0 or participants_anonymes > 1000:
         raise ValidationError(

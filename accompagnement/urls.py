@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accompagnement import dossier_social, views
+from accompagnement import dossier_social, partages, views
 
 app_name = "accompagnement"
 urlpatterns = [
@@ -53,6 +53,12 @@ urlpatterns = [
         dossier_social.terminer_ressource,
         name="terminer_ressource",
     ),
+    path("foyers/<int:pk>/transfert/", partages.demander_transfert, name="demander_transfert"),
+    path("partages/", partages.partages, name="partages"),
+    path("partages/demander/", partages.demander, name="demander_partage"),
+    path("partages/<int:pk>/decision/", partages.decider, name="decider_partage"),
+    path("partages/<int:pk>/retrait/", partages.retirer, name="retirer_partage"),
+    path("partages/<int:pk>/fin/", partages.terminer, name="terminer_partage"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/statut/", views.changer_statut, name="changer_statut"),
     path("<int:pk>/faits/", views.faits, name="faits"),

@@ -24,6 +24,7 @@ from accompagnement.forms import (
     SuiviOrientationForm,
 )
 from accompagnement.models import Accompagnement, Action, ActionCollective, Orientation, Seance
+from accompagnement.partages import formulaire_de_transfert
 from accompagnement.selectors import portefeuille
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
@@ -36,6 +37,7 @@ from ccas_portal.pagination import paginer
 from droits.enums import EtatSignalement
 from droits.forms import PrestationFoyerForm
 from droits.selectors import prestations_du_foyer, signalements_du_foyer, simulation_du_foyer
+from habitants.acces import demandes_du_foyer, demandes_recues
 from habitants.forms import RechercheForm
 from habitants.models import Foyer
 from habitants.selectors import CriteresRecherche, rechercher_habitants
@@ -58,7 +60,12 @@ def mes_accompagnements(request):
     return render(
         request,
         "accompagnement/mes_accompagnements.html",
-        {"filtre": filtre, "page": page, "parametres": parametres.urlencode()},
+        {
+            "filtre": filtre,
+            "page": page,
+            "parametres": parametres.urlencode(),
+            "demandes_recues": list(demandes_recues(request.user)),
+        },
     )
 
 
@@ -89,6 +96,16 @@ def chronologie_du_foyer(request, foyer, intervenant=None) -> list:
     )
 
 
+def contexte_partages_du_foyer(foyer) -> dict:
+    """L'état des partages du foyer et l'historique de ses demandes (une requête)."""
+    demandes = list(demandes_du_foyer(foyer))
+    return {
+        "demandes_partage": demandes,
+        "partages_en_cours": [d for d in demandes if d.partage_en_cours],
+        "demandes_en_attente": [d for d in demandes if d.en_attente],
+    }
+
+
 def contexte_dossier(request, foyer, intervenant=None, lies=None):
     """Le contexte de la page du dossier ; `lies` : formulaires du dossier social en erreur."""
     from accompagnement.dossier_social import contexte_dossier_social
@@ -102,7 +119,7 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "foyer": foyer,
         "accompagnements": accompagnements,
         "intervenant": intervenant,
-        "peut_ouvrir": foyer.site_id in request.user.ids_sites,
+        "peut_ouvrir": perms.peut_suivre_foyer(request.user, foyer),
         "chronologie": selectors.chronologie(
             request.user, foyer, accompagnements, intervenant, prestations, signalements
         ),
@@ -110,6 +127,8 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "signalements": signalements,
         "simulation": simulation_du_foyer(foyer),
         "etats_signalement": EtatSignalement.choices,
+        **contexte_partages_du_foyer(foyer),
+        "form_transfert": formulaire_de_transfert(request.user, foyer),
         "form_prestation": PrestationFoyerForm(
             foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
         ),

@@ -20,6 +20,7 @@ MENU = (
     EntreeMenu("Mes accompagnements", "accompagnement:mes_accompagnements", perms.peut_accompagner),
     EntreeMenu("Actions collectives", "accompagnement:actions_collectives", perms.peut_accompagner),
     EntreeMenu("Non-recours", "droits:signalements", perms.peut_accompagner),
+    EntreeMenu("Partages de foyers", "accompagnement:partages", perms.peut_accompagner),
     EntreeMenu("Tableau de bord", "tableau_de_bord", perms.peut_piloter),
     EntreeMenu("Détection", "droits:detection", perms.peut_piloter),
     EntreeMenu("Administration", "administration", perms.peut_administrer),

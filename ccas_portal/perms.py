@@ -32,8 +32,18 @@ def peut_voir_donnees_sensibles(agent) -> bool:
     return a_un_role(agent, Role.TRAVAILLEUR_SOCIAL)
 
 
+def a_acces_au_foyer(agent, foyer) -> bool:
+    """Le foyer est-il rattaché à l'un des sites de l'agent, ou partagé avec l'un d'eux ?
+    La règle unique (`habitants.acces`), pour les rôles qui lisent des personnes."""
+    from habitants.acces import foyer_accessible
+
+    return peut_tenir_le_guichet(agent) and foyer_accessible(agent.ids_sites, foyer)
+
+
 def peut_voir_habitant(agent, habitant) -> bool:
-    return peut_tenir_le_guichet(agent) and habitant.site_id in agent.ids_sites
+    from habitants.acces import personne_accessible
+
+    return peut_tenir_le_guichet(agent) and personne_accessible(agent.ids_sites, habitant)
 
 
 def peut_modifier_accompagnement(agent, accompagnement) -> bool:
@@ -63,10 +73,17 @@ def peut_lire_intervention(agent, intervention, *, intervenant: bool | None = No
     )
 
 
+def peut_suivre_foyer(agent, foyer) -> bool:
+    """Tenir le dossier d'un foyer (dossier social, accompagnements, prestations,
+    signalements) : les travailleurs sociaux des sites qui ont accès au foyer."""
+    return peut_accompagner(agent) and a_acces_au_foyer(agent, foyer)
+
+
 def peut_voir_foyer(agent, foyer, *, intervenant: bool = False) -> bool:
-    """Le dossier d'un foyer : les travailleurs sociaux de son site, et ceux qui interviennent
-    dans l'un de ses accompagnements (`intervenant`, calculé par l'appelant)."""
-    return peut_accompagner(agent) and (foyer.site_id in agent.ids_sites or intervenant)
+    """Le dossier d'un foyer : les travailleurs sociaux des sites qui y ont accès (son site et
+    ceux avec qui il est partagé), et ceux qui interviennent dans l'un de ses accompagnements
+    (`intervenant`, calculé par l'appelant)."""
+    return peut_accompagner(agent) and (intervenant or a_acces_au_foyer(agent, foyer))
 
 
 def peut_voir_site(agent, site) -> bool:

@@ -98,8 +98,8 @@ def synchroniser_prestations() -> dict[str, int]:
 
 
 def _verifier_foyer(agent, foyer) -> None:
-    if not perms.peut_voir_donnees_sensibles(agent) or foyer.site_id not in agent.ids_sites:
-        raise PermissionDenied("Ce foyer n'est pas rattaché à vos sites.")
+    if not (perms.peut_voir_donnees_sensibles(agent) and perms.peut_suivre_foyer(agent, foyer)):
+        raise PermissionDenied("Ce foyer n'est ni rattaché à vos sites ni partagé avec eux.")
 
 
 @transaction.atomic

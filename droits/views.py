@@ -25,6 +25,7 @@ from droits.selectors import (
     signalements_par_etat,
     simulation_du_foyer,
 )
+from habitants.acces import q_foyers_accessibles
 from habitants.models import Foyer
 
 
@@ -45,7 +46,7 @@ def _annoncer_erreurs(request, form):
 def signalements(request):
     """Les signalements des foyers des sites de l'agent, les plus gros montants d'abord."""
     qs = (
-        Signalement.objects.filter(foyer__site__in=request.user.ids_sites)
+        Signalement.objects.filter(q_foyers_accessibles(request.user.ids_sites, "foyer__"))
         .select_related("prestation__axe", "foyer__site")
         .order_by("-montant_estime", "-cree_le", "-pk")
     )
@@ -65,7 +66,8 @@ def signalements(request):
 @permission_requise(perms.peut_accompagner)
 def changer_etat(request, pk):
     signalement = get_object_or_404(
-        Signalement.objects.filter(foyer__site__in=request.user.ids_sites), pk=pk
+        Signalement.objects.filter(q_foyers_accessibles(request.user.ids_sites, "foyer__")),
+        pk=pk,
     )
     form = EtatSignalementForm(request.POST)
     if form.is_valid():

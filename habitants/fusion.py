@@ -154,6 +154,14 @@ LIENS = (
         "prestation",
         "prestations",
     ),
+    Lien(
+        "demandes_partage",
+        "Demandes de partage ou de transfert de son foyer",
+        "habitants.DemandePartage",
+        "habitant",
+        "demande de partage",
+        "demandes de partage",
+    ),
 )
 
 
@@ -350,6 +358,7 @@ def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
     """Déplace toutes les lignes de `LIENS` ; renvoie leur nombre par nature."""
     from droits.models import PrestationFoyer
     from habitants.models import Passage, Ressource
+    from habitants.models_partage import DemandePartage
 
     return {
         "passages": Passage.objects.filter(habitant=absorbee).update(habitant=conservee),
@@ -365,6 +374,9 @@ def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
         "seances": _deplacer_m2m("accompagnement.Seance", "participants", conservee, absorbee),
         "prestations": PrestationFoyer.objects.filter(beneficiaire=absorbee).update(
             beneficiaire=conservee
+        ),
+        "demandes_partage": DemandePartage.objects.filter(habitant=absorbee).update(
+            habitant=conservee
         ),
     }
 

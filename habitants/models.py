@@ -45,11 +45,18 @@ class ParSiteQuerySet(models.QuerySet):
 
         if not perms.peut_tenir_le_guichet(agent):
             return self.none()
-        return self.filter(site_id__in=agent.ids_sites)
+        return self.filter(self.perimetre(agent.ids_sites))
+
+    def perimetre(self, ids_sites) -> Q:
+        """Les objets de ces sites (les personnes et les foyers suivent `habitants.acces`)."""
+        return Q(site_id__in=ids_sites)
 
 
 class HabitantQuerySet(ParSiteQuerySet):
-    pass
+    def perimetre(self, ids_sites) -> Q:
+        from habitants.acces import q_personnes_accessibles
+
+        return q_personnes_accessibles(ids_sites)
 
 
 class Habitant(models.Model):
@@ -167,7 +174,10 @@ class SituationSante(models.Model):
 
 
 class FoyerQuerySet(ParSiteQuerySet):
-    pass
+    def perimetre(self, ids_sites) -> Q:
+        from habitants.acces import q_foyers_accessibles
+
+        return q_foyers_accessibles(ids_sites)
 
 
 class Foyer(models.Model):
@@ -402,3 +412,7 @@ class Passage(models.Model):
     @property
     def anonyme(self) -> bool:
         return self.habitant_id is None
+
+
+# Les demandes de partage ou de transfert d'un foyer entre sites : module à part.
+from habitants.models_partage import DemandePartage  # noqa: E402, F401

@@ -335,10 +335,17 @@ def sites_connaissant_un_doublon(
         nom=nom,
         prenoms=prenoms,
         date_naissance=date_naissance,
-        parmi=Habitant.objects.exclude(site_id__in=agent.ids_sites),
+        parmi=personnes_d_ailleurs(agent),
     )
     ids = {h.site_id for h in semblables}
     return list(Site.objects.filter(pk__in=ids).order_by("nom")) if ids else []
+
+
+def personnes_d_ailleurs(agent) -> QuerySet[Habitant]:
+    """Les personnes auxquelles les sites de l'agent n'ont pas accès (`habitants.acces`)."""
+    from habitants.acces import q_personnes_accessibles
+
+    return Habitant.objects.exclude(q_personnes_accessibles(agent.ids_sites))
 
 
 def passages_du_jour(site) -> QuerySet[Passage]:

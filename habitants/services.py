@@ -61,6 +61,23 @@ def _verifier_site(agent: Agent, site: Site) -> None:
         raise PermissionDenied("Ce site n'est pas l'un des vôtres.")
 
 
+def _verifier_acces(agent: Agent, objet: Foyer | Habitant) -> None:
+    """Le foyer ou la personne est-il accessible à l'un des sites de l'agent (son site de
+    rattachement, ou un partage en cours : `habitants.acces`) ?"""
+    if isinstance(objet, Foyer):
+        permis = perms.a_acces_au_foyer(agent, objet)
+    else:
+        permis = perms.peut_voir_habitant(agent, objet)
+    if not permis:
+        raise PermissionDenied("Ni rattaché à vos sites ni partagé avec eux.")
+
+
+def _site_partenaire(agent: Agent, foyer: Foyer) -> Site:
+    from habitants.acces import sites_ayant_acces
+
+    return agent.sites.filter(pk__in=sites_ayant_acces(foyer)).order_by("pk").first()
+
+
 def indexer_habitant(habitant: Habitant) -> None:
     """Calcule les champs de recherche (normalisés) de la personne."""
     habitant.nom_normalise = normaliser(habitant.nom_usage)
@@ -179,7 +196,7 @@ def modifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant
     inconnus = set(champs) - autorises
     if inconnus:
         raise ValueError(f"Champs non modifiables ici : {sorted(inconnus)}")
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     for nom, valeur in champs.items():
         setattr(habitant, nom, valeur.strip() if isinstance(valeur, str) else valeur)
     indexer_habitant(habitant)
@@ -200,7 +217,7 @@ def enregistrer_information(
     consentement_contact: bool | None,
 ) -> Habitant:
     """Trace l'information RGPD (art. 13) donnée à la personne, et son consentement au contact."""
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     habitant.date_information = date_information
     habitant.informe_par = agent
     if consentement_contact != habitant.consentement_contact:
@@ -222,7 +239,7 @@ def enregistrer_situation_sante(
 ) -> SituationSante:
     if not perms.peut_voir_donnees_sensibles(agent):
         raise PermissionDenied("Les données de santé sont réservées aux travailleurs sociaux.")
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     verifier_date(date_reconnaissance_mdph, EVENEMENT, champ="date_reconnaissance_mdph")
     situation, _ = SituationSante.objects.get_or_create(habitant=habitant)
     situation.taux_incapacite = taux_incapacite
@@ -277,7 +294,7 @@ def ajouter_membre(
 
     L'historique est gardé : l'ancienne appartenance est close, pas effacée.
     """
-    _verifier_site(agent, foyer.site)
+    _verifier_acces(agent, foyer)
     verifier_date(date_debut, NAISSANCE, champ="date_debut")
     actuelle = (
         MembreFoyer.objects.select_for_update()
@@ -315,7 +332,7 @@ def ajouter_membre(
 
 @transaction.atomic
 def retirer_membre(*, agent: Agent, membre: MembreFoyer, date_fin: date) -> MembreFoyer:
-    _verifier_site(agent, membre.foyer.site)
+    _verifier_acces(agent, membre.foyer)
     verifier_date(date_fin, NAISSANCE, champ="date_fin")
     membre.date_fin = date_fin
     membre.full_clean(validate_constraints=False)
@@ -336,7 +353,7 @@ def enregistrer_ressource(
 ) -> Ressource:
     if not perms.peut_voir_donnees_sensibles(agent):
         raise PermissionDenied("Les ressources sont réservées aux travailleurs sociaux.")
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     verifier_date(date_debut, EVENEMENT, champ="date_debut")
     verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin")
     ressource = Ressource(
@@ -373,7 +390,7 @@ def enregistrer_passage(
     if not perms.peut_tenir_le_guichet(agent):
         raise PermissionDenied("Votre rôle ne permet pas d'enregistrer un passage.")
     _verifier_site(agent, site)
-    if habitant is not None and habitant.site_id not in agent.ids_sites:
+    if habitant is not None and not perms.peut_voir_habitant(agent, habitant):
         raise PermissionDenied("Cette personne n'est pas rattachée à vos sites.")
     motifs = list(motifs)
     if not motifs:
@@ -558,7 +575,7 @@ CHAMPS_CONTACT = ("telephone", "courriel", "adresse_contact")
 def rectifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant:
     """Rectifie l'identité ou les coordonnées d'une personne (modifier_identite), journalisé
     avec les valeurs d'avant."""
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     avant = _photo(habitant, champs)
     modifier_identite(agent=agent, habitant=habitant, **champs)
     _tracer_personne(agent, habitant, f"Identité et coordonnées {de(habitant)}", avant, champs)
@@ -579,7 +596,7 @@ def modifier_situation_personnelle(
 ) -> Habitant:
     """Situation conjugale (et depuis quand) et situation d'activité : lues par la détection."""
     _exiger_travailleur_social(agent, "La situation personnelle")
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     avant = _photo(habitant, CHAMPS_SITUATION)
     erreurs = {}
     if statut_marital_depuis and not statut_marital:
@@ -710,7 +727,7 @@ def modifier_logement(*, agent: Agent, foyer: Foyer, **champs) -> Foyer:
         raise ValueError(f"Champs non modifiables ici : {sorted(inconnus)}")
     if set(champs) & {"loyer_mensuel", "charges_mensuelles", "loyer_depuis"}:
         _exiger_travailleur_social(agent, "Le loyer et les charges")
-    _verifier_site(agent, foyer.site)
+    _verifier_acces(agent, foyer)
     avant = _photo(foyer, [*champs, "commune"])
     for nom, valeur in champs.items():
         setattr(foyer, nom, valeur.strip() if isinstance(valeur, str) else valeur)
@@ -749,7 +766,7 @@ def creer_foyer_de(
     **adresse,
 ) -> Foyer:
     """Crée le foyer d'une personne (adresse, statut d'occupation) et l'y fait entrer."""
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     foyer = creer_foyer(agent=agent, site=habitant.site, **adresse)
     _verifier_arrivee(habitant, foyer, role, date_debut)
     membre = ajouter_membre(
@@ -777,7 +794,7 @@ def rattacher_au_foyer(
 ) -> MembreFoyer:
     """Fait entrer une personne dans un foyer (elle quitte son foyer actuel la veille) ;
     journalisé sur les deux foyers."""
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     ancien = MembreFoyer.objects.filter(habitant=habitant, date_fin__isnull=True).first()
     _verifier_arrivee(habitant, foyer, role, date_debut)
     membre = ajouter_membre(
@@ -815,9 +832,12 @@ def inscrire_dans_le_foyer(
     **identite,
 ) -> MembreFoyer:
     """Inscrit une nouvelle personne (doublons vérifiés) et la fait entrer dans le foyer."""
-    _verifier_site(agent, foyer.site)
+    _verifier_acces(agent, foyer)
+    # D'un site partenaire (foyer partagé), la personne est inscrite à ce site-là, puis rangée
+    # au site du foyer en y entrant.
+    site = foyer.site if foyer.site_id in agent.ids_sites else _site_partenaire(agent, foyer)
     habitant = inscrire_habitant(
-        agent=agent, site=foyer.site, confirmer_nouveau=confirmer_nouveau, **identite
+        agent=agent, site=site, confirmer_nouveau=confirmer_nouveau, **identite
     )
     return rattacher_au_foyer(
         agent=agent, habitant=habitant, foyer=foyer, role=role, date_debut=date_debut
@@ -865,7 +885,7 @@ def ajouter_ressource(
 ) -> Ressource:
     """Une ressource mensuelle datée d'une personne, par nature (« autre » : libellé libre)."""
     _exiger_travailleur_social(agent, "Les ressources")
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     ressource = Ressource(
         habitant=habitant,
         type=type,
@@ -895,7 +915,7 @@ def corriger_ressource(*, agent: Agent, ressource: Ressource, **champs) -> Resso
     if inconnus:
         raise ValueError(f"Champs non modifiables ici : {sorted(inconnus)}")
     habitant = ressource.habitant
-    _verifier_site(agent, habitant.site)
+    _verifier_acces(agent, habitant)
     avant = _photo_ressource(ressource)
     for nom, valeur in champs.items():
         setattr(ressource, nom, valeur.strip() if isinstance(valeur, str) else valeur)

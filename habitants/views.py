@@ -134,9 +134,12 @@ def enregistrer_passage(request):
 @require_http_methods(["GET", "POST"])
 @permission_requise(perms.peut_tenir_le_guichet)
 def inscrire(request):
+    from accompagnement.partages import formulaires_de_demande
+
     site, _ = _site_courant(request)
     candidats = []
     ailleurs = []  # autres sites qui connaissent une personne semblable : leur nom seul
+    demandes = []  # travailleur social : demander le partage du foyer à l'un de ces sites
     if request.method == "POST":
         form = InscriptionForm(request.POST, avec_confirmation=True)
         if form.is_valid():
@@ -151,6 +154,9 @@ def inscrire(request):
             except services.DoublonProbable as doublon:
                 candidats = doublon.candidats
                 ailleurs = [services.connue_de(s) for s in doublon.ailleurs]
+                demandes = formulaires_de_demande(
+                    request.user, form.donnees, doublon.ailleurs, site
+                )
             except ValidationError as erreur:
                 reporter_erreurs(form, erreur)
             except DejaTraite:
@@ -182,7 +188,13 @@ def inscrire(request):
     return render(
         request,
         "habitants/inscrire.html",
-        {"form": form, "candidats": candidats, "ailleurs": ailleurs, "site": site},
+        {
+            "form": form,
+            "candidats": candidats,
+            "ailleurs": ailleurs,
+            "demandes": demandes,
+            "site": site,
+        },
         status=200 if request.method == "GET" or candidats or ailleurs else 422,
     )
 

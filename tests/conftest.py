@@ -6,6 +6,9 @@ from django.core.management import call_command
 from ccas_portal.enums import Role
 from tests.factories import AgentFactory
 
+#: Fixtures du partage des foyers entre sites (tests des services, des vues, du navigateur).
+pytest_plugins = ["tests.partage"]
+
 
 @pytest.fixture
 def referentiels(db):

@@ -78,7 +78,7 @@ def lancer_detection(
             perimetre == PerimetreDetection.FOYER
             and foyer is not None
             and perms.peut_voir_donnees_sensibles(agent)
-            and foyer.site_id in agent.ids_sites
+            and perms.peut_suivre_foyer(agent, foyer)
         )
         if not un_de_ses_foyers:
             raise PermissionDenied(

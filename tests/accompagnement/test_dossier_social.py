@@ -218,8 +218,9 @@ def test_nombre_de_requetes_du_dossier_constant(client, ts, n, django_assert_num
     client.force_login(ts)
     # session, agent, foyer, mes accompagnements du foyer, journal (insertion), sites de
     # l'agent, accompagnements, prestations, signalements, simulation, membres, ressources,
-    # santé, passages, changements de statut, interventions, orientations, faits (journal), menu
-    with django_assert_num_queries(22):
+    # santé, passages, changements de statut, interventions, orientations, faits (journal), menu,
+    # demandes de partage du foyer
+    with django_assert_num_queries(23):
         reponse = client.get(url("dossier", f.pk))
     assert reponse.content.decode().count('aria-labelledby="titre-personne-') == n
 

@@ -66,8 +66,9 @@ def test_nombre_de_requetes_constant(client, ts, famille, n, django_assert_num_q
             agent=ts, accompagnement=a, type="appel", date_intervention=date(2026, 2, 1)
         )
     client.force_login(ts)
-    # session, agent, sites (filtre), axes (filtre), page avec total, demandeurs, menu
-    with django_assert_num_queries(7):
+    # session, agent, sites (filtre), axes (filtre), page avec total, demandeurs, menu,
+    # demandes de partage reçues
+    with django_assert_num_queries(8):
         reponse = client.get(URL)
     assert lignes(reponse) == min(n, 25)
 

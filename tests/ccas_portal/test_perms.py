@@ -43,10 +43,13 @@ def test_le_menu_marque_la_rubrique_courante_sur_ses_sous_pages():
         ("Mes accompagnements", False),
         ("Actions collectives", False),
         ("Non-recours", False),
+        ("Partages de foyers", False),
     ]
     # Sous /accompagnements/, la rubrique au plus long préfixe est seule courante.
     menu = menu_de(agent, "/accompagnements/actions-collectives/3/")
     assert [e["libelle"] for e in menu if e["courante"]] == ["Actions collectives"]
+    menu = menu_de(agent, "/accompagnements/partages/")
+    assert [e["libelle"] for e in menu if e["courante"]] == ["Partages de foyers"]
     menu = menu_de(agent, "/accompagnements/foyers/3/")
     assert [e["libelle"] for e in menu if e["courante"]] == ["Mes accompagnements"]
 

@@ -20,6 +20,7 @@ from droits.models import Prestation, PrestationFoyer
 from habitants import fusion, services
 from habitants.fusion import ABSORBEE, CONSERVEE, fusionner_habitants
 from habitants.models import Foyer, Habitant, MembreFoyer, Passage, Ressource, SituationSante
+from habitants.models_partage import DemandePartage
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant, passage
 
 
@@ -87,10 +88,23 @@ def doublon(ts, site):
         source="declaration",
         saisi_par=ts,
     )
+    # Une demande de partage faite, depuis un autre site, pour la fiche absorbée.
+    autre_site = SiteFactory()
+    demande = DemandePartage.objects.create(
+        foyer=f,
+        habitant=b,
+        site_demandeur=autre_site,
+        site_sollicite=site,
+        nature="partage",
+        motif="Suivie aussi chez nous",
+        demandee_par=AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[autre_site]),
+        demandee_le=timezone.now(),
+    )
     return {
         "a": a,
         "b": b,
         "foyer": f,
+        "demande": demande,
         "ancien": ancien,
         "acc": acc,
         "inter": inter,
@@ -117,6 +131,7 @@ def test_chaque_nature_de_ligne_rejoint_la_fiche_conservee(ts, doublon):
         "interventions": 1,
         "seances": 1,
         "prestations": 1,
+        "demandes_partage": 1,
     }
     assert Passage.objects.get().habitant == a
     assert MembreFoyer.objects.filter(habitant=a).count() == 2
@@ -127,6 +142,8 @@ def test_chaque_nature_de_ligne_rejoint_la_fiche_conservee(ts, doublon):
     assert list(doublon["acc"].membres.all()) == [a]
     assert list(doublon["inter"].participants.all()) == [a]
     assert list(doublon["seance"].participants.all()) == [a]
+    doublon["demande"].refresh_from_db()
+    assert doublon["demande"].habitant == a
     doublon["prestation"].refresh_from_db()
     assert doublon["prestation"].beneficiaire == a
     assert _faits_modifies(doublon["foyer"])
