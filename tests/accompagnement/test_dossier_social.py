@@ -75,8 +75,6 @@ def test_logement_commune_verifiee(client, ts, famille):
         "code_postal": "38000",
         "commune": "Lyon",
         "statut_occupation": "locataire_parc_prive",
-        "loyer_mensuel": "620",
-        "loyer_depuis": "2025-01-01",
         "type_bailleur": "prive",
     }
     reponse = client.post(url("modifier_logement", f.pk), donnees)
@@ -85,7 +83,7 @@ def test_logement_commune_verifiee(client, ts, famille):
     donnees["commune"] = "Grenoble"
     assert client.post(url("modifier_logement", f.pk), donnees).status_code == 302
     f.refresh_from_db()
-    assert (f.adresse, f.loyer_mensuel, f.commune) == ("4 rue Voltaire", Decimal("620"), "Grenoble")
+    assert (f.adresse, f.commune, f.type_bailleur) == ("4 rue Voltaire", "Grenoble", "prive")
 
 
 def test_composition_ajouter_existant_nouveau_et_depart(client, ts, famille, site):
@@ -218,8 +216,9 @@ def test_nombre_de_requetes_du_dossier_constant(client, ts, n, django_assert_num
     client.force_login(ts)
     # session, agent, foyer, mes accompagnements du foyer, journal (insertion), sites de
     # l'agent, accompagnements, prestations, signalements, simulation, membres, ressources,
-    # santé, passages, changements de statut, interventions, orientations, faits (journal), menu
-    with django_assert_num_queries(22):
+    # santé, loyers, situations conjugales, passages, changements de statut, interventions,
+    # orientations, faits (journal), menu
+    with django_assert_num_queries(24):
         reponse = client.get(url("dossier", f.pk))
     assert reponse.content.decode().count('aria-labelledby="titre-personne-') == n
 

@@ -114,7 +114,7 @@ def test_charger_foyers_lit_situation_conjugale_et_activite(django_user_model):
         statut_marital_depuis=date(2010, 6, 1),
         activite="retraite",
     )
-    (charge,) = charger_foyers([f.pk])
+    (charge,) = charger_foyers([f.pk], date(2026, 10, 1))
     assert (charge.personnes[0].statut_marital, charge.personnes[0].activite) == (
         "marie",
         "retraite",
