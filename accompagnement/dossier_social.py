@@ -398,7 +398,9 @@ def enregistrer_loyer(request, pk):
         foyer,
         form=form,
         cle="loyer",
-        ecrire=lambda d: historique.enregistrer_loyer(agent=request.user, foyer=foyer, **d),
+        ecrire=lambda d: historique.enregistrer_loyer(
+            agent=request.user, foyer=foyer, **form.donnees
+        ),
         succes="Nouveau loyer enregistré.",
     )
 
@@ -415,7 +417,9 @@ def corriger_loyer(request, pk, periode_pk):
         foyer,
         form=form,
         cle=("correction_loyer", periode.pk),
-        ecrire=lambda d: historique.corriger_loyer(agent=request.user, periode=periode, **d),
+        ecrire=lambda d: historique.corriger_loyer(
+            agent=request.user, periode=periode, **form.donnees
+        ),
         succes="Loyer corrigé.",
     )
 
@@ -436,7 +440,7 @@ def corriger_situation_conjugale(request, pk, situation_pk):
         form=form,
         cle=("correction_situation", situation.pk),
         ecrire=lambda d: historique.corriger_situation_conjugale(
-            agent=request.user, situation=situation, **d
+            agent=request.user, situation=situation, **form.donnees
         ),
         succes="Situation conjugale corrigée.",
     )

@@ -165,6 +165,7 @@ def corriger_loyer(*, agent: Agent, periode: PeriodeLoyer, **champs) -> PeriodeL
     foyer = periode.foyer
     _autoriser(agent, foyer.site, "Le loyer et les charges")
     Foyer.objects.select_for_update().filter(pk=foyer.pk).first()
+    periode.refresh_from_db()  # clos entre-temps par un nouveau loyer, peut-être
     avant = _photo_loyer(periode)
     for nom, valeur in champs.items():
         setattr(periode, nom, valeur)
