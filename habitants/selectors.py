@@ -29,6 +29,7 @@ from habitants.normalisation import (
     normaliser,
     premier_mot,
     variante_probable,
+    variantes_tapees,
 )
 
 #: Similarité trigramme minimale (0 à 1) d'un nom proche, date de naissance identique.
@@ -74,8 +75,20 @@ class CriteresRecherche:
 def _cles_tapees(mots: list[str]) -> list[str]:
     """Clés phonétiques des mots tapés et de leurs paires accolées (« ben ali », « marie
     helene »), d'au moins deux lettres (« L », la clé de Léa ou de Léo, est trop vague)."""
-    groupes = mots + ["".join(mots[i : i + 2]) for i in range(len(mots) - 1)]
+    groupes = [v for m in mots for v in variantes_tapees(m)]
+    groupes += ["".join(mots[i : i + 2]) for i in range(len(mots) - 1)]
     return sorted({c for c in map(cle_phonetique, groupes) if len(c) >= 2})
+
+
+def _cles_du_mot(mot: str) -> list[str]:
+    """Les clés phonétiques d'un mot tapé et de ses variantes (`variantes_tapees`)."""
+    return sorted({cle_phonetique(v) for v in variantes_tapees(mot)})
+
+
+def _tolere_une_faute_ailleurs(mots: list[str], i: int) -> bool:
+    """Chaque mot tapé autre que le i-ème est assez long pour qu'une faute y soit tolérée :
+    l'initiale de ces mots-là peut alors être fausse."""
+    return all(fautes_tolerees(m) for k, m in enumerate(mots) if k != i)
 
 
 def _suivant(mot: str) -> str:
@@ -101,23 +114,57 @@ def _candidats(mots: list[str]) -> Q:
     les Hélène dont le nom commence par L pour « Lfevre Hélène ». Un mot seul : fort, ou proche
     par trigrammes.
     """
-    forts = [
-        Q(cle_nom=c) | Q(cle_prenom=c) | Q(recherche__contains=m)
-        for m, c in zip(mots, map(cle_phonetique, mots), strict=True)
-    ]
+    forts = []
+    for mot in mots:
+        fort = Q()
+        for variante in variantes_tapees(mot):
+            cle = cle_phonetique(variante)
+            fort |= Q(cle_nom=cle) | Q(cle_prenom=cle) | Q(recherche__contains=variante)
+        forts.append(fort)
     if len(mots) == 1:
         return forts[0] | Q(recherche__trigram_word_similar=mots[0])
     bras = Q()
     for i, mot in enumerate(mots):
-        cle = cle_phonetique(mot)
+        cles = _cles_du_mot(mot)
+        # Les autres mots tolèrent une faute, initiale comprise (« Nartin Sophie ») : la clé de
+        # ce mot suffit à désigner les candidats (index B-tree des clés, quelques milliers de
+        # lignes au plus), la faute des autres est vérifiée ensuite.
+        seules = _cles_seules(mots, i, cles)
+        for cle in seules:
+            bras |= Q(cle_nom=cle) | Q(cle_prenom=cle)
         for j, autre in enumerate(mots):
             if i == j:
                 continue
             if i < j:
                 bras |= forts[i] & forts[j]
             initiale = {"__gte": autre[0], "__lt": _suivant(autre[0])}
-            bras |= Q(cle_nom=cle, **{f"prenoms_normalises{k}": v for k, v in initiale.items()})
-            bras |= Q(cle_prenom=cle, **{f"nom_normalise{k}": v for k, v in initiale.items()})
+            for cle in set(cles) - set(seules):
+                bras |= Q(cle_nom=cle, **{f"prenoms_normalises{k}": v for k, v in initiale.items()})
+                bras |= Q(cle_prenom=cle, **{f"nom_normalise{k}": v for k, v in initiale.items()})
+    return bras | _initiales_des_deux(mots)
+
+
+def _cles_seules(mots: list[str], i: int, cles: list[str]) -> list[str]:
+    """Les clés du i-ème mot qui suffisent seules à désigner les candidats : assez précises
+    (deux consonnes), quand les autres mots tolèrent une faute, initiale comprise."""
+    if not _tolere_une_faute_ailleurs(mots, i):
+        return []
+    return [c for c in cles if len(c) >= 2]
+
+
+def _initiales_des_deux(mots: list[str]) -> Q:
+    """Une faute dans chaque mot (« Matrin Sohpie ») : ni clé ni nom ne désignent la personne ;
+    l'initiale de son nom et celle de son prénom, si (index `(nom_normalise,
+    prenoms_normalises)`), pour deux mots assez longs pour tolérer une faute chacun."""
+    bras = Q()
+    for i, mot in enumerate(mots):
+        for j, autre in enumerate(mots):
+            if i != j and fautes_tolerees(mot) and fautes_tolerees(autre):
+                bras |= Q(
+                    nom_normalise__gte=mot[0],
+                    nom_normalise__lt=_suivant(mot[0]),
+                    prenoms_normalises__startswith=autre[0],
+                )
     return bras
 
 
@@ -136,22 +183,30 @@ def _candidats_sqlite(mots: list[str], cles: list[str]) -> Q:
     if len(mots) == 1:
         (mot,) = mots
         toutes = sorted({*cles, cle_phonetique(mot)})
-        return (
-            Q(cle_nom__in=toutes)
-            | Q(cle_prenom__in=toutes)
-            | Q(**debut("nom_normalise", mot))
-            | Q(**debut("prenoms_normalises", mot))
-        )
-    bras = Q()
+        bras = Q(cle_nom__in=toutes) | Q(cle_prenom__in=toutes)
+        for variante in variantes_tapees(mot):
+            bras |= Q(**debut("nom_normalise", variante)) | Q(
+                **debut("prenoms_normalises", variante)
+            )
+        return bras
+    bras = _initiales_des_deux(mots)
     for i, mot in enumerate(mots):
-        cle = cle_phonetique(mot)
+        cles = _cles_du_mot(mot)
+        seules = _cles_seules(mots, i, cles)  # voir `_candidats`
+        autres_cles = sorted(set(cles) - set(seules))
+        if seules:
+            bras |= Q(cle_nom__in=seules) | Q(cle_prenom__in=seules)
         for j, autre in enumerate(mots):
             if i != j:
-                bras |= Q(cle_nom=cle, **debut("prenoms_normalises", autre[0]))
-                bras |= Q(cle_prenom=cle, **debut("nom_normalise", autre[0]))
+                if autres_cles:
+                    bras |= Q(cle_nom__in=autres_cles, **debut("prenoms_normalises", autre[0]))
+                    bras |= Q(cle_prenom__in=autres_cles, **debut("nom_normalise", autre[0]))
                 # LIKE (non indexé sur SQLite) : l'index du début du nom sert, pas celui des
                 # prénoms, qui lirait tous les prénoms de cette initiale.
-                bras |= Q(**debut("nom_normalise", mot), prenoms_normalises__startswith=autre[0])
+                for variante in variantes_tapees(mot):
+                    bras |= Q(
+                        **debut("nom_normalise", variante), prenoms_normalises__startswith=autre[0]
+                    )
     for i in range(len(mots) - 1):  # mots accolés : « ben ali », « marie helene »
         cle = cle_phonetique(mots[i] + mots[i + 1])
         bras |= Q(cle_nom=cle) | Q(cle_prenom=cle)
@@ -202,13 +257,16 @@ def _filtrer_par_nom(qs: QuerySet[Habitant], texte: str) -> tuple[QuerySet[Habit
         # près (fuzzystrmatch), ou contenu dans les noms (début de mot, nom de naissance, autre
         # prénom).
         for mot in mots:
-            cle = cle_phonetique(mot)
-            meme_son = Q(cle_nom=cle) | Q(cle_prenom=cle)
-            ressemble = Q(_faute_de_frappe(mot)) | Q(recherche__contains=mot)
-            if len(cle) >= 2:
-                qs = qs.filter(meme_son | ressemble)
-            else:  # clé trop vague seule (« Théo ») : même son et une faute au plus
-                qs = qs.filter((meme_son & Q(_faute_de_frappe(mot, 1))) | ressemble)
+            condition = Q()
+            for variante in variantes_tapees(mot):  # « boyair » : aussi « boyer »
+                cle = cle_phonetique(variante)
+                meme_son = Q(cle_nom=cle) | Q(cle_prenom=cle)
+                ressemble = Q(_faute_de_frappe(variante)) | Q(recherche__contains=variante)
+                if len(cle) >= 2:
+                    condition |= meme_son | ressemble
+                else:  # clé trop vague seule (« Théo ») : même son et une faute au plus
+                    condition |= (meme_son & Q(_faute_de_frappe(variante, 1))) | ressemble
+            qs = qs.filter(condition)
         qs = qs.filter(_candidats(mots))
         bonus = [
             Case(When(**{f"{champ}__in": cles}, then=Value(0.1)), default=Value(0.0))
