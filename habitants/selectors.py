@@ -85,10 +85,10 @@ def _cles_du_mot(mot: str) -> list[str]:
     return sorted({cle_phonetique(v) for v in variantes_tapees(mot)})
 
 
-def _tolere_une_faute_ailleurs(mots: list[str], i: int) -> bool:
-    """Chaque mot tapé autre que le i-ème est assez long pour qu'une faute y soit tolérée :
-    l'initiale de ces mots-là peut alors être fausse."""
-    return all(fautes_tolerees(m) for k, m in enumerate(mots) if k != i)
+def _sans_initiale(mot: str) -> str | None:
+    """Le mot tapé sans sa première lettre, si une faute y est tolérée (4 lettres ou plus) :
+    une faute sur l'initiale (« kefevre ») laisse intact le reste, contenu dans le nom."""
+    return mot[1:] if fautes_tolerees(mot) else None
 
 
 def _suivant(mot: str) -> str:
@@ -126,30 +126,28 @@ def _candidats(mots: list[str]) -> Q:
     bras = Q()
     for i, mot in enumerate(mots):
         cles = _cles_du_mot(mot)
-        # Les autres mots tolèrent une faute, initiale comprise (« Nartin Sophie ») : la clé de
-        # ce mot suffit à désigner les candidats (index B-tree des clés, quelques milliers de
-        # lignes au plus), la faute des autres est vérifiée ensuite.
-        seules = _cles_seules(mots, i, cles)
-        for cle in seules:
-            bras |= Q(cle_nom=cle) | Q(cle_prenom=cle)
+        # Sans la clé vague d'une lettre (« Léa ») : le mot lui-même, contenu dans les noms.
+        precis = Q()
+        for variante in variantes_tapees(mot):
+            precis |= Q(recherche__contains=variante)
+        for cle in cles:
+            if len(cle) >= 2:
+                precis |= Q(cle_nom=cle) | Q(cle_prenom=cle)
         for j, autre in enumerate(mots):
             if i == j:
                 continue
             if i < j:
                 bras |= forts[i] & forts[j]
             initiale = {"__gte": autre[0], "__lt": _suivant(autre[0])}
-            for cle in set(cles) - set(seules):
+            for cle in cles:
                 bras |= Q(cle_nom=cle, **{f"prenoms_normalises{k}": v for k, v in initiale.items()})
                 bras |= Q(cle_prenom=cle, **{f"nom_normalise{k}": v for k, v in initiale.items()})
+            # Faute sur l'initiale de l'autre mot (« Kefevre Hélène ») : ce mot, et la suite
+            # de l'autre contenue dans les noms (index GIN : intersection de deux index).
+            suite = _sans_initiale(autre)
+            if suite:
+                bras |= precis & Q(recherche__contains=suite)
     return bras | _initiales_des_deux(mots)
-
-
-def _cles_seules(mots: list[str], i: int, cles: list[str]) -> list[str]:
-    """Les clés du i-ème mot qui suffisent seules à désigner les candidats : assez précises
-    (deux consonnes), quand les autres mots tolèrent une faute, initiale comprise."""
-    if not _tolere_une_faute_ailleurs(mots, i):
-        return []
-    return [c for c in cles if len(c) >= 2]
 
 
 def _initiales_des_deux(mots: list[str]) -> Q:
@@ -192,15 +190,24 @@ def _candidats_sqlite(mots: list[str], cles: list[str]) -> Q:
     bras = _initiales_des_deux(mots)
     for i, mot in enumerate(mots):
         cles = _cles_du_mot(mot)
-        seules = _cles_seules(mots, i, cles)  # voir `_candidats`
-        autres_cles = sorted(set(cles) - set(seules))
-        if seules:
-            bras |= Q(cle_nom__in=seules) | Q(cle_prenom__in=seules)
+        precises = [c for c in cles if len(c) >= 2]
         for j, autre in enumerate(mots):
             if i != j:
-                if autres_cles:
-                    bras |= Q(cle_nom__in=autres_cles, **debut("prenoms_normalises", autre[0]))
-                    bras |= Q(cle_prenom__in=autres_cles, **debut("nom_normalise", autre[0]))
+                bras |= Q(cle_nom__in=cles, **debut("prenoms_normalises", autre[0]))
+                bras |= Q(cle_prenom__in=cles, **debut("nom_normalise", autre[0]))
+                # Faute sur l'initiale de l'autre mot (voir `_candidats`) : la clé de ce mot,
+                # ou son début, et la suite de l'autre (LIKE lu dans l'index de la clé ou du nom).
+                suite = _sans_initiale(autre)
+                if suite:
+                    bras |= Q(cle_nom__in=precises, prenoms_normalises__contains=suite)
+                    bras |= Q(cle_prenom__in=precises, nom_normalise__contains=suite)
+                    for variante in variantes_tapees(mot):
+                        bras |= Q(
+                            **debut("nom_normalise", variante), prenoms_normalises__contains=suite
+                        )
+                        bras |= Q(
+                            **debut("prenoms_normalises", variante), nom_normalise__contains=suite
+                        )
                 # LIKE (non indexé sur SQLite) : l'index du début du nom sert, pas celui des
                 # prénoms, qui lirait tous les prénoms de cette initiale.
                 for variante in variantes_tapees(mot):
