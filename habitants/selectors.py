@@ -147,22 +147,31 @@ def _candidats(mots: list[str]) -> Q:
             suite = _sans_initiale(autre)
             if suite:
                 bras |= precis & Q(recherche__contains=suite)
-    return bras | _initiales_des_deux(mots)
+    return bras | _initiales_des_deux(mots, prenoms_par_index=True)
 
 
-def _initiales_des_deux(mots: list[str]) -> Q:
+def _initiales_des_deux(mots: list[str], *, prenoms_par_index: bool = False) -> Q:
     """Une faute dans chaque mot (« Matrin Sohpie ») : ni clé ni nom ne désignent la personne ;
     l'initiale de son nom et celle de son prénom, si (index `(nom_normalise,
-    prenoms_normalises)`), pour deux mots assez longs pour tolérer une faute chacun."""
+    prenoms_normalises)`), pour deux mots assez longs pour tolérer une faute chacun.
+
+    PostgreSQL (`prenoms_par_index`) : les deux initiales en bornes de l'index, qui ne rend que
+    les lignes voulues (avec un LIKE, il rendait tous les noms de l'initiale, 6 000 lignes sur
+    les 8 Maisons, à relire dans la table) ; SQLite : le LIKE garde l'index du nom (voir
+    `_candidats_sqlite`)."""
     bras = Q()
     for i, mot in enumerate(mots):
         for j, autre in enumerate(mots):
             if i != j and fautes_tolerees(mot) and fautes_tolerees(autre):
-                bras |= Q(
-                    nom_normalise__gte=mot[0],
-                    nom_normalise__lt=_suivant(mot[0]),
-                    prenoms_normalises__startswith=autre[0],
+                prenom = (
+                    {
+                        "prenoms_normalises__gte": autre[0],
+                        "prenoms_normalises__lt": _suivant(autre[0]),
+                    }
+                    if prenoms_par_index
+                    else {"prenoms_normalises__startswith": autre[0]}
                 )
+                bras |= Q(nom_normalise__gte=mot[0], nom_normalise__lt=_suivant(mot[0]), **prenom)
     return bras
 
 

@@ -122,11 +122,8 @@ def test_charger_foyers_lit_situation_conjugale_et_activite(django_user_model):
     )
 
 
-@pytest.mark.django_db
-def test_charger_foyers_lit_loyer_et_situation_en_vigueur_au_mois_simule():
-    """Le loyer et la situation conjugale du mois simulé, pas la dernière saisie : un loyer ou
-    un mariage qui commencent après ce mois ne comptent pas ; commencés pendant le mois, oui ;
-    un loyer clos avant le mois non plus."""
+def _foyer_loue(*loyers):
+    """(travailleur social, foyer d'une personne, la personne) ; loyers : (montant, début)."""
     from habitants import historique, services
     from tests.factories import AgentFactory, SiteFactory, foyer, habitant
 
@@ -136,7 +133,7 @@ def test_charger_foyers_lit_loyer_et_situation_en_vigueur_au_mois_simule():
     services.ajouter_membre(
         agent=ts, foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
     )
-    for montant, debut in (("500", date(2024, 1, 1)), ("650", date(2025, 7, 15))):
+    for montant, debut in loyers:
         historique.enregistrer_loyer(
             agent=ts,
             foyer=f,
@@ -144,6 +141,17 @@ def test_charger_foyers_lit_loyer_et_situation_en_vigueur_au_mois_simule():
             charges_mensuelles=None,
             date_debut=debut,
         )
+    return ts, f, h
+
+
+@pytest.mark.django_db
+def test_charger_foyers_lit_loyer_et_situation_en_vigueur_au_mois_simule():
+    """Le loyer et la situation conjugale du mois simulé, pas la dernière saisie : un loyer ou
+    un mariage qui commencent après ce mois ne comptent pas ; commencés pendant le mois, oui ;
+    un loyer clos avant le mois non plus."""
+    from habitants import historique
+
+    ts, f, h = _foyer_loue(("500", date(2024, 1, 1)), ("650", date(2025, 7, 15)))
     for statut, debut in (("concubinage", date(2019, 1, 1)), ("marie", date(2025, 8, 2))):
         historique.enregistrer_situation_conjugale(
             agent=ts, habitant=h, statut=statut, date_debut=debut
@@ -170,23 +178,8 @@ def test_la_detection_simule_le_loyer_du_mois_cible(monkeypatch):
     """Bout à bout : l'exécution charge ses foyers au mois cible, le moteur reçoit le loyer de
     ce mois-là (le loyer saisi pour plus tard est ignoré)."""
     from droits.detection import execution as detection
-    from habitants import historique, services
-    from tests.factories import AgentFactory, SiteFactory, foyer, habitant
 
-    ts = AgentFactory(role="travailleur_social", sites=[SiteFactory()])
-    f = foyer(ts, statut_occupation="locataire_parc_prive")
-    h = habitant(ts, date_naissance=date(1980, 1, 1))
-    services.ajouter_membre(
-        agent=ts, foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
-    )
-    for montant, debut in (("480", date(2024, 1, 1)), ("710", date(2025, 11, 1))):
-        historique.enregistrer_loyer(
-            agent=ts,
-            foyer=f,
-            loyer_mensuel=Decimal(montant),
-            charges_mensuelles=None,
-            date_debut=debut,
-        )
+    _, f, _ = _foyer_loue(("480", date(2024, 1, 1)), ("710", date(2025, 11, 1)))
     recus = {}
 
     def simuler(foyers, mois_cible):
