@@ -246,9 +246,7 @@ def _en_vigueur_au_mois(lignes, mois: date) -> dict:
     for cle, debut, fin, valeur in lignes:
         if debut <= fin_du_mois and (cle not in retenues or debut > retenues[cle][0]):
             retenues[cle] = (debut, fin, valeur)
-    return {
-        cle: valeur for cle, (_, fin, valeur) in retenues.items() if fin is None or fin >= mois
-    }
+    return {cle: valeur for cle, (_, fin, valeur) in retenues.items() if fin is None or fin >= mois}
 
 
 def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
