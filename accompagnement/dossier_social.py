@@ -15,19 +15,30 @@ from django.views.decorators.http import require_POST
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import ecrire_une_fois
-from habitants import services
+from habitants import historique, services
 from habitants.enums import RoleMembre
 from habitants.forms import (
+    CorrectionLoyerForm,
+    CorrectionSituationForm,
     FinForm,
     IdentiteForm,
     LogementForm,
+    LoyerForm,
     MembreExistantForm,
     NouveauMembreForm,
     RessourceForm,
     SanteForm,
     SituationForm,
 )
-from habitants.models import Foyer, Habitant, MembreFoyer, Ressource, SituationSante
+from habitants.models import (
+    Foyer,
+    Habitant,
+    MembreFoyer,
+    PeriodeLoyer,
+    Ressource,
+    SituationConjugale,
+    SituationSante,
+)
 from habitants.ressources import totaux
 
 SECTION = "dossier-social"
@@ -48,9 +59,6 @@ def _initial_logement(foyer):
         "commune",
         "quartier",
         "statut_occupation",
-        "loyer_mensuel",
-        "charges_mensuelles",
-        "loyer_depuis",
         "type_bailleur",
     )
     return {c: getattr(foyer, c) for c in champs}
@@ -59,8 +67,9 @@ def _initial_logement(foyer):
 def contexte_dossier_social(request, foyer, lies=None):
     """Les faits du foyer et leurs formulaires (vides, sauf ceux de `lies`, avec erreurs).
 
-    Quatre requêtes quel que soit le nombre de personnes : appartenances, ressources, santé,
-    et la recherche d'une personne à ajouter si elle est demandée."""
+    Six requêtes quel que soit le nombre de personnes : appartenances, loyers, situations
+    conjugales, ressources, santé, et la recherche d'une personne à ajouter si elle est
+    demandée."""
     lies = lies or {}
     agent = request.user
     ecriture = perms.peut_suivre_foyer(agent, foyer)
@@ -78,6 +87,12 @@ def contexte_dossier_social(request, foyer, lies=None):
     )
     actuels = [m for m in membres if m.date_fin is None]
     ids = [m.habitant_id for m in actuels]
+    loyers = list(PeriodeLoyer.objects.filter(foyer=foyer).order_by("-date_debut"))
+    situations: dict[int, list] = {}
+    for s in SituationConjugale.objects.filter(
+        habitant_id__in={m.habitant_id for m in membres}
+    ).order_by("-date_debut"):
+        situations.setdefault(s.habitant_id, []).append(s)
     ressources: dict[int, list] = {}
     for r in Ressource.objects.filter(habitant_id__in=ids).order_by("-date_debut", "pk"):
         ressources.setdefault(r.habitant_id, []).append(r)
@@ -107,8 +122,19 @@ def contexte_dossier_social(request, foyer, lies=None):
         m.ressources = ressources.get(h.pk, [])
         m.sante = sante.get(h.pk)
         m.totaux = totaux(m.ressources, aujourd_hui)
+        m.situations = historique.fins_implicites(situations.get(h.pk, []))
+        m.situation_conjugale = historique.en_vigueur(m.situations, aujourd_hui)
         if not ecriture:
             continue
+        for s in m.situations:
+            s.form_correction = form(
+                ("correction_situation", s.pk),
+                CorrectionSituationForm,
+                ident=f"correction-situation-{s.pk}",
+                initial={"statut": s.statut, "date_debut": s.date_debut},
+                action=_url("corriger_situation_conjugale", foyer, s.pk),
+                cible=SECTION,
+            )
         m.form_identite = form(
             ("identite", h.pk),
             IdentiteForm,
@@ -160,10 +186,22 @@ def contexte_dossier_social(request, foyer, lies=None):
                     action=_url("terminer_ressource", foyer, r.pk),
                     cible=SECTION,
                 )
+    if ecriture:
+        for p in loyers:
+            p.form_correction = form(
+                ("correction_loyer", p.pk),
+                CorrectionLoyerForm,
+                ident=f"correction-loyer-{p.pk}",
+                initial={c: getattr(p, c) for c in historique.CHAMPS_LOYER},
+                action=_url("corriger_loyer", foyer, p.pk),
+                cible=SECTION,
+            )
     contexte = {
         "foyer": foyer,
         "ecriture": ecriture,
-        **_a_une_date(request, membres, ressources),
+        "loyers": loyers,
+        "loyer_actuel": historique.en_vigueur(loyers, aujourd_hui),
+        **_a_une_date(request, membres, ressources, loyers, situations),
         "membres_dossier": membres,
         "actuels": actuels,
         "total_trois_mois": sum((m.totaux.trois_mois for m in actuels), 0),
@@ -207,6 +245,13 @@ def contexte_dossier_social(request, foyer, lies=None):
                 action=_url("modifier_logement", foyer),
                 cible=SECTION,
             ),
+            "form_loyer": form(
+                "loyer",
+                LoyerForm,
+                initial={"date_debut": aujourd_hui.replace(day=1)},
+                action=_url("enregistrer_loyer", foyer),
+                cible=SECTION,
+            ),
             "form_membre_existant": choisi
             or MembreExistantForm(
                 habitants=Habitant.objects.filter(pk__in=[h.pk for h in resultats]),
@@ -226,9 +271,10 @@ def contexte_dossier_social(request, foyer, lies=None):
     return contexte
 
 
-def _a_une_date(request, membres, ressources) -> dict:
-    """Le foyer tel qu'il était à une date passée (`?au=aaaa-mm-jj`) : ses membres d'alors et
-    leurs ressources perçues ce jour-là (une requête de plus pour les anciens membres)."""
+def _a_une_date(request, membres, ressources, loyers, situations) -> dict:
+    """Le foyer tel qu'il était à une date passée (`?au=aaaa-mm-jj`) : ses membres d'alors,
+    leur situation conjugale et leurs ressources ce jour-là, le loyer en vigueur (une requête
+    de plus pour les ressources des anciens membres)."""
     from habitants.forms import FoyerAUneDateForm
 
     form = FoyerAUneDateForm(request.GET)
@@ -249,8 +295,10 @@ def _a_une_date(request, membres, ressources) -> dict:
             for r in ressources.get(m.habitant_id, [])
             if r.date_debut <= au and (r.date_fin is None or r.date_fin >= au)
         ]
+        m.situation_alors = historique.en_vigueur(situations.get(m.habitant_id, []), au)
     return {
         "au": au,
+        "loyer_alors": historique.en_vigueur(loyers, au),
         "au_saisi": request.GET.get("au", "")[:10],
         "membres_alors": alors,
         "total_alors": sum(
@@ -338,6 +386,63 @@ def modifier_logement(request, pk):
 
     return _ecrire(
         request, foyer, form=form, cle="logement", ecrire=ecrire, succes="Logement enregistré."
+    )
+
+
+@_ecriture
+def enregistrer_loyer(request, pk):
+    foyer = _foyer_modifiable(request, pk)
+    form = LoyerForm(request.POST, action=_url("enregistrer_loyer", foyer), cible=SECTION)
+    return _ecrire(
+        request,
+        foyer,
+        form=form,
+        cle="loyer",
+        ecrire=lambda d: historique.enregistrer_loyer(
+            agent=request.user, foyer=foyer, **form.donnees
+        ),
+        succes="Nouveau loyer enregistré.",
+    )
+
+
+@_ecriture
+def corriger_loyer(request, pk, periode_pk):
+    foyer = _foyer_modifiable(request, pk)
+    periode = get_object_or_404(
+        PeriodeLoyer.objects.select_related("foyer__site"), pk=periode_pk, foyer=foyer
+    )
+    form = CorrectionLoyerForm(request.POST, ident=f"correction-loyer-{periode.pk}")
+    return _ecrire(
+        request,
+        foyer,
+        form=form,
+        cle=("correction_loyer", periode.pk),
+        ecrire=lambda d: historique.corriger_loyer(
+            agent=request.user, periode=periode, **form.donnees
+        ),
+        succes="Loyer corrigé.",
+    )
+
+
+@_ecriture
+def corriger_situation_conjugale(request, pk, situation_pk):
+    foyer = _foyer_modifiable(request, pk)
+    situation = get_object_or_404(
+        SituationConjugale.objects.select_related("habitant__site"),
+        pk=situation_pk,
+        habitant__appartenances__foyer=foyer,
+        habitant__appartenances__date_fin__isnull=True,
+    )
+    form = CorrectionSituationForm(request.POST, ident=f"correction-situation-{situation.pk}")
+    return _ecrire(
+        request,
+        foyer,
+        form=form,
+        cle=("correction_situation", situation.pk),
+        ecrire=lambda d: historique.corriger_situation_conjugale(
+            agent=request.user, situation=situation, **form.donnees
+        ),
+        succes="Situation conjugale corrigée.",
     )
 
 

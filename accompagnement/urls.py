@@ -8,6 +8,17 @@ urlpatterns = [
     path("foyers/<int:pk>/", views.dossier, name="dossier"),
     path("foyers/<int:pk>/ouvrir/", views.ouvrir, name="ouvrir"),
     path("foyers/<int:pk>/logement/", dossier_social.modifier_logement, name="modifier_logement"),
+    path("foyers/<int:pk>/loyers/", dossier_social.enregistrer_loyer, name="enregistrer_loyer"),
+    path(
+        "foyers/<int:pk>/loyers/<int:periode_pk>/",
+        dossier_social.corriger_loyer,
+        name="corriger_loyer",
+    ),
+    path(
+        "foyers/<int:pk>/situations-conjugales/<int:situation_pk>/",
+        dossier_social.corriger_situation_conjugale,
+        name="corriger_situation_conjugale",
+    ),
     path(
         "foyers/<int:pk>/membres/existant/",
         dossier_social.ajouter_membre_existant,

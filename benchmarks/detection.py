@@ -56,7 +56,7 @@ def debit_brut(ids: list[int], taille: int) -> tuple[float, float]:
     chargement = simulation = 0.0
     for depart in range(0, len(ids), taille):
         t = time.perf_counter()
-        foyers = charger_foyers(ids[depart : depart + taille])
+        foyers = charger_foyers(ids[depart : depart + taille], mois_courant())
         chargement += time.perf_counter() - t
         t = time.perf_counter()
         moteur.simuler(foyers, mois_courant())

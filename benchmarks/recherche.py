@@ -8,10 +8,11 @@ Préparer (une fois) :
 Lancer :
     DATABASE_URL=… python benchmarks/recherche.py [--requetes 500] [--tous-sites] [--naive]
 
-Jeu de requêtes tirées au hasard parmi les personnes en base, cinq sortes : nom et prénom
+Jeu de requêtes tirées au hasard parmi les personnes en base, sept sortes : nom et prénom
 exacts, sans accents ni majuscules (prénom d'abord), faute de frappe dans le nom (lettre
 oubliée, inversée ou doublée), variante d'orthographe qui se prononce pareil (« Mouhamed »,
-« Lefaivre », « Filipe »…, sur le nom ou le prénom), nom seul.
+« Lefaivre », « Filipe »…, sur le nom ou le prénom), nom seul, faute sur la première lettre
+du nom ou du prénom, faute de frappe dans le nom et dans le prénom.
 
 Chaque requête est faite par un agent de la Maison des Habitants de la personne cherchée
 (`--tous-sites` : un agent qui voit toutes les Maisons des Habitants) ; la mesure est le temps
@@ -61,7 +62,16 @@ CACHES = [
     for nom in ("ressemblance", "ressemblance_mots")
     if hasattr(getattr(normalisation, nom, None), "cache_clear")
 ]
-SORTES = ["exact", "sans_accents", "faute", "variante", "nom_seul"]
+SORTES = [
+    "exact",
+    "sans_accents",
+    "faute",
+    "variante",
+    "nom_seul",
+    # Ajoutées ensuite (tirées après les autres : le jeu des cinq premières ne change pas).
+    "faute_initiale",
+    "fautes_partout",
+]
 
 #: Réécritures qui gardent la prononciation (motif, remplacement), sur le mot sans accents.
 VARIANTES = [
@@ -113,6 +123,14 @@ def faute_de_frappe(mot: str, hasard: random.Random) -> str:
     )
 
 
+def faute_initiale(mot: str, hasard: random.Random) -> str:
+    """La première lettre remplacée par une autre (mot de 4 lettres ou plus)."""
+    mot = normaliser(mot)
+    if len(mot) < 4:
+        return mot
+    return hasard.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != mot[0]]) + mot[1:]
+
+
 def variante(mot: str, hasard: random.Random) -> str | None:
     """Le mot écrit autrement mais prononcé pareil, ou None si aucune réécriture ne s'applique."""
     mot = normaliser(mot)
@@ -144,6 +162,13 @@ def requetes(n: int, hasard: random.Random) -> list[tuple[str, str, Habitant]]:
                 texte = f"{faute_de_frappe(nom, hasard)} {prenom}"
             elif sorte == "nom_seul":
                 texte = nom
+            elif sorte == "faute_initiale":
+                if hasard.random() < 0.5:
+                    texte = f"{faute_initiale(nom, hasard)} {prenom}"
+                else:
+                    texte = f"{nom} {faute_initiale(prenom, hasard)}"
+            elif sorte == "fautes_partout":
+                texte = f"{faute_de_frappe(nom, hasard)} {faute_de_frappe(prenom, hasard)}"
             else:
                 ordre = [(nom, "nom"), (prenom, "prenom")]
                 if hasard.random() < 0.5:

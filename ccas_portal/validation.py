@@ -46,6 +46,8 @@ NAISSANCE = Plage(date(1900, 1, 1), lambda j: j, "Cette date est dans le futur."
 #: Ouverture, changement de statut, intervention, orientation, séance : le suivi du CCAS,
 #: depuis 2000, jusqu'à aujourd'hui.
 SUIVI = Plage(date(2000, 1, 1), lambda j: j, "Cette date est dans le futur.")
+#: Début d'un fait qui dure (loyer et charges) : depuis 1950, jusqu'à aujourd'hui.
+DEPUIS = Plage(date(1950, 1, 1), lambda j: j, "Cette date est dans le futur.")
 #: Échéance d'une action : depuis 2000, dans les 10 ans.
 ECHEANCE = Plage(date(2000, 1, 1), lambda j: _ans_apres(j, 10))
 #: Date d'un droit ou d'un fait (demande, versement, évaluation) : depuis 1950, dans l'année.

@@ -21,11 +21,21 @@ from habitants.enums import (
     ReponsePassage,
     RoleMembre,
     Sexe,
+    StatutMarital,
     StatutOccupation,
     TypeBailleur,
     TypeRessource,
 )
-from habitants.models import Foyer, Habitant, MembreFoyer, Motif, Passage, Ressource
+from habitants.models import (
+    Foyer,
+    Habitant,
+    MembreFoyer,
+    Motif,
+    Passage,
+    PeriodeLoyer,
+    Ressource,
+    SituationConjugale,
+)
 from habitants.normalisation import normaliser
 from habitants.services import indexer_habitant
 
@@ -260,6 +270,8 @@ class Bilan:
     foyers: int = 0
     habitants: int = 0
     ressources: int = 0
+    loyers: int = 0
+    situations_conjugales: int = 0
     passages: int = 0
 
 
@@ -270,7 +282,12 @@ class Generateur:
 
     def __init__(self, *, graine: int = 2015, aujourd_hui: date | None = None):
         self.hasard = random.Random(graine)
+        # Un second tirage pour les historiques (loyer, situation conjugale) : la population
+        # d'une graine (noms, âges, ressources) reste celle qu'elle était sans eux.
+        self.hasard_historiques = random.Random(graine * 7919 + 1)
         self.aujourd_hui = aujourd_hui or timezone.localdate()
+        #: Le loyer tiré pour chaque foyer (par identité de l'objet, pas encore en base).
+        self._loyers: dict[int, Decimal] = {}
 
     def _naissance(self, age: int) -> date:
         """Une date de naissance qui donne exactement `age` ans aujourd'hui."""
@@ -339,11 +356,107 @@ class Generateur:
             code_insee=c.code_insee,
             quartier=QUARTIERS.get(site.code, ""),
             statut_occupation=statut,
-            loyer_mensuel=loyer,
             type_bailleur=bailleur,
         )
         foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
+        if loyer is not None:
+            self._loyers[id(foyer)] = loyer
         return foyer
+
+    def historique_loyer(self, foyer: Foyer, arrivee: date) -> list[PeriodeLoyer]:
+        """Le loyer d'un locataire depuis son arrivée : un loyer d'entrée, souvent révisé un
+        1er janvier (le précédent clos la veille), parfois changé ces derniers mois ; charges
+        pour la plupart. Les périodes se suivent sans trou ni chevauchement."""
+        actuel = self._loyers.pop(id(foyer), None)
+        if actuel is None:
+            return []
+        h = self.hasard_historiques
+        charges = Decimal(h.randint(20, 150)) if h.random() < 0.75 else None
+        debuts = [arrivee]
+        revision = date(self.aujourd_hui.year - h.choice([0, 1, 1, 2]), 1, 1)
+        if arrivee < revision <= self.aujourd_hui:
+            debuts.append(revision)
+        recent = self.aujourd_hui.replace(day=1) - timedelta(days=30 * h.randint(0, 5))
+        recent = recent.replace(day=1)
+        if h.random() < 0.15 and debuts[-1] < recent:
+            debuts.append(recent)
+        montants = [actuel]
+        for _ in debuts[1:]:
+            # En remontant le temps : chaque loyer précédent un peu plus bas.
+            montants.insert(0, (montants[0] * Decimal(h.uniform(0.9, 0.99))).quantize(Decimal(1)))
+        periodes = []
+        for i, (debut, montant) in enumerate(zip(debuts, montants, strict=True)):
+            fin = debuts[i + 1] - timedelta(days=1) if i + 1 < len(debuts) else None
+            periodes.append(
+                PeriodeLoyer(
+                    foyer=foyer,
+                    loyer_mensuel=montant,
+                    charges_mensuelles=charges,
+                    date_debut=debut,
+                    date_fin=fin,
+                )
+            )
+        return periodes
+
+    def _entre(self, debut: date, fin: date) -> date:
+        if fin <= debut:
+            return debut
+        return debut + timedelta(days=self.hasard_historiques.randint(0, (fin - debut).days))
+
+    def situations_conjugales(self, membres) -> list[SituationConjugale]:
+        """La situation conjugale des adultes, datée : un couple vit en concubinage depuis son
+        arrivée, puis souvent s'est marié ou pacsé ; une personne seule est célibataire depuis
+        sa majorité, ou divorcée (après un mariage), ou veuve (les aînés). Une sur dix n'est pas
+        renseignée."""
+        h, aujourd_hui = self.hasard_historiques, self.aujourd_hui
+        adultes = [(p, r, a) for p, r, a in membres if r != RoleMembre.ENFANT]
+        couple = [(p, a) for p, r, a in adultes if r in (RoleMembre.DEMANDEUR, RoleMembre.CONJOINT)]
+        situations = []
+
+        def ajouter(personnes, *etapes):
+            for personne in personnes:
+                for statut, debut in etapes:
+                    situations.append(
+                        SituationConjugale(habitant=personne, statut=statut, date_debut=debut)
+                    )
+
+        if len(couple) == 2:
+            if h.random() < 0.1:
+                return []
+            debut = couple[0][1]
+            tirage = h.random()
+            personnes = [p for p, _ in couple]
+            if tirage < 0.35:
+                ajouter(personnes, (StatutMarital.CONCUBINAGE, debut))
+            else:
+                union = StatutMarital.MARIE if tirage < 0.8 else StatutMarital.PACSE
+                # Mariés (ou pacsés) quelque temps après la vie commune, ou dès l'arrivée.
+                quand = self._entre(debut, min(aujourd_hui, debut + timedelta(days=3 * 365)))
+                if quand > debut:
+                    ajouter(personnes, (StatutMarital.CONCUBINAGE, debut), (union, quand))
+                else:
+                    ajouter(personnes, (union, debut))
+        for personne, role, _ in adultes:
+            if any(personne is p for p, _ in couple) and len(couple) == 2:
+                continue
+            if h.random() < 0.1:
+                continue
+            majeur = anniversaire(personne.date_naissance, 18)
+            age = age_le(personne.date_naissance, aujourd_hui)
+            tirage = h.random()
+            if role == RoleMembre.DEMANDEUR and age >= 65 and tirage < 0.5:
+                mariage = self._entre(majeur, anniversaire(personne.date_naissance, 30))
+                veuvage = self._entre(mariage + timedelta(days=365), aujourd_hui)
+                ajouter([personne], (StatutMarital.MARIE, mariage), (StatutMarital.VEUF, veuvage))
+            elif role == RoleMembre.DEMANDEUR and age >= 25 and tirage < 0.4:
+                mariage = self._entre(majeur, aujourd_hui - timedelta(days=2 * 365))
+                divorce = self._entre(mariage + timedelta(days=365), aujourd_hui)
+                ajouter(
+                    [personne], (StatutMarital.MARIE, mariage), (StatutMarital.DIVORCE, divorce)
+                )
+            else:
+                ajouter([personne], (StatutMarital.CELIBATAIRE, majeur))
+        return situations
 
     def composition(self, site):
         """(foyer, [(habitant, rôle, arrivée)]) : isolé, couple, famille, monoparental, personne
@@ -506,17 +619,25 @@ def creer_population(*, foyers: int, graine: int = 2015, lot: int = 2000, sortie
             Habitant.objects.bulk_create(habitants, batch_size=2000)
             membres = []
             ressources = []
+            loyers = []
+            situations = []
             for foyer, liste in compositions:
                 for habitant, role, debut in liste:
                     membres.append(
                         MembreFoyer(foyer=foyer, habitant=habitant, role=role, date_debut=debut)
                     )
                     ressources.extend(generateur.ressources(habitant, role))
+                loyers.extend(generateur.historique_loyer(foyer, liste[0][2]))
+                situations.extend(generateur.situations_conjugales(liste))
             MembreFoyer.objects.bulk_create(membres, batch_size=2000)
             Ressource.objects.bulk_create(ressources, batch_size=2000)
+            PeriodeLoyer.objects.bulk_create(loyers, batch_size=2000)
+            SituationConjugale.objects.bulk_create(situations, batch_size=2000)
         bilan.foyers += len(compositions)
         bilan.habitants += len(habitants)
         bilan.ressources += len(ressources)
+        bilan.loyers += len(loyers)
+        bilan.situations_conjugales += len(situations)
         if sortie:
             sortie(f"  {bilan.foyers} foyers, {bilan.habitants} personnes…")
     return bilan

@@ -4,7 +4,7 @@ from django import forms
 
 from accompagnement.models import Partenaire
 from ccas_portal.forms import FormulairePortail
-from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
+from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
 from habitants.enums import ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
 
@@ -251,11 +251,6 @@ class LogementForm(AdresseForm):
     bouton = "Enregistrer l'adresse et le logement"
 
     statut_occupation = forms.ChoiceField(label="Statut d'occupation", choices=())
-    loyer_mensuel = _montant("Loyer mensuel, hors charges (€)")
-    charges_mensuelles = _montant("Charges mensuelles (€)")
-    loyer_depuis = DatePlausible(
-        label="Loyer et charges depuis le", required=False, plage=EVENEMENT
-    )
     type_bailleur = forms.ChoiceField(label="Bailleur", choices=(), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -364,20 +359,75 @@ class FinForm(_FormulaireDossier):
     date_fin = DatePlausible(label="Jusqu'au", plage=EVENEMENT)
 
 
+class LoyerForm(_FormulaireDossier):
+    """Un nouveau loyer à une date : le précédent est clos la veille (historique gardé)."""
+
+    ident = "loyer"
+    bouton = "Enregistrer le nouveau loyer"
+
+    loyer_mensuel = _montant("Loyer mensuel, hors charges (€)", required=True)
+    charges_mensuelles = _montant("Charges mensuelles (€)")
+    date_debut = DatePlausible(label="Loyer et charges depuis le", plage=DEPUIS)
+
+
+class CorrectionLoyerForm(LoyerForm):
+    """Corriger une période du loyer (erreur de saisie), ou lui donner une fin."""
+
+    ident = "correction-loyer"
+    bouton = "Corriger ce loyer"
+
+    date_fin = DatePlausible(label="Jusqu'au (facultatif)", required=False, plage=EVENEMENT)
+
+
+def _statuts_maritaux():
+    from habitants.enums import StatutMarital
+
+    return [c for c in StatutMarital.choices if c[0]]
+
+
 class SituationForm(_FormulaireDossier):
     ident = "situation"
     bouton = "Enregistrer la situation"
 
-    statut_marital = forms.ChoiceField(label="Situation conjugale", choices=(), required=False)
+    statut_marital = forms.ChoiceField(
+        label="Nouvelle situation conjugale",
+        choices=(),
+        required=False,
+        help_text="Seulement si elle change : la précédente reste dans l'historique.",
+    )
     statut_marital_depuis = DatePlausible(label="Depuis le", required=False, plage=NAISSANCE)
     activite = forms.ChoiceField(label="Situation d'activité", choices=(), required=False)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import Activite, StatutMarital
+        from habitants.enums import Activite
 
         super().__init__(*args, **kwargs)
-        self.fields["statut_marital"].choices = StatutMarital.choices
+        self.fields["statut_marital"].choices = [("", "— inchangée —"), *_statuts_maritaux()]
         self.fields["activite"].choices = Activite.choices
+
+    def clean(self):
+        donnees = super().clean()
+        if (
+            donnees.get("statut_marital")
+            and not donnees.get("statut_marital_depuis")
+            and "statut_marital_depuis" not in self.errors
+        ):
+            self.add_error("statut_marital_depuis", "Indiquez depuis quand dure cette situation.")
+        return donnees
+
+
+class CorrectionSituationForm(_FormulaireDossier):
+    """Corriger une situation conjugale saisie (statut ou date)."""
+
+    ident = "correction-situation"
+    bouton = "Corriger cette situation"
+
+    statut = forms.ChoiceField(label="Situation conjugale", choices=())
+    date_debut = DatePlausible(label="Depuis le", plage=NAISSANCE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["statut"].choices = [("", "—"), *_statuts_maritaux()]
 
 
 class SanteForm(_FormulaireDossier):

@@ -7,6 +7,7 @@ sociaux des sites des deux fiches.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,8 +17,8 @@ from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Agent
-from habitants.enums import RoleMembre
-from habitants.models import Habitant, MembreFoyer, SituationSante
+from habitants.enums import RoleMembre, StatutMarital
+from habitants.models import Habitant, MembreFoyer, SituationConjugale, SituationSante
 from habitants.services import (
     _tracer,
     _verifier_noms,
@@ -36,7 +37,8 @@ class Choix:
     cle: str
     libelle: str
     champs: tuple[str, ...]
-    #: "habitant" ou "sante" (les champs de SituationSante)
+    #: "habitant", "sante" (les champs de SituationSante) ou "conjugale" (l'historique des
+    #: SituationConjugale de la fiche, retenu en entier d'une fiche ou de l'autre)
     source: str = "habitant"
 
 
@@ -51,8 +53,9 @@ CHOIX = (
     Choix("adresse_contact", "Adresse de contact", ("adresse_contact",)),
     Choix(
         "situation_conjugale",
-        "Situation conjugale (et depuis quand)",
-        ("statut_marital", "statut_marital_depuis"),
+        "Situation conjugale (historique daté)",
+        ("situations_conjugales",),
+        source="conjugale",
     ),
     Choix("activite", "Situation d'activité", ("activite",)),
     Choix(
@@ -113,6 +116,14 @@ LIENS = (
         "habitant",
         "ressource",
         "ressources",
+    ),
+    Lien(
+        "situations_conjugales",
+        "Situations conjugales (historique)",
+        "habitants.SituationConjugale",
+        "habitant",
+        "situation conjugale",
+        "situations conjugales",
     ),
     Lien(
         "sante",
@@ -194,8 +205,19 @@ def _sante(habitant: Habitant) -> SituationSante | None:
     return SituationSante.objects.filter(habitant=habitant).first()
 
 
+def _historique_conjugal(habitant: Habitant) -> tuple[tuple[str, date], ...]:
+    return tuple(
+        SituationConjugale.objects.filter(habitant=habitant)
+        .order_by("date_debut")
+        .values_list("statut", "date_debut")
+    )
+
+
 def valeurs_de(habitant: Habitant, choix: Choix, sante: SituationSante | None = None) -> tuple:
-    """Les valeurs brutes d'un choix sur une fiche (santé : None si la fiche n'en a pas)."""
+    """Les valeurs brutes d'un choix sur une fiche (santé : None si la fiche n'en a pas ;
+    situation conjugale : son historique, vide si la fiche n'en a pas)."""
+    if choix.source == "conjugale":
+        return (_historique_conjugal(habitant) or None,)
     objet = sante if choix.source == "sante" else habitant
     if objet is None:
         return tuple(None for _ in choix.champs)
@@ -204,6 +226,15 @@ def valeurs_de(habitant: Habitant, choix: Choix, sante: SituationSante | None = 
 
 def lisible(habitant: Habitant, choix: Choix, sante: SituationSante | None = None) -> str:
     """Un choix tel qu'un agent le lit (« — » quand la fiche n'a rien)."""
+    if choix.source == "conjugale":
+        libelles = dict(StatutMarital.choices)
+        return (
+            " ; puis ".join(
+                f"{libelles.get(statut, statut)} depuis le {debut:%d/%m/%Y}"
+                for statut, debut in _historique_conjugal(habitant)
+            )
+            or "—"
+        )
     objet = sante if choix.source == "sante" else habitant
     if objet is None:
         return "—"
@@ -290,7 +321,7 @@ def _appliquer_valeurs(
             "ecartee": lc if garder_absorbee else la,
             "fiche": absorbee.pk if garder_absorbee else conservee.pk,
         }
-        if not garder_absorbee or choix.source == "sante":
+        if not garder_absorbee or choix.source != "habitant":
             continue
         for champ, valeur in zip(choix.champs, va, strict=True):
             setattr(conservee, f"{champ}_id" if champ == "informe_par" else champ, valeur)
@@ -317,6 +348,16 @@ def _fusionner_sante(conservee, absorbee, retenus, sante_c, sante_a) -> int:
         sante_c.save()
     sante_a.delete()
     return 1
+
+
+def _fusionner_conjugales(conservee: Habitant, absorbee: Habitant, retenus) -> int:
+    """L'historique conjugal retenu reste (ou rejoint la fiche conservée), l'autre est effacé
+    (deux historiques mêlés se contrediraient). Renvoie le nombre de lignes déplacées."""
+    if retenus["situation_conjugale"] == ABSORBEE:
+        SituationConjugale.objects.filter(habitant=conservee).delete()
+        return SituationConjugale.objects.filter(habitant=absorbee).update(habitant=conservee)
+    SituationConjugale.objects.filter(habitant=absorbee).delete()
+    return 0
 
 
 def _fusionner_appartenances(conservee: Habitant, absorbee: Habitant) -> int:
@@ -365,6 +406,7 @@ def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
         "appartenances": _fusionner_appartenances(conservee, absorbee),
         "ressources": Ressource.objects.filter(habitant=absorbee).update(habitant=conservee),
         "sante": _fusionner_sante(conservee, absorbee, retenus, sante_c, sante_a),
+        "situations_conjugales": _fusionner_conjugales(conservee, absorbee, retenus),
         "accompagnements": _deplacer_m2m(
             "accompagnement.Accompagnement", "membres", conservee, absorbee
         ),
@@ -402,13 +444,10 @@ def _erreurs_par_choix(erreur: ValidationError) -> ValidationError:
     return ValidationError(par_choix)
 
 
-def _verifier_coherence(habitant: Habitant) -> None:
+def _verifier_coherence(habitant: Habitant, historique_conjugal) -> None:
     """Des valeurs prises sur deux fiches doivent aller ensemble."""
-    if (
-        habitant.statut_marital_depuis
-        and habitant.date_naissance
-        and habitant.statut_marital_depuis < habitant.date_naissance
-    ):
+    premiere = min((debut for _, debut in historique_conjugal or ()), default=None)
+    if premiere and habitant.date_naissance and premiere < habitant.date_naissance:
         raise ValidationError(
             {
                 "situation_conjugale": "La situation conjugale commencerait avant la date de "
@@ -470,7 +509,8 @@ def fusionner_habitants(
     try:
         _verifier_noms(conservee)
         conservee.full_clean()
-        _verifier_coherence(conservee)
+        source = absorbee if retenus["situation_conjugale"] == ABSORBEE else conservee
+        _verifier_coherence(conservee, _historique_conjugal(source))
     except ValidationError as erreur:
         raise _erreurs_par_choix(erreur) from None
     identite_absorbee = f"{absorbee} (fiche n° {absorbee.pk})"

@@ -108,13 +108,8 @@ class Habitant(models.Model):
     )
     date_consentement = models.DateField("date du consentement", null=True, blank=True)
 
-    # Situation personnelle (dossier social, travailleur social) : lue par la détection.
-    statut_marital = models.CharField(
-        "situation conjugale", max_length=20, choices=StatutMarital.choices, blank=True
-    )
-    statut_marital_depuis = models.DateField(
-        "situation conjugale depuis le", null=True, blank=True, validators=[pas_dans_le_futur]
-    )
+    # Situation personnelle (dossier social, travailleur social) : lue par la détection. La
+    # situation conjugale, datée, est dans SituationConjugale.
     activite = models.CharField(
         "situation d'activité", max_length=20, choices=Activite.choices, blank=True
     )
@@ -195,25 +190,7 @@ class Foyer(models.Model):
     statut_occupation = models.CharField(
         "statut d'occupation", max_length=30, choices=StatutOccupation.choices
     )
-    loyer_mensuel = models.DecimalField(
-        "loyer mensuel (€)",
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[montant_positif],
-    )
-    charges_mensuelles = models.DecimalField(
-        "charges mensuelles (€)",
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[montant_positif],
-    )
-    loyer_depuis = models.DateField(
-        "loyer et charges depuis le", null=True, blank=True, validators=[pas_dans_le_futur]
-    )
+    # Loyer et charges, datés : PeriodeLoyer.
     type_bailleur = models.CharField(
         "type de bailleur", max_length=10, choices=TypeBailleur.choices, blank=True
     )
@@ -231,12 +208,6 @@ class Foyer(models.Model):
     class Meta:
         verbose_name = "foyer"
         verbose_name_plural = "foyers"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(loyer_mensuel__isnull=True) | Q(loyer_mensuel__gte=0),
-                name="foyer_loyer_positif",
-            ),
-        ]
 
     def __str__(self):
         return f"{self.adresse}, {self.code_postal} {self.commune}"
@@ -339,6 +310,92 @@ class Ressource(models.Model):
         _verifier_periode(self)
         if self.type == TypeRessource.AUTRE and not self.libelle.strip():
             raise ValidationError({"libelle": "Précisez la nature de cette ressource."})
+
+
+class EnVigueurQuerySet(models.QuerySet):
+    def en_vigueur_le(self, jour):
+        """Les périodes en vigueur ce jour-là (commencées, pas encore closes)."""
+        return self.filter(date_debut__lte=jour).filter(
+            Q(date_fin__isnull=True) | Q(date_fin__gte=jour)
+        )
+
+
+class PeriodeLoyer(models.Model):
+    """Le loyer et les charges d'un foyer sur une période : un nouveau loyer clôt le précédent
+    la veille de son début ; les périodes d'un foyer ne se chevauchent pas (services)."""
+
+    foyer = models.ForeignKey(Foyer, on_delete=models.CASCADE, related_name="loyers")
+    loyer_mensuel = models.DecimalField(
+        "loyer mensuel (€)", max_digits=8, decimal_places=2, validators=[montant_positif]
+    )
+    charges_mensuelles = models.DecimalField(
+        "charges mensuelles (€)",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[montant_positif],
+    )
+    date_debut = models.DateField("depuis le")
+    date_fin = models.DateField("jusqu'au", null=True, blank=True)
+    cree_le = models.DateTimeField("saisi le", auto_now_add=True)
+
+    objects = EnVigueurQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "période de loyer"
+        verbose_name_plural = "périodes de loyer"
+        ordering = ["foyer", "-date_debut"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["foyer"], condition=Q(date_fin__isnull=True), name="un_seul_loyer_en_cours"
+            ),
+            models.UniqueConstraint(fields=["foyer", "date_debut"], name="loyer_debut_unique"),
+            models.CheckConstraint(condition=Q(loyer_mensuel__gte=0), name="loyer_positif"),
+            models.CheckConstraint(
+                condition=Q(charges_mensuelles__isnull=True) | Q(charges_mensuelles__gte=0),
+                name="charges_positives",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=models.F("date_debut")),
+                name="loyer_fin_apres_debut",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Loyer de {euros(self.loyer_mensuel)} depuis le {self.date_debut:%d/%m/%Y}"
+
+    def clean(self):
+        _verifier_periode(self)
+
+
+class SituationConjugale(models.Model):
+    """La situation conjugale d'une personne depuis une date : elle vaut jusqu'à la suivante
+    (pas de date de fin rangée, donc ni trou ni chevauchement)."""
+
+    habitant = models.ForeignKey(
+        Habitant, on_delete=models.CASCADE, related_name="situations_conjugales"
+    )
+    statut = models.CharField(
+        "situation conjugale",
+        max_length=20,
+        choices=[c for c in StatutMarital.choices if c[0]],
+    )
+    date_debut = models.DateField("depuis le")
+    cree_le = models.DateTimeField("saisie le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "situation conjugale"
+        verbose_name_plural = "situations conjugales"
+        ordering = ["habitant", "-date_debut"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["habitant", "date_debut"], name="situation_conjugale_debut_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_statut_display()} depuis le {self.date_debut:%d/%m/%Y}"
 
 
 class Motif(models.Model):

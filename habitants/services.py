@@ -262,7 +262,6 @@ def creer_foyer(
     statut_occupation: str,
     complement_adresse: str = "",
     quartier: str = "",
-    loyer_mensuel: Decimal | None = None,
     type_bailleur: str = "",
     commune_nom: str = "",
 ) -> Foyer:
@@ -277,7 +276,6 @@ def creer_foyer(
         commune=commune_nom or (connue.nom if connue else ""),
         quartier=quartier.strip(),
         statut_occupation=statut_occupation,
-        loyer_mensuel=loyer_mensuel,
         type_bailleur=type_bailleur,
     )
     foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
@@ -582,7 +580,7 @@ def rectifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitan
     return habitant
 
 
-CHAMPS_SITUATION = ("statut_marital", "statut_marital_depuis", "activite")
+CHAMPS_SITUATION = ("activite",)
 
 
 @transaction.atomic
@@ -590,27 +588,34 @@ def modifier_situation_personnelle(
     *,
     agent: Agent,
     habitant: Habitant,
-    statut_marital: str,
-    statut_marital_depuis: date | None,
     activite: str,
+    statut_marital: str = "",
+    statut_marital_depuis: date | None = None,
 ) -> Habitant:
-    """Situation conjugale (et depuis quand) et situation d'activité : lues par la détection."""
+    """Situation d'activité et, si elle change, nouvelle situation conjugale datée
+    (`historique.enregistrer_situation_conjugale`) : lues par la détection."""
+    from habitants.historique import enregistrer_situation_conjugale
+
     _exiger_travailleur_social(agent, "La situation personnelle")
     _verifier_acces(agent, habitant)
     avant = _photo(habitant, CHAMPS_SITUATION)
-    erreurs = {}
     if statut_marital_depuis and not statut_marital:
-        erreurs["statut_marital_depuis"] = "Indiquez d'abord la situation conjugale."
-    if (
-        statut_marital_depuis
-        and habitant.date_naissance
-        and statut_marital_depuis < habitant.date_naissance
-    ):
-        erreurs["statut_marital_depuis"] = "Cette date précède la naissance de la personne."
-    if erreurs:
-        raise ValidationError(erreurs)
-    habitant.statut_marital = statut_marital
-    habitant.statut_marital_depuis = statut_marital_depuis
+        raise ValidationError(
+            {"statut_marital": "Choisissez la nouvelle situation conjugale, ou videz la date."}
+        )
+    if statut_marital:
+        try:
+            enregistrer_situation_conjugale(
+                agent=agent,
+                habitant=habitant,
+                statut=statut_marital,
+                date_debut=statut_marital_depuis,
+            )
+        except ValidationError as erreur:
+            noms = {"statut": "statut_marital", "date_debut": "statut_marital_depuis"}
+            raise ValidationError(
+                {noms.get(c, c): e for c, e in erreur.error_dict.items()}
+            ) from erreur
     habitant.activite = activite
     habitant.full_clean()
     habitant.save(update_fields=[*CHAMPS_SITUATION, "modifie_le"])
@@ -661,13 +666,7 @@ def modifier_sante(
 
 
 CHAMPS_ADRESSE = ("adresse", "complement_adresse", "code_postal", "code_insee", "quartier")
-CHAMPS_LOGEMENT = (
-    "statut_occupation",
-    "loyer_mensuel",
-    "charges_mensuelles",
-    "loyer_depuis",
-    "type_bailleur",
-)
+CHAMPS_LOGEMENT = ("statut_occupation", "type_bailleur")
 
 #: Statuts d'occupation sans loyer possible.
 SANS_LOYER = {"proprietaire", "sans_domicile"}
@@ -675,9 +674,12 @@ SANS_LOYER = {"proprietaire", "sans_domicile"}
 
 def _verifier_logement(foyer: Foyer) -> None:
     erreurs = {}
-    if foyer.statut_occupation in SANS_LOYER and foyer.loyer_mensuel:
-        erreurs["loyer_mensuel"] = (
-            f"Pas de loyer pour le statut « {foyer.get_statut_occupation_display()} »."
+    en_cours = foyer.loyers.filter(date_fin__isnull=True).first() if foyer.pk else None
+    if foyer.statut_occupation in SANS_LOYER and en_cours and en_cours.loyer_mensuel:
+        erreurs["statut_occupation"] = (
+            f"Pas de loyer pour le statut « {foyer.get_statut_occupation_display()} » : un loyer "
+            f"court depuis le {en_cours.date_debut:%d/%m/%Y} ; indiquez d'abord sa fin "
+            "(historique du loyer, « Corriger »)."
         )
     attendu = {"locataire_parc_social": "social", "locataire_parc_prive": "prive"}.get(
         foyer.statut_occupation
@@ -686,8 +688,6 @@ def _verifier_logement(foyer: Foyer) -> None:
         erreurs["type_bailleur"] = (
             f"Le bailleur ne correspond pas au statut « {foyer.get_statut_occupation_display()} »."
         )
-    if (foyer.loyer_mensuel or foyer.charges_mensuelles) and foyer.loyer_depuis is None:
-        erreurs["loyer_depuis"] = "Indiquez depuis quand ce loyer est payé."
     if erreurs:
         raise ValidationError(erreurs)
 
@@ -720,13 +720,11 @@ def verifier_commune(code_postal: str, commune_nom: str) -> str:
 
 @transaction.atomic
 def modifier_logement(*, agent: Agent, foyer: Foyer, **champs) -> Foyer:
-    """Adresse (l'accueil et le travailleur social) ; statut d'occupation, loyer, charges et
-    bailleur (le travailleur social seulement). Journalisé avec les valeurs d'avant."""
+    """Adresse, statut d'occupation et bailleur. Journalisé avec les valeurs d'avant. Le loyer
+    et les charges, datés, passent par `historique.enregistrer_loyer`."""
     inconnus = set(champs) - set(CHAMPS_ADRESSE) - set(CHAMPS_LOGEMENT)
     if inconnus:
         raise ValueError(f"Champs non modifiables ici : {sorted(inconnus)}")
-    if set(champs) & {"loyer_mensuel", "charges_mensuelles", "loyer_depuis"}:
-        _exiger_travailleur_social(agent, "Le loyer et les charges")
     _verifier_acces(agent, foyer)
     avant = _photo(foyer, [*champs, "commune"])
     for nom, valeur in champs.items():

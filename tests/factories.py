@@ -1,3 +1,5 @@
+from datetime import date
+
 import factory
 
 from ccas_portal.enums import Role, TypeSite
@@ -64,7 +66,15 @@ def foyer(agent, site=None, **champs):
     champs.setdefault("code_postal", "38000")
     champs.setdefault("code_insee", "38185")
     champs.setdefault("statut_occupation", "locataire_parc_social")
-    return creer_foyer(agent=agent, site=site or agent.sites.first(), **champs)
+    loyer = champs.pop("loyer_mensuel", None)
+    loyer_depuis = champs.pop("loyer_depuis", date(2015, 1, 1))
+    f = creer_foyer(agent=agent, site=site or agent.sites.first(), **champs)
+    if loyer is not None:
+        # Un loyer déjà connu (sans journal) : la première période de son historique.
+        from habitants.models import PeriodeLoyer
+
+        PeriodeLoyer.objects.create(foyer=f, loyer_mensuel=loyer, date_debut=loyer_depuis)
+    return f
 
 
 def passage(agent, habitant=None, site=None, **champs):

@@ -4,6 +4,7 @@ de la commande `demo_data`)."""
 
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +15,15 @@ from accompagnement.models import (
     Intervention,
     Seance,
 )
-from habitants.models import Foyer, Habitant, MembreFoyer, Passage, Ressource
+from habitants.models import (
+    Foyer,
+    Habitant,
+    MembreFoyer,
+    Passage,
+    PeriodeLoyer,
+    Ressource,
+    SituationConjugale,
+)
 
 #: Écart d'âge au plus entre les deux membres d'un couple (années).
 ECART_COUPLE = 15
@@ -140,6 +149,57 @@ def verifier_ressources():
         assert roles[habitant_id] != "enfant", habitant_id
         assert majeur_le(naissance) <= debut <= aujourd_hui, (habitant_id, naissance, debut)
         assert fin is None or debut <= fin <= aujourd_hui, (habitant_id, debut, fin)
+
+
+def verifier_historiques():
+    """Loyer : seuls les locataires en ont un, depuis leur arrivée, périodes qui se suivent
+    sans trou ni chevauchement, la dernière en cours, jamais dans le futur ; certains ont
+    changé. Situation conjugale : des adultes seulement, depuis leur majorité, jamais dans le
+    futur ; les deux membres d'un couple ont la même ; certaines ont changé."""
+    aujourd_hui = timezone.localdate()
+    arrivees = dict(
+        MembreFoyer.objects.filter(date_fin__isnull=True, role="demandeur").values_list(
+            "foyer_id", "date_debut"
+        )
+    )
+    statuts = dict(Foyer.objects.values_list("pk", "statut_occupation"))
+    periodes = defaultdict(list)
+    for foyer_id, debut, fin in PeriodeLoyer.objects.order_by("date_debut").values_list(
+        "foyer_id", "date_debut", "date_fin"
+    ):
+        periodes[foyer_id].append((debut, fin))
+    assert periodes
+    locataires = {"locataire_parc_social", "locataire_parc_prive"}
+    for foyer_id, liste in periodes.items():
+        assert statuts[foyer_id] in locataires, foyer_id
+        assert liste[0][0] == arrivees[foyer_id], foyer_id
+        assert liste[-1][1] is None, foyer_id
+        assert liste[-1][0] <= aujourd_hui, foyer_id
+        for (debut, fin), (suivant, _) in pairwise(liste):
+            assert fin == suivant - timedelta(days=1), foyer_id
+            assert debut <= fin, foyer_id
+    assert any(len(liste) > 1 for liste in periodes.values())
+    assert sum(1 for f, s in statuts.items() if s in locataires and f not in periodes) == 0
+    roles = dict(
+        MembreFoyer.objects.filter(date_fin__isnull=True).values_list("habitant_id", "role")
+    )
+    par_personne = defaultdict(list)
+    for habitant_id, naissance, statut, debut in SituationConjugale.objects.order_by(
+        "date_debut"
+    ).values_list("habitant_id", "habitant__date_naissance", "statut", "date_debut"):
+        assert roles[habitant_id] != "enfant", habitant_id
+        assert majeur_le(naissance) <= debut <= aujourd_hui, (habitant_id, naissance, debut)
+        par_personne[habitant_id].append(statut)
+    assert par_personne
+    assert any(len(liste) > 1 for liste in par_personne.values())
+    couples = defaultdict(dict)
+    for foyer_id, habitant_id, role in MembreFoyer.objects.filter(
+        date_fin__isnull=True, role__in=["demandeur", "conjoint"]
+    ).values_list("foyer_id", "habitant_id", "role"):
+        couples[foyer_id][role] = par_personne.get(habitant_id)
+    for foyer_id, couple in couples.items():
+        if "conjoint" in couple:
+            assert couple["demandeur"] == couple["conjoint"], foyer_id
 
 
 def verifier_adresses():

@@ -232,7 +232,7 @@ def traiter_lot(lot_id: int) -> dict:
     execution = lot.execution
     LotDetection.objects.filter(pk=lot_id).update(tentatives=F("tentatives") + 1)
     debut = time.perf_counter()
-    foyers = charger_foyers(lot.foyers)
+    foyers = charger_foyers(lot.foyers, execution.mois_cible)
     charge = time.perf_counter()
     resultats = moteur.simuler(foyers, execution.mois_cible)
     simule = time.perf_counter()

@@ -12,11 +12,14 @@ Règles de correspondance (documentées dans docs/detection.md, testées) :
   couvre les mois de sa période ; un mois qu'aucune ressource ne couvre compte pour 0 (la
   période saisie fait foi : « perçue depuis le »). Les montants saisis sont nets ; les montants
   imposables et bruts s'en déduisent par les taux de `CONVERSIONS` ;
-- logement : le loyer, le statut d'occupation et la commune actuels valent pour tout
-  l'historique ; taux d'incapacité actuel de même ;
-- situation conjugale (`statut_marital`) et activité (`activite`) actuelles : de même, par
-  `STATUTS_MARITAUX` et `ACTIVITES` ; sans situation conjugale utilisable, la règle par défaut
-  d'OpenFisca (deux déclarants dans le foyer fiscal : pacsés, sinon célibataire).
+- logement : le loyer en vigueur au mois cible (historique daté `PeriodeLoyer` : la période la
+  plus récente commencée au plus tard le dernier jour du mois et pas close avant son premier
+  jour ; un loyer saisi pour un mois ultérieur ne compte pas) vaut pour tout l'historique ; le
+  statut d'occupation et la commune actuels de même ; taux d'incapacité actuel de même ;
+- situation conjugale (`SituationConjugale`) en vigueur au mois cible (la plus récente commencée
+  au plus tard le dernier jour du mois) et activité actuelle : de même, par `STATUTS_MARITAUX`
+  et `ACTIVITES` ; sans situation conjugale utilisable, la règle par défaut d'OpenFisca (deux
+  déclarants dans le foyer fiscal : pacsés, sinon célibataire).
 """
 
 from collections import Counter
@@ -24,7 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from habitants.enums import Activite, RoleMembre, StatutMarital, StatutOccupation, TypeRessource
-from habitants.models import Foyer, MembreFoyer, Ressource, SituationSante
+from habitants.models import (
+    Foyer,
+    MembreFoyer,
+    PeriodeLoyer,
+    Ressource,
+    SituationConjugale,
+    SituationSante,
+)
 
 AGE_ENFANT_MAX = 25  # exclu : à 25 ans, un enfant forme sa propre famille
 
@@ -227,24 +237,52 @@ def mois_historique(mois_cible: date) -> list[date]:
     return liste
 
 
-def charger_foyers(ids) -> list[FoyerSimule]:
-    """Les foyers `ids` et leurs membres actuels, ressources et taux d'incapacité : quatre
-    requêtes pour tout un lot, en tuples (pas d'instances de modèles : c'est le chemin chaud de
-    la détection)."""
+def _en_vigueur_au_mois(lignes, mois: date) -> dict:
+    """{clé: valeur} en vigueur au mois (premier jour) depuis des lignes (clé, début, fin ou
+    None, valeur) : la période la plus récente commencée au plus tard le dernier jour du mois,
+    si elle n'est pas close avant son premier jour."""
+    fin_du_mois = _fin_du_mois(mois)
+    retenues: dict = {}
+    for cle, debut, fin, valeur in lignes:
+        if debut <= fin_du_mois and (cle not in retenues or debut > retenues[cle][0]):
+            retenues[cle] = (debut, fin, valeur)
+    return {cle: valeur for cle, (_, fin, valeur) in retenues.items() if fin is None or fin >= mois}
+
+
+def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
+    """Les foyers `ids` et leurs membres actuels, ressources, taux d'incapacité, loyer et
+    situation conjugale en vigueur au mois cible : six requêtes pour tout un lot, en tuples
+    (pas d'instances de modèles : c'est le chemin chaud de la détection)."""
     ids = list(ids)
+    mois = mois_cible.replace(day=1)
+    fin_du_mois = _fin_du_mois(mois)
     membres: dict[int, list] = {}
-    for foyer_id, habitant_id, role, naissance, marital, activite in MembreFoyer.objects.filter(
+    for foyer_id, habitant_id, role, naissance, activite in MembreFoyer.objects.filter(
         foyer_id__parmi=ids, date_fin__isnull=True
     ).values_list(
         "foyer_id",
         "habitant_id",
         "role",
         "habitant__date_naissance",
-        "habitant__statut_marital",
         "habitant__activite",
     ):
-        membres.setdefault(foyer_id, []).append((habitant_id, role, naissance, marital, activite))
+        membres.setdefault(foyer_id, []).append((habitant_id, role, naissance, activite))
     habitants = [m[0] for actuels in membres.values() for m in actuels]
+    maritaux = _en_vigueur_au_mois(
+        (
+            (h, debut, None, statut)
+            for h, debut, statut in SituationConjugale.objects.filter(
+                habitant_id__parmi=habitants, date_debut__lte=fin_du_mois
+            ).values_list("habitant_id", "date_debut", "statut")
+        ),
+        mois,
+    )
+    loyers = _en_vigueur_au_mois(
+        PeriodeLoyer.objects.filter(foyer_id__parmi=ids, date_debut__lte=fin_du_mois).values_list(
+            "foyer_id", "date_debut", "date_fin", "loyer_mensuel"
+        ),
+        mois,
+    )
     ressources: dict[int, list] = {}
     for r in Ressource.objects.filter(habitant_id__parmi=habitants).values_list(
         "habitant_id", "type", "montant_mensuel", "date_debut", "date_fin"
@@ -257,10 +295,10 @@ def charger_foyers(ids) -> list[FoyerSimule]:
     )
     ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
     resultat = []
-    for pk, code_insee, statut, loyer in (
+    for pk, code_insee, statut in (
         Foyer.objects.filter(pk__parmi=ids)
         .order_by("pk")
-        .values_list("pk", "code_insee", "statut_occupation", "loyer_mensuel")
+        .values_list("pk", "code_insee", "statut_occupation")
     ):
         if pk not in membres:
             continue
@@ -270,18 +308,18 @@ def charger_foyers(ids) -> list[FoyerSimule]:
                 id=pk,
                 depcom=code_insee,
                 statut_occupation=STATUTS_OCCUPATION.get(statut, "non_renseigne"),
-                loyer=float(loyer or 0),
+                loyer=float(loyers.get(pk) or 0),
                 personnes=[
                     Personne(
                         id=habitant_id,
                         date_naissance=naissance,
                         role=role,
                         taux_incapacite=incapacites.get(habitant_id),
-                        statut_marital=marital,
+                        statut_marital=maritaux.get(habitant_id, ""),
                         activite=activite,
                         ressources=ressources.get(habitant_id, []),
                     )
-                    for habitant_id, role, naissance, marital, activite in actuels
+                    for habitant_id, role, naissance, activite in actuels
                 ],
             )
         )

@@ -75,8 +75,6 @@ def test_logement_commune_verifiee(client, ts, famille):
         "code_postal": "38000",
         "commune": "Lyon",
         "statut_occupation": "locataire_parc_prive",
-        "loyer_mensuel": "620",
-        "loyer_depuis": "2025-01-01",
         "type_bailleur": "prive",
     }
     reponse = client.post(url("modifier_logement", f.pk), donnees)
@@ -85,7 +83,7 @@ def test_logement_commune_verifiee(client, ts, famille):
     donnees["commune"] = "Grenoble"
     assert client.post(url("modifier_logement", f.pk), donnees).status_code == 302
     f.refresh_from_db()
-    assert (f.adresse, f.loyer_mensuel, f.commune) == ("4 rue Voltaire", Decimal("620"), "Grenoble")
+    assert (f.adresse, f.commune, f.type_bailleur) == ("4 rue Voltaire", "Grenoble", "prive")
 
 
 def test_composition_ajouter_existant_nouveau_et_depart(client, ts, famille, site):
@@ -218,9 +216,9 @@ def test_nombre_de_requetes_du_dossier_constant(client, ts, n, django_assert_num
     client.force_login(ts)
     # session, agent, foyer, mes accompagnements du foyer, journal (insertion), sites de
     # l'agent, accompagnements, prestations, signalements, simulation, membres, ressources,
-    # santé, passages, changements de statut, interventions, orientations, faits (journal), menu,
-    # demandes de partage du foyer
-    with django_assert_num_queries(23):
+    # santé, loyers, situations conjugales, passages, changements de statut, interventions,
+    # orientations, faits (journal), menu, demandes de partage du foyer
+    with django_assert_num_queries(25):
         reponse = client.get(url("dossier", f.pk))
     assert reponse.content.decode().count('aria-labelledby="titre-personne-') == n
 
@@ -381,3 +379,108 @@ def test_co_intervenant_d_un_autre_site_lit_sans_ecrire(client, ts, famille, ref
     donnees = {"type": "retraite", "montant_mensuel": "900", "date_debut": "2025-01-01"}
     assert client.post(url("ajouter_ressource", f.pk, parent.pk), donnees).status_code == 404
     assert not Ressource.objects.exists()
+
+
+def test_nouveau_loyer_date_puis_correction(client, ts, famille):
+    """La section logement : un nouveau loyer à une date (htmx), l'historique montré, une
+    période corrigée sans JavaScript ; une erreur revient sous son champ."""
+    from habitants.models import PeriodeLoyer
+
+    f, _, _ = famille
+    client.force_login(ts)
+    donnees = {"loyer_mensuel": "600", "charges_mensuelles": "45,50", "date_debut": "2023-01-01"}
+    assert client.post(url("enregistrer_loyer", f.pk), donnees, **HTMX).status_code == 200
+    donnees = {"loyer_mensuel": "640", "charges_mensuelles": "45,50", "date_debut": "2024-09-01"}
+    reponse = client.post(url("enregistrer_loyer", f.pk), donnees, **HTMX)
+    texte = reponse.content.decode()
+    assert "Nouveau loyer enregistré." in texte
+    assert 'id="historique-loyer"' in texte
+    assert "depuis le 01/01/2023 jusqu'au 31/08/2024" in texte
+    assert "Nouveau loyer du foyer (le précédent clos le 31/08/2024)" in texte  # chronologie
+    ancien, actuel = PeriodeLoyer.objects.filter(foyer=f).order_by("date_debut")
+    assert (ancien.date_fin, actuel.loyer_mensuel) == (date(2024, 8, 31), Decimal("640"))
+    # Un nouveau loyer qui ne suit pas le dernier : refusé sous le champ, rien d'écrit.
+    reponse = client.post(
+        url("enregistrer_loyer", f.pk),
+        {"loyer_mensuel": "700", "date_debut": "2024-01-01"},
+    )
+    assert reponse.status_code == 422
+    assert "Le loyer le plus récent court depuis le 01/09/2024" in reponse.content.decode()
+    # Corriger l'ancien loyer, sans JavaScript.
+    reponse = client.post(
+        url("corriger_loyer", f.pk, ancien.pk),
+        {
+            "loyer_mensuel": "604",
+            "charges_mensuelles": "45,50",
+            "date_debut": "2023-01-01",
+            "date_fin": "2024-08-31",
+        },
+    )
+    assert reponse.status_code == 302
+    ancien.refresh_from_db()
+    assert ancien.loyer_mensuel == Decimal("604")
+    assert PeriodeLoyer.objects.filter(foyer=f).count() == 2
+    # Une période d'un autre foyer : 404.
+    autre = foyer(ts)
+    assert client.post(url("corriger_loyer", autre.pk, ancien.pk), {}).status_code == 404
+
+
+def test_situation_conjugale_datee_et_historique(client, ts, famille):
+    from habitants.models import SituationConjugale
+
+    f, parent, _ = famille
+    client.force_login(ts)
+    for statut, depuis in (("concubinage", "2012-04-01"), ("marie", "2016-07-09")):
+        reponse = client.post(
+            url("situation_personnelle", f.pk, parent.pk),
+            {"statut_marital": statut, "statut_marital_depuis": depuis, "activite": "salarie"},
+            **HTMX,
+        )
+        assert "Situation enregistrée." in reponse.content.decode()
+    texte = reponse.content.decode()
+    assert "Marié(e) depuis le 09/07/2016" in texte
+    assert "Avant : en concubinage (vie maritale) du 01/04/2012 au 08/07/2016" in texte
+    premiere = SituationConjugale.objects.get(habitant=parent, statut="concubinage")
+    reponse = client.post(
+        url("corriger_situation_conjugale", f.pk, premiere.pk),
+        {"statut": "pacse", "date_debut": "2012-04-01"},
+        **HTMX,
+    )
+    assert "Situation conjugale corrigée." in reponse.content.decode()
+    premiere.refresh_from_db()
+    assert premiere.statut == "pacse"
+    # Une nouvelle situation sans sa date : l'erreur sous le champ « Depuis le ».
+    reponse = client.post(
+        url("situation_personnelle", f.pk, parent.pk),
+        {"statut_marital": "divorce", "activite": "salarie"},
+    )
+    assert reponse.status_code == 422
+    assert "Indiquez depuis quand dure cette situation." in reponse.content.decode()
+    assert SituationConjugale.objects.filter(habitant=parent).count() == 2
+
+
+def test_le_foyer_a_une_date_montre_loyer_et_situation_d_alors(client, ts, famille):
+    from habitants import historique
+
+    f, parent, _ = famille
+    for montant, debut in (("600", date(2023, 1, 1)), ("640", date(2024, 9, 1))):
+        historique.enregistrer_loyer(
+            agent=ts,
+            foyer=f,
+            loyer_mensuel=Decimal(montant),
+            charges_mensuelles=Decimal("40"),
+            date_debut=debut,
+        )
+    for statut, debut in (("concubinage", date(2012, 4, 1)), ("marie", date(2024, 7, 9))):
+        historique.enregistrer_situation_conjugale(
+            agent=ts, habitant=parent, statut=statut, date_debut=debut
+        )
+    client.force_login(ts)
+    page = client.get(url("dossier", f.pk), {"au": "2024-06-30"}).content.decode()
+    assert "loyer : <strong>600,00" in page
+    assert "En concubinage (vie maritale) depuis le 01/04/2012" in page
+    page = client.get(url("dossier", f.pk), {"au": "2024-09-01"}).content.decode()
+    assert "loyer : <strong>640,00" in page
+    assert "Marié(e) depuis le 09/07/2024" in page
+    page = client.get(url("dossier", f.pk), {"au": "2022-06-01"}).content.decode()
+    assert "loyer : aucun connu" in page

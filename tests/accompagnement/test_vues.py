@@ -437,8 +437,8 @@ def test_dossier_nombre_de_requetes_constant(
     client.force_login(ts)
     # session, agent, foyer, mes accompagnements du foyer, journal (insertion), sites de
     # l'agent, accompagnements, membres, passages, motifs des passages, changements de statut,
-    # interventions, orientations, menu ; dossier social : ressources, santé, changements des
-    # faits relus du journal ; demandes de partage du foyer
-    with django_assert_num_queries(23):
+    # interventions, orientations, menu ; dossier social : loyers, situations conjugales,
+    # ressources, santé, changements des faits relus du journal ; demandes de partage du foyer
+    with django_assert_num_queries(25):
         reponse = client.get(url("dossier", f.pk))
     assert f"{3 * n} entrées" in reponse.content.decode()

@@ -22,6 +22,7 @@ def test_la_demonstration_par_defaut_est_coherente(referentiels, settings):
     # Âges et rôles, couples formés entre majeurs, arrivées après la naissance.
     invariants_demo.verifier_compositions()
     invariants_demo.verifier_ressources()
+    invariants_demo.verifier_historiques()
     invariants_demo.verifier_information_rgpd()
     # Adresses dans la commune et le quartier du site.
     invariants_demo.verifier_adresses()

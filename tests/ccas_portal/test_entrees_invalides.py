@@ -125,8 +125,22 @@ def monde(referentiels, settings):
         montant_mensuel=Decimal("1200"),
         date_debut=date(2024, 1, 1),
     )
+    from habitants import historique
+
+    loyer = historique.enregistrer_loyer(
+        agent=ts,
+        foyer=f,
+        loyer_mensuel=Decimal("500"),
+        charges_mensuelles=None,
+        date_debut=date(2020, 1, 1),
+    )
+    conjugale = historique.enregistrer_situation_conjugale(
+        agent=ts, habitant=parent, statut="celibataire", date_debut=date(1998, 5, 1)
+    )
     return {
         "ressource": ressource,
+        "loyer": loyer,
+        "conjugale": conjugale,
         "membre": f.membres.get(habitant=parent),
         "agents": agents,
         "site": site,
@@ -752,6 +766,8 @@ def _identifiants(monde) -> dict:
         (None, "habitant_pk"): monde["parent"].pk,
         (None, "autre_pk"): monde["enfant"].pk,  # la seconde fiche d'une fusion
         (None, "ressource_pk"): monde["ressource"].pk,
+        (None, "periode_pk"): monde["loyer"].pk,
+        (None, "situation_pk"): monde["conjugale"].pk,
         (None, "pk"): a.pk,  # les pages de l'accompagnement
         (None, "action_pk"): monde["action"].pk,
         (None, "orientation_pk"): monde["orientation"].pk,

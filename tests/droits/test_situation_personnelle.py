@@ -1,6 +1,7 @@
 """Situation conjugale et activité déclarées au dossier → entrées de la simulation OpenFisca."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -114,8 +115,79 @@ def test_charger_foyers_lit_situation_conjugale_et_activite(django_user_model):
         statut_marital_depuis=date(2010, 6, 1),
         activite="retraite",
     )
-    (charge,) = charger_foyers([f.pk])
+    (charge,) = charger_foyers([f.pk], date(2026, 10, 1))
     assert (charge.personnes[0].statut_marital, charge.personnes[0].activite) == (
         "marie",
         "retraite",
     )
+
+
+def _foyer_loue(*loyers):
+    """(travailleur social, foyer d'une personne, la personne) ; loyers : (montant, début)."""
+    from habitants import historique, services
+    from tests.factories import AgentFactory, SiteFactory, foyer, habitant
+
+    ts = AgentFactory(role="travailleur_social", sites=[SiteFactory()])
+    f = foyer(ts, statut_occupation="locataire_parc_prive")
+    h = habitant(ts, date_naissance=date(1980, 1, 1))
+    services.ajouter_membre(
+        agent=ts, foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
+    )
+    for montant, debut in loyers:
+        historique.enregistrer_loyer(
+            agent=ts,
+            foyer=f,
+            loyer_mensuel=Decimal(montant),
+            charges_mensuelles=None,
+            date_debut=debut,
+        )
+    return ts, f, h
+
+
+@pytest.mark.django_db
+def test_charger_foyers_lit_loyer_et_situation_en_vigueur_au_mois_simule():
+    """Le loyer et la situation conjugale du mois simulé, pas la dernière saisie : un loyer ou
+    un mariage qui commencent après ce mois ne comptent pas ; commencés pendant le mois, oui ;
+    un loyer clos avant le mois non plus."""
+    from habitants import historique
+
+    ts, f, h = _foyer_loue(("500", date(2024, 1, 1)), ("650", date(2025, 7, 15)))
+    for statut, debut in (("concubinage", date(2019, 1, 1)), ("marie", date(2025, 8, 2))):
+        historique.enregistrer_situation_conjugale(
+            agent=ts, habitant=h, statut=statut, date_debut=debut
+        )
+
+    def lu(mois):
+        (charge,) = charger_foyers([f.pk], mois)
+        return charge.loyer, charge.personnes[0].statut_marital
+
+    assert lu(date(2025, 6, 1)) == (500.0, "concubinage")
+    assert lu(date(2025, 7, 1)) == (650.0, "concubinage")  # loyer commencé le 15 du mois
+    assert lu(date(2025, 8, 1)) == (650.0, "marie")
+    assert lu(date(2023, 12, 1)) == (0.0, "concubinage")  # pas encore de loyer connu
+    assert lu(date(2018, 12, 1)) == (0.0, "")  # pas encore de situation : règle d'OpenFisca
+    # Fin de bail au 31 août 2025 : plus de loyer en septembre.
+    historique.corriger_loyer(
+        agent=ts, periode=f.loyers.get(date_fin__isnull=True), date_fin=date(2025, 8, 31)
+    )
+    assert lu(date(2025, 9, 1)) == (0.0, "marie")
+
+
+@pytest.mark.django_db
+def test_la_detection_simule_le_loyer_du_mois_cible(monkeypatch):
+    """Bout à bout : l'exécution charge ses foyers au mois cible, le moteur reçoit le loyer de
+    ce mois-là (le loyer saisi pour plus tard est ignoré)."""
+    from droits.detection import execution as detection
+
+    _, f, _ = _foyer_loue(("480", date(2024, 1, 1)), ("710", date(2025, 11, 1)))
+    recus = {}
+
+    def simuler(foyers, mois_cible):
+        recus.update({x.id: (x.loyer, mois_cible) for x in foyers})
+        return {}
+
+    monkeypatch.setattr(detection.moteur, "simuler", simuler)
+    execution = detection.lancer_detection(mois_cible=date(2025, 10, 1))
+    for lot in detection.preparer(execution.pk):
+        detection.traiter_lot(lot)
+    assert recus[f.pk] == (480.0, date(2025, 10, 1))

@@ -23,6 +23,7 @@ def population(referentiels):
 def test_ages_et_roles_coherents(population):
     invariants_demo.verifier_compositions()
     invariants_demo.verifier_ressources()
+    invariants_demo.verifier_historiques()
     # De tout : personnes seules, couples, familles, personnes âgées.
     tailles = {
         Foyer.objects.get(pk=pk).membres.count()

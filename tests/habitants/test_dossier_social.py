@@ -68,11 +68,23 @@ def test_situation_personnelle(travailleur, famille):
         activite="salarie",
     )
     h.refresh_from_db()
-    assert (h.statut_marital, h.activite) == ("marie", "salarie")
-    entree = _derniere(f)
-    assert entree.details["avant"]["Situation conjugale"] == "Non renseigné"
-    assert entree.details["apres"]["Situation conjugale"] == "Marié(e)"
+    assert h.activite == "salarie"
+    assert list(h.situations_conjugales.values_list("statut", "date_debut")) == [
+        ("marie", date(2015, 6, 20))
+    ]
+    conjugale, activite = EntreeJournal.objects.filter(
+        objet_type="habitants.foyer", objet_id=str(f.pk)
+    ).order_by("pk")
+    assert conjugale.action == "creation"
+    assert conjugale.details["apres"] == {
+        "Situation conjugale": "Marié(e)",
+        "Depuis le": "20/06/2015",
+    }
+    assert activite.details["avant"] == {"Situation d'activité": "Non renseignée"}
     assert _faits_modifies(f)
+    # Sans nouvelle situation conjugale : l'activité seule change, l'historique reste.
+    services.modifier_situation_personnelle(agent=travailleur, habitant=h, activite="retraite")
+    assert h.situations_conjugales.count() == 1
 
 
 def test_situation_personnelle_validations(travailleur, agent_accueil, famille):
@@ -85,8 +97,8 @@ def test_situation_personnelle_validations(travailleur, agent_accueil, famille):
             statut_marital_depuis=date(2015, 1, 1),
             activite="",
         )
-    assert "statut_marital_depuis" in erreur.value.error_dict
-    with pytest.raises(ValidationError):
+    assert "statut_marital" in erreur.value.error_dict
+    with pytest.raises(ValidationError) as erreur:
         services.modifier_situation_personnelle(
             agent=travailleur,
             habitant=h,
@@ -94,6 +106,7 @@ def test_situation_personnelle_validations(travailleur, agent_accueil, famille):
             statut_marital_depuis=date(1970, 1, 1),  # avant la naissance
             activite="",
         )
+    assert "naissance" in str(erreur.value.error_dict["statut_marital_depuis"])
     with pytest.raises(PermissionDenied):
         services.modifier_situation_personnelle(
             agent=agent_accueil,
@@ -139,26 +152,30 @@ def test_sante_reservee_et_journalisee(travailleur, agent_accueil, famille):
 
 
 def test_logement_loyer_et_validations(travailleur, agent_accueil, famille):
+    from habitants import historique
+
     f, _ = famille
     _vieillir(f)
     services.modifier_logement(
         agent=travailleur,
         foyer=f,
         statut_occupation="locataire_parc_prive",
-        loyer_mensuel=Decimal("650"),
-        charges_mensuelles=Decimal("80"),
-        loyer_depuis=date(2024, 1, 1),
         type_bailleur="prive",
     )
     entree = _derniere(f)
     assert entree.details["avant"]["Statut d'occupation"] == "Locataire du parc social"
-    assert entree.details["apres"]["Loyer mensuel (€)"] == "650,00\u00a0€"
     assert _faits_modifies(f)
+    historique.enregistrer_loyer(
+        agent=travailleur,
+        foyer=f,
+        loyer_mensuel=Decimal("650"),
+        charges_mensuelles=Decimal("80"),
+        date_debut=date(2024, 1, 1),
+    )
     cas = [
-        ({"statut_occupation": "proprietaire", "loyer_mensuel": Decimal("500")}, "loyer_mensuel"),
+        # Un loyer court : pas de statut sans loyer avant d'en avoir indiqué la fin.
+        ({"statut_occupation": "proprietaire"}, "statut_occupation"),
         ({"statut_occupation": "locataire_parc_social", "type_bailleur": "prive"}, "type_bailleur"),
-        ({"loyer_mensuel": Decimal("500"), "loyer_depuis": None}, "loyer_depuis"),
-        ({"loyer_mensuel": Decimal("-1")}, "loyer_mensuel"),
         ({"code_postal": "75001"}, "code_postal"),  # pas Grenoble
         ({"code_insee": "99999"}, "code_insee"),
     ]
@@ -168,8 +185,8 @@ def test_logement_loyer_et_validations(travailleur, agent_accueil, famille):
                 agent=travailleur, foyer=Foyer.objects.get(pk=f.pk), **champs
             )
         assert champ in erreur.value.error_dict, champs
-    with pytest.raises(PermissionDenied):
-        services.modifier_logement(agent=agent_accueil, foyer=f, loyer_mensuel=Decimal("1"))
+    with pytest.raises(ValueError, match="non modifiables"):
+        services.modifier_logement(agent=travailleur, foyer=f, loyer_mensuel=Decimal("1"))
     # L'accueil peut corriger l'adresse.
     services.modifier_logement(agent=agent_accueil, foyer=f, adresse="3 rue Très-Cloîtres")
     assert Foyer.objects.get(pk=f.pk).adresse == "3 rue Très-Cloîtres"

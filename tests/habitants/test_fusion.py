@@ -19,7 +19,15 @@ from ccas_portal.models import EntreeJournal
 from droits.models import Prestation, PrestationFoyer
 from habitants import fusion, services
 from habitants.fusion import ABSORBEE, CONSERVEE, fusionner_habitants
-from habitants.models import Foyer, Habitant, MembreFoyer, Passage, Ressource, SituationSante
+from habitants.models import (
+    Foyer,
+    Habitant,
+    MembreFoyer,
+    Passage,
+    Ressource,
+    SituationConjugale,
+    SituationSante,
+)
 from habitants.models_partage import DemandePartage
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant, passage
 
@@ -88,6 +96,7 @@ def doublon(ts, site):
         source="declaration",
         saisi_par=ts,
     )
+    SituationConjugale.objects.create(habitant=b, statut="concubinage", date_debut=date(2019, 6, 1))
     # Une demande de partage faite, depuis un autre site, pour la fiche absorbée.
     autre_site = SiteFactory()
     demande = DemandePartage.objects.create(
@@ -126,6 +135,7 @@ def test_chaque_nature_de_ligne_rejoint_la_fiche_conservee(ts, doublon):
         "passages": 1,
         "appartenances": 2,
         "ressources": 1,
+        "situations_conjugales": 1,
         "sante": 1,
         "accompagnements": 1,
         "interventions": 1,
@@ -139,6 +149,10 @@ def test_chaque_nature_de_ligne_rejoint_la_fiche_conservee(ts, doublon):
     assert (actuelle.foyer, actuelle.role) == (doublon["foyer"], "demandeur")
     assert Ressource.objects.get().habitant == a
     assert SituationSante.objects.get().habitant_id == a.pk
+    # La fiche conservée n'avait pas d'historique conjugal : celui de l'autre la rejoint.
+    assert list(SituationConjugale.objects.values_list("habitant_id", "statut")) == [
+        (a.pk, "concubinage")
+    ]
     assert list(doublon["acc"].membres.all()) == [a]
     assert list(doublon["inter"].participants.all()) == [a]
     assert list(doublon["seance"].participants.all()) == [a]
@@ -258,9 +272,9 @@ def test_un_echec_en_cours_de_route_n_a_rien_change(ts, doublon, monkeypatch):
 
 def test_valeurs_invalides_rangees_sous_leur_choix(ts, doublon):
     a, b = doublon["a"], doublon["b"]
-    Habitant.objects.filter(pk=b.pk).update(
-        statut_marital="marie", statut_marital_depuis=date(1975, 1, 1)
-    )
+    # Un historique conjugal qui commence avant la naissance retenue (celle de la fiche
+    # conservée, 1980).
+    SituationConjugale.objects.create(habitant=b, statut="marie", date_debut=date(1975, 1, 1))
     with pytest.raises(ValidationError) as erreur:
         fusionner_habitants(
             agent=ts, conservee=a, absorbee=b, valeurs={"situation_conjugale": ABSORBEE}
@@ -310,3 +324,17 @@ def test_un_lien_non_traite_annule_la_fusion(ts, doublon, monkeypatch):
     with pytest.raises(RuntimeError, match="ne sait pas déplacer"):
         fusionner_habitants(agent=ts, conservee=a, absorbee=b, valeurs={})
     assert Habitant.objects.filter(pk=b.pk).exists()
+
+
+def test_un_seul_historique_conjugal_retenu(ts, doublon):
+    """Deux historiques mêlés se contrediraient : celui de la fiche choisie reste, l'autre
+    est effacé."""
+    a, b = doublon["a"], doublon["b"]
+    SituationConjugale.objects.create(habitant=a, statut="marie", date_debut=date(2008, 9, 6))
+    lignes = fusionner_habitants(
+        agent=ts, conservee=a, absorbee=b, valeurs={"situation_conjugale": CONSERVEE}
+    )
+    assert lignes["situations_conjugales"] == 0
+    assert list(SituationConjugale.objects.values_list("habitant_id", "statut")) == [
+        (a.pk, "marie")
+    ]

@@ -94,7 +94,6 @@ def test_pas_de_doublon_pour_un_homonyme_ne_un_autre_jour(agent_accueil, site):
     [
         ({"code_insee": "99999"}, "code_insee", "Code INSEE inconnu"),
         ({"code_postal": "69001"}, "code_postal", "ne correspond pas à Grenoble"),
-        ({"loyer_mensuel": Decimal("-10")}, "loyer_mensuel", "ne peut pas être négatif"),
         ({"statut_occupation": "chateau"}, "statut_occupation", "n’est pas un choix valide"),
     ],
 )

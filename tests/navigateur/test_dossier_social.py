@@ -17,7 +17,7 @@ from ccas_portal.enums import Role
 from ccas_portal.models import EntreeJournal, Site
 from droits.detection import execution as detection
 from droits.models import ExecutionDetection
-from habitants.models import Foyer, Habitant, MembreFoyer, Ressource
+from habitants.models import Foyer, Habitant, MembreFoyer, PeriodeLoyer, Ressource
 from tests.factories import MOT_DE_PASSE, AgentFactory
 from tests.navigateur.test_connexion import se_connecter
 
@@ -124,17 +124,21 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
     inscrire("Moreau", "Julien", "1984-02-03", "Conjoint", "2024-09-01")
     inscrire("Moreau", "Léo", "2019-05-20", "Enfant", "2024-09-01")
 
-    # Le loyer : au clavier, de champ en champ.
+    # Le bailleur, puis le loyer daté : au clavier, de champ en champ.
     section.locator("summary", has_text="Modifier l'adresse et le logement").click()
     logement = section.locator("#logement-formulaire")
-    logement.get_by_label("Loyer mensuel, hors charges (€)").fill("640")
-    page.keyboard.press("Tab")
-    page.keyboard.type("75,50")
-    logement.get_by_label("Loyer et charges depuis le").fill("2024-09-01")
     logement.get_by_label("Bailleur").select_option(label="Bailleur privé")
     logement.get_by_role("button", name="Enregistrer l'adresse et le logement").click()
     expect(section.get_by_role("status")).to_contain_text("Logement enregistré.")
-    expect(section).to_contain_text("640,00")
+    section.locator("summary", has_text="Nouveau loyer à une date").click()
+    loyer = section.locator("#loyer-formulaire")
+    loyer.get_by_label("Loyer mensuel, hors charges (€)").fill("640")
+    page.keyboard.press("Tab")
+    page.keyboard.type("75,50")
+    loyer.get_by_label("Loyer et charges depuis le").fill("2024-09-01")
+    loyer.get_by_label("Loyer et charges depuis le").press("Enter")
+    expect(section.get_by_role("status")).to_contain_text("Nouveau loyer enregistré.")
+    expect(section.locator("#historique-loyer")).to_contain_text("depuis le 01/09/2024")
 
     julien = Habitant.objects.get(prenoms="Julien")
 
@@ -179,6 +183,32 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
     seconde = simuler(page)
     assert seconde != premiere
 
+    # Le loyer change au 1er juillet 2025 (révision) : à la souris, une date déjà passée ;
+    # d'abord une date avant le loyer en cours, refusée sous le champ.
+    section.locator("summary", has_text="Nouveau loyer à une date").click()
+    loyer = section.locator("#loyer-formulaire")
+    loyer.get_by_label("Loyer mensuel, hors charges (€)").fill("655")
+    loyer.get_by_label("Charges mensuelles (€)").fill("75,50")
+    loyer.get_by_label("Loyer et charges depuis le").fill("2024-06-01")
+    loyer.get_by_role("button", name="Enregistrer le nouveau loyer").click()
+    loyer = section.locator("#loyer-formulaire")
+    expect(loyer).to_contain_text("Le loyer le plus récent court depuis le 01/09/2024")
+    verifier_page(page, "loyer-date-refusee")
+    loyer.get_by_label("Loyer et charges depuis le").fill("2025-07-01")
+    loyer.get_by_role("button", name="Enregistrer le nouveau loyer").click()
+    expect(section.get_by_role("status")).to_contain_text("Nouveau loyer enregistré.")
+    historique_loyer = section.locator("#historique-loyer")
+    expect(historique_loyer).to_contain_text("depuis le 01/07/2025")
+    expect(historique_loyer).to_contain_text("depuis le 01/09/2024 jusqu'au 30/06/2025")
+    expect(page.locator("#chronologie")).to_contain_text(
+        "Nouveau loyer du foyer (le précédent clos le 30/06/2025)"
+    )
+    verifier_page(page, "loyer-historique")
+    # Le foyer au 1er mars 2025 : le loyer d'alors.
+    page.get_by_label("Date", exact=True).fill("2025-03-01")
+    page.get_by_role("button", name="Voir le foyer à cette date").click()
+    expect(section).to_contain_text("loyer : 640,00")
+
     # La chronologie, relue : « modifié le … par … » et la valeur d'avant.
     page.reload()
     chronologie = page.locator("ol.chronologie")
@@ -190,9 +220,14 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
 
     # --- La base.
     foyer.refresh_from_db()
-    assert foyer.loyer_mensuel == Decimal("640")
-    assert foyer.charges_mensuelles == Decimal("75.50")
-    assert foyer.loyer_depuis == date(2024, 9, 1)
+    assert list(
+        PeriodeLoyer.objects.filter(foyer=foyer)
+        .order_by("date_debut")
+        .values_list("loyer_mensuel", "charges_mensuelles", "date_debut", "date_fin")
+    ) == [
+        (Decimal("640"), Decimal("75.50"), date(2024, 9, 1), date(2025, 6, 30)),
+        (Decimal("655"), Decimal("75.50"), date(2025, 7, 1), None),
+    ]
     assert foyer.type_bailleur == "prive"
     roles = dict(
         MembreFoyer.objects.filter(foyer=foyer, date_fin__isnull=True).values_list(
