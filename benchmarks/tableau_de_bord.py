@@ -130,14 +130,14 @@ def main():
             calcul = []
             for _ in range(args.calculs):  # comme en production : hors transaction
                 debut = time.perf_counter()
-                obtenir(filtres, axe, recalculer=True, agreger=False)
+                obtenir(filtres, axe, recalculer=True)
                 calcul.append((time.perf_counter() - debut) * 1000)
             tous += calcul
             # Une fois dans une transaction : les requêtes l'une après l'autre, sur la seule
             # connexion qu'on observe (nombre, temps en base, les plus lentes).
             with transaction.atomic(), CaptureQueriesContext(connection) as requetes:
                 debut = time.perf_counter()
-                obtenir(filtres, axe, recalculer=True, agreger=False)
+                obtenir(filtres, axe, recalculer=True)
                 sequence.append((time.perf_counter() - debut) * 1000)
             sql = sorted(requetes.captured_queries, key=lambda r: -float(r["time"]))
             print(

@@ -185,11 +185,11 @@ def changements_signalements(f: Filtres, *, periodes: list[Periode] | None = Non
 
 # --- Lectures des agrégats mensuels --------------------------------------------------------
 
-#: Interventions, signalements repérés et changements d'état lus dans les agrégats mensuels
-#: (agregats.py : mois clos agrégés + bords comptés sur les lignes, réunis en bitmaps).
-#: False : tout en SQL sur les lignes, comme avant les agrégats — le calcul de référence des
-#: tests d'égalité.
-UTILISER_AGREGATS = True
+#: Interventions, signalements repérés et changements d'état sont lus dans les agrégats
+#: mensuels (agregats.py : mois clos agrégés + bords comptés sur les lignes, réunis par
+#: ensembles d'identifiants), sauf dans `lectures_de_la_page(…, sur_les_lignes=True)` : tout
+#: compté en SQL sur les lignes, comme avant les agrégats (« Recalculer maintenant », et le
+#: calcul de référence des tests d'égalité).
 
 
 def lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[agregats.Lecture]:
@@ -242,16 +242,25 @@ class _LecturesDeLaPage:
 
 
 _PAGE: ContextVar[_LecturesDeLaPage | None] = ContextVar("lectures_de_la_page", default=None)
+_SUR_LES_LIGNES: ContextVar[bool] = ContextVar("sur_les_lignes", default=False)
+
+
+def avec_agregats() -> bool:
+    """Lire les agrégats mensuels (sinon : tout compter sur les lignes)."""
+    return not _SUR_LES_LIGNES.get()
 
 
 @contextmanager
-def lectures_de_la_page(f: Filtres):
-    """Le calcul d'une page : ses tableaux partagent leurs lectures des agrégats."""
-    jeton = _PAGE.set(_LecturesDeLaPage(f))
+def lectures_de_la_page(f: Filtres, *, sur_les_lignes: bool = False):
+    """Le calcul d'une page : ses tableaux partagent leurs lectures des agrégats ;
+    `sur_les_lignes` : tout compter sur les lignes, sans les agrégats (« Recalculer
+    maintenant » : les chiffres des données du moment, mois clos compris)."""
+    jetons = _PAGE.set(_LecturesDeLaPage(f)), _SUR_LES_LIGNES.set(sur_les_lignes)
     try:
         yield
     finally:
-        _PAGE.reset(jeton)
+        _PAGE.reset(jetons[0])
+        _SUR_LES_LIGNES.reset(jetons[1])
 
 
 def _etat(etats):
@@ -392,7 +401,7 @@ def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
     )
 
     def interventions_cles():
-        if not UTILISER_AGREGATS:
+        if not avec_agregats():
             return interventions_sql()
         resultat = {}
         for i, lecture in enumerate(lire(INTERVENTIONS, tout, periodes)):
@@ -499,7 +508,7 @@ def non_recours_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chiff
         "ouverts": (EtatSignalement.DROIT_OUVERT,),
         "refus": (EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
     }
-    if UTILISER_AGREGATS:
+    if avec_agregats():
         d, agg = {}, {}
         for i, lecture in enumerate(lire(SIGNALEMENTS, f, periodes)):
             c = lecture.total()
@@ -634,7 +643,7 @@ def par_site(f: Filtres, cles: dict[str, Chiffre] | None = None) -> Tableau:
     ):
         if r["foyer__site"] in lignes:
             lignes[r["foyer__site"]]["accompagnements"] = compte(r["n"], r["foyers"])
-    if UTILISER_AGREGATS:
+    if avec_agregats():
         for source, code in ((INTERVENTIONS, "interventions"), (SIGNALEMENTS, "detectes")):
             (lecture,) = lire(source, f, [f.periode])
             for site, c in lecture.par(lambda site, axe, cle: site).items():
@@ -799,7 +808,7 @@ def interventions_par_type(f: Filtres) -> Tableau:
         ["Interventions", "Temps passé"],
         graphique="barres",
     )
-    if UTILISER_AGREGATS:
+    if avec_agregats():
         (lecture,) = lire(INTERVENTIONS, f, [f.periode])
         lignes = sorted(
             (
@@ -866,7 +875,7 @@ def non_recours_par_prestation(f: Filtres) -> Tableau:
     from droits.models import Prestation
 
     libelles = dict(Prestation.objects.values_list("code", "libelle"))
-    if UTILISER_AGREGATS:
+    if avec_agregats():
         (lecture,) = lire(SIGNALEMENTS, f, [f.periode])
         reperes = {
             code: {"n": c.n, "foyers": c.effectif}
@@ -950,7 +959,7 @@ def preparer_tendances(f: Filtres):
         return resultat
 
     ouvert = _etat((EtatSignalement.DROIT_OUVERT,))
-    if UTILISER_AGREGATS:
+    if avec_agregats():
         lus = {
             "Interventions": lambda: _par_mois(INTERVENTIONS, g, lambda c: compte(c.n, c.effectif)),
             "Droits probables repérés": lambda: _par_mois(
@@ -1034,7 +1043,7 @@ def indicateurs_de_l_axe(f: Filtres, code_axe: str) -> Tableau:
             continue
         if (
             source == "interventions"
-            and UTILISER_AGREGATS
+            and avec_agregats()
             and all(set(i.recherches(fin)) <= {"type", "type__in"} for i in dus)
         ):
             (lecture,) = lire(INTERVENTIONS, fa, [fa.periode])

@@ -125,11 +125,12 @@ def _ensemble(calculs: list) -> list:
         return list(executeur.map(mener, calculs))
 
 
-def calculer(filtres: Filtres, axe: str | None) -> dict:
+def calculer(filtres: Filtres, axe: str | None, *, sur_les_lignes: bool = False) -> dict:
     """Toute la page, en JSON : chiffres clés (et un an avant), puis les tableaux. Chaque
     famille de chiffres clés et chaque tableau est un calcul indépendant (`_ensemble`) ; ils
-    partagent leurs lectures des agrégats mensuels (une par source)."""
-    with ind.lectures_de_la_page(filtres):
+    partagent leurs lectures des agrégats mensuels (une par source). `sur_les_lignes` : sans
+    les agrégats, tout compté sur les lignes (mêmes chiffres si les agrégats sont à jour)."""
+    with ind.lectures_de_la_page(filtres, sur_les_lignes=sur_les_lignes):
         return _calculer(filtres, axe)
 
 
@@ -168,7 +169,7 @@ def _calculer(filtres: Filtres, axe: str | None) -> dict:
         for fonction, t in zip(fonctions, resultats, strict=True)
     ]
     fenetres = [filtres.periode, filtres.periode.un_an_avant(), filtres.periode.douze_mois()]
-    agreges_le = agregats.agreges_le(fenetres) if ind.UTILISER_AGREGATS else None
+    agreges_le = agregats.agreges_le(fenetres) if ind.avec_agregats() else None
     return {
         "agreges_le": agreges_le.isoformat() if agreges_le else None,
         "cles": {code: _chiffre_en_json(c) for code, c in cles.items()},
@@ -211,7 +212,11 @@ class Page:
 
 
 def obtenir(
-    filtres: Filtres, axe: str | None = None, *, recalculer: bool = False, agreger: bool = True
+    filtres: Filtres,
+    axe: str | None = None,
+    *,
+    recalculer: bool = False,
+    sur_les_lignes: bool = False,
 ) -> Page:
     """L'instantané de ces filtres : relu s'il est frais, calculé (et rangé) sinon."""
     cle, description = _cle(filtres, axe)
@@ -219,12 +224,7 @@ def obtenir(
     limite = timezone.now() - timedelta(hours=settings.PILOTAGE_FRAICHEUR_HEURES)
     if instantane is None or recalculer or instantane.calcule_le < limite:
         debut = time.perf_counter()
-        if recalculer and agreger and ind.UTILISER_AGREGATS:
-            # « Recalculer maintenant » : les mois clos de la page aussi, sur les données du
-            # moment (interventions saisies après coup).
-            p = filtres.periode
-            agregats.agreger(min(p.un_an_avant().debut, p.douze_mois().debut), p.fin)
-        contenu = calculer(filtres, axe)
+        contenu = calculer(filtres, axe, sur_les_lignes=sur_les_lignes)
         instantane, _ = InstantaneTableauDeBord.objects.update_or_create(
             cle=cle,
             defaults={
@@ -287,6 +287,6 @@ def precalculer() -> int:
         for periode in periodes_courantes():
             for axe in (None, *AXES):
                 filtres = Filtres(periode, axes=(axe,) if axe else (), sites_permis=permis)
-                obtenir(filtres, axe, recalculer=True, agreger=False)
+                obtenir(filtres, axe, recalculer=True)
                 n += 1
     return n
