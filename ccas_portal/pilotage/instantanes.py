@@ -8,9 +8,12 @@ docs/benchmarks.md). Ces chiffres sont donc rangés (`InstantaneTableauDeBord`) 
 - chaque nuit, Celery calcule les périodes courantes (mois en cours et précédent, trimestre,
   année en cours et précédente, 12 derniers mois) de la vue d'ensemble et de chaque axe, tous
   sites (`precalculer`) ;
-- toute autre combinaison est calculée à sa première demande, puis relue ;
+- toute autre combinaison est calculée à sa première demande, puis relue ; ce calcul lit
+  les mois clos des interventions et des signalements dans les agrégats mensuels que la même
+  tâche de nuit refait d'abord (agregats.py) ;
 - un instantané plus vieux que `PILOTAGE_FRAICHEUR_HEURES` est recalculé à la demande
-  suivante, et le bouton « Recalculer maintenant » le refait tout de suite.
+  suivante, et le bouton « Recalculer maintenant » le refait tout de suite, tout compté sur
+  les lignes (`sur_les_lignes`).
 La page dit toujours de quand datent ses chiffres. Les exports lisent le même instantané : ce
 qui est téléchargé est ce qui est affiché.
 """
