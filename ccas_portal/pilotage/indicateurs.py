@@ -402,7 +402,7 @@ def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
 
     def interventions_cles():
         if not avec_agregats():
-            return interventions_sql()
+            return interventions_sur_les_lignes()
         resultat = {}
         for i, lecture in enumerate(lire(INTERVENTIONS, tout, periodes)):
             c = lecture.total()
@@ -410,20 +410,23 @@ def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
         return resultat
 
     requetes["interventions"] = interventions_cles
-    interventions_sql = lambda: interventions(tout, periodes=periodes).aggregate(  # noqa: E731
-        **{
-            f"{mesure}_{i}": agregat
-            for i, per in rangs
-            for mesure, agregat in (
-                ("total", Count("pk", filter=_dans("date", per))),
-                ("minutes", Coalesce(Sum("duree_minutes", filter=_dans("date", per)), 0)),
-                (
-                    "foyers",
-                    Count("accompagnement__foyer", distinct=True, filter=_dans("date", per)),
-                ),
-            )
-        }
-    )
+
+    def interventions_sur_les_lignes():
+        return interventions(tout, periodes=periodes).aggregate(
+            **{
+                f"{mesure}_{i}": agregat
+                for i, per in rangs
+                for mesure, agregat in (
+                    ("total", Count("pk", filter=_dans("date", per))),
+                    ("minutes", Coalesce(Sum("duree_minutes", filter=_dans("date", per)), 0)),
+                    (
+                        "foyers",
+                        Count("accompagnement__foyer", distinct=True, filter=_dans("date", per)),
+                    ),
+                )
+            }
+        )
+
     requetes["orientations"] = lambda: orientations(tout, periodes=periodes).aggregate(
         **{
             f"{mesure}_{i}": agregat
