@@ -135,6 +135,53 @@ class InstantaneTableauDeBord(models.Model):
         return f"{self.page} {self.calcule_le:%d/%m/%Y %H:%M}"
 
 
+class MoisAgrege(models.Model):
+    """Un mois clos dont les agrégats du tableau de bord ont été calculés, et quand (voir
+    ccas_portal/pilotage/agregats.py)."""
+
+    source = models.CharField("source", max_length=30)
+    mois = models.DateField("mois (premier jour)")
+    calcule_le = models.DateTimeField("calculé le")
+
+    class Meta:
+        verbose_name = "mois agrégé du tableau de bord"
+        verbose_name_plural = "mois agrégés du tableau de bord"
+        constraints = [
+            models.UniqueConstraint(fields=["source", "mois"], name="mois_agrege_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.mois:%m/%Y}"
+
+
+class AgregatMensuel(models.Model):
+    """Les lignes d'une source (interventions, signalements, changements d'état) d'un mois
+    clos, pour un site, un axe et une clé (type, prestation, état) : leur nombre, leur somme
+    (minutes, euros) et les ensembles exacts des foyers (et des signalements) derrière elles,
+    en bitmaps compressés (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
+    nombres et des identifiants internes de foyers, jamais affichés."""
+
+    source = models.CharField("source", max_length=30)
+    mois = models.DateField("mois (premier jour)")
+    site = models.ForeignKey(
+        Site, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    axe = models.CharField("axe", max_length=40, blank=True)
+    cle = models.CharField("clé", max_length=60, blank=True)
+    n = models.PositiveIntegerField("nombre de lignes")
+    somme = models.DecimalField("somme", max_digits=16, decimal_places=2, default=0)
+    elements = models.BinaryField("éléments comptés distincts (bitmap compressé)", blank=True)
+    foyers = models.BinaryField("foyers (bitmap compressé)")
+
+    class Meta:
+        verbose_name = "agrégat mensuel du tableau de bord"
+        verbose_name_plural = "agrégats mensuels du tableau de bord"
+        indexes = [models.Index(fields=["source", "mois"], name="agregat_source_mois")]
+
+    def __str__(self):
+        return f"{self.source} {self.mois:%m/%Y} {self.axe} {self.cle}"
+
+
 class EchecConnexion(models.Model):
     """Une tentative de connexion refusée : de quoi freiner qui essaie des mots de passe
     (voir ccas_portal/connexions.py). Rien d'autre que l'identifiant saisi, l'adresse et

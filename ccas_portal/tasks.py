@@ -16,7 +16,8 @@ def diagnostic() -> dict:
 
 @shared_task(name="ccas_portal.precalculer_tableaux_de_bord")
 def precalculer_tableaux_de_bord() -> int:
-    """La nuit : les chiffres des périodes courantes du tableau de bord (voir instantanes.py)."""
+    """La nuit : les agrégats des mois clos, puis les chiffres des périodes courantes du
+    tableau de bord (voir agregats.py et instantanes.py)."""
     from ccas_portal.pilotage.instantanes import precalculer
 
     return precalculer()

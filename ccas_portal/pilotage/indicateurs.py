@@ -16,6 +16,10 @@ Filtres communs (`Filtres`) : une période (dates locales), des sites, des axes.
 Les tranches d'âge sont prises à la fin de la période.
 """
 
+import threading
+from concurrent.futures import Future
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +30,8 @@ from django.utils import timezone
 from accompagnement.enums import MotifCloture, StatutOrientation, TypeIntervention
 from accompagnement.models import Accompagnement, Intervention, Orientation, Seance
 from ccas_portal.models import Site
+from ccas_portal.pilotage import agregats
+from ccas_portal.pilotage.agregats import CHANGEMENTS, INTERVENTIONS, SIGNALEMENTS
 from ccas_portal.pilotage.periodes import MOIS, Periode
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte
 from droits.axes import AXES
@@ -177,6 +183,104 @@ def changements_signalements(f: Filtres, *, periodes: list[Periode] | None = Non
     )
 
 
+# --- Lectures des agrégats mensuels --------------------------------------------------------
+
+#: Interventions, signalements repérés et changements d'état sont lus dans les agrégats
+#: mensuels (agregats.py : mois clos agrégés + bords comptés sur les lignes, réunis par
+#: ensembles d'identifiants), sauf dans `lectures_de_la_page(…, sur_les_lignes=True)` : tout
+#: compté en SQL sur les lignes, comme avant les agrégats (« Recalculer maintenant », et le
+#: calcul de référence des tests d'égalité).
+
+
+def lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[agregats.Lecture]:
+    """Les lignes de `source` des filtres (sites, axes) pour chacune des `fenetres` ; pendant
+    le calcul d'une page (`lectures_de_la_page`), une seule lecture par source et par filtres
+    pour toutes les fenêtres de la page, partagée par ses tableaux."""
+    page = _PAGE.get()
+    if page is not None:
+        lectures = page.lire(source, f, fenetres)
+        if lectures is not None:
+            return lectures
+    return _lire(source, f, fenetres)
+
+
+def _lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[agregats.Lecture]:
+    filtre = f.par_site(source.site) & f.par_axe(source.axe)
+    return agregats.lire(source, filtre, f.sites_effectifs, f.axes, fenetres)[0]
+
+
+class _LecturesDeLaPage:
+    """Les lectures des agrégats d'une page, faites une fois (la première demande ; les
+    autres fils attendent son résultat) pour toutes ses fenêtres : la période, l'année
+    d'avant et les douze mois des tendances."""
+
+    def __init__(self, f: Filtres):
+        p = f.periode
+        mois = p.douze_mois().mois_couverts()
+        self.fenetres = [p, p.un_an_avant(), *(Periode.mois(m) for m in mois)]
+        self.rangs = {(w.debut, w.fin): i for i, w in enumerate(self.fenetres)}
+        self.verrou = threading.Lock()
+        self.lues: dict[tuple, Future] = {}
+
+    def lire(self, source, f: Filtres, fenetres: list[Periode]):
+        if any((w.debut, w.fin) not in self.rangs for w in fenetres):
+            return None
+        cle = (source.nom, f.sites_effectifs, f.axes)
+        with self.verrou:
+            futur = self.lues.get(cle)
+            premier = futur is None
+            if premier:
+                futur = self.lues[cle] = Future()
+        if premier:
+            try:
+                futur.set_result(_lire(source, f, self.fenetres))
+            except BaseException as erreur:
+                futur.set_exception(erreur)
+                raise
+        lectures = futur.result()
+        return [lectures[self.rangs[(w.debut, w.fin)]] for w in fenetres]
+
+
+_PAGE: ContextVar[_LecturesDeLaPage | None] = ContextVar("lectures_de_la_page", default=None)
+_SUR_LES_LIGNES: ContextVar[bool] = ContextVar("sur_les_lignes", default=False)
+
+
+def avec_agregats() -> bool:
+    """Lire les agrégats mensuels (sinon : tout compter sur les lignes)."""
+    return not _SUR_LES_LIGNES.get()
+
+
+@contextmanager
+def lectures_de_la_page(f: Filtres, *, sur_les_lignes: bool = False):
+    """Le calcul d'une page : ses tableaux partagent leurs lectures des agrégats ;
+    `sur_les_lignes` : tout compter sur les lignes, sans les agrégats (« Recalculer
+    maintenant » : les chiffres des données du moment, mois clos compris)."""
+    jetons = _PAGE.set(_LecturesDeLaPage(f)), _SUR_LES_LIGNES.set(sur_les_lignes)
+    try:
+        yield
+    finally:
+        _PAGE.reset(jetons[0])
+        _SUR_LES_LIGNES.reset(jetons[1])
+
+
+def _etat(etats):
+    """Garde les cellules des changements vers l'un des `etats` (clé « état|prestation »)."""
+    return lambda cle: cle.split("|")[0] in etats
+
+
+def _par_mois(source: agregats.Source, g: Filtres, chiffre, garder=lambda cle: True) -> dict:
+    """{premier du mois: Chiffre} des mois de `g` qui ont des lignes (comme `par_mois`)."""
+    mois = g.periode.mois_couverts()
+    resultat = {}
+    for premier, lecture in zip(
+        mois, lire(source, g, [Periode.mois(m) for m in mois]), strict=True
+    ):
+        c = lecture.total(garder)
+        if c.n:
+            resultat[premier] = chiffre(c)
+    return resultat
+
+
 # --- Chiffres clés (une requête par famille, pour la période et l'année d'avant) -------------
 
 
@@ -295,20 +399,34 @@ def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
             }
         )
     )
-    requetes["interventions"] = lambda: interventions(tout, periodes=periodes).aggregate(
-        **{
-            f"{mesure}_{i}": agregat
-            for i, per in rangs
-            for mesure, agregat in (
-                ("total", Count("pk", filter=_dans("date", per))),
-                ("minutes", Coalesce(Sum("duree_minutes", filter=_dans("date", per)), 0)),
-                (
-                    "foyers",
-                    Count("accompagnement__foyer", distinct=True, filter=_dans("date", per)),
-                ),
-            )
-        }
-    )
+
+    def interventions_cles():
+        if not avec_agregats():
+            return interventions_sur_les_lignes()
+        resultat = {}
+        for i, lecture in enumerate(lire(INTERVENTIONS, tout, periodes)):
+            c = lecture.total()
+            resultat |= {f"total_{i}": c.n, f"minutes_{i}": int(c.somme), f"foyers_{i}": c.effectif}
+        return resultat
+
+    requetes["interventions"] = interventions_cles
+
+    def interventions_sur_les_lignes():
+        return interventions(tout, periodes=periodes).aggregate(
+            **{
+                f"{mesure}_{i}": agregat
+                for i, per in rangs
+                for mesure, agregat in (
+                    ("total", Count("pk", filter=_dans("date", per))),
+                    ("minutes", Coalesce(Sum("duree_minutes", filter=_dans("date", per)), 0)),
+                    (
+                        "foyers",
+                        Count("accompagnement__foyer", distinct=True, filter=_dans("date", per)),
+                    ),
+                )
+            }
+        )
+
     requetes["orientations"] = lambda: orientations(tout, periodes=periodes).aggregate(
         **{
             f"{mesure}_{i}": agregat
@@ -387,6 +505,39 @@ def non_recours_agrege(f: Filtres) -> dict[str, Chiffre]:
 def non_recours_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chiffre]]:
     """La chaîne du non-recours pour chacune des périodes (trois requêtes en tout)."""
     rangs = list(enumerate(periodes))
+    familles = {
+        "traites": ETATS_TRAITES,
+        "demandes": (EtatSignalement.DEMANDE_DEPOSEE,),
+        "ouverts": (EtatSignalement.DROIT_OUVERT,),
+        "refus": (EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
+    }
+    if avec_agregats():
+        d, agg = {}, {}
+        for i, lecture in enumerate(lire(SIGNALEMENTS, f, periodes)):
+            c = lecture.total()
+            d |= {f"n_{i}": c.n, f"foyers_{i}": c.effectif}
+        for i, lecture in enumerate(lire(CHANGEMENTS, f, periodes)):
+            for nom, etats in familles.items():
+                c = lecture.total(_etat(etats))
+                agg |= {nom + f"_{i}": c.distincts, f"foyers_{nom}_{i}": c.effectif}
+            agg[f"m_{i}"] = lecture.total(_etat((EtatSignalement.DROIT_OUVERT,))).somme
+    else:
+        d, agg = _non_recours_sql(f, periodes, familles)
+    return [
+        {
+            "detectes": compte(d[f"n_{i}"], d[f"foyers_{i}"]),
+            "traites": compte(agg[f"traites_{i}"], agg[f"foyers_traites_{i}"]),
+            "demandes": compte(agg[f"demandes_{i}"], agg[f"foyers_demandes_{i}"]),
+            "droits_ouverts": compte(agg[f"ouverts_{i}"], agg[f"foyers_ouverts_{i}"]),
+            "refus": compte(agg[f"refus_{i}"], agg[f"foyers_refus_{i}"]),
+            "montant_droits_ouverts": Chiffre(m, agg[f"foyers_ouverts_{i}"], "€"),
+        }
+        for i, m in ((i, agg[f"m_{i}"]) for i, _ in rangs)
+    ]
+
+
+def _non_recours_sql(f: Filtres, periodes: list[Periode], familles: dict) -> tuple[dict, dict]:
+    rangs = list(enumerate(periodes))
     d = (
         signalements(f)
         .filter(_dans_l_une("cree_le", periodes, horodate=True))
@@ -406,12 +557,6 @@ def non_recours_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chiff
     )
     # Seuls les changements vers un état de traitement comptent (pas la création « nouveau »).
     c = changements_signalements(f, periodes=periodes).filter(nouveau__in=ETATS_TRAITES)
-    familles = {
-        "traites": ETATS_TRAITES,
-        "demandes": (EtatSignalement.DEMANDE_DEPOSEE,),
-        "ouverts": (EtatSignalement.DROIT_OUVERT,),
-        "refus": (EtatSignalement.NON_ELIGIBLE, EtatSignalement.REFUS),
-    }
     champ_montant = Signalement._meta.get_field("montant_estime")
     agg = c.aggregate(
         **{
@@ -439,18 +584,7 @@ def non_recours_sur(f: Filtres, periodes: list[Periode]) -> list[dict[str, Chiff
             for i, per in rangs
         },
     )
-
-    return [
-        {
-            "detectes": compte(d[f"n_{i}"], d[f"foyers_{i}"]),
-            "traites": compte(agg[f"traites_{i}"], agg[f"foyers_traites_{i}"]),
-            "demandes": compte(agg[f"demandes_{i}"], agg[f"foyers_demandes_{i}"]),
-            "droits_ouverts": compte(agg[f"ouverts_{i}"], agg[f"foyers_ouverts_{i}"]),
-            "refus": compte(agg[f"refus_{i}"], agg[f"foyers_refus_{i}"]),
-            "montant_droits_ouverts": Chiffre(m, agg[f"foyers_ouverts_{i}"], "€"),
-        }
-        for i, m in ((i, agg[f"m_{i}"]) for i, _ in rangs)
-    ]
+    return d, agg
 
 
 # --- Tableaux de la vue d'ensemble -----------------------------------------------------------
@@ -512,21 +646,30 @@ def par_site(f: Filtres, cles: dict[str, Chiffre] | None = None) -> Tableau:
     ):
         if r["foyer__site"] in lignes:
             lignes[r["foyer__site"]]["accompagnements"] = compte(r["n"], r["foyers"])
-    for r in (
-        interventions(f)
-        .values("accompagnement__foyer__site")
-        .annotate(n=Count("pk"), foyers=Count("accompagnement__foyer", distinct=True))
-    ):
-        if r["accompagnement__foyer__site"] in lignes:
-            lignes[r["accompagnement__foyer__site"]]["interventions"] = compte(r["n"], r["foyers"])
-    for r in (
-        signalements(f)
-        .filter(f.dans_periode("cree_le", horodate=True))
-        .values("foyer__site")
-        .annotate(n=Count("pk"), foyers=Count("foyer", distinct=True))
-    ):
-        if r["foyer__site"] in lignes:
-            lignes[r["foyer__site"]]["detectes"] = compte(r["n"], r["foyers"])
+    if avec_agregats():
+        for source, code in ((INTERVENTIONS, "interventions"), (SIGNALEMENTS, "detectes")):
+            (lecture,) = lire(source, f, [f.periode])
+            for site, c in lecture.par(lambda site, axe, cle: site).items():
+                if site in lignes:
+                    lignes[site][code] = compte(c.n, c.effectif)
+    else:
+        for r in (
+            interventions(f)
+            .values("accompagnement__foyer__site")
+            .annotate(n=Count("pk"), foyers=Count("accompagnement__foyer", distinct=True))
+        ):
+            if r["accompagnement__foyer__site"] in lignes:
+                lignes[r["accompagnement__foyer__site"]]["interventions"] = compte(
+                    r["n"], r["foyers"]
+                )
+        for r in (
+            signalements(f)
+            .filter(f.dans_periode("cree_le", horodate=True))
+            .values("foyer__site")
+            .annotate(n=Count("pk"), foyers=Count("foyer", distinct=True))
+        ):
+            if r["foyer__site"] in lignes:
+                lignes[r["foyer__site"]]["detectes"] = compte(r["n"], r["foyers"])
     t = _tableau_par_site()
     zero = compte(0)
     for pk, nom in sorted(noms.items(), key=lambda x: x[1]):
@@ -668,16 +811,27 @@ def interventions_par_type(f: Filtres) -> Tableau:
         ["Interventions", "Temps passé"],
         graphique="barres",
     )
-    for r in (
-        interventions(f)
-        .values("type")
-        .annotate(
-            n=Count("pk"),
-            minutes=Coalesce(Sum("duree_minutes"), 0),
-            foyers=Count("accompagnement__foyer", distinct=True),
+    if avec_agregats():
+        (lecture,) = lire(INTERVENTIONS, f, [f.periode])
+        lignes = sorted(
+            (
+                {"type": type_, "n": c.n, "minutes": int(c.somme), "foyers": c.effectif}
+                for type_, c in lecture.par(lambda site, axe, cle: cle).items()
+            ),
+            key=lambda r: (-r["n"], r["type"]),
         )
-        .order_by("-n", "type")
-    ):
+    else:
+        lignes = (
+            interventions(f)
+            .values("type")
+            .annotate(
+                n=Count("pk"),
+                minutes=Coalesce(Sum("duree_minutes"), 0),
+                foyers=Count("accompagnement__foyer", distinct=True),
+            )
+            .order_by("-n", "type")
+        )
+    for r in lignes:
         t.ajouter(
             libelles.get(r["type"], r["type"]),
             compte(r["n"], r["foyers"]),
@@ -724,6 +878,40 @@ def non_recours_par_prestation(f: Filtres) -> Tableau:
     from droits.models import Prestation
 
     libelles = dict(Prestation.objects.values_list("code", "libelle"))
+    if avec_agregats():
+        (lecture,) = lire(SIGNALEMENTS, f, [f.periode])
+        reperes = {
+            code: {"n": c.n, "foyers": c.effectif}
+            for code, c in lecture.par(lambda site, axe, cle: cle).items()
+        }
+        (lecture,) = lire(CHANGEMENTS, f, [f.periode])
+        ouvert = EtatSignalement.DROIT_OUVERT
+        ouverts = {
+            code: {"n": c.distincts, "foyers": c.effectif, "montant": c.somme}
+            for code, c in lecture.par(
+                lambda site, axe, cle: cle.split("|")[1] if cle.split("|")[0] == ouvert else None
+            ).items()
+        }
+    else:
+        reperes, ouverts = _non_recours_par_prestation_sql(f)
+    t = Tableau(
+        "non_recours",
+        "Non-recours par prestation",
+        ["Repérés", "Droits ouverts", "Montant de droits ouverts (mensuel)"],
+        graphique="barres",
+    )
+    for code in sorted(set(reperes) | set(ouverts), key=lambda c: libelles.get(c, c)):
+        r, o = reperes.get(code, {}), ouverts.get(code, {})
+        t.ajouter(
+            libelles.get(code, code),
+            compte(r.get("n", 0), r.get("foyers", 0)),
+            compte(o.get("n", 0), o.get("foyers", 0)),
+            Chiffre(o.get("montant", 0), o.get("foyers", 0), "€"),
+        )
+    return t
+
+
+def _non_recours_par_prestation_sql(f: Filtres) -> tuple[dict, dict]:
     reperes = {
         r["prestation"]: r
         for r in signalements(f)
@@ -746,21 +934,7 @@ def non_recours_par_prestation(f: Filtres) -> Tableau:
             ),
         )
     }
-    t = Tableau(
-        "non_recours",
-        "Non-recours par prestation",
-        ["Repérés", "Droits ouverts", "Montant de droits ouverts (mensuel)"],
-        graphique="barres",
-    )
-    for code in sorted(set(reperes) | set(ouverts), key=lambda c: libelles.get(c, c)):
-        r, o = reperes.get(code, {}), ouverts.get(code, {})
-        t.ajouter(
-            libelles.get(code, code),
-            compte(r.get("n", 0), r.get("foyers", 0)),
-            compte(o.get("n", 0), o.get("foyers", 0)),
-            Chiffre(o.get("montant", 0), o.get("foyers", 0), "€"),
-        )
-    return t
+    return reperes, ouverts
 
 
 def tendances(f: Filtres) -> Tableau:
@@ -787,6 +961,19 @@ def preparer_tendances(f: Filtres):
             resultat[cle] = compte(r["n"], r["e"] + r.get("a", 0))
         return resultat
 
+    ouvert = _etat((EtatSignalement.DROIT_OUVERT,))
+    if avec_agregats():
+        lus = {
+            "Interventions": lambda: _par_mois(INTERVENTIONS, g, lambda c: compte(c.n, c.effectif)),
+            "Droits probables repérés": lambda: _par_mois(
+                SIGNALEMENTS, g, lambda c: compte(c.n, c.effectif)
+            ),
+            "Droits ouverts": lambda: _par_mois(
+                CHANGEMENTS, g, lambda c: compte(c.distincts, c.effectif), ouvert
+            ),
+        }
+    else:
+        lus = {}
     requetes = {
         "Passages": lambda: par_mois(
             passages(g), "date_heure", horodate=True, effectif="habitant", anonymes=True
@@ -813,6 +1000,7 @@ def preparer_tendances(f: Filtres):
             effectif="signalement__foyer",
         ),
     }
+    requetes |= lus
     return requetes, lambda resultats: _tableau_des_tendances(g, list(resultats.items()))
 
 
@@ -855,6 +1043,20 @@ def indicateurs_de_l_axe(f: Filtres, code_axe: str) -> Tableau:
     for source, (qs, foyer) in sources.items():
         dus = [i for i in axe.indicateurs if i.source == source]
         if not dus:
+            continue
+        if (
+            source == "interventions"
+            and avec_agregats()
+            and all(set(i.recherches(fin)) <= {"type", "type__in"} for i in dus)
+        ):
+            (lecture,) = lire(INTERVENTIONS, fa, [fa.periode])
+            for i in dus:
+                r = i.recherches(fin)
+                types = {r["type"]} if "type" in r else set(r.get("type__in", ()))
+                if "type__in" in r:
+                    types &= set(r["type__in"])
+                c = lecture.total(lambda cle, r=r, types=types: not r or cle in types)
+                chiffres[i.code] = compte(c.n, c.effectif)
             continue
         agg = qs.aggregate(
             **{

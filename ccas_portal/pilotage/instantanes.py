@@ -8,18 +8,22 @@ docs/benchmarks.md). Ces chiffres sont donc rangés (`InstantaneTableauDeBord`) 
 - chaque nuit, Celery calcule les périodes courantes (mois en cours et précédent, trimestre,
   année en cours et précédente, 12 derniers mois) de la vue d'ensemble et de chaque axe, tous
   sites (`precalculer`) ;
-- toute autre combinaison est calculée à sa première demande, puis relue ;
+- toute autre combinaison est calculée à sa première demande, puis relue ; ce calcul lit
+  les mois clos des interventions et des signalements dans les agrégats mensuels que la même
+  tâche de nuit refait d'abord (agregats.py) ;
 - un instantané plus vieux que `PILOTAGE_FRAICHEUR_HEURES` est recalculé à la demande
-  suivante, et le bouton « Recalculer maintenant » le refait tout de suite.
+  suivante, et le bouton « Recalculer maintenant » le refait tout de suite, tout compté sur
+  les lignes (`sur_les_lignes`).
 La page dit toujours de quand datent ses chiffres. Les exports lisent le même instantané : ce
 qui est téléchargé est ce qui est affiché.
 """
 
+import contextvars
 import hashlib
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,6 +31,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from ccas_portal.models import InstantaneTableauDeBord
+from ccas_portal.pilotage import agregats
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.indicateurs import LIBELLES_CLES, Filtres
 from ccas_portal.pilotage.periodes import Periode
@@ -111,9 +116,11 @@ def _ensemble(calculs: list) -> list:
     if connection.in_atomic_block or CALCULS_SIMULTANES < 2:
         return [calcul() for calcul in calculs]
 
+    contexte = contextvars.copy_context()  # les lectures partagées de la page
+
     def mener(calcul):
         try:
-            return calcul()
+            return contexte.copy().run(calcul)
         finally:
             connections.close_all()  # les connexions de ce fil, pas celles de l'appelant
 
@@ -121,9 +128,16 @@ def _ensemble(calculs: list) -> list:
         return list(executeur.map(mener, calculs))
 
 
-def calculer(filtres: Filtres, axe: str | None) -> dict:
+def calculer(filtres: Filtres, axe: str | None, *, sur_les_lignes: bool = False) -> dict:
     """Toute la page, en JSON : chiffres clés (et un an avant), puis les tableaux. Chaque
-    famille de chiffres clés et chaque tableau est un calcul indépendant (`_ensemble`)."""
+    famille de chiffres clés et chaque tableau est un calcul indépendant (`_ensemble`) ; ils
+    partagent leurs lectures des agrégats mensuels (une par source). `sur_les_lignes` : sans
+    les agrégats, tout compté sur les lignes (mêmes chiffres si les agrégats sont à jour)."""
+    with ind.lectures_de_la_page(filtres, sur_les_lignes=sur_les_lignes):
+        return _calculer(filtres, axe)
+
+
+def _calculer(filtres: Filtres, axe: str | None) -> dict:
     fonctions = list((TABLEAUX_AXE if axe else TABLEAUX_ENSEMBLE).values())
     un_seul_site = filtres.sites_effectifs is not None and len(filtres.sites_effectifs) == 1
     # Les plus longs d'abord : les familles des chiffres clés et les séries des tendances
@@ -157,7 +171,10 @@ def calculer(filtres: Filtres, axe: str | None) -> dict:
         ind.par_site(filtres, cles) if fonction is ind.par_site and t is None else t
         for fonction, t in zip(fonctions, resultats, strict=True)
     ]
+    fenetres = [filtres.periode, filtres.periode.un_an_avant(), filtres.periode.douze_mois()]
+    agreges_le = agregats.agreges_le(fenetres) if ind.avec_agregats() else None
     return {
+        "agreges_le": agreges_le.isoformat() if agreges_le else None,
         "cles": {code: _chiffre_en_json(c) for code, c in cles.items()},
         "avant": {code: _chiffre_en_json(c) for code, c in avant.items()},
         "tableaux": [_tableau_en_json(t.proteger()) for t in tableaux],
@@ -185,6 +202,10 @@ class Page:
         self.calcule_le = instantane.calcule_le
         self.duree_ms = instantane.duree_ms
         contenu = instantane.contenu
+        #: Le plus ancien calcul des agrégats mensuels lus (interventions des mois clos).
+        self.agreges_le = (
+            datetime.fromisoformat(contenu["agreges_le"]) if contenu.get("agreges_le") else None
+        )
         self.cles = {code: _chiffre(c) for code, c in contenu["cles"].items()}
         self.avant = {code: _chiffre(c) for code, c in contenu["avant"].items()}
         self.tableaux = [_tableau(t) for t in contenu["tableaux"]]
@@ -193,14 +214,20 @@ class Page:
         return next((t for t in self.tableaux if t.code == code), None)
 
 
-def obtenir(filtres: Filtres, axe: str | None = None, *, recalculer: bool = False) -> Page:
+def obtenir(
+    filtres: Filtres,
+    axe: str | None = None,
+    *,
+    recalculer: bool = False,
+    sur_les_lignes: bool = False,
+) -> Page:
     """L'instantané de ces filtres : relu s'il est frais, calculé (et rangé) sinon."""
     cle, description = _cle(filtres, axe)
     instantane = InstantaneTableauDeBord.objects.filter(cle=cle).first()
     limite = timezone.now() - timedelta(hours=settings.PILOTAGE_FRAICHEUR_HEURES)
     if instantane is None or recalculer or instantane.calcule_le < limite:
         debut = time.perf_counter()
-        contenu = calculer(filtres, axe)
+        contenu = calculer(filtres, axe, sur_les_lignes=sur_les_lignes)
         instantane, _ = InstantaneTableauDeBord.objects.update_or_create(
             cle=cle,
             defaults={
@@ -257,6 +284,7 @@ def precalculer() -> int:
     InstantaneTableauDeBord.objects.filter(
         calcule_le__lt=timezone.now() - timedelta(days=JOURS_DE_CONSERVATION)
     ).delete()
+    agregats.agreger()  # les mois clos d'abord : les pages les lisent
     n = 0
     for permis in perimetres_des_responsables():
         for periode in periodes_courantes():

@@ -65,10 +65,12 @@ def tableau_de_bord(request, axe: str | None = None):
 @permission_requise(perms.peut_piloter)
 def recalculer(request, axe: str | None = None):
     """« Recalculer maintenant » : les chiffres de ces filtres, refaits sur les données du
-    moment (les filtres viennent du formulaire, comme en GET)."""
+    moment, comptés sur les lignes (les filtres viennent du formulaire, comme en GET)."""
     form, filtres = _filtres(request, axe, request.POST)
     if form.is_valid():  # sinon, la page redemandée dit l'erreur à côté du champ
-        obtenir(filtres, axe, recalculer=True)
+        # Sur les lignes : les données du moment, mois clos compris (une intervention saisie
+        # après coup compte tout de suite, sans attendre les agrégats de la nuit).
+        obtenir(filtres, axe, recalculer=True, sur_les_lignes=True)
     requete = request.POST.copy()
     requete.pop("csrfmiddlewaretoken", None)
     cible = "tableau_de_bord_axe" if axe else "tableau_de_bord"

@@ -1,0 +1,410 @@
+"""Agrégats mensuels du tableau de bord : pour chaque source lourde (interventions,
+signalements repérés, changements d'état des signalements), chaque mois clos, chaque site,
+chaque axe et chaque clé (type d'intervention, prestation, état), le nombre de lignes, leur
+somme (minutes, euros) et les ensembles EXACTS des foyers (et des signalements) derrière
+elles, rangés en tableaux triés d'identifiants (réunion et compte par numpy).
+
+Une période quelconque se lit alors en mois entiers dans ces agrégats, plus ses bords (jours
+des mois partiels, mois en cours ou pas encore agrégés) comptés sur les lignes brutes ; les
+deux sont réunis en Python. Les effectifs restent exacts (la règle des petits effectifs
+l'exige) : un foyer vu en janvier et en mars n'est compté qu'une fois sur le trimestre, parce
+que ce sont des ensembles qui sont réunis, pas des nombres additionnés.
+
+Fraîcheur : les mois clos sont agrégés chaque nuit (`agreger`, appelé par le calcul de nuit
+des instantanés) et à la demande (« Recalculer maintenant » refait les mois de sa page) ; le
+mois en cours est toujours compté sur les lignes brutes. `MoisAgrege` dit, mois par mois et
+par source, quand l'agrégat a été calculé ; un mois qui n'y est pas est compté sur les
+lignes brutes. Un site de foyer ou un axe changé depuis le calcul ne compte qu'au calcul
+suivant (au plus une nuit, ou « Recalculer maintenant »).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Aggregate, Case, Count, IntegerField, Q, Sum, TextField, Value, When
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from ccas_portal.models import AgregatMensuel, MoisAgrege
+from ccas_portal.pilotage.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
+
+#: Le premier mois agrégé par le calcul de nuit (le premier jour permis par les filtres).
+PREMIER_MOIS = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Une table comptée par mois : ses champs (recherches de l'ORM depuis ses lignes)."""
+
+    nom: str
+    modele: str  # "app.Modele"
+    date: str
+    horodate: bool
+    site: str
+    axe: str
+    cles: tuple[str, ...]  # la clé d'une cellule (type, prestation…), jointe par « | »
+    effectif: str  # foyer compté distinct (règle des petits effectifs)
+    element: str | None = None  # ce qui est compté distinct, si ce n'est pas la ligne
+    somme: str | None = None
+
+    def lignes(self):
+        from django.apps import apps
+
+        return apps.get_model(self.modele).objects
+
+    def dans(self, debut: date, fin: date) -> Q:
+        p = Periode(debut, fin, "")
+        if self.horodate:
+            return Q(**{f"{self.date}__gte": p.debut_horodate, f"{self.date}__lt": p.fin_horodate})
+        return Q(**{f"{self.date}__gte": debut, f"{self.date}__lte": fin})
+
+
+INTERVENTIONS = Source(
+    "interventions",
+    "accompagnement.Intervention",
+    "date",
+    False,
+    "accompagnement__foyer__site",
+    "accompagnement__axe",
+    ("type",),
+    "accompagnement__foyer",
+    somme="duree_minutes",
+)
+SIGNALEMENTS = Source(
+    "signalements",
+    "droits.Signalement",
+    "cree_le",
+    True,
+    "foyer__site",
+    "prestation__axe",
+    ("prestation",),
+    "foyer",
+)
+CHANGEMENTS = Source(
+    "changements",
+    "droits.ChangementSignalement",
+    "le",
+    True,
+    "signalement__foyer__site",
+    "signalement__prestation__axe",
+    ("nouveau", "signalement__prestation"),
+    "signalement__foyer",
+    element="signalement",
+    somme="signalement__montant_estime",
+)
+SOURCES = (INTERVENTIONS, SIGNALEMENTS, CHANGEMENTS)
+
+
+# --- Ensembles d'identifiants -------------------------------------------------------------
+#
+# Un ensemble de foyers (ou de signalements) est un tableau trié d'identifiants distincts
+# (uint32) : rangé tel quel (4 octets par identifiant), réuni par numpy. Une cellule
+# (site, axe, type, mois) ne compte souvent que quelques dizaines de foyers parmi 100 000 :
+# un bitmap de tout l'intervalle des identifiants (12,5 Kio par cellule, même compressé à
+# décompresser) coûtait plus cher à relire que la requête qu'il remplaçait (docs/benchmarks.md).
+
+
+def ensemble(ids) -> np.ndarray:
+    """Les identifiants `ids` (entiers positifs, avec doublons), triés et distincts."""
+    return np.unique(np.asarray([i for i in ids if i is not None], dtype=np.uint32))
+
+
+def reunion(ensembles: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate(ensembles)) if ensembles else ensemble(())
+
+
+def en_octets(ids: np.ndarray) -> bytes:
+    return ids.astype("<u4").tobytes()
+
+
+def depuis_octets(octets) -> np.ndarray:
+    return np.frombuffer(bytes(octets or b""), dtype="<u4")
+
+
+def taille_de_la_reunion(ensembles: list[np.ndarray]) -> int:
+    """Le nombre d'identifiants distincts de la réunion des `ensembles`."""
+    ensembles = [e for e in ensembles if e.size]
+    if not ensembles:
+        return 0
+    if len(ensembles) == 1:
+        return int(ensembles[0].size)
+    tous = np.concatenate(ensembles)
+    present = np.zeros(int(tous.max()) + 1, dtype=bool)
+    present[tous] = True
+    return int(np.count_nonzero(present))
+
+
+@dataclass
+class Cellule:
+    """Des lignes réunies : nombre, somme, éléments et foyers (ensembles d'identifiants,
+    réunis seulement quand on les compte)."""
+
+    n: int = 0
+    somme: Decimal = Decimal(0)
+    elements: list = field(default_factory=list)
+    foyers: list = field(default_factory=list)
+
+    def ajouter(self, autre: "Cellule") -> None:
+        self.n += autre.n
+        self.somme += autre.somme
+        self.elements += autre.elements
+        self.foyers += autre.foyers
+
+    @property
+    def effectif(self) -> int:
+        return taille_de_la_reunion(self.foyers)
+
+    @property
+    def distincts(self) -> int:
+        return taille_de_la_reunion(self.elements)
+
+
+@dataclass
+class Lecture:
+    """Les cellules d'une fenêtre (période), par (site, axe, clé)."""
+
+    cellules: dict[tuple, Cellule] = field(default_factory=dict)
+
+    def ajouter(self, cle: tuple, cellule: Cellule) -> None:
+        self.cellules.setdefault(cle, Cellule()).ajouter(cellule)
+
+    def par(self, regrouper) -> dict:
+        """Réunies par `regrouper(site, axe, clé)` (une clé de regroupement ; None : écartée)."""
+        resultat: dict = {}
+        for (site, axe, cle), c in self.cellules.items():
+            groupe = regrouper(site, axe, cle)
+            if groupe is not None:
+                resultat.setdefault(groupe, Cellule()).ajouter(c)
+        return resultat
+
+    def total(self, garder=lambda cle: True) -> Cellule:
+        return self.par(lambda site, axe, cle: 0 if garder(cle) else None).get(0, Cellule())
+
+
+class Identifiants(Aggregate):
+    """Les identifiants d'un groupe, séparés par des virgules (une ligne par groupe au lieu
+    d'une par foyer : dix fois moins de lignes à relire pour les bords)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(CAST(%(expressions)s AS TEXT), ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra_context,
+        )
+
+
+def _ids(texte: str | None) -> np.ndarray:
+    return ensemble(map(int, texte.split(","))) if texte else ensemble(())
+
+
+# --- Lecture -----------------------------------------------------------------------------
+
+
+def _hors_calendrier(p: Periode) -> bool:
+    return p.debut.year < 2 or p.fin.year > 9998
+
+
+def _mois_entiers(p: Periode) -> set[date]:
+    mois: set[date] = set()
+    if _hors_calendrier(p):
+        return mois
+    premier = debut_du_mois(p.debut)
+    while premier <= p.fin:
+        if premier >= p.debut and fin_du_mois(premier) <= p.fin:
+            mois.add(premier)
+        premier = ajouter_mois(premier, 1)
+    return mois
+
+
+def _mois_agreges(source: Source, fenetres: list[Periode]) -> dict[date, datetime]:
+    """Les mois entiers des fenêtres dont l'agrégat existe, et quand il a été calculé."""
+    limite = debut_du_mois(timezone.localdate())  # le mois en cours n'est jamais agrégé
+    voulus = {m for p in fenetres for m in _mois_entiers(p) if m < limite}
+    if not voulus:
+        return {}
+    return dict(
+        MoisAgrege.objects.filter(source=source.nom, mois__in=voulus).values_list(
+            "mois", "calcule_le"
+        )
+    )
+
+
+def _decouper(p: Periode, agreges) -> tuple[list[date], list[tuple[date, date]]]:
+    """Les mois entiers de `p` lus dans les agrégats, et les bords (jours) à compter."""
+    mois: list[date] = []
+    bords: list[tuple[date, date]] = []
+    if _hors_calendrier(p):
+        return mois, [(p.debut, p.fin)]
+    jour = p.debut
+    while jour <= p.fin:
+        premier, dernier = debut_du_mois(jour), fin_du_mois(jour)
+        if jour == premier and dernier <= p.fin and premier in agreges:
+            mois.append(premier)
+        elif bords and bords[-1][1] == jour - timedelta(days=1):
+            bords[-1] = (bords[-1][0], min(dernier, p.fin))
+        else:
+            bords.append((jour, min(dernier, p.fin)))
+        jour = dernier + timedelta(days=1)
+    return mois, bords
+
+
+def _cellules_brutes(source: Source, qs, groupe) -> dict[tuple, Cellule]:
+    """Les lignes de `qs` réunies par (`groupe`, site, axe, clé), en cellules."""
+    mesures = {"n": Count("pk"), "f": Identifiants(source.effectif)}
+    if source.element:
+        mesures["e"] = Identifiants(source.element)
+    if source.somme:
+        mesures["s"] = Sum(source.somme)
+    cellules: dict[tuple, Cellule] = {}
+    for r in (
+        qs.annotate(groupe=groupe)
+        .values("groupe", source.site, source.axe, *source.cles)
+        .annotate(**mesures)
+        .order_by()
+    ):
+        cle = "|".join(str(r[c]) for c in source.cles)
+        cellule = Cellule(
+            r["n"],
+            r.get("s") or Decimal(0),
+            [_ids(r["e"])] if source.element else [],
+            [_ids(r["f"])],
+        )
+        cle = (r["groupe"], r[source.site], r[source.axe] or "", cle)
+        cellules.setdefault(cle, Cellule()).ajouter(cellule)
+    return cellules
+
+
+def _morceaux(bords: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Les intervalles de jours `bords` (qui peuvent se chevaucher : la période et l'année
+    d'avant) découpés en morceaux disjoints ; chaque bord est une réunion de morceaux."""
+    # En jours ordinaux : le lendemain du 31/12/9999 n'est pas une date.
+    jours = [(d.toordinal(), f.toordinal()) for d, f in bords]
+    coupures = sorted({d for d, _ in jours} | {f + 1 for _, f in jours})
+    return [
+        (date.fromordinal(d), date.fromordinal(f - 1))
+        for d, f in pairwise(coupures)
+        if any(debut <= d and f - 1 <= fin for debut, fin in jours)
+    ]
+
+
+def lire(
+    source: Source, filtre: Q, sites, axes, fenetres: list[Periode]
+) -> tuple[list[Lecture], datetime | None]:
+    """Les lignes de `source` de chacune des `fenetres`, par (site, axe, clé) : mois entiers
+    agrégés + bords comptés sur les lignes (au plus trois requêtes). `filtre` : le filtre de
+    site et d'axe des lignes brutes (les mêmes que `sites`, `axes` sur les agrégats). Rend
+    aussi le plus ancien calcul des agrégats lus (None : aucun)."""
+    agreges = _mois_agreges(source, fenetres)
+    decoupes = [_decouper(p, agreges) for p in fenetres]
+    lectures = [Lecture() for _ in fenetres]
+
+    mois_lus = {m for mois, _ in decoupes for m in mois}
+    if mois_lus:
+        lignes = AgregatMensuel.objects.filter(source=source.nom, mois__in=mois_lus)
+        if sites is not None:
+            lignes = lignes.filter(site_id__in=sites)
+        if axes:
+            lignes = lignes.filter(axe__in=axes)
+        par_mois: dict[date, list] = {}
+        for m, site, axe, cle, n, somme, elements, foyers in lignes.values_list(
+            "mois", "site_id", "axe", "cle", "n", "somme", "elements", "foyers"
+        ):
+            cellule = Cellule(n, somme, [depuis_octets(elements)], [depuis_octets(foyers)])
+            par_mois.setdefault(m, []).append(((site, axe, cle), cellule))
+        for lecture, (mois, _) in zip(lectures, decoupes, strict=True):
+            for m in mois:
+                for cle, c in par_mois.get(m, ()):
+                    lecture.ajouter(cle, c)
+
+    bords = _morceaux([b for _, bs in decoupes for b in bs])
+    if bords:
+        dans = Q()
+        for debut, fin in bords:
+            dans |= source.dans(debut, fin)
+        segment = Case(
+            *(When(source.dans(d, f), then=Value(i)) for i, (d, f) in enumerate(bords)),
+            output_field=IntegerField(),
+        )
+        brutes = _cellules_brutes(source, source.lignes().filter(dans, filtre), segment)
+        for lecture, (_, bs) in zip(lectures, decoupes, strict=True):
+            dedans = {
+                i
+                for i, (d, f) in enumerate(bords)
+                if any(debut <= d and f <= fin for debut, fin in bs)
+            }
+            for (g, *cle), c in brutes.items():
+                if g in dedans:
+                    lecture.ajouter(tuple(cle), c)
+    lus = [agreges[m] for m in mois_lus]
+    return lectures, min(lus) if lus else None
+
+
+# --- Calcul des agrégats ---------------------------------------------------------------------
+
+
+def agreger(debut: date | None = None, fin: date | None = None, sources=SOURCES) -> int:
+    """(Re)calcule les agrégats des mois clos de `debut` à `fin` (par défaut : du premier mois
+    permis au mois dernier), pour chaque source, en une transaction par source. Rend le
+    nombre de mois agrégés par source."""
+    dernier = ajouter_mois(debut_du_mois(timezone.localdate()), -1)
+    premier = max(debut_du_mois(debut), PREMIER_MOIS) if debut else PREMIER_MOIS
+    fin = min(debut_du_mois(fin), dernier) if fin else dernier
+    if premier > fin:
+        return 0
+    mois = []
+    m = premier
+    while m <= fin:
+        mois.append(m)
+        m = ajouter_mois(m, 1)
+    tz = timezone.get_current_timezone()
+    for source in sources:
+        tronque = TruncMonth(source.date, tzinfo=tz) if source.horodate else TruncMonth(source.date)
+        qs = source.lignes().filter(source.dans(premier, fin_du_mois(fin)))
+        brutes = _cellules_brutes(source, qs, tronque)
+        maintenant = timezone.now()
+        lignes = [
+            AgregatMensuel(
+                source=source.nom,
+                mois=m.date() if isinstance(m, datetime) else m,
+                site_id=site,
+                axe=axe,
+                cle=cle,
+                n=c.n,
+                somme=c.somme,
+                elements=en_octets(reunion(c.elements)),
+                foyers=en_octets(reunion(c.foyers)),
+            )
+            for (m, site, axe, cle), c in brutes.items()
+        ]
+        with transaction.atomic():
+            AgregatMensuel.objects.filter(source=source.nom, mois__in=mois).delete()
+            AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
+            MoisAgrege.objects.filter(source=source.nom, mois__in=mois).delete()
+            MoisAgrege.objects.bulk_create(
+                [MoisAgrege(source=source.nom, mois=m, calcule_le=maintenant) for m in mois]
+            )
+    return len(mois)
+
+
+def agreges_le(fenetres: list[Periode]) -> datetime | None:
+    """Le plus ancien calcul des mois agrégés que lisent ces fenêtres (None : aucun)."""
+    limite = debut_du_mois(timezone.localdate())
+    voulus = {m for p in fenetres for m in _mois_entiers(p) if m < limite}
+    if not voulus:
+        return None
+    return (
+        MoisAgrege.objects.filter(mois__in=voulus)
+        .order_by("calcule_le")
+        .values_list("calcule_le", flat=True)
+        .first()
+    )

@@ -1,0 +1,247 @@
+"""Agrégats mensuels du tableau de bord (ccas_portal/pilotage/agregats.py) : chaque page
+calculée sur les agrégats (mois clos) et les bords (lignes brutes) donne EXACTEMENT les
+chiffres du calcul tout en SQL sur les lignes, pour des combinaisons de filtres tirées au
+hasard (graine fixe) et des cas limites : mois entiers, bords à minuit à Paris, mois en
+cours, mois à venir, période vide, mois non agrégés, un site, un axe."""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from accompagnement.models import Accompagnement, Intervention
+from ccas_portal.enums import Role, TypeSite
+from ccas_portal.models import AgregatMensuel, MoisAgrege
+from ccas_portal.pilotage import agregats, instantanes
+from ccas_portal.pilotage import indicateurs as ind
+from ccas_portal.pilotage.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
+from droits.axes import AXES
+from droits.models import ChangementSignalement, Prestation, Signalement
+from tests.factories import AgentFactory, SiteFactory, foyer
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+TYPES = ("entretien_bureau", "appel", "demarche_administrative", "permanence_juridique")
+ETATS = ("a_traiter", "contacte", "demande_deposee", "droit_ouvert", "non_eligible")
+
+
+@pytest.fixture
+def donnees(referentiels):
+    """Quinze mois d'interventions, de signalements et de changements d'état, sur trois
+    sites et quarante foyers, avec des lignes à minuit à Paris aux bords des mois."""
+    hasard = random.Random(20261205)
+    aujourd_hui = timezone.localdate()
+    debut = ajouter_mois(debut_du_mois(aujourd_hui), -15)
+    jours = (aujourd_hui - debut).days + 10  # et quelques jours à venir
+    sites = [SiteFactory(code=f"mdh-{i}", nom=f"Maison {i}") for i in range(3)]
+    ts = AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=sites)
+    foyers = [foyer(ts, site=sites[i % 3]) for i in range(40)]
+    axes = list(AXES)
+    accompagnements = [
+        Accompagnement.objects.create(
+            foyer=f,
+            axe_id=hasard.choice(axes),
+            referent=ts,
+            statut="en_cours",
+            date_ouverture=debut,
+        )
+        for f in foyers
+        for _ in range(hasard.choice((1, 1, 2)))
+    ]
+    Intervention.objects.bulk_create(
+        Intervention(
+            accompagnement=hasard.choice(accompagnements),
+            type=hasard.choice(TYPES),
+            date=debut + timedelta(days=hasard.randrange(jours)),
+            duree_minutes=hasard.choice((None, 10, 30, 45)),
+            auteur=ts,
+        )
+        for _ in range(900)
+    )
+    prestations = list(Prestation.objects.values_list("code", flat=True)[:6])
+
+    def horodate(jour: date) -> datetime:
+        # Un sur trois à minuit moins le quart ou minuit et quart à Paris (bords des mois).
+        heure = hasard.choice((time(23, 45), time(0, 15), time(12, 0)))
+        return datetime.combine(jour, heure, tzinfo=PARIS)
+
+    for f in foyers:
+        for code in hasard.sample(prestations, 3):
+            cree = debut + timedelta(days=hasard.randrange(jours))
+            s = Signalement.objects.create(
+                foyer=f,
+                prestation_id=code,
+                montant_estime=Decimal(hasard.randrange(1000, 40000)) / 100,
+                empreinte="e",
+            )
+            Signalement.objects.filter(pk=s.pk).update(cree_le=horodate(cree))
+            jour = cree
+            for etat in ETATS[: hasard.randrange(len(ETATS) + 1)]:
+                jour += timedelta(days=hasard.randrange(0, 40))
+                c = ChangementSignalement.objects.create(signalement=s, nouveau=etat, agent=ts)
+                ChangementSignalement.objects.filter(pk=c.pk).update(le=horodate(jour))
+    return sites
+
+
+def _normaliser(contenu: dict) -> dict:
+    """Le contenu d'une page, montants en Decimal (1500.5 et 1500.50 sont le même montant)."""
+
+    def chiffre(c):
+        valeur, effectif, unite, secret = c
+        return (Decimal(valeur) if unite == "€" else valeur, effectif, unite, secret)
+
+    return {
+        "cles": {k: chiffre(c) for k, c in contenu["cles"].items()},
+        "avant": {k: chiffre(c) for k, c in contenu["avant"].items()},
+        "tableaux": [
+            (t["code"], t["titre"], [(lib, [chiffre(c) for c in cs]) for lib, cs in t["lignes"]])
+            for t in contenu["tableaux"]
+        ],
+    }
+
+
+def _ecarts(a: dict, b: dict) -> list:
+    """Les chiffres qui diffèrent (pour lire un échec)."""
+    ecarts = [
+        (k, a["cles"][k], b["cles"].get(k)) for k in a["cles"] if a["cles"][k] != b["cles"].get(k)
+    ]
+    ecarts += [
+        (k, a["avant"][k], b["avant"].get(k))
+        for k in a["avant"]
+        if a["avant"][k] != b["avant"].get(k)
+    ]
+    ecarts += [(ta, tb) for ta, tb in zip(a["tableaux"], b["tableaux"], strict=False) if ta != tb]
+    return ecarts
+
+
+def _deux_calculs(filtres, axe):
+    """Le calcul de référence, tout sur les lignes, puis celui des agrégats et des bords."""
+    reference = _normaliser(instantanes.calculer(filtres, axe, sur_les_lignes=True))
+    return reference, _normaliser(instantanes.calculer(filtres, axe))
+
+
+def _periodes_limites(aujourd_hui: date) -> list[Periode]:
+    mois_dernier = ajouter_mois(debut_du_mois(aujourd_hui), -1)
+    return [
+        Periode.mois(mois_dernier),  # un mois clos entier
+        Periode.mois(aujourd_hui),  # le mois en cours (lignes brutes)
+        Periode.annee(aujourd_hui),
+        Periode.dates(aujourd_hui - timedelta(days=364), aujourd_hui),
+        Periode.dates(ajouter_mois(mois_dernier, -6), fin_du_mois(mois_dernier)),  # mois entiers
+        Periode.dates(mois_dernier + timedelta(days=1), mois_dernier + timedelta(days=1)),
+        Periode.dates(fin_du_mois(ajouter_mois(mois_dernier, -3)), mois_dernier),  # deux bords
+        Periode.dates(aujourd_hui + timedelta(days=30), aujourd_hui + timedelta(days=60)),
+        Periode.dates(date(2000, 1, 1), date(2000, 3, 31)),  # vide
+        Periode.dates(ajouter_mois(mois_dernier, -40), aujourd_hui + timedelta(days=100)),
+    ]
+
+
+def test_agregats_et_bords_donnent_les_chiffres_du_calcul_sur_les_lignes(donnees):
+    assert agregats.agreger() > 0
+    assert AgregatMensuel.objects.filter(source="changements").exists()
+    aujourd_hui = timezone.localdate()
+    hasard = random.Random(42)
+    sites = [s.pk for s in donnees]
+    cas = [(p, (), None) for p in _periodes_limites(aujourd_hui)]
+    cas += [(p, (sites[1],), "logement") for p in _periodes_limites(aujourd_hui)[:4]]
+    for _ in range(30):
+        premier = aujourd_hui - timedelta(days=hasard.randrange(0, 480))
+        dernier = min(premier + timedelta(days=hasard.randrange(0, 400)), date(2027, 12, 31))
+        choix_sites = tuple(hasard.sample(sites, hasard.choice((0, 1, 2))))
+        axe = hasard.choice((None, None, *AXES))
+        cas.append((Periode.dates(premier, dernier), choix_sites, axe))
+    for periode, choix_sites, axe in cas:
+        filtres = ind.Filtres(periode, sites=choix_sites, axes=(axe,) if axe else ())
+        reference, calcul = _deux_calculs(filtres, axe)
+        assert calcul == reference, (periode, choix_sites, axe, _ecarts(calcul, reference))
+    # Les données ne sont pas vides : les comparaisons portent sur des chiffres.
+    filtres = ind.Filtres(Periode.dates(aujourd_hui - timedelta(days=364), aujourd_hui))
+    cles = instantanes.calculer(filtres, None)["cles"]
+    assert cles["interventions"][0] > 100
+    assert cles["droits_ouverts"][0] > 0
+
+
+def test_mois_non_agreges_et_perimetre_d_un_responsable(donnees):
+    """Un mois sans agrégat est compté sur les lignes ; des sites permis (responsable de
+    site) et plusieurs axes se filtrent pareil dans les agrégats et sur les lignes."""
+    aujourd_hui = timezone.localdate()
+    agregats.agreger()
+    mois = ajouter_mois(debut_du_mois(aujourd_hui), -4)
+    MoisAgrege.objects.filter(mois=mois).delete()
+    periode = Periode.dates(ajouter_mois(mois, -2) + timedelta(days=3), aujourd_hui)
+    for filtres, axe in (
+        (ind.Filtres(periode), None),
+        (ind.Filtres(periode, sites_permis=(donnees[0].pk, donnees[2].pk)), None),
+        (ind.Filtres(periode, axes=("logement", "sante", "existence")), None),
+        (ind.Filtres(periode, sites_permis=(donnees[1].pk,), axes=("sante",)), "sante"),
+    ):
+        reference, calcul = _deux_calculs(filtres, axe)
+        assert calcul == reference, (filtres, _ecarts(calcul, reference))
+
+
+def test_agregat_d_un_mois_clos_et_fraicheur(donnees):
+    """Un mois clos agrégé : nombre, minutes et foyers exacts ; le mois en cours ne l'est
+    jamais ; la page dit de quand datent les agrégats qu'elle a lus."""
+    aujourd_hui = timezone.localdate()
+    mois = ajouter_mois(debut_du_mois(aujourd_hui), -2)
+    agregats.agreger(mois, mois)
+    assert set(MoisAgrege.objects.values_list("mois", flat=True)) == {mois}
+    lignes = Intervention.objects.filter(date__gte=mois, date__lte=fin_du_mois(mois))
+    (lecture,) = ind.lire(
+        agregats.INTERVENTIONS, ind.Filtres(Periode.mois(mois)), [Periode.mois(mois)]
+    )
+    total = lecture.total()
+    assert total.n == lignes.count()
+    assert total.somme == sum(i.duree_minutes or 0 for i in lignes)
+    assert total.effectif == len({i.accompagnement.foyer_id for i in lignes})
+    assert agregats.agreger(aujourd_hui, aujourd_hui) == 0  # le mois en cours : jamais
+    page = instantanes.obtenir(ind.Filtres(Periode.mois(mois)))
+    assert page.agreges_le == MoisAgrege.objects.get(source="interventions").calcule_le
+
+
+def test_ensembles_d_identifiants():
+    a = agregats.ensemble([7, 0, 8, 100_000, 7])
+    assert list(a) == [0, 7, 8, 100_000]
+    assert list(agregats.depuis_octets(agregats.en_octets(a))) == [0, 7, 8, 100_000]
+    b = agregats.ensemble([8, 9])
+    assert agregats.taille_de_la_reunion([a, b]) == 5
+    assert agregats.taille_de_la_reunion([a]) == 4
+    assert agregats.taille_de_la_reunion([]) == 0
+    assert agregats.depuis_octets(b"").size == 0
+
+
+def test_recalculer_maintenant_compte_une_intervention_saisie_apres_coup(client, donnees):
+    """Une intervention saisie après le calcul de nuit dans un mois clos : une combinaison
+    nouvelle la manque jusqu'à la nuit suivante (agrégats de la nuit, la page le dit) ;
+    « Recalculer maintenant » compte tout sur les lignes et la voit tout de suite."""
+    from django.urls import reverse
+
+    aujourd_hui = timezone.localdate()
+    mois = ajouter_mois(debut_du_mois(aujourd_hui), -2)
+    agregats.agreger()
+    direction = SiteFactory(code="dir-x", nom="Direction", type=TypeSite.SERVICE_CENTRAL)
+    responsable = AgentFactory(role=Role.RESPONSABLE, sites=[direction])
+    client.force_login(responsable)
+    params = {"periode": "dates", "du": mois.isoformat(), "au": fin_du_mois(mois).isoformat()}
+    avant = client.get(reverse("tableau_de_bord"), params).context["page"].cles["interventions"]
+    reponse = client.get(reverse("tableau_de_bord"), params)
+    assert "lus dans leurs agrégats du" in reponse.content.decode()
+
+    Intervention.objects.create(
+        accompagnement=Accompagnement.objects.filter(foyer__site=donnees[0]).first(),
+        type="appel",
+        date=mois + timedelta(days=3),
+        duree_minutes=10,
+        auteur=AgentFactory(role=Role.TRAVAILLEUR_SOCIAL),
+    )
+    filtres = ind.Filtres(Periode.dates(mois, fin_du_mois(mois)), sites=(donnees[0].pk,))
+    sur_les_agregats = instantanes.calculer(filtres, None)["cles"]["interventions"][0]
+    sur_les_lignes = instantanes.calculer(filtres, None, sur_les_lignes=True)
+    assert sur_les_lignes["cles"]["interventions"][0] == sur_les_agregats + 1
+
+    client.post(reverse("recalculer_tableau_de_bord"), params)
+    apres = client.get(reverse("tableau_de_bord"), params).context["page"].cles["interventions"]
+    assert apres.valeur == avant.valeur + 1
