@@ -1,0 +1,332 @@
+"""Des montants nets saisis aux montants bruts et imposables, par les formules d'OpenFisca-France.
+
+Les personnes connaissent leur net (fiche de paie, relevé de pension, avis de Pôle emploi) ;
+les formules d'OpenFisca lisent aussi le brut (ASPA : retraite brute) et l'imposable (aides au
+logement : retraite imposable, revenu fiscal de référence). Le portail les déduit du net par
+les formules d'OpenFisca elles-mêmes, jamais par un taux fixe (documenté dans
+docs/detection.md, « Montants », et l'ADR 0012) :
+
+- **barèmes** (`bareme`) : OpenFisca calcule une fois par processus, sur une grille de montants
+  bruts, le net et l'imposable de chaque sorte de ressource — salaire (`salaire_de_base` →
+  `salaire_net`, `salaire_imposable`) par année, retraite et allocation chômage par mois et par
+  tranche de CSG ; un net saisi se convertit par interpolation sur cette grille (fonctions
+  linéaires par morceaux : l'écart reste sous 1 € jusqu'à 10 000 € bruts par mois) ;
+- **tranche de CSG des revenus de remplacement** (`tranches_csg`) : exonéré, taux réduit, taux
+  médian (retraites seulement), taux plein, selon le revenu fiscal de référence (RFR) de
+  l'année N-2 du foyer fiscal et son nombre de parts, comme dans les formules d'OpenFisca
+  (`csg_deductible_retraite`, `casa`, `csg_deductible_chomage`…). Donné tel quel, un brut
+  serait compté exonéré par OpenFisca, quel que soit son montant : le RFR N-2 se calcule sur les
+  pensions imposables de N-2, qui dépendent du taux de N-2, donc du RFR de N-4… et OpenFisca
+  coupe cette boucle par 0. Le portail la déroule année par année dans une simulation fiscale
+  à part, et la **coupe à N-4 et N-3** (avant l'historique) : les pensions et allocations de
+  ces deux années comptent comme exonérées (imposable = net). Le RFR de N-4 et N-3 est ainsi
+  sous-estimé de la part non déductible au plus (CSG non déductible 2,4 %, CRDS 0,5 %, CASA
+  0,3 % du brut) : seul un foyer à moins de ≈ 3 % au-dessus d'un seuil peut se voir une tranche
+  trop basse pour N-2 et N-1 ; la tranche de l'année N vient du RFR de N-2, calculé avec les
+  tranches de N-2.
+
+Le portail transmet à OpenFisca le net, le brut et l'imposable ainsi calculés : aucune formule
+n'y recalcule le taux (OpenFisca-France 176.1.8 n'a pas de variable d'entrée du taux des
+retraites : chaque contribution le recalcule à partir du RFR N-2).
+"""
+
+import functools
+from datetime import date
+
+import numpy as np
+
+from habitants.enums import TypeRessource
+
+from .situation import (
+    CONVERSIONS,
+    VARIABLES_REVENUS,
+    Personne,
+    Place,
+    _fin_du_mois,
+    mois_historique,
+    statuts_maritaux,
+)
+
+#: Tranches de CSG des revenus de remplacement (`TypesTauxCSGRetraite` d'OpenFisca).
+EXONERE, REDUIT, MEDIAN, PLEIN = 0, 1, 2, 3
+TRANCHES = ("exonere", "taux_reduit", "taux_intermediaire", "taux_plein")
+
+#: Ressources dont la CSG dépend du RFR N-2 du foyer fiscal. Les allocations chômage n'ont pas
+#: de taux médian : la tranche médiane y est le taux plein (formule `csg_deductible_chomage`).
+REMPLACEMENT = {TypeRessource.RETRAITE: (0, 1, 2, 3), TypeRessource.CHOMAGE: (0, 1, 3, 3)}
+
+#: Grilles de montants bruts mensuels : pas de 10 € jusqu'à 10 000 €, de 50 € ensuite.
+GRILLE = np.concatenate([np.arange(0, 10_000, 10), np.arange(10_000, 40_001, 50)]).astype(
+    np.float64
+)
+
+#: Rôles du ménage de la simulation fiscale (un ménage par foyer fiscal).
+_ROLES_MENAGE = {
+    "declarant_principal": "personne_de_reference",
+    "conjoint": "conjoint",
+    "personne_a_charge": "enfant",
+}
+
+
+class Bareme:
+    """Net et imposable d'une sorte de ressource sur la grille des bruts, pour un mois et une
+    tranche ; `convertir` en fait l'inverse (net → brut, imposable)."""
+
+    def __init__(self, bruts: np.ndarray, nets: np.ndarray, imposables: np.ndarray):
+        # Un net atteint par plusieurs bruts (plancher de CSG des allocations chômage) : le
+        # plus petit brut.
+        nets, premiers = np.unique(nets.astype(np.float64), return_index=True)
+        self.nets = nets
+        self.bruts = bruts[premiers]
+        self.imposables = imposables.astype(np.float64)[premiers]
+
+    def convertir(self, net: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._interpoler(net, self.bruts), self._interpoler(net, self.imposables)
+
+    def _interpoler(self, net: np.ndarray, valeurs: np.ndarray) -> np.ndarray:
+        resultat = np.interp(net, self.nets, valeurs)
+        # Au-delà de la grille : la pente du dernier segment.
+        pente = (valeurs[-1] - valeurs[-2]) / (self.nets[-1] - self.nets[-2])
+        au_dela = net > self.nets[-1]
+        resultat[au_dela] = valeurs[-1] + (net[au_dela] - self.nets[-1]) * pente
+        return resultat
+
+
+def _simulation_d_isoles(n: int):
+    """n personnes seules, chacune son foyer fiscal, sa famille et son ménage."""
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    from .moteur import systeme
+
+    cles = [f"i{i}" for i in range(n)]
+    sb = SimulationBuilder()
+    sb.create_entities(systeme())
+    sb.declare_person_entity("individu", cles)
+    for entite, role in (
+        ("famille", "demandeur"),
+        ("foyer_fiscal", "declarant_principal"),
+        ("menage", "personne_de_reference"),
+    ):
+        sb.join_with_persons(sb.declare_entity(entite, cles), cles, [role] * n)
+    simulation = sb.build(systeme())
+    simulation.set_input("date_naissance", "ETERNITY", np.full(n, np.datetime64("1960-01-01")))
+    return simulation
+
+
+def seuils_rfr(annee: int, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Les trois seuils de RFR N-2 (exonération, taux réduit, taux médian) de l'année, pour
+    chaque nombre de parts : les paramètres et le calcul des formules d'OpenFisca."""
+    from .moteur import systeme
+
+    seuils = (
+        systeme()
+        .parameters(f"{annee}-01-01")
+        .prelevements_sociaux.contributions_sociales.csg.remplacement.seuils
+    )
+    return tuple(
+        getattr(seuils, f"seuil_rfr{k}")[f"seuil_rfr{k}"]
+        + (parts - 1) * 2 * getattr(seuils, f"seuil_rfr{k}")[f"demi_part_suppl_rfr{k}"]
+        for k in (1, 2, 3)
+    )
+
+
+def tranche_selon_rfr(annee: int, rfr: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """La tranche de CSG de l'année pour un RFR N-2 et un nombre de parts N-2 (`select` des
+    formules d'OpenFisca : exonéré jusqu'au premier seuil inclus, etc.)."""
+    exoneration, reduction, median = seuils_rfr(annee, parts)
+    return np.select(
+        [rfr <= exoneration, rfr <= reduction, rfr <= median], [EXONERE, REDUIT, MEDIAN], PLEIN
+    ).astype(np.int8)
+
+
+@functools.cache
+def _baremes_salaire(annee: int) -> Bareme:
+    """Salaire : net et imposable de la grille des salaires de base, calculés par OpenFisca en
+    janvier (taux de cotisations et plafond de la sécurité sociale changent au 1er janvier)."""
+    simulation = _simulation_d_isoles(len(GRILLE))
+    periode = f"{annee}-01"
+    simulation.set_input("salaire_de_base", periode, GRILLE)
+    return Bareme(
+        GRILLE,
+        simulation.calculate("salaire_net", periode),
+        simulation.calculate("salaire_imposable", periode),
+    )
+
+
+@functools.cache
+def _baremes_remplacement(mois: date) -> dict[tuple[str, int], Bareme]:
+    """Retraite (4 tranches) et allocation chômage (3 tranches) du mois : OpenFisca calcule le
+    net de chaque brut de la grille, la tranche imposée par un RFR N-2 pris au milieu de sa
+    plage (personne seule, une part)."""
+    n = len(GRILLE)
+    exoneration, reduction, median = (float(s) for s in seuils_rfr(mois.year, np.array(1.0)))
+    rfr_des_tranches = {
+        EXONERE: 0.0,
+        REDUIT: (exoneration + reduction) / 2,
+        MEDIAN: (reduction + median) / 2,
+        PLEIN: median * 2,
+    }
+    cas = [
+        (type_, tranche) for type_, tranches in REMPLACEMENT.items() for tranche in set(tranches)
+    ]
+    simulation = _simulation_d_isoles(n * len(cas))
+    periode = f"{mois:%Y-%m}"
+    simulation.set_input(
+        "rfr",
+        str(mois.year - 2),
+        np.repeat([rfr_des_tranches[tranche] for _, tranche in cas], n),
+    )
+    zeros = np.zeros(n)
+    for type_ in REMPLACEMENT:
+        conversion = CONVERSIONS[type_]
+        simulation.set_input(
+            conversion.brut,
+            periode,
+            np.concatenate([GRILLE if t == type_ else zeros for t, _ in cas]),
+        )
+    baremes = {}
+    for type_ in REMPLACEMENT:
+        conversion = CONVERSIONS[type_]
+        nets = simulation.calculate(conversion.net, periode)
+        imposables = simulation.calculate(conversion.imposable, periode)
+        for k, (t, tranche) in enumerate(cas):
+            if t == type_:
+                tranche_ = slice(k * n, (k + 1) * n)
+                baremes[type_, tranche] = Bareme(GRILLE, nets[tranche_], imposables[tranche_])
+    return baremes
+
+
+def bareme(type_: str, mois: date, tranche: int = PLEIN) -> Bareme:
+    """Le barème d'OpenFisca d'une ressource convertie (salaire, chômage, retraite)."""
+    if type_ in REMPLACEMENT:
+        return _baremes_remplacement(date(mois.year, mois.month, 1))[
+            type_, REMPLACEMENT[type_][tranche]
+        ]
+    return _baremes_salaire(mois.year)
+
+
+def nets_du_mois(personnes: list[Personne], mois: date) -> dict[str, np.ndarray]:
+    """Les montants nets de chaque sorte de ressource transmise, de chaque personne, ce mois-ci."""
+    nets = {type_: np.zeros(len(personnes)) for type_ in CONVERSIONS}
+    for i, personne in enumerate(personnes):
+        for type_, montant in personne.nets(mois).items():
+            nets[type_][i] = montant
+    return nets
+
+
+def revenus_du_mois(
+    personnes: list[Personne], mois: date, tranches: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Les variables de revenus d'OpenFisca (`VARIABLES_REVENUS`) de chaque personne ce mois-ci :
+    net saisi, brut et imposable par les barèmes, à la tranche de CSG de chacune."""
+    revenus = {variable: np.zeros(len(personnes)) for variable in VARIABLES_REVENUS}
+    for type_, nets in nets_du_mois(personnes, mois).items():
+        conversion = CONVERSIONS[type_]
+        revenus[conversion.net] += nets
+        if not conversion.brut or not nets.any():
+            continue
+        for tranche in np.unique(tranches) if type_ in REMPLACEMENT else (PLEIN,):
+            lignes = (tranches == tranche) & (nets != 0) if type_ in REMPLACEMENT else nets != 0
+            bruts, imposables = bareme(type_, mois, int(tranche)).convertir(nets[lignes])
+            revenus[conversion.brut][lignes] += bruts
+            revenus[conversion.imposable][lignes] += imposables
+    return revenus
+
+
+def _a_un_revenu_de_remplacement(personne: Personne, depuis: date, jusqu_au: date) -> bool:
+    return any(
+        type_ in REMPLACEMENT and debut <= jusqu_au and not (fin and fin < depuis)
+        for type_, _, debut, fin in personne.ressources
+    )
+
+
+def tranches_csg(places: list[tuple[Personne, Place]], mois_cible: date) -> dict[int, np.ndarray]:
+    """La tranche de CSG de chaque personne (celle de son foyer fiscal) pour les années N-2,
+    N-1 et N : {année: tableau}.
+
+    Seuls les foyers fiscaux qui ont une retraite ou une allocation chômage dans l'historique
+    sont simulés, dans une simulation fiscale à part (foyers fiscaux seuls, un ménage et une
+    famille par foyer fiscal), de N-4 à N-2 : RFR de N-4 et N-3 avec les revenus de
+    remplacement comptés exonérés (la coupure), d'où les tranches de N-2 et N-1 ; puis les
+    revenus de N-2 à leur tranche, d'où le RFR de N-2 et la tranche de N."""
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    from .moteur import systeme
+
+    annee = mois_cible.year
+    tranches = {
+        a: np.full(len(places), EXONERE, dtype=np.int8) for a in range(annee - 2, annee + 1)
+    }
+    debut, fin = date(annee - 2, 1, 1), _fin_du_mois(mois_cible)
+    concernes = {
+        place.foyer_fiscal
+        for personne, place in places
+        if _a_un_revenu_de_remplacement(personne, debut, fin)
+    }
+    if not concernes:
+        return tranches
+    lignes = [i for i, (_, place) in enumerate(places) if place.foyer_fiscal in concernes]
+    sous_places = [places[i] for i in lignes]
+    personnes = [p for p, _ in sous_places]
+    foyers_fiscaux = list(dict.fromkeys(place.foyer_fiscal for _, place in sous_places))
+    rang = {cle: k for k, cle in enumerate(foyers_fiscaux)}
+    foyer_de = np.array([rang[place.foyer_fiscal] for _, place in sous_places])
+
+    tbs = systeme()
+    sb = SimulationBuilder()
+    sb.create_entities(tbs)
+    sb.declare_person_entity("individu", [f"i{p.id}" for p in personnes])
+    appartenance = [place.foyer_fiscal for _, place in sous_places]
+    for entite, roles in (
+        ("foyer_fiscal", [place.role_foyer_fiscal for _, place in sous_places]),
+        ("famille", [place.role_famille for _, place in sous_places]),
+        ("menage", [_ROLES_MENAGE[place.role_foyer_fiscal] for _, place in sous_places]),
+    ):
+        sb.join_with_persons(sb.declare_entity(entite, foyers_fiscaux), appartenance, roles)
+    simulation = sb.build(tbs)
+    simulation.set_input(
+        "date_naissance",
+        "ETERNITY",
+        np.array([np.datetime64(p.date_naissance, "D") for p in personnes]),
+    )
+    maritaux = tbs.variables["statut_marital"].possible_values
+    statuts = np.array([maritaux[s] for s in statuts_maritaux(sous_places)])
+    incapacites = np.array([p.taux_incapacite or 0 for p in personnes], dtype=np.float32) / 100
+
+    def poser_annee(an: int, tranche: np.ndarray) -> None:
+        for mois in (date(an, m, 1) for m in range(1, 13)):
+            periode = f"{mois:%Y-%m}"
+            simulation.set_input("statut_marital", periode, statuts)
+            simulation.set_input("taux_incapacite", periode, incapacites)
+            simulation.set_input("handicap", periode, incapacites >= 0.5)
+            for variable, valeurs in revenus_du_mois(personnes, mois, tranche).items():
+                simulation.set_input(variable, periode, valeurs)
+
+    def tranche_de(an: int) -> np.ndarray:
+        """La tranche de l'année `an` : RFR et parts de `an` - 2, par foyer fiscal."""
+        rfr = simulation.calculate("rfr", str(an - 2))
+        parts = simulation.calculate("nbptr", str(an - 2))
+        return tranche_selon_rfr(an, rfr, parts)[foyer_de]
+
+    coupure = np.full(len(personnes), EXONERE, dtype=np.int8)
+    poser_annee(annee - 4, coupure)
+    poser_annee(annee - 3, coupure)
+    tranches[annee - 2][lignes] = tranche_n_2 = tranche_de(annee - 2)
+    tranches[annee - 1][lignes] = tranche_de(annee - 1)
+    poser_annee(annee - 2, tranche_n_2)
+    tranches[annee][lignes] = tranche_de(annee)
+    return tranches
+
+
+def revenus_de_l_historique(
+    places: list[tuple[Personne, Place]], mois_cible: date
+) -> dict[date, dict[str, np.ndarray]]:
+    """Les variables de revenus de chaque personne, pour chaque mois de l'historique (janvier
+    N-2 au mois cible) : {mois: {variable: tableau}}. La règle unique, utilisée par le calcul
+    vectorisé et par la situation de contrôle."""
+    tranches = tranches_csg(places, mois_cible)
+    personnes = [p for p, _ in places]
+    return {
+        mois: revenus_du_mois(personnes, mois, tranches[mois.year])
+        for mois in mois_historique(mois_cible)
+    }
