@@ -42,22 +42,26 @@ from .situation import (
     VARIABLES_REVENUS,
     Personne,
     Place,
-    _fin_du_mois,
-    mois_historique,
     statuts_maritaux,
 )
 
-#: Tranches de CSG des revenus de remplacement (`TypesTauxCSGRetraite` d'OpenFisca).
-EXONERE, REDUIT, MEDIAN, PLEIN = 0, 1, 2, 3
+#: Tranches de CSG des revenus de remplacement (`TypesTauxCSGRetraite` d'OpenFisca) ;
+#: COUPURE : avant l'historique (N-4 et N-3), imposable = brut = net (voir le module).
+COUPURE, EXONERE, REDUIT, MEDIAN, PLEIN = -1, 0, 1, 2, 3
 TRANCHES = ("exonere", "taux_reduit", "taux_intermediaire", "taux_plein")
 
 #: Ressources dont la CSG dépend du RFR N-2 du foyer fiscal. Les allocations chômage n'ont pas
 #: de taux médian : la tranche médiane y est le taux plein (formule `csg_deductible_chomage`).
 REMPLACEMENT = {TypeRessource.RETRAITE: (0, 1, 2, 3), TypeRessource.CHOMAGE: (0, 1, 3, 3)}
 
-#: Grilles de montants bruts mensuels : pas de 10 € jusqu'à 10 000 €, de 50 € ensuite.
-GRILLE = np.concatenate([np.arange(0, 10_000, 10), np.arange(10_000, 40_001, 50)]).astype(
-    np.float64
+#: Grille des salaires bruts mensuels : pas de 10 € jusqu'à 10 000 €, de 50 € ensuite (les
+#: plafonds de la sécurité sociale font des coudes partout).
+GRILLE_SALAIRES = np.concatenate([np.arange(0, 10_000, 10), np.arange(10_000, 40_001, 50)])
+#: Grille des retraites et allocations chômage brutes : pas de 10 € jusqu'à 3 000 € (le plancher
+#: de CSG des allocations chômage, au niveau du SMIC, y fait un coude), puis 50 € et 200 €
+#: (au-delà, le net est proportionnel au brut dans chaque tranche).
+GRILLE_REMPLACEMENT = np.concatenate(
+    [np.arange(0, 3_000, 10), np.arange(3_000, 10_000, 50), np.arange(10_000, 40_001, 200)]
 )
 
 #: Rôles du ménage de la simulation fiscale (un ménage par foyer fiscal).
@@ -143,104 +147,111 @@ def tranche_selon_rfr(annee: int, rfr: np.ndarray, parts: np.ndarray) -> np.ndar
 def _baremes_salaire(annee: int) -> Bareme:
     """Salaire : net et imposable de la grille des salaires de base, calculés par OpenFisca en
     janvier (taux de cotisations et plafond de la sécurité sociale changent au 1er janvier)."""
-    simulation = _simulation_d_isoles(len(GRILLE))
+    simulation = _simulation_d_isoles(len(GRILLE_SALAIRES))
     periode = f"{annee}-01"
-    simulation.set_input("salaire_de_base", periode, GRILLE)
+    simulation.set_input("salaire_de_base", periode, GRILLE_SALAIRES)
     return Bareme(
-        GRILLE,
+        GRILLE_SALAIRES,
         simulation.calculate("salaire_net", periode),
         simulation.calculate("salaire_imposable", periode),
     )
 
 
 @functools.cache
-def _baremes_remplacement(mois: date) -> dict[tuple[str, int], Bareme]:
-    """Retraite (4 tranches) et allocation chômage (3 tranches) du mois : OpenFisca calcule le
-    net de chaque brut de la grille, la tranche imposée par un RFR N-2 pris au milieu de sa
-    plage (personne seule, une part)."""
-    n = len(GRILLE)
-    exoneration, reduction, median = (float(s) for s in seuils_rfr(mois.year, np.array(1.0)))
+def _baremes_remplacement(type_: str, annee: int) -> dict[tuple[int, int], Bareme]:
+    """Retraite (4 tranches) ou allocation chômage (3 tranches), chaque mois de l'année :
+    OpenFisca calcule le net et l'imposable de chaque brut de la grille, la tranche imposée par
+    un RFR N-2 pris au milieu de sa plage (personne seule, une part). {(mois, tranche): …}"""
+    grille, tranches = GRILLE_REMPLACEMENT, sorted(set(REMPLACEMENT[type_]))
+    n = len(grille)
+    exoneration, reduction, median = (float(s) for s in seuils_rfr(annee, np.array(1.0)))
     rfr_des_tranches = {
         EXONERE: 0.0,
         REDUIT: (exoneration + reduction) / 2,
         MEDIAN: (reduction + median) / 2,
         PLEIN: median * 2,
     }
-    cas = [
-        (type_, tranche) for type_, tranches in REMPLACEMENT.items() for tranche in set(tranches)
-    ]
-    simulation = _simulation_d_isoles(n * len(cas))
-    periode = f"{mois:%Y-%m}"
+    simulation = _simulation_d_isoles(n * len(tranches))
     simulation.set_input(
-        "rfr",
-        str(mois.year - 2),
-        np.repeat([rfr_des_tranches[tranche] for _, tranche in cas], n),
+        "rfr", str(annee - 2), np.repeat([rfr_des_tranches[t] for t in tranches], n)
     )
-    zeros = np.zeros(n)
-    for type_ in REMPLACEMENT:
-        conversion = CONVERSIONS[type_]
-        simulation.set_input(
-            conversion.brut,
-            periode,
-            np.concatenate([GRILLE if t == type_ else zeros for t, _ in cas]),
-        )
+    conversion = CONVERSIONS[type_]
     baremes = {}
-    for type_ in REMPLACEMENT:
-        conversion = CONVERSIONS[type_]
+    for mois in range(1, 13):
+        periode = f"{annee}-{mois:02d}"
+        simulation.set_input(conversion.brut, periode, np.tile(grille, len(tranches)))
         nets = simulation.calculate(conversion.net, periode)
         imposables = simulation.calculate(conversion.imposable, periode)
-        for k, (t, tranche) in enumerate(cas):
-            if t == type_:
-                tranche_ = slice(k * n, (k + 1) * n)
-                baremes[type_, tranche] = Bareme(GRILLE, nets[tranche_], imposables[tranche_])
+        for k, tranche in enumerate(tranches):
+            lignes = slice(k * n, (k + 1) * n)
+            baremes[mois, tranche] = Bareme(grille, nets[lignes], imposables[lignes])
     return baremes
 
 
 def bareme(type_: str, mois: date, tranche: int = PLEIN) -> Bareme:
     """Le barème d'OpenFisca d'une ressource convertie (salaire, chômage, retraite)."""
     if type_ in REMPLACEMENT:
-        return _baremes_remplacement(date(mois.year, mois.month, 1))[
-            type_, REMPLACEMENT[type_][tranche]
-        ]
+        return _baremes_remplacement(type_, mois.year)[mois.month, REMPLACEMENT[type_][tranche]]
     return _baremes_salaire(mois.year)
 
 
-def nets_du_mois(personnes: list[Personne], mois: date) -> dict[str, np.ndarray]:
-    """Les montants nets de chaque sorte de ressource transmise, de chaque personne, ce mois-ci."""
-    nets = {type_: np.zeros(len(personnes)) for type_ in CONVERSIONS}
+def _mois_depuis(debut: date, mois_cible: date) -> list[date]:
+    mois, fin, liste = debut, date(mois_cible.year, mois_cible.month, 1), []
+    while mois <= fin:
+        liste.append(mois)
+        mois = date(mois.year + mois.month // 12, mois.month % 12 + 1, 1)
+    return liste
+
+
+def nets_mensuels(personnes: list[Personne], mois: list[date]) -> dict[str, np.ndarray]:
+    """Les montants nets de chaque sorte de ressource transmise (`CONVERSIONS`) : un tableau
+    personnes × mois (mois consécutifs). Même règle que `Personne.nets` : une ressource couvre
+    chaque mois de sa période, celui de son début et celui de sa fin compris ; un mois
+    qu'aucune ressource ne couvre compte pour 0. Une tranche du tableau par ressource, pas de
+    boucle sur les mois : c'est le chemin chaud de la détection."""
+    premier = mois[0].year * 12 + mois[0].month - 1
+    rang = lambda jour: jour.year * 12 + jour.month - 1 - premier  # noqa: E731
+    nets = {type_: np.zeros((len(personnes), len(mois))) for type_ in CONVERSIONS}
     for i, personne in enumerate(personnes):
-        for type_, montant in personne.nets(mois).items():
-            nets[type_][i] = montant
+        for type_, montant, debut, fin in personne.ressources:
+            if type_ in nets:
+                depuis = max(rang(debut), 0)
+                jusqu_a = len(mois) if fin is None else min(rang(fin) + 1, len(mois))
+                nets[type_][i, depuis:jusqu_a] += montant
     return nets
 
 
 def revenus_du_mois(
-    personnes: list[Personne], mois: date, tranches: np.ndarray
+    nets: dict[str, np.ndarray], mois: date, tranches: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Les variables de revenus d'OpenFisca (`VARIABLES_REVENUS`) de chaque personne ce mois-ci :
-    net saisi, brut et imposable par les barèmes, à la tranche de CSG de chacune."""
-    revenus = {variable: np.zeros(len(personnes)) for variable in VARIABLES_REVENUS}
-    for type_, nets in nets_du_mois(personnes, mois).items():
+    """Les variables de revenus d'OpenFisca (`VARIABLES_REVENUS`) de chaque personne ce mois-ci,
+    à partir de ses nets du mois ({sorte: tableau}) : net saisi, brut et imposable par les
+    barèmes, à la tranche de CSG de chacune."""
+    n = len(tranches)
+    revenus = {variable: np.zeros(n) for variable in VARIABLES_REVENUS}
+    for type_, montants in nets.items():
         conversion = CONVERSIONS[type_]
-        revenus[conversion.net] += nets
-        if not conversion.brut or not nets.any():
+        revenus[conversion.net] += montants
+        if not conversion.brut or not montants.any():
             continue
         for tranche in np.unique(tranches) if type_ in REMPLACEMENT else (PLEIN,):
-            lignes = (tranches == tranche) & (nets != 0) if type_ in REMPLACEMENT else nets != 0
-            bruts, imposables = bareme(type_, mois, int(tranche)).convertir(nets[lignes])
+            lignes = montants != 0
+            if type_ in REMPLACEMENT:
+                lignes &= tranches == tranche
+            if tranche == COUPURE:
+                bruts = imposables = montants[lignes]
+            else:
+                bruts, imposables = bareme(type_, mois, int(tranche)).convertir(montants[lignes])
             revenus[conversion.brut][lignes] += bruts
             revenus[conversion.imposable][lignes] += imposables
     return revenus
 
 
-def _a_un_revenu_de_remplacement(personne: Personne, depuis: date, jusqu_au: date) -> bool:
-    return any(
-        type_ in REMPLACEMENT and debut <= jusqu_au and not (fin and fin < depuis)
-        for type_, _, debut, fin in personne.ressources
-    )
-
-
-def tranches_csg(places: list[tuple[Personne, Place]], mois_cible: date) -> dict[int, np.ndarray]:
+def tranches_csg(
+    places: list[tuple[Personne, Place]],
+    mois_cible: date,
+    nets: dict[str, np.ndarray] | None = None,
+) -> dict[int, np.ndarray]:
     """La tranche de CSG de chaque personne (celle de son foyer fiscal) pour les années N-2,
     N-1 et N : {année: tableau}.
 
@@ -248,7 +259,8 @@ def tranches_csg(places: list[tuple[Personne, Place]], mois_cible: date) -> dict
     sont simulés, dans une simulation fiscale à part (foyers fiscaux seuls, un ménage et une
     famille par foyer fiscal), de N-4 à N-2 : RFR de N-4 et N-3 avec les revenus de
     remplacement comptés exonérés (la coupure), d'où les tranches de N-2 et N-1 ; puis les
-    revenus de N-2 à leur tranche, d'où le RFR de N-2 et la tranche de N."""
+    revenus de N-2 à leur tranche, d'où le RFR de N-2 et la tranche de N. `nets` : ceux de
+    `nets_mensuels` de janvier N-4 au mois cible, s'ils sont déjà calculés."""
     from openfisca_core.simulation_builder import SimulationBuilder
 
     from .moteur import systeme
@@ -257,15 +269,18 @@ def tranches_csg(places: list[tuple[Personne, Place]], mois_cible: date) -> dict
     tranches = {
         a: np.full(len(places), EXONERE, dtype=np.int8) for a in range(annee - 2, annee + 1)
     }
-    debut, fin = date(annee - 2, 1, 1), _fin_du_mois(mois_cible)
+    mois = _mois_depuis(date(annee - 4, 1, 1), mois_cible)
+    if nets is None:
+        nets = nets_mensuels([p for p, _ in places], mois)
+    # Les foyers fiscaux dont une personne a une retraite ou une allocation chômage de N-2 à N.
+    remplacement = sum(nets[type_][:, 24:] for type_ in REMPLACEMENT).any(axis=1)
     concernes = {
-        place.foyer_fiscal
-        for personne, place in places
-        if _a_un_revenu_de_remplacement(personne, debut, fin)
+        place.foyer_fiscal for (_, place), oui in zip(places, remplacement, strict=True) if oui
     }
     if not concernes:
         return tranches
     lignes = [i for i, (_, place) in enumerate(places) if place.foyer_fiscal in concernes]
+    nets = {type_: montants[lignes] for type_, montants in nets.items()}
     sous_places = [places[i] for i in lignes]
     personnes = [p for p, _ in sous_places]
     foyers_fiscaux = list(dict.fromkeys(place.foyer_fiscal for _, place in sous_places))
@@ -294,12 +309,13 @@ def tranches_csg(places: list[tuple[Personne, Place]], mois_cible: date) -> dict
     incapacites = np.array([p.taux_incapacite or 0 for p in personnes], dtype=np.float32) / 100
 
     def poser_annee(an: int, tranche: np.ndarray) -> None:
-        for mois in (date(an, m, 1) for m in range(1, 13)):
-            periode = f"{mois:%Y-%m}"
+        for k in range(12):
+            colonne, periode = (an - annee + 4) * 12 + k, f"{an}-{k + 1:02d}"
             simulation.set_input("statut_marital", periode, statuts)
             simulation.set_input("taux_incapacite", periode, incapacites)
             simulation.set_input("handicap", periode, incapacites >= 0.5)
-            for variable, valeurs in revenus_du_mois(personnes, mois, tranche).items():
+            du_mois = {type_: montants[:, colonne] for type_, montants in nets.items()}
+            for variable, valeurs in revenus_du_mois(du_mois, mois[colonne], tranche).items():
                 simulation.set_input(variable, periode, valeurs)
 
     def tranche_de(an: int) -> np.ndarray:
@@ -308,7 +324,7 @@ def tranches_csg(places: list[tuple[Personne, Place]], mois_cible: date) -> dict
         parts = simulation.calculate("nbptr", str(an - 2))
         return tranche_selon_rfr(an, rfr, parts)[foyer_de]
 
-    coupure = np.full(len(personnes), EXONERE, dtype=np.int8)
+    coupure = np.full(len(personnes), COUPURE, dtype=np.int8)
     poser_annee(annee - 4, coupure)
     poser_annee(annee - 3, coupure)
     tranches[annee - 2][lignes] = tranche_n_2 = tranche_de(annee - 2)
@@ -324,9 +340,15 @@ def revenus_de_l_historique(
     """Les variables de revenus de chaque personne, pour chaque mois de l'historique (janvier
     N-2 au mois cible) : {mois: {variable: tableau}}. La règle unique, utilisée par le calcul
     vectorisé et par la situation de contrôle."""
-    tranches = tranches_csg(places, mois_cible)
-    personnes = [p for p, _ in places]
+    mois = _mois_depuis(date(mois_cible.year - 4, 1, 1), mois_cible)
+    nets = nets_mensuels([p for p, _ in places], mois)
+    tranches = tranches_csg(places, mois_cible, nets)
     return {
-        mois: revenus_du_mois(personnes, mois, tranches[mois.year])
-        for mois in mois_historique(mois_cible)
+        m: revenus_du_mois(
+            {type_: montants[:, colonne] for type_, montants in nets.items()},
+            m,
+            tranches[m.year],
+        )
+        for colonne, m in enumerate(mois)
+        if m.year >= mois_cible.year - 2
     }

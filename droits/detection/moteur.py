@@ -163,15 +163,29 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
 def prechauffer(mois_cible: date) -> None:
     """Construit le système et simule un foyer fictif : le premier calcul d'un processus charge
     les paramètres et prépare ses formules (≈ 2 s de plus qu'un calcul ordinaire), au démarrage
-    du worker plutôt qu'au premier lot."""
+    du worker plutôt qu'au premier lot. Le foyer fictif a un salaire et une retraite : ce
+    premier calcul prépare aussi les barèmes des montants bruts et le calcul du revenu fiscal
+    de référence (`droits.detection.montants`)."""
     systeme()
+    depuis = date(mois_cible.year - 5, 1, 1)
     fictif = FoyerSimule(
         id=0,
         depcom="38185",
         statut_occupation="locataire_vide",
         loyer=450.0,
         personnes=[
-            Personne(id=0, date_naissance=date(mois_cible.year - 35, 1, 1), role="demandeur")
+            Personne(
+                id=0,
+                date_naissance=date(mois_cible.year - 35, 1, 1),
+                role="demandeur",
+                ressources=[("salaire_net", 1200.0, depuis, None)],
+            ),
+            Personne(
+                id=1,
+                date_naissance=date(mois_cible.year - 70, 1, 1),
+                role="autre",
+                ressources=[("retraite", 1000.0, depuis, None)],
+            ),
         ],
     )
     simuler([fictif], mois_cible)

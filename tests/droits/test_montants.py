@@ -26,6 +26,7 @@ from droits.detection.montants import (
     PLEIN,
     REDUIT,
     bareme,
+    nets_mensuels,
     revenus_de_l_historique,
     tranches_csg,
 )
@@ -92,41 +93,81 @@ def prestations(sim) -> dict[str, float]:
 
 
 @pytest.mark.parametrize(
-    ("net", "tranche", "taux_net"),
+    ("type_", "net", "tranche", "taux_net"),
     [
         # Taux des pensions en 2024-2026 : exonéré ; réduit CSG 3,8 % + CRDS 0,5 % ; médian
         # CSG 6,6 % + CRDS 0,5 % + CASA 0,3 % ; plein CSG 8,3 % + CRDS 0,5 % + CASA 0,3 %.
-        (900.0, EXONERE, 1.0),
-        (1500.0, REDUIT, 0.957),
-        (1900.0, MEDIAN, 0.926),
-        (2800.0, PLEIN, 0.909),
+        ("retraite", 900.0, EXONERE, 1.0),
+        ("retraite", 1500.0, REDUIT, 0.957),
+        ("retraite", 1900.0, MEDIAN, 0.926),
+        ("retraite", 2800.0, PLEIN, 0.909),
+        # Allocations chômage : pas de taux médian ; CSG et CRDS ne peuvent faire passer
+        # l'allocation sous un plancher lié au SMIC : au taux réduit, 1 300 € n'en paient pas.
+        ("chomage", 900.0, EXONERE, 1.0),
+        ("chomage", 1300.0, REDUIT, 1.0),
+        ("chomage", 2800.0, PLEIN, None),
     ],
 )
-def test_retraite_aller_retour_dans_chaque_tranche(net, tranche, taux_net):
-    """Une personne seule de 76 ans, retraite nette saisie : la tranche que le portail déduit
-    du RFR N-2 (recalculé année par année), le brut qu'il envoie, et le net qu'OpenFisca
-    recalcule de ce brut seul, à 1 € près, chaque mois de N-2 à N."""
-    foyer = retraite_seule(net)
+def test_aller_retour_dans_chaque_tranche(type_, net, tranche, taux_net):
+    """Une personne seule, retraite (76 ans) ou allocation chômage (46 ans) nette saisie : la
+    tranche que le portail déduit du RFR N-2 (recalculé année par année), le brut qu'il envoie,
+    et le net qu'OpenFisca recalcule de ce brut seul, à 1 € près, chaque mois de N-2 à N."""
+    conversion = CONVERSIONS[type_]
+    foyer = FoyerSimule(
+        1,
+        GRENOBLE,
+        "locataire_vide",
+        500.0,
+        [
+            Personne(
+                11,
+                date(1950 if type_ == "retraite" else 1980, 3, 1),
+                "demandeur",
+                ressources=[(type_, net, date(2010, 1, 1), None)],
+            )
+        ],
+    )
     places = composer(foyer, MOIS)
     assert {a: int(t[0]) for a, t in tranches_csg(places, MOIS).items()} == dict.fromkeys(
         (2024, 2025, 2026), tranche
     )
     envoyes = revenus_de_l_historique(places, MOIS)
-    brut = float(envoyes[MOIS]["retraite_brute"][0])
-    assert brut == pytest.approx(net / taux_net, abs=1)
+    brut = float(envoyes[MOIS][conversion.brut][0])
     reference = simulation(
-        depuis_les_bruts(
-            moteur.situation_de_controle(foyer, MOIS), {"i11": {"retraite_brute": net}}
-        )
+        depuis_les_bruts(moteur.situation_de_controle(foyer, MOIS), {"i11": {conversion.brut: net}})
     )
     for periode in HISTORIQUE:
-        assert reference.calculate("retraite_nette", periode)[0] == pytest.approx(net, abs=1)
-        assert reference.calculate("retraite_imposable", periode)[0] == pytest.approx(
-            envoyes[date.fromisoformat(f"{periode}-01")]["retraite_imposable"][0], abs=1
+        assert reference.calculate(conversion.net, periode)[0] == pytest.approx(net, abs=1)
+        assert reference.calculate(conversion.imposable, periode)[0] == pytest.approx(
+            envoyes[date.fromisoformat(f"{periode}-01")][conversion.imposable][0], abs=1
         )
-    assert reference.calculate("retraite_nette", "2026-10")[0] / brut == pytest.approx(
-        taux_net, abs=1e-3
+    if taux_net:
+        assert net / brut == pytest.approx(taux_net, abs=1e-3)
+    else:
+        assert brut > net + 100
+
+
+def test_les_nets_du_mois_suivent_la_periode_saisie():
+    """Le tableau des nets (chemin chaud) suit la règle de `Personne.nets` : mois de début et
+    de fin compris, 0 hors de la période, ressources de même sorte additionnées."""
+    p = Personne(
+        1,
+        date(1960, 1, 1),
+        "demandeur",
+        ressources=[
+            ("retraite", 700.0, date(2010, 1, 1), None),
+            ("retraite", 100.0, date(2025, 3, 31), date(2025, 5, 1)),
+            ("salaire_net", 400.0, date(2026, 2, 15), date(2026, 2, 20)),
+            ("autre", 50.0, date(2020, 1, 1), None),
+        ],
     )
+    mois = [date(a, m, 1) for a in (2024, 2025, 2026) for m in range(1, 13)][:34]
+    nets = nets_mensuels([p], mois)
+    for colonne, m in enumerate(mois):
+        attendus = p.nets(m)
+        assert {t: nets[t][0, colonne] for t in nets if nets[t][0, colonne]} == attendus
+    assert nets["retraite"][0, 14:17].tolist() == [800.0, 800.0, 800.0]
+    assert "autre" not in nets
 
 
 def test_sans_rfr_openfisca_compterait_une_grosse_retraite_exoneree():
