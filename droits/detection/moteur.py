@@ -163,9 +163,9 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
 def prechauffer(mois_cible: date) -> None:
     """Construit le système et simule un foyer fictif : le premier calcul d'un processus charge
     les paramètres et prépare ses formules (≈ 2 s de plus qu'un calcul ordinaire), au démarrage
-    du worker plutôt qu'au premier lot. Le foyer fictif a un salaire et une retraite : ce
-    premier calcul prépare aussi les barèmes des montants bruts et le calcul du revenu fiscal
-    de référence (`droits.detection.montants`)."""
+    du worker plutôt qu'au premier lot. Le foyer fictif a un salaire, une retraite et une
+    allocation chômage : ce premier calcul prépare aussi les barèmes des montants bruts et le
+    calcul du revenu fiscal de référence (`droits.detection.montants`)."""
     systeme()
     depuis = date(mois_cible.year - 5, 1, 1)
     fictif = FoyerSimule(
@@ -185,6 +185,12 @@ def prechauffer(mois_cible: date) -> None:
                 date_naissance=date(mois_cible.year - 70, 1, 1),
                 role="autre",
                 ressources=[("retraite", 1000.0, depuis, None)],
+            ),
+            Personne(
+                id=2,
+                date_naissance=date(mois_cible.year - 40, 1, 1),
+                role="autre",
+                ressources=[("chomage", 1000.0, depuis, None)],
             ),
         ],
     )
