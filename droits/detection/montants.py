@@ -1,6 +1,6 @@
 """Des montants nets saisis aux montants bruts et imposables, par les formules d'OpenFisca-France.
 
-Les personnes connaissent leur net (fiche de paie, relevé de pension, avis de Pôle emploi) ;
+Les personnes connaissent leur net (fiche de paie, relevé de pension, avis de paiement de France Travail) ;
 les formules d'OpenFisca lisent aussi le brut (ASPA : retraite brute) et l'imposable (aides au
 logement : retraite imposable, revenu fiscal de référence). Le portail les déduit du net par
 les formules d'OpenFisca elles-mêmes, jamais par un taux fixe (documenté dans
@@ -10,7 +10,8 @@ docs/detection.md, « Montants », et l'ADR 0012) :
   bruts, le net et l'imposable de chaque sorte de ressource — salaire (`salaire_de_base` →
   `salaire_net`, `salaire_imposable`) par année, retraite et allocation chômage par mois et par
   tranche de CSG ; un net saisi se convertit par interpolation sur cette grille (fonctions
-  linéaires par morceaux : l'écart reste sous 1 € jusqu'à 10 000 € bruts par mois) ;
+  linéaires par morceaux, coudes dans la partie fine des grilles : écart sous 1 €, vérifié
+  par les tests d'aller-retour) ;
 - **tranche de CSG des revenus de remplacement** (`tranches_csg`) : exonéré, taux réduit, taux
   médian (retraites seulement), taux plein, selon le revenu fiscal de référence (RFR) de
   l'année N-2 du foyer fiscal et son nombre de parts, comme dans les formules d'OpenFisca
