@@ -30,7 +30,13 @@ from droits.detection.montants import (
     revenus_de_l_historique,
     tranches_csg,
 )
-from droits.detection.situation import CONVERSIONS, FoyerSimule, Personne, composer
+from droits.detection.situation import (
+    CONVERSIONS,
+    FoyerSimule,
+    Personne,
+    _fin_du_mois,
+    composer,
+)
 
 MOIS = date(2026, 10, 1)
 GRENOBLE = "38185"
@@ -235,7 +241,7 @@ def _foyer_depuis_openfisca(foyer: FoyerSimule, bruts: dict[int, tuple[str, floa
                 type_,
                 float(reference.calculate(conversion.net, p)[_rang(reference, personne)]),
                 debut,
-                _fin(debut),
+                _fin_du_mois(debut),
             )
             for p in COUPURE + HISTORIQUE
             for debut in [date.fromisoformat(f"{p}-01")]
@@ -246,11 +252,6 @@ def _foyer_depuis_openfisca(foyer: FoyerSimule, bruts: dict[int, tuple[str, floa
 
 def _rang(sim, personne) -> int:
     return sim.persons.ids.index(f"i{personne.id}")
-
-
-def _fin(debut: date) -> date:
-    suivant = date(debut.year + debut.month // 12, debut.month % 12 + 1, 1)
-    return date.fromordinal(suivant.toordinal() - 1)
 
 
 def _comparer(reference, foyer, attendues: tuple[str, ...]):
@@ -288,9 +289,11 @@ def test_couple_de_retraites_a_petites_pensions_aspa_et_aide_au_logement():
     portail, valeurs = _comparer(reference, foyer, ("aspa", "aide_logement"))
     assert portail["aspa"] == pytest.approx(valeurs["aspa"], abs=1)
     assert portail["aide_logement"] == pytest.approx(valeurs["aide_logement"], abs=1)
-    # Avec l'ancien taux fixe (brut = net / 0,909), l'ASPA aurait été sous-estimée de
-    # 9,1 % des pensions brutes du foyer (ses ressources sont les retraites brutes).
-    assert valeurs["aspa"] > 0
+    # L'ASPA compte les retraites brutes : ici brut = net (exonérées). L'ancien taux fixe
+    # (brut = net / 0,909) ajoutait 9,1 % de ressources inventées.
+    assert reference.calculate("retraite_brute", "2026-10").tolist() == pytest.approx(
+        reference.calculate("retraite_nette", "2026-10").tolist()
+    )
 
 
 def test_couple_de_retraites_au_taux_reduit():
