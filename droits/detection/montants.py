@@ -4,7 +4,7 @@ Les personnes connaissent leur net (fiche de paie, relevé de pension, avis de p
 les formules d'OpenFisca lisent aussi le brut (ASPA : retraite brute) et l'imposable (aides au
 logement : retraite imposable, revenu fiscal de référence). Le portail les déduit du net par
 les formules d'OpenFisca elles-mêmes, jamais par un taux fixe (documenté dans
-docs/detection.md, « Montants », et l'ADR 0012) :
+docs/detection.md, « Montants », et l'ADR 0014) :
 
 - **barèmes** (`bareme`) : OpenFisca calcule une fois par processus, sur une grille de montants
   bruts, le net et l'imposable de chaque sorte de ressource — salaire (`salaire_de_base` →
