@@ -14,10 +14,10 @@ from datetime import date
 import numpy as np
 
 from droits.axes import AXES
+from droits.detection.montants import revenus_de_l_historique
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
     ACTIVITES,
-    VARIABLES_REVENUS,
     FoyerSimule,
     Personne,
     Place,
@@ -145,12 +145,11 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
     statuts_maritaux_ = np.array([maritaux[s] for s in statuts_maritaux(places)])
     types_activite = tbs.variables["activite"].possible_values
     activites_ = np.array([types_activite[a] for a in activites(places)])
+    revenus = revenus_de_l_historique(places, mois_cible)
     for mois in historique:
         periode = f"{mois:%Y-%m}"
-        revenus = [p.revenus(mois) for _, p, _ in personnes]
-        for variable in VARIABLES_REVENUS:
-            valeurs = np.array([r.get(variable, 0.0) for r in revenus], dtype=np.float32)
-            simulation.set_input(variable, periode, valeurs)
+        for variable, valeurs in revenus[mois].items():
+            simulation.set_input(variable, periode, valeurs.astype(np.float32))
         simulation.set_input("loyer", periode, loyers)
         simulation.set_input("statut_occupation_logement", periode, occupation)
         simulation.set_input("depcom", periode, communes)
@@ -164,15 +163,35 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
 def prechauffer(mois_cible: date) -> None:
     """Construit le système et simule un foyer fictif : le premier calcul d'un processus charge
     les paramètres et prépare ses formules (≈ 2 s de plus qu'un calcul ordinaire), au démarrage
-    du worker plutôt qu'au premier lot."""
+    du worker plutôt qu'au premier lot. Le foyer fictif a un salaire, une retraite et une
+    allocation chômage : ce premier calcul prépare aussi les barèmes des montants bruts et le
+    calcul du revenu fiscal de référence (`droits.detection.montants`)."""
     systeme()
+    depuis = date(mois_cible.year - 5, 1, 1)
     fictif = FoyerSimule(
         id=0,
         depcom="38185",
         statut_occupation="locataire_vide",
         loyer=450.0,
         personnes=[
-            Personne(id=0, date_naissance=date(mois_cible.year - 35, 1, 1), role="demandeur")
+            Personne(
+                id=0,
+                date_naissance=date(mois_cible.year - 35, 1, 1),
+                role="demandeur",
+                ressources=[("salaire_net", 1200.0, depuis, None)],
+            ),
+            Personne(
+                id=1,
+                date_naissance=date(mois_cible.year - 70, 1, 1),
+                role="autre",
+                ressources=[("retraite", 1000.0, depuis, None)],
+            ),
+            Personne(
+                id=2,
+                date_naissance=date(mois_cible.year - 40, 1, 1),
+                role="autre",
+                ressources=[("chomage", 1000.0, depuis, None)],
+            ),
         ],
     )
     simuler([fictif], mois_cible)
@@ -239,14 +258,14 @@ def situation_de_controle(foyer: FoyerSimule, mois_cible: date) -> dict:
     historique = mois_historique(mois_cible)
     places = composer(foyer, mois_cible)
     maritaux = dict(zip([p.id for p, _ in places], statuts_maritaux(places), strict=True))
-    for personne, place in places:
+    revenus = revenus_de_l_historique(places, mois_cible)
+    for rang, (personne, place) in enumerate(places):
         cle = f"i{personne.id}"
         individu = {"date_naissance": {"ETERNITY": personne.date_naissance.isoformat()}}
         for mois in historique:
             periode = f"{mois:%Y-%m}"
-            revenus = personne.revenus(mois)
-            for variable in VARIABLES_REVENUS:
-                individu.setdefault(variable, {})[periode] = revenus.get(variable, 0.0)
+            for variable, valeurs in revenus[mois].items():
+                individu.setdefault(variable, {})[periode] = float(valeurs[rang])
             individu.setdefault("taux_incapacite", {})[periode] = (
                 personne.taux_incapacite or 0
             ) / 100

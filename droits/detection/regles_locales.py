@@ -31,7 +31,7 @@ def jeunes_adultes_sans_ressources(
     jeunes = tuple(
         p.id
         for p in foyer.personnes
-        if (age := p.age(jour)) is not None and 18 <= age <= 24 and not p.revenus(mois)
+        if (age := p.age(jour)) is not None and 18 <= age <= 24 and not p.nets(mois)
     )
     if not jeunes:
         return []

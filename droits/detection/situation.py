@@ -11,7 +11,7 @@ Règles de correspondance (documentées dans docs/detection.md, testées) :
 - revenus : l'historique va de janvier de l'année N-2 au mois cible ; chaque ressource datée
   couvre les mois de sa période ; un mois qu'aucune ressource ne couvre compte pour 0 (la
   période saisie fait foi : « perçue depuis le »). Les montants saisis sont nets ; les montants
-  imposables et bruts s'en déduisent par les taux de `CONVERSIONS` ;
+  imposables et bruts s'en déduisent par les formules d'OpenFisca (`droits.detection.montants`) ;
 - logement : le loyer en vigueur au mois cible (historique daté `PeriodeLoyer` : la période la
   plus récente commencée au plus tard le dernier jour du mois et pas close avant son premier
   jour ; un loyer saisi pour un mois ultérieur ne compte pas) vaut pour tout l'historique ; le
@@ -77,40 +77,20 @@ ACTIVITES = {
 
 @dataclass(frozen=True)
 class Conversion:
-    """Les variables OpenFisca d'une sorte de ressource, à partir du montant net saisi.
-
-    brut = net / taux_net ; imposable = net + taux_non_deductible × brut (CSG non déductible,
-    CRDS, CASA, prélevées sur le brut mais imposables)."""
+    """Les variables OpenFisca d'une sorte de ressource : le montant net saisi, et l'imposable
+    et le brut qu'OpenFisca en déduirait (`droits.detection.montants`)."""
 
     net: str
     imposable: str = ""
     brut: str = ""
-    taux_net: float = 1.0
-    taux_non_deductible: float = 0.0
-
-    def valeurs(self, net: float) -> dict[str, float]:
-        valeurs = {self.net: net}
-        brut = net / self.taux_net
-        if self.brut:
-            valeurs[self.brut] = brut
-        if self.imposable:
-            valeurs[self.imposable] = net + self.taux_non_deductible * brut
-        return valeurs
 
 
-#: Taux moyens (salarié du privé non cadre, allocataire de l'ARE, retraité au taux plein de
-#: CSG) : une estimation, pas une fiche de paie. Les « autres ressources », de nature
-#: inconnue, ne sont pas transmises à OpenFisca (l'explication du signalement le dit).
+#: Les « autres ressources », de nature inconnue, ne sont pas transmises à OpenFisca
+#: (l'explication du signalement le dit).
 CONVERSIONS = {
-    TypeRessource.SALAIRE_NET: Conversion(
-        "salaire_net", "salaire_imposable", "salaire_de_base", 0.78, 0.029 * 0.9825
-    ),
-    TypeRessource.CHOMAGE: Conversion(
-        "chomage_net", "chomage_imposable", "chomage_brut", 0.93, 0.029 * 0.9825
-    ),
-    TypeRessource.RETRAITE: Conversion(
-        "retraite_nette", "retraite_imposable", "retraite_brute", 0.909, 0.032
-    ),
+    TypeRessource.SALAIRE_NET: Conversion("salaire_net", "salaire_imposable", "salaire_de_base"),
+    TypeRessource.CHOMAGE: Conversion("chomage_net", "chomage_imposable", "chomage_brut"),
+    TypeRessource.RETRAITE: Conversion("retraite_nette", "retraite_imposable", "retraite_brute"),
     TypeRessource.PENSION_INVALIDITE: Conversion("pensions_invalidite"),
     TypeRessource.PENSION_ALIMENTAIRE: Conversion("pensions_alimentaires_percues"),
     TypeRessource.INDEMNITES_JOURNALIERES: Conversion("indemnites_journalieres_maladie"),
@@ -139,17 +119,16 @@ class Personne:
         n = self.date_naissance
         return jour.year - n.year - ((jour.month, jour.day) < (n.month, n.day))
 
-    def revenus(self, mois: date) -> dict[str, float]:
-        """Les variables de revenus OpenFisca de ce mois (premier jour du mois)."""
+    def nets(self, mois: date) -> dict[str, float]:
+        """Les montants nets de ce mois (premier jour du mois) de chaque sorte de ressource
+        transmise à OpenFisca (`CONVERSIONS`)."""
         fin_du_mois = _fin_du_mois(mois)
-        valeurs: dict[str, float] = {}
+        nets: dict[str, float] = {}
         for type_, montant, debut, fin in self.ressources:
-            conversion = CONVERSIONS.get(type_)
-            if conversion is None or debut > fin_du_mois or (fin and fin < mois):
+            if type_ not in CONVERSIONS or debut > fin_du_mois or (fin and fin < mois):
                 continue
-            for variable, valeur in conversion.valeurs(montant).items():
-                valeurs[variable] = valeurs.get(variable, 0.0) + valeur
-        return valeurs
+            nets[type_] = nets.get(type_, 0.0) + montant
+        return nets
 
 
 @dataclass

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from droits.detection import moteur
+from droits.detection.montants import revenus_de_l_historique
 from droits.detection.situation import (
-    CONVERSIONS,
     FoyerSimule,
     Personne,
     composer,
@@ -90,14 +90,16 @@ def test_les_mois_sans_ressource_comptent_pour_zero_et_l_historique_commence_en_
         "demandeur",
         ressources=[("salaire_net", 1000.0, date(2026, 3, 15), date(2026, 6, 10))],
     )
-    assert p.revenus(date(2026, 2, 1)) == {}
-    assert p.revenus(date(2026, 3, 1))["salaire_net"] == 1000.0
-    assert p.revenus(date(2026, 6, 1))["salaire_net"] == 1000.0
-    assert p.revenus(date(2026, 7, 1)) == {}
-    # Net saisi → brut et imposable par les taux documentés.
-    valeurs = CONVERSIONS["salaire_net"].valeurs(780.0)
-    assert valeurs["salaire_de_base"] == pytest.approx(1000.0)
-    assert valeurs["salaire_imposable"] == pytest.approx(780 + 0.029 * 0.9825 * 1000)
+    assert p.nets(date(2026, 2, 1)) == {}
+    assert p.nets(date(2026, 3, 1)) == {"salaire_net": 1000.0}
+    assert p.nets(date(2026, 6, 1)) == {"salaire_net": 1000.0}
+    assert p.nets(date(2026, 7, 1)) == {}
+    # Transmis à OpenFisca : 0 hors de la période, brut et imposable pendant.
+    places = composer(FoyerSimule(1, GRENOBLE, "locataire_vide", 0.0, [p]), MOIS)
+    revenus = revenus_de_l_historique(places, MOIS)
+    assert revenus[date(2026, 2, 1)]["salaire_de_base"][0] == 0
+    assert revenus[date(2026, 3, 1)]["salaire_net"][0] == 1000.0
+    assert revenus[date(2026, 3, 1)]["salaire_de_base"][0] > 1000.0
 
 
 def test_enfant_majeur_et_colocataire_ont_leur_propre_famille():

@@ -1,0 +1,355 @@
+"""Des montants nets saisis aux montants bruts et imposables, par les formules d'OpenFisca-France.
+
+Les personnes connaissent leur net (fiche de paie, relevé de pension, avis de paiement de France Travail) ;
+les formules d'OpenFisca lisent aussi le brut (ASPA : retraite brute) et l'imposable (aides au
+logement : retraite imposable, revenu fiscal de référence). Le portail les déduit du net par
+les formules d'OpenFisca elles-mêmes, jamais par un taux fixe (documenté dans
+docs/detection.md, « Montants », et l'ADR 0016) :
+
+- **barèmes** (`bareme`) : OpenFisca calcule une fois par processus, sur une grille de montants
+  bruts, le net et l'imposable de chaque sorte de ressource — salaire (`salaire_de_base` →
+  `salaire_net`, `salaire_imposable`) par année, retraite et allocation chômage par mois et par
+  tranche de CSG ; un net saisi se convertit par interpolation sur cette grille (fonctions
+  linéaires par morceaux, coudes dans la partie fine des grilles : écart sous 1 €, vérifié
+  par les tests d'aller-retour) ;
+- **tranche de CSG des revenus de remplacement** (`tranches_csg`) : exonéré, taux réduit, taux
+  médian (retraites seulement), taux plein, selon le revenu fiscal de référence (RFR) de
+  l'année N-2 du foyer fiscal et son nombre de parts, comme dans les formules d'OpenFisca
+  (`csg_deductible_retraite`, `casa`, `csg_deductible_chomage`…). Donné tel quel, un brut
+  serait compté exonéré par OpenFisca, quel que soit son montant : le RFR N-2 se calcule sur les
+  pensions imposables de N-2, qui dépendent du taux de N-2, donc du RFR de N-4… et OpenFisca
+  coupe cette boucle par 0. Le portail la déroule année par année dans une simulation fiscale
+  à part, et la **coupe à N-4 et N-3** (avant l'historique) : les pensions et allocations de
+  ces deux années comptent comme exonérées (imposable = net). Le RFR de N-4 et N-3 est ainsi
+  sous-estimé de la part non déductible au plus (CSG non déductible 2,4 %, CRDS 0,5 %, CASA
+  0,3 % du brut) : seul un foyer à moins de ≈ 3 % au-dessus d'un seuil peut se voir une tranche
+  trop basse pour N-2 et N-1 ; la tranche de l'année N vient du RFR de N-2, calculé avec les
+  tranches de N-2.
+
+Le portail transmet à OpenFisca le net, le brut et l'imposable ainsi calculés : aucune formule
+n'y recalcule le taux (OpenFisca-France 176.1.8 n'a pas de variable d'entrée du taux des
+retraites : chaque contribution le recalcule à partir du RFR N-2).
+"""
+
+import functools
+from datetime import date
+
+import numpy as np
+
+from habitants.enums import TypeRessource
+
+from .situation import (
+    CONVERSIONS,
+    VARIABLES_REVENUS,
+    Personne,
+    Place,
+    statuts_maritaux,
+)
+
+#: Tranches de CSG des revenus de remplacement (`TypesTauxCSGRetraite` d'OpenFisca) ;
+#: COUPURE : avant l'historique (N-4 et N-3), imposable = brut = net (voir le module).
+COUPURE, EXONERE, REDUIT, MEDIAN, PLEIN = -1, 0, 1, 2, 3
+TRANCHES = ("exonere", "taux_reduit", "taux_intermediaire", "taux_plein")
+
+#: Ressources dont la CSG dépend du RFR N-2 du foyer fiscal. Les allocations chômage n'ont pas
+#: de taux médian : la tranche médiane y est le taux plein (formule `csg_deductible_chomage`).
+REMPLACEMENT = {TypeRessource.RETRAITE: (0, 1, 2, 3), TypeRessource.CHOMAGE: (0, 1, 3, 3)}
+
+#: Grille des salaires bruts mensuels : pas de 10 € jusqu'à 10 000 €, de 50 € ensuite (les
+#: plafonds de la sécurité sociale font des coudes partout).
+GRILLE_SALAIRES = np.concatenate([np.arange(0, 10_000, 10), np.arange(10_000, 40_001, 50)])
+#: Grille des retraites et allocations chômage brutes : pas de 10 € jusqu'à 3 000 € (le plancher
+#: de CSG des allocations chômage, au niveau du SMIC, y fait un coude), puis 50 € et 200 €
+#: (au-delà, le net est proportionnel au brut dans chaque tranche).
+GRILLE_REMPLACEMENT = np.concatenate(
+    [np.arange(0, 3_000, 10), np.arange(3_000, 10_000, 50), np.arange(10_000, 40_001, 200)]
+)
+
+#: Rôles du ménage de la simulation fiscale (un ménage par foyer fiscal).
+_ROLES_MENAGE = {
+    "declarant_principal": "personne_de_reference",
+    "conjoint": "conjoint",
+    "personne_a_charge": "enfant",
+}
+
+
+class Bareme:
+    """Net et imposable d'une sorte de ressource sur la grille des bruts, pour un mois et une
+    tranche ; `convertir` en fait l'inverse (net → brut, imposable)."""
+
+    def __init__(self, bruts: np.ndarray, nets: np.ndarray, imposables: np.ndarray):
+        # Un net atteint par plusieurs bruts (plancher de CSG des allocations chômage) : le
+        # plus petit brut.
+        nets, premiers = np.unique(nets.astype(np.float64), return_index=True)
+        self.nets = nets
+        self.bruts = bruts[premiers]
+        self.imposables = imposables.astype(np.float64)[premiers]
+
+    def convertir(self, net: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._interpoler(net, self.bruts), self._interpoler(net, self.imposables)
+
+    def _interpoler(self, net: np.ndarray, valeurs: np.ndarray) -> np.ndarray:
+        resultat = np.interp(net, self.nets, valeurs)
+        # Au-delà de la grille : la pente du dernier segment.
+        pente = (valeurs[-1] - valeurs[-2]) / (self.nets[-1] - self.nets[-2])
+        au_dela = net > self.nets[-1]
+        resultat[au_dela] = valeurs[-1] + (net[au_dela] - self.nets[-1]) * pente
+        return resultat
+
+
+def _simulation_d_isoles(n: int):
+    """n personnes seules, chacune son foyer fiscal, sa famille et son ménage."""
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    from .moteur import systeme
+
+    cles = [f"i{i}" for i in range(n)]
+    sb = SimulationBuilder()
+    sb.create_entities(systeme())
+    sb.declare_person_entity("individu", cles)
+    for entite, role in (
+        ("famille", "demandeur"),
+        ("foyer_fiscal", "declarant_principal"),
+        ("menage", "personne_de_reference"),
+    ):
+        sb.join_with_persons(sb.declare_entity(entite, cles), cles, [role] * n)
+    simulation = sb.build(systeme())
+    simulation.set_input("date_naissance", "ETERNITY", np.full(n, np.datetime64("1960-01-01")))
+    return simulation
+
+
+def seuils_rfr(annee: int, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Les trois seuils de RFR N-2 (exonération, taux réduit, taux médian) de l'année, pour
+    chaque nombre de parts : les paramètres et le calcul des formules d'OpenFisca."""
+    from .moteur import systeme
+
+    seuils = (
+        systeme()
+        .parameters(f"{annee}-01-01")
+        .prelevements_sociaux.contributions_sociales.csg.remplacement.seuils
+    )
+    return tuple(
+        getattr(seuils, f"seuil_rfr{k}")[f"seuil_rfr{k}"]
+        + (parts - 1) * 2 * getattr(seuils, f"seuil_rfr{k}")[f"demi_part_suppl_rfr{k}"]
+        for k in (1, 2, 3)
+    )
+
+
+def tranche_selon_rfr(annee: int, rfr: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """La tranche de CSG de l'année pour un RFR N-2 et un nombre de parts N-2 (`select` des
+    formules d'OpenFisca : exonéré jusqu'au premier seuil inclus, etc.)."""
+    exoneration, reduction, median = seuils_rfr(annee, parts)
+    return np.select(
+        [rfr <= exoneration, rfr <= reduction, rfr <= median], [EXONERE, REDUIT, MEDIAN], PLEIN
+    ).astype(np.int8)
+
+
+@functools.cache
+def _baremes_salaire(annee: int) -> Bareme:
+    """Salaire : net et imposable de la grille des salaires de base, calculés par OpenFisca en
+    janvier (taux de cotisations et plafond de la sécurité sociale changent au 1er janvier)."""
+    simulation = _simulation_d_isoles(len(GRILLE_SALAIRES))
+    periode = f"{annee}-01"
+    simulation.set_input("salaire_de_base", periode, GRILLE_SALAIRES)
+    return Bareme(
+        GRILLE_SALAIRES,
+        simulation.calculate("salaire_net", periode),
+        simulation.calculate("salaire_imposable", periode),
+    )
+
+
+@functools.cache
+def _baremes_remplacement(type_: str, annee: int) -> dict[tuple[int, int], Bareme]:
+    """Retraite (4 tranches) ou allocation chômage (3 tranches), chaque mois de l'année :
+    OpenFisca calcule le net et l'imposable de chaque brut de la grille, la tranche imposée par
+    un RFR N-2 pris au milieu de sa plage (personne seule, une part). {(mois, tranche): …}"""
+    grille, tranches = GRILLE_REMPLACEMENT, sorted(set(REMPLACEMENT[type_]))
+    n = len(grille)
+    exoneration, reduction, median = (float(s) for s in seuils_rfr(annee, np.array(1.0)))
+    rfr_des_tranches = {
+        EXONERE: 0.0,
+        REDUIT: (exoneration + reduction) / 2,
+        MEDIAN: (reduction + median) / 2,
+        PLEIN: median * 2,
+    }
+    simulation = _simulation_d_isoles(n * len(tranches))
+    simulation.set_input(
+        "rfr", str(annee - 2), np.repeat([rfr_des_tranches[t] for t in tranches], n)
+    )
+    conversion = CONVERSIONS[type_]
+    baremes = {}
+    for mois in range(1, 13):
+        periode = f"{annee}-{mois:02d}"
+        simulation.set_input(conversion.brut, periode, np.tile(grille, len(tranches)))
+        nets = simulation.calculate(conversion.net, periode)
+        imposables = simulation.calculate(conversion.imposable, periode)
+        for k, tranche in enumerate(tranches):
+            lignes = slice(k * n, (k + 1) * n)
+            baremes[mois, tranche] = Bareme(grille, nets[lignes], imposables[lignes])
+    return baremes
+
+
+def bareme(type_: str, mois: date, tranche: int = PLEIN) -> Bareme:
+    """Le barème d'OpenFisca d'une ressource convertie (salaire, chômage, retraite)."""
+    if type_ in REMPLACEMENT:
+        return _baremes_remplacement(type_, mois.year)[mois.month, REMPLACEMENT[type_][tranche]]
+    return _baremes_salaire(mois.year)
+
+
+def _mois_depuis(debut: date, mois_cible: date) -> list[date]:
+    mois, fin, liste = debut, date(mois_cible.year, mois_cible.month, 1), []
+    while mois <= fin:
+        liste.append(mois)
+        mois = date(mois.year + mois.month // 12, mois.month % 12 + 1, 1)
+    return liste
+
+
+def nets_mensuels(personnes: list[Personne], mois: list[date]) -> dict[str, np.ndarray]:
+    """Les montants nets de chaque sorte de ressource transmise (`CONVERSIONS`) : un tableau
+    personnes × mois (mois consécutifs). Même règle que `Personne.nets` : une ressource couvre
+    chaque mois de sa période, celui de son début et celui de sa fin compris ; un mois
+    qu'aucune ressource ne couvre compte pour 0. Une tranche du tableau par ressource, pas de
+    boucle sur les mois : c'est le chemin chaud de la détection."""
+    premier = mois[0].year * 12 + mois[0].month - 1
+    rang = lambda jour: jour.year * 12 + jour.month - 1 - premier  # noqa: E731
+    nets = {type_: np.zeros((len(personnes), len(mois))) for type_ in CONVERSIONS}
+    for i, personne in enumerate(personnes):
+        for type_, montant, debut, fin in personne.ressources:
+            if type_ in nets:
+                depuis = max(rang(debut), 0)
+                jusqu_a = len(mois) if fin is None else min(rang(fin) + 1, len(mois))
+                nets[type_][i, depuis:jusqu_a] += montant
+    return nets
+
+
+def revenus_du_mois(
+    nets: dict[str, np.ndarray], mois: date, tranches: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Les variables de revenus d'OpenFisca (`VARIABLES_REVENUS`) de chaque personne ce mois-ci,
+    à partir de ses nets du mois ({sorte: tableau}) : net saisi, brut et imposable par les
+    barèmes, à la tranche de CSG de chacune."""
+    n = len(tranches)
+    revenus = {variable: np.zeros(n) for variable in VARIABLES_REVENUS}
+    for type_, montants in nets.items():
+        conversion = CONVERSIONS[type_]
+        revenus[conversion.net] += montants
+        if not conversion.brut or not montants.any():
+            continue
+        for tranche in np.unique(tranches) if type_ in REMPLACEMENT else (PLEIN,):
+            lignes = montants != 0
+            if type_ in REMPLACEMENT:
+                lignes &= tranches == tranche
+            if tranche == COUPURE:
+                bruts = imposables = montants[lignes]
+            else:
+                bruts, imposables = bareme(type_, mois, int(tranche)).convertir(montants[lignes])
+            revenus[conversion.brut][lignes] += bruts
+            revenus[conversion.imposable][lignes] += imposables
+    return revenus
+
+
+def tranches_csg(
+    places: list[tuple[Personne, Place]],
+    mois_cible: date,
+    nets: dict[str, np.ndarray] | None = None,
+) -> dict[int, np.ndarray]:
+    """La tranche de CSG de chaque personne (celle de son foyer fiscal) pour les années N-2,
+    N-1 et N : {année: tableau}.
+
+    Seuls les foyers fiscaux qui ont une retraite ou une allocation chômage dans l'historique
+    sont simulés, dans une simulation fiscale à part (foyers fiscaux seuls, un ménage et une
+    famille par foyer fiscal), de N-4 à N-2 : RFR de N-4 et N-3 avec les revenus de
+    remplacement comptés exonérés (la coupure), d'où les tranches de N-2 et N-1 ; puis les
+    revenus de N-2 à leur tranche, d'où le RFR de N-2 et la tranche de N. `nets` : ceux de
+    `nets_mensuels` de janvier N-4 au mois cible, s'ils sont déjà calculés."""
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    from .moteur import systeme
+
+    annee = mois_cible.year
+    tranches = {
+        a: np.full(len(places), EXONERE, dtype=np.int8) for a in range(annee - 2, annee + 1)
+    }
+    mois = _mois_depuis(date(annee - 4, 1, 1), mois_cible)
+    if nets is None:
+        nets = nets_mensuels([p for p, _ in places], mois)
+    # Les foyers fiscaux dont une personne a une retraite ou une allocation chômage de N-2 à N.
+    remplacement = sum(nets[type_][:, 24:] for type_ in REMPLACEMENT).any(axis=1)
+    concernes = {
+        place.foyer_fiscal for (_, place), oui in zip(places, remplacement, strict=True) if oui
+    }
+    if not concernes:
+        return tranches
+    lignes = [i for i, (_, place) in enumerate(places) if place.foyer_fiscal in concernes]
+    nets = {type_: montants[lignes] for type_, montants in nets.items()}
+    sous_places = [places[i] for i in lignes]
+    personnes = [p for p, _ in sous_places]
+    foyers_fiscaux = list(dict.fromkeys(place.foyer_fiscal for _, place in sous_places))
+    rang = {cle: k for k, cle in enumerate(foyers_fiscaux)}
+    foyer_de = np.array([rang[place.foyer_fiscal] for _, place in sous_places])
+
+    tbs = systeme()
+    sb = SimulationBuilder()
+    sb.create_entities(tbs)
+    sb.declare_person_entity("individu", [f"i{p.id}" for p in personnes])
+    appartenance = [place.foyer_fiscal for _, place in sous_places]
+    for entite, roles in (
+        ("foyer_fiscal", [place.role_foyer_fiscal for _, place in sous_places]),
+        ("famille", [place.role_famille for _, place in sous_places]),
+        ("menage", [_ROLES_MENAGE[place.role_foyer_fiscal] for _, place in sous_places]),
+    ):
+        sb.join_with_persons(sb.declare_entity(entite, foyers_fiscaux), appartenance, roles)
+    simulation = sb.build(tbs)
+    simulation.set_input(
+        "date_naissance",
+        "ETERNITY",
+        np.array([np.datetime64(p.date_naissance, "D") for p in personnes]),
+    )
+    maritaux = tbs.variables["statut_marital"].possible_values
+    statuts = np.array([maritaux[s] for s in statuts_maritaux(sous_places)])
+    incapacites = np.array([p.taux_incapacite or 0 for p in personnes], dtype=np.float32) / 100
+
+    def poser_annee(an: int, tranche: np.ndarray) -> None:
+        for k in range(12):
+            colonne, periode = (an - annee + 4) * 12 + k, f"{an}-{k + 1:02d}"
+            simulation.set_input("statut_marital", periode, statuts)
+            simulation.set_input("taux_incapacite", periode, incapacites)
+            simulation.set_input("handicap", periode, incapacites >= 0.5)
+            du_mois = {type_: montants[:, colonne] for type_, montants in nets.items()}
+            for variable, valeurs in revenus_du_mois(du_mois, mois[colonne], tranche).items():
+                simulation.set_input(variable, periode, valeurs)
+
+    def tranche_de(an: int) -> np.ndarray:
+        """La tranche de l'année `an` : RFR et parts de `an` - 2, par foyer fiscal."""
+        rfr = simulation.calculate("rfr", str(an - 2))
+        parts = simulation.calculate("nbptr", str(an - 2))
+        return tranche_selon_rfr(an, rfr, parts)[foyer_de]
+
+    coupure = np.full(len(personnes), COUPURE, dtype=np.int8)
+    poser_annee(annee - 4, coupure)
+    poser_annee(annee - 3, coupure)
+    tranches[annee - 2][lignes] = tranche_n_2 = tranche_de(annee - 2)
+    tranches[annee - 1][lignes] = tranche_de(annee - 1)
+    poser_annee(annee - 2, tranche_n_2)
+    tranches[annee][lignes] = tranche_de(annee)
+    return tranches
+
+
+def revenus_de_l_historique(
+    places: list[tuple[Personne, Place]], mois_cible: date
+) -> dict[date, dict[str, np.ndarray]]:
+    """Les variables de revenus de chaque personne, pour chaque mois de l'historique (janvier
+    N-2 au mois cible) : {mois: {variable: tableau}}. La règle unique, utilisée par le calcul
+    vectorisé et par la situation de contrôle."""
+    mois = _mois_depuis(date(mois_cible.year - 4, 1, 1), mois_cible)
+    nets = nets_mensuels([p for p, _ in places], mois)
+    tranches = tranches_csg(places, mois_cible, nets)
+    return {
+        m: revenus_du_mois(
+            {type_: montants[:, colonne] for type_, montants in nets.items()},
+            m,
+            tranches[m.year],
+        )
+        for colonne, m in enumerate(mois)
+        if m.year >= mois_cible.year - 2
+    }
