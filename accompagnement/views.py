@@ -33,9 +33,13 @@ from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
-from droits.enums import EtatSignalement
 from droits.forms import PrestationFoyerForm
-from droits.selectors import prestations_du_foyer, signalements_du_foyer, simulation_du_foyer
+from droits.selectors import (
+    prestations_du_foyer,
+    signalements_a_traiter,
+    signalements_du_foyer,
+    simulation_du_foyer,
+)
 from habitants.forms import RechercheForm
 from habitants.models import Foyer
 from habitants.selectors import CriteresRecherche, rechercher_habitants
@@ -58,7 +62,12 @@ def mes_accompagnements(request):
     return render(
         request,
         "accompagnement/mes_accompagnements.html",
-        {"filtre": filtre, "page": page, "parametres": parametres.urlencode()},
+        {
+            "filtre": filtre,
+            "page": page,
+            "parametres": parametres.urlencode(),
+            **signalements_a_traiter(request.user),
+        },
     )
 
 
@@ -109,7 +118,6 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "prestations": prestations,
         "signalements": signalements,
         "simulation": simulation_du_foyer(foyer),
-        "etats_signalement": EtatSignalement.choices,
         "form_prestation": PrestationFoyerForm(
             foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
         ),

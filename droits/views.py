@@ -4,23 +4,33 @@ foyer, lancement et suivi de la détection (responsables, admins)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
-from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
+from ccas_portal.enums import ActionJournal
+from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
+from ccas_portal.journal import journaliser
 from ccas_portal.pagination import paginer
 from droits import services
 from droits.detection.execution import lancer_detection
-from droits.enums import EtatSignalement
+from droits.enums import EtatSignalement, FormePrestation
 from droits.filters import SignalementFilter
-from droits.forms import EtatSignalementForm, LancerDetectionForm, PrestationFoyerForm
-from droits.models import Signalement
+from droits.forms import (
+    AttributionForm,
+    EtatSignalementForm,
+    LancerDetectionForm,
+    PrestationFoyerForm,
+)
+from droits.models import ChangementSignalement, Prestation
 from droits.selectors import (
     executions_visibles,
+    file_de_travail,
+    poser_responsables,
     rendre_lisibles,
     signalements_par_etat,
     simulation_du_foyer,
@@ -32,55 +42,119 @@ def _url_droits_du_foyer(foyer_id):
     return reverse("accompagnement:dossier", args=[foyer_id]) + "#droits"
 
 
-def _annoncer_erreurs(request, form):
-    """Les erreurs d'un formulaire du dossier, en messages (la page suit une redirection)."""
-    for champ, erreurs in form.errors.items():
-        libelle = form.fields[champ].label if champ in form.fields else ""
-        for erreur in erreurs:
-            messages.error(request, f"{libelle} : {erreur}" if libelle else erreur)
-
-
 @require_GET
 @permission_requise(perms.peut_accompagner)
 def signalements(request):
-    """Les signalements des foyers des sites de l'agent, les plus gros montants d'abord."""
-    qs = (
-        Signalement.objects.filter(foyer__site__in=request.user.ids_sites)
-        .select_related("prestation__axe", "foyer__site")
-        .order_by("-montant_estime", "-cree_le", "-pk")
-    )
+    """La file de travail : les signalements des foyers des sites de l'agent, rangés par ce
+    que le droit apporte (valeur documentée, docs/detection.md), filtrés."""
     donnees = request.GET.copy()
     donnees.setdefault("etat", "ouverts")
-    filtre = SignalementFilter(donnees, queryset=qs)
+    filtre = SignalementFilter(donnees, queryset=file_de_travail(request.user), agent=request.user)
     page = paginer(filtre.qs, request.GET.get("page"), par_page=25)
+    page.object_list = poser_responsables(page.object_list)
     donnees.pop("page", None)
     return render(
         request,
         "droits/signalements.html",
-        {"filtre": filtre, "page": page, "parametres": donnees.urlencode()},
+        {
+            "filtre": filtre,
+            "page": page,
+            "parametres": donnees.urlencode(),
+            "couvertures": Prestation.objects.filter(
+                forme=FormePrestation.COUVERTURE,
+                actif=True,
+                valeur_couverture_annuelle__isnull=False,
+            ),
+        },
     )
+
+
+def _signalement(request, pk):
+    """Un signalement de la file de l'agent (`visibles_par`), sinon 404."""
+    signalement = get_object_or_404(
+        file_de_travail(request.user).prefetch_related(
+            Prefetch("changements", queryset=ChangementSignalement.objects.select_related("agent"))
+        ),
+        pk=pk,
+    )
+    return poser_responsables([signalement])[0]
+
+
+def _page_signalement(request, signalement, *, form_etat=None, form_attribution=None, status=200):
+    action = reverse("droits:changer_etat", args=[signalement.pk])
+    return render(
+        request,
+        "droits/signalement.html",
+        {
+            "s": signalement,
+            "demandeur": next(iter(signalement.foyer.demandeurs), None),
+            "form_etat": form_etat or EtatSignalementForm(signalement=signalement, action=action),
+            "form_attribution": form_attribution
+            or AttributionForm(
+                signalement=signalement,
+                action=reverse("droits:attribuer", args=[signalement.pk]),
+            ),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@permission_requise(perms.peut_accompagner)
+def signalement(request, pk):
+    """Un signalement à traiter : le foyer et son demandeur, l'accord pour être contacté, ce
+    que le droit apporte, l'explication, l'historique ; changer l'état, attribuer."""
+    s = _signalement(request, pk)
+    journaliser(agent=request.user, action=ActionJournal.CONSULTATION, objet=s, request=request)
+    return _page_signalement(request, s)
 
 
 @require_POST
 @permission_requise(perms.peut_accompagner)
 def changer_etat(request, pk):
-    signalement = get_object_or_404(
-        Signalement.objects.filter(foyer__site__in=request.user.ids_sites), pk=pk
+    s = _signalement(request, pk)
+    form = EtatSignalementForm(
+        request.POST, signalement=s, action=reverse("droits:changer_etat", args=[s.pk])
     )
-    form = EtatSignalementForm(request.POST)
-    if form.is_valid():
-        try:
-            services.changer_etat_signalement(
-                agent=request.user, signalement=signalement, **form.cleaned_data
-            )
-        except ValidationError as erreur:
-            reporter_erreurs(form, erreur)
-        else:
-            etat = EtatSignalement(form.cleaned_data["etat"]).label.lower()
-            messages.success(request, f"Signalement « {signalement.prestation} » : {etat}.")
-            return redirect(_url_droits_du_foyer(signalement.foyer_id))
-    _annoncer_erreurs(request, form)
-    return redirect(_url_droits_du_foyer(signalement.foyer_id))
+    libelle = dict(EtatSignalement.choices).get(request.POST.get("etat"), "")
+    message = ecrire_une_fois(
+        form,
+        agent=request.user,
+        ecrire=lambda donnees: services.changer_etat_signalement(
+            agent=request.user, signalement=s, **form.donnees
+        ),
+        succes=f"Signalement « {s.prestation} » : {libelle.lower()}.",
+    )
+    if message is None:
+        return _page_signalement(request, s, form_etat=form, status=422)
+    messages.success(request, message)
+    return redirect("droits:signalement", pk=s.pk)
+
+
+@require_POST
+@permission_requise(perms.peut_accompagner)
+def attribuer(request, pk):
+    s = _signalement(request, pk)
+    form = AttributionForm(
+        request.POST, signalement=s, action=reverse("droits:attribuer", args=[s.pk])
+    )
+
+    def ecrire(donnees):
+        services.attribuer_signalement(
+            agent=request.user, signalement=s, attribue_a=donnees["attribue_a"]
+        )
+
+    qui = form.data.get("attribue_a")
+    message = ecrire_une_fois(
+        form,
+        agent=request.user,
+        ecrire=ecrire,
+        succes="Signalement attribué." if qui else "Signalement rendu au référent du foyer.",
+    )
+    if message is None:
+        return _page_signalement(request, s, form_attribution=form, status=422)
+    messages.success(request, message)
+    return redirect("droits:signalement", pk=s.pk)
 
 
 @require_POST

@@ -66,8 +66,11 @@ def test_nombre_de_requetes_constant(client, ts, famille, n, django_assert_num_q
             agent=ts, accompagnement=a, type="appel", date_intervention=date(2026, 2, 1)
         )
     client.force_login(ts)
-    # session, agent, sites (filtre), axes (filtre), page avec total, demandeurs, menu
-    with django_assert_num_queries(7):
+    # session, agent, sites (filtre), axes (filtre), page avec total, demandeurs, menu ; puis
+    # le périmètre des signalements (identifiants des sites de l'agent) et les premiers
+    # signalements qui lui sont attribués (leurs demandeurs et leur nombre seulement quand il
+    # y en a : aucun ici)
+    with django_assert_num_queries(9):
         reponse = client.get(URL)
     assert lignes(reponse) == min(n, 25)
 
