@@ -4,6 +4,7 @@ from django.db.models import (
     Case,
     DecimalField,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -335,21 +336,22 @@ class SignalementQuerySet(models.QuerySet):
         (docs/detection.md) : le montant estimé d'un versement ; pour une couverture, sa
         valeur mensuelle (valeur annuelle par personne × personnes du foyer ÷ 12) moins la
         participation estimée."""
+        # En virgule flottante puis arrondi au centime : SQLite diviserait des entiers en
+        # entiers (416 × 1 / 12 = 34) ; Round repasse en numeric sur PostgreSQL.
         personnes = Coalesce(Cast(KT("explication__personnes"), IntegerField()), Value(1))
-        valeur = Coalesce(
-            F("prestation__valeur_couverture_annuelle"), Value(0), output_field=MONTANT
-        ) * personnes / Value(12) - F("montant_estime")
-        return self.annotate(
-            apport_mensuel=Round(
-                Case(
-                    When(prestation__forme=FormePrestation.COUVERTURE, then=valeur),
-                    default=F("montant_estime"),
-                    output_field=MONTANT,
-                ),
-                2,
-                output_field=MONTANT,
-            )
+        montant = Cast("montant_estime", FloatField())
+        valeur = (
+            Cast(Coalesce("prestation__valeur_couverture_annuelle", Value(0)), FloatField())
+            * personnes
+            / Value(12.0)
+            - montant
         )
+        apport = Case(
+            When(prestation__forme=FormePrestation.COUVERTURE, then=valeur),
+            default=montant,
+            output_field=FloatField(),
+        )
+        return self.annotate(apport_mensuel=Cast(Round(apport, 2), MONTANT))
 
     def avec_responsable(self):
         """Annote `referent_id` (le référent d'un accompagnement non clos du foyer, celui de

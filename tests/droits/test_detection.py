@@ -174,8 +174,8 @@ def test_un_signalement_clos_ne_change_plus_et_seul_le_site_le_traite(ts, seul_s
     services.changer_etat_signalement(agent=ts, signalement=rsa, etat="refus_personne")
     with pytest.raises(ValidationError, match="clos"):
         services.changer_etat_signalement(
-        agent=ts, signalement=rsa, etat="contacte", venue_d_elle_meme=True
-    )
+            agent=ts, signalement=rsa, etat="contacte", venue_d_elle_meme=True
+        )
     historique = list(
         ChangementSignalement.objects.filter(signalement=rsa).values_list("nouveau", "agent")
     )
