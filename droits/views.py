@@ -87,7 +87,7 @@ def _page_signalement(request, signalement, *, form_etat=None, form_attribution=
         "droits/signalement.html",
         {
             "s": signalement,
-            "demandeur": next(iter(signalement.foyer.demandeurs), None),
+            "demandeur": next((m.habitant for m in signalement.foyer.demandeurs), None),
             "form_etat": form_etat or EtatSignalementForm(signalement=signalement, action=action),
             "form_attribution": form_attribution
             or AttributionForm(

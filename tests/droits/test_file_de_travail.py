@@ -494,3 +494,17 @@ def test_nombre_de_requetes_de_la_file_constant(client, ts, famille, n, django_a
     with django_assert_num_queries(10):
         reponse = client.get(LISTE)
     assert len(reponse.context["page"]) == min(n, 25)
+
+
+@pytest.mark.parametrize(
+    ("accord", "badge"),
+    [(True, "contact accepté"), (False, "contact refusé"), (None, "accord non recueilli")],
+)
+def test_la_page_du_signalement_dit_l_accord_du_demandeur(client, ts, famille, accord, badge):
+    f, amina = famille
+    consentir(ts, amina, accord)
+    s = signaler(f, "rsa", "300")
+    client.force_login(ts)
+    html = client.get(reverse("droits:signalement", args=[s.pk])).content.decode()
+    assert '<h1 class="h2">Revenu de solidarité active (RSA) — BENALI Amina</h1>' in html
+    assert badge in html
