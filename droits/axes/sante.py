@@ -3,7 +3,7 @@ from decimal import Decimal
 from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
 
 #: Valeur documentée d'une année de complémentaire santé solidaire pour une personne : le
-#: coût unitaire par bénéficiaire pour 2023 (416 €, docs/detection.md). Elle ne sert qu'à ranger la file de
+#: coût unitaire par bénéficiaire pour 2023 (416 €). Elle ne sert qu'à ranger la file de
 #: travail (docs/detection.md) ; `charger_referentiels` la recopie au catalogue.
 VALEUR_CSS = Decimal("416")
 
