@@ -6,6 +6,7 @@ from ccas_portal import perms
 from ccas_portal.enums import Role
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.models import Agent, Site
+from ccas_portal.validation import EVENEMENT, DatePlausible
 from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
 from habitants.forms import ChampDate
@@ -107,8 +108,8 @@ class EtatSignalementForm(FormulairePortail):
         localize=True,
         help_text="Pour une couverture santé : la participation mensuelle (0 si gratuite).",
     )
-    date_debut = forms.DateField(
-        label="Versé depuis le, pour « droit ouvert »", required=False, widget=ChampDate()
+    date_debut = DatePlausible(
+        label="Versé depuis le, pour « droit ouvert »", required=False, plage=EVENEMENT
     )
     source = forms.ChoiceField(
         label="Source de l'information",

@@ -129,44 +129,13 @@ def enregistrer_prestation(
     montant_mensuel: Decimal | None = None,
     note: str = "",
     existante: PrestationFoyer | None = None,
+    suivre_signalement: bool = True,
 ) -> PrestationFoyer:
     """Crée (ou met à jour, `existante`) une prestation demandée ou perçue par le foyer ; le
     signalement ouvert de cette prestation suit, dans la même transaction : « demande
     déposée » pour une prestation à instruire ou demandée, « droit ouvert » pour une
-    prestation accordée ou perçue."""
-    objet = _ecrire_prestation(
-        agent=agent,
-        foyer=foyer,
-        prestation=prestation,
-        statut=statut,
-        source=source,
-        beneficiaire=beneficiaire,
-        date_demande=date_demande,
-        date_debut=date_debut,
-        date_fin=date_fin,
-        montant_mensuel=montant_mensuel,
-        note=note,
-        existante=existante,
-    )
-    _faire_suivre_le_signalement(agent=agent, prestation_foyer=objet)
-    return objet
-
-
-def _ecrire_prestation(
-    *,
-    agent,
-    foyer,
-    prestation: Prestation,
-    statut: str,
-    source: str,
-    beneficiaire=None,
-    date_demande: date | None = None,
-    date_debut: date | None = None,
-    date_fin: date | None = None,
-    montant_mensuel: Decimal | None = None,
-    note: str = "",
-    existante: PrestationFoyer | None = None,
-) -> PrestationFoyer:
+    prestation accordée ou perçue (`suivre_signalement=False` : c'est le changement d'état du
+    signalement qui écrit la prestation, et qui note lui-même ce changement)."""
     _verifier_foyer(agent, foyer)
     if existante is not None and existante.foyer_id != foyer.pk:
         raise PermissionDenied("Cette prestation n'est pas celle de ce foyer.")
@@ -208,6 +177,8 @@ def _ecrire_prestation(
         objet=objet,
         details={"foyer": foyer.pk, "prestation": prestation.code, "statut": statut},
     )
+    if suivre_signalement:
+        _faire_suivre_le_signalement(agent=agent, prestation_foyer=objet)
     return objet
 
 
@@ -363,7 +334,8 @@ def changer_etat_signalement(
         if erreurs:
             raise ValidationError(erreurs)
         demande = _demande_en_cours(signalement)
-        prestation_foyer = _ecrire_prestation(
+        prestation_foyer = enregistrer_prestation(
+            suivre_signalement=False,
             agent=agent,
             foyer=signalement.foyer,
             prestation=signalement.prestation,
@@ -377,7 +349,8 @@ def changer_etat_signalement(
             existante=demande,
         )
     elif etat == EtatSignalement.DEMANDE_DEPOSEE:
-        prestation_foyer = _demande_en_cours(signalement) or _ecrire_prestation(
+        prestation_foyer = _demande_en_cours(signalement) or enregistrer_prestation(
+            suivre_signalement=False,
             agent=agent,
             foyer=signalement.foyer,
             prestation=signalement.prestation,

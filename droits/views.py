@@ -109,52 +109,54 @@ def signalement(request, pk):
     return _page_signalement(request, s)
 
 
+def _ecrire_sur_le_signalement(request, pk, *, classe, nom, ecrire, succes):
+    """Un formulaire de la page du signalement (`nom` : form_etat ou form_attribution) :
+    valider, écrire une fois, puis revenir à la page ; refusé, la page avec ses erreurs sous
+    les champs (422)."""
+    s = _signalement(request, pk)
+    form = classe(request.POST, signalement=s, action=request.path)
+    message = ecrire_une_fois(
+        form, agent=request.user, ecrire=lambda donnees: ecrire(s, form.donnees), succes=succes(s)
+    )
+    if message is None:
+        return _page_signalement(request, s, **{nom: form}, status=422)
+    messages.success(request, message)
+    return redirect("droits:signalement", pk=s.pk)
+
+
 @require_POST
 @permission_requise(perms.peut_accompagner)
 def changer_etat(request, pk):
-    s = _signalement(request, pk)
-    form = EtatSignalementForm(
-        request.POST, signalement=s, action=reverse("droits:changer_etat", args=[s.pk])
-    )
     libelle = dict(EtatSignalement.choices).get(request.POST.get("etat"), "")
-    message = ecrire_une_fois(
-        form,
-        agent=request.user,
-        ecrire=lambda donnees: services.changer_etat_signalement(
-            agent=request.user, signalement=s, **form.donnees
+    return _ecrire_sur_le_signalement(
+        request,
+        pk,
+        classe=EtatSignalementForm,
+        nom="form_etat",
+        ecrire=lambda s, donnees: services.changer_etat_signalement(
+            agent=request.user, signalement=s, **donnees
         ),
-        succes=f"Signalement « {s.prestation} » : {libelle.lower()}.",
+        succes=lambda s: f"Signalement « {s.prestation} » : {libelle.lower()}.",
     )
-    if message is None:
-        return _page_signalement(request, s, form_etat=form, status=422)
-    messages.success(request, message)
-    return redirect("droits:signalement", pk=s.pk)
 
 
 @require_POST
 @permission_requise(perms.peut_accompagner)
 def attribuer(request, pk):
-    s = _signalement(request, pk)
-    form = AttributionForm(
-        request.POST, signalement=s, action=reverse("droits:attribuer", args=[s.pk])
+    return _ecrire_sur_le_signalement(
+        request,
+        pk,
+        classe=AttributionForm,
+        nom="form_attribution",
+        ecrire=lambda s, donnees: services.attribuer_signalement(
+            agent=request.user, signalement=s, **donnees
+        ),
+        succes=lambda s: (
+            "Signalement attribué."
+            if request.POST.get("attribue_a")
+            else "Signalement rendu au référent du foyer."
+        ),
     )
-
-    def ecrire(donnees):
-        services.attribuer_signalement(
-            agent=request.user, signalement=s, attribue_a=donnees["attribue_a"]
-        )
-
-    qui = form.data.get("attribue_a")
-    message = ecrire_une_fois(
-        form,
-        agent=request.user,
-        ecrire=ecrire,
-        succes="Signalement attribué." if qui else "Signalement rendu au référent du foyer.",
-    )
-    if message is None:
-        return _page_signalement(request, s, form_attribution=form, status=422)
-    messages.success(request, message)
-    return redirect("droits:signalement", pk=s.pk)
 
 
 @require_POST
