@@ -508,3 +508,32 @@ def test_la_page_du_signalement_dit_l_accord_du_demandeur(client, ts, famille, a
     html = client.get(reverse("droits:signalement", args=[s.pk])).content.decode()
     assert '<h1 class="h2">Revenu de solidarité active (RSA) — BENALI Amina</h1>' in html
     assert badge in html
+
+
+def test_un_signalement_clos_ne_change_plus_et_le_dit(client, ts, famille):
+    f, _ = famille
+    s = signaler(f, "rsa", "300")
+    services.changer_etat_signalement(agent=ts, signalement=s, etat="non_eligible")
+    client.force_login(ts)
+    reponse = client.post(reverse("droits:changer_etat", args=[s.pk]), {"etat": "refus_personne"})
+    assert reponse.status_code == 422
+    assert "Ce signalement est clos : il ne change plus." in reponse.content.decode()
+    assert Signalement.objects.get(pk=s.pk).etat == "non_eligible"
+
+
+def test_un_co_intervenant_d_un_autre_site_n_a_pas_le_lien_traiter(client, ts, famille):
+    f, amina = famille
+    s = signaler(f, "rsa", "300")
+    ailleurs = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="ailleurs")])
+    accompagnements.ouvrir_accompagnement(
+        agent=ts,
+        foyer=f,
+        axe="logement",
+        membres=[amina],
+        date_ouverture=date(2026, 2, 1),
+        co_intervenants=[ailleurs],
+    )
+    client.force_login(ailleurs)
+    html = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
+    assert f'id="signalement-{s.pk}"' in html
+    assert reverse("droits:signalement", args=[s.pk]) not in html
