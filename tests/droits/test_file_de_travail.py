@@ -537,3 +537,13 @@ def test_un_co_intervenant_d_un_autre_site_n_a_pas_le_lien_traiter(client, ts, f
     html = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
     assert f'id="signalement-{s.pk}"' in html
     assert reverse("droits:signalement", args=[s.pk]) not in html
+
+
+def test_une_demande_deposee_se_lit_au_dossier_sans_montant(client, ts, famille):
+    f, _ = famille
+    s = signaler(f, "rsa", "300")
+    services.changer_etat_signalement(agent=ts, signalement=s, etat="demande_deposee")
+    client.force_login(ts)
+    html = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
+    jour = timezone.localdate().strftime("%d/%m/%Y")
+    assert f"estimé 300,00\u00a0€ par mois / demandée le {jour}, montant pas encore connu" in html
