@@ -273,7 +273,7 @@ def chronologie(
                 moment=s.cree_le,
                 genre="signalement",
                 titre=(f"Droit probable repéré : {s.prestation} ({s.get_etat_display().lower()})"),
-                details=[f"Montant mensuel estimé : {euros(s.montant_estime)}"],
+                details=[f"Estimation : {s.apport()}"],
             )
         )
         for c in s.changements.all():
@@ -283,7 +283,14 @@ def chronologie(
                         moment=c.le,
                         genre="signalement",
                         titre=f"Signalement « {s.prestation} » : {c.get_nouveau_display().lower()}",
-                        texte=c.commentaire,
+                        texte=" — ".join(
+                            t
+                            for t in (
+                                "la personne est venue d'elle-même" if c.venue_d_elle_meme else "",
+                                c.commentaire,
+                            )
+                            if t
+                        ),
                         auteur=str(c.agent),
                     )
                 )

@@ -34,9 +34,13 @@ from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
-from droits.enums import EtatSignalement
 from droits.forms import PrestationFoyerForm
-from droits.selectors import prestations_du_foyer, signalements_du_foyer, simulation_du_foyer
+from droits.selectors import (
+    prestations_du_foyer,
+    signalements_a_traiter,
+    signalements_du_foyer,
+    simulation_du_foyer,
+)
 from habitants.acces import demandes_du_foyer, demandes_recues
 from habitants.forms import RechercheForm
 from habitants.models import Foyer
@@ -65,6 +69,7 @@ def mes_accompagnements(request):
             "page": page,
             "parametres": parametres.urlencode(),
             "demandes_recues": list(demandes_recues(request.user)),
+            **signalements_a_traiter(request.user),
         },
     )
 
@@ -126,7 +131,6 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "prestations": prestations,
         "signalements": signalements,
         "simulation": simulation_du_foyer(foyer),
-        "etats_signalement": EtatSignalement.choices,
         **contexte_partages_du_foyer(foyer),
         "form_transfert": formulaire_de_transfert(request.user, foyer),
         "form_prestation": PrestationFoyerForm(

@@ -30,12 +30,16 @@ class PrestationAdmin(admin.ModelAdmin):
     list_filter = ["nature", "axe", "actif"]
     search_fields = ["libelle", "code"]
 
+    #: Ce que le droit apporte et la valeur d'une couverture se déclarent avec la prestation
+    #: légale (droits/axes/) ; une aide facultative est un versement.
+    DECLARES_DANS_LE_CODE = ["nature", "variables_openfisca", "forme", "valeur_couverture_annuelle"]
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.nature == NaturePrestation.LEGALE:
-            return ["code", "libelle", "axe", "nature", "variables_openfisca", "description"]
+            return ["code", "libelle", "axe", "description", *self.DECLARES_DANS_LE_CODE]
         if obj is not None:
-            return ["code", "nature", "variables_openfisca"]
-        return ["nature", "variables_openfisca"]
+            return ["code", *self.DECLARES_DANS_LE_CODE]
+        return self.DECLARES_DANS_LE_CODE
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -6,6 +6,14 @@ class NaturePrestation(models.TextChoices):
     FACULTATIVE = "facultative", "Aide facultative du CCAS"
 
 
+class FormePrestation(models.TextChoices):
+    """Ce qu'un droit apporte au foyer : de l'argent chaque mois, ou une couverture (la
+    complémentaire santé solidaire) dont le foyer paie parfois une participation."""
+
+    VERSEMENT = "versement", "Versement mensuel"
+    COUVERTURE = "couverture", "Couverture (avec sa participation éventuelle)"
+
+
 class StatutPrestation(models.TextChoices):
     A_INSTRUIRE = "a_instruire", "À instruire"
     DEMANDEE = "demandee", "Demandée"

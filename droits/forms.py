@@ -3,8 +3,10 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from ccas_portal import perms
+from ccas_portal.enums import Role
 from ccas_portal.forms import FormulairePortail
-from ccas_portal.models import Site
+from ccas_portal.models import Agent, Site
+from ccas_portal.validation import EVENEMENT, DatePlausible
 from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
 from habitants.forms import ChampDate
@@ -81,8 +83,71 @@ class PrestationFoyerForm(FormulairePortail):
         )
 
 
-class EtatSignalementForm(forms.Form):
-    """Faire avancer un signalement (rendu à la main dans le dossier du foyer)."""
+class EtatSignalementForm(FormulairePortail):
+    """Faire avancer un signalement : un seul geste. « Droit ouvert » demande le montant
+    accordé et la date de début, et enregistre la prestation perçue du foyer."""
+
+    bouton = "Enregistrer le nouvel état"
+    ident = "etat"
 
     etat = forms.ChoiceField(label="Nouvel état", choices=EtatSignalement.choices)
+    venue_d_elle_meme = forms.BooleanField(
+        label="La personne est venue d'elle-même",
+        required=False,
+        help_text=(
+            "Pour « personne contactée » sans accord au contact recueilli à l'accueil : "
+            "c'est la personne qui est venue, le CCAS ne l'a pas sollicitée."
+        ),
+    )
+    montant_accorde = forms.DecimalField(
+        label="Montant mensuel accordé (€), pour « droit ouvert »",
+        required=False,
+        min_value=0,
+        max_digits=9,
+        decimal_places=2,
+        localize=True,
+        help_text="Pour une couverture santé : la participation mensuelle (0 si gratuite).",
+    )
+    date_debut = DatePlausible(
+        label="Versé depuis le, pour « droit ouvert »", required=False, plage=EVENEMENT
+    )
+    source = forms.ChoiceField(
+        label="Source de l'information",
+        choices=SourcePrestation.choices,
+        initial=SourcePrestation.DECLARATION,
+        required=False,
+        help_text="Pour « demande déposée » et « droit ouvert » (par défaut : la personne).",
+    )
     commentaire = forms.CharField(label="Commentaire", max_length=500, required=False)
+
+    def clean_source(self):
+        return self.cleaned_data["source"] or SourcePrestation.DECLARATION
+
+    def __init__(self, *args, signalement, **kwargs):
+        kwargs.setdefault("auto_id", f"signalement-{signalement.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["etat"].choices = [
+            (code, libelle) for code, libelle in EtatSignalement.choices if code != signalement.etat
+        ]
+
+
+class AttributionForm(FormulairePortail):
+    """Attribuer le signalement à un travailleur social du site du foyer."""
+
+    bouton = "Attribuer"
+    ident = "attribution"
+
+    attribue_a = forms.ModelChoiceField(
+        label="Attribué à",
+        queryset=Agent.objects.none(),
+        required=False,
+        empty_label="Par défaut : le référent du foyer",
+    )
+
+    def __init__(self, *args, signalement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attribue_a"].queryset = Agent.objects.filter(
+            role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites=signalement.foyer.site_id
+        ).order_by("last_name", "first_name", "pk")
+        if not self.is_bound:
+            self.initial["attribue_a"] = signalement.attribue_a_id

@@ -1,11 +1,25 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Round
 
 from ccas_portal.formats import compte, euros, nombre
 from droits.enums import (
     ETATS_OUVERTS,
     EtatSignalement,
+    FormePrestation,
     NaturePrestation,
     PerimetreDetection,
     SourcePrestation,
@@ -52,6 +66,23 @@ class Prestation(models.Model):
         null=True,
         blank=True,
         help_text="Aides facultatives : le montant porté sur les signalements des règles locales.",
+    )
+    forme = models.CharField(
+        "ce que le droit apporte",
+        max_length=20,
+        choices=FormePrestation.choices,
+        default=FormePrestation.VERSEMENT,
+    )
+    valeur_couverture_annuelle = models.DecimalField(
+        "valeur annuelle de la couverture par personne (€)",
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=(
+            "Couvertures seulement : range la file de travail (valeur − participation), "
+            "voir docs/detection.md."
+        ),
     )
     actif = models.BooleanField("active", default=True)
 
@@ -290,6 +321,68 @@ class EtatDetectionFoyer(models.Model):
         return f"Foyer {self.foyer_id} simulé le {self.simule_le:%d/%m/%Y %H:%M}"
 
 
+class SignalementQuerySet(models.QuerySet):
+    def visibles_par(self, agent):
+        """Le seul endroit qui dit quels signalements un agent voit : ceux des foyers
+        accessibles à ses sites (rattachés ou partagés : `habitants.acces`), pour un
+        travailleur social ; aucun pour les autres rôles."""
+        from ccas_portal import perms
+        from habitants.acces import q_foyers_accessibles
+
+        if not perms.peut_accompagner(agent):
+            return self.none()
+        return self.filter(q_foyers_accessibles(agent.ids_sites, "foyer__"))
+
+    def avec_apport(self):
+        """Annote `apport_mensuel`, la valeur documentée qui range la file de travail
+        (docs/detection.md) : le montant estimé d'un versement ; pour une couverture, sa
+        valeur mensuelle (valeur annuelle par personne × personnes du foyer ÷ 12) moins la
+        participation estimée."""
+        # En virgule flottante puis arrondi au centime : SQLite diviserait des entiers en
+        # entiers (416 × 1 / 12 = 34) ; Round repasse en numeric sur PostgreSQL.
+        personnes = Coalesce(Cast(KT("explication__personnes"), IntegerField()), Value(1))
+        montant = Cast("montant_estime", FloatField())
+        valeur = (
+            Cast(Coalesce("prestation__valeur_couverture_annuelle", Value(0)), FloatField())
+            * personnes
+            / Value(12.0)
+            - montant
+        )
+        apport = Case(
+            When(prestation__forme=FormePrestation.COUVERTURE, then=valeur),
+            default=montant,
+            output_field=FloatField(),
+        )
+        return self.annotate(apport_mensuel=Cast(Round(apport, 2), MONTANT))
+
+    def avec_responsable(self):
+        """Annote `referent_id` (le référent d'un accompagnement non clos du foyer, celui de
+        l'axe de la prestation d'abord, puis le plus récent) et `responsable_id` : l'agent
+        à qui le signalement est attribué, ou par défaut ce référent (None : personne)."""
+        from accompagnement.enums import StatutAccompagnement
+        from accompagnement.models import Accompagnement
+
+        en_cours = (
+            Accompagnement.objects.filter(foyer_id=OuterRef("foyer_id"))
+            .exclude(statut=StatutAccompagnement.CLOS)
+            .order_by("-date_ouverture", "-pk")
+            .values("referent_id")
+        )
+        referent = Coalesce(
+            Subquery(en_cours.filter(axe_id=OuterRef("prestation__axe_id"))[:1]),
+            Subquery(en_cours[:1]),
+            output_field=IntegerField(),
+        )
+        return self.annotate(referent_id=referent).annotate(
+            responsable_id=Coalesce(
+                F("attribue_a_id"), F("referent_id"), output_field=IntegerField()
+            )
+        )
+
+
+MONTANT = DecimalField(max_digits=12, decimal_places=2)
+
+
 class Signalement(models.Model):
     """Un droit probable non demandé ni perçu : le non-recours repéré pour un foyer."""
 
@@ -313,8 +406,30 @@ class Signalement(models.Model):
         "état", max_length=20, choices=EtatSignalement.choices, default=EtatSignalement.NOUVEAU
     )
     toujours_detecte = models.BooleanField("détecté à la dernière exécution", default=True)
+    #: Attribué à un travailleur social ; vide : le référent d'un accompagnement en cours du
+    #: foyer, par défaut (`SignalementQuerySet.avec_responsable`).
+    attribue_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="attribué à",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signalements_attribues",
+    )
+    #: La prestation du foyer enregistrée quand la demande est déposée ou le droit ouvert :
+    #: l'estimé face à l'accordé.
+    prestation_foyer = models.ForeignKey(
+        PrestationFoyer,
+        verbose_name="prestation enregistrée",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signalements",
+    )
     cree_le = models.DateTimeField("repéré le", auto_now_add=True)
     modifie_le = models.DateTimeField(auto_now=True)
+
+    objects = SignalementQuerySet.as_manager()
 
     class Meta:
         verbose_name = "signalement"
@@ -341,6 +456,35 @@ class Signalement(models.Model):
     def ouvert(self) -> bool:
         return self.etat in ETATS_OUVERTS
 
+    @property
+    def est_couverture(self) -> bool:
+        return self.prestation.forme == FormePrestation.COUVERTURE
+
+    @property
+    def personnes_couvertes(self) -> int:
+        return int((self.explication or {}).get("personnes") or 1)
+
+    @property
+    def valeur_couverture_mensuelle(self):
+        """La valeur documentée de la couverture pour le foyer, par mois (None : inconnue)."""
+        annuelle = self.prestation.valeur_couverture_annuelle
+        if annuelle is None:
+            return None
+        return round(annuelle * self.personnes_couvertes / 12, 2)
+
+    def apport(self) -> str:
+        """Ce que le droit apporte, en clair : « 573,49 € par mois » ; « couverture santé de
+        3 personnes (valeur 104,00 € par mois), participation 0,00 € par mois »."""
+        if not self.est_couverture:
+            return f"{euros(self.montant_estime)} par mois"
+        valeur = self.valeur_couverture_mensuelle
+        texte = "couverture de " + compte(self.personnes_couvertes, "personne")
+        if valeur is not None:
+            texte += f" (valeur {euros(valeur)} par mois)"
+        if self.montant_estime:
+            return f"{texte}, participation {euros(self.montant_estime)} par mois"
+        return f"{texte}, sans participation"
+
 
 class ChangementSignalement(models.Model):
     """Qui a fait passer le signalement de quel état à quel autre, et quand. Sa création
@@ -356,6 +500,11 @@ class ChangementSignalement(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     commentaire = models.CharField("commentaire", max_length=500, blank=True)
+    #: « Contacté » sans consentement au contact n'est permis que si la personne est venue
+    #: d'elle-même : c'est noté ici.
+    venue_d_elle_meme = models.BooleanField(
+        "la personne est venue d'elle-même", default=False, db_default=False
+    )
     le = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,10 +7,18 @@ from django.utils import timezone
 
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
+from ccas_portal.formats import de
 from ccas_portal.journal import journaliser
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, verifier_date
 from droits.axes import AXES
-from droits.enums import EtatSignalement, NaturePrestation, StatutPrestation
+from droits.enums import (
+    ETATS_OUVERTS,
+    STATUTS_EN_COURS,
+    EtatSignalement,
+    NaturePrestation,
+    SourcePrestation,
+    StatutPrestation,
+)
 from droits.models import (
     Axe,
     ChangementSignalement,
@@ -18,6 +26,8 @@ from droits.models import (
     PrestationFoyer,
     Signalement,
 )
+from habitants.enums import RoleMembre
+from habitants.models import MembreFoyer
 from habitants.services import marquer_faits_modifies
 
 
@@ -74,6 +84,8 @@ def synchroniser_prestations() -> dict[str, int]:
                         *([p.eligibilite] if p.eligibilite else []),
                     ],
                     "description": p.description,
+                    "forme": p.forme,
+                    "valeur_couverture_annuelle": p.valeur_couverture_annuelle,
                     "actif": True,
                 },
             )
@@ -117,8 +129,13 @@ def enregistrer_prestation(
     montant_mensuel: Decimal | None = None,
     note: str = "",
     existante: PrestationFoyer | None = None,
+    suivre_signalement: bool = True,
 ) -> PrestationFoyer:
-    """Crée (ou met à jour, `existante`) une prestation demandée ou perçue par le foyer."""
+    """Crée (ou met à jour, `existante`) une prestation demandée ou perçue par le foyer ; le
+    signalement ouvert de cette prestation suit, dans la même transaction : « demande
+    déposée » pour une prestation à instruire ou demandée, « droit ouvert » pour une
+    prestation accordée ou perçue (`suivre_signalement=False` : c'est le changement d'état du
+    signalement qui écrit la prestation, et qui note lui-même ce changement)."""
     _verifier_foyer(agent, foyer)
     if existante is not None and existante.foyer_id != foyer.pk:
         raise PermissionDenied("Cette prestation n'est pas celle de ce foyer.")
@@ -160,17 +177,139 @@ def enregistrer_prestation(
         objet=objet,
         details={"foyer": foyer.pk, "prestation": prestation.code, "statut": statut},
     )
+    if suivre_signalement:
+        _faire_suivre_le_signalement(agent=agent, prestation_foyer=objet)
     return objet
+
+
+#: Ce que devient le signalement ouvert d'une prestation enregistrée au dossier du foyer.
+ETAT_SELON_LA_PRESTATION = {
+    StatutPrestation.A_INSTRUIRE: EtatSignalement.DEMANDE_DEPOSEE,
+    StatutPrestation.DEMANDEE: EtatSignalement.DEMANDE_DEPOSEE,
+    StatutPrestation.ACCORDEE: EtatSignalement.DROIT_OUVERT,
+    StatutPrestation.PERCUE: EtatSignalement.DROIT_OUVERT,
+}
+
+
+def _faire_suivre_le_signalement(*, agent, prestation_foyer: PrestationFoyer) -> None:
+    """Le signalement ouvert du foyer pour cette prestation avance avec elle (jamais ne
+    recule : une demande enregistrée après une demande déposée ne change rien)."""
+    etat = ETAT_SELON_LA_PRESTATION.get(prestation_foyer.statut)
+    if etat is None:
+        return
+    signalement = (
+        Signalement.objects.select_for_update()
+        .filter(
+            foyer_id=prestation_foyer.foyer_id,
+            prestation_id=prestation_foyer.prestation_id,
+            etat__in=ETATS_OUVERTS,
+        )
+        .first()
+    )
+    if signalement is None:
+        return
+    if signalement.etat == etat:
+        if signalement.prestation_foyer_id is None:
+            signalement.prestation_foyer = prestation_foyer
+            signalement.save(update_fields=["prestation_foyer", "modifie_le"])
+        return
+    statut = StatutPrestation(prestation_foyer.statut).label.lower()
+    _avancer_signalement(
+        agent=agent,
+        signalement=signalement,
+        etat=etat,
+        commentaire=f"Prestation enregistrée au dossier du foyer ({statut}).",
+        prestation_foyer=prestation_foyer,
+    )
+
+
+def _avancer_signalement(
+    *,
+    agent,
+    signalement: Signalement,
+    etat: str,
+    commentaire: str = "",
+    venue_d_elle_meme: bool = False,
+    prestation_foyer: PrestationFoyer | None = None,
+) -> None:
+    """Écrit le changement d'état : l'état, la ligne d'historique, le journal."""
+    ancien = signalement.etat
+    signalement.etat = etat
+    champs = ["etat", "modifie_le"]
+    if prestation_foyer is not None:
+        signalement.prestation_foyer = prestation_foyer
+        champs.append("prestation_foyer")
+    signalement.save(update_fields=champs)
+    ChangementSignalement.objects.create(
+        signalement=signalement,
+        ancien=ancien,
+        nouveau=etat,
+        agent=agent,
+        commentaire=commentaire.strip(),
+        venue_d_elle_meme=venue_d_elle_meme,
+    )
+    details = {"etat": [ancien, etat]}
+    if venue_d_elle_meme:
+        details["venue_d_elle_meme"] = True
+    if prestation_foyer is not None:
+        details["prestation_foyer"] = prestation_foyer.pk
+    journaliser(agent=agent, action=ActionJournal.MODIFICATION, objet=signalement, details=details)
+
+
+def demandeur_du_foyer(foyer):
+    """La personne qui demande au nom du foyer aujourd'hui (None s'il n'y en a pas)."""
+    membre = (
+        MembreFoyer.objects.filter(foyer=foyer, role=RoleMembre.DEMANDEUR, date_fin__isnull=True)
+        .select_related("habitant")
+        .first()
+    )
+    return membre.habitant if membre else None
+
+
+def refus_de_contact(demandeur) -> str:
+    """Pourquoi « contacté » est refusé (chaîne vide : la personne a accepté d'être
+    contactée). Le consentement est celui que l'accueil a recueilli auprès du demandeur."""
+    suite = (
+        " : « personne contactée » est refusé, sauf si la personne est venue d'elle-même "
+        "(cochez « la personne est venue d'elle-même »)."
+    )
+    if demandeur is None:
+        return "Ce foyer n'a pas de demandeur dont l'accord pour être contacté soit connu" + suite
+    if demandeur.consentement_contact is True:
+        return ""
+    if demandeur.consentement_contact is False:
+        return f"{demandeur} a refusé d'être contacté(e) au sujet de droits repérés" + suite
+    return (
+        f"L'accord {de(str(demandeur))} pour être contacté(e) n'a pas été recueilli à l'accueil"
+        + suite
+    )
 
 
 @transaction.atomic
 def changer_etat_signalement(
-    *, agent, signalement: Signalement, etat: str, commentaire: str = ""
+    *,
+    agent,
+    signalement: Signalement,
+    etat: str,
+    commentaire: str = "",
+    venue_d_elle_meme: bool = False,
+    montant_accorde: Decimal | None = None,
+    date_debut: date | None = None,
+    source: str = SourcePrestation.DECLARATION,
 ) -> Signalement:
     """Fait avancer un signalement (travailleur social du site du foyer) ; qui et quand sont
-    gardés. Un signalement clos ne change plus : un nouveau naîtra si les faits changent."""
+    gardés. Un signalement clos ne change plus : un nouveau naîtra si les faits changent.
+
+    - « personne contactée » exige l'accord du demandeur pour être contacté (recueilli à
+      l'accueil), sauf si la personne est venue d'elle-même (noté sur le changement) ;
+    - « demande déposée » enregistre la prestation comme demandée au dossier du foyer ;
+    - « droit ouvert » exige le montant mensuel accordé et la date de début, et enregistre la
+      prestation comme perçue (la demande enregistrée, s'il y en a une, devient perçue).
+    """
     signalement = (
-        Signalement.objects.select_for_update().select_related("foyer").get(pk=signalement.pk)
+        Signalement.objects.select_for_update()
+        .select_related("foyer", "prestation")
+        .get(pk=signalement.pk)
     )
     _verifier_foyer(agent, signalement.foyer)
     if etat not in EtatSignalement.values:
@@ -179,21 +318,100 @@ def changer_etat_signalement(
         raise ValidationError("Ce signalement est clos : il ne change plus.")
     if etat == signalement.etat:
         raise ValidationError({"etat": "Le signalement est déjà dans cet état."})
-    ancien = signalement.etat
-    signalement.etat = etat
-    signalement.save(update_fields=["etat", "modifie_le"])
-    ChangementSignalement.objects.create(
-        signalement=signalement,
-        ancien=ancien,
-        nouveau=etat,
+    if etat == EtatSignalement.CONTACTE and not venue_d_elle_meme:
+        refus = refus_de_contact(demandeur_du_foyer(signalement.foyer))
+        if refus:
+            raise ValidationError({"etat": refus})
+    prestation_foyer = None
+    if etat == EtatSignalement.DROIT_OUVERT:
+        erreurs = {}
+        if montant_accorde is None:
+            erreurs["montant_accorde"] = "Indiquez le montant mensuel accordé."
+        elif montant_accorde < 0:
+            erreurs["montant_accorde"] = "Le montant ne peut pas être négatif."
+        if date_debut is None:
+            erreurs["date_debut"] = "Indiquez depuis quand le droit est versé."
+        if erreurs:
+            raise ValidationError(erreurs)
+        demande = _demande_en_cours(signalement)
+        prestation_foyer = enregistrer_prestation(
+            suivre_signalement=False,
+            agent=agent,
+            foyer=signalement.foyer,
+            prestation=signalement.prestation,
+            statut=StatutPrestation.PERCUE,
+            source=source,
+            beneficiaire=demande.beneficiaire if demande else None,
+            date_demande=demande.date_demande if demande else None,
+            date_debut=date_debut,
+            montant_mensuel=montant_accorde,
+            note="Droit ouvert (signalement de non-recours).",
+            existante=demande,
+        )
+    elif etat == EtatSignalement.DEMANDE_DEPOSEE:
+        prestation_foyer = _demande_en_cours(signalement) or enregistrer_prestation(
+            suivre_signalement=False,
+            agent=agent,
+            foyer=signalement.foyer,
+            prestation=signalement.prestation,
+            statut=StatutPrestation.DEMANDEE,
+            source=source,
+            date_demande=timezone.localdate(),
+            note="Demande déposée (signalement de non-recours).",
+        )
+    _avancer_signalement(
         agent=agent,
-        commentaire=commentaire.strip(),
+        signalement=signalement,
+        etat=etat,
+        commentaire=commentaire,
+        venue_d_elle_meme=venue_d_elle_meme and etat == EtatSignalement.CONTACTE,
+        prestation_foyer=prestation_foyer,
     )
+    return signalement
+
+
+def _demande_en_cours(signalement: Signalement) -> PrestationFoyer | None:
+    """La prestation du foyer déjà enregistrée pour ce signalement, ou à défaut sa demande
+    en cours au dossier (à instruire, demandée, accordée)."""
+    if signalement.prestation_foyer_id:
+        return signalement.prestation_foyer
+    return (
+        PrestationFoyer.objects.filter(
+            foyer_id=signalement.foyer_id,
+            prestation_id=signalement.prestation_id,
+            statut__in=STATUTS_EN_COURS,
+        )
+        .order_by("-cree_le", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def attribuer_signalement(*, agent, signalement: Signalement, attribue_a) -> Signalement:
+    """Attribue le signalement à un travailleur social du site du foyer (None : revient au
+    référent du foyer, par défaut)."""
+    signalement = (
+        Signalement.objects.select_for_update().select_related("foyer").get(pk=signalement.pk)
+    )
+    _verifier_foyer(agent, signalement.foyer)
+    if attribue_a is not None and (
+        not perms.peut_accompagner(attribue_a)
+        or signalement.foyer.site_id not in attribue_a.ids_sites
+    ):
+        raise ValidationError(
+            {"attribue_a": "Choisissez un travailleur social du site de ce foyer."}
+        )
+    ancien = signalement.attribue_a_id
+    nouveau = attribue_a.pk if attribue_a is not None else None
+    if ancien == nouveau:
+        raise ValidationError({"attribue_a": "Le signalement est déjà attribué ainsi."})
+    signalement.attribue_a = attribue_a
+    signalement.save(update_fields=["attribue_a", "modifie_le"])
     journaliser(
         agent=agent,
         action=ActionJournal.MODIFICATION,
         objet=signalement,
-        details={"etat": [ancien, etat]},
+        details={"attribue_a": [ancien, nouveau]},
     )
     return signalement
 

@@ -5,7 +5,9 @@ from droits import views
 app_name = "droits"
 urlpatterns = [
     path("signalements/", views.signalements, name="signalements"),
+    path("signalements/<int:pk>/", views.signalement, name="signalement"),
     path("signalements/<int:pk>/etat/", views.changer_etat, name="changer_etat"),
+    path("signalements/<int:pk>/attribuer/", views.attribuer, name="attribuer"),
     path("foyers/<int:foyer_pk>/prestations/", views.ajouter_prestation, name="ajouter_prestation"),
     path("foyers/<int:foyer_pk>/simuler/", views.simuler_foyer, name="simuler_foyer"),
     path("foyers/<int:foyer_pk>/simulation/", views.simulation_foyer, name="simulation_foyer"),

@@ -4,28 +4,37 @@ foyer, lancement et suivi de la détection (responsables, admins)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
-from ccas_portal.forms import DEJA_ENREGISTRE, reporter_erreurs
+from ccas_portal.enums import ActionJournal
+from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
+from ccas_portal.journal import journaliser
 from ccas_portal.pagination import paginer
 from droits import services
 from droits.detection.execution import lancer_detection
-from droits.enums import EtatSignalement
+from droits.enums import EtatSignalement, FormePrestation
 from droits.filters import SignalementFilter
-from droits.forms import EtatSignalementForm, LancerDetectionForm, PrestationFoyerForm
-from droits.models import Signalement
+from droits.forms import (
+    AttributionForm,
+    EtatSignalementForm,
+    LancerDetectionForm,
+    PrestationFoyerForm,
+)
+from droits.models import ChangementSignalement, Prestation
 from droits.selectors import (
     executions_visibles,
+    file_de_travail,
+    poser_responsables,
     rendre_lisibles,
     signalements_par_etat,
     simulation_du_foyer,
 )
-from habitants.acces import q_foyers_accessibles
 from habitants.models import Foyer
 
 
@@ -33,56 +42,121 @@ def _url_droits_du_foyer(foyer_id):
     return reverse("accompagnement:dossier", args=[foyer_id]) + "#droits"
 
 
-def _annoncer_erreurs(request, form):
-    """Les erreurs d'un formulaire du dossier, en messages (la page suit une redirection)."""
-    for champ, erreurs in form.errors.items():
-        libelle = form.fields[champ].label if champ in form.fields else ""
-        for erreur in erreurs:
-            messages.error(request, f"{libelle} : {erreur}" if libelle else erreur)
-
-
 @require_GET
 @permission_requise(perms.peut_accompagner)
 def signalements(request):
-    """Les signalements des foyers des sites de l'agent, les plus gros montants d'abord."""
-    qs = (
-        Signalement.objects.filter(q_foyers_accessibles(request.user.ids_sites, "foyer__"))
-        .select_related("prestation__axe", "foyer__site")
-        .order_by("-montant_estime", "-cree_le", "-pk")
-    )
+    """La file de travail : les signalements des foyers des sites de l'agent, rangés par ce
+    que le droit apporte (valeur documentée, docs/detection.md), filtrés."""
     donnees = request.GET.copy()
     donnees.setdefault("etat", "ouverts")
-    filtre = SignalementFilter(donnees, queryset=qs)
+    filtre = SignalementFilter(donnees, queryset=file_de_travail(request.user), agent=request.user)
     page = paginer(filtre.qs, request.GET.get("page"), par_page=25)
+    page.object_list = poser_responsables(page.object_list)
     donnees.pop("page", None)
     return render(
         request,
         "droits/signalements.html",
-        {"filtre": filtre, "page": page, "parametres": donnees.urlencode()},
+        {
+            "filtre": filtre,
+            "page": page,
+            "parametres": donnees.urlencode(),
+            "couvertures": Prestation.objects.filter(
+                forme=FormePrestation.COUVERTURE,
+                actif=True,
+                valeur_couverture_annuelle__isnull=False,
+            ),
+        },
     )
+
+
+def _signalement(request, pk):
+    """Un signalement de la file de l'agent (`visibles_par`), sinon 404."""
+    signalement = get_object_or_404(
+        file_de_travail(request.user).prefetch_related(
+            Prefetch("changements", queryset=ChangementSignalement.objects.select_related("agent"))
+        ),
+        pk=pk,
+    )
+    return poser_responsables([signalement])[0]
+
+
+def _page_signalement(request, signalement, *, form_etat=None, form_attribution=None, status=200):
+    action = reverse("droits:changer_etat", args=[signalement.pk])
+    return render(
+        request,
+        "droits/signalement.html",
+        {
+            "s": signalement,
+            "demandeur": next((m.habitant for m in signalement.foyer.demandeurs), None),
+            "form_etat": form_etat or EtatSignalementForm(signalement=signalement, action=action),
+            "form_attribution": form_attribution
+            or AttributionForm(
+                signalement=signalement,
+                action=reverse("droits:attribuer", args=[signalement.pk]),
+            ),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@permission_requise(perms.peut_accompagner)
+def signalement(request, pk):
+    """Un signalement à traiter : le foyer et son demandeur, l'accord pour être contacté, ce
+    que le droit apporte, l'explication, l'historique ; changer l'état, attribuer."""
+    s = _signalement(request, pk)
+    journaliser(agent=request.user, action=ActionJournal.CONSULTATION, objet=s, request=request)
+    return _page_signalement(request, s)
+
+
+def _ecrire_sur_le_signalement(request, pk, *, classe, nom, ecrire, succes):
+    """Un formulaire de la page du signalement (`nom` : form_etat ou form_attribution) :
+    valider, écrire une fois, puis revenir à la page ; refusé, la page avec ses erreurs sous
+    les champs (422)."""
+    s = _signalement(request, pk)
+    form = classe(request.POST, signalement=s, action=request.path)
+    message = ecrire_une_fois(
+        form, agent=request.user, ecrire=lambda donnees: ecrire(s, form.donnees), succes=succes(s)
+    )
+    if message is None:
+        return _page_signalement(request, s, **{nom: form}, status=422)
+    messages.success(request, message)
+    return redirect("droits:signalement", pk=s.pk)
 
 
 @require_POST
 @permission_requise(perms.peut_accompagner)
 def changer_etat(request, pk):
-    signalement = get_object_or_404(
-        Signalement.objects.filter(q_foyers_accessibles(request.user.ids_sites, "foyer__")),
-        pk=pk,
+    libelle = dict(EtatSignalement.choices).get(request.POST.get("etat"), "")
+    return _ecrire_sur_le_signalement(
+        request,
+        pk,
+        classe=EtatSignalementForm,
+        nom="form_etat",
+        ecrire=lambda s, donnees: services.changer_etat_signalement(
+            agent=request.user, signalement=s, **donnees
+        ),
+        succes=lambda s: f"Signalement « {s.prestation} » : {libelle.lower()}.",
     )
-    form = EtatSignalementForm(request.POST)
-    if form.is_valid():
-        try:
-            services.changer_etat_signalement(
-                agent=request.user, signalement=signalement, **form.cleaned_data
-            )
-        except ValidationError as erreur:
-            reporter_erreurs(form, erreur)
-        else:
-            etat = EtatSignalement(form.cleaned_data["etat"]).label.lower()
-            messages.success(request, f"Signalement « {signalement.prestation} » : {etat}.")
-            return redirect(_url_droits_du_foyer(signalement.foyer_id))
-    _annoncer_erreurs(request, form)
-    return redirect(_url_droits_du_foyer(signalement.foyer_id))
+
+
+@require_POST
+@permission_requise(perms.peut_accompagner)
+def attribuer(request, pk):
+    return _ecrire_sur_le_signalement(
+        request,
+        pk,
+        classe=AttributionForm,
+        nom="form_attribution",
+        ecrire=lambda s, donnees: services.attribuer_signalement(
+            agent=request.user, signalement=s, **donnees
+        ),
+        succes=lambda s: (
+            "Signalement attribué."
+            if request.POST.get("attribue_a")
+            else "Signalement rendu au référent du foyer."
+        ),
+    )
 
 
 @require_POST

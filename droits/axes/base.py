@@ -94,6 +94,14 @@ class PrestationLegale:
     #: le droit est probable si elle est vraie (les `variables` donnent alors un montant
     #: indicatif, par exemple la participation due).
     eligibilite: str = ""
+    #: Ce que le droit apporte (`FormePrestation`) : « versement » (de l'argent chaque mois)
+    #: ou « couverture » (la complémentaire santé solidaire).
+    forme: str = "versement"
+    #: Pour une couverture (pas d'argent versé) : sa valeur annuelle documentée par personne
+    #: couverte (€). Le montant estimé est alors la participation due par le foyer, et la
+    #: file de travail range le signalement par « valeur de la couverture − participation »
+    #: (voir docs/detection.md, « Ordre de la file de travail »).
+    valeur_couverture_annuelle: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
+from decimal import Decimal
+
 from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
+
+#: Valeur documentée d'une année de complémentaire santé solidaire pour une personne : le
+#: coût unitaire par bénéficiaire pour 2023 (416 €). Elle ne sert qu'à ranger la file de
+#: travail (docs/detection.md) ; `charger_referentiels` la recopie au catalogue.
+VALEUR_CSS = Decimal("416")
 
 AXE = DefinitionAxe(
     code="sante",
@@ -41,12 +48,17 @@ AXE = DefinitionAxe(
             "Complémentaire santé solidaire sans participation",
             (),
             eligibilite="cmu_c",
+            description="Couverture sans participation : le montant estimé est 0 €.",
+            forme="couverture",
+            valeur_couverture_annuelle=VALEUR_CSS,
         ),
         PrestationLegale(
             "css_participation",
             "Complémentaire santé solidaire avec participation",
             ("css_participation_forfaitaire",),
             description="Le montant est la participation mensuelle due par le foyer.",
+            forme="couverture",
+            valeur_couverture_annuelle=VALEUR_CSS,
         ),
     ),
     indicateurs=(

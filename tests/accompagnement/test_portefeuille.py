@@ -67,8 +67,10 @@ def test_nombre_de_requetes_constant(client, ts, famille, n, django_assert_num_q
         )
     client.force_login(ts)
     # session, agent, sites (filtre), axes (filtre), page avec total, demandeurs, menu,
-    # demandes de partage reçues
-    with django_assert_num_queries(8):
+    # demandes de partage reçues ; puis le périmètre des signalements (identifiants des sites
+    # de l'agent) et les premiers signalements qui lui sont attribués (leurs demandeurs et leur
+    # nombre seulement quand il y en a : aucun ici)
+    with django_assert_num_queries(10):
         reponse = client.get(URL)
     assert lignes(reponse) == min(n, 25)
 

@@ -231,8 +231,8 @@ def test_commentaire_de_signalement_avec_un_octet_nul(monde):
         {"etat": "contacte", "commentaire": "Appel\x00"},
         follow=True,
     )
-    assert reponse.status_code == 200
-    assert "Commentaire : Le caractère nul n’est pas autorisé." in _texte(reponse)
+    assert reponse.status_code == 422  # la page du signalement, l'erreur sous son champ
+    assert "Commentaire : Le caractère nul n’est pas autorisé." in _sans_balises(reponse)
     s.refresh_from_db()
     assert s.etat == "nouveau"
     assert not ChangementSignalement.objects.exists()
@@ -243,14 +243,23 @@ def test_commentaire_de_signalement_avec_un_octet_nul(monde):
     [
         ({"etat": "inconnu"}, "Nouvel état : Sélectionnez un choix valide."),
         ({"etat": "contacte", "commentaire": "x" * 501}, "Commentaire : Assurez-vous"),
-        ({"etat": "nouveau"}, "Le signalement est déjà dans cet état."),
+        # L'état actuel n'est pas proposé.
+        ({"etat": "nouveau"}, "Nouvel état : Sélectionnez un choix valide."),
+        ({"etat": "droit_ouvert", "montant_accorde": "abc"}, "Saisissez un nombre."),
+        ({"etat": "droit_ouvert", "montant_accorde": "-5"}, "supérieure ou égale à 0"),
+        ({"etat": "droit_ouvert", "montant_accorde": ENORME}, "pas plus de 9 chiffres"),
+        ({"etat": "droit_ouvert", "date_debut": "2026-02-31"}, "Saisissez une date valide."),
+        ({"etat": "droit_ouvert"}, "Indiquez le montant mensuel accordé."),
+        ({"etat": "contacte"}, "n'a pas été recueilli à l'accueil"),
     ],
 )
 def test_etat_de_signalement_refuse_en_francais(monde, donnees, message):
     s = monde["signalement"]
     client = _client(monde["agents"][Role.TRAVAILLEUR_SOCIAL])
     reponse = client.post(f"/droits/signalements/{s.pk}/etat/", donnees, follow=True)
-    assert message in _texte(reponse)
+    assert reponse.status_code == 422
+    assert message in _sans_balises(reponse)
+    assert not PrestationFoyer.objects.filter(prestation_id="rsa").exists()
     assert not ChangementSignalement.objects.exists()
 
 
@@ -580,6 +589,12 @@ def _texte(reponse) -> str:
     return html.unescape(reponse.content.decode(errors="replace"))
 
 
+def _sans_balises(reponse) -> str:
+    """Le texte de la page sans ses balises (le résumé des erreurs lie chaque libellé à son
+    champ : « <a …>Commentaire</a> : … »)."""
+    return re.sub(r"<[^>]+>", "", _texte(reponse))
+
+
 class _Formulaires(HTMLParser):
     """Les formulaires d'une page : méthode, action, champs (nom, sorte, valeurs)."""
 
@@ -759,6 +774,8 @@ def _identifiants(monde) -> dict:
         ("accompagnement:enregistrer_seance", "pk"): monde["collective"].pk,
         ("accompagnement:chercher_participants", "pk"): monde["collective"].pk,
         ("droits:changer_etat", "pk"): monde["signalement"].pk,
+        ("droits:signalement", "pk"): monde["signalement"].pk,
+        ("droits:attribuer", "pk"): monde["signalement"].pk,
         ("droits:progression", "pk"): monde["execution"].pk,
         **{("habitants:" + nom, "pk"): monde["parent"].pk for nom in PAGES_DE_LA_PERSONNE},
         **{("accompagnement:" + nom, "pk"): monde["foyer"].pk for nom in PAGES_DU_FOYER},

@@ -81,7 +81,9 @@ def test_relancer_met_a_jour_sans_doublon(ts, seul_sans_revenu):
     f, (karim,) = seul_sans_revenu
     executer()
     premiere = alertes(f)["rsa"]
-    services.changer_etat_signalement(agent=ts, signalement=premiere, etat="contacte")
+    services.changer_etat_signalement(
+        agent=ts, signalement=premiere, etat="contacte", venue_d_elle_meme=True
+    )
     enregistrer_ressource(
         agent=ts,
         habitant=karim,
@@ -166,10 +168,14 @@ def test_un_signalement_clos_ne_change_plus_et_seul_le_site_le_traite(ts, seul_s
         AgentFactory(role="responsable", sites=[f.site]),
     ):
         with pytest.raises(PermissionDenied):
-            services.changer_etat_signalement(agent=agent, signalement=rsa, etat="contacte")
+            services.changer_etat_signalement(
+                agent=agent, signalement=rsa, etat="contacte", venue_d_elle_meme=True
+            )
     services.changer_etat_signalement(agent=ts, signalement=rsa, etat="refus_personne")
     with pytest.raises(ValidationError, match="clos"):
-        services.changer_etat_signalement(agent=ts, signalement=rsa, etat="contacte")
+        services.changer_etat_signalement(
+            agent=ts, signalement=rsa, etat="contacte", venue_d_elle_meme=True
+        )
     historique = list(
         ChangementSignalement.objects.filter(signalement=rsa).values_list("nouveau", "agent")
     )
@@ -184,7 +190,9 @@ def test_la_migration_ne_retire_de_l_historique_que_les_lignes_de_creation(ts, s
     f, _ = seul_sans_revenu
     executer()
     rsa = alertes(f)["rsa"]
-    services.changer_etat_signalement(agent=ts, signalement=rsa, etat="contacte")
+    services.changer_etat_signalement(
+        agent=ts, signalement=rsa, etat="contacte", venue_d_elle_meme=True
+    )
     with connection.cursor() as curseur:
         curseur.execute(migration.RECREER)  # comme avant la migration
     recrees = ChangementSignalement.objects.filter(nouveau="nouveau")

@@ -92,7 +92,7 @@ def test_montants_a_la_francaise_dans_le_dossier_et_la_chronologie(client, ts, s
     assert f"ressources nettes 1{FINE}250,50 € par mois, loyer 450,00 €" in texte
     assert f"1{FINE}250,00 €" in texte  # tableau des prestations
     assert f"Montant : 1{FINE}250,00 € par mois" in texte  # chronologie
-    assert "Montant mensuel estimé : 250,00 €" in texte  # chronologie
+    assert "Estimation : 250,00 € par mois" in texte  # chronologie
     assert "1 personne (âges : 35)" in texte
 
 

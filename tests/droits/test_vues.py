@@ -30,7 +30,7 @@ def test_signalements_tries_par_montant_et_filtres(client, ts, seul_sans_revenu)
     assert "1 signalement" in html
     html = client.get(reverse("droits:signalements"), {"axe": "logement"}).content.decode()
     assert "1 signalement" in html
-    assert "<td>Logement et hébergement</td>" in html
+    assert '<span class="d-block small">Logement et hébergement</span>' in html
 
 
 def test_signalements_d_un_autre_site_invisibles(client, ts, seul_sans_revenu):
@@ -51,13 +51,13 @@ def test_changer_l_etat_d_un_signalement(client, ts, seul_sans_revenu):
         reverse("droits:changer_etat", args=[s.pk]),
         {"etat": "demande_deposee", "commentaire": "Dossier CAF envoyé"},
     )
-    assert reponse["Location"].endswith("#droits")
+    assert reponse["Location"] == reverse("droits:signalement", args=[s.pk])
     s.refresh_from_db()
     assert s.etat == "demande_deposee"
     assert s.changements.last().commentaire == "Dossier CAF envoyé"
     # L'historique sur la fiche du foyer : le repérage (daté du signalement), puis le geste de
     # l'agent.
-    html = client.get(reponse["Location"].split("#")[0]).content.decode()
+    html = client.get(reverse("accompagnement:dossier", args=[s.foyer_id])).content.decode()
     carte = html[html.index(f'id="signalement-{s.pk}"') :]
     historique = carte[carte.index("<ol") : carte.index("</ol>")]
     repere = f"{timezone.localtime(s.cree_le):%d/%m/%Y %H:%M} : nouveau, repéré par la détection"
@@ -155,7 +155,9 @@ def test_le_dossier_montre_les_signalements_et_leur_explication(client, ts, seul
     assert "573,49\u00a0€ par mois" in html
     assert "Calcul sur 10/2026 : 1 personne" in html
     assert "Droit probable repéré : Revenu de solidarité active (RSA)" in html  # chronologie
-    assert html.count('name="etat"') == 3  # un formulaire par signalement ouvert
+    # Un lien « Traiter » par signalement ouvert, vers sa page.
+    assert html.count(">Traiter<") == 3
+    assert reverse("droits:signalement", args=[rsa.pk]) in html
 
 
 def test_simuler_maintenant_depuis_le_dossier(
@@ -196,7 +198,8 @@ def test_les_changements_d_etat_entrent_dans_la_chronologie(client, ts, seul_san
     s = Signalement.objects.get(prestation="rsa")
     client.force_login(ts)
     client.post(
-        reverse("droits:changer_etat", args=[s.pk]), {"etat": "contacte", "commentaire": "Appel"}
+        reverse("droits:changer_etat", args=[s.pk]),
+        {"etat": "contacte", "commentaire": "Appel", "venue_d_elle_meme": "on"},
     )
     html = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
     assert "Signalement « Revenu de solidarité active (RSA) » : personne contactée" in html
