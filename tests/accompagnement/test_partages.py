@@ -53,9 +53,11 @@ def _reponses(client, agent, famille_de_a, dossier_a):
         "fiche enfant": client.get(reverse("habitants:fiche", args=[enfant.pk])).status_code,
         "ouvrir": client.get(reverse("accompagnement:ouvrir", args=[f.pk])).status_code,
         "signalement": client.post(
-            reverse("droits:changer_etat", args=[signalement.pk]), {"etat": "contacte"}
+            reverse("droits:changer_etat", args=[signalement.pk]),
+            {"etat": "contacte", "venue_d_elle_meme": "on"},
         ).status_code,
-        "signalement listé": f'href="{reverse("accompagnement:dossier", args=[f.pk])}' in liste,
+        "signalement listé": f'href="{reverse("droits:signalement", args=[signalement.pk])}'
+        in liste,
         "autre foyer": client.get(reverse("accompagnement:dossier", args=[autre.pk])).status_code,
         "autre personne": client.get(reverse("habitants:fiche", args=[voisin.pk])).status_code,
         "prestation": client.post(
