@@ -23,5 +23,5 @@ def _creer_dossiers_embarques(sender, **kwargs):
         if options.get(cle):
             os.makedirs(options[cle], exist_ok=True)
     backend = sender.conf.result_backend or ""
-    if backend.startswith("file://"):
-        os.makedirs(backend.removeprefix("file://"), exist_ok=True)
+    if "file://" in backend:
+        os.makedirs(backend.partition("file://")[2], exist_ok=True)

@@ -156,8 +156,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_DOSSIER_EMBARQUE / "controle"),
         "store_processed": False,
     }
+    # Le backend « file:// » de Celery, avec des écritures atomiques
+    # (ccas_portal/resultats_fichiers.py).
     CELERY_RESULT_BACKEND = env.texte(
-        "CELERY_RESULT_BACKEND", f"file://{CELERY_DOSSIER_EMBARQUE / 'resultats'}"
+        "CELERY_RESULT_BACKEND",
+        f"ccas_portal.resultats_fichiers:Resultats+file://{CELERY_DOSSIER_EMBARQUE / 'resultats'}",
     )
 else:
     # Un message pris par un worker qui meurt (acks tardifs) revient dans la file après ce
