@@ -148,29 +148,13 @@ def fautes_tolerees(mot: str) -> int:
     return 0 if len(mot) < 4 else 1 if len(mot) < 8 else 2
 
 
-#: Une finale tapée comme elle s'entend « ère » (« boyair », « meyere ») peut être le « -er » d'un
-#: nom (BOYER, MEYER) : la clé lit ce « -er » comme « é », l'orthographe tapée ne le rejoint pas.
-_FINALE_ERE = re.compile(r"(?:aire|air|erre|ere|aer)$")
-
-
-def variantes_tapees(mot: str) -> tuple[str, ...]:
-    """Le mot tapé, et son orthographe en « -er » si sa finale se prononce « ère » :
-    « boyair » -> (« boyair », « boyer »). Chaque variante est cherchée ; la meilleure compte."""
-    autre = _FINALE_ERE.sub("er", mot)
-    return (mot, autre) if autre != mot and len(autre) >= 4 else (mot,)
-
-
 @lru_cache(maxsize=50000)
 def ressemblance_mots(tape: str, connu: str) -> float:
     """0 si le mot tapé ne désigne pas le mot connu ; sinon de 0,6 à 1 (identique).
 
     Début du mot (saisie en cours), faute de frappe (distance d'édition), ou même clé
-    phonétique ; la note suit la distance d'édition pour classer le plus proche d'abord. Les
-    variantes du mot tapé (`variantes_tapees`) sont essayées : la meilleure note compte."""
-    return max(_ressemblance_mot(v, connu) for v in variantes_tapees(tape))
-
-
-def _ressemblance_mot(tape: str, connu: str) -> float:
+    phonétique ; la note suit la distance d'édition pour classer le plus proche d'abord.
+    """
     if tape == connu:
         return 1.0
     if len(tape) >= 2 and connu.startswith(tape):

@@ -29,7 +29,6 @@ from habitants.normalisation import (
     normaliser,
     premier_mot,
     variante_probable,
-    variantes_tapees,
 )
 
 #: Similarité trigramme minimale (0 à 1) d'un nom proche, date de naissance identique.
@@ -75,20 +74,8 @@ class CriteresRecherche:
 def _cles_tapees(mots: list[str]) -> list[str]:
     """Clés phonétiques des mots tapés et de leurs paires accolées (« ben ali », « marie
     helene »), d'au moins deux lettres (« L », la clé de Léa ou de Léo, est trop vague)."""
-    groupes = [v for m in mots for v in variantes_tapees(m)]
-    groupes += ["".join(mots[i : i + 2]) for i in range(len(mots) - 1)]
+    groupes = mots + ["".join(mots[i : i + 2]) for i in range(len(mots) - 1)]
     return sorted({c for c in map(cle_phonetique, groupes) if len(c) >= 2})
-
-
-def _cles_du_mot(mot: str) -> list[str]:
-    """Les clés phonétiques d'un mot tapé et de ses variantes (`variantes_tapees`)."""
-    return sorted({cle_phonetique(v) for v in variantes_tapees(mot)})
-
-
-def _sans_initiale(mot: str) -> str | None:
-    """Le mot tapé sans sa première lettre, si une faute y est tolérée (4 lettres ou plus) :
-    une faute sur l'initiale (« kefevre ») laisse intact le reste, contenu dans le nom."""
-    return mot[1:] if fautes_tolerees(mot) else None
 
 
 def _suivant(mot: str) -> str:
@@ -114,64 +101,23 @@ def _candidats(mots: list[str]) -> Q:
     les Hélène dont le nom commence par L pour « Lfevre Hélène ». Un mot seul : fort, ou proche
     par trigrammes.
     """
-    forts = []
-    for mot in mots:
-        fort = Q()
-        for variante in variantes_tapees(mot):
-            cle = cle_phonetique(variante)
-            fort |= Q(cle_nom=cle) | Q(cle_prenom=cle) | Q(recherche__contains=variante)
-        forts.append(fort)
+    forts = [
+        Q(cle_nom=c) | Q(cle_prenom=c) | Q(recherche__contains=m)
+        for m, c in zip(mots, map(cle_phonetique, mots), strict=True)
+    ]
     if len(mots) == 1:
         return forts[0] | Q(recherche__trigram_word_similar=mots[0])
     bras = Q()
     for i, mot in enumerate(mots):
-        cles = _cles_du_mot(mot)
-        # Sans la clé vague d'une lettre (« Léa ») : le mot lui-même, contenu dans les noms.
-        precis = Q()
-        for variante in variantes_tapees(mot):
-            precis |= Q(recherche__contains=variante)
-        for cle in cles:
-            if len(cle) >= 2:
-                precis |= Q(cle_nom=cle) | Q(cle_prenom=cle)
+        cle = cle_phonetique(mot)
         for j, autre in enumerate(mots):
             if i == j:
                 continue
             if i < j:
                 bras |= forts[i] & forts[j]
             initiale = {"__gte": autre[0], "__lt": _suivant(autre[0])}
-            for cle in cles:
-                bras |= Q(cle_nom=cle, **{f"prenoms_normalises{k}": v for k, v in initiale.items()})
-                bras |= Q(cle_prenom=cle, **{f"nom_normalise{k}": v for k, v in initiale.items()})
-            # Faute sur l'initiale de l'autre mot (« Kefevre Hélène ») : ce mot, et la suite
-            # de l'autre contenue dans les noms (index GIN : intersection de deux index).
-            suite = _sans_initiale(autre)
-            if suite:
-                bras |= precis & Q(recherche__contains=suite)
-    return bras | _initiales_des_deux(mots, prenoms_par_index=True)
-
-
-def _initiales_des_deux(mots: list[str], *, prenoms_par_index: bool = False) -> Q:
-    """Une faute dans chaque mot (« Matrin Sohpie ») : ni clé ni nom ne désignent la personne ;
-    l'initiale de son nom et celle de son prénom, si (index `(nom_normalise,
-    prenoms_normalises)`), pour deux mots assez longs pour tolérer une faute chacun.
-
-    PostgreSQL (`prenoms_par_index`) : les deux initiales en bornes de l'index, qui ne rend que
-    les lignes voulues (avec un LIKE, il rendait tous les noms de l'initiale, 6 000 lignes sur
-    les 8 Maisons, à relire dans la table) ; SQLite : le LIKE garde l'index du nom (voir
-    `_candidats_sqlite`)."""
-    bras = Q()
-    for i, mot in enumerate(mots):
-        for j, autre in enumerate(mots):
-            if i != j and fautes_tolerees(mot) and fautes_tolerees(autre):
-                prenom = (
-                    {
-                        "prenoms_normalises__gte": autre[0],
-                        "prenoms_normalises__lt": _suivant(autre[0]),
-                    }
-                    if prenoms_par_index
-                    else {"prenoms_normalises__startswith": autre[0]}
-                )
-                bras |= Q(nom_normalise__gte=mot[0], nom_normalise__lt=_suivant(mot[0]), **prenom)
+            bras |= Q(cle_nom=cle, **{f"prenoms_normalises{k}": v for k, v in initiale.items()})
+            bras |= Q(cle_prenom=cle, **{f"nom_normalise{k}": v for k, v in initiale.items()})
     return bras
 
 
@@ -190,39 +136,22 @@ def _candidats_sqlite(mots: list[str], cles: list[str]) -> Q:
     if len(mots) == 1:
         (mot,) = mots
         toutes = sorted({*cles, cle_phonetique(mot)})
-        bras = Q(cle_nom__in=toutes) | Q(cle_prenom__in=toutes)
-        for variante in variantes_tapees(mot):
-            bras |= Q(**debut("nom_normalise", variante)) | Q(
-                **debut("prenoms_normalises", variante)
-            )
-        return bras
-    bras = _initiales_des_deux(mots)
+        return (
+            Q(cle_nom__in=toutes)
+            | Q(cle_prenom__in=toutes)
+            | Q(**debut("nom_normalise", mot))
+            | Q(**debut("prenoms_normalises", mot))
+        )
+    bras = Q()
     for i, mot in enumerate(mots):
-        cles = _cles_du_mot(mot)
-        precises = [c for c in cles if len(c) >= 2]
+        cle = cle_phonetique(mot)
         for j, autre in enumerate(mots):
             if i != j:
-                bras |= Q(cle_nom__in=cles, **debut("prenoms_normalises", autre[0]))
-                bras |= Q(cle_prenom__in=cles, **debut("nom_normalise", autre[0]))
-                # Faute sur l'initiale de l'autre mot (voir `_candidats`) : la clé de ce mot,
-                # ou son début, et la suite de l'autre (LIKE lu dans l'index de la clé ou du nom).
-                suite = _sans_initiale(autre)
-                if suite:
-                    bras |= Q(cle_nom__in=precises, prenoms_normalises__contains=suite)
-                    bras |= Q(cle_prenom__in=precises, nom_normalise__contains=suite)
-                    for variante in variantes_tapees(mot):
-                        bras |= Q(
-                            **debut("nom_normalise", variante), prenoms_normalises__contains=suite
-                        )
-                        bras |= Q(
-                            **debut("prenoms_normalises", variante), nom_normalise__contains=suite
-                        )
+                bras |= Q(cle_nom=cle, **debut("prenoms_normalises", autre[0]))
+                bras |= Q(cle_prenom=cle, **debut("nom_normalise", autre[0]))
                 # LIKE (non indexé sur SQLite) : l'index du début du nom sert, pas celui des
                 # prénoms, qui lirait tous les prénoms de cette initiale.
-                for variante in variantes_tapees(mot):
-                    bras |= Q(
-                        **debut("nom_normalise", variante), prenoms_normalises__startswith=autre[0]
-                    )
+                bras |= Q(**debut("nom_normalise", mot), prenoms_normalises__startswith=autre[0])
     for i in range(len(mots) - 1):  # mots accolés : « ben ali », « marie helene »
         cle = cle_phonetique(mots[i] + mots[i + 1])
         bras |= Q(cle_nom=cle) | Q(cle_prenom=cle)
@@ -273,16 +202,13 @@ def _filtrer_par_nom(qs: QuerySet[Habitant], texte: str) -> tuple[QuerySet[Habit
         # près (fuzzystrmatch), ou contenu dans les noms (début de mot, nom de naissance, autre
         # prénom).
         for mot in mots:
-            condition = Q()
-            for variante in variantes_tapees(mot):  # « boyair » : aussi « boyer »
-                cle = cle_phonetique(variante)
-                meme_son = Q(cle_nom=cle) | Q(cle_prenom=cle)
-                ressemble = Q(_faute_de_frappe(variante)) | Q(recherche__contains=variante)
-                if len(cle) >= 2:
-                    condition |= meme_son | ressemble
-                else:  # clé trop vague seule (« Théo ») : même son et une faute au plus
-                    condition |= (meme_son & Q(_faute_de_frappe(variante, 1))) | ressemble
-            qs = qs.filter(condition)
+            cle = cle_phonetique(mot)
+            meme_son = Q(cle_nom=cle) | Q(cle_prenom=cle)
+            ressemble = Q(_faute_de_frappe(mot)) | Q(recherche__contains=mot)
+            if len(cle) >= 2:
+                qs = qs.filter(meme_son | ressemble)
+            else:  # clé trop vague seule (« Théo ») : même son et une faute au plus
+                qs = qs.filter((meme_son & Q(_faute_de_frappe(mot, 1))) | ressemble)
         qs = qs.filter(_candidats(mots))
         bonus = [
             Case(When(**{f"{champ}__in": cles}, then=Value(0.1)), default=Value(0.0))
