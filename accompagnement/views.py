@@ -34,7 +34,7 @@ from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
-from droits.forms import PrestationFoyerForm
+from droits.forms import PrestationFoyerForm, formulaire_de_simulation
 from droits.selectors import (
     prestations_du_foyer,
     signalements_a_traiter,
@@ -131,6 +131,7 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "prestations": prestations,
         "signalements": signalements,
         "simulation": simulation_du_foyer(foyer),
+        "form_simulation": formulaire_de_simulation(foyer),
         **contexte_partages_du_foyer(foyer),
         "form_transfert": formulaire_de_transfert(request.user, foyer),
         "form_prestation": PrestationFoyerForm(

@@ -1,3 +1,5 @@
+from datetime import date
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -6,11 +8,52 @@ from ccas_portal import perms
 from ccas_portal.enums import Role
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.models import Agent, Site
+from ccas_portal.pilotage.periodes import Periode, ajouter_mois
 from ccas_portal.validation import EVENEMENT, DatePlausible
+from droits.detection.execution import mois_courant
 from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
 from habitants.forms import ChampDate
 from habitants.models import Habitant
+
+#: Les mois qu'on peut simuler : le mois courant et les 11 précédents.
+MOIS_PROPOSES = 12
+
+
+def mois_proposes() -> list[tuple[str, str]]:
+    """Les choix du « Mois simulé », du plus récent au plus ancien : (« 2026-12 »,
+    « décembre 2026 »). Relus à chaque formulaire : la liste suit le changement de mois."""
+    courant = mois_courant()
+    mois = (ajouter_mois(courant, -n) for n in range(MOIS_PROPOSES))
+    return [(f"{m:%Y-%m}", Periode.mois(m).libelle) for m in mois]
+
+
+class ChampMoisSimule(forms.TypedChoiceField):
+    """Le mois simulé par la détection (premier jour du mois), parmi `mois_proposes` ; vide
+    (formulaire posté sans ce champ) : le mois courant."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Mois simulé",
+            choices=mois_proposes,
+            coerce=lambda valeur: date.fromisoformat(f"{valeur}-01"),
+            required=False,
+            empty_value=None,
+            error_messages={
+                "invalid_choice": (
+                    "Choisissez un mois de la liste : le mois en cours ou l'un des "
+                    f"{MOIS_PROPOSES - 1} précédents."
+                )
+            },
+            **kwargs,
+        )
+
+    def clean(self, value):
+        return super().clean(value) or mois_courant()
+
+
+def _mois_courant_par_defaut(form) -> None:
+    form.fields["mois_cible"].initial = f"{mois_courant():%Y-%m}"
 
 
 class LancerDetectionForm(forms.Form):
@@ -25,9 +68,13 @@ class LancerDetectionForm(forms.Form):
         ],
     )
     site = forms.ModelChoiceField(label="Site", queryset=Site.objects.none(), required=False)
+    mois_cible = ChampMoisSimule(
+        help_text="Les droits sont estimés pour ce mois (par défaut : le mois en cours)."
+    )
 
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
+        _mois_courant_par_defaut(self)
         # Les sites dont il suit les chiffres (un responsable de la direction : tous).
         sites = perms.sites_pilotables(agent)
         self.fields["site"].queryset = sites
@@ -49,6 +96,28 @@ class LancerDetectionForm(forms.Form):
         if donnees.get("perimetre") == PerimetreDetection.SITE and not donnees.get("site"):
             self.add_error("site", "Choisissez le site.")
         return donnees
+
+
+class SimulerFoyerForm(FormulairePortail):
+    """« Simuler maintenant » sur le dossier d'un foyer, pour le mois choisi."""
+
+    ident = "simulation"
+    bouton = "Simuler maintenant"
+
+    mois_cible = ChampMoisSimule()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _mois_courant_par_defaut(self)
+
+
+def formulaire_de_simulation(foyer, donnees=None) -> SimulerFoyerForm:
+    """Le formulaire « Simuler maintenant » du dossier de `foyer` (vide, ou lié à `donnees`) :
+    il poste vers `droits:simuler_foyer`, et htmx remplace le bloc « Droits estimés »."""
+    from django.urls import reverse
+
+    action = reverse("droits:simuler_foyer", args=[foyer.pk])
+    return SimulerFoyerForm(donnees, action=action, cible="simulation")
 
 
 class PrestationFoyerForm(FormulairePortail):

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import (
@@ -455,6 +457,17 @@ class Signalement(models.Model):
     @property
     def ouvert(self) -> bool:
         return self.etat in ETATS_OUVERTS
+
+    @property
+    def mois_simule(self) -> date | None:
+        """Le mois simulé par la détection qui a repéré ou revu ce signalement en dernier : celui
+        de son explication (« 11/2026 », écrite avec lui : voir detection.execution.explication),
+        None s'il manque."""
+        try:
+            mois, annee = str(self.explication["mois"]).split("/")
+            return date(int(annee), int(mois), 1)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     @property
     def est_couverture(self) -> bool:

@@ -25,6 +25,7 @@ from droits.forms import (
     EtatSignalementForm,
     LancerDetectionForm,
     PrestationFoyerForm,
+    formulaire_de_simulation,
 )
 from droits.models import ChangementSignalement, Prestation
 from droits.selectors import (
@@ -202,6 +203,7 @@ def detection(request):
                 declencheur="manuel",
                 perimetre=form.cleaned_data["perimetre"],
                 site=form.cleaned_data.get("site"),
+                mois_cible=form.cleaned_data["mois_cible"],
             )
         messages.success(request, "Détection lancée : la progression s'affiche ci-dessous.")
         return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
@@ -230,19 +232,49 @@ def progression(request, pk):
     return render(request, "droits/partials/execution.html", {"e": rendre_lisibles([execution])[0]})
 
 
+def _simulation(foyer, form=None) -> dict:
+    """Le contexte du bloc « Droits estimés » du dossier (droits/partials/simulation.html),
+    avec le formulaire « Simuler maintenant » (vide : le mois courant proposé)."""
+    return {
+        **simulation_du_foyer(foyer),
+        "form_simulation": form or formulaire_de_simulation(foyer),
+    }
+
+
 @require_POST
 @permission_requise(perms.peut_voir_donnees_sensibles)
 def simuler_foyer(request, foyer_pk):
-    """« Simuler maintenant » : une exécution sur ce seul foyer, par un worker (quelques
-    secondes) ; le dossier affiche le résultat dès qu'il arrive."""
+    """« Simuler maintenant » : une exécution sur ce seul foyer pour le mois choisi, par un
+    worker (quelques secondes) ; le dossier affiche le résultat dès qu'il arrive. Un mois hors
+    de la liste : le formulaire revient avec son erreur sous le champ, rien n'est lancé (htmx
+    reçoit le bloc en 200, il n'échange pas une 4xx ; sans JavaScript, une page en 422)."""
     foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
-    with transaction.atomic():
-        lancer_detection(
-            agent=request.user, declencheur="simuler maintenant", perimetre="foyer", foyer=foyer
-        )
+    form = formulaire_de_simulation(foyer, request.POST)
+
+    def lancer(donnees):
+        with transaction.atomic():
+            lancer_detection(
+                agent=request.user,
+                declencheur="simuler maintenant",
+                perimetre="foyer",
+                foyer=foyer,
+                mois_cible=donnees["mois_cible"],
+            )
+
+    message = ecrire_une_fois(
+        form,
+        agent=request.user,
+        ecrire=lancer,
+        succes="Simulation lancée : le résultat s'affiche dans quelques secondes.",
+    )
+    if message is None:
+        contexte = _simulation(foyer, form)
+        if request.htmx:
+            return render(request, "droits/partials/simulation.html", contexte)
+        return render(request, "droits/simulation_foyer.html", contexte, status=422)
     if request.htmx:
-        return render(request, "droits/partials/simulation.html", simulation_du_foyer(foyer))
-    messages.success(request, "Simulation lancée : le résultat s'affiche dans quelques secondes.")
+        return render(request, "droits/partials/simulation.html", _simulation(foyer))
+    messages.success(request, message)
     return redirect(_url_droits_du_foyer(foyer.pk))
 
 
@@ -250,4 +282,4 @@ def simuler_foyer(request, foyer_pk):
 @permission_requise(perms.peut_voir_donnees_sensibles)
 def simulation_foyer(request, foyer_pk):
     foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
-    return render(request, "droits/partials/simulation.html", simulation_du_foyer(foyer))
+    return render(request, "droits/partials/simulation.html", _simulation(foyer))

@@ -48,12 +48,12 @@ def test_simulation_en_attente_ou_en_cours_dite_une_fois(client, ts, seul_sans_r
     )
     url = reverse("droits:simulation_foyer", args=[f.pk])
     texte = texte_visible(client.get(url).content.decode())
-    assert "Simulation demandée : en attente d'un worker…" in texte
+    assert "Simulation pour octobre 2026 demandée : en attente d'un worker…" in texte
     assert "(en attente)" not in texte
     e.statut = "en_cours"
     e.save()
     texte = texte_visible(client.get(url).content.decode())
-    assert "Simulation en cours…" in texte
+    assert "Simulation pour octobre 2026 en cours…" in texte
     assert "(en cours)" not in texte
 
 

@@ -153,7 +153,7 @@ def test_le_dossier_montre_les_signalements_et_leur_explication(client, ts, seul
     rsa = Signalement.objects.get(prestation="rsa")
     assert f'id="signalement-{rsa.pk}"' in html
     assert "573,49\u00a0€ par mois" in html
-    assert "Calcul sur 10/2026 : 1 personne" in html
+    assert "Calcul sur octobre 2026 : 1 personne" in html
     assert "Droit probable repéré : Revenu de solidarité active (RSA)" in html  # chronologie
     # Un lien « Traiter » par signalement ouvert, vers sa page.
     assert html.count(">Traiter<") == 3
@@ -174,7 +174,8 @@ def test_simuler_maintenant_depuis_le_dossier(
     assert len(rappels) == 1
     e = ExecutionDetection.objects.get()
     assert (e.perimetre, e.foyer, e.lance_par) == ("foyer", f, ts)
-    assert "Simulation demandée : en attente d'un worker" in fragment
+    assert e.mois_cible == detection.mois_courant()  # par défaut
+    assert "demandée : en attente d'un worker" in fragment
     assert 'hx-trigger="every 2s"' in fragment
     for lot in detection.preparer(e.pk):  # ce que fait le worker
         detection.traiter_lot(lot)
