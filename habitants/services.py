@@ -183,17 +183,7 @@ def marquer_faits_modifies(*, foyers=(), habitant: Habitant | None = None) -> in
 
 
 def modifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant:
-    autorises = {
-        "nom_usage",
-        "nom_naissance",
-        "prenoms",
-        "date_naissance",
-        "sexe",
-        "telephone",
-        "courriel",
-        "adresse_contact",
-    }
-    inconnus = set(champs) - autorises
+    inconnus = set(champs) - set(CHAMPS_IDENTITE)
     if inconnus:
         raise ValueError(f"Champs non modifiables ici : {sorted(inconnus)}")
     _verifier_acces(agent, habitant)
