@@ -26,7 +26,7 @@ from droits.models import (
     PrestationFoyer,
     Signalement,
 )
-from habitants.enums import RoleMembre
+from habitants.enums import EtatConsentement, RoleMembre
 from habitants.models import MembreFoyer
 from habitants.services import marquer_faits_modifies
 
@@ -275,10 +275,13 @@ def refus_de_contact(demandeur) -> str:
     )
     if demandeur is None:
         return "Ce foyer n'a pas de demandeur dont l'accord pour être contacté soit connu" + suite
-    if demandeur.consentement_contact is True:
+    if demandeur.consentement == EtatConsentement.ACCEPTE:
         return ""
-    if demandeur.consentement_contact is False:
-        return f"{demandeur} a refusé d'être contacté(e) au sujet de droits repérés" + suite
+    if demandeur.consentement == EtatConsentement.REFUSE:
+        return (
+            f"{demandeur} a refusé d'être contacté(e) au sujet de droits repérés "
+            f"(réponse du {demandeur.date_consentement:%d/%m/%Y})" + suite
+        )
     return (
         f"L'accord {de(str(demandeur))} pour être contacté(e) n'a pas été recueilli à l'accueil"
         + suite

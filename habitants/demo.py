@@ -17,6 +17,7 @@ from django.utils import timezone
 from ccas_portal.models import Agent, Site
 from habitants.communes import commune
 from habitants.enums import (
+    EtatConsentement,
     ModePassage,
     ReponsePassage,
     RoleMembre,
@@ -532,8 +533,11 @@ class Generateur:
         )
         jours = max(0, (self.aujourd_hui - au_plus_tot).days)
         habitant.date_information = au_plus_tot + timedelta(days=h.randint(0, jours))
+        # La question du contact est posée avec l'information, aux personnes joignables : le plus
+        # souvent acceptée, parfois refusée ; sans téléphone, elle reste « non demandé ».
         if habitant.telephone:
-            habitant.consentement_contact = h.random() < 0.8
+            accepte = h.random() < 0.8
+            habitant.consentement = EtatConsentement.ACCEPTE if accepte else EtatConsentement.REFUSE
             habitant.date_consentement = habitant.date_information
 
     def ressources(self, habitant: Habitant, role) -> list[Ressource]:

@@ -7,6 +7,15 @@ class Sexe(models.TextChoices):
     NON_RENSEIGNE = "", "Non renseigné"
 
 
+class EtatConsentement(models.TextChoices):
+    """L'accord de la personne pour être contactée au sujet de droits repérés : trois états
+    distincts, les deux réponses datées (`Habitant.date_consentement`)."""
+
+    NON_DEMANDE = "non_demande", "Non demandé"
+    REFUSE = "refuse", "Refusé"
+    ACCEPTE = "accepte", "Accepté"
+
+
 class RoleMembre(models.TextChoices):
     DEMANDEUR = "demandeur", "Demandeur"
     CONJOINT = "conjoint", "Conjoint"

@@ -5,7 +5,7 @@ from django import forms
 from accompagnement.models import Partenaire
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
-from habitants.enums import ModePassage, ReponsePassage, Sexe
+from habitants.enums import EtatConsentement, ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
 
 
@@ -132,10 +132,24 @@ class PassageForm(forms.Form):
         return list(groupes.items())
 
 
-class InformationForm(forms.Form):
-    consentement_contact = forms.BooleanField(
-        label="La personne accepte d'être contactée par le CCAS au sujet de droits repérés",
-        required=False,
+class InformationForm(FormulairePortail):
+    """L'information sur le traitement donnée aujourd'hui, et la réponse de la personne à la
+    question du contact : un choix obligatoire (une case laissée vide n'est pas une réponse)."""
+
+    ident = "information"
+    bouton = "Enregistrer l'information et la réponse"
+
+    consentement = forms.ChoiceField(
+        label="La personne accepte-t-elle d'être contactée par le CCAS au sujet de droits repérés ?",
+        choices=[
+            (EtatConsentement.ACCEPTE, "Oui, elle accepte d'être contactée"),
+            (EtatConsentement.REFUSE, "Non, elle refuse d'être contactée"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Indiquez si la personne accepte ou refuse d'être contactée.",
+            "invalid_choice": "Choisissez « oui » ou « non ».",
+        },
     )
 
 

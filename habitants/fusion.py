@@ -61,7 +61,7 @@ CHOIX = (
     Choix(
         "information",
         "Information sur le traitement des données et consentement au contact",
-        ("date_information", "informe_par", "consentement_contact", "date_consentement"),
+        ("date_information", "informe_par", "consentement", "date_consentement"),
     ),
     Choix(
         "sante",
@@ -244,8 +244,10 @@ def lisible(habitant: Habitant, choix: Choix, sante: SituationSante | None = Non
         texte = f"information donnée le {habitant.date_information:%d/%m/%Y}"
         if habitant.informe_par_id:
             texte += f" par {habitant.informe_par}"
-        contact = {True: "accepté", False: "refusé", None: "non demandé"}
-        return f"{texte} ; contact {contact[habitant.consentement_contact]}"
+        contact = habitant.get_consentement_display().lower()
+        if habitant.date_consentement:
+            contact += f" le {habitant.date_consentement:%d/%m/%Y}"
+        return f"{texte} ; contact {contact}"
     if len(choix.champs) == 1:
         return valeur_lisible(objet, choix.champs[0])
     morceaux = [

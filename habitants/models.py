@@ -11,6 +11,7 @@ from ccas_portal.formats import de, euros
 from ccas_portal.models import Site, code_postal
 from habitants.enums import (
     Activite,
+    EtatConsentement,
     ModePassage,
     ReponsePassage,
     RoleMembre,
@@ -56,7 +57,8 @@ class HabitantQuerySet(ParSiteQuerySet):
     def perimetre(self, ids_sites) -> Q:
         from habitants.acces import q_personnes_accessibles
 
-        return q_personnes_accessibles(ids_sites)
+        # Une fiche anonymisée (rgpd.py) ne se lit plus : elle ne sert qu'aux statistiques.
+        return q_personnes_accessibles(ids_sites) & Q(anonymise_le__isnull=True)
 
 
 class Habitant(models.Model):
@@ -103,10 +105,21 @@ class Habitant(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    consentement_contact = models.BooleanField(
-        "accepte d'être contacté(e) par le CCAS au sujet de droits repérés", null=True, blank=True
+    #: Trois états : « non demandé » (la question n'a jamais été posée), « refusé », « accepté » ;
+    #: les deux réponses sont datées. Une case laissée vide n'est jamais lue comme une réponse :
+    #: le formulaire exige de choisir (ADR 0023).
+    consentement = models.CharField(
+        "contact au sujet de droits repérés",
+        max_length=12,
+        choices=EtatConsentement.choices,
+        default=EtatConsentement.NON_DEMANDE,
     )
-    date_consentement = models.DateField("date du consentement", null=True, blank=True)
+    date_consentement = models.DateField(
+        "date de la réponse", null=True, blank=True, validators=[pas_dans_le_futur]
+    )
+    #: Posé quand la fiche est anonymisée (conservation échue ou effacement demandé) : la fiche
+    #: ne garde que ce qui sert aux statistiques et sort de toutes les listes (`rgpd.py`).
+    anonymise_le = models.DateTimeField("anonymisée le", null=True, blank=True, editable=False)
 
     # Situation personnelle (dossier social, travailleur social) : lue par la détection. La
     # situation conjugale, datée, est dans SituationConjugale.
@@ -137,6 +150,16 @@ class Habitant(models.Model):
             models.Index(fields=["cle_nom", "prenoms_normalises"], name="habitant_cle_nom"),
             models.Index(fields=["cle_prenom", "nom_normalise"], name="habitant_cle_prenom"),
             models.Index(fields=["prenoms_normalises"], name="habitant_prenoms"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consentement=EtatConsentement.NON_DEMANDE, date_consentement=None)
+                | (
+                    Q(consentement__in=[EtatConsentement.REFUSE, EtatConsentement.ACCEPTE])
+                    & Q(date_consentement__isnull=False)
+                ),
+                name="consentement_date_coherente",
+            ),
         ]
 
     def __str__(self):

@@ -15,7 +15,7 @@ from ccas_portal.formats import accord, compte, de
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
 from habitants.communes import commune
-from habitants.enums import ReponsePassage
+from habitants.enums import EtatConsentement, ReponsePassage
 from habitants.models import (
     Foyer,
     Habitant,
@@ -204,17 +204,44 @@ def enregistrer_information(
     agent: Agent,
     habitant: Habitant,
     date_information: date,
-    consentement_contact: bool | None,
+    consentement: str,
+    request=None,
 ) -> Habitant:
-    """Trace l'information RGPD (art. 13) donnée à la personne, et son consentement au contact."""
+    """Trace l'information RGPD (art. 13) donnée à la personne ce jour-là, et sa réponse à la
+    question du contact au sujet de droits repérés : « accepté » ou « refusé », datée ; une
+    réponse inchangée garde sa date d'origine. Journalisé avec l'état d'avant et d'après."""
+    from ccas_portal.enums import ActionJournal
+    from ccas_portal.journal import journaliser
+
     _verifier_acces(agent, habitant)
+    if consentement not in (EtatConsentement.ACCEPTE, EtatConsentement.REFUSE):
+        raise ValidationError(
+            {"consentement": "Indiquez si la personne accepte ou refuse d'être contactée."}
+        )
+    verifier_date(date_information, EVENEMENT, champ="date_information")
+    avant = (habitant.consentement, habitant.date_consentement)
     habitant.date_information = date_information
     habitant.informe_par = agent
-    if consentement_contact != habitant.consentement_contact:
-        habitant.consentement_contact = consentement_contact
-        habitant.date_consentement = None if consentement_contact is None else date_information
+    if consentement != habitant.consentement:
+        habitant.consentement = consentement
+        habitant.date_consentement = date_information
     habitant.full_clean()
     habitant.save()
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=habitant,
+        details={
+            "information": date_information.isoformat(),
+            "consentement": {
+                "avant": avant[0],
+                "avant_le": avant[1].isoformat() if avant[1] else None,
+                "apres": habitant.consentement,
+                "apres_le": habitant.date_consentement.isoformat(),
+            },
+        },
+        request=request,
+    )
     return habitant
 
 

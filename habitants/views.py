@@ -219,25 +219,27 @@ def fiche(request, pk):
 @require_POST
 @permission_requise(perms.peut_tenir_le_guichet)
 def informer(request, pk):
-    """Trace que la personne a été informée aujourd'hui du traitement (RGPD art. 13)."""
-    habitant = get_object_or_404(Habitant.objects.visibles_par(request.user), pk=pk)
-    form = InformationForm(request.POST)
-    form.is_valid()
-    services.enregistrer_information(
-        agent=request.user,
-        habitant=habitant,
-        date_information=timezone.localdate(),
-        consentement_contact=form.cleaned_data.get("consentement_contact", False),
+    """Trace que la personne a été informée aujourd'hui du traitement (RGPD art. 13) et sa
+    réponse à la question du contact (accepte ou refuse ; le choix est obligatoire)."""
+    habitant = _habitant_de_la_fiche(request, pk)
+    form = InformationForm(
+        request.POST, action=reverse("habitants:informer", args=[pk]), cible="fiche-identite"
     )
-    journaliser(
-        agent=request.user,
-        action=ActionJournal.MODIFICATION,
-        objet=habitant,
-        details={"information": True},
-        request=request,
+    return _ecrire_fiche(
+        request,
+        habitant,
+        form=form,
+        cle="information",
+        ecrire=lambda d: services.enregistrer_information(
+            agent=request.user,
+            habitant=habitant,
+            date_information=timezone.localdate(),
+            consentement=d["consentement"],
+            request=request,
+        ),
+        succes="Information sur le traitement et réponse au contact enregistrées.",
+        section="fiche-identite",
     )
-    messages.success(request, "Information sur le traitement des données enregistrée.")
-    return redirect("habitants:fiche", pk=habitant.pk)
 
 
 # --- Coordonnées et foyer depuis la fiche (accueil et travailleur social) ------------------
@@ -275,12 +277,14 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
     lies = lies or {}
     pk = habitant.pk
     formulaires = {
+        "form_information": lies.get("information")
+        or InformationForm(action=reverse("habitants:informer", args=[pk]), cible="fiche-identite"),
         "form_contact": lies.get("contact")
         or ContactForm(
             initial={c: getattr(habitant, c) for c in services.CHAMPS_CONTACT},
             action=reverse("habitants:coordonnees", args=[pk]),
             cible="fiche-identite",
-        )
+        ),
     }
     if appartenance:
         f = appartenance.foyer
@@ -338,9 +342,6 @@ def _contexte_fiche(request, habitant, lies=None):
         "membres": membres,
         "passages": selectors.passages_de(habitant)[:50],
         "peut_accompagner": perms.peut_accompagner(request.user),
-        "form_information": InformationForm(
-            initial={"consentement_contact": habitant.consentement_contact}
-        ),
         **_formulaires_fiche(request, habitant, appartenance, lies),
     }
 

@@ -113,7 +113,7 @@ def verifier_information_rgpd():
         "date_information",
         "informe_par",
         "cree_par",
-        "consentement_contact",
+        "consentement",
         "date_consentement",
         "appartenances__role",
     ):
@@ -123,12 +123,12 @@ def verifier_information_rgpd():
             continue
         adultes += 1
         if informe_le is None:
-            assert consentement is None
+            assert consentement == "non_demande"
             continue
         informes += 1
         assert majeur_le(naissance) <= informe_le <= aujourd_hui
         assert informe_par == cree_par
-        assert (consentement is None) == (consenti_le is None)
+        assert (consentement == "non_demande") == (consenti_le is None)
         assert consenti_le in (None, informe_le)
     assert 0.7 * adultes <= informes < adultes
 

@@ -215,12 +215,12 @@ def test_informer_une_personne_sans_agent_createur(monde):
     assert parent.cree_par_id is None
     client = _client(monde["agents"][Role.ACCUEIL])
     reponse = client.post(
-        f"/accueil/habitants/{parent.pk}/information/", {"consentement_contact": "on"}
+        f"/accueil/habitants/{parent.pk}/information/", {"consentement": "accepte"}
     )
     assert reponse.status_code == 302
     parent.refresh_from_db()
     assert parent.date_information == timezone.localdate()
-    assert parent.consentement_contact is True
+    assert parent.consentement == "accepte"
 
 
 def test_commentaire_de_signalement_avec_un_octet_nul(monde):

@@ -60,9 +60,15 @@ def signaler(f, code, montant, personnes=3, **champs):
     )
 
 
-def consentir(ts, personne, accord):
+def consentir(ts, personne, accord, le=date(2026, 3, 1)):
+    """accord : True (accepté), False (refusé), None (question jamais posée : rien n'est écrit)."""
+    if accord is None:
+        return
     enregistrer_information(
-        agent=ts, habitant=personne, date_information=date(2026, 3, 1), consentement_contact=accord
+        agent=ts,
+        habitant=personne,
+        date_information=le,
+        consentement="accepte" if accord else "refuse",
     )
 
 
@@ -106,7 +112,10 @@ def test_le_catalogue_dit_ce_que_chaque_droit_apporte(referentiels):
 
 @pytest.mark.parametrize(
     ("accord", "message"),
-    [(None, "n'a pas été recueilli à l'accueil"), (False, "a refusé d'être contacté(e)")],
+    [
+        (None, "n'a pas été recueilli à l'accueil"),
+        (False, "a refusé d'être contacté(e) au sujet de droits repérés (réponse du 01/03/2026)"),
+    ],
 )
 def test_contacte_refuse_sans_accord(ts, famille, accord, message):
     f, amina = famille
@@ -136,6 +145,15 @@ def test_contacte_permis_avec_accord_ou_si_la_personne_est_venue(ts, famille):
     t = signaler(f, "aide_logement", "50")
     services.changer_etat_signalement(agent=ts, signalement=t, etat="contacte")
     assert Signalement.objects.get(pk=t.pk).etat == "contacte"
+
+
+def test_un_accord_retire_ferme_de_nouveau_le_contact(ts, famille):
+    f, amina = famille
+    consentir(ts, amina, True, le=date(2026, 3, 1))
+    consentir(ts, amina, False, le=date(2026, 4, 2))
+    s = signaler(f, "rsa", "300")
+    with pytest.raises(ValidationError, match="réponse du 02/04/2026"):
+        services.changer_etat_signalement(agent=ts, signalement=s, etat="contacte")
 
 
 def test_un_foyer_sans_demandeur_ne_peut_etre_dit_contacte_que_venu(ts):

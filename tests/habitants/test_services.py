@@ -239,28 +239,57 @@ def test_situation_sante_validee(travailleur):
     assert s.taux_incapacite == 80
 
 
-def test_information_rgpd_et_consentement(agent_accueil):
+def test_information_rgpd_et_consentement_en_trois_etats(agent_accueil):
     h = habitant(agent_accueil)
+    assert (h.consentement, h.date_consentement) == ("non_demande", None)
     services.enregistrer_information(
-        agent=agent_accueil,
-        habitant=h,
-        date_information=date(2026, 1, 5),
-        consentement_contact=True,
+        agent=agent_accueil, habitant=h, date_information=date(2026, 1, 5), consentement="refuse"
     )
     h.refresh_from_db()
-    assert (h.date_information, h.informe_par, h.consentement_contact, h.date_consentement) == (
+    assert (h.date_information, h.informe_par, h.consentement, h.date_consentement) == (
         date(2026, 1, 5),
         agent_accueil,
-        True,
+        "refuse",
         date(2026, 1, 5),
     )
-    with pytest.raises(ValidationError, match="futur"):
+    # Même réponse plus tard : sa date d'origine reste ; une autre réponse prend la sienne.
+    services.enregistrer_information(
+        agent=agent_accueil, habitant=h, date_information=date(2026, 2, 1), consentement="refuse"
+    )
+    h.refresh_from_db()
+    assert (h.date_information, h.date_consentement) == (date(2026, 2, 1), date(2026, 1, 5))
+    services.enregistrer_information(
+        agent=agent_accueil, habitant=h, date_information=date(2026, 3, 1), consentement="accepte"
+    )
+    h.refresh_from_db()
+    assert (h.consentement, h.date_consentement) == ("accepte", date(2026, 3, 1))
+    for mauvais in ("non_demande", "", "oui"):
+        with pytest.raises(ValidationError, match="accepte ou refuse"):
+            services.enregistrer_information(
+                agent=agent_accueil,
+                habitant=h,
+                date_information=date(2026, 3, 2),
+                consentement=mauvais,
+            )
+    with pytest.raises(ValidationError, match=r"futur|plausible|après"):
         services.enregistrer_information(
             agent=agent_accueil,
             habitant=h,
             date_information=date.today() + timedelta(days=3),
-            consentement_contact=True,
+            consentement="accepte",
         )
+    h.refresh_from_db()
+    assert (h.consentement, h.date_consentement) == ("accepte", date(2026, 3, 1))
+
+
+def test_la_base_refuse_une_reponse_sans_date(agent_accueil):
+    from django.db import IntegrityError, transaction
+
+    h = habitant(agent_accueil)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Habitant.objects.filter(pk=h.pk).update(consentement="accepte")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Habitant.objects.filter(pk=h.pk).update(date_consentement=date(2026, 1, 1))
 
 
 def test_passage_nominatif_et_anonyme(agent_accueil, site, motifs):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ccas_portal.models import EntreeJournal
 from habitants import services
 from habitants.models import Habitant, Passage
 from tests.factories import foyer, habitant
@@ -231,22 +232,54 @@ def test_nombre_de_requetes_constant(
 
 def test_information_rgpd_depuis_la_fiche(client, agent_accueil, agent_autre_site):
     h = habitant(agent_accueil)
+    assert (h.consentement, h.date_consentement) == ("non_demande", None)
     client.force_login(agent_accueil)
     url = reverse("habitants:informer", args=[h.pk])
-    reponse = client.post(url, {"consentement_contact": "on"}, follow=True)
+    reponse = client.post(url, {"consentement": "accepte"}, follow=True)
     h.refresh_from_db()
     assert h.date_information == timezone.localdate()
     assert h.informe_par == agent_accueil
-    assert h.consentement_contact is True
+    assert (h.consentement, h.date_consentement) == ("accepte", timezone.localdate())
     html = reponse.content.decode()
-    assert "Information sur le traitement des données enregistrée." in html
+    assert "Information sur le traitement et réponse au contact enregistrées." in html
     assert f"le {timezone.localdate():%d/%m/%Y} par {agent_accueil}" in html
-    client.post(url, {})  # case décochée : refus
+    assert f"accepté le {timezone.localdate():%d/%m/%Y}" in html
+    # Aucun choix : ce n'est pas une réponse ; message à côté du champ, rien d'écrit.
+    reponse = client.post(url, {})
+    assert reponse.status_code == 422
+    assert "Indiquez si la personne accepte ou refuse d&#x27;être contactée." in (
+        reponse.content.decode()
+    )
     h.refresh_from_db()
-    assert h.consentement_contact is False
+    assert h.consentement == "accepte"
+    # Une valeur inconnue non plus (et jamais « non demandé » par ce formulaire).
+    for valeur in ("non_demande", "peut-être"):
+        assert client.post(url, {"consentement": valeur}).status_code == 422
+    client.post(url, {"consentement": "refuse"})
+    h.refresh_from_db()
+    assert h.consentement == "refuse"
+    assert EntreeJournal.objects.filter(
+        objet_type="habitants.habitant", objet_id=str(h.pk), details__consentement__apres="refuse"
+    ).exists()
     ailleurs = habitant(agent_autre_site)
-    reponse = client.post(reverse("habitants:informer", args=[ailleurs.pk]), {})
+    reponse = client.post(
+        reverse("habitants:informer", args=[ailleurs.pk]), {"consentement": "accepte"}
+    )
     assert reponse.status_code == 404
+
+
+def test_information_rgpd_par_htmx_renvoie_la_section(client, agent_accueil):
+    h = habitant(agent_accueil)
+    client.force_login(agent_accueil)
+    url = reverse("habitants:informer", args=[h.pk])
+    entetes = {"HX-Request": "true", "HX-Target": "fiche-identite"}
+    reponse = client.post(url, {}, headers=entetes)
+    assert reponse.status_code == 200
+    html = reponse.content.decode()
+    assert 'id="fiche-identite"' in html
+    assert "Indiquez si la personne accepte ou refuse" in html
+    reponse = client.post(url, {"consentement": "refuse"}, headers=entetes)
+    assert f"refusé le {timezone.localdate():%d/%m/%Y}" in reponse.content.decode()
 
 
 def test_passage_a_une_heure_donnee_et_heure_future_refusee(accueil, site, motifs):
