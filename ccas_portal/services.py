@@ -74,10 +74,18 @@ def enregistrer_site(*, code: str, **champs) -> tuple[Site, bool]:
 
 
 def planifier_tache_nocturne(
-    *, nom: str, tache: str, heure: int, minute: int, description: str, kwargs: str = "{}"
+    *,
+    nom: str,
+    tache: str,
+    heure: int,
+    minute: int,
+    description: str,
+    kwargs: str = "{}",
+    jour_du_mois: str = "*",
 ) -> bool:
-    """Une tâche périodique quotidienne (heure de Paris), créée si elle manque ; ensuite un
-    administrateur la règle (horaire, activation) dans l'administration. Vrai si créée."""
+    """Une tâche périodique de nuit (heure de Paris), chaque jour ou le `jour_du_mois` de
+    chaque mois, créée si elle manque ; ensuite un administrateur la règle (horaire,
+    activation) dans l'administration. Vrai si créée."""
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     if PeriodicTask.objects.filter(name=nom).exists():
@@ -86,7 +94,7 @@ def planifier_tache_nocturne(
         minute=str(minute),
         hour=str(heure),
         day_of_week="*",
-        day_of_month="*",
+        day_of_month=jour_du_mois,
         month_of_year="*",
         timezone="Europe/Paris",
     )
@@ -107,4 +115,23 @@ def planifier_precalcul_tableaux() -> bool:
         heure=4,
         minute=0,
         description="Calcule les chiffres du tableau de bord des périodes courantes, tous sites.",
+    )
+
+
+NOM_PURGE_PERSONNES = "Personnes : anonymisation après la durée de conservation"
+
+
+def planifier_purge_des_personnes() -> bool:
+    """Le 1er de chaque mois à 3 h 30 (après la détection, avant le tableau de bord) :
+    l'anonymisation des personnes sans contact depuis la durée de conservation."""
+    return planifier_tache_nocturne(
+        nom=NOM_PURGE_PERSONNES,
+        tache="habitants.purger_personnes",
+        heure=3,
+        minute=30,
+        jour_du_mois="1",
+        description=(
+            "Anonymise les personnes sans contact depuis CONSERVATION_MOIS_SANS_CONTACT mois "
+            "(24 par défaut) dont rien ne tient le dossier ouvert (habitants/conservation.py)."
+        ),
     )

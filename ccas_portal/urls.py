@@ -4,6 +4,7 @@ from django.urls import include, path
 from accompagnement import views as vues_accompagnement
 from ccas_portal import views
 from ccas_portal.pilotage import views as pilotage
+from habitants import vues_rgpd
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
@@ -29,6 +30,8 @@ urlpatterns = [
     ),
     path("administration/", views.administration, name="administration"),
     path("administration/workers/", views.etat_workers, name="etat_workers"),
+    path("administration/personnes/", vues_rgpd.personnes, name="personnes_admin"),
+    path("administration/personnes/<int:pk>/effacer/", vues_rgpd.effacer, name="effacer_personne"),
     path("sites/<slug:code>/", vues_accompagnement.page_site, name="site"),
     path("accueil/", include("habitants.urls")),
     path("accompagnements/", include("accompagnement.urls")),

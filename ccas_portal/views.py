@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
@@ -37,6 +38,7 @@ def administration(request):
             "nb_sites": Site.objects.actifs().count(),
             "nb_agents": Agent.objects.filter(is_active=True).count(),
             "nb_axes": Axe.objects.filter(actif=True).count(),
+            "conservation_mois": settings.CONSERVATION_MOIS_SANS_CONTACT,
         },
     )
 

@@ -153,6 +153,33 @@ class InformationForm(FormulairePortail):
     )
 
 
+class RechercheAdminForm(forms.Form):
+    q = forms.CharField(label="Nom ou prénom", max_length=100, required=False)
+
+
+class EffacementForm(FormulairePortail):
+    """L'effacement (RGPD art. 17) ou l'opposition (art. 21) : la fiche est anonymisée."""
+
+    ident = "effacement"
+    bouton = "Anonymiser la fiche"
+
+    motif = forms.ChoiceField(
+        label="Motif",
+        choices=[
+            ("effacement", "Demande d'effacement de la personne (RGPD, article 17)"),
+            ("opposition", "Opposition de la personne au traitement (RGPD, article 21)"),
+            ("deces", "Décès de la personne"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez le motif de l'effacement."},
+    )
+    confirmation = forms.BooleanField(
+        label="Je confirme : l'identité et les textes libres de cette personne seront effacés "
+        "définitivement ; seules les données statistiques listées ci-dessus restent.",
+        error_messages={"required": "Cochez la confirmation pour anonymiser la fiche."},
+    )
+
+
 # --- Le dossier social : formulaires d'écriture (FormulairePortail) ------------------------
 
 

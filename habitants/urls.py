@@ -1,6 +1,6 @@
 from django.urls import path
 
-from habitants import views, vues_fusion
+from habitants import views, vues_fusion, vues_rgpd
 
 app_name = "habitants"
 urlpatterns = [
@@ -13,6 +13,12 @@ urlpatterns = [
     path("habitants/<int:pk>/foyer/adresse/", views.adresse_foyer, name="adresse_foyer"),
     path("habitants/<int:pk>/foyer/nouveau/", views.creer_foyer, name="creer_foyer"),
     path("habitants/<int:pk>/foyer/rattacher/", views.rattacher, name="rattacher"),
+    path("habitants/<int:pk>/donnees/", vues_rgpd.donnees, name="donnees"),
+    path(
+        "habitants/<int:pk>/donnees.<slug:extension>",
+        vues_rgpd.telecharger,
+        name="telecharger_donnees",
+    ),
     path("habitants/<int:pk>/fusion/", vues_fusion.choisir, name="fusion_choisir"),
     path(
         "habitants/<int:pk>/fusion/<int:autre_pk>/",

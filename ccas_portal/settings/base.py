@@ -219,5 +219,11 @@ LOGGING = {
     },
 }
 
+# Personnes : durée de conservation en base active après le dernier contact, en mois. Base
+# légale : référentiel CNIL de l'accompagnement social (délibération 2021-028) et son
+# référentiel de durées de conservation — 2 ans après le dernier contact, puis suppression ou
+# anonymisation (habitants/conservation.py, tâche mensuelle, manage.py purger_personnes).
+CONSERVATION_MOIS_SANS_CONTACT = env.entier("CONSERVATION_MOIS_SANS_CONTACT", 24)
+
 # Journal des accès : durée de conservation (référentiel CNIL : 6 à 12 mois).
 JOURNAL_CONSERVATION_JOURS = env.entier("JOURNAL_CONSERVATION_JOURS", 365)

@@ -2,7 +2,11 @@ from accompagnement.services import synchroniser_partenaires
 from ccas_portal.formats import compte
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.referentiels import sites_de_reference
-from ccas_portal.services import enregistrer_site, planifier_precalcul_tableaux
+from ccas_portal.services import (
+    enregistrer_site,
+    planifier_precalcul_tableaux,
+    planifier_purge_des_personnes,
+)
 from droits.services import (
     planifier_detection_nocturne,
     synchroniser_axes,
@@ -42,6 +46,10 @@ class Command(CommandeEcriture):
             self.stdout.write("Détection nocturne du non-recours planifiée (2 h 30).")
         if planifier_precalcul_tableaux():
             self.stdout.write("Calcul nocturne des chiffres du tableau de bord planifié (4 h).")
+        if planifier_purge_des_personnes():
+            self.stdout.write(
+                "Anonymisation mensuelle des personnes sans contact planifiée (le 1er, 3 h 30)."
+            )
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
         total = len(sites_de_reference())
         self.stdout.write(f"Sites : {compte(crees, 'créé')}, {compte(total - crees, *MIS_A_JOUR)}.")

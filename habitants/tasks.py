@@ -1,0 +1,12 @@
+"""Tâches Celery des personnes : minces, elles appellent un service."""
+
+from celery import shared_task
+
+
+@shared_task(name="habitants.purger_personnes")
+def purger_personnes() -> dict:
+    """Chaque mois (celery beat, réglable dans l'administration) : anonymise les personnes
+    dont la durée de conservation est échue (habitants/conservation.py). Renvoie le bilan."""
+    from habitants.conservation import purger
+
+    return purger().en_json()
