@@ -120,6 +120,13 @@ def _sante(lignes, habitant):
     ]
 
 
+def _type_intervention(intervention) -> str:
+    from accompagnement.services import types_intervention
+
+    axe = intervention.accompagnement.axe_id
+    return types_intervention(axe).get(intervention.type, intervention.type)
+
+
 def _accompagnements(lignes, habitant):
     entrees = []
     for a in lignes.select_related("axe", "referent", "foyer").prefetch_related(
@@ -147,7 +154,7 @@ def _accompagnements(lignes, habitant):
                     for c in a.changements.all()
                 ],
                 "interventions": [
-                    f"{i.date:%d/%m/%Y} — {i.type}"
+                    f"{i.date:%d/%m/%Y} — {_type_intervention(i)}"
                     + (f", {i.duree_minutes} min" if i.duree_minutes else "")
                     + (f", {i.lieu}" if i.lieu else "")
                     + (" (note confidentielle)" if i.confidentiel else "")
@@ -168,7 +175,7 @@ def _interventions(lignes, habitant):
     return [
         {
             "date": i.date,
-            "type": i.type,
+            "type": _type_intervention(i),
             "accompagnement": str(i.accompagnement.axe),
             "durée (minutes)": i.duree_minutes,
         }
