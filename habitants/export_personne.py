@@ -343,9 +343,12 @@ def _acces(h: Habitant) -> Section:
             | Q(objet_type="accompagnement.accompagnement", objet_id__in=accompagnements)
         ).order_by("horodatage", "id")
     ]
+    from django.conf import settings
+
     return Section(
         "acces",
-        "Accès à son dossier (journal des accès, conservé 12 mois)",
+        "Accès à son dossier (journal des accès, gardé "
+        f"{settings.JOURNAL_CONSERVATION_JOURS} jours)",
         entrees,
         vide="Aucun accès relevé.",
     )
