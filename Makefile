@@ -18,7 +18,7 @@ ETAPE = etape() { journal=$$1; shift; mkdir -p "$$(dirname "$$journal")"; \
     echo "Échec de : $$*" >&2; echo "Journal complet : $$journal ; sa fin :" >&2; \
     tail -n 40 "$$journal" >&2; return 1; fi; }; etape
 
-.PHONY: install run test test-rapide quality navigateur clean
+.PHONY: install run test test-rapide quality navigateur pdftotext clean
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 attendu")'
@@ -47,7 +47,7 @@ test: install navigateur
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-rapide : la suite sans navigateur ni lancement de processus.
-test-rapide: install
+test-rapide: install pdftotext
 	$(PY) -m pytest -m "not navigateur and not lent" $(PYTEST_ARGS)
 
 quality: install
@@ -55,8 +55,9 @@ quality: install
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=ccas_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-## Chromium de Debian pour les parcours navigateur (installé s'il manque et qu'on est root).
-navigateur:
+## Chromium de Debian pour les parcours navigateur (installé s'il manque et qu'on est root),
+## et pdftotext, qui relit les PDF du droit d'accès dans les tests.
+navigateur: pdftotext
 	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installation de Chromium (paquets Debian chromium, chromium-driver)…"; \
@@ -64,6 +65,16 @@ navigateur:
 	else \
 	  echo "Chromium manque : installez les paquets Debian chromium et chromium-driver," \
 	       "ou donnez son chemin dans CHROMIUM_PATH." >&2; exit 1; \
+	fi
+
+## pdftotext (paquet Debian poppler-utils) : les tests lisent le PDF du droit d'accès avec lui.
+pdftotext:
+	@if command -v pdftotext >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installation de pdftotext (paquet Debian poppler-utils)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	else \
+	  echo "pdftotext manque : installez le paquet Debian poppler-utils." >&2; exit 1; \
 	fi
 
 clean:

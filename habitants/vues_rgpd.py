@@ -90,6 +90,15 @@ def personnes(request):
             .select_related("site")
             .order_by("nom_normalise", "prenoms_normalises", "pk")[:50]
         )
+        # L'administrateur ne lit d'ordinaire aucune donnée nominative : chaque recherche ici
+        # est inscrite au journal (ce qui a été cherché, combien de fiches montrées).
+        journaliser(
+            agent=request.user,
+            action=ActionJournal.CONSULTATION,
+            objet_type="habitants.habitant",
+            details={"recherche_droits_des_personnes": texte, "fiches": [h.pk for h in trouvees]},
+            request=request,
+        )
     return render(
         request,
         "habitants/personnes_admin.html",

@@ -139,6 +139,8 @@ def test_l_admin_exporte_et_efface_apres_confirmation(client, ts, admin):
     liste = client.get(reverse("personnes_admin"), {"q": "lefevre"}).content.decode()
     assert "1 personne trouvée" in liste
     assert reverse("effacer_personne", args=[h.pk]) in liste
+    recherche = EntreeJournal.objects.get(agent=admin, action="consultation")
+    assert recherche.details == {"recherche_droits_des_personnes": "lefevre", "fiches": [h.pk]}
     assert (
         client.get(reverse("habitants:telecharger_donnees", args=[h.pk, "pdf"])).status_code == 200
     )
