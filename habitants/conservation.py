@@ -9,7 +9,8 @@ prestation demandée ou versée, demande de partage en attente).
 - `contacts_depuis(limite)` : les personnes avec un contact depuis cette date (inscription,
   information, réponse au contact, passage, appartenance à un foyer commencée ou finie,
   intervention, activité d'un accompagnement où elle est concernée, participation à une
-  séance, prestation ou changement d'état d'un signalement de son foyer) ;
+  séance, prestation ou changement d'état d'un signalement de son foyer), et les membres
+  actuels du foyer d'une personne qui en a eu un (le dossier est celui du foyer) ;
 - `tenues_ouvertes()` : les personnes dont le dossier reste ouvert, et pourquoi ;
 - `anonymiser_habitant` : efface ce qui identifie la personne et le texte libre qui la
   concerne, garde ce qui sert aux statistiques (voir `EFFACE` et `GARDE`) ;
@@ -158,7 +159,22 @@ def contacts_depuis(limite: date) -> set[int]:
     ids |= _membres_pendant(prestations.values("foyer_id"), limite)
     changements = ChangementSignalement.objects.filter(le__gte=depuis)
     ids |= _membres_pendant(changements.values("signalement__foyer_id"), limite)
-    return ids
+    return ids | _membres_actuels_des_foyers_de(ids, limite)
+
+
+def _membres_actuels_des_foyers_de(ids: set[int], limite: date) -> set[int]:
+    """Le dossier est celui du foyer : un contact d'une personne garde aussi les membres
+    actuels du foyer où elle vivait alors (un conjoint qui ne vient jamais à l'accueil)."""
+    foyers_de: dict[int, set[int]] = {}
+    actuels: dict[int, set[int]] = {}
+    for foyer_id, habitant_id, fin in MembreFoyer.objects.filter(
+        Q(date_fin__isnull=True) | Q(date_fin__gte=limite)
+    ).values_list("foyer_id", "habitant_id", "date_fin"):
+        foyers_de.setdefault(habitant_id, set()).add(foyer_id)
+        if fin is None:
+            actuels.setdefault(foyer_id, set()).add(habitant_id)
+    vivants = {f for pk in ids for f in foyers_de.get(pk, ())}
+    return {pk for f in vivants for pk in actuels.get(f, ())}
 
 
 #: Ce qui tient un dossier ouvert, dans l'ordre où on le dit.

@@ -236,8 +236,10 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
     mois = mois_cible.replace(day=1)
     fin_du_mois = _fin_du_mois(mois)
     membres: dict[int, list] = {}
+    # Une personne anonymisée (conservation échue, effacement, opposition : ADR 0023) n'est
+    # plus simulée ; un foyer sans autre membre ne l'est plus du tout.
     for foyer_id, habitant_id, role, naissance, activite in MembreFoyer.objects.filter(
-        foyer_id__parmi=ids, date_fin__isnull=True
+        foyer_id__parmi=ids, date_fin__isnull=True, habitant__anonymise_le__isnull=True
     ).values_list(
         "foyer_id",
         "habitant_id",

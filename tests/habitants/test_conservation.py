@@ -25,6 +25,7 @@ from habitants import conservation, fusion
 from habitants.models import (
     DemandePartage,
     Habitant,
+    MembreFoyer,
     Passage,
     PeriodeLoyer,
     Ressource,
@@ -230,6 +231,27 @@ def test_chaque_sorte_de_contact_remet_le_compteur(ts, recent):
     assert conservation.purger().anonymisees == []
     h.refresh_from_db()
     assert (h.anonymise_le, h.nom_usage) == (None, "Lefèvre")
+
+
+def test_le_contact_d_un_membre_garde_tout_le_foyer_actuel(ts):
+    _, f = dossier(ts, recent="passage")
+    conjoint = habitant(ts, nom_usage="Lefèvre", prenoms="Marc")
+    ajouter_membre(agent=ts, foyer=f, habitant=conjoint, role="conjoint", date_debut=ANCIEN)
+    parti = habitant(ts, nom_usage="Lefèvre", prenoms="Hugo")
+    ajouter_membre(agent=ts, foyer=f, habitant=parti, role="enfant", date_debut=date(2015, 1, 1))
+    MembreFoyer.objects.filter(habitant=parti).update(date_fin=ANCIEN)
+    Habitant.objects.filter(pk__in=[conjoint.pk, parti.pk]).update(cree_le=horodate(ANCIEN))
+    assert conservation.purger().anonymisees == [parti.pk]  # parti avant la limite
+    assert Habitant.objects.get(pk=conjoint.pk).anonymise_le is None
+
+
+def test_une_personne_anonymisee_n_est_plus_simulee(ts):
+    from droits.detection.situation import charger_foyers
+
+    h, f = dossier(ts)
+    assert [p.id for p in charger_foyers([f.pk], AUJOURD_HUI)[0].personnes] == [h.pk]
+    conservation.purger()
+    assert charger_foyers([f.pk], AUJOURD_HUI) == []
 
 
 def test_un_contact_juste_a_la_limite_garde_la_personne(ts):
