@@ -1,6 +1,10 @@
 """Tâches Celery des personnes : minces, elles appellent un service."""
 
+import logging
+
 from celery import shared_task
+
+journal = logging.getLogger(__name__)
 
 
 @shared_task(name="habitants.purger_personnes")
@@ -9,4 +13,7 @@ def purger_personnes() -> dict:
     dont la durée de conservation est échue (habitants/conservation.py). Renvoie le bilan."""
     from habitants.conservation import purger
 
-    return purger().en_json()
+    bilan = purger()
+    for ligne in bilan.lignes():
+        journal.info(ligne)
+    return bilan.en_json()
