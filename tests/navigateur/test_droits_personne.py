@@ -3,6 +3,7 @@ puis un accord au contact (souris, puis clavier ; un envoi sans réponse d'abord
 travailleur social télécharge l'export d'une personne (PDF lu ensuite par pdftotext). La base
 et le journal vérifiés ensuite ; axe-core sur chaque page."""
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -108,3 +109,39 @@ def test_le_travailleur_social_telecharge_l_export(page, verifier_page, personne
     assert attente.value.suggested_filename == f"donnees-personne-{h.pk}.zip"
     exports = EntreeJournal.objects.filter(action="export", objet_id=str(h.pk), agent=ts)
     assert sorted(exports.values_list("details__droit_d_acces", flat=True)) == ["pdf", "zip"]
+
+
+def test_l_admin_efface_une_fiche_apres_confirmation(page, verifier_page, personne):
+    _, _, h = personne
+    admin = AgentFactory(role=Role.ADMIN, sites=[Site.objects.get(code="mdh-abbaye")])
+    se_connecter(page, admin.username, MOT_DE_PASSE)
+    page.goto(reverse("administration"))
+    page.get_by_role("link", name="Droit d'accès et effacement d'une personne").click()
+    recherche = page.get_by_label("Nom ou prénom")
+    recherche.fill("garnier")
+    recherche.press("Enter")
+    expect(page.locator("caption")).to_have_text("1 personne trouvée")
+    verifier_page(page, "recherche")
+    page.get_by_role("link", name=f"Effacer {h}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Effacer (anonymiser)")
+    page.get_by_label("Opposition de la personne au traitement (RGPD, article 21)").check()
+    page.get_by_role("button", name="Anonymiser la fiche").click()
+    expect(page.locator("#effacement-confirmation_error")).to_contain_text(
+        "Cochez la confirmation pour anonymiser la fiche."
+    )
+    verifier_page(page, "sans-confirmation")
+    h.refresh_from_db()
+    assert h.anonymise_le is None
+    # Au clavier : la case, puis le bouton.
+    page.get_by_label("Opposition de la personne au traitement (RGPD, article 21)").check()
+    case = page.get_by_label(re.compile("Je confirme"))
+    case.focus()
+    page.keyboard.press("Space")
+    expect(case).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("body")).to_contain_text(f"La fiche n° {h.pk} est anonymisée.")
+    h.refresh_from_db()
+    assert (h.nom_usage, h.anonymise_le is not None) == ("ANONYME", True)
+    entree = EntreeJournal.objects.get(action="purge", objet_id=str(h.pk))
+    assert entree.agent == admin
