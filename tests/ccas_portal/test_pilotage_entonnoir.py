@@ -255,7 +255,12 @@ def test_dossier_du_foyer_estime_et_accorde(client, jeu):
     client.force_login(jeu.ts)
     html = client.get(reverse("accompagnement:dossier", args=[s.foyer_id])).content.decode()
     assert "estimé 500,00\u00a0€ / accordé 600,00\u00a0€ par mois" in html
-    assert "écart de l'accordé à l'estimation : +100,00\u00a0€ par mois (+20\u00a0%)" in html
+    assert (
+        "Écart de l'accordé à l'estimation : +100,00\u00a0€ par mois (+20\u00a0%) ; "
+        "versé depuis le 01/04/2026." in html
+    )
+    page = client.get(reverse("droits:signalement", args=[s.pk])).content.decode()
+    assert "+100,00\u00a0€ par mois (+20\u00a0%)</dd>" in page
 
 
 def test_trois_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
