@@ -99,6 +99,7 @@ def delais_en_jours(f: ind.Filtres) -> dict[str | None, tuple[list[float], set[i
         .annotate(ouvert_le=Subquery(passage.values("le")[:1]))
         .filter(ouvert_le__isnull=False)
         .values_list("prestation", "foyer", "cree_le", "ouvert_le")
+        .order_by()
     )
     delais: dict[str | None, tuple[list[float], set[int]]] = {}
     for prestation, foyer, repere_le, ouvert_le in lignes:
