@@ -494,15 +494,15 @@ def test_nombre_de_requetes_constant(monde, django_assert_num_queries):
     site » vient des chiffres clés ; interventions, signalements et changements d'état lus
     une fois par page, dans les agrégats mensuels et sur les bords). Avant : 42 requêtes pour
     la vue d'ensemble, 36 pour un axe ; puis 33 et 27 avant les agrégats mensuels ; l'entonnoir
-    du non-recours en ajoute 3 (étapes par prestation, toutes prestations, délais)."""
+    du non-recours en ajoute 4 (étapes par prestation, intitulés, toutes prestations, délais)."""
     from ccas_portal.pilotage.agregats import agreger
     from ccas_portal.pilotage.instantanes import calculer
 
     cas = [
-        ({}, None, 32),
-        ({"sites": (monde.a.pk,)}, None, 30),
-        ({"axes": ("logement",)}, "logement", 26),
-        ({"axes": ("logement",), "sites": (monde.a.pk,)}, "logement", 24),
+        ({}, None, 33),
+        ({"sites": (monde.a.pk,)}, None, 31),
+        ({"axes": ("logement",)}, "logement", 27),
+        ({"axes": ("logement",), "sites": (monde.a.pk,)}, "logement", 25),
     ]
     for kw, axe, attendu in cas:
         with django_assert_num_queries(attendu):

@@ -263,9 +263,9 @@ def test_dossier_du_foyer_estime_et_accorde(client, jeu):
     assert "+100,00\u00a0€ par mois (+20\u00a0%)</dd>" in page
 
 
-def test_trois_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
+def test_quatre_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
     f = ind.Filtres(MARS)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         non_recours.entonnoir(f)
     aah = Prestation.objects.get(code="aah")
     for _ in range(6):
@@ -280,6 +280,6 @@ def test_trois_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
             montant_accorde=Decimal(120),
             date_debut=date(2026, 4, 1),
         )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         tableaux = non_recours.entonnoir(f)
     assert _valeurs(tableaux[0])["Droits ouverts"] == [(12, 12)]
