@@ -22,7 +22,7 @@ ouvert » (historique), en jours ; la médiane par prestation et toutes prestati
 Mêmes règles de masquage que le reste du tableau de bord (tableaux.py) : chaque chiffre porte
 le nombre de foyers distincts derrière lui. Les chiffres sont comptés sur les lignes (pas
 dans les agrégats mensuels : une cohorte suivie jusqu'au calcul ne se découpe pas en mois),
-en quatre requêtes : les étapes et montants par prestation, les intitulés de ces prestations,
+en quatre requêtes : les étapes et montants par prestation, les intitulés du catalogue,
 les mêmes chiffres toutes prestations ensemble (un nombre de foyers distincts ne s'additionne
 pas), les délais des droits ouverts (une médiane ne s'additionne pas non plus : ce sont les
 seules lignes lues, une par droit ouvert de la cohorte).
