@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Round
 
-from ccas_portal.formats import compte, euros, nombre
+from ccas_portal.formats import AVANT_UNITE, compte, euros, nombre
 from droits.enums import (
     ETATS_OUVERTS,
     EtatSignalement,
@@ -484,6 +484,36 @@ class Signalement(models.Model):
         if annuelle is None:
             return None
         return round(annuelle * self.personnes_couvertes / 12, 2)
+
+    @property
+    def montant_accorde(self):
+        """Le montant mensuel accordé d'un droit ouvert (la prestation du foyer enregistrée au
+        passage à « droit ouvert ») ; None : pas de droit ouvert, ou montant non saisi."""
+        p = self.prestation_foyer
+        if self.etat != EtatSignalement.DROIT_OUVERT or p is None:
+            return None
+        return p.montant_mensuel
+
+    def ecart_accorde(self) -> str:
+        """L'écart du montant accordé à l'estimation, en clair : « +50,00 € par mois
+        (+10 %) », « −20,00 € par mois (−4 %) », « aucun écart » ; vide sans montant
+        accordé."""
+        accorde = self.montant_accorde
+        if accorde is None:
+            return ""
+        ecart = accorde - self.montant_estime
+        if not ecart:
+            return "aucun écart"
+        signe = "+" if ecart > 0 else "\u2212"
+        texte = f"{signe}{euros(abs(ecart))} par mois"
+        if self.montant_estime:
+            pourcent = round(abs(ecart) * 100 / self.montant_estime)
+            texte += (
+                f" ({signe}{pourcent}{AVANT_UNITE}%)"
+                if pourcent
+                else f" (moins de 1{AVANT_UNITE}%)"
+            )
+        return texte
 
     def apport(self) -> str:
         """Ce que le droit apporte, en clair : « 573,49 € par mois » ; « couverture santé de

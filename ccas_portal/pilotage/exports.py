@@ -72,6 +72,7 @@ def xlsx_de(tableau: Tableau, description) -> bytes:
     formats = {
         "": classeur.add_format({"num_format": "#,##0"}),
         "h": classeur.add_format({"num_format": "#,##0.0"}),
+        "j": classeur.add_format({"num_format": '#,##0.0" j"'}),
         "€": classeur.add_format({"num_format": '#,##0.00" €"'}),
     }
     ligne = 0

@@ -31,13 +31,14 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from ccas_portal.models import InstantaneTableauDeBord
-from ccas_portal.pilotage import agregats
+from ccas_portal.pilotage import agregats, non_recours
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.indicateurs import LIBELLES_CLES, Filtres
 from ccas_portal.pilotage.periodes import Periode
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau
 
-#: Les tableaux de chaque page, dans l'ordre d'affichage : code → fonction(filtres).
+#: Les tableaux de chaque page, dans l'ordre d'affichage : code → fonction(filtres) (qui rend
+#: un tableau, ou une liste de tableaux calculés ensemble : l'entonnoir du non-recours).
 TABLEAUX_ENSEMBLE = {
     "tendances": ind.tendances,
     "par_site": ind.par_site,
@@ -48,6 +49,7 @@ TABLEAUX_ENSEMBLE = {
     "orientations": ind.orientations_par_partenaire,
     "actions_collectives": ind.actions_collectives_par_site,
     "non_recours": ind.non_recours_par_prestation,
+    "entonnoir": non_recours.entonnoir,
 }
 TABLEAUX_AXE = {
     "indicateurs_axe": None,  # ind.indicateurs_de_l_axe(filtres, axe)
@@ -58,6 +60,7 @@ TABLEAUX_AXE = {
     "interventions_types": ind.interventions_par_type,
     "orientations": ind.orientations_par_partenaire,
     "non_recours": ind.non_recours_par_prestation,
+    "entonnoir": non_recours.entonnoir,
 }
 
 
@@ -167,10 +170,11 @@ def _calculer(filtres: Filtres, axe: str | None) -> dict:
         code: chiffres[1]
         for code, (_, chiffres) in zip(LIBELLES_CLES, comparaison.lignes, strict=True)
     }
-    tableaux = [comparaison] + [
-        ind.par_site(filtres, cles) if fonction is ind.par_site and t is None else t
-        for fonction, t in zip(fonctions, resultats, strict=True)
-    ]
+    tableaux = [comparaison]
+    for fonction, t in zip(fonctions, resultats, strict=True):
+        if fonction is ind.par_site and t is None:
+            t = ind.par_site(filtres, cles)
+        tableaux.extend(t if isinstance(t, list) else [t])
     fenetres = [filtres.periode, filtres.periode.un_an_avant(), filtres.periode.douze_mois()]
     agreges_le = agregats.agreges_le(fenetres) if ind.avec_agregats() else None
     return {

@@ -4,8 +4,8 @@ Chaque chiffre porte l'effectif sur lequel il est calculé (personnes ou foyers 
 dessous de `SEUIL`, il est masqué, à l'écran comme dans les exports, pour qu'un petit quartier
 ne permette pas de reconnaître quelqu'un. Un chiffre masqué n'est pas tracé.
 - Un nombre (de personnes, foyers, actes) est rendu « < 5 ».
-- Un montant en euros ou une durée en heures est rendu « masqué : moins de 5 foyers » : c'est
-  l'effectif qui est petit, pas le montant (« < 5 » se lirait « moins de 5 € »).
+- Un montant en euros ou une durée (en heures, en jours) est rendu « masqué : moins de 5
+  foyers » : c'est l'effectif qui est petit, pas le montant (« < 5 » se lirait « moins de 5 € »).
 - Zéro, sans personne derrière, n'apprend rien sur personne : il est affiché 0.
 
 Masquage secondaire : dans un tableau de répartition (par site, par tranche d'âge, par mois,
@@ -17,7 +17,7 @@ chiffre de la colonne est alors masqué avec lui (`Tableau.proteger`).
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from ccas_portal.formats import AVANT_UNITE, euros, nombre
+from ccas_portal.formats import AVANT_UNITE, accord, euros, nombre
 
 SEUIL = 5
 MASQUE = "< 5"
@@ -25,8 +25,9 @@ MASQUE = "< 5"
 MASQUE_EFFECTIF = "masqué : moins de 5 foyers"
 #: un chiffre au-dessus du seuil, masqué pour protéger un « < 5 » de sa colonne
 MASQUE_SECONDAIRE = "secret"
-#: les unités d'une mesure (euros, heures) : masquées pour leur effectif, pas pour leur valeur
-MESURES = ("€", "h")
+#: les unités d'une mesure (euros, heures, jours) : masquées pour leur effectif, pas pour leur
+#: valeur
+MESURES = ("€", "h", "j")
 LEGENDE = (
     f"« {MASQUE} » : nombre calculé sur moins de 5 personnes ou foyers ; « {MASQUE_EFFECTIF} » :"
     f" montant ou durée qui concerne moins de 5 foyers ; « {MASQUE_SECONDAIRE} » : chiffre "
@@ -38,7 +39,7 @@ LEGENDE = (
 class Chiffre:
     valeur: int | Decimal | float
     effectif: int  # personnes ou foyers distincts sur lesquels le chiffre est calculé
-    unite: str = ""  # "" (nombre), "€", "h"
+    unite: str = ""  # "" (nombre), "€", "h", "j" (jours : un délai médian)
     #: masqué bien qu'au-dessus du seuil, pour qu'un chiffre masqué ne se déduise pas du total
     secret: bool = False
 
@@ -58,7 +59,7 @@ class Chiffre:
             return None
         if self.unite == "€":
             return float(round(Decimal(self.valeur), 2))
-        if self.unite == "h":
+        if self.unite in ("h", "j"):
             return round(float(self.valeur), 1)
         return int(self.valeur)
 
@@ -75,6 +76,10 @@ class Chiffre:
             return euros(self.nombre)
         if self.unite == "h":
             return f"{nombre(self.nombre, 1)}{AVANT_UNITE}h"
+        if self.unite == "j":  # « 0,5 jour », « 1 jour », « 12,5 jours »
+            jours = self.nombre
+            texte = nombre(jours, 0 if jours == int(jours) else 1)
+            return f"{texte}{AVANT_UNITE}{accord(jours, 'jour')}"
         return nombre(self.nombre)
 
 
@@ -110,8 +115,9 @@ def compte(n: int | None, effectif: int | None = None) -> Chiffre:
 
 @dataclass
 class Tableau:
-    """Un tableau : des lignes (libellé, chiffres) sous des colonnes. `graphique` : "barres"
-    ou "courbes" (l'alternative accessible est le tableau lui-même)."""
+    """Un tableau : des lignes (libellé, chiffres) sous des colonnes. `graphique` : "barres",
+    "courbes" ou "entonnoir" (barres couchées, une étape par ligne, de haut en bas) ;
+    l'alternative accessible est le tableau lui-même."""
 
     code: str
     titre: str
@@ -174,6 +180,7 @@ class Tableau:
             message = MESSAGE_RIEN
         return {
             "type": "line" if self.graphique == "courbes" else "bar",
+            "horizontal": self.graphique == "entonnoir",
             "titre": self.titre,
             "libelles": [libelle for libelle, _ in self.lignes],
             "partielles": [i in self.partielles for i in range(len(self.lignes))],
@@ -192,7 +199,12 @@ class Tableau:
 
 
 #: unité → (identifiant de l'axe Chart.js, titre de l'axe)
-AXES_GRAPHIQUE = {"": ("nombres", "Nombre"), "€": ("euros", "Euros"), "h": ("heures", "Heures")}
+AXES_GRAPHIQUE = {
+    "": ("nombres", "Nombre"),
+    "€": ("euros", "Euros"),
+    "h": ("heures", "Heures"),
+    "j": ("jours", "Jours"),
+}
 MESSAGE_TOUT_MASQUE = (
     "Graphique non tracé : tous ses chiffres sont masqués (moins de 5 personnes ou foyers "
     "derrière chacun, ou masqués pour protéger un autre chiffre). Le tableau des données "

@@ -3,7 +3,8 @@
 // valent null : ils ne sont pas tracés, l'infobulle dit pourquoi. Un axe par unité : les
 // nombres (graduations entières) à gauche, les euros ou les heures à droite, jamais sur le même
 // axe. Le mois en cours, partiel, est tracé en pointillé (ce n'est pas une chute). Les nombres
-// sont écrits à la française.
+// sont écrits à la française. Un entonnoir (`horizontal`) est fait de barres couchées : une étape
+// par ligne, de haut en bas, les nombres sur l'axe du bas.
 (() => {
   const nombre = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
   const couleurs = ["#1b4f8a", "#c2571a", "#2f7d32", "#7b3f98", "#a0262e", "#00697a"];
@@ -11,9 +12,13 @@
   function echelles(donnees) {
     const scales = {};
     donnees.axes.forEach((axe, n) => {
+      const position = donnees.horizontal
+        ? (axe.position === "left" ? "bottom" : "top")
+        : axe.position;
       scales[axe.id] = {
         type: "linear",
-        position: axe.position,
+        axis: donnees.horizontal ? "x" : "y",
+        position,
         beginAtZero: true,
         title: { display: donnees.axes.length > 1, text: axe.titre },
         grid: { drawOnChartArea: n === 0 },
@@ -41,7 +46,7 @@
             data: serie.valeurs,
             masques: serie.masques,
             unite: serie.unite,
-            yAxisID: serie.axe,
+            [donnees.horizontal ? "xAxisID" : "yAxisID"]: serie.axe,
             backgroundColor: donnees.type === "bar"
               ? serie.valeurs.map((_, j) => (partielle(j) ? `${couleur}66` : couleur))
               : couleur,
@@ -57,6 +62,7 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
+        indexAxis: donnees.horizontal ? "y" : "x",
         animation: false,
         locale: "fr-FR",
         scales: echelles(donnees),
