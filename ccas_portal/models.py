@@ -155,11 +155,12 @@ class MoisAgrege(models.Model):
 
 
 class AgregatMensuel(models.Model):
-    """Les lignes d'une source (interventions, signalements, changements d'état) d'un mois
-    clos, pour un site, un axe et une clé (type, prestation, état) : leur nombre, leur somme
-    (minutes, euros) et les ensembles exacts des foyers (et des signalements) derrière elles,
-    en bitmaps compressés (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
-    nombres et des identifiants internes de foyers, jamais affichés."""
+    """Les lignes d'une source (passages, interventions, signalements, changements d'état)
+    d'un mois clos, pour un site, un axe et une clé (axes des motifs, type, prestation, état) :
+    leur nombre, leur somme (passages anonymes, minutes, euros) et les ensembles exacts des
+    foyers (des personnes, pour les passages ; et des signalements) derrière elles, en
+    tableaux triés d'identifiants (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
+    nombres et des identifiants internes, jamais affichés."""
 
     source = models.CharField("source", max_length=30)
     mois = models.DateField("mois (premier jour)")
@@ -167,11 +168,18 @@ class AgregatMensuel(models.Model):
         Site, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     axe = models.CharField("axe", max_length=40, blank=True)
-    cle = models.CharField("clé", max_length=60, blank=True)
+    cle = models.CharField("clé", max_length=200, blank=True)
     n = models.PositiveIntegerField("nombre de lignes")
     somme = models.DecimalField("somme", max_digits=16, decimal_places=2, default=0)
-    elements = models.BinaryField("éléments comptés distincts (bitmap compressé)", blank=True)
-    foyers = models.BinaryField("foyers (bitmap compressé)")
+    elements = models.BinaryField(
+        "éléments comptés distincts (identifiants triés)", blank=True
+    )
+    foyers = models.BinaryField("foyers ou personnes (identifiants triés)")
+    poids = models.BinaryField(
+        "nombre de lignes de chaque foyer ou personne (dans l'ordre des identifiants)",
+        blank=True,
+        default=b"",
+    )
 
     class Meta:
         verbose_name = "agrégat mensuel du tableau de bord"

@@ -1,8 +1,16 @@
-"""Agrégats mensuels du tableau de bord : pour chaque source lourde (interventions,
-signalements repérés, changements d'état des signalements), chaque mois clos, chaque site,
-chaque axe et chaque clé (type d'intervention, prestation, état), le nombre de lignes, leur
-somme (minutes, euros) et les ensembles EXACTS des foyers (et des signalements) derrière
+"""Agrégats mensuels du tableau de bord : pour chaque source lourde (passages à l'accueil,
+interventions, signalements repérés, changements d'état des signalements), chaque mois clos,
+chaque site, chaque axe et chaque clé (axes des motifs d'un passage, type d'intervention,
+prestation, état), le nombre de lignes, leur somme (passages anonymes, minutes, euros) et les
+ensembles EXACTS des foyers (des personnes, pour les passages ; et des signalements) derrière
 elles, rangés en tableaux triés d'identifiants (réunion et compte par numpy).
+
+Passages : un passage a plusieurs motifs, donc parfois plusieurs axes ; sa cellule a pour clé
+la combinaison des axes de ses motifs (« logement,sante » ; vide : aucun motif), si bien que
+chaque passage est dans une seule cellule et que les nombres s'additionnent ; un filtre d'axes
+garde les cellules dont la combinaison en contient un. Chaque personne de la cellule y porte
+son nombre de passages (`poids`) : les tranches d'âge (âge à la fin de la période) en sont
+déduites sans relire les passages.
 
 Une période quelconque se lit alors en mois entiers dans ces agrégats, plus ses bords (jours
 des mois partiels, mois en cours ou pas encore agrégés) comptés sur les lignes brutes ; les
@@ -18,6 +26,7 @@ lignes brutes. Un site de foyer ou un axe changé depuis le calcul ne compte qu'
 suivant (au plus une nuit, ou « Recalculer maintenant »).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,8 +34,20 @@ from itertools import pairwise
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Aggregate, Case, Count, IntegerField, Q, Sum, TextField, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from ccas_portal.models import AgregatMensuel, MoisAgrege
@@ -45,16 +66,34 @@ class Source:
     date: str
     horodate: bool
     site: str
-    axe: str
+    axe: str | None  # None : les axes sont dans la clé (combinaison des axes d'un passage)
     cles: tuple[str, ...]  # la clé d'une cellule (type, prestation…), jointe par « | »
-    effectif: str  # foyer compté distinct (règle des petits effectifs)
+    effectif: str  # foyer (ou personne) compté distinct (règle des petits effectifs)
     element: str | None = None  # ce qui est compté distinct, si ce n'est pas la ligne
     somme: str | None = None
+    #: La somme est celle d'une expression (passages anonymes), pas d'un champ.
+    somme_de: Callable | None = None
+    #: Chaque identifiant de l'effectif porte son nombre de lignes (passages d'une personne).
+    ponderee: bool = False
+    #: Les annotations des lignes (une clé calculée : les axes des motifs d'un passage).
+    annoter: Callable | None = None
 
     def lignes(self):
         from django.apps import apps
 
-        return apps.get_model(self.modele).objects
+        qs = apps.get_model(self.modele).objects.all()
+        return self.annoter(qs) if self.annoter else qs
+
+    def mesure_somme(self):
+        if self.somme_de:
+            return Sum(self.somme_de())
+        return Sum(self.somme) if self.somme else None
+
+    def normaliser(self, cle: str) -> str:
+        """La clé d'une cellule telle qu'elle est rangée (combinaison d'axes triée)."""
+        if self.axe is None:
+            return ",".join(sorted({a for a in cle.split(",") if a}))
+        return cle
 
     def dans(self, debut: date, fin: date) -> Q:
         p = Periode(debut, fin, "")
@@ -96,7 +135,59 @@ CHANGEMENTS = Source(
     element="signalement",
     somme="signalement__montant_estime",
 )
-SOURCES = (INTERVENTIONS, SIGNALEMENTS, CHANGEMENTS)
+
+
+class AxesDistincts(Aggregate):
+    """Les valeurs distinctes d'un groupe, séparées par des virgules, dans un ordre
+    quelconque (`Source.normaliser` les trie)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(DISTINCT %(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(DISTINCT %(expressions)s)",
+            **extra_context,
+        )
+
+
+def _axes_des_motifs(qs):
+    """Chaque passage annoté des axes de ses motifs (« » : aucun motif)."""
+    from habitants.models import Passage
+
+    motifs = (
+        Passage.motifs.through.objects.filter(passage_id=OuterRef("pk"))
+        .values("passage_id")
+        .annotate(axes=AxesDistincts("motif__axe_id"))
+        .values("axes")
+    )
+    return qs.annotate(
+        axes_des_motifs=Coalesce(Subquery(motifs), Value(""), output_field=TextField())
+    )
+
+
+def _anonyme():
+    return Case(When(habitant__isnull=True, then=Value(1)), default=Value(0))
+
+
+PASSAGES = Source(
+    "passages",
+    "habitants.Passage",
+    "date_heure",
+    True,
+    "site",
+    None,
+    ("axes_des_motifs",),
+    "habitant",
+    somme_de=_anonyme,
+    ponderee=True,
+    annoter=_axes_des_motifs,
+)
+SOURCES = (PASSAGES, INTERVENTIONS, SIGNALEMENTS, CHANGEMENTS)
 
 
 # --- Ensembles d'identifiants -------------------------------------------------------------
@@ -115,6 +206,15 @@ def ensemble(ids) -> np.ndarray:
 
 def reunion(ensembles: list[np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate(ensembles)) if ensembles else ensemble(())
+
+
+def reunion_ponderee(ensembles: list[np.ndarray], poids: list[np.ndarray]):
+    """La réunion des `ensembles`, chaque identifiant avec la somme de ses poids."""
+    if not ensembles:
+        return ensemble(()), np.zeros(0, dtype=np.uint32)
+    ids, rangs = np.unique(np.concatenate(ensembles), return_inverse=True)
+    sommes = np.bincount(rangs, weights=np.concatenate(poids), minlength=ids.size)
+    return ids, sommes.astype(np.uint32)
 
 
 def en_octets(ids: np.ndarray) -> bytes:
@@ -147,12 +247,18 @@ class Cellule:
     somme: Decimal = Decimal(0)
     elements: list = field(default_factory=list)
     foyers: list = field(default_factory=list)
+    poids: list = field(default_factory=list)  # alignés sur `foyers` (sources pondérées)
 
     def ajouter(self, autre: "Cellule") -> None:
         self.n += autre.n
         self.somme += autre.somme
         self.elements += autre.elements
         self.foyers += autre.foyers
+        self.poids += autre.poids
+
+    def ponderes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Les identifiants de l'effectif (triés, distincts) et leur nombre de lignes."""
+        return reunion_ponderee(self.foyers, self.poids)
 
     @property
     def effectif(self) -> int:
@@ -203,8 +309,20 @@ class Identifiants(Aggregate):
         )
 
 
+def entiers(texte: str | None, dtype=np.int64) -> np.ndarray:
+    """Les entiers d'un texte « 3,1,3 » (`Identifiants`), dans l'ordre, doublons compris."""
+    if not texte:
+        return np.zeros(0, dtype=dtype)
+    return np.fromstring(texte, dtype=np.int64, sep=",").astype(dtype)
+
+
 def _ids(texte: str | None) -> np.ndarray:
-    return ensemble(map(int, texte.split(","))) if texte else ensemble(())
+    return np.unique(entiers(texte, np.uint32))
+
+
+def _ids_ponderes(texte: str | None) -> tuple[np.ndarray, np.ndarray]:
+    ids, poids = np.unique(entiers(texte, np.uint32), return_counts=True)
+    return ids, poids.astype(np.uint32)
 
 
 # --- Lecture -----------------------------------------------------------------------------
@@ -263,23 +381,29 @@ def _cellules_brutes(source: Source, qs, groupe) -> dict[tuple, Cellule]:
     mesures = {"n": Count("pk"), "f": Identifiants(source.effectif)}
     if source.element:
         mesures["e"] = Identifiants(source.element)
-    if source.somme:
-        mesures["s"] = Sum(source.somme)
+    if source.mesure_somme():
+        mesures["s"] = source.mesure_somme()
+    axe = (source.axe,) if source.axe else ()
     cellules: dict[tuple, Cellule] = {}
     for r in (
         qs.annotate(groupe=groupe)
-        .values("groupe", source.site, source.axe, *source.cles)
+        .values("groupe", source.site, *axe, *source.cles)
         .annotate(**mesures)
         .order_by()
     ):
-        cle = "|".join(str(r[c]) for c in source.cles)
+        cle = source.normaliser("|".join(str(r[c]) for c in source.cles))
+        if source.ponderee:
+            foyers, poids = _ids_ponderes(r["f"])
+        else:
+            foyers, poids = _ids(r["f"]), None
         cellule = Cellule(
             r["n"],
-            r.get("s") or Decimal(0),
+            Decimal(r.get("s") or 0),
             [_ids(r["e"])] if source.element else [],
-            [_ids(r["f"])],
+            [foyers],
+            [poids] if source.ponderee else [],
         )
-        cle = (r["groupe"], r[source.site], r[source.axe] or "", cle)
+        cle = (r["groupe"], r[source.site], (r[source.axe] or "") if axe else "", cle)
         cellules.setdefault(cle, Cellule()).ajouter(cellule)
     return cellules
 
@@ -307,19 +431,36 @@ def lire(
     agreges = _mois_agreges(source, fenetres)
     decoupes = [_decouper(p, agreges) for p in fenetres]
     lectures = [Lecture() for _ in fenetres]
+    if axes and source.axe is None:  # axes dans la clé : une combinaison qui en a un
+        voulus = set(axes)
+
+        def garder(cle: str) -> bool:
+            return not voulus.isdisjoint(cle.split(","))
+    else:
+
+        def garder(cle: str) -> bool:
+            return True
 
     mois_lus = {m for mois, _ in decoupes for m in mois}
     if mois_lus:
         lignes = AgregatMensuel.objects.filter(source=source.nom, mois__in=mois_lus)
         if sites is not None:
             lignes = lignes.filter(site_id__in=sites)
-        if axes:
+        if axes and source.axe is not None:
             lignes = lignes.filter(axe__in=axes)
         par_mois: dict[date, list] = {}
-        for m, site, axe, cle, n, somme, elements, foyers in lignes.values_list(
-            "mois", "site_id", "axe", "cle", "n", "somme", "elements", "foyers"
+        for m, site, axe, cle, n, somme, elements, foyers, poids in lignes.values_list(
+            "mois", "site_id", "axe", "cle", "n", "somme", "elements", "foyers", "poids"
         ):
-            cellule = Cellule(n, somme, [depuis_octets(elements)], [depuis_octets(foyers)])
+            if not garder(cle):
+                continue
+            cellule = Cellule(
+                n,
+                somme,
+                [depuis_octets(elements)],
+                [depuis_octets(foyers)],
+                [depuis_octets(poids)] if source.ponderee else [],
+            )
             par_mois.setdefault(m, []).append(((site, axe, cle), cellule))
         for lecture, (mois, _) in zip(lectures, decoupes, strict=True):
             for m in mois:
@@ -343,7 +484,7 @@ def lire(
                 if any(debut <= d and f <= fin for debut, fin in bs)
             }
             for (g, *cle), c in brutes.items():
-                if g in dedans:
+                if g in dedans and garder(cle[2]):
                     lecture.ajouter(tuple(cle), c)
     lus = [agreges[m] for m in mois_lus]
     return lectures, min(lus) if lus else None
@@ -372,20 +513,26 @@ def agreger(debut: date | None = None, fin: date | None = None, sources=SOURCES)
         qs = source.lignes().filter(source.dans(premier, fin_du_mois(fin)))
         brutes = _cellules_brutes(source, qs, tronque)
         maintenant = timezone.now()
-        lignes = [
-            AgregatMensuel(
-                source=source.nom,
-                mois=m.date() if isinstance(m, datetime) else m,
-                site_id=site,
-                axe=axe,
-                cle=cle,
-                n=c.n,
-                somme=c.somme,
-                elements=en_octets(reunion(c.elements)),
-                foyers=en_octets(reunion(c.foyers)),
+        lignes = []
+        for (m, site, axe, cle), c in brutes.items():
+            if source.ponderee:
+                foyers, poids = c.ponderes()
+            else:
+                foyers, poids = reunion(c.foyers), None
+            lignes.append(
+                AgregatMensuel(
+                    source=source.nom,
+                    mois=m.date() if isinstance(m, datetime) else m,
+                    site_id=site,
+                    axe=axe,
+                    cle=cle,
+                    n=c.n,
+                    somme=c.somme,
+                    elements=en_octets(reunion(c.elements)),
+                    foyers=en_octets(foyers),
+                    poids=en_octets(poids) if poids is not None else b"",
+                )
             )
-            for (m, site, axe, cle), c in brutes.items()
-        ]
         with transaction.atomic():
             AgregatMensuel.objects.filter(source=source.nom, mois__in=mois).delete()
             AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
