@@ -171,9 +171,7 @@ class AgregatMensuel(models.Model):
     cle = models.CharField("clé", max_length=200, blank=True)
     n = models.PositiveIntegerField("nombre de lignes")
     somme = models.DecimalField("somme", max_digits=16, decimal_places=2, default=0)
-    elements = models.BinaryField(
-        "éléments comptés distincts (identifiants triés)", blank=True
-    )
+    elements = models.BinaryField("éléments comptés distincts (identifiants triés)", blank=True)
     foyers = models.BinaryField("foyers ou personnes (identifiants triés)")
     poids = models.BinaryField(
         "nombre de lignes de chaque foyer ou personne (dans l'ordre des identifiants)",

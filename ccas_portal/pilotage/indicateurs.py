@@ -294,8 +294,8 @@ def _par_mois(source: agregats.Source, g: Filtres, chiffre, garder=lambda cle: T
 def foyers_des_personnes(personnes: list[np.ndarray], periodes: list[Periode]) -> list[int]:
     """Pour chaque période, le nombre de foyers dont l'une des `personnes` (identifiants
     triés) était membre pendant la période (comme les foyers reçus comptés sur les lignes).
-    Une requête : les appartenances qui chevauchent l'une des périodes, en identifiants
-    (personne × 2³² + foyer) groupés par les périodes qu'elles chevauchent."""
+    Une requête : les appartenances de ces personnes qui chevauchent l'une des périodes, en
+    identifiants (personne × 2³² + foyer) groupés par les périodes qu'elles chevauchent."""
 
     def chevauche(per: Periode) -> Q:
         return Q(date_debut__lte=per.fin) & (Q(date_fin__isnull=True) | Q(date_fin__gte=per.debut))
@@ -310,8 +310,9 @@ def foyers_des_personnes(personnes: list[np.ndarray], periodes: list[Periode]) -
         ),
         Value(0),
     )
+    toutes = agregats.reunion(list(personnes))
     couples = (
-        MembreFoyer.objects.filter(une)
+        MembreFoyer.objects.filter(une, agregats.parmi("habitant_id", toutes))
         .annotate(rangs=rangs)
         .values("rangs")
         .annotate(ids=Identifiants(F("habitant_id") * (1 << 32) + F("foyer_id")))
@@ -327,12 +328,14 @@ def foyers_des_personnes(personnes: list[np.ndarray], periodes: list[Periode]) -
     return [np.unique(np.concatenate(f)).size if f else 0 for f in foyers]
 
 
-def personnes_par_tranche(fin: date) -> dict[str, np.ndarray]:
-    """{tranche d'âge au `fin` : identifiants triés des personnes} des personnes dont la date
-    de naissance est connue (une requête ; les autres sont « âge inconnu »)."""
+def personnes_par_tranche(fin: date, personnes: np.ndarray) -> dict[str, np.ndarray]:
+    """{tranche d'âge au `fin` : identifiants triés} des `personnes` dont la date de
+    naissance est connue (une requête ; les autres sont « âge inconnu »)."""
     return {
         r["tranche"]: np.unique(agregats.entiers(r["ids"], np.uint32))
-        for r in Habitant.objects.filter(date_naissance__isnull=False)
+        for r in Habitant.objects.filter(
+            agregats.parmi("pk", personnes), date_naissance__isnull=False
+        )
         .annotate(tranche=tranche_d_age("date_naissance", fin))
         .values("tranche")
         .annotate(ids=Identifiants("pk"))
@@ -861,7 +864,7 @@ def _par_tranche_d_age_des_ensembles(f: Filtres) -> tuple[dict, dict]:
         accompagnement__in=accompagnements_actifs(f).values("pk")
     ).aggregate(ids=Identifiants("habitant_id"))["ids"]
     accompagnees = np.unique(agregats.entiers(membres, np.uint32))
-    tranches = personnes_par_tranche(f.periode.fin)
+    tranches = personnes_par_tranche(f.periode.fin, agregats.reunion([recues, accompagnees]))
     vus, accompagnes = {}, {}
     reste = {"n": c.n, "personnes": recues.size, "accompagnees": accompagnees.size}
     for code, ids in tranches.items():
