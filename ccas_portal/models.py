@@ -156,7 +156,7 @@ class MoisAgrege(models.Model):
 
 class AgregatMensuel(models.Model):
     """Les lignes d'une source (passages, interventions, signalements, changements d'état)
-    d'un mois clos, pour un site, un axe et une clé (axes des motifs, type, prestation, état) :
+    d'un mois clos (ou d'un jour d'un mois clos), pour un site, un axe et une clé (axes des motifs, type, prestation, état) :
     leur nombre, leur somme (passages anonymes, minutes, euros) et les ensembles exacts des
     foyers (des personnes, pour les passages ; et des signalements) derrière elles, en
     tableaux triés d'identifiants (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
@@ -164,6 +164,8 @@ class AgregatMensuel(models.Model):
 
     source = models.CharField("source", max_length=30)
     mois = models.DateField("mois (premier jour)")
+    #: Vide : la cellule du mois entier ; sinon, celle d'un jour du mois (bords des périodes).
+    jour = models.DateField("jour", null=True, blank=True)
     site = models.ForeignKey(
         Site, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
@@ -182,7 +184,10 @@ class AgregatMensuel(models.Model):
     class Meta:
         verbose_name = "agrégat mensuel du tableau de bord"
         verbose_name_plural = "agrégats mensuels du tableau de bord"
-        indexes = [models.Index(fields=["source", "mois"], name="agregat_source_mois")]
+        indexes = [
+            models.Index(fields=["source", "mois"], name="agregat_source_mois"),
+            models.Index(fields=["source", "jour"], name="agregat_source_jour"),
+        ]
 
     def __str__(self):
         return f"{self.source} {self.mois:%m/%Y} {self.axe} {self.cle}"

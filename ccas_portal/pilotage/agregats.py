@@ -32,9 +32,10 @@ from decimal import Decimal
 from itertools import pairwise
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
+    BinaryField,
     Case,
     Count,
     F,
@@ -45,7 +46,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ccas_portal.models import AgregatMensuel, MoisAgrege
@@ -258,6 +259,26 @@ class Lecture:
         return self.par(lambda site, axe, cle: 0 if garder(cle) else None).get(0, Cellule())
 
 
+class BoutABout(Aggregate):
+    """Les tableaux d'identifiants (octets) d'un groupe de cellules mis bout à bout, dans
+    l'ordre des cellules (les poids restent alignés sur les foyers) ; réunis ensuite par
+    numpy. Sous SQLite, qui ne met pas des octets bout à bout, chaque cellule est son propre
+    groupe (`lire`) : le tableau est rendu tel quel."""
+
+    function = "STRING_AGG"
+    template = (
+        '%(function)s(%(expressions)s, \'\'::bytea ORDER BY "ccas_portal_agregatmensuel"."id")'
+    )
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, output_field=BinaryField(), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, function="MIN", template="%(function)s(%(expressions)s)"
+        )
+
+
 class Identifiants(Aggregate):
     """Les identifiants d'un groupe, séparés par des virgules (une ligne par groupe au lieu
     d'une par foyer : dix fois moins de lignes à relire pour les bords)."""
@@ -323,22 +344,23 @@ def _hors_calendrier(p: Periode) -> bool:
     return p.debut.year < 2 or p.fin.year > 9998
 
 
-def _mois_entiers(p: Periode) -> set[date]:
+def _mois_touches(p: Periode) -> set[date]:
+    """Les mois clos (entiers ou non) que touche `p` : ses mois entiers sont lus dans les
+    agrégats mensuels, les jours de ses mois partiels dans les agrégats par jour."""
     mois: set[date] = set()
     if _hors_calendrier(p):
         return mois
+    limite = debut_du_mois(timezone.localdate())  # le mois en cours n'est jamais agrégé
     premier = debut_du_mois(p.debut)
-    while premier <= p.fin:
-        if premier >= p.debut and fin_du_mois(premier) <= p.fin:
-            mois.add(premier)
+    while premier <= p.fin and premier < limite:
+        mois.add(premier)
         premier = ajouter_mois(premier, 1)
     return mois
 
 
 def _mois_agreges(source: Source, fenetres: list[Periode]) -> dict[date, datetime]:
-    """Les mois entiers des fenêtres dont l'agrégat existe, et quand il a été calculé."""
-    limite = debut_du_mois(timezone.localdate())  # le mois en cours n'est jamais agrégé
-    voulus = {m for p in fenetres for m in _mois_entiers(p) if m < limite}
+    """Les mois clos des fenêtres dont l'agrégat existe, et quand il a été calculé."""
+    voulus = {m for p in fenetres for m in _mois_touches(p)}
     if not voulus:
         return {}
     return dict(
@@ -348,23 +370,27 @@ def _mois_agreges(source: Source, fenetres: list[Periode]) -> dict[date, datetim
     )
 
 
-def _decouper(p: Periode, agreges) -> tuple[list[date], list[tuple[date, date]]]:
-    """Les mois entiers de `p` lus dans les agrégats, et les bords (jours) à compter."""
+def _decouper(p: Periode, agreges) -> tuple[list[date], list, list]:
+    """Les mois entiers de `p` lus dans les agrégats mensuels, les jours de ses mois
+    partiels agrégés lus dans les agrégats par jour, et les bords (jours des mois en cours ou
+    pas agrégés) à compter sur les lignes."""
     mois: list[date] = []
+    jours: list[tuple[date, date]] = []
     bords: list[tuple[date, date]] = []
     if _hors_calendrier(p):
-        return mois, [(p.debut, p.fin)]
+        return mois, jours, [(p.debut, p.fin)]
     jour = p.debut
     while jour <= p.fin:
         premier, dernier = debut_du_mois(jour), fin_du_mois(jour)
+        intervalles = jours if premier in agreges else bords
         if jour == premier and dernier <= p.fin and premier in agreges:
             mois.append(premier)
-        elif bords and bords[-1][1] == jour - timedelta(days=1):
-            bords[-1] = (bords[-1][0], min(dernier, p.fin))
+        elif intervalles and intervalles[-1][1] == jour - timedelta(days=1):
+            intervalles[-1] = (intervalles[-1][0], min(dernier, p.fin))
         else:
-            bords.append((jour, min(dernier, p.fin)))
+            intervalles.append((jour, min(dernier, p.fin)))
         jour = dernier + timedelta(days=1)
-    return mois, bords
+    return mois, jours, bords
 
 
 def _en_date(valeur):
@@ -480,33 +506,70 @@ def lire(
         def garder(cle: str) -> bool:
             return True
 
-    mois_lus = {m for mois, _ in decoupes for m in mois}
-    if mois_lus:
-        lignes = AgregatMensuel.objects.filter(source=source.nom, mois__in=mois_lus)
+    mois_lus = {m for mois, _, _ in decoupes for m in mois}
+    morceaux_jours = _morceaux([j for _, js, _ in decoupes for j in js])
+    if mois_lus or morceaux_jours:
+        quels = Q(mois__in=mois_lus, jour__isnull=True)
+        for debut, fin in morceaux_jours:
+            quels |= Q(jour__gte=debut, jour__lte=fin)
+        lignes = AgregatMensuel.objects.filter(quels, source=source.nom)
         if sites is not None:
             lignes = lignes.filter(site_id__in=sites)
         if axes and source.axe is not None:
             lignes = lignes.filter(axe__in=axes)
-        par_mois: dict[date, list] = {}
-        for m, site, axe, cle, n, somme, elements, foyers, poids in lignes.values_list(
-            "mois", "site_id", "axe", "cle", "n", "somme", "elements", "foyers", "poids"
-        ):
-            if not garder(cle):
+        # Un mois entier : sa cellule (morceau -1) ; des jours : les cellules de chaque jour
+        # d'un morceau, réunies par la base (PostgreSQL : identifiants mis bout à bout).
+        morceau = Case(
+            When(jour__isnull=True, then=Value(-1)),
+            *(
+                When(jour__gte=d, jour__lte=f, then=Value(i))
+                for i, (d, f) in enumerate(morceaux_jours)
+            ),
+            output_field=IntegerField(),
+        )
+        cellules = lignes.annotate(morceau=morceau).values(
+            "mois", "morceau", "site_id", "axe", "cle"
+        )
+        if connection.vendor != "postgresql":
+            cellules = cellules.values("mois", "morceau", "site_id", "axe", "cle", "pk")
+        par_mois: dict[tuple, list] = {}
+        for r in cellules.annotate(
+            nb=Sum("n"),
+            total=Sum("somme"),
+            el=BoutABout("elements"),
+            fo=BoutABout("foyers"),
+            po=BoutABout("poids"),
+        ).order_by():
+            if not garder(r["cle"]):
                 continue
+            elements, foyers = depuis_octets(r["el"]), depuis_octets(r["fo"])
+            poids = depuis_octets(r["po"]) if source.ponderee else None
+            if r["morceau"] != -1:  # des jours mis bout à bout : des doublons
+                elements = np.unique(elements)
+                if source.ponderee:
+                    foyers, poids = reunion_ponderee([foyers], [poids])
+                else:
+                    foyers = np.unique(foyers)
             cellule = Cellule(
-                n,
-                somme,
-                [depuis_octets(elements)],
-                [depuis_octets(foyers)],
-                [depuis_octets(poids)] if source.ponderee else [],
+                r["nb"],
+                r["total"],
+                [elements],
+                [foyers],
+                [poids] if source.ponderee else [],
             )
-            par_mois.setdefault(m, []).append(((site, axe, cle), cellule))
-        for lecture, (mois, _) in zip(lectures, decoupes, strict=True):
-            for m in mois:
-                for cle, c in par_mois.get(m, ()):
+            ou = r["mois"] if r["morceau"] == -1 else r["morceau"]
+            par_mois.setdefault(ou, []).append(((r["site_id"], r["axe"], r["cle"]), cellule))
+        for lecture, (mois, js, _) in zip(lectures, decoupes, strict=True):
+            dedans = [
+                i
+                for i, (d, f) in enumerate(morceaux_jours)
+                if any(debut <= d and f <= fin for debut, fin in js)
+            ]
+            for ou in [*mois, *dedans]:
+                for cle, c in par_mois.get(ou, ()):
                     lecture.ajouter(cle, c)
 
-    bords = _morceaux([b for _, bs in decoupes for b in bs])
+    bords = _morceaux([b for _, _, bs in decoupes for b in bs])
     if bords:
         dans = Q()
         for debut, fin in bords:
@@ -516,7 +579,7 @@ def lire(
             output_field=IntegerField(),
         )
         brutes = _cellules_brutes(source, source.lignes().filter(dans, filtre), segment)
-        for lecture, (_, bs) in zip(lectures, decoupes, strict=True):
+        for lecture, (_, _, bs) in zip(lectures, decoupes, strict=True):
             dedans = {
                 i
                 for i, (d, f) in enumerate(bords)
@@ -525,7 +588,7 @@ def lire(
             for (g, *cle), c in brutes.items():
                 if g in dedans and garder(cle[2]):
                     lecture.ajouter(tuple(cle), c)
-    lus = [agreges[m] for m in mois_lus]
+    lus = [agreges[m] for m in agreges]
     return lectures, min(lus) if lus else None
 
 
@@ -548,30 +611,22 @@ def agreger(debut: date | None = None, fin: date | None = None, sources=SOURCES)
         m = ajouter_mois(m, 1)
     tz = timezone.get_current_timezone()
     for source in sources:
-        tronque = TruncMonth(source.date, tzinfo=tz) if source.horodate else TruncMonth(source.date)
+        # Par jour (les bords des périodes), puis chaque mois réuni de ses jours.
+        par_jour = TruncDate(source.date, tzinfo=tz) if source.horodate else F(source.date)
         qs = source.lignes().filter(source.dans(premier, fin_du_mois(fin)))
-        brutes = _cellules_brutes(source, qs, tronque)
+        jours = _cellules_brutes(source, qs, par_jour)
+        par_mois: dict[tuple, Cellule] = {}
+        for (jour, *cle), c in jours.items():
+            mois_de = debut_du_mois(_en_date(jour))
+            par_mois.setdefault((mois_de, *cle), Cellule()).ajouter(c)
         maintenant = timezone.now()
-        lignes = []
-        for (m, site, axe, cle), c in brutes.items():
-            if source.ponderee:
-                foyers, poids = c.ponderes()
-            else:
-                foyers, poids = reunion(c.foyers), None
-            lignes.append(
-                AgregatMensuel(
-                    source=source.nom,
-                    mois=m.date() if isinstance(m, datetime) else m,
-                    site_id=site,
-                    axe=axe,
-                    cle=cle,
-                    n=c.n,
-                    somme=c.somme,
-                    elements=en_octets(reunion(c.elements)),
-                    foyers=en_octets(foyers),
-                    poids=en_octets(poids) if poids is not None else b"",
-                )
-            )
+        lignes = [
+            _agregat(source, mois_de, None, site, axe, cle, c)
+            for (mois_de, site, axe, cle), c in par_mois.items()
+        ] + [
+            _agregat(source, debut_du_mois(_en_date(jour)), _en_date(jour), site, axe, cle, c)
+            for (jour, site, axe, cle), c in jours.items()
+        ]
         with transaction.atomic():
             AgregatMensuel.objects.filter(source=source.nom, mois__in=mois).delete()
             AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
@@ -582,10 +637,29 @@ def agreger(debut: date | None = None, fin: date | None = None, sources=SOURCES)
     return len(mois)
 
 
+def _agregat(source: Source, mois: date, jour: date | None, site, axe, cle, c: Cellule):
+    if source.ponderee:
+        foyers, poids = c.ponderes()
+    else:
+        foyers, poids = reunion(c.foyers), None
+    return AgregatMensuel(
+        source=source.nom,
+        mois=mois,
+        jour=jour,
+        site_id=site,
+        axe=axe,
+        cle=cle,
+        n=c.n,
+        somme=c.somme,
+        elements=en_octets(reunion(c.elements)),
+        foyers=en_octets(foyers),
+        poids=en_octets(poids) if poids is not None else b"",
+    )
+
+
 def agreges_le(fenetres: list[Periode]) -> datetime | None:
     """Le plus ancien calcul des mois agrégés que lisent ces fenêtres (None : aucun)."""
-    limite = debut_du_mois(timezone.localdate())
-    voulus = {m for p in fenetres for m in _mois_entiers(p) if m < limite}
+    voulus = {m for p in fenetres for m in _mois_touches(p)}
     if not voulus:
         return None
     return (
