@@ -12,9 +12,11 @@ garde les cellules dont la combinaison en contient un. Chaque personne de la cel
 son nombre de passages (`poids`) : les tranches d'âge (âge à la fin de la période) en sont
 déduites sans relire les passages.
 
-Une période quelconque se lit alors en mois entiers dans ces agrégats, plus ses bords (jours
-des mois partiels, mois en cours ou pas encore agrégés) comptés sur les lignes brutes ; les
-deux sont réunis en Python. Les effectifs restent exacts (la règle des petits effectifs
+Chaque cellule mensuelle a aussi ses cellules par jour (`jour` rempli). Une période quelconque
+se lit alors en mois entiers dans les cellules mensuelles, plus les jours de ses mois clos
+partiels dans les cellules par jour (une seule requête pour les deux), plus ses bords restants
+(mois en cours ou pas encore agrégés) comptés sur les lignes brutes ; le tout est réuni en
+Python. Les effectifs restent exacts (la règle des petits effectifs
 l'exige) : un foyer vu en janvier et en mars n'est compté qu'une fois sur le trimestre, parce
 que ce sont des ensembles qui sont réunis, pas des nombres additionnés.
 
