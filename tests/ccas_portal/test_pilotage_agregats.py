@@ -12,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from accompagnement.models import Accompagnement, Intervention
@@ -325,3 +326,17 @@ def test_recalculer_maintenant_compte_une_intervention_saisie_apres_coup(client,
     client.post(reverse("recalculer_tableau_de_bord"), params)
     apres = client.get(reverse("tableau_de_bord"), params).context["page"].cles["interventions"]
     assert apres.valeur == avant.valeur + 1
+
+
+def test_personnes_nombreuses_lues_sur_toute_la_table(donnees, monkeypatch):
+    """Au-delà de `PARMI_AU_PLUS` personnes reçues, appartenances et dates de naissance sont
+    lues pour toute la table (au lieu des seules personnes en cause) : mêmes chiffres."""
+    agregats.agreger()
+    aujourd_hui = timezone.localdate()
+    filtres = ind.Filtres(Periode.dates(aujourd_hui - timedelta(days=364), aujourd_hui))
+    filtre_par_personnes = _normaliser(instantanes.calculer(filtres, None))
+    monkeypatch.setattr(agregats, "PARMI_AU_PLUS", 0)
+    toute_la_table = _normaliser(instantanes.calculer(filtres, None))
+    reference = _normaliser(instantanes.calculer(filtres, None, sur_les_lignes=True))
+    assert toute_la_table == filtre_par_personnes == reference
+    assert agregats.parmi("habitant_id", agregats.ensemble([1, 2])) == Q()
