@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def oublier_les_agregats(apps, schema_editor):
+    """Les agrégats d'avant n'ont pas de cellules par jour : les mois partiels d'une période
+    seraient lus vides. Ils sont effacés (tout est compté sur les lignes jusqu'au calcul de
+    la nuit suivante, qui refait tout)."""
+    apps.get_model("ccas_portal", "MoisAgrege").objects.all().delete()
+    apps.get_model("ccas_portal", "AgregatMensuel").objects.all().delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -10,6 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(oublier_les_agregats, migrations.RunPython.noop),
         migrations.AddField(
             model_name='agregatmensuel',
             name='jour',
