@@ -5,7 +5,10 @@ Préparer (une fois) la base de volume, avec un an de passages (≈ 300 000) :
     DATABASE_URL=… python manage.py charger_referentiels --wet-run
     DATABASE_URL=… python manage.py demo_data --wet-run --foyers 100000 --jours 260 \\
         --passages-par-jour 200 --renforts --interventions 1000000
-    (et, pour la chaîne du non-recours, un passage de benchmarks/detection.py)
+    (et, pour la chaîne du non-recours, benchmarks/signalements_volume.py)
+    psql "$DATABASE_URL" -c ANALYZE   # si l'autovacuum du serveur est désactivé
+    DATABASE_URL=… python manage.py shell -c \
+        "from ccas_portal.pilotage.agregats import agreger; agreger()"   # calcul de nuit
 Lancer :
     DATABASE_URL=… python benchmarks/tableau_de_bord.py [--requetes 50]
 

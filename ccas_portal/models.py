@@ -155,28 +155,39 @@ class MoisAgrege(models.Model):
 
 
 class AgregatMensuel(models.Model):
-    """Les lignes d'une source (interventions, signalements, changements d'état) d'un mois
-    clos, pour un site, un axe et une clé (type, prestation, état) : leur nombre, leur somme
-    (minutes, euros) et les ensembles exacts des foyers (et des signalements) derrière elles,
-    en bitmaps compressés (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
-    nombres et des identifiants internes de foyers, jamais affichés."""
+    """Les lignes d'une source (passages, interventions, signalements, changements d'état)
+    d'un mois clos (ou d'un jour d'un mois clos), pour un site, un axe et une clé (axes des motifs, type, prestation, état) :
+    leur nombre, leur somme (passages anonymes, minutes, euros) et les ensembles exacts des
+    foyers (des personnes, pour les passages ; et des signalements) derrière elles, en
+    tableaux triés d'identifiants (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
+    nombres et des identifiants internes, jamais affichés."""
 
     source = models.CharField("source", max_length=30)
     mois = models.DateField("mois (premier jour)")
+    #: Vide : la cellule du mois entier ; sinon, celle d'un jour du mois (bords des périodes).
+    jour = models.DateField("jour", null=True, blank=True)
     site = models.ForeignKey(
         Site, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     axe = models.CharField("axe", max_length=40, blank=True)
-    cle = models.CharField("clé", max_length=60, blank=True)
+    cle = models.CharField("clé", max_length=200, blank=True)
     n = models.PositiveIntegerField("nombre de lignes")
     somme = models.DecimalField("somme", max_digits=16, decimal_places=2, default=0)
-    elements = models.BinaryField("éléments comptés distincts (bitmap compressé)", blank=True)
-    foyers = models.BinaryField("foyers (bitmap compressé)")
+    elements = models.BinaryField("éléments comptés distincts (identifiants triés)", blank=True)
+    foyers = models.BinaryField("foyers ou personnes (identifiants triés)")
+    poids = models.BinaryField(
+        "nombre de lignes de chaque foyer ou personne (dans l'ordre des identifiants)",
+        blank=True,
+        default=b"",
+    )
 
     class Meta:
         verbose_name = "agrégat mensuel du tableau de bord"
         verbose_name_plural = "agrégats mensuels du tableau de bord"
-        indexes = [models.Index(fields=["source", "mois"], name="agregat_source_mois")]
+        indexes = [
+            models.Index(fields=["source", "mois"], name="agregat_source_mois"),
+            models.Index(fields=["source", "jour"], name="agregat_source_jour"),
+        ]
 
     def __str__(self):
         return f"{self.source} {self.mois:%m/%Y} {self.axe} {self.cle}"

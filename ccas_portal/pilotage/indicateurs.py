@@ -23,7 +23,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Sum, Value, When
+import numpy as np
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -31,14 +32,20 @@ from accompagnement.enums import MotifCloture, StatutOrientation, TypeInterventi
 from accompagnement.models import Accompagnement, Intervention, Orientation, Seance
 from ccas_portal.models import Site
 from ccas_portal.pilotage import agregats
-from ccas_portal.pilotage.agregats import CHANGEMENTS, INTERVENTIONS, SIGNALEMENTS
+from ccas_portal.pilotage.agregats import (
+    CHANGEMENTS,
+    INTERVENTIONS,
+    PASSAGES,
+    SIGNALEMENTS,
+    Identifiants,
+)
 from ccas_portal.pilotage.periodes import MOIS, Periode
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte
 from droits.axes import AXES
 from droits.axes.base import ans_avant
 from droits.enums import EtatSignalement
 from droits.models import ChangementSignalement, Signalement
-from habitants.models import Passage
+from habitants.models import Habitant, MembreFoyer, Passage
 
 TRANCHES = (
     ("moins_25", "Moins de 25 ans"),
@@ -185,11 +192,13 @@ def changements_signalements(f: Filtres, *, periodes: list[Periode] | None = Non
 
 # --- Lectures des agrégats mensuels --------------------------------------------------------
 
-#: Interventions, signalements repérés et changements d'état sont lus dans les agrégats
-#: mensuels (agregats.py : mois clos agrégés + bords comptés sur les lignes, réunis par
-#: ensembles d'identifiants), sauf dans `lectures_de_la_page(…, sur_les_lignes=True)` : tout
-#: compté en SQL sur les lignes, comme avant les agrégats (« Recalculer maintenant », et le
-#: calcul de référence des tests d'égalité).
+#: Passages, interventions, signalements repérés et changements d'état sont lus dans les
+#: agrégats mensuels (agregats.py : mois clos agrégés + bords comptés sur les lignes, réunis
+#: par ensembles d'identifiants), sauf dans `lectures_de_la_page(…, sur_les_lignes=True)` :
+#: tout compté en SQL sur les lignes, comme avant les agrégats (« Recalculer maintenant », et
+#: le calcul de référence des tests d'égalité). Les foyers reçus et les tranches d'âge sont
+#: déduits des ensembles de personnes reçues (appartenances et dates de naissance lues une
+#: fois, en identifiants), sans relire les passages.
 
 
 def lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[agregats.Lecture]:
@@ -205,7 +214,8 @@ def lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[a
 
 
 def _lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[agregats.Lecture]:
-    filtre = f.par_site(source.site) & f.par_axe(source.axe)
+    # Axes dans la clé (passages) : filtrés sur la combinaison des axes, par agregats.lire.
+    filtre = f.par_site(source.site) & (f.par_axe(source.axe) if source.axe else Q())
     return agregats.lire(source, filtre, f.sites_effectifs, f.axes, fenetres)[0]
 
 
@@ -281,6 +291,58 @@ def _par_mois(source: agregats.Source, g: Filtres, chiffre, garder=lambda cle: T
     return resultat
 
 
+def foyers_des_personnes(personnes: list[np.ndarray], periodes: list[Periode]) -> list[int]:
+    """Pour chaque période, le nombre de foyers dont l'une des `personnes` (identifiants
+    triés) était membre pendant la période (comme les foyers reçus comptés sur les lignes).
+    Une requête : les appartenances de ces personnes qui chevauchent l'une des périodes, en
+    identifiants (personne × 2³² + foyer) groupés par les périodes qu'elles chevauchent."""
+
+    def chevauche(per: Periode) -> Q:
+        return Q(date_debut__lte=per.fin) & (Q(date_fin__isnull=True) | Q(date_fin__gte=per.debut))
+
+    une = Q()
+    for per in periodes:
+        une |= chevauche(per)
+    rangs = sum(
+        (
+            Case(When(chevauche(per), then=Value(1 << i)), default=Value(0))
+            for i, per in enumerate(periodes)
+        ),
+        Value(0),
+    )
+    toutes = agregats.reunion(list(personnes))
+    couples = (
+        MembreFoyer.objects.filter(une, agregats.parmi("habitant_id", toutes))
+        .annotate(rangs=rangs)
+        .values("rangs")
+        .annotate(ids=Identifiants(F("habitant_id") * (1 << 32) + F("foyer_id")))
+        .order_by()
+    )
+    foyers: list[list[np.ndarray]] = [[] for _ in periodes]
+    for r in couples:
+        codes = agregats.entiers(r["ids"])
+        for i, vues in enumerate(personnes):
+            if r["rangs"] & (1 << i) and vues.size:
+                dedans = np.isin(codes >> 32, vues)
+                foyers[i].append(codes[dedans] & 0xFFFFFFFF)
+    return [np.unique(np.concatenate(f)).size if f else 0 for f in foyers]
+
+
+def personnes_par_tranche(fin: date, personnes: np.ndarray) -> dict[str, np.ndarray]:
+    """{tranche d'âge au `fin` : identifiants triés} des `personnes` dont la date de
+    naissance est connue (une requête ; les autres sont « âge inconnu »)."""
+    return {
+        r["tranche"]: np.unique(agregats.entiers(r["ids"], np.uint32))
+        for r in Habitant.objects.filter(
+            agregats.parmi("pk", personnes), date_naissance__isnull=False
+        )
+        .annotate(tranche=tranche_d_age("date_naissance", fin))
+        .values("tranche")
+        .annotate(ids=Identifiants("pk"))
+        .order_by()
+    }
+
+
 # --- Chiffres clés (une requête par famille, pour la période et l'année d'avant) -------------
 
 
@@ -317,7 +379,7 @@ def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
     rangs = list(enumerate(periodes))
     tout = Filtres(periodes[0], f.sites, f.axes, f.sites_permis)
     requetes = {}
-    requetes["passages"] = lambda: passages(tout, periodes=periodes).aggregate(
+    passages_sur_les_lignes = lambda: passages(tout, periodes=periodes).aggregate(  # noqa: E731
         **{
             f"{mesure}_{i}": agregat
             for i, per in rangs
@@ -354,7 +416,7 @@ def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
             )
         )
 
-    requetes["foyers_vus"] = lambda: (
+    foyers_vus_sur_les_lignes = lambda: (  # noqa: E731
         passages(tout, periodes=periodes)
         .filter(habitant__isnull=False)
         .aggregate(
@@ -366,6 +428,29 @@ def preparer_chiffres_cles(f: Filtres, periodes: list[Periode]):
             }
         )
     )
+
+    def passages_cles():
+        if not avec_agregats():
+            return passages_sur_les_lignes()
+        resultat = {}
+        for i, lecture in enumerate(lire(PASSAGES, tout, periodes)):
+            c = lecture.total()
+            resultat |= {
+                f"total_{i}": c.n,
+                f"anonymes_{i}": int(c.somme),
+                f"personnes_{i}": c.effectif,
+            }
+        return resultat
+
+    def foyers_vus():
+        if not avec_agregats():
+            return foyers_vus_sur_les_lignes()
+        lectures = lire(PASSAGES, tout, periodes)
+        personnes = [agregats.reunion(lecture.total().foyers) for lecture in lectures]
+        return {f"foyers_{i}": n for i, n in enumerate(foyers_des_personnes(personnes, periodes))}
+
+    requetes["passages"] = passages_cles
+    requetes["foyers_vus"] = foyers_vus
 
     def actif(per: Periode) -> Q:
         return (Q(date_cloture__isnull=True) | Q(date_cloture__gte=per.debut)) & Q(
@@ -627,15 +712,24 @@ def par_site(f: Filtres, cles: dict[str, Chiffre] | None = None) -> Tableau:
     )
     noms = dict(sites.values_list("pk", "nom"))
     lignes: dict[int, dict[str, Chiffre]] = {pk: {} for pk in noms}
-    for r in (
-        passages(f)
-        .values("site")
-        .annotate(
-            n=Count("pk"),
-            personnes=Count("habitant", distinct=True),
-            anonymes=Count("pk", filter=Q(habitant__isnull=True)),
+    if avec_agregats():
+        (lecture,) = lire(PASSAGES, f, [f.periode])
+        par_site_lus = [
+            {"site": site, "n": c.n, "personnes": c.effectif, "anonymes": int(c.somme)}
+            for site, c in lecture.par(lambda site, axe, cle: site).items()
+            if c.n
+        ]
+    else:
+        par_site_lus = (
+            passages(f)
+            .values("site")
+            .annotate(
+                n=Count("pk"),
+                personnes=Count("habitant", distinct=True),
+                anonymes=Count("pk", filter=Q(habitant__isnull=True)),
+            )
         )
-    ):
+    for r in par_site_lus:
         if r["site"] in lignes:
             lignes[r["site"]]["passages"] = compte(r["n"], r["personnes"] + r["anonymes"])
             lignes[r["site"]]["personnes"] = compte(r["personnes"])
@@ -712,6 +806,30 @@ def _par_site_unique(f: Filtres, cles: dict[str, Chiffre]) -> Tableau:
 
 def par_tranche_d_age(f: Filtres) -> Tableau:
     fin = f.periode.fin
+    if avec_agregats():
+        vus, accompagnes = _par_tranche_d_age_des_ensembles(f)
+    else:
+        vus, accompagnes = _par_tranche_d_age_sur_les_lignes(f)
+    t = Tableau(
+        "par_age",
+        f"Par tranche d'âge (âge au {fin:%d/%m/%Y})",
+        ["Passages", "Personnes reçues", "Personnes accompagnées"],
+        graphique="barres",
+    )
+    for code, libelle in TRANCHES:
+        v, a = vus.get(code, {}), accompagnes.get(code, {})
+        t.ajouter(
+            libelle,
+            # Un passage anonyme compte pour une personne (comme dans les chiffres clés).
+            compte(v.get("n", 0), v.get("personnes", 0) + v.get("anonymes", 0)),
+            compte(v.get("personnes", 0)),
+            compte(a.get("personnes", 0)),
+        )
+    return t
+
+
+def _par_tranche_d_age_sur_les_lignes(f: Filtres) -> tuple[dict, dict]:
+    fin = f.periode.fin
     vus = {
         r["tranche"]: r
         for r in passages(f)
@@ -732,22 +850,36 @@ def par_tranche_d_age(f: Filtres) -> Tableau:
         .values("tranche")
         .annotate(personnes=Count("habitant", distinct=True))
     }
-    t = Tableau(
-        "par_age",
-        f"Par tranche d'âge (âge au {fin:%d/%m/%Y})",
-        ["Passages", "Personnes reçues", "Personnes accompagnées"],
-        graphique="barres",
-    )
-    for code, libelle in TRANCHES:
-        v, a = vus.get(code, {}), accompagnes.get(code, {})
-        t.ajouter(
-            libelle,
-            # Un passage anonyme compte pour une personne (comme dans les chiffres clés).
-            compte(v.get("n", 0), v.get("personnes", 0) + v.get("anonymes", 0)),
-            compte(v.get("personnes", 0)),
-            compte(a.get("personnes", 0)),
-        )
-    return t
+    return vus, accompagnes
+
+
+def _par_tranche_d_age_des_ensembles(f: Filtres) -> tuple[dict, dict]:
+    """Les mêmes chiffres, tirés des personnes reçues (agrégats des passages, chacune avec son
+    nombre de passages) et des personnes accompagnées, en identifiants, réparties par les
+    dates de naissance lues une fois."""
+    (lecture,) = lire(PASSAGES, f, [f.periode])
+    c = lecture.total()
+    recues, nombres = c.ponderes()
+    membres = Accompagnement.membres.through.objects.filter(
+        accompagnement__in=accompagnements_actifs(f).values("pk")
+    ).aggregate(ids=Identifiants("habitant_id"))["ids"]
+    accompagnees = np.unique(agregats.entiers(membres, np.uint32))
+    tranches = personnes_par_tranche(f.periode.fin, agregats.reunion([recues, accompagnees]))
+    vus, accompagnes = {}, {}
+    reste = {"n": c.n, "personnes": recues.size, "accompagnees": accompagnees.size}
+    for code, ids in tranches.items():
+        dedans = np.isin(recues, ids, assume_unique=True)
+        n, personnes = int(nombres[dedans].sum()), int(np.count_nonzero(dedans))
+        accompagnees_ici = int(np.count_nonzero(np.isin(accompagnees, ids, assume_unique=True)))
+        vus[code] = {"n": n, "personnes": personnes, "anonymes": 0}
+        accompagnes[code] = {"personnes": accompagnees_ici}
+        reste["n"] -= n
+        reste["personnes"] -= personnes
+        reste["accompagnees"] -= accompagnees_ici
+    # Âge inconnu : date de naissance inconnue, et les passages anonymes.
+    vus["inconnu"] = {"n": reste["n"], "personnes": reste["personnes"], "anonymes": int(c.somme)}
+    accompagnes["inconnu"] = {"personnes": reste["accompagnees"]}
+    return vus, accompagnes
 
 
 def accompagnements_par_axe(f: Filtres) -> Tableau:
@@ -964,6 +1096,9 @@ def preparer_tendances(f: Filtres):
     ouvert = _etat((EtatSignalement.DROIT_OUVERT,))
     if avec_agregats():
         lus = {
+            "Passages": lambda: _par_mois(
+                PASSAGES, g, lambda c: compte(c.n, c.effectif + int(c.somme))
+            ),
             "Interventions": lambda: _par_mois(INTERVENTIONS, g, lambda c: compte(c.n, c.effectif)),
             "Droits probables repérés": lambda: _par_mois(
                 SIGNALEMENTS, g, lambda c: compte(c.n, c.effectif)

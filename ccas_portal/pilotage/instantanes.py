@@ -9,8 +9,8 @@ docs/benchmarks.md). Ces chiffres sont donc rangés (`InstantaneTableauDeBord`) 
   année en cours et précédente, 12 derniers mois) de la vue d'ensemble et de chaque axe, tous
   sites (`precalculer`) ;
 - toute autre combinaison est calculée à sa première demande, puis relue ; ce calcul lit
-  les mois clos des interventions et des signalements dans les agrégats mensuels que la même
-  tâche de nuit refait d'abord (agregats.py) ;
+  les mois clos des passages, des interventions et des signalements dans les agrégats
+  mensuels que la même tâche de nuit refait d'abord (agregats.py) ;
 - un instantané plus vieux que `PILOTAGE_FRAICHEUR_HEURES` est recalculé à la demande
   suivante, et le bouton « Recalculer maintenant » le refait tout de suite, tout compté sur
   les lignes (`sur_les_lignes`).
@@ -206,7 +206,8 @@ class Page:
         self.calcule_le = instantane.calcule_le
         self.duree_ms = instantane.duree_ms
         contenu = instantane.contenu
-        #: Le plus ancien calcul des agrégats mensuels lus (interventions des mois clos).
+        #: Le plus ancien calcul des agrégats mensuels lus (passages, interventions,
+        #: signalements des mois clos).
         self.agreges_le = (
             datetime.fromisoformat(contenu["agreges_le"]) if contenu.get("agreges_le") else None
         )

@@ -2,7 +2,9 @@
 calculée sur les agrégats (mois clos) et les bords (lignes brutes) donne EXACTEMENT les
 chiffres du calcul tout en SQL sur les lignes, pour des combinaisons de filtres tirées au
 hasard (graine fixe) et des cas limites : mois entiers, bords à minuit à Paris, mois en
-cours, mois à venir, période vide, mois non agrégés, un site, un axe."""
+cours, mois à venir, période vide, mois non agrégés, un site, un axe. Sources : passages
+(plusieurs motifs et axes, anonymes, personnes sans date de naissance, personnes qui changent
+de foyer), interventions, signalements, changements d'état."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -10,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from accompagnement.models import Accompagnement, Intervention
@@ -20,6 +23,7 @@ from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
 from droits.axes import AXES
 from droits.models import ChangementSignalement, Prestation, Signalement
+from habitants.models import Habitant, MembreFoyer, Motif, Passage
 from tests.factories import AgentFactory, SiteFactory, foyer
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +34,8 @@ ETATS = ("a_traiter", "contacte", "demande_deposee", "droit_ouvert", "non_eligib
 
 @pytest.fixture
 def donnees(referentiels):
-    """Quinze mois d'interventions, de signalements et de changements d'état, sur trois
-    sites et quarante foyers, avec des lignes à minuit à Paris aux bords des mois."""
+    """Quinze mois de passages, d'interventions, de signalements et de changements d'état,
+    sur trois sites et quarante foyers, avec des lignes à minuit à Paris aux bords des mois."""
     hasard = random.Random(20261205)
     aujourd_hui = timezone.localdate()
     debut = ajouter_mois(debut_du_mois(aujourd_hui), -15)
@@ -67,6 +71,73 @@ def donnees(referentiels):
         # Un sur trois à minuit moins le quart ou minuit et quart à Paris (bords des mois).
         heure = hasard.choice((time(23, 45), time(0, 15), time(12, 0)))
         return datetime.combine(jour, heure, tzinfo=PARIS)
+
+    # Personnes : des âges de part et d'autre des seuils (25, 60, 75 ans), un sixième sans
+    # date de naissance ; membres d'un foyer, un tiers passés d'un foyer à un autre en cours
+    # de route (les foyers reçus dépendent des appartenances pendant la période).
+    personnes = Habitant.objects.bulk_create(
+        Habitant(
+            nom_usage=f"Personne{i}",
+            prenoms="Camille",
+            site=sites[i % 3],
+            date_naissance=None
+            if i % 6 == 0
+            else aujourd_hui - timedelta(days=hasard.randrange(15 * 365, 85 * 365)),
+        )
+        for i in range(60)
+    )
+    membres = []
+    for i, personne in enumerate(personnes):
+        premier, second = hasard.sample(foyers, 2)
+        if i % 3 == 0:
+            change = debut + timedelta(days=hasard.randrange(jours))
+            membres.append(
+                MembreFoyer(
+                    foyer=premier,
+                    habitant=personne,
+                    role="autre_adulte",
+                    date_debut=debut - timedelta(days=400),
+                    date_fin=change,
+                )
+            )
+            membres.append(
+                MembreFoyer(
+                    foyer=second,
+                    habitant=personne,
+                    role="autre_adulte",
+                    date_debut=change + timedelta(days=1),
+                )
+            )
+        else:
+            membres.append(
+                MembreFoyer(
+                    foyer=premier,
+                    habitant=personne,
+                    role="autre_adulte",
+                    date_debut=debut + timedelta(days=hasard.randrange(-200, jours // 2)),
+                )
+            )
+    MembreFoyer.objects.bulk_create(membres)
+    for a in accompagnements:
+        a.membres.add(*hasard.sample(personnes, hasard.choice((0, 1, 2))))
+    # Passages : de zéro à trois motifs (donc parfois plusieurs axes), un sur cinq anonyme.
+    motifs = list(Motif.objects.all())
+    passages = Passage.objects.bulk_create(
+        Passage(
+            site=hasard.choice(sites),
+            agent=ts,
+            habitant=None if hasard.random() < 0.2 else hasard.choice(personnes),
+            date_heure=horodate(debut + timedelta(days=hasard.randrange(jours))),
+            mode="physique",
+            reponse="information",
+        )
+        for _ in range(700)
+    )
+    Passage.motifs.through.objects.bulk_create(
+        Passage.motifs.through(passage_id=p.pk, motif_id=m.pk)
+        for p in passages
+        for m in hasard.sample(motifs, hasard.choice((0, 1, 1, 2, 3)))
+    )
 
     for f in foyers:
         for code in hasard.sample(prestations, 3):
@@ -162,6 +233,9 @@ def test_agregats_et_bords_donnent_les_chiffres_du_calcul_sur_les_lignes(donnees
     cles = instantanes.calculer(filtres, None)["cles"]
     assert cles["interventions"][0] > 100
     assert cles["droits_ouverts"][0] > 0
+    assert cles["passages"][0] > 100
+    assert cles["passages_anonymes"][0] > 10
+    assert cles["foyers_vus"][0] > 5
 
 
 def test_mois_non_agreges_et_perimetre_d_un_responsable(donnees):
@@ -199,7 +273,14 @@ def test_agregat_d_un_mois_clos_et_fraicheur(donnees):
     assert total.effectif == len({i.accompagnement.foyer_id for i in lignes})
     assert agregats.agreger(aujourd_hui, aujourd_hui) == 0  # le mois en cours : jamais
     page = instantanes.obtenir(ind.Filtres(Periode.mois(mois)))
-    assert page.agreges_le == MoisAgrege.objects.get(source="interventions").calcule_le
+    premier_calcul = MoisAgrege.objects.order_by("calcule_le").first().calcule_le
+    assert page.agreges_le == premier_calcul
+    assert set(MoisAgrege.objects.values_list("source", flat=True)) == {
+        "passages",
+        "interventions",
+        "signalements",
+        "changements",
+    }
 
 
 def test_ensembles_d_identifiants():
@@ -245,3 +326,17 @@ def test_recalculer_maintenant_compte_une_intervention_saisie_apres_coup(client,
     client.post(reverse("recalculer_tableau_de_bord"), params)
     apres = client.get(reverse("tableau_de_bord"), params).context["page"].cles["interventions"]
     assert apres.valeur == avant.valeur + 1
+
+
+def test_personnes_nombreuses_lues_sur_toute_la_table(donnees, monkeypatch):
+    """Au-delà de `PARMI_AU_PLUS` personnes reçues, appartenances et dates de naissance sont
+    lues pour toute la table (au lieu des seules personnes en cause) : mêmes chiffres."""
+    agregats.agreger()
+    aujourd_hui = timezone.localdate()
+    filtres = ind.Filtres(Periode.dates(aujourd_hui - timedelta(days=364), aujourd_hui))
+    filtre_par_personnes = _normaliser(instantanes.calculer(filtres, None))
+    monkeypatch.setattr(agregats, "PARMI_AU_PLUS", 0)
+    toute_la_table = _normaliser(instantanes.calculer(filtres, None))
+    reference = _normaliser(instantanes.calculer(filtres, None, sur_les_lignes=True))
+    assert toute_la_table == filtre_par_personnes == reference
+    assert agregats.parmi("habitant_id", agregats.ensemble([1, 2])) == Q()

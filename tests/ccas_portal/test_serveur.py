@@ -80,3 +80,25 @@ def test_rien_dans_le_projet_ne_lance_gunicorn():
     for doc in [RACINE / "README.md", *(RACINE / "docs").rglob("*.md")]:
         commandes = re.findall(r"^\s*(?:\$\s*)?gunicorn\b", doc.read_text(encoding="utf-8"), re.M)
         assert commandes == [], doc
+
+
+def test_openfisca_france_sans_l_extra_web_api_de_son_coeur():
+    """openfisca-france exige openfisca-core[web-api], dont l'extra tire gunicorn 21.2
+    (CVE-2024-1135, CVE-2024-6827), Flask et Flask-Cors : le projet déclare le cœur sans
+    l'extra et installe openfisca-france sans ses dépendances (ADR 0025)."""
+    import importlib.util
+    import tomllib
+
+    projet = tomllib.loads((RACINE / "pyproject.toml").read_text())
+    dependances = projet["project"]["dependencies"]
+    assert "openfisca-core==44.7.1" in dependances
+    assert not any(d.startswith("openfisca-france") for d in dependances)
+    assert not any("web-api" in d for d in dependances)
+    exigences = (RACINE / "requirements" / "openfisca-france.txt").read_text()
+    assert "openfisca-france==176.1.8" in exigences.splitlines()
+    makefile = (RACINE / "Makefile").read_text()
+    assert "--no-deps -r requirements/openfisca-france.txt" in makefile
+    # L'environnement installé : le moteur est là, le serveur et Flask-Cors non.
+    assert importlib.util.find_spec("openfisca_france") is not None
+    for paquet in ("gunicorn", "flask_cors"):
+        assert importlib.util.find_spec(paquet) is None, paquet
