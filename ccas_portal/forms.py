@@ -116,7 +116,7 @@ class CodeForm(forms.Form):
         champ.widget.attrs.update({"autocomplete": "one-time-code", "autofocus": True})
         if secours:
             champ.label = "Code de secours"
-            champ.help_text = "Un des 10 codes notés à l'activation (10 lettres et chiffres)."
+            champ.help_text = "Un des 10 codes notés à l'activation (8 lettres et chiffres)."
         else:
             champ.widget.attrs.update({"inputmode": "numeric"})
             champ.help_text = "Le code que montre votre application d'authentification."
@@ -138,13 +138,17 @@ class ChangementMotDePasseForm(PasswordChangeForm):
         self.helper.template = "components/formulaire.html"
         self.helper.add_input(Submit("changer", "Changer mon mot de passe"))
 
-    def clean_new_password2(self):
-        nouveau = super().clean_new_password2()
-        if nouveau and self.user.check_password(nouveau):
-            raise ValidationError(
-                "Choisissez un mot de passe différent de l'actuel.", code="identique"
+    def clean(self):
+        donnees = super().clean()
+        nouveau = donnees.get("new_password1")
+        if nouveau and "new_password1" not in self.errors and self.user.check_password(nouveau):
+            self.add_error(
+                "new_password1",
+                ValidationError(
+                    "Choisissez un mot de passe différent de l'actuel.", code="identique"
+                ),
             )
-        return nouveau
+        return donnees
 
     def save(self, commit=True):
         from ccas_portal.services import changer_mot_de_passe
