@@ -134,13 +134,19 @@
     }
   }
 
-  boutonProlonger.addEventListener("click", prolonger);
-  dialogue.querySelector("[data-fermer]").addEventListener("click", fermer);
-  // Échap ferme la fenêtre sans prolonger : la fin reste prévue.
-  dialogue.addEventListener("close", () => {
-    window.clearInterval(decompte);
+  // « Fermer » (ou Échap) ferme la fenêtre sans prolonger : la fin reste prévue, et le
+  // serveur est interrogé à cette heure-là (une activité entre-temps la repousse).
+  function fermerSansProlonger() {
+    fermer();
     window.clearTimeout(minuteur);
     minuteur = window.setTimeout(verifier, Math.max(0, finPrevue - Date.now()));
+  }
+
+  boutonProlonger.addEventListener("click", prolonger);
+  dialogue.querySelector("[data-fermer]").addEventListener("click", fermerSansProlonger);
+  dialogue.addEventListener("cancel", (evenement) => {
+    evenement.preventDefault();
+    fermerSansProlonger();
   });
 
   planifier(Number(corps.dataset.inactiviteSecondes) || 1800);

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from ccas_portal.connexions import TEMOIN_NAVIGATEUR
 from ccas_portal.enums import Role
 from ccas_portal.models import EchecConnexion
-from ccas_portal.connexions import TEMOIN_NAVIGATEUR
 from tests.connexion import ClientPortail, appareil_confirme, code_totp
 from tests.factories import MOT_DE_PASSE, AgentFactory
 
