@@ -2,6 +2,8 @@
 secours), activation de la double authentification, mot de passe, et la session (temps
 restant, prolongation) pour static/js/inactivite.js."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
@@ -93,7 +95,7 @@ def activer_double_authentification(request):
         else:
             request.session[CLE_CODES_NEUFS] = codes
             messages.success(request, "La double authentification est activée.")
-            return redirect(f"{reverse('codes_de_secours')}?next={_suite(request)}")
+            return redirect(f"{reverse('codes_de_secours')}?{urlencode({'next': _suite(request)})}")
     enrolement = da.commencer_enrolement(agent=request.user)
     return render(
         request,

@@ -145,6 +145,8 @@ OTP_TOTP_ISSUER = env.texte("PORTAIL_NOM_CCAS", "CCAS de Grenoble")
 # Attente croissante entre deux codes faux (1, 2, 4, 8… secondes), par appareil.
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# L'administration technique ne montre ni les clés des applications ni les codes de secours.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

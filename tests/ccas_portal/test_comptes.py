@@ -219,3 +219,17 @@ def test_code_avant_le_mot_de_passe_provisoire(client):
     assert client.get(reverse("changer_mot_de_passe")).status_code == 302
     client.post(reverse("verification_code"), {"code": code_totp(appareil)})
     assert client.get("/").url.startswith(reverse("changer_mot_de_passe"))
+
+
+def test_les_comptes_de_demonstration_gardent_leur_mot_de_passe(referentiels):
+    """Documenté dans le README : pas de changement forcé pour la démonstration ; la double
+    authentification reste exigée de `responsable` et `admin`."""
+    from ccas_portal import double_authentification as da
+    from ccas_portal.demo import creer_comptes_demo
+
+    agents = {agent.username: agent for agent, _ in creer_comptes_demo()}
+    assert not any(agent.mot_de_passe_provisoire for agent in agents.values())
+    assert {nom for nom, agent in agents.items() if da.exigee_pour(agent)} == {
+        "responsable",
+        "admin",
+    }

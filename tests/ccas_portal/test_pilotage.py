@@ -28,6 +28,7 @@ from ccas_portal.pilotage.tableaux import LEGENDE, Chiffre, Tableau, compte, pro
 from droits.axes import AXES
 from droits.models import ChangementSignalement, Prestation, Signalement
 from habitants.models import MembreFoyer, Motif, Passage
+from tests.connexion import ClientPortail
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant
 
 pytestmark = pytest.mark.django_db
@@ -887,10 +888,8 @@ DATES_HORS_CALENDRIER = [
 def test_dates_hors_du_calendrier_plausible_sans_erreur_serveur(monde, settings, du, au):
     """Années 1 et 9999 : un message en français à côté du champ, jamais une erreur 500 (ni
     la vue d'ensemble, ni un axe, ni un export, ni « Recalculer maintenant »)."""
-    from django.test import Client
-
     settings.DEBUG = False
-    client = Client(raise_request_exception=False)
+    client = ClientPortail(raise_request_exception=False)
     client.force_login(monde.responsable)
     params = {"periode": "dates", "du": du, "au": au}
     message = "Choisissez une date entre le 01/01/2000 et le"
@@ -936,10 +935,8 @@ def test_dates_hors_du_calendrier_plausible_sans_erreur_serveur(monde, settings,
     ],
 )
 def test_valeurs_absurdes_des_filtres_sans_erreur_serveur(monde, settings, params):
-    from django.test import Client
-
     settings.DEBUG = False
-    client = Client(raise_request_exception=False)
+    client = ClientPortail(raise_request_exception=False)
     client.force_login(monde.responsable)
     reponse = client.get(reverse("tableau_de_bord"), params)
     assert reponse.status_code == 200

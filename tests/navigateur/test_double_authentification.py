@@ -175,3 +175,44 @@ def test_avertissement_d_inactivite_puis_fin_de_session(
     verifier_page(page, "fin-de-session")
     page.goto("/accueil/")
     expect(page).to_have_url(re.compile(r"/connexion/\?next=/accueil/"))
+
+
+def test_mot_de_passe_provisoire_change_a_la_premiere_connexion(
+    page, verifier_page, transactional_db
+):
+    from ccas_portal.enums import Role
+    from ccas_portal.services import creer_agent
+    from tests.factories import SiteFactory
+
+    agent = creer_agent(
+        identifiant="nouvel.agent",
+        prenom="Nora",
+        nom="Petit",
+        role=Role.ACCUEIL,
+        sites=[SiteFactory()],
+        mot_de_passe="donne-par-l-admin-2026",
+    )
+    se_connecter(page, "nouvel.agent", "donne-par-l-admin-2026")
+    expect(page).to_have_url(re.compile(r"/compte/mot-de-passe/\?next="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez votre mot de passe")
+    verifier_page(page, "mot-de-passe-provisoire")
+    page.get_by_label("Mot de passe actuel").fill("donne-par-l-admin-2026")
+    page.get_by_label(re.compile(r"^\s*Nouveau mot de passe\W*$")).fill("azerty")
+    page.get_by_label("Nouveau mot de passe, une seconde fois").fill("azerty")
+    page.get_by_role("button", name="Changer mon mot de passe").click()
+    expect(
+        page.locator("#error_1_id_new_password2, #error_1_id_new_password1").first
+    ).to_contain_text("Ce mot de passe est trop court")
+    verifier_page(page, "mot-de-passe-trop-court")
+    agent.refresh_from_db()
+    assert agent.mot_de_passe_provisoire
+    page.get_by_label("Mot de passe actuel").fill("donne-par-l-admin-2026")
+    page.get_by_label(re.compile(r"^\s*Nouveau mot de passe\W*$")).fill("la cabane au fond du jardin")
+    page.get_by_label("Nouveau mot de passe, une seconde fois").fill("la cabane au fond du jardin")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Changer mon mot de passe").click()
+    expect(page).to_have_url(re.compile(r"/accueil/$"))
+    expect(page.locator(".messages")).to_contain_text("Votre mot de passe a été changé.")
+    agent.refresh_from_db()
+    assert not agent.mot_de_passe_provisoire
+    assert agent.check_password("la cabane au fond du jardin")
