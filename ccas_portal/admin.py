@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from ccas_portal import double_authentification
+from ccas_portal.formats import compte
 from ccas_portal.models import Agent, EchecConnexion, EntreeJournal, Site
 from ccas_portal.services import (
     appliquer_role,
@@ -28,6 +30,7 @@ class AgentAdmin(UserAdmin):
         ("Sécurité", {"fields": ("mot_de_passe_provisoire",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    actions = ["retirer_double_authentification"]
     add_fieldsets = (
         (None, {"fields": ("username", "usable_password", "password1", "password2")}),
         ("Affectation", {"fields": ("first_name", "last_name", "role", "sites")}),
@@ -41,6 +44,16 @@ class AgentAdmin(UserAdmin):
         if not change and obj.has_usable_password():
             obj.mot_de_passe_provisoire = True
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="Retirer la double authentification (téléphone perdu)")
+    def retirer_double_authentification(self, request, queryset):
+        for agent in queryset:
+            double_authentification.retirer(agent=agent, par=request.user)
+        self.message_user(
+            request,
+            f"Double authentification retirée : {compte(len(queryset), 'agent', 'agents')}. "
+            "Chacun activera une nouvelle application à sa prochaine connexion.",
+        )
 
     def user_change_password(self, request, id, form_url=""):
         """« Modifier le mot de passe » d'un autre agent (le formulaire de Django vérifie la

@@ -193,6 +193,21 @@ def desactiver(*, request, agent) -> None:
     )
 
 
+@transaction.atomic
+def retirer(*, agent, par) -> None:
+    """Un administrateur (`par`) retire l'application et les codes de secours d'un agent qui a
+    perdu son téléphone ; l'agent en activera une nouvelle à sa prochaine connexion (ses
+    sessions déjà vérifiées ne le sont plus : django-otp ne retrouve plus l'appareil)."""
+    for appareil in devices_for_user(agent, confirmed=None):
+        appareil.delete()
+    journaliser(
+        agent=par,
+        action=ActionJournal.MODIFICATION,
+        objet=agent,
+        details={"double_authentification": "retirée par un administrateur"},
+    )
+
+
 # --- Vérification à la connexion -----------------------------------------------------------
 
 CODE_FAUX = (

@@ -214,3 +214,25 @@ def test_l_administration_technique_exige_le_second_facteur(client):
     reponse = client.get("/administration/technique/")
     assert reponse.status_code == 302
     assert reponse["Location"].startswith(reverse("verification_code"))
+
+
+def test_un_admin_retire_la_double_authentification_d_un_agent(client):
+    """Téléphone perdu et plus de code de secours : l'administration retire l'appareil ;
+    l'agent en active un nouveau à la connexion suivante."""
+    admin = AgentFactory(admin=True)
+    responsable = AgentFactory(responsable=True)
+    appareil_confirme(responsable)
+    client.force_login(admin)
+    reponse = client.post(
+        reverse("admin:ccas_portal_agent_changelist"),
+        {"action": "retirer_double_authentification", "_selected_action": [responsable.pk]},
+        follow=True,
+    )
+    assert "Double authentification retirée : 1 agent." in reponse.content.decode()
+    assert not da.a_un_appareil(responsable)
+    assert EntreeJournal.objects.filter(
+        agent=admin, details__double_authentification="retirée par un administrateur"
+    ).exists()
+    autre = Client()
+    suite = connecter_par_mot_de_passe(autre, responsable)
+    assert suite.redirect_chain[-1][0].startswith(reverse("activer_double_authentification"))

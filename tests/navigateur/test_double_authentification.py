@@ -207,7 +207,9 @@ def test_mot_de_passe_provisoire_change_a_la_premiere_connexion(
     agent.refresh_from_db()
     assert agent.mot_de_passe_provisoire
     page.get_by_label("Mot de passe actuel").fill("donne-par-l-admin-2026")
-    page.get_by_label(re.compile(r"^\s*Nouveau mot de passe\W*$")).fill("la cabane au fond du jardin")
+    page.get_by_label(re.compile(r"^\s*Nouveau mot de passe\W*$")).fill(
+        "la cabane au fond du jardin"
+    )
     page.get_by_label("Nouveau mot de passe, une seconde fois").fill("la cabane au fond du jardin")
     with page.expect_navigation():
         page.get_by_role("button", name="Changer mon mot de passe").click()
