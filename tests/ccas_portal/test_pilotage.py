@@ -561,8 +561,9 @@ def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries
     premiere = client.get(url, PARAMS_MARS)
     assert premiere.context["page"].cles["passages"].valeur == 10
     assert "Chiffres calculés le" in premiere.content.decode()
-    # Relu : session, agent, sites, instantané… et pas un agrégat.
-    with django_assert_num_queries(9):
+    # Relu : session, agent, appareil de double authentification (django-otp), sites,
+    # instantané… et pas un agrégat.
+    with django_assert_num_queries(10):
         client.get(url, PARAMS_MARS)
     # Une donnée nouvelle n'apparaît qu'au recalcul (la page dit de quand datent ses chiffres).
     Passage.objects.create(
