@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from ccas_portal import double_authentification
+from ccas_portal.formats import compte
 from ccas_portal.models import Agent, EchecConnexion, EntreeJournal, Site
-from ccas_portal.services import appliquer_role, modifier_affectation
+from ccas_portal.services import (
+    appliquer_role,
+    modifier_affectation,
+    rendre_mot_de_passe_provisoire,
+)
 
 
 @admin.register(Site)
@@ -21,8 +27,10 @@ class AgentAdmin(UserAdmin):
         (None, {"fields": ("username", "password")}),
         ("Identité", {"fields": ("first_name", "last_name", "email")}),
         ("Affectation", {"fields": ("role", "sites", "is_active")}),
+        ("Sécurité", {"fields": ("mot_de_passe_provisoire",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    actions = ["retirer_double_authentification"]
     add_fieldsets = (
         (None, {"fields": ("username", "usable_password", "password1", "password2")}),
         ("Affectation", {"fields": ("first_name", "last_name", "role", "sites")}),
@@ -31,7 +39,31 @@ class AgentAdmin(UserAdmin):
     def save_model(self, request, obj, form, change):
         # Les drapeaux d'administration suivent le rôle : c'est le service qui les pose.
         appliquer_role(obj, obj.role)
+        # Un mot de passe donné à la création (vérifié par la politique des mots de passe dans
+        # le formulaire de Django) est provisoire : l'agent le change à sa première connexion.
+        if not change and obj.has_usable_password():
+            obj.mot_de_passe_provisoire = True
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="Retirer la double authentification (téléphone perdu)")
+    def retirer_double_authentification(self, request, queryset):
+        for agent in queryset:
+            double_authentification.retirer(agent=agent, par=request.user)
+        self.message_user(
+            request,
+            f"Double authentification retirée : {compte(len(queryset), 'agent', 'agents')}. "
+            "Chacun activera une nouvelle application à sa prochaine connexion.",
+        )
+
+    def user_change_password(self, request, id, form_url=""):
+        """« Modifier le mot de passe » d'un autre agent (le formulaire de Django vérifie la
+        politique des mots de passe) : ce mot de passe est provisoire."""
+        reponse = super().user_change_password(request, id, form_url)
+        agent = self.get_object(request, id)
+        autre = agent is not None and agent.pk != request.user.pk
+        if reponse.status_code == 302 and autre and agent.has_usable_password():
+            rendre_mot_de_passe_provisoire(agent=agent, par=request.user)
+        return reponse
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

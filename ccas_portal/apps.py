@@ -8,7 +8,12 @@ class CcasPortailConfig(AppConfig):
     verbose_name = "Portail du CCAS"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from ccas_portal import lookups  # noqa: F401 (enregistre la recherche `__parmi`)
+        from ccas_portal.middleware import demarrer_session
+
+        user_logged_in.connect(demarrer_session, dispatch_uid="ccas_portal.demarrer_session")
 
 
 class PortailAdminConfig(AdminConfig):

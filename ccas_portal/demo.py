@@ -31,6 +31,8 @@ def creer_comptes_demo() -> list[tuple[Agent, bool]]:
                 role=role,
                 sites=sites,
                 mot_de_passe=MOT_DE_PASSE_DEMO,
+                # Documenté dans le README : pas de changement forcé pour la démonstration.
+                mot_de_passe_provisoire=False,
             )
             resultats.append((agent, True))
         else:

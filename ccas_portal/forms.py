@@ -3,10 +3,12 @@ import uuid
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from ccas_portal import connexions
+from ccas_portal.formats import compte
 
 #: Réponse à un formulaire renvoyé (double clic, réseau qui rejoue) : rien n'est écrit deux fois.
 DEJA_ENREGISTRE = "Ce formulaire avait déjà été enregistré : il ne l'a pas été une seconde fois."
@@ -61,6 +63,10 @@ class ConnexionForm(AuthenticationForm):
             "Trop de tentatives de connexion ont échoué pour cet identifiant. Réessayez dans "
             "%(attente)s, ou adressez-vous à l'administrateur du portail."
         ),
+        "bloque_adresse": (
+            "Trop de tentatives de connexion ont échoué depuis ce poste. Réessayez dans "
+            "%(attente)s, ou adressez-vous à l'administrateur du portail."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
@@ -77,26 +83,102 @@ class ConnexionForm(AuthenticationForm):
 
     def clean(self):
         """Refuse sans vérifier le mot de passe après trop d'échecs (ccas_portal/connexions.py) ;
-        note chaque échec, efface les échecs après une connexion réussie."""
+        note chaque échec, efface ceux du compte après une connexion réussie."""
         identifiant = self.cleaned_data.get("username")
         if not identifiant or not self.cleaned_data.get("password"):
             return super().clean()
-        adresse = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
-        minutes = connexions.minutes_de_blocage(identifiant, adresse)
-        if minutes:
+        self.tentative = connexions.Tentative.depuis(self.request, identifiant)
+        blocage = connexions.blocage(self.tentative)
+        if blocage:
             raise ValidationError(
-                self.error_messages["bloque"],
+                self.error_messages["bloque_adresse" if blocage.par_adresse else "bloque"],
                 code="bloque",
-                params={"attente": f"{minutes} minute{'s' if minutes > 1 else ''}"},
+                params={"attente": compte(blocage.minutes, "minute", "minutes")},
             )
         try:
             donnees = super().clean()
         except ValidationError as erreur:
             if any(e.code == "invalid_login" for e in erreur.error_list):
-                connexions.noter_echec(identifiant, adresse)
+                connexions.noter_echec(self.tentative)
             raise
-        connexions.effacer_echecs(identifiant, adresse)
+        connexions.effacer_echecs(self.tentative)
         return donnees
+
+
+class CodeForm(forms.Form):
+    """Le second facteur : les 6 chiffres de l'application, ou un code de secours."""
+
+    code = forms.CharField(label="Code à 6 chiffres", max_length=40)
+
+    def __init__(self, *args, secours: bool = False, bouton: str = "Valider", **kwargs):
+        super().__init__(*args, **kwargs)
+        champ = self.fields["code"]
+        champ.widget.attrs.update({"autocomplete": "one-time-code", "autofocus": True})
+        if secours:
+            champ.label = "Code de secours"
+            champ.help_text = "Un des 10 codes notés à l'activation (8 lettres et chiffres)."
+        else:
+            champ.widget.attrs.update({"inputmode": "numeric"})
+            champ.help_text = "Le code que montre votre application d'authentification."
+        self.helper = FormHelper()
+        self.helper.template = "components/formulaire.html"
+        self.helper.add_input(Submit("valider", bouton))
+
+
+class ChangementMotDePasseForm(PasswordChangeForm):
+    """Changer son mot de passe : l'actuel, puis le nouveau deux fois, vérifié par la politique
+    des mots de passe du portail (AUTH_PASSWORD_VALIDATORS)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Mot de passe actuel"
+        self.fields["new_password1"].label = "Nouveau mot de passe"
+        self.fields["new_password2"].label = "Nouveau mot de passe, une seconde fois"
+        self.helper = FormHelper()
+        self.helper.template = "components/formulaire.html"
+        self.helper.add_input(Submit("changer", "Changer mon mot de passe"))
+
+    def clean(self):
+        donnees = super().clean()
+        nouveau = donnees.get("new_password1")
+        if nouveau and "new_password1" not in self.errors and self.user.check_password(nouveau):
+            self.add_error(
+                "new_password1",
+                ValidationError(
+                    "Choisissez un mot de passe différent de l'actuel.", code="identique"
+                ),
+            )
+        return donnees
+
+    def save(self, commit=True):
+        from ccas_portal.services import changer_mot_de_passe
+
+        return changer_mot_de_passe(
+            agent=self.user, mot_de_passe=self.cleaned_data["new_password1"]
+        )
+
+
+class DesactivationForm(forms.Form):
+    """Désactiver la double authentification (si elle n'est pas exigée) : le mot de passe."""
+
+    mot_de_passe = forms.CharField(label="Votre mot de passe", widget=forms.PasswordInput)
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agent = agent
+        self.action = reverse("desactiver_double_authentification")
+        self.fields["mot_de_passe"].widget.attrs.update({"autocomplete": "current-password"})
+        self.helper = FormHelper()
+        self.helper.template = "components/formulaire.html"
+        self.helper.add_input(
+            Submit("desactiver", "Désactiver la double authentification", css_class="btn-danger")
+        )
+
+    def clean_mot_de_passe(self):
+        mot_de_passe = self.cleaned_data["mot_de_passe"]
+        if not self.agent.check_password(mot_de_passe):
+            raise ValidationError("Mot de passe incorrect.")
+        return mot_de_passe
 
 
 def resume_erreurs(form) -> dict:

@@ -58,6 +58,11 @@ class Agent(AbstractUser):
 
     role = models.CharField("rôle", max_length=30, choices=Role.choices)
     sites = models.ManyToManyField(Site, verbose_name="sites", related_name="agents")
+    mot_de_passe_provisoire = models.BooleanField(
+        "mot de passe provisoire",
+        default=False,
+        help_text="Donné par un administrateur : l'agent le change à sa prochaine connexion.",
+    )
 
     objects = AgentManager()
 
@@ -200,12 +205,18 @@ class EchecConnexion(models.Model):
 
     identifiant = models.CharField("identifiant saisi", max_length=150)
     adresse_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    #: Vide pour un navigateur inconnu ; sinon le numéro du témoin « navigateur connu » de ce
+    #: compte, dont les échecs sont comptés à part (ADR 0009).
+    navigateur = models.CharField("navigateur connu", max_length=32, blank=True, default="")
     le = models.DateTimeField("le", default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = "échec de connexion"
         verbose_name_plural = "échecs de connexion"
-        indexes = [models.Index(fields=["identifiant", "adresse_ip", "le"], name="echec_connexion")]
+        indexes = [
+            models.Index(fields=["identifiant", "navigateur", "le"], name="echec_connexion_compte"),
+            models.Index(fields=["adresse_ip", "le"], name="echec_connexion_adresse"),
+        ]
 
     def __str__(self):
         return f"{self.identifiant} {self.le:%d/%m/%Y %H:%M}"

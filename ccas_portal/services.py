@@ -2,10 +2,12 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ccas_portal.enums import Role
+from ccas_portal.enums import ActionJournal, Role
+from ccas_portal.journal import journaliser
 from ccas_portal.models import Agent, Site
 
 
@@ -24,6 +26,16 @@ def appliquer_role(agent: Agent, role: str) -> None:
     agent.is_staff = agent.is_superuser = role == Role.ADMIN
 
 
+def verifier_mot_de_passe(mot_de_passe: str, agent: Agent, champ: str = "mot_de_passe") -> None:
+    """La politique des mots de passe du portail (AUTH_PASSWORD_VALIDATORS : 12 caractères au
+    moins, pas un mot de passe courant, pas seulement des chiffres, rien de proche de
+    l'identifiant ou du nom), en français, sur le champ donné."""
+    try:
+        validate_password(mot_de_passe, user=agent)
+    except ValidationError as erreur:
+        raise ValidationError({champ: erreur.messages}) from erreur
+
+
 @transaction.atomic
 def creer_agent(
     *,
@@ -34,19 +46,57 @@ def creer_agent(
     sites: Iterable[Site],
     mot_de_passe: str | None,
     courriel: str = "",
+    mot_de_passe_provisoire: bool = True,
 ) -> Agent:
+    """Un agent, avec le mot de passe qu'un administrateur lui donne (vérifié par la politique
+    des mots de passe) ; provisoire par défaut : l'agent le change à sa première connexion.
+    Sans mot de passe, le compte ne peut pas se connecter."""
     sites = _verifier_sites(sites)
     if Agent.objects.filter(username__iexact=identifiant).exists():
         raise ValidationError({"username": f"L'identifiant « {identifiant} » est déjà pris."})
     agent = Agent(username=identifiant, first_name=prenom, last_name=nom, email=courriel)
     appliquer_role(agent, role)
     if mot_de_passe:
+        verifier_mot_de_passe(mot_de_passe, agent)
         agent.set_password(mot_de_passe)
+        agent.mot_de_passe_provisoire = mot_de_passe_provisoire
     else:
         agent.set_unusable_password()
     agent.full_clean(exclude=["password"])
     agent.save()
     agent.sites.set(sites)
+    return agent
+
+
+@transaction.atomic
+def rendre_mot_de_passe_provisoire(*, agent: Agent, par: Agent | None) -> Agent:
+    """Un administrateur (`par`) vient de donner un mot de passe à l'agent (formulaire de
+    l'administration, qui l'a vérifié par la politique) : l'agent le changera à sa prochaine
+    connexion."""
+    agent.mot_de_passe_provisoire = True
+    agent.save(update_fields=["mot_de_passe_provisoire"])
+    journaliser(
+        agent=par,
+        action=ActionJournal.MODIFICATION,
+        objet=agent,
+        details={"mot_de_passe": "provisoire donné par un administrateur"},
+    )
+    return agent
+
+
+@transaction.atomic
+def changer_mot_de_passe(*, agent: Agent, mot_de_passe: str) -> Agent:
+    """L'agent choisit son mot de passe (vérifié par la politique) : il n'est plus provisoire."""
+    verifier_mot_de_passe(mot_de_passe, agent, champ="new_password1")
+    agent.set_password(mot_de_passe)
+    agent.mot_de_passe_provisoire = False
+    agent.save(update_fields=["password", "mot_de_passe_provisoire"])
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=agent,
+        details={"mot_de_passe": "changé par l'agent"},
+    )
     return agent
 
 

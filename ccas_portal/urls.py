@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accompagnement import views as vues_accompagnement
-from ccas_portal import views
+from ccas_portal import views, vues_compte
 from ccas_portal.pilotage import views as pilotage
 from habitants import vues_rgpd
 
@@ -10,6 +10,23 @@ urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("connexion/", views.connexion, name="connexion"),
     path("deconnexion/", views.deconnexion, name="deconnexion"),
+    path("connexion/code/", vues_compte.verification_code, name="verification_code"),
+    path("connexion/code-de-secours/", vues_compte.code_de_secours, name="code_de_secours"),
+    path("compte/", vues_compte.mon_compte, name="mon_compte"),
+    path("compte/mot-de-passe/", vues_compte.changer_mot_de_passe, name="changer_mot_de_passe"),
+    path(
+        "compte/double-authentification/",
+        vues_compte.activer_double_authentification,
+        name="activer_double_authentification",
+    ),
+    path(
+        "compte/double-authentification/desactiver/",
+        vues_compte.desactiver_double_authentification,
+        name="desactiver_double_authentification",
+    ),
+    path("compte/codes-de-secours/", vues_compte.codes_de_secours, name="codes_de_secours"),
+    path("session/etat/", vues_compte.etat_session, name="etat_session"),
+    path("session/prolonger/", vues_compte.prolonger_session, name="prolonger_session"),
     path("tableau-de-bord/", pilotage.tableau_de_bord, name="tableau_de_bord"),
     path("tableau-de-bord/axes/<slug:axe>/", pilotage.tableau_de_bord, name="tableau_de_bord_axe"),
     path("tableau-de-bord/recalculer/", pilotage.recalculer, name="recalculer_tableau_de_bord"),

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from ccas_portal.enums import Role
+from tests.connexion import ClientPortail
 from tests.factories import AgentFactory
 
 #: Fixtures du partage des foyers entre sites (tests des services, des vues, du navigateur).
@@ -20,6 +21,13 @@ def referentiels(db):
 def agent_par_role(db):
     """Un agent de chaque rôle : {role: agent}."""
     return {role: AgentFactory(role=role) for role in Role.values}
+
+
+@pytest.fixture
+def client():
+    """Le client Django de la suite : `force_login` y fait toute la connexion, second facteur
+    compris (tests/connexion.py)."""
+    return ClientPortail()
 
 
 @pytest.fixture

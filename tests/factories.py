@@ -42,6 +42,9 @@ class AgentFactory(factory.Factory):
     role = Role.ACCUEIL
     sites = factory.LazyFunction(lambda: [SiteFactory()])
     mot_de_passe = MOT_DE_PASSE
+    # Un agent de test a choisi son mot de passe (le parcours du mot de passe provisoire a ses
+    # propres tests : tests/ccas_portal/test_comptes.py).
+    mot_de_passe_provisoire = False
 
     @classmethod
     def _create(cls, model_class, **kwargs):

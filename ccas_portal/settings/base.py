@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "django_celery_beat",
+    # Double authentification : codes TOTP d'une application et codes de secours (ADR 0024).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ccas_portal.apps.CcasPortailConfig",
     "habitants",
     "accompagnement",
@@ -49,7 +53,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified() : le second facteur a-t-il été donné dans cette session ?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Inactivité et durée absolue de la session, parcours de connexion (code, mot de passe
+    # provisoire, enrôlement), « Cache-Control: no-store » (ccas_portal/middleware.py).
+    "ccas_portal.middleware.SessionBorneeMiddleware",
+    "ccas_portal.middleware.ParcoursDeConnexionMiddleware",
+    "ccas_portal.middleware.PasDeCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,12 +120,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-SESSION_COOKIE_AGE = env.entier("SESSION_COOKIE_AGE", 8 * 3600)  # une journée de travail
-# Frein aux essais de mots de passe (ccas_portal/connexions.py) : après N échecs pour un
-# identifiant depuis une adresse en M minutes, les tentatives sont refusées jusqu'à la fin de
-# la fenêtre.
+# Durée absolue d'une session (une journée de travail), qu'elle serve ou non : au-delà, on se
+# reconnecte. Et, à part, la fin d'une session inactive (30 minutes sans requête), annoncée
+# deux minutes avant par static/js/inactivite.js (ccas_portal/middleware.py).
+SESSION_COOKIE_AGE = env.entier("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_INACTIVITE_MINUTES = env.entier("SESSION_INACTIVITE_MINUTES", 30)
+SESSION_AVERTISSEMENT_SECONDES = env.entier("SESSION_AVERTISSEMENT_SECONDES", 120)
+# Frein aux essais de mots de passe (ccas_portal/connexions.py, ADR 0009) : après N échecs
+# pour un identifiant en M minutes, les tentatives sont refusées jusqu'à la fin de la fenêtre,
+# sauf depuis un navigateur où ce compte s'est déjà connecté (qui a son propre compteur) ;
+# après CONNEXION_ECHECS_MAX_PAR_ADRESSE échecs depuis une adresse, tous identifiants
+# confondus, cette adresse est freinée de même.
 CONNEXION_ECHECS_MAX = env.entier("CONNEXION_ECHECS_MAX", 5)
+CONNEXION_ECHECS_MAX_PAR_ADRESSE = env.entier("CONNEXION_ECHECS_MAX_PAR_ADRESSE", 20)
 CONNEXION_BLOCAGE_MINUTES = env.entier("CONNEXION_BLOCAGE_MINUTES", 15)
+# Le témoin « navigateur connu » d'un compte (signé) : durée de validité.
+CONNEXION_NAVIGATEUR_CONNU_JOURS = env.entier("CONNEXION_NAVIGATEUR_CONNU_JOURS", 180)
+CONNEXION_NAVIGATEUR_CONNU_SECURISE = False  # True en production (HTTPS)
+
+# Double authentification (ADR 0024) : exigée des rôles admin et responsable, possible pour
+# chacun ; DOUBLE_AUTHENTIFICATION_POUR_TOUS=true l'exige de tous les agents.
+DOUBLE_AUTHENTIFICATION_POUR_TOUS = env.booleen("DOUBLE_AUTHENTIFICATION_POUR_TOUS", False)
+OTP_TOTP_ISSUER = env.texte("PORTAIL_NOM_CCAS", "CCAS de Grenoble")
+# Attente croissante entre deux codes faux (1, 2, 4, 8… secondes), par appareil.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# L'administration technique ne montre ni les clés des applications ni les codes de secours.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -18,6 +18,12 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.entier("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# L'en-tête HSTS se déclare prêt pour la liste de préchargement des navigateurs (`check
+# --deploy` sans avertissement) ; l'inscription elle-même reste une démarche du propriétaire
+# du domaine. SECURE_HSTS_PRELOAD=false si le domaine ne doit pas y figurer.
+SECURE_HSTS_PRELOAD = env.booleen("SECURE_HSTS_PRELOAD", True)
+# Le témoin « navigateur connu » du frein aux essais de connexion : HTTPS seulement.
+CONNEXION_NAVIGATEUR_CONNU_SECURISE = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from ccas_portal.connexions import TEMOIN_NAVIGATEUR
 from ccas_portal.enums import Role
 from ccas_portal.models import EchecConnexion
+from tests.connexion import ClientPortail, appareil_confirme, code_totp
 from tests.factories import MOT_DE_PASSE, AgentFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +24,18 @@ ACCUEIL_DU_ROLE = {
 @pytest.mark.parametrize("role", Role.values)
 def test_chaque_role_arrive_sur_sa_page(client, referentiels, role):
     agent = AgentFactory(role=role)
+    if role in (Role.RESPONSABLE, Role.ADMIN):
+        appareil = appareil_confirme(agent)  # double authentification exigée, déjà activée
     reponse = client.post(
         reverse("connexion"),
         {"username": agent.username, "password": MOT_DE_PASSE},
         follow=True,
     )
+    if role in (Role.RESPONSABLE, Role.ADMIN):
+        assert reponse.redirect_chain[-1][0].startswith(reverse("verification_code"))
+        reponse = client.post(
+            reponse.redirect_chain[-1][0], {"code": code_totp(appareil)}, follow=True
+        )
     assert reponse.redirect_chain[-1] == (ACCUEIL_DU_ROLE[role], 302)
     assert reponse.status_code == 200
     html = reponse.content.decode()
@@ -135,8 +144,10 @@ def test_apres_cinq_echecs_les_tentatives_sont_refusees_quinze_minutes(client):
     assert "Réessayez dans 15 minutes" in html
     assert "_auth_user_id" not in client.session
     assert EchecConnexion.objects.count() == 5  # un refus n'allonge pas le blocage
-    # Depuis une autre adresse, l'agent se connecte.
-    assert tenter(client.__class__(), agent.username, MOT_DE_PASSE, "10.0.0.2").status_code == 302
+    # D'une autre adresse aussi, un navigateur inconnu est refusé (le frein porte sur le compte).
+    assert (
+        BLOQUE in tenter(ClientPortail(), agent.username, MOT_DE_PASSE, "10.0.0.2").content.decode()
+    )
     reculer_les_echecs(10)
     assert (
         "Réessayez dans 5 minutes" in tenter(client, agent.username, MOT_DE_PASSE).content.decode()
@@ -187,3 +198,83 @@ def test_les_echecs_de_plus_d_un_jour_sont_purges(client):
     reculer_les_echecs(24 * 60 + 1)
     tenter(client, "autre", "faux")
     assert list(EchecConnexion.objects.values_list("identifiant", flat=True)) == ["autre"]
+
+
+# --- Un tiers ne bloque pas le titulaire ; frein par adresse -----------------------------
+
+BLOQUE_ADRESSE = "Trop de tentatives de connexion ont échoué depuis ce poste"
+
+
+def test_un_tiers_ne_peut_pas_bloquer_le_titulaire_sur_son_navigateur(client):
+    """Un collègue derrière le même proxy (même adresse) épuise les essais du compte : il est
+    bloqué, mais le titulaire, depuis le navigateur où il s'est déjà connecté, entre."""
+    agent = AgentFactory()
+    assert tenter(client, agent.username, MOT_DE_PASSE, "10.1.1.1").status_code == 302
+    assert TEMOIN_NAVIGATEUR in client.cookies
+    client.post(reverse("deconnexion"))
+    tiers = ClientPortail()
+    for _ in range(6):
+        tenter(tiers, agent.username, "devine", "10.1.1.1")
+    assert BLOQUE in tenter(tiers, agent.username, MOT_DE_PASSE, "10.1.1.1").content.decode()
+    assert "_auth_user_id" not in tiers.session
+    # Le titulaire, même adresse, son navigateur : connecté, et les échecs du tiers restent.
+    assert tenter(client, agent.username, MOT_DE_PASSE, "10.1.1.1").status_code == 302
+    assert client.session["_auth_user_id"] == str(agent.pk)
+    assert BLOQUE in tenter(tiers, agent.username, MOT_DE_PASSE, "10.1.1.1").content.decode()
+
+
+def test_le_navigateur_connu_a_son_propre_frein(client):
+    agent = AgentFactory()
+    assert tenter(client, agent.username, MOT_DE_PASSE).status_code == 302
+    client.post(reverse("deconnexion"))
+    for _ in range(5):
+        tenter(client, agent.username, "faux")
+    assert BLOQUE in tenter(client, agent.username, MOT_DE_PASSE).content.decode()
+    # Ces échecs-là ne bloquent pas les autres navigateurs (un inconnu a son compteur à lui).
+    assert tenter(ClientPortail(), agent.username, MOT_DE_PASSE, "10.0.0.3").status_code == 302
+
+
+def test_le_temoin_d_un_autre_compte_ou_falsifie_ne_protege_pas(client):
+    agent, autre = AgentFactory(), AgentFactory()
+    assert tenter(client, autre.username, MOT_DE_PASSE).status_code == 302
+    temoin_autre = client.cookies[TEMOIN_NAVIGATEUR].value
+    client.post(reverse("deconnexion"))
+    for _ in range(5):
+        tenter(ClientPortail(), agent.username, "faux", "10.0.0.4")
+    # Le témoin de l'autre compte, puis un témoin falsifié : navigateur inconnu, bloqué.
+    assert BLOQUE in tenter(client, agent.username, MOT_DE_PASSE).content.decode()
+    client.cookies[TEMOIN_NAVIGATEUR] = temoin_autre[:-2] + "xx"
+    assert BLOQUE in tenter(client, agent.username, MOT_DE_PASSE).content.decode()
+
+
+def test_frein_par_adresse_sur_tous_les_identifiants(client, settings):
+    """Un mot de passe essayé sur beaucoup de comptes depuis une adresse : après
+    CONNEXION_ECHECS_MAX_PAR_ADRESSE échecs, l'adresse est freinée, quel que soit le compte."""
+    settings.CONNEXION_ECHECS_MAX_PAR_ADRESSE = 8
+    agent = AgentFactory()
+    habitue = ClientPortail()
+    assert tenter(habitue, agent.username, MOT_DE_PASSE, "10.2.2.2").status_code == 302
+    habitue.post(reverse("deconnexion"))
+    for numero in range(8):
+        html = tenter(client, f"compte{numero}", "Printemps2026!", "10.2.2.2").content.decode()
+        assert "Identifiant ou mot de passe incorrect" in html
+    html = tenter(client, agent.username, MOT_DE_PASSE, "10.2.2.2").content.decode()
+    assert BLOQUE_ADRESSE in html
+    assert "Réessayez dans 15 minutes" in html
+    assert "_auth_user_id" not in client.session
+    # Ailleurs, le compte répond ; sur cette adresse, l'agent entre par son navigateur connu.
+    assert tenter(ClientPortail(), agent.username, MOT_DE_PASSE, "10.3.3.3").status_code == 302
+    assert tenter(habitue, agent.username, MOT_DE_PASSE, "10.2.2.2").status_code == 302
+    reculer_les_echecs(15)
+    assert tenter(client, agent.username, MOT_DE_PASSE, "10.2.2.2").status_code == 302
+
+
+def test_une_connexion_reussie_ne_rouvre_pas_l_adresse(client, settings):
+    settings.CONNEXION_ECHECS_MAX_PAR_ADRESSE = 4
+    agent = AgentFactory()
+    for numero in range(3):
+        tenter(ClientPortail(), f"compte{numero}", "faux", "10.4.4.4")
+    assert tenter(client, agent.username, MOT_DE_PASSE, "10.4.4.4").status_code == 302
+    tenter(ClientPortail(), "compte9", "faux", "10.4.4.4")
+    html = tenter(ClientPortail(), agent.username, MOT_DE_PASSE, "10.4.4.4").content.decode()
+    assert BLOQUE_ADRESSE in html

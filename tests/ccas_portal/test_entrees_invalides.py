@@ -30,6 +30,7 @@ from droits.axes.base import Fait
 from droits.models import ChangementSignalement, ExecutionDetection, PrestationFoyer, Signalement
 from habitants import services as habitants
 from habitants.models import Habitant
+from tests.connexion import ClientPortail
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,8 @@ NUL = "a\x00b"
 
 def _client(agent):
     """Un client qui reçoit les 500 comme le ferait un navigateur, au lieu de lever."""
-    client = Client(raise_request_exception=False)
-    client.force_login(agent)
+    client = ClientPortail(raise_request_exception=False)
+    client.force_login(agent)  # second facteur compris (tests/connexion.py)
     return client
 
 

@@ -28,6 +28,7 @@ from ccas_portal.pilotage.tableaux import LEGENDE, Chiffre, Tableau, compte, pro
 from droits.axes import AXES
 from droits.models import ChangementSignalement, Prestation, Signalement
 from habitants.models import MembreFoyer, Motif, Passage
+from tests.connexion import ClientPortail
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant
 
 pytestmark = pytest.mark.django_db
@@ -563,8 +564,9 @@ def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries
     premiere = client.get(url, PARAMS_MARS)
     assert premiere.context["page"].cles["passages"].valeur == 10
     assert "Chiffres calculés le" in premiere.content.decode()
-    # Relu : session, agent, sites, instantané… et pas un agrégat.
-    with django_assert_num_queries(9):
+    # Relu : session, agent, appareil de double authentification (django-otp), sites,
+    # instantané… et pas un agrégat.
+    with django_assert_num_queries(10):
         client.get(url, PARAMS_MARS)
     # Une donnée nouvelle n'apparaît qu'au recalcul (la page dit de quand datent ses chiffres).
     Passage.objects.create(
@@ -890,10 +892,8 @@ DATES_HORS_CALENDRIER = [
 def test_dates_hors_du_calendrier_plausible_sans_erreur_serveur(monde, settings, du, au):
     """Années 1 et 9999 : un message en français à côté du champ, jamais une erreur 500 (ni
     la vue d'ensemble, ni un axe, ni un export, ni « Recalculer maintenant »)."""
-    from django.test import Client
-
     settings.DEBUG = False
-    client = Client(raise_request_exception=False)
+    client = ClientPortail(raise_request_exception=False)
     client.force_login(monde.responsable)
     params = {"periode": "dates", "du": du, "au": au}
     message = "Choisissez une date entre le 01/01/2000 et le"
@@ -939,10 +939,8 @@ def test_dates_hors_du_calendrier_plausible_sans_erreur_serveur(monde, settings,
     ],
 )
 def test_valeurs_absurdes_des_filtres_sans_erreur_serveur(monde, settings, params):
-    from django.test import Client
-
     settings.DEBUG = False
-    client = Client(raise_request_exception=False)
+    client = ClientPortail(raise_request_exception=False)
     client.force_login(monde.responsable)
     reponse = client.get(reverse("tableau_de_bord"), params)
     assert reponse.status_code == 200

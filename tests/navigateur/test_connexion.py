@@ -3,7 +3,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from ccas_portal import double_authentification as da
 from ccas_portal.enums import Role
+from ccas_portal.models import Agent
+from tests.connexion import cle_depuis_le_secret, code_pour_cle, code_totp
 from tests.factories import MOT_DE_PASSE, AgentFactory
 
 pytestmark = pytest.mark.navigateur
@@ -17,10 +20,37 @@ ACCUEIL_DU_ROLE = {
 
 
 def se_connecter(page, identifiant, mot_de_passe):
+    """Identifiant, mot de passe, puis ce que le portail demande ensuite, comme l'agent le
+    ferait : le code de son application (calculé par django-otp) s'il l'a activée, ou
+    l'activation si elle est exigée pour lui (admin, responsable)."""
     page.goto("/")
     page.get_by_label("Identifiant").fill(identifiant)
     page.get_by_label("Mot de passe").fill(mot_de_passe)
-    page.get_by_role("button", name="Se connecter").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    if "/connexion/code/" in page.url:
+        saisir_le_code(page, Agent.objects.get(username=identifiant))
+    elif "/compte/double-authentification/" in page.url:
+        activer_la_double_authentification(page)
+        with page.expect_navigation():
+            page.get_by_role("link", name="J'ai noté mes codes de secours, continuer").click()
+
+
+def saisir_le_code(page, agent):
+    page.get_by_label("Code à 6 chiffres").fill(code_totp(da.appareil_totp(agent)))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Valider").click()
+
+
+def activer_la_double_authentification(page) -> list[str]:
+    """Sur la page d'activation : la clé affichée, tapée dans « l'application » (django-otp
+    calcule le code), puis le code ; renvoie les codes de secours montrés."""
+    secret = page.locator("#cle-secrete").inner_text()
+    page.get_by_label("Code à 6 chiffres").fill(code_pour_cle(cle_depuis_le_secret(secret)))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Activer").click()
+    expect(page.get_by_role("heading", name="Codes de secours")).to_be_visible()
+    return page.get_by_role("list", name="Vos codes de secours").locator("code").all_inner_texts()
 
 
 def test_page_de_connexion(page, verifier_page, transactional_db):

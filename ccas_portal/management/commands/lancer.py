@@ -45,6 +45,10 @@ class Command(BaseCommand):
                 f"  {agent.username:<12} {agent.get_role_display()}"
                 for agent in demo.order_by("username")
             ]
+            lignes.append(
+                "  admin et responsable : à la première connexion, activer la double "
+                "authentification (QR code ou clé pour une application TOTP ; voir le README)."
+            )
         lignes += [
             "Le worker prépare OpenFisca-France à son démarrage (une vingtaine de secondes) :",
             "la détection du non-recours et « Simuler maintenant » répondent dès qu'il est prêt",
