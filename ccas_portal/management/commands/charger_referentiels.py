@@ -5,6 +5,7 @@ from ccas_portal.referentiels import sites_de_reference
 from ccas_portal.services import enregistrer_site, planifier_precalcul_tableaux
 from droits.services import (
     planifier_detection_nocturne,
+    planifier_surveillance_detection,
     synchroniser_axes,
     synchroniser_prestations,
 )
@@ -40,6 +41,8 @@ class Command(CommandeEcriture):
         )
         if planifier_detection_nocturne():
             self.stdout.write("Détection nocturne du non-recours planifiée (2 h 30).")
+        if planifier_surveillance_detection():
+            self.stdout.write("Surveillance des lots perdus de la détection planifiée (1 min).")
         if planifier_precalcul_tableaux():
             self.stdout.write("Calcul nocturne des chiffres du tableau de bord planifié (4 h).")
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
