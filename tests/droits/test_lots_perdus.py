@@ -91,7 +91,7 @@ def test_les_lots_non_faits_sont_renvoyes_apres_le_delai_et_pas_avant(
 def test_une_execution_qui_avance_n_est_pas_relancee(
     trois_lots, enfiles, django_capture_on_commit_callbacks
 ):
-    execution, lots, _ = trois_lots
+    _, lots, _ = trois_lots
     LotDetection.objects.filter(pk=lots[1]).update(commence_le=timezone.now())  # en calcul
     assert surveiller(django_capture_on_commit_callbacks) == {}
     assert enfiles["lots"] == []
