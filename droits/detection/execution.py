@@ -52,7 +52,7 @@ journal = logging.getLogger(__name__)
 
 
 def taille_lot() -> int:
-    return getattr(settings, "DETECTION_TAILLE_LOT", 5000)
+    return getattr(settings, "DETECTION_TAILLE_LOT", 10000)
 
 
 def mois_courant() -> date:
