@@ -111,6 +111,22 @@ class SimulerFoyerForm(FormulairePortail):
         _mois_courant_par_defaut(self)
 
 
+class ReprendreDetectionForm(FormulairePortail):
+    """« Reprendre » une exécution échouée : seuls ses lots manquants sont refaits. Aucun
+    champ à saisir ; le jeton rend un double clic sans effet."""
+
+    bouton = "Reprendre"
+
+    def __init__(self, *args, execution, **kwargs):
+        from django.urls import reverse
+
+        self.ident = f"reprise-{execution.pk}"  # un formulaire par exécution échouée
+        self.execution_pk = execution.pk
+        super().__init__(
+            *args, action=reverse("droits:reprendre_detection", args=[execution.pk]), **kwargs
+        )
+
+
 def formulaire_de_simulation(foyer, donnees=None) -> SimulerFoyerForm:
     """Le formulaire « Simuler maintenant » du dossier de `foyer` (vide, ou lié à `donnees`) :
     il poste vers `droits:simuler_foyer`, et htmx remplace le bloc « Droits estimés »."""

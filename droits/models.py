@@ -189,6 +189,10 @@ class ExecutionDetection(models.Model):
     #: exécution antérieure à ce décompte.
     bilan = models.JSONField("devenir des droits probables", default=dict, blank=True)
     erreurs = models.JSONField("erreurs", default=list, blank=True)
+    #: Fois où la surveillance a renvoyé au broker les lots non faits d'une exécution sans
+    #: activité (messages perdus : redémarrage du broker, voir ADR 0021).
+    relances = models.PositiveSmallIntegerField("relances", default=0)
+    relancee_le = models.DateTimeField("dernière relance le", null=True, blank=True)
     cree_le = models.DateTimeField("demandée le", auto_now_add=True)
     debut = models.DateTimeField("commencée le", null=True, blank=True)
     fin = models.DateTimeField("terminée le", null=True, blank=True)
@@ -290,6 +294,8 @@ class LotDetection(models.Model):
     foyers = models.JSONField("identifiants des foyers")
     fait = models.BooleanField(default=False)
     tentatives = models.PositiveSmallIntegerField(default=0)
+    #: Début de la dernière tentative (la surveillance y lit l'activité de l'exécution).
+    commence_le = models.DateTimeField(null=True, blank=True)
     termine_le = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -435,3 +435,28 @@ def planifier_detection_nocturne() -> bool:
         kwargs='{"perimetre": "modifies"}',
         description="Resimule les foyers dont les faits ont changé et met à jour les signalements.",
     )
+
+
+NOM_SURVEILLANCE = "Détection : relance des lots perdus"
+
+
+def planifier_surveillance_detection() -> bool:
+    """La surveillance des exécutions sans activité (chaque minute, ADR 0021), créée si elle
+    manque ; un administrateur peut ensuite la régler dans l'administration. Vrai si créée."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    if PeriodicTask.objects.filter(name=NOM_SURVEILLANCE).exists():
+        return False
+    chaque_minute, _ = IntervalSchedule.objects.get_or_create(
+        every=60, period=IntervalSchedule.SECONDS
+    )
+    PeriodicTask.objects.create(
+        name=NOM_SURVEILLANCE,
+        task="droits.tasks.relancer_detections_bloquees",
+        interval=chaque_minute,
+        description=(
+            "Renvoie aux workers les lots d'une exécution restée sans activité (messages perdus "
+            "par le broker) ; à bout de relances, marque l'exécution échouée."
+        ),
+    )
+    return True

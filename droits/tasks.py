@@ -42,9 +42,14 @@ def coordonner_detection(self, execution_id: int) -> int:
     except Exception as erreur:
         _echouer_au_dernier_essai(self, execution_id, "Découpage en lots", erreur)
         raise
+    enfiler_lots(lots)
+    return len(lots)
+
+
+def enfiler_lots(lots: list[int]) -> None:
+    """Un message par lot sur la file `detection` (coordinateur, relance, reprise)."""
     for lot_id in lots:
         traiter_lot_detection.apply_async((lot_id,), queue=FILE_DETECTION)
-    return len(lots)
 
 
 @shared_task(**REPRISES, retry_backoff=5, retry_backoff_max=300)
@@ -63,6 +68,12 @@ def traiter_lot_detection(self, lot_id: int) -> dict:
 def detection_nocturne(perimetre: str = "modifies") -> int:
     """L'exécution planifiée (celery beat, réglable dans l'administration)."""
     return detection.lancer_detection(declencheur="planifié", perimetre=perimetre).pk
+
+
+@shared_task
+def relancer_detections_bloquees() -> dict:
+    """La surveillance des lots perdus (celery beat, chaque minute ; ADR 0021)."""
+    return detection.relancer_les_executions_bloquees()
 
 
 @celeryd_init.connect

@@ -13,4 +13,5 @@ urlpatterns = [
     path("foyers/<int:foyer_pk>/simulation/", views.simulation_foyer, name="simulation_foyer"),
     path("detection/", views.detection, name="detection"),
     path("detection/<int:pk>/progression/", views.progression, name="progression"),
+    path("detection/<int:pk>/reprendre/", views.reprendre_detection, name="reprendre_detection"),
 ]

@@ -17,6 +17,7 @@ from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.pagination import paginer
 from droits import services
+from droits.detection import execution as detection_execution
 from droits.detection.execution import lancer_detection
 from droits.enums import EtatSignalement, FormePrestation
 from droits.filters import SignalementFilter
@@ -25,6 +26,7 @@ from droits.forms import (
     EtatSignalementForm,
     LancerDetectionForm,
     PrestationFoyerForm,
+    ReprendreDetectionForm,
     formulaire_de_simulation,
 )
 from droits.models import ChangementSignalement, Prestation
@@ -191,6 +193,34 @@ def ajouter_prestation(request, foyer_pk):
     )
 
 
+def _avec_reprise(executions, refuse=None) -> list:
+    """Pose `form_reprise` (« Reprendre ») sur chaque exécution échouée ; `refuse` : le
+    formulaire renvoyé avec son erreur, à la place du sien."""
+    for e in executions:
+        if refuse is not None and refuse.execution_pk == e.pk:
+            e.form_reprise = refuse
+        elif detection_execution.peut_reprendre(e):
+            e.form_reprise = ReprendreDetectionForm(execution=e)
+    return executions
+
+
+def _page_detection(request, form, refuse=None, status=200):
+    sites = form.perimetre
+    noms = form.fields["site"].queryset  # ses sites, par nom
+    executions = rendre_lisibles(executions_visibles(sites)[:20])
+    return render(
+        request,
+        "droits/detection.html",
+        {
+            "form": form,
+            "executions": _avec_reprise(executions, refuse),
+            "perimetre_comptes": "tous sites" if sites is None else ", ".join(s.nom for s in noms),
+            **signalements_par_etat(sites),
+        },
+        status=status,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @permission_requise(perms.peut_piloter)
 def detection(request):
@@ -207,19 +237,31 @@ def detection(request):
             )
         messages.success(request, "Détection lancée : la progression s'affiche ci-dessous.")
         return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
-    sites = form.perimetre
-    noms = form.fields["site"].queryset  # ses sites, par nom
-    return render(
-        request,
-        "droits/detection.html",
-        {
-            "form": form,
-            "executions": rendre_lisibles(executions_visibles(sites)[:20]),
-            "perimetre_comptes": "tous sites" if sites is None else ", ".join(s.nom for s in noms),
-            **signalements_par_etat(sites),
-        },
-        status=422 if form.is_bound else 200,
+    return _page_detection(request, form, status=422 if form.is_bound else 200)
+
+
+@require_POST
+@permission_requise(perms.peut_piloter)
+def reprendre_detection(request, pk):
+    """« Reprendre » une exécution échouée : ses lots manquants seulement (ADR 0021)."""
+    execution = get_object_or_404(
+        executions_visibles(perms.perimetre_restreint(request.user)), pk=pk
     )
+    form = ReprendreDetectionForm(request.POST, execution=execution)
+    message = ecrire_une_fois(
+        form,
+        agent=request.user,
+        ecrire=lambda _: detection_execution.reprendre_detection(
+            agent=request.user, execution=execution
+        ),
+        succes="Exécution reprise : seuls les lots manquants sont refaits.",
+    )
+    if message is None:
+        return _page_detection(
+            request, LancerDetectionForm(agent=request.user), refuse=form, status=422
+        )
+    messages.success(request, message)
+    return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
 
 
 @require_GET
@@ -229,7 +271,8 @@ def progression(request, pk):
     execution = get_object_or_404(
         executions_visibles(perms.perimetre_restreint(request.user)), pk=pk
     )
-    return render(request, "droits/partials/execution.html", {"e": rendre_lisibles([execution])[0]})
+    [e] = _avec_reprise(rendre_lisibles([execution]))
+    return render(request, "droits/partials/execution.html", {"e": e})
 
 
 def _simulation(foyer, form=None) -> dict:

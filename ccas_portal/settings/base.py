@@ -216,9 +216,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = {"celery": {}, "detection": {}}
 CELERY_TASK_ROUTES = {"droits.tasks.traiter_lot_detection": {"queue": "detection"}}
-# Taille des lots de la détection (foyers par simulation OpenFisca) : mémoire ≈ 1,3 Go par lot
-# de 10 000 foyers.
-DETECTION_TAILLE_LOT = env.entier("DETECTION_TAILLE_LOT", 5000)
+# Taille des lots de la détection (foyers par simulation OpenFisca) : 10 000, le meilleur débit
+# mesuré sous 1,5 Go par worker (pic 1,2 Go ; balayage 2 000 / 5 000 / 10 000 dans
+# docs/benchmarks.md).
+DETECTION_TAILLE_LOT = env.entier("DETECTION_TAILLE_LOT", 10000)
+# Lots perdus (broker redémarré sans persistance, ADR 0021) : une exécution sans activité depuis
+# ce délai (secondes) voit ses lots non faits renvoyés au broker, au plus DETECTION_RELANCES_MAX
+# fois ; ensuite elle est marquée échouée avec sa raison, et « Reprendre » finit les lots manquants.
+DETECTION_DELAI_RELANCE = env.entier("DETECTION_DELAI_RELANCE", 15 * 60)
+DETECTION_RELANCES_MAX = env.entier("DETECTION_RELANCES_MAX", 3)
 # Tableau de bord : âge maximal d'un instantané de chiffres avant recalcul à la demande
 # (ccas_portal/pilotage/instantanes.py ; les périodes courantes sont recalculées chaque nuit).
 PILOTAGE_FRAICHEUR_HEURES = env.entier("PILOTAGE_FRAICHEUR_HEURES", 24)

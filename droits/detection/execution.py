@@ -11,17 +11,18 @@ import json
 import logging
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
+from ccas_portal.formats import nombre
 from ccas_portal.insertion import (
     inserer_lignes,
     inserer_ou_remplacer,
@@ -51,7 +52,7 @@ journal = logging.getLogger(__name__)
 
 
 def taille_lot() -> int:
-    return getattr(settings, "DETECTION_TAILLE_LOT", 5000)
+    return getattr(settings, "DETECTION_TAILLE_LOT", 10000)
 
 
 def mois_courant() -> date:
@@ -155,9 +156,171 @@ def preparer(execution_id: int) -> list[int]:
             "pk", flat=True
         )
     )
-    if not a_faire:
+    # (Échouée avant tout découpage : rien n'est fait, elle ne se clôt pas sur zéro foyer.)
+    if not a_faire and (
+        execution.statut != StatutExecution.ECHOUEE
+        or LotDetection.objects.filter(execution_id=execution_id).exists()
+    ):
         cloturer(execution_id)
     return a_faire
+
+
+# --- Lots perdus : relance et reprise (ADR 0021) --------------------------------------------
+
+
+def delai_relance() -> timedelta:
+    """Sans activité depuis ce délai (aucun lot commencé ni fini), une exécution en cours a
+    perdu ses messages. Il doit dépasser la durée d'un lot et l'attente d'un lot derrière
+    ceux d'une autre exécution."""
+    return timedelta(seconds=getattr(settings, "DETECTION_DELAI_RELANCE", 900))
+
+
+def relances_max() -> int:
+    return getattr(settings, "DETECTION_RELANCES_MAX", 3)
+
+
+def derniere_activite(execution: ExecutionDetection):
+    """Le dernier signe de vie d'une exécution : créée, découpée, relancée, un lot commencé
+    ou fini."""
+    lots = LotDetection.objects.filter(execution=execution).aggregate(
+        commence=Max("commence_le"), termine=Max("termine_le")
+    )
+    dates = [
+        execution.cree_le,
+        execution.debut,
+        execution.relancee_le,
+        lots["commence"],
+        lots["termine"],
+    ]
+    return max(d for d in dates if d is not None)
+
+
+def raison_des_lots_perdus(execution: ExecutionDetection, manquants: list[int]) -> str:
+    """La raison, en français, d'une exécution arrêtée faute de nouvelles de ses lots."""
+    secondes = round(delai_relance().total_seconds())
+    delai = f"{secondes} s" if secondes < 120 else f"{round(secondes / 60)} min"
+    if execution.statut == StatutExecution.EN_ATTENTE:
+        quoi = "le découpage en lots n'a jamais commencé"
+    else:
+        n = len(manquants)
+        quoi = (
+            f"{n} lot{'s' if n > 1 else ''} sur {execution.lots.count()} "
+            f"{'sont restés' if n > 1 else 'est resté'} sans réponse "
+            f"(foyers non traités : {nombre(execution.total - execution.traites)})"
+        )
+    relances = execution.relances
+    malgre = f", malgré {relances} relance{'s' if relances > 1 else ''}" if relances else ""
+    return (
+        f"Exécution arrêtée : {quoi} pendant {delai}{malgre}. Le broker a probablement perdu "
+        "les messages (redémarrage de Redis) ou aucun worker n'écoute la file « detection ». "
+        "« Reprendre » ne refait que les lots manquants."
+    )
+
+
+def relancer_les_executions_bloquees() -> dict:
+    """La surveillance (tâche périodique) : une exécution en attente ou en cours sans activité
+    depuis `delai_relance()` a perdu ses messages (broker redémarré sans persistance, worker
+    disparu) ; ses lots non faits sont renvoyés au broker (le coordinateur, si elle n'était
+    pas découpée). Au-delà de `relances_max()` relances, elle est marquée échouée avec la
+    raison, et « Reprendre » (`reprendre_detection`) ne refera que les lots manquants.
+    Renvoyer un lot est sans risque : un lot fait n'est jamais refait, ses écritures ne
+    créent pas de doublon."""
+    bilan = Counter()
+    limite = timezone.now() - delai_relance()
+    actives = ExecutionDetection.objects.filter(
+        statut__in=[StatutExecution.EN_ATTENTE, StatutExecution.EN_COURS]
+    )
+    for execution_id in actives.values_list("pk", flat=True):
+        with transaction.atomic():
+            execution = ExecutionDetection.objects.select_for_update().get(pk=execution_id)
+            if execution.statut not in (StatutExecution.EN_ATTENTE, StatutExecution.EN_COURS):
+                continue
+            if derniere_activite(execution) > limite:
+                continue
+            manquants = list(
+                LotDetection.objects.filter(execution=execution, fait=False)
+                .order_by("numero")
+                .values_list("pk", flat=True)
+            )
+            if execution.statut == StatutExecution.EN_COURS and not manquants:
+                transaction.on_commit(lambda pk=execution.pk: cloturer(pk))
+                bilan["cloturees"] += 1
+                continue
+            if execution.relances >= relances_max():
+                raison = raison_des_lots_perdus(execution, manquants)
+                transaction.on_commit(lambda pk=execution.pk, r=raison: echouer(pk, r))
+                journal.warning("Exécution %s : %s", execution.pk, raison)
+                bilan["echouees"] += 1
+                continue
+            execution.relances += 1
+            execution.relancee_le = timezone.now()
+            execution.save(update_fields=["relances", "relancee_le"])
+            _enfiler(execution, manquants)
+            journal.warning(
+                "Exécution %s sans activité depuis %s : relance %s (%s lots renvoyés)",
+                execution.pk,
+                delai_relance(),
+                execution.relances,
+                len(manquants),
+            )
+            bilan["relancees"] += 1
+    return dict(bilan)
+
+
+def _enfiler(execution: ExecutionDetection, lots: list[int]) -> None:
+    """Après la validation : le coordinateur d'une exécution pas encore découpée, sinon ses
+    lots."""
+    from droits import tasks
+
+    if execution.statut == StatutExecution.EN_ATTENTE:
+        transaction.on_commit(lambda: tasks.coordonner_detection.delay(execution.pk))
+    else:
+        transaction.on_commit(lambda: tasks.enfiler_lots(lots))
+
+
+def peut_reprendre(execution: ExecutionDetection) -> bool:
+    return execution.statut == StatutExecution.ECHOUEE
+
+
+def reprendre_detection(*, agent, execution: ExecutionDetection) -> list[int]:
+    """« Reprendre » une exécution échouée : elle repart en cours et seuls ses lots non faits
+    sont renvoyés aux workers (le coordinateur, si elle n'a jamais été découpée). Les lots
+    faits ne sont pas refaits ; leurs signalements restent tels quels. Renvoie les lots
+    renvoyés."""
+    if agent is not None and not perms.peut_piloter(agent):
+        raise PermissionDenied("Reprendre une exécution est réservé aux responsables et admins.")
+    with transaction.atomic():
+        execution = ExecutionDetection.objects.select_for_update().get(pk=execution.pk)
+        if not peut_reprendre(execution):
+            raise ValidationError(
+                "Cette exécution n'est pas en échec "
+                f"(statut : {execution.get_statut_display().lower()}) : rien à reprendre."
+            )
+        manquants = list(
+            LotDetection.objects.filter(execution=execution, fait=False)
+            .order_by("numero")
+            .values_list("pk", flat=True)
+        )
+        decoupee = LotDetection.objects.filter(execution=execution).exists()
+        erreurs = execution.erreurs
+        execution.statut = StatutExecution.EN_COURS if decoupee else StatutExecution.EN_ATTENTE
+        execution.erreurs = []
+        execution.relances = 0
+        execution.relancee_le = timezone.now()
+        execution.fin = None
+        execution.save(update_fields=["statut", "erreurs", "relances", "relancee_le", "fin"])
+        if agent is not None:
+            journaliser(
+                agent=agent,
+                action=ActionJournal.MODIFICATION,
+                objet=execution,
+                details={"reprise": len(manquants), "erreurs": erreurs},
+            )
+        if decoupee and not manquants:
+            transaction.on_commit(lambda: cloturer(execution.pk))
+        else:
+            _enfiler(execution, manquants)
+    return manquants
 
 
 # --- Un lot ---------------------------------------------------------------------------------
@@ -230,7 +393,9 @@ def traiter_lot(lot_id: int) -> dict:
     if lot.fait:
         return {"deja_fait": True}
     execution = lot.execution
-    LotDetection.objects.filter(pk=lot_id).update(tentatives=F("tentatives") + 1)
+    LotDetection.objects.filter(pk=lot_id).update(
+        tentatives=F("tentatives") + 1, commence_le=timezone.now()
+    )
     debut = time.perf_counter()
     foyers = charger_foyers(lot.foyers, execution.mois_cible)
     charge = time.perf_counter()
@@ -442,9 +607,12 @@ class _Ecritures:
 
 
 def cloturer(execution_id: int) -> None:
+    """Appelé quand tous les lots sont faits : l'exécution est terminée, même si elle avait été
+    marquée échouée entre-temps (lots relancés à bout de délai et finalement faits : elle est
+    complète, ses erreurs restent affichées)."""
     with transaction.atomic():
         execution = ExecutionDetection.objects.select_for_update().get(pk=execution_id)
-        if execution.statut in (StatutExecution.TERMINEE, StatutExecution.ECHOUEE):
+        if execution.statut == StatutExecution.TERMINEE:
             return
         execution.statut = StatutExecution.TERMINEE
         execution.fin = timezone.now()

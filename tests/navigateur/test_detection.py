@@ -68,3 +68,56 @@ def test_lancer_une_detection_et_suivre_sa_progression(
     )
     assert "Karim" not in page.content()
     verifier_page(page, "detection-terminee")
+
+
+def test_une_execution_aux_lots_perdus_se_reprend_depuis_la_page(
+    page,
+    verifier_page,
+    ts,  # noqa: F811
+    settings,
+):
+    """Le broker a perdu deux lots sur trois : l'exécution est échouée avec sa raison ; le
+    responsable la reprend au clavier ; seuls les lots manquants sont refaits."""
+    from datetime import date
+
+    from droits.models import LotDetection, Signalement
+    from tests.droits.conftest import MOIS, creer_foyer
+
+    settings.DETECTION_TAILLE_LOT = 1
+    settings.DETECTION_RELANCES_MAX = 0
+    settings.DETECTION_DELAI_RELANCE = 0
+    foyers = [creer_foyer(ts, (f"P{i}", date(1991, 1, 1), "demandeur"))[0] for i in range(3)]
+    execution = ExecutionDetection.objects.create(
+        declencheur="test", perimetre="tous", mois_cible=MOIS
+    )
+    lots = detection.preparer(execution.pk)
+    detection.traiter_lot(lots[0])
+    detection.relancer_les_executions_bloquees()  # pas de nouvelles : échouée
+    responsable = AgentFactory(
+        role="responsable", sites=[SiteFactory(code="dir", type="service_central")]
+    )
+    se_connecter(page, responsable.username, MOT_DE_PASSE)
+    page.get_by_role("link", name="Détection").click()
+    ligne = page.locator(f"#execution-{execution.pk}")
+    expect(ligne).to_contain_text("Échouée")
+    expect(ligne.get_by_role("alert")).to_contain_text(
+        "2 lots sur 3 sont restés sans réponse (foyers non traités : 2)"
+    )
+    verifier_page(page, "detection-echouee")
+
+    bouton = ligne.get_by_role("button", name="Reprendre")
+    bouton.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Exécution reprise")
+    ligne = page.locator(f"#execution-{execution.pk}")
+    expect(ligne).to_contain_text("En cours")
+    expect(ligne.get_by_role("button", name="Reprendre")).to_have_count(0)
+    # Ce que fait le worker : les deux lots manquants ; la page suit sans rechargement.
+    for lot in lots[1:]:
+        detection.traiter_lot(lot)
+    expect(ligne).to_contain_text("Terminée", timeout=10_000)
+    expect(ligne).to_contain_text("3 foyers traités sur 3 (100 %)")
+    assert LotDetection.objects.get(pk=lots[0]).tentatives == 1
+    for f in foyers:
+        assert Signalement.objects.filter(foyer=f).count() == 3
+    verifier_page(page, "detection-reprise")

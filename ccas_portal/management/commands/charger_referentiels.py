@@ -9,6 +9,7 @@ from ccas_portal.services import (
 )
 from droits.services import (
     planifier_detection_nocturne,
+    planifier_surveillance_detection,
     synchroniser_axes,
     synchroniser_prestations,
 )
@@ -44,6 +45,8 @@ class Command(CommandeEcriture):
         )
         if planifier_detection_nocturne():
             self.stdout.write("Détection nocturne du non-recours planifiée (2 h 30).")
+        if planifier_surveillance_detection():
+            self.stdout.write("Surveillance des lots perdus de la détection planifiée (1 min).")
         if planifier_precalcul_tableaux():
             self.stdout.write("Calcul nocturne des chiffres du tableau de bord planifié (4 h).")
         if planifier_purge_des_personnes():
