@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -91,10 +92,12 @@ class EntreeJournal(models.Model):
     """Le journal des accès et des écritures sensibles : on y ajoute, on n'y change rien.
 
     Écrit par `ccas_portal.journal.journaliser` seulement. Des déclencheurs en base refusent
-    toute modification, et toute suppression d'une entrée de moins de 6 mois (migration 0002).
+    toute modification, et toute suppression d'une entrée de moins de 6 mois (migration 0003) ;
+    l'horodatage est posé par la base (`DEFAULT`, et sous PostgreSQL un déclencheur l'impose au
+    rôle du portail, qui ne peut ni antidater, ni vider la table : migration 0008, ADR 0022).
     """
 
-    horodatage = models.DateTimeField("date et heure", default=timezone.now, db_index=True)
+    horodatage = models.DateTimeField("date et heure", db_default=Now(), db_index=True)
     agent = models.ForeignKey(
         Agent, verbose_name="agent", null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -93,6 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# Rôle propriétaire (même base, autre rôle) : donné seulement à `migrate` et `purger_journal`,
+# jamais aux processus web, workers et beat (ccas_portal/roles_base.py, ADR 0022).
+DATABASE_MIGRATION_URL = env.texte("DATABASE_MIGRATION_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "ccas_portal.Agent"

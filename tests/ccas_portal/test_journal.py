@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 def test_journaliser_ecrit_qui_quand_quoi():
     agent = AgentFactory()
     h = habitant(agent)
-    avant = timezone.now()
+    maintenant = timezone.now()
+    # Horodatage posé par la base (SQLite : à la milliseconde).
+    avant = maintenant.replace(microsecond=maintenant.microsecond // 1000 * 1000)
     entree = journaliser(agent=agent, action="consultation", objet=h, details={"page": "fiche"})
     entree.refresh_from_db()
     assert entree.agent == agent
