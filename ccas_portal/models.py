@@ -221,3 +221,20 @@ class SoumissionTraitee(models.Model):
 
     def __str__(self):
         return f"{self.jeton} {self.le:%d/%m/%Y %H:%M}"
+
+
+class RapportAcces(models.Model):
+    """Le rapport quotidien des accès inhabituels d'un jour (ccas_portal/acces_inhabituels.py),
+    établi chaque matin par Celery, lu sur l'écran du journal par l'administrateur."""
+
+    jour = models.DateField("jour examiné", unique=True)
+    etabli_le = models.DateTimeField("établi le")
+    constats = models.JSONField("constats", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "rapport des accès inhabituels"
+        verbose_name_plural = "rapports des accès inhabituels"
+        ordering = ["-jour"]
+
+    def __str__(self):
+        return f"Accès inhabituels du {self.jour:%d/%m/%Y}"

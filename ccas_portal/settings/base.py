@@ -224,3 +224,9 @@ LOGGING = {
 
 # Journal des accès : durée de conservation (référentiel CNIL : 6 à 12 mois).
 JOURNAL_CONSERVATION_JOURS = env.entier("JOURNAL_CONSERVATION_JOURS", 365)
+# Rapport quotidien des accès inhabituels (ccas_portal/acces_inhabituels.py, docs/journal.md) :
+# dossiers hors de la file habituelle ouverts en un jour par un agent ; heures de « nuit » des
+# exports (heure de Paris).
+JOURNAL_SEUIL_HORS_FILE = env.entier("JOURNAL_SEUIL_HORS_FILE", 20)
+JOURNAL_NUIT_DEBUT = env.entier("JOURNAL_NUIT_DEBUT", 20)
+JOURNAL_NUIT_FIN = env.entier("JOURNAL_NUIT_FIN", 7)

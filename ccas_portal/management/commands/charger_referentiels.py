@@ -1,4 +1,5 @@
 from accompagnement.services import synchroniser_partenaires
+from ccas_portal.acces_inhabituels import planifier_rapport_quotidien
 from ccas_portal.formats import compte
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.referentiels import sites_de_reference
@@ -42,6 +43,8 @@ class Command(CommandeEcriture):
             self.stdout.write("Détection nocturne du non-recours planifiée (2 h 30).")
         if planifier_precalcul_tableaux():
             self.stdout.write("Calcul nocturne des chiffres du tableau de bord planifié (4 h).")
+        if planifier_rapport_quotidien():
+            self.stdout.write("Rapport quotidien des accès inhabituels planifié (6 h).")
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
         total = len(sites_de_reference())
         self.stdout.write(f"Sites : {compte(crees, 'créé')}, {compte(total - crees, *MIS_A_JOUR)}.")
