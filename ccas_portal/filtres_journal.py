@@ -40,9 +40,10 @@ class JournalFilter(django_filters.FilterSet):
         empty_label="Tous les agents",
     )
     personne = django_filters.CharFilter(
-        label="Personne (nom et prénom, ou n° de fiche)",
+        label="Personne",
         method="filtrer_personne",
         max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "nom, prénom ou n° de fiche"}),
     )
     du = django_filters.DateFilter(
         label="Du",
