@@ -188,6 +188,26 @@ def test_le_portail_journalise_par_django_avec_l_heure_de_la_base(base_a_deux_ro
     assert abs(datetime.fromisoformat(horodatage) - timezone.now()) < timedelta(minutes=1)
 
 
+def test_le_portail_tourne_avec_son_role(base_a_deux_roles):
+    """Le rôle du portail suffit au travail ordinaire : référentiels, tâches planifiées,
+    population de démonstration (écritures en masse par COPY), vérification des services."""
+    env = {**base_a_deux_roles["env_portail"], "DEBUG": "true"}
+    for commande in (
+        ["charger_referentiels", "--wet-run"],
+        ["demo_data", "--wet-run", "--foyers", "20", "--jours", "5"],
+    ):
+        resultat = _manage(*commande, env=env)
+        assert resultat.returncode == 0, (commande, resultat.stderr[-3000:])
+    with _connexion(base_a_deux_roles["portail"], base_a_deux_roles["base"]) as portail:
+        (foyers,) = portail.execute("SELECT count(*) FROM habitants_foyer").fetchone()
+        assert foyers == 20
+        (taches,) = portail.execute(
+            "SELECT count(*) FROM django_celery_beat_periodictask "
+            "WHERE task = 'ccas_portal.rapport_acces_inhabituels'"
+        ).fetchone()
+        assert taches == 1
+
+
 def test_la_purge_legale_se_fait_avec_le_role_proprietaire_seulement(base_a_deux_roles):
     b = base_a_deux_roles
     with _connexion(b["proprietaire"], b["base"]) as proprietaire:
