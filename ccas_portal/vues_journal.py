@@ -32,6 +32,14 @@ def _filtre(request) -> JournalFilter:
     return JournalFilter(donnees or None, queryset=EntreeJournal.objects.all())
 
 
+def _entrees(filtre: JournalFilter):
+    """Les entrées filtrées ; aucune quand la personne cherchée n'est pas trouvée (montrer
+    tout le journal sous « aucune personne ne correspond » tromperait)."""
+    if filtre.is_bound and "personne" in filtre.errors:
+        return EntreeJournal.objects.none()
+    return filtre.qs
+
+
 def _filtres_appliques(filtre: JournalFilter) -> dict:
     if not filtre.is_bound or not filtre.form.is_valid():
         valides = getattr(filtre.form, "cleaned_data", {}) if filtre.is_bound else {}
@@ -70,7 +78,7 @@ def _rapports():
 @permission_requise(perms.peut_administrer)
 def journal(request):
     filtre = _filtre(request)
-    page = paginer(filtre.qs, request.GET.get("page"), par_page=PAR_PAGE)
+    page = paginer(_entrees(filtre), request.GET.get("page"), par_page=PAR_PAGE)
     libelles_des_objets(page.object_list)
     _journaliser_la_lecture(request, filtre, ActionJournal.CONSULTATION)
     parametres = request.GET.copy()
@@ -98,7 +106,7 @@ def journal(request):
 @permission_requise(perms.peut_administrer)
 def exporter_journal(request):
     filtre = _filtre(request)
-    entrees = list(filtre.qs[: EXPORT_MAX + 1])
+    entrees = list(_entrees(filtre)[: EXPORT_MAX + 1])
     tronque = len(entrees) > EXPORT_MAX
     entrees = entrees[:EXPORT_MAX]
     libelles_des_objets(entrees)

@@ -127,6 +127,18 @@ def test_filtre_personne_par_nom_sans_accent_ou_numero(client, admin):
         assert objets == {f"Fiche de la personne : {h}", "Dossier du foyer"}, texte
 
 
+def test_une_personne_introuvable_ne_montre_aucune_entree(client, admin):
+    _entree(AgentFactory(), objet_type="test")
+    reponse = client.get(reverse("journal"), {"personne": "xqzw"})
+    assert (
+        _erreur_sous(reponse, "personne") == "Aucune personne ne correspond à ce nom ou ce numéro."
+    )
+    assert _lignes(reponse) == []
+    assert "Aucune entrée ne correspond." in reponse.content.decode()
+    export = client.get(reverse("export_journal"), {"personne": "xqzw"})
+    assert export.content.decode("utf-8-sig").rstrip().endswith("Détails")
+
+
 def test_lire_le_journal_d_une_personne_est_journalise(client, admin):
     h = habitant(AgentFactory(accueil=True), nom_usage="Berger")
     client.get(reverse("journal"), {"personne": "berger"})
