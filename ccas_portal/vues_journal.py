@@ -41,13 +41,14 @@ def _entrees(filtre: JournalFilter):
 
 
 def _filtres_appliques(filtre: JournalFilter) -> dict:
-    if not filtre.is_bound or not filtre.form.is_valid():
-        valides = getattr(filtre.form, "cleaned_data", {}) if filtre.is_bound else {}
-    else:
-        valides = filtre.form.cleaned_data
+    """Les filtres lisibles (une valeur refusée n'est pas appliquée), pour le journal et l'en-tête
+    de l'export."""
+    if not filtre.is_bound:
+        return {}
+    filtre.form.is_valid()
     return {
         nom: (valeur.pk if hasattr(valeur, "pk") else str(valeur))
-        for nom, valeur in valides.items()
+        for nom, valeur in filtre.form.cleaned_data.items()
         if valeur not in (None, "")
     }
 
