@@ -8,6 +8,7 @@ from ccas_portal.selectors_journal import (
     personnes_designees,
     q_entrees_concernant,
 )
+from ccas_portal.validation import DatePlausible
 
 
 class JournalForm(forms.Form):
@@ -30,6 +31,12 @@ class JournalForm(forms.Form):
         return donnees
 
 
+class FiltreDate(django_filters.DateFilter):
+    """Une date bornée à une plage plausible (1900-2100, ccas_portal/validation.py)."""
+
+    field_class = DatePlausible
+
+
 class JournalFilter(django_filters.FilterSet):
     """Les filtres de l'écran du journal ; une valeur illisible est signalée sous son champ et
     ignorée (jamais d'erreur 500)."""
@@ -45,18 +52,8 @@ class JournalFilter(django_filters.FilterSet):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "nom, prénom ou n° de fiche"}),
     )
-    du = django_filters.DateFilter(
-        label="Du",
-        field_name="horodatage",
-        lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    au = django_filters.DateFilter(
-        label="Au",
-        field_name="horodatage",
-        lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    du = FiltreDate(label="Du", field_name="horodatage", lookup_expr="date__gte")
+    au = FiltreDate(label="Au", field_name="horodatage", lookup_expr="date__lte")
     action = django_filters.ChoiceFilter(
         label="Action", choices=ActionJournal.choices, empty_label="Toutes les actions"
     )
