@@ -49,7 +49,7 @@ def journal(referentiels):
 def test_filtrer_et_exporter_le_journal(page, verifier_page, journal, tmp_path):
     dpo, _, _, hier = journal
     se_connecter(page, dpo.username, MOT_DE_PASSE)
-    page.get_by_role("link", name="Journal des accès").click()
+    page.get_by_role("navigation").get_by_role("link", name="Journal des accès", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Journal des accès")
     expect(page.locator("main")).to_contain_text("Export la nuit")
     expect(page.locator("main")).to_contain_text("1 export (23:10)")
