@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -96,10 +97,12 @@ class EntreeJournal(models.Model):
     """Le journal des accès et des écritures sensibles : on y ajoute, on n'y change rien.
 
     Écrit par `ccas_portal.journal.journaliser` seulement. Des déclencheurs en base refusent
-    toute modification, et toute suppression d'une entrée de moins de 6 mois (migration 0002).
+    toute modification, et toute suppression d'une entrée de moins de 6 mois (migration 0003) ;
+    l'horodatage est posé par la base (`DEFAULT`, et sous PostgreSQL un déclencheur l'impose au
+    rôle du portail, qui ne peut ni antidater, ni vider la table : migration 0008, ADR 0022).
     """
 
-    horodatage = models.DateTimeField("date et heure", default=timezone.now, db_index=True)
+    horodatage = models.DateTimeField("date et heure", db_default=Now(), db_index=True)
     agent = models.ForeignKey(
         Agent, verbose_name="agent", null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -240,3 +243,20 @@ class SoumissionTraitee(models.Model):
 
     def __str__(self):
         return f"{self.jeton} {self.le:%d/%m/%Y %H:%M}"
+
+
+class RapportAcces(models.Model):
+    """Le rapport quotidien des accès inhabituels d'un jour (ccas_portal/acces_inhabituels.py),
+    établi chaque matin par Celery, lu sur l'écran du journal par l'administrateur."""
+
+    jour = models.DateField("jour examiné", unique=True)
+    etabli_le = models.DateTimeField("établi le")
+    constats = models.JSONField("constats", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "rapport des accès inhabituels"
+        verbose_name_plural = "rapports des accès inhabituels"
+        ordering = ["-jour"]
+
+    def __str__(self):
+        return f"Accès inhabituels du {self.jour:%d/%m/%Y}"

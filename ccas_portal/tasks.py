@@ -21,3 +21,15 @@ def precalculer_tableaux_de_bord() -> int:
     from ccas_portal.pilotage.instantanes import precalculer
 
     return precalculer()
+
+
+@shared_task(name="ccas_portal.rapport_acces_inhabituels")
+def rapport_acces_inhabituels(jour: str | None = None) -> int:
+    """Chaque matin (6 h) : le rapport des accès inhabituels de la veille, ou du jour ISO donné
+    (ccas_portal/acces_inhabituels.py). Renvoie le nombre de constats."""
+    from datetime import date, timedelta
+
+    from ccas_portal.acces_inhabituels import etablir_rapport
+
+    examine = date.fromisoformat(jour) if jour else timezone.localdate() - timedelta(days=1)
+    return len(etablir_rapport(jour=examine).constats)

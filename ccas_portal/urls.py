@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accompagnement import views as vues_accompagnement
-from ccas_portal import views, vues_compte
+from ccas_portal import views, vues_compte, vues_journal
 from ccas_portal.pilotage import views as pilotage
 from habitants import vues_rgpd
 
@@ -49,6 +49,12 @@ urlpatterns = [
     path("administration/workers/", views.etat_workers, name="etat_workers"),
     path("administration/personnes/", vues_rgpd.personnes, name="personnes_admin"),
     path("administration/personnes/<int:pk>/effacer/", vues_rgpd.effacer, name="effacer_personne"),
+    path("administration/journal/", vues_journal.journal, name="journal"),
+    path(
+        "administration/journal/export.csv",
+        vues_journal.exporter_journal,
+        name="export_journal",
+    ),
     path("sites/<slug:code>/", vues_accompagnement.page_site, name="site"),
     path("accueil/", include("habitants.urls")),
     path("accompagnements/", include("accompagnement.urls")),

@@ -14,7 +14,7 @@ from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
 from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois, reporter_erreurs
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
-from ccas_portal.journal import journaliser
+from ccas_portal.journal import journaliser, journaliser_liste
 from ccas_portal.pagination import paginer
 from droits import services
 from droits.detection import execution as detection_execution
@@ -55,6 +55,14 @@ def signalements(request):
     filtre = SignalementFilter(donnees, queryset=file_de_travail(request.user), agent=request.user)
     page = paginer(filtre.qs, request.GET.get("page"), par_page=25)
     page.object_list = poser_responsables(page.object_list)
+    # La file nomme les demandeurs et ce que la détection estime de leurs droits (revenus) :
+    # chaque signalement montré est une lecture journalisée.
+    journaliser_liste(
+        agent=request.user,
+        objets=page.object_list,
+        details={"liste": "signalements"},
+        request=request,
+    )
     donnees.pop("page", None)
     return render(
         request,
@@ -312,17 +320,35 @@ def simuler_foyer(request, foyer_pk):
     )
     if message is None:
         contexte = _simulation(foyer, form)
+        _journaliser_simulation(request, contexte)
         if request.htmx:
             return render(request, "droits/partials/simulation.html", contexte)
         return render(request, "droits/simulation_foyer.html", contexte, status=422)
     if request.htmx:
-        return render(request, "droits/partials/simulation.html", _simulation(foyer))
+        contexte = _simulation(foyer)
+        _journaliser_simulation(request, contexte)
+        return render(request, "droits/partials/simulation.html", contexte)
     messages.success(request, message)
     return redirect(_url_droits_du_foyer(foyer.pk))
+
+
+def _journaliser_simulation(request, contexte) -> None:
+    """Les droits estimés d'un foyer (tirés de ses revenus) lus hors du dossier : journalisé
+    quand ils s'affichent, pas à chaque interrogation d'une simulation qui tourne."""
+    if not contexte["en_cours"]:
+        journaliser(
+            agent=request.user,
+            action=ActionJournal.CONSULTATION,
+            objet=contexte["foyer"],
+            details={"lecture": "simulation"},
+            request=request,
+        )
 
 
 @require_GET
 @permission_requise(perms.peut_voir_donnees_sensibles)
 def simulation_foyer(request, foyer_pk):
     foyer = get_object_or_404(Foyer.objects.visibles_par(request.user), pk=foyer_pk)
-    return render(request, "droits/partials/simulation.html", _simulation(foyer))
+    contexte = _simulation(foyer)
+    _journaliser_simulation(request, contexte)
+    return render(request, "droits/partials/simulation.html", contexte)

@@ -104,6 +104,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# Rôle propriétaire (même base, autre rôle) : donné seulement à `migrate` et `purger_journal`,
+# jamais aux processus web, workers et beat (ccas_portal/roles_base.py, ADR 0022).
+DATABASE_MIGRATION_URL = env.texte("DATABASE_MIGRATION_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "ccas_portal.Agent"
@@ -265,3 +268,9 @@ CONSERVATION_MOIS_SANS_CONTACT = env.entier("CONSERVATION_MOIS_SANS_CONTACT", 24
 
 # Journal des accès : durée de conservation (référentiel CNIL : 6 à 12 mois).
 JOURNAL_CONSERVATION_JOURS = env.entier("JOURNAL_CONSERVATION_JOURS", 365)
+# Rapport quotidien des accès inhabituels (ccas_portal/acces_inhabituels.py, docs/journal.md) :
+# dossiers hors de la file habituelle ouverts en un jour par un agent ; heures de « nuit » des
+# exports (heure de Paris).
+JOURNAL_SEUIL_HORS_FILE = env.entier("JOURNAL_SEUIL_HORS_FILE", 20)
+JOURNAL_NUIT_DEBUT = env.entier("JOURNAL_NUIT_DEBUT", 20)
+JOURNAL_NUIT_FIN = env.entier("JOURNAL_NUIT_FIN", 7)

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 def test_journaliser_ecrit_qui_quand_quoi():
     agent = AgentFactory()
     h = habitant(agent)
-    avant = timezone.now()
+    maintenant = timezone.now()
+    # Horodatage posé par la base (SQLite : à la milliseconde).
+    avant = maintenant.replace(microsecond=maintenant.microsecond // 1000 * 1000)
     entree = journaliser(agent=agent, action="consultation", objet=h, details={"page": "fiche"})
     entree.refresh_from_db()
     assert entree.agent == agent
@@ -96,3 +98,41 @@ def test_lire_une_fiche_et_inscrire_sont_journalises(client):
     ailleurs = habitant(AgentFactory(role="accueil"))
     client.get(reverse("habitants:fiche", args=[ailleurs.pk]))
     assert not EntreeJournal.objects.filter(objet_id=str(ailleurs.pk)).exists()
+
+
+def test_roles_postgresql_ecrit_le_sql_sans_rien_executer():
+    sortie = io.StringIO()
+    call_command("roles_postgresql", "--base", "ccas", stdout=sortie)
+    sql = sortie.getvalue()
+    assert "CREATE ROLE ccas_proprietaire LOGIN NOSUPERUSER" in sql
+    assert (
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ccas_portail" in sql
+    )
+    assert (
+        "REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON ccas_portal_entreejournal" in sql
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--base", "ccas; DROP DATABASE x"], "refusé"),
+        (["--base", "ccas", "--portail", "Ccas"], "refusé"),
+        (["--base", "ccas", "--portail", "ccas_proprietaire"], "deux rôles"),
+    ],
+)
+def test_roles_postgresql_refuse_un_nom_douteux(arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("roles_postgresql", *arguments, stdout=io.StringIO())
+
+
+def test_le_role_proprietaire_doit_designer_la_meme_base(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ccas_portal.roles_base import passer_en_proprietaire
+
+    settings.DATABASE_MIGRATION_URL = ""
+    assert passer_en_proprietaire() is False
+    settings.DATABASE_MIGRATION_URL = "postgres://proprietaire@127.0.0.1:5432/une_autre_base"
+    with pytest.raises(ImproperlyConfigured, match="même base"):
+        passer_en_proprietaire()

@@ -508,8 +508,9 @@ def test_nombre_de_requetes_de_la_file_constant(client, ts, famille, n, django_a
         signaler(g, "rsa", str(100 + i))
     client.force_login(ts)
     # session, agent, sites de l'agent (périmètre), sites (filtre), prestations et axes (filtre),
-    # page avec son total (une requête), demandeurs, responsables, couvertures (aide)
-    with django_assert_num_queries(10):
+    # page avec son total (une requête), demandeurs, responsables, journal des signalements
+    # montrés (une insertion groupée), couvertures (aide)
+    with django_assert_num_queries(11):
         reponse = client.get(LISTE)
     assert len(reponse.context["page"]) == min(n, 25)
 

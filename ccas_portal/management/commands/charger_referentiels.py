@@ -1,4 +1,5 @@
 from accompagnement.services import synchroniser_partenaires
+from ccas_portal.acces_inhabituels import planifier_rapport_quotidien
 from ccas_portal.formats import compte
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.referentiels import sites_de_reference
@@ -53,6 +54,8 @@ class Command(CommandeEcriture):
             self.stdout.write(
                 "Anonymisation mensuelle des personnes sans contact planifiée (le 1er, 3 h 30)."
             )
+        if planifier_rapport_quotidien():
+            self.stdout.write("Rapport quotidien des accès inhabituels planifié (6 h).")
         crees = sum(enregistrer_site(**site)[1] for site in sites_de_reference())
         total = len(sites_de_reference())
         self.stdout.write(f"Sites : {compte(crees, 'créé')}, {compte(total - crees, *MIS_A_JOUR)}.")

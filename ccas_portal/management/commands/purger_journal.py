@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 
 from ccas_portal.enums import ActionJournal
@@ -9,6 +10,7 @@ from ccas_portal.formats import accord, compte
 from ccas_portal.journal import journaliser
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.models import EntreeJournal
+from ccas_portal.roles_base import passer_en_proprietaire
 
 MINIMUM_JOURS = 183  # 6 mois : la base refuse de supprimer plus récent
 
@@ -16,8 +18,21 @@ MINIMUM_JOURS = 183  # 6 mois : la base refuse de supprimer plus récent
 class Command(CommandeEcriture):
     help = (
         "Supprime les entrées du journal des accès plus anciennes que la durée de conservation "
-        "(JOURNAL_CONSERVATION_JOURS, 365 par défaut, 183 au moins). À blanc sans --wet-run."
+        "(JOURNAL_CONSERVATION_JOURS, 365 par défaut, 183 au moins). À blanc sans --wet-run. "
+        "Sous PostgreSQL à deux rôles, seul le propriétaire peut supprimer : donner "
+        "DATABASE_MIGRATION_URL (ADR 0022)."
     )
+
+    def handle(self, *args, **options):
+        passer_en_proprietaire()
+        try:
+            return super().handle(*args, **options)
+        except DatabaseError as erreur:
+            raise CommandError(
+                "La base refuse la purge du journal : seul le rôle propriétaire peut en "
+                "supprimer des entrées (donnez DATABASE_MIGRATION_URL). Détail : "
+                f"{str(erreur).strip()}"
+            ) from erreur
 
     def executer(self, **options):
         jours = settings.JOURNAL_CONSERVATION_JOURS

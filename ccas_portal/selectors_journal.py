@@ -1,0 +1,82 @@
+"""Lectures du journal des accès : les entrées qui concernent une personne, les libellés des
+objets d'une page. Écran : ccas_portal/vues_journal.py ; règles : docs/journal.md."""
+
+from django.db.models import Q
+
+from ccas_portal.models import EntreeJournal
+
+PERSONNE, FOYER = "habitants.habitant", "habitants.foyer"
+ACCOMPAGNEMENT, SIGNALEMENT = "accompagnement.accompagnement", "droits.signalement"
+#: Au-delà, une recherche de personne est trop vague pour l'écran (le filtre le dit).
+PERSONNES_MAX = 200
+
+LIBELLES_OBJETS = {
+    PERSONNE: "Fiche de la personne",
+    FOYER: "Dossier du foyer",
+    ACCOMPAGNEMENT: "Accompagnement",
+    SIGNALEMENT: "Signalement",
+    "droits.executiondetection": "Exécution de la détection",
+    "ccas_portal.entreejournal": "Journal des accès",
+    "tableau de bord": "Tableau de bord",
+}
+
+
+def personnes_designees(texte: str):
+    """Les personnes que désigne un texte : un n° de fiche, ou des mots (sans accents ni
+    casse) tous présents dans ses noms et prénoms."""
+    from habitants.models import Habitant
+    from habitants.normalisation import normaliser
+
+    texte = (texte or "").strip().lstrip("nN°º ").strip()
+    if texte.isdigit():
+        return Habitant.objects.filter(pk=int(texte))
+    mots = normaliser(texte).split()
+    if not mots:
+        return Habitant.objects.none()
+    filtre = Q()
+    for mot in mots:
+        filtre &= Q(recherche__contains=mot)
+    return Habitant.objects.filter(filtre)
+
+
+def q_entrees_concernant(ids_personnes) -> Q:
+    """Les entrées sur ces personnes : leur fiche, et le dossier, les accompagnements et les
+    signalements de tout foyer dont elles ont été membres (qui montrent leurs données)."""
+    from accompagnement.models import Accompagnement
+    from droits.models import Signalement
+    from habitants.models import MembreFoyer
+
+    ids_personnes = list(ids_personnes)
+    foyers = list(
+        MembreFoyer.objects.filter(habitant_id__in=ids_personnes)
+        .values_list("foyer_id", flat=True)
+        .distinct()
+    )
+    accompagnements = Accompagnement.objects.filter(foyer_id__in=foyers).values_list(
+        "pk", flat=True
+    )
+    signalements = Signalement.objects.filter(foyer_id__in=foyers).values_list("pk", flat=True)
+
+    def sur(objet_type, ids):
+        return Q(objet_type=objet_type, objet_id__in=[str(i) for i in ids])
+
+    return (
+        sur(PERSONNE, ids_personnes)
+        | sur(FOYER, foyers)
+        | sur(ACCOMPAGNEMENT, accompagnements)
+        | sur(SIGNALEMENT, signalements)
+    )
+
+
+def libelles_des_objets(entrees: list[EntreeJournal]) -> None:
+    """Pose `libelle_objet` sur chaque entrée : le type d'objet en français, et le nom de la
+    personne pour une fiche (une requête pour toute la page)."""
+    from habitants.models import Habitant
+
+    ids = {int(e.objet_id) for e in entrees if e.objet_type == PERSONNE and e.objet_id.isdigit()}
+    noms = {h.pk: str(h) for h in Habitant.objects.filter(pk__in=ids)} if ids else {}
+    for e in entrees:
+        libelle = LIBELLES_OBJETS.get(e.objet_type, e.objet_type)
+        if e.objet_type == PERSONNE and e.objet_id.isdigit() and int(e.objet_id) in noms:
+            libelle = f"{libelle} : {noms[int(e.objet_id)]}"
+        e.libelle_objet = libelle
