@@ -15,6 +15,10 @@ Mesure, dans la même exécution et sur les mêmes foyers :
    partir d'une base sans signalement (même travail) ;
 3. une repasse complète sans changement (signalements à revoir, rien à créer) ;
 4. une exécution incrémentale après avoir marqué 1 % des foyers comme modifiés.
+Et, avant tout cela (seul avec `--seuils-seulement`), le coût de la proximité des seuils
+(ADR 0019) : temps processeur de `moteur.simuler` puis de `moteur.sensibilite` sur les foyers
+qui auront un signalement d'une prestation légale, lot par lot (temps processeur : la machine
+partagée rend les durées réelles peu parlantes).
 Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
 """
 
@@ -62,6 +66,45 @@ def debit_brut(ids: list[int], taille: int) -> tuple[float, float]:
         moteur.simuler(foyers, mois_courant())
         simulation += time.perf_counter() - t
     return len(ids) / simulation, chargement
+
+
+def cout_des_seuils(ids: list[int], taille: int) -> None:
+    """Temps processeur de la simulation d'un lot et de sa re-simulation à ressources ± écart
+    (les foyers qui auront un signalement d'une prestation légale seulement, comme
+    `execution.traiter_lot`)."""
+    from droits.detection.execution import ecart_seuil
+    from droits.enums import STATUTS_EN_COURS
+    from droits.models import PrestationFoyer
+
+    moteur.prechauffer(mois_courant())
+    simulation = seuils = 0.0
+    simules = resimules = 0
+    for depart in range(0, len(ids), taille):
+        lot = ids[depart : depart + taille]
+        foyers = charger_foyers(lot, mois_courant())
+        t = time.process_time()
+        resultats = moteur.simuler(foyers, mois_courant())
+        simulation += time.process_time() - t
+        en_cours: dict[int, set[str]] = {}
+        for foyer_id, code in PrestationFoyer.objects.filter(
+            foyer_id__in=lot, statut__in=STATUTS_EN_COURS
+        ).values_list("foyer_id", "prestation_id"):
+            en_cours.setdefault(foyer_id, set()).add(code)
+        a_expliquer = [
+            f
+            for f in foyers
+            if any(e.prestation not in en_cours.get(f.id, ()) for e in resultats.get(f.id, ()))
+        ]
+        t = time.process_time()
+        moteur.sensibilite(a_expliquer, mois_courant(), ecart_seuil())
+        seuils += time.process_time() - t
+        simules += len(resultats)
+        resimules += len(a_expliquer)
+    print(
+        f"Proximité des seuils (± {ecart_seuil():.0%}) : simulation {simulation:.1f} s de "
+        f"processeur pour {simules} foyers, re-simulation {seuils:.1f} s pour {resimules} "
+        f"foyers signalés (× 2 copies) : +{100 * seuils / simulation:.0f} %"
+    )
 
 
 class Workers:
@@ -168,6 +211,11 @@ def executer(perimetre: str, n_workers: int, taille: int) -> tuple[ExecutionDete
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taille-lot", type=int, default=settings.DETECTION_TAILLE_LOT)
+    parser.add_argument(
+        "--seuils-seulement",
+        action="store_true",
+        help="ne mesurer que le coût de la proximité des seuils (rien n'est écrit)",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
         sys.exit("Ce banc d'essai demande PostgreSQL (DATABASE_URL) et Redis (CELERY_BROKER_URL).")
@@ -175,6 +223,9 @@ def main():
         sys.exit("Ce banc d'essai efface les signalements : base de banc seulement (« bench »).")
     ids = list(Foyer.objects.order_by("pk").values_list("pk", flat=True))
     print(f"{len(ids)} foyers, lots de {args.taille_lot}, mois simulé {mois_courant():%m/%Y}")
+    cout_des_seuils(ids, args.taille_lot)
+    if args.seuils_seulement:
+        return
 
     brut, chargement = debit_brut(ids, args.taille_lot)
     print(

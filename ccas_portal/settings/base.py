@@ -187,6 +187,9 @@ CELERY_TASK_ROUTES = {"droits.tasks.traiter_lot_detection": {"queue": "detection
 # Taille des lots de la détection (foyers par simulation OpenFisca) : mémoire ≈ 1,3 Go par lot
 # de 10 000 foyers.
 DETECTION_TAILLE_LOT = env.entier("DETECTION_TAILLE_LOT", 5000)
+# Proximité d'un seuil : chaque foyer signalé est re-simulé avec ses ressources plus basses et
+# plus hautes de ce pourcentage (0 : pas de re-simulation ; ADR 0019, docs/detection.md).
+DETECTION_ECART_SEUIL_POURCENT = env.entier("DETECTION_ECART_SEUIL_POURCENT", 5)
 # Tableau de bord : âge maximal d'un instantané de chiffres avant recalcul à la demande
 # (ccas_portal/pilotage/instantanes.py ; les périodes courantes sont recalculées chaque nuit).
 PILOTAGE_FRAICHEUR_HEURES = env.entier("PILOTAGE_FRAICHEUR_HEURES", 24)

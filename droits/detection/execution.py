@@ -29,6 +29,7 @@ from ccas_portal.insertion import (
 )
 from ccas_portal.journal import journaliser
 from droits.detection import moteur, regles_locales
+from droits.detection.explication import expliquer
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import FoyerSimule, charger_foyers
 from droits.enums import (
@@ -52,6 +53,12 @@ journal = logging.getLogger(__name__)
 
 def taille_lot() -> int:
     return getattr(settings, "DETECTION_TAILLE_LOT", 5000)
+
+
+def ecart_seuil() -> float:
+    """L'écart de ressources (fraction) avec lequel chaque foyer signalé est re-simulé pour
+    dire s'il est proche d'un seuil (0 : pas de re-simulation) ; ADR 0019."""
+    return getattr(settings, "DETECTION_ECART_SEUIL_POURCENT", 5) / 100
 
 
 def mois_courant() -> date:
@@ -241,6 +248,19 @@ def traiter_lot(lot_id: int) -> dict:
         foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS
     ).values_list("foyer_id", "prestation_id"):
         en_cours.setdefault(foyer_id, set()).add(code)
+    # Proximité d'un seuil : seuls les foyers qui auront un signalement d'une prestation
+    # légale sont re-simulés (ressources ± écart, une simulation pour eux tous).
+    a_expliquer = [
+        f
+        for f in foyers
+        if any(e.prestation not in en_cours.get(f.id, ()) for e in resultats.get(f.id, ()))
+    ]
+    sensibles = (
+        moteur.sensibilite(a_expliquer, execution.mois_cible, ecart_seuil())
+        if ecart_seuil()
+        else {}
+    )
+    explique = time.perf_counter()
     aides = _aides_a_domicile(lot.foyers)
     catalogue = {p.code: p for p in Prestation.objects.filter(actif=True)}
     comptes: Counter = Counter()
@@ -263,6 +283,8 @@ def traiter_lot(lot_id: int) -> dict:
             propositions = {
                 e.prestation: (Decimal(str(e.montant)), "") for e in resultats[foyer.id]
             }
+            estimations = {e.prestation: e for e in resultats[foyer.id]}
+            sensibles_du_foyer = sensibles.get(foyer.id, {})
             legaux = set(propositions)
             for p in [
                 *regles_locales.jeunes_adultes_sans_ressources(foyer, execution.mois_cible, legaux),
@@ -293,7 +315,11 @@ def traiter_lot(lot_id: int) -> dict:
                         montant,
                         trace,
                         execution,
-                        {**commune, "raison": raison} if raison else commune,
+                        expliquer(commune, estimations[code], sensibles_du_foyer.get(code))
+                        if code in estimations
+                        else {**commune, "raison": raison}
+                        if raison
+                        else commune,
                     )
                 ] += 1
             # Un signalement ouvert que cette exécution ne retrouve plus est marqué comme tel.
@@ -346,13 +372,15 @@ def traiter_lot(lot_id: int) -> dict:
     fin = time.perf_counter()
     journal.info(
         "Lot %s de l'exécution %s : %s foyers, chargement %.2f s, simulation %.2f s, "
-        "signalements %.2f s, %s créés",
+        "proximité des seuils %.2f s (%s foyers), signalements %.2f s, %s créés",
         lot.numero,
         execution.pk,
         len(lot.foyers),
         charge - debut,
         simule - charge,
-        fin - simule,
+        explique - simule,
+        len(a_expliquer),
+        fin - explique,
         crees,
     )
     if not reste:
