@@ -315,7 +315,7 @@ def traiter_lot(lot_id: int) -> dict:
                         montant,
                         trace,
                         execution,
-                        expliquer(commune, estimations[code], sensibles_du_foyer.get(code))
+                        expliquer(commune, estimations[code], sensibles_du_foyer, set(estimations))
                         if code in estimations
                         else {**commune, "raison": raison}
                         if raison

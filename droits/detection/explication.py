@@ -27,6 +27,8 @@ from droits.detection.moteur import Estimation, Sensibilite
 #: seule vers 1 700 € nets fait un écart de 21 € sur 196 €, 11 % ; le passage du taux plein
 #: au taux partiel de la PAJE, 50 %).
 SAUT_MINIMUM = 10.0
+#: « 5 % » : une espace insécable avant le signe (pas de retour à la ligne entre les deux).
+POURCENT = "\u00a0%"
 SAUT_RELATIF = 0.15
 
 
@@ -51,18 +53,40 @@ def seuil(montant: float, s: Sensibilite, ressources_mensuelles: float) -> dict 
     return {"cas": "si_hausse", **base, "montant_si": haut}
 
 
-def expliquer(commune: dict, estimation: Estimation, s: Sensibilite | None) -> dict:
+def expliquer(
+    commune: dict,
+    estimation: Estimation,
+    sensibilites: dict[str, Sensibilite] | None = None,
+    droits_du_foyer: frozenset[str] | set[str] = frozenset(),
+) -> dict:
     """L'explication d'un signalement d'une prestation légale : les données communes du foyer,
-    la prestation exacte, les entrées de calcul, et le seuil proche s'il y en a un."""
+    la prestation exacte, les entrées de calcul, et le seuil proche s'il y en a un.
+
+    `sensibilites` : celles du foyer, toutes prestations (`moteur.sensibilite`) ;
+    `droits_du_foyer` : ses droits probables au mois simulé. Quand la prestation disparaît de
+    l'autre côté du seuil, les droits qui y apparaissent (`remplacee_par` : la CSS sans
+    participation à la place de celle avec participation…) sont notés."""
     propre = dict(commune)
     if estimation.composantes:
         propre["composantes"] = estimation.composantes
     if estimation.entrees:
         propre["entrees"] = estimation.entrees
+    s = (sensibilites or {}).get(estimation.prestation)
     if s is not None:
         propre["sensibilite"] = round(s.ecart * 100)
         proche = seuil(estimation.montant, s, commune.get("ressources_mensuelles_nettes") or 0)
         if proche:
+            if not proche["montant_si"]:
+                en_baisse = proche["cas"] == "si_baisse"
+                apparus = sorted(
+                    code
+                    for code, autre in sensibilites.items()
+                    if code not in droits_du_foyer
+                    and (autre.montant_si_baisse if en_baisse else autre.montant_si_hausse)
+                    is not None
+                )
+                if apparus:
+                    proche["remplacee_par"] = apparus
             propre["seuil"] = proche
     return propre
 
@@ -78,15 +102,20 @@ class ExplicationLisible:
     a_verifier: str = ""
     sensibilite: int | None = None  # pourcentage testé (None : pas testé)
 
-    seuil_court: str = ""  # « proche d'un seuil : … », pour la file de travail
+    seuil_court: str = ""  # « plus ouvert avec des ressources 5 % plus élevées »
+
+    @property
+    def exacte_court(self) -> str:
+        """Les sigles des prestations exactes : « ALS »."""
+        return ", ".join(p.split(" (")[0] for p in self.prestation_exacte)
 
     @property
     def resume_court(self) -> str:
-        """La ligne courte de la file de travail : « ALS — proche d'un seuil : plus ouvert
-        avec des ressources 5 % plus élevées »."""
-        parties = [p.split(" (")[0] for p in self.prestation_exacte]
+        """La ligne courte de la file de travail, en texte : « ALS — proche d'un seuil : plus
+        ouvert avec des ressources 5 % plus élevées »."""
+        parties = [self.exacte_court] if self.exacte_court else []
         if self.seuil_court:
-            parties.append(self.seuil_court)
+            parties.append(f"proche d'un seuil : {self.seuil_court}")
         return " — ".join(parties)
 
 
@@ -94,6 +123,13 @@ def _valeur(valeur, unite: str) -> str:
     if unite == "nombre":
         return nombre(int(valeur))
     return f"{euros(valeur)} par {'an' if unite == 'euros_an' else 'mois'}"
+
+
+def _libelles(codes) -> str:
+    from droits.detection.moteur import prestations_legales
+
+    noms = {p.code: p.libelle for p in prestations_legales()}
+    return ", ".join(noms.get(c, c) for c in codes)
 
 
 def _phrase_seuil(s: dict, montant) -> str:
@@ -108,10 +144,15 @@ def _phrase_seuil(s: dict, montant) -> str:
     else:
         sens, signe = "plus élevées", "de plus"
     debut = (
-        f"Proche d'un seuil : avec toutes les ressources du foyer {pourcentage} % {sens} "
+        f"Proche d'un seuil : avec toutes les ressources du foyer {pourcentage}{POURCENT} {sens} "
         f"(environ {ecart} {signe} par mois), "
     )
     if s.get("cas") == "perte" or not montant_si:
+        if s.get("remplacee_par"):
+            return (
+                debut + "ce droit ne serait plus ouvert ; à la place : "
+                f"{_libelles(s['remplacee_par'])}."
+            )
         return debut + "ce droit ne serait plus ouvert."
     return (
         debut + f"le montant estimé serait de {euros(montant_si)} par mois au lieu de "
@@ -122,12 +163,12 @@ def _phrase_seuil(s: dict, montant) -> str:
 def _seuil_court(s: dict) -> str:
     pourcentage = s.get("pourcentage")
     sens = "plus basses" if s.get("cas") == "si_baisse" else "plus élevées"
+    avec = f"avec des ressources {pourcentage}{POURCENT} {sens}"
     if s.get("cas") == "perte" or not s.get("montant_si"):
-        return f"proche d'un seuil : plus ouvert avec des ressources {pourcentage} % {sens}"
-    return (
-        f"proche d'un seuil : {euros(s['montant_si'])} par mois avec des ressources "
-        f"{pourcentage} % {sens}"
-    )
+        if s.get("remplacee_par"):
+            return f"remplacé par {_libelles(s['remplacee_par'])} {avec}"
+        return f"plus ouvert {avec}"
+    return f"{euros(s['montant_si'])} par mois {avec}"
 
 
 def lire(explication: dict, code_prestation: str, montant=0) -> ExplicationLisible:

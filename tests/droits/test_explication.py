@@ -12,7 +12,6 @@ from droits.detection.execution import explication
 from droits.detection.explication import expliquer, lire, seuil
 from droits.detection.moteur import Sensibilite
 from droits.detection.situation import FoyerSimule, Personne
-from droits.models import Signalement
 from tests.droits.conftest import MOIS, creer_foyer
 from tests.droits.test_detection import alertes, executer
 
@@ -58,7 +57,9 @@ def simules():
     sensibles = moteur.sensibilite(foyers, MOIS, 0.05)
     return {
         f.id: {
-            e.prestation: expliquer(explication(f, MOIS), e, sensibles[f.id].get(e.prestation))
+            e.prestation: expliquer(
+                explication(f, MOIS), e, sensibles[f.id], {d.prestation for d in resultats[f.id]}
+            )
             for e in resultats[f.id]
         }
         for f in foyers
@@ -115,7 +116,9 @@ def test_seuil_proche_l_aide_au_logement_s_eteint_avec_un_peu_plus_de_ressources
     assert "ce droit ne serait plus ouvert" in lisible.seuil
     assert "65,00\u00a0€ de plus par mois" in lisible.seuil
     assert lisible.a_verifier.startswith("les ressources des 12 derniers mois")
-    assert lisible.resume_court.startswith("ALS — proche d'un seuil")
+    assert lisible.resume_court == (
+        "ALS — proche d'un seuil : plus ouvert avec des ressources 5\u00a0% plus élevées"
+    )
 
 
 def test_seuil_loin_pas_d_avertissement(simules):
@@ -128,7 +131,8 @@ def test_seuil_loin_pas_d_avertissement(simules):
     sans = expliquer(
         explication(_foyer(8, "locataire_vide"), MOIS),
         moteur.Estimation("rsa", 573.49, True),
-        Sensibilite(0.05, 573.49, 573.49),
+        {"rsa": Sensibilite(0.05, 573.49, None)},
+        {"rsa"},
     )
     assert "seuil" not in sans
 
@@ -141,12 +145,31 @@ def test_seuil_proche_du_taux_plein_de_la_paje(simules):
     montant_partiel = 99.58
     assert proche["seuil"]["montant_si"] == pytest.approx(2 * montant_partiel, abs=0.02)
     lisible = lire(proche, "paje_base", montant_partiel)
-    assert "5 % plus basses" in lisible.seuil
+    assert "5\u00a0% plus basses" in lisible.seuil
     assert "au lieu de 99,58\u00a0€" in lisible.seuil
     assert "revenus de l'année N-2" in lisible.a_verifier
     loin = simules[7]["paje_base"]
     assert "seuil" not in loin
     assert loin["sensibilite"] == 5
+
+
+def test_seuil_d_une_prestation_remplacee_par_une_autre(simules):
+    """800 € nets, seul : CSS avec participation ; avec 5 % de ressources en moins, la CSS
+    sans participation à la place (la participation disparaît, le droit ne se perd pas)."""
+    x = simules[3]["css_participation"]
+    assert "css_gratuite" not in simules[3]
+    assert x["seuil"]["cas"] == "si_baisse"
+    assert x["seuil"]["remplacee_par"] == ["css_gratuite"]
+    lisible = lire(x, "css_participation", 14)
+    assert lisible.seuil.endswith(
+        "ce droit ne serait plus ouvert ; à la place : "
+        "Complémentaire santé solidaire sans participation."
+    )
+    assert lisible.seuil_court == (
+        "remplacé par Complémentaire santé solidaire sans participation avec des ressources "
+        "5\u00a0% plus basses"
+    )
+    assert lisible.a_verifier.startswith("les ressources des 12 mois précédant la demande")
 
 
 @pytest.mark.parametrize(
@@ -214,5 +237,7 @@ def test_page_et_file_montrent_l_explication(client, ts, seul_sans_revenu, pres_
     assert "À vérifier avec la personne" not in html
     file = client.get(reverse("droits:signalements")).content.decode()
     assert file.count('class="d-block small explication-courte"') == 2  # les deux ALS
-    assert "ALS — proche d&#x27;un seuil : plus ouvert avec des ressources 5 % plus élevées" in file
-    assert Signalement.objects.count() >= 4
+    assert (
+        'ALS — <span class="badge text-bg-warning">proche d\'un seuil</span> plus ouvert '
+        "avec des ressources 5\u00a0% plus élevées"
+    ) in file

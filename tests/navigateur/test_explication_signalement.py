@@ -52,7 +52,7 @@ def test_ouvrir_un_signalement_et_lire_son_explication(page, verifier_page, dete
     se_connecter(page, ts.username, MOT_DE_PASSE)
     page.goto(reverse("droits:signalements"))
     ligne = page.locator("tr", has=page.locator(f'a[href="{url_proche}"]'))
-    expect(ligne).to_contain_text("ALS — proche d'un seuil : plus ouvert avec des ressources")
+    expect(ligne).to_contain_text("ALS — proche d'un seuil plus ouvert avec des ressources")
     verifier_page(page, "file")
 
     # Au clavier : le lien du signalement pris au focus, puis Entrée.
@@ -70,7 +70,7 @@ def test_ouvrir_un_signalement_et_lire_son_explication(page, verifier_page, dete
     )
     expect(explication.locator("#entrees-du-calcul")).to_contain_text("\u00a0€ par an")
     expect(explication.locator("#seuil-proche")).to_contain_text(
-        "avec toutes les ressources du foyer 5 % plus élevées (environ 65,00\u00a0€ de plus "
+        "avec toutes les ressources du foyer 5\u00a0% plus élevées (environ 65,00\u00a0€ de plus "
         "par mois), ce droit ne serait plus ouvert."
     )
     expect(explication.locator("#seuil-proche")).to_contain_text(
