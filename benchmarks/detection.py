@@ -96,7 +96,7 @@ def cout_des_seuils(ids: list[int], taille: int) -> None:
             if any(e.prestation not in en_cours.get(f.id, ()) for e in resultats.get(f.id, ()))
         ]
         t = time.process_time()
-        moteur.sensibilite(a_expliquer, mois_courant(), ecart_seuil())
+        moteur.sensibilite(a_expliquer, mois_courant(), ecart_seuil(), taille)
         seuils += time.process_time() - t
         simules += len(resultats)
         resimules += len(a_expliquer)

@@ -219,6 +219,61 @@ def explication(foyer: FoyerSimule, mois: date, raison: str = "") -> dict:
     }
 
 
+def _a_re_simuler(foyers, resultats, en_cours, traces, mois: date) -> tuple[list, dict]:
+    """Les foyers à re-simuler pour la proximité des seuils (ADR 0019), et ce qui est repris
+    sans re-simulation : {(foyer, prestation) : {"sensibilite", "seuil"}}.
+
+    Pas de re-simulation pour un droit probable déjà demandé ou perçu (pas de signalement),
+    ni pour un signalement déjà écrit sur les mêmes faits : ouvert avec la même empreinte, le
+    même montant, le même mois simulé et le même écart (son seuil est repris), ou dernier clos
+    avec la même empreinte (il ne renaît pas). Un foyer qui a au moins un droit nouveau ou
+    changé est re-simulé en entier."""
+    if not ecart_seuil():
+        return [], {}
+    pourcentage = round(ecart_seuil() * 100)
+    ids = [f.id for f in foyers if f.id in resultats]
+    ouverts, clos = {}, {}
+    for foyer_id, code, etat, trace, montant, x in (
+        Signalement.objects.filter(foyer_id__parmi=ids)
+        .order_by("cree_le", "pk")
+        .values_list(
+            "foyer_id", "prestation_id", "etat", "empreinte", "montant_estime", "explication"
+        )
+    ):
+        if etat in ETATS_OUVERTS:
+            ouverts[foyer_id, code] = (trace, montant, x or {})
+        else:
+            clos[foyer_id, code] = trace
+    a_faire, repris = [], {}
+    mois_texte = f"{mois:%m/%Y}"
+    for f in foyers:
+        if f.id not in resultats:
+            continue
+        trace, du_foyer, complet = traces[f.id], {}, True
+        for e in resultats[f.id]:
+            cle = (f.id, e.prestation)
+            if e.prestation in en_cours.get(f.id, ()):
+                continue
+            if cle in ouverts:
+                ancienne_trace, montant, x = ouverts[cle]
+                if (
+                    ancienne_trace == trace
+                    and montant == Decimal(str(e.montant))
+                    and x.get("mois") == mois_texte
+                    and x.get("sensibilite") == pourcentage
+                ):
+                    du_foyer[cle] = {k: x[k] for k in ("sensibilite", "seuil") if k in x}
+                    continue
+            elif clos.get(cle) == trace:
+                continue
+            complet = False
+        if complet:
+            repris.update(du_foyer)
+        else:
+            a_faire.append(f)
+    return a_faire, repris
+
+
 def _aides_a_domicile(ids: list[int]) -> set[int]:
     """Les foyers dont un accompagnement « bien vieillir » note une aide à domicile en place."""
     from accompagnement.models import Accompagnement
@@ -248,20 +303,22 @@ def traiter_lot(lot_id: int) -> dict:
         foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS
     ).values_list("foyer_id", "prestation_id"):
         en_cours.setdefault(foyer_id, set()).add(code)
-    # Proximité d'un seuil : seuls les foyers qui auront un signalement d'une prestation
-    # légale sont re-simulés (ressources ± écart, une simulation pour eux tous).
-    a_expliquer = [
-        f
+    aides = _aides_a_domicile(lot.foyers)
+    traces = {
+        f.id: empreinte(f, en_cours.get(f.id, set()), f.id in aides)
         for f in foyers
-        if any(e.prestation not in en_cours.get(f.id, ()) for e in resultats.get(f.id, ()))
-    ]
+        if f.id in resultats
+    }
+    # Proximité d'un seuil : seuls les foyers qui auront un signalement nouveau ou changé
+    # d'une prestation légale sont re-simulés (ressources ± écart) ; un signalement inchangé
+    # garde le seuil déjà calculé (`repris`).
+    a_expliquer, repris = _a_re_simuler(foyers, resultats, en_cours, traces, execution.mois_cible)
     sensibles = (
-        moteur.sensibilite(a_expliquer, execution.mois_cible, ecart_seuil())
-        if ecart_seuil()
+        moteur.sensibilite(a_expliquer, execution.mois_cible, ecart_seuil(), taille_lot())
+        if a_expliquer
         else {}
     )
     explique = time.perf_counter()
-    aides = _aides_a_domicile(lot.foyers)
     catalogue = {p.code: p for p in Prestation.objects.filter(actif=True)}
     comptes: Counter = Counter()
     #: Ce que devient chaque droit probable (voir ExecutionDetection.bilan).
@@ -279,7 +336,7 @@ def traiter_lot(lot_id: int) -> dict:
             if foyer.id not in resultats:
                 continue
             codes_en_cours = en_cours.get(foyer.id, set())
-            trace = empreinte(foyer, codes_en_cours, foyer.id in aides)
+            trace = traces[foyer.id]
             propositions = {
                 e.prestation: (Decimal(str(e.montant)), "") for e in resultats[foyer.id]
             }
@@ -315,7 +372,12 @@ def traiter_lot(lot_id: int) -> dict:
                         montant,
                         trace,
                         execution,
-                        expliquer(commune, estimations[code], sensibles_du_foyer, set(estimations))
+                        {
+                            **expliquer(
+                                commune, estimations[code], sensibles_du_foyer, set(estimations)
+                            ),
+                            **repris.get((foyer.id, code), {}),
+                        }
                         if code in estimations
                         else {**commune, "raison": raison}
                         if raison

@@ -318,18 +318,27 @@ class Sensibilite:
 
 
 def sensibilite(
-    foyers: list[FoyerSimule], mois_cible: date, ecart: float
+    foyers: list[FoyerSimule], mois_cible: date, ecart: float, taille: int | None = None
 ) -> dict[int, dict[str, Sensibilite]]:
     """Re-simule les foyers avec toutes leurs ressources multipliées par 1 − ecart et par
-    1 + ecart, en une seule simulation vectorisée (deux copies de chaque foyer) :
+    1 + ecart, deux copies de chaque foyer dans une même simulation vectorisée (au plus
+    `taille` foyers par simulation : la mémoire d'un lot ordinaire, pas le double) :
     {foyer : {prestation : Sensibilite}}. Sert à dire qu'un foyer est proche d'un seuil
     (`droits.detection.explication`)."""
     if not foyers:
         return {}
-    copies = [_avec_ressources_multipliees(f, 1 - ecart, 1) for f in foyers] + [
-        _avec_ressources_multipliees(f, 1 + ecart, 2) for f in foyers
+    copies = [
+        copie
+        for f in foyers
+        for copie in (
+            _avec_ressources_multipliees(f, 1 - ecart, 1),
+            _avec_ressources_multipliees(f, 1 + ecart, 2),
+        )
     ]
-    resultats = simuler(copies, mois_cible)
+    taille = max(2, taille or len(copies))
+    resultats: dict[int, list[Estimation]] = {}
+    for debut in range(0, len(copies), taille):
+        resultats.update(simuler(copies[debut : debut + taille], mois_cible))
     sensibles: dict[int, dict[str, Sensibilite]] = {}
     codes = [p.code for p in prestations_legales()]
     for f in foyers:

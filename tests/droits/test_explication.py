@@ -3,6 +3,7 @@ règles d'OpenFisca-France), entrées du calcul, proximité d'un seuil (ressourc
 son affichage (page du signalement, file de travail)."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from droits.detection.execution import explication
 from droits.detection.explication import expliquer, lire, seuil
 from droits.detection.moteur import Sensibilite
 from droits.detection.situation import FoyerSimule, Personne
+from habitants.services import enregistrer_ressource
 from tests.droits.conftest import MOIS, creer_foyer
 from tests.droits.test_detection import alertes, executer
 
@@ -41,7 +43,7 @@ def _foyer(id_, statut, salaire=0.0, enfants=0, conjoint=False, loyer=500.0):
 
 
 @pytest.fixture(scope="module")
-def simules():
+def brut():
     """Une simulation vectorisée pour tous les foyers construits de ce module, et leur
     re-simulation à ± 5 % (une seule autre simulation)."""
     foyers = [
@@ -53,8 +55,13 @@ def simules():
         _foyer(6, "locataire_vide", 2900, enfants=1, conjoint=True),  # PAJE au taux partiel
         _foyer(7, "locataire_vide", 3000, enfants=1, conjoint=True),  # loin du taux plein
     ]
-    resultats = moteur.simuler(foyers, MOIS)
-    sensibles = moteur.sensibilite(foyers, MOIS, 0.05)
+    return foyers, moteur.simuler(foyers, MOIS), moteur.sensibilite(foyers, MOIS, 0.05)
+
+
+@pytest.fixture(scope="module")
+def simules(brut):
+    """{foyer : {prestation : explication}}."""
+    foyers, resultats, sensibles = brut
     return {
         f.id: {
             e.prestation: expliquer(
@@ -64,6 +71,14 @@ def simules():
         }
         for f in foyers
     }
+
+
+def test_la_re_simulation_par_morceaux_donne_les_memes_montants(brut):
+    """Au plus 4 foyers par simulation (la taille d'un lot) : les mêmes montants qu'en une."""
+    foyers, _, sensibles = brut
+    par_morceaux = moteur.sensibilite(foyers[4:], MOIS, 0.05, taille=4)
+    assert par_morceaux == {f.id: sensibles[f.id] for f in foyers[4:]}
+    assert par_morceaux[5]["aide_logement"].montant_si_hausse is None
 
 
 @pytest.mark.parametrize(
@@ -200,7 +215,7 @@ def pres_du_seuil(ts):
 
 @pytest.mark.django_db
 def test_la_detection_range_l_explication_propre_a_chaque_signalement(
-    ts, seul_sans_revenu, pres_du_seuil
+    ts, seul_sans_revenu, pres_du_seuil, monkeypatch
 ):
     executer()
     sans, _ = seul_sans_revenu
@@ -213,11 +228,28 @@ def test_la_detection_range_l_explication_propre_a_chaque_signalement(
     assert logement.explication["sensibilite"] == 5
     proche = alertes(pres_du_seuil[0])["aide_logement"]
     assert proche.explication["seuil"]["cas"] == "perte"
-    # Rejouée sans changement, l'explication est la même : rien n'est réécrit.
-    modifie = proche.modifie_le
+    # Rejouée sans changement : aucun foyer re-simulé, le seuil repris, rien n'est réécrit.
+    modifie, avant = proche.modifie_le, proche.explication
+    resimules = []
+    vraie = moteur.sensibilite
+    monkeypatch.setattr(
+        moteur, "sensibilite", lambda foyers, *a: resimules.append(foyers) or vraie(foyers, *a)
+    )
     executer()
+    assert resimules == []
     proche.refresh_from_db()
     assert proche.modifie_le == modifie
+    assert proche.explication == avant
+    # Une pension alimentaire pour Inès : son foyer seul est re-simulé.
+    enregistrer_ressource(
+        agent=ts,
+        habitant=pres_du_seuil[1][0],
+        type="pension_alimentaire_recue",
+        montant_mensuel=Decimal("50"),
+        date_debut=date(2025, 1, 1),
+    )
+    executer()
+    assert [[f.id for f in foyers] for foyers in resimules] == [[pres_du_seuil[0].pk]]
 
 
 @pytest.mark.django_db
