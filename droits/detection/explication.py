@@ -16,10 +16,16 @@ Ce qu'elle contient (docs/detection.md, « L'explication d'un signalement ») :
   taux plein / taux partiel) au lieu de suivre la pente ordinaire.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ccas_portal.formats import euros, nombre
-from droits.detection.moteur import Estimation, Sensibilite
+from droits.axes import AXES
+
+if TYPE_CHECKING:  # le processus web lit les explications sans charger le moteur
+    from droits.detection.moteur import Estimation, Sensibilite
 
 #: Un saut de montant (d'un côté seulement) d'au moins 10 € et 15 % du montant signale un
 #: seuil ; en deçà, c'est la pente ordinaire d'une prestation dégressive, ses arrondis à
@@ -125,10 +131,12 @@ def _valeur(valeur, unite: str) -> str:
     return f"{euros(valeur)} par {'an' if unite == 'euros_an' else 'mois'}"
 
 
-def _libelles(codes) -> str:
-    from droits.detection.moteur import prestations_legales
+def _prestation_legale(code: str):
+    return next((p for axe in AXES.values() for p in axe.prestations if p.code == code), None)
 
-    noms = {p.code: p.libelle for p in prestations_legales()}
+
+def _libelles(codes) -> str:
+    noms = {p.code: p.libelle for axe in AXES.values() for p in axe.prestations}
     return ", ".join(noms.get(c, c) for c in codes)
 
 
@@ -174,10 +182,8 @@ def _seuil_court(s: dict) -> str:
 def lire(explication: dict, code_prestation: str, montant=0) -> ExplicationLisible:
     """L'explication rangée, écrite pour le travailleur social, avec les intitulés déclarés
     par l'axe de la prestation (`PrestationLegale`)."""
-    from droits.detection.moteur import prestations_legales
-
     x = explication or {}
-    legale = next((p for p in prestations_legales() if p.code == code_prestation), None)
+    legale = _prestation_legale(code_prestation)
     lisible = ExplicationLisible(sensibilite=x.get("sensibilite"))
     if legale is None:
         return lisible
