@@ -25,6 +25,10 @@ Mesure, dans la même exécution et sur les mêmes foyers (`--foyers N` : les N 
 3. 2 workers à cette taille ; une repasse complète sans changement (sauf `--sans-repasse`) ;
 4. une exécution incrémentale après avoir marqué 1 % des foyers comme modifiés.
 `--sans-controle` saute la vérification que l'idéal calcule les mêmes montants que le portail.
+Et, avant tout cela (seul avec `--seuils-seulement`), le coût de la proximité des seuils
+(ADR 0019) : temps processeur de `moteur.simuler` puis de `moteur.sensibilite` sur les foyers
+qui auront un signalement d'une prestation légale, lot par lot (temps processeur : la machine
+partagée rend les durées réelles peu parlantes).
 Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
 """
 
@@ -235,6 +239,45 @@ def meme_calcul(ids: list[int]) -> bool:
     return all(np.isclose(idem[v], portail[v], rtol=1e-5) for v in portail)
 
 
+def cout_des_seuils(ids: list[int], taille: int) -> None:
+    """Temps processeur de la simulation d'un lot et de sa re-simulation à ressources ± écart
+    (les foyers qui auront un signalement d'une prestation légale seulement, comme
+    `execution.traiter_lot`)."""
+    from droits.detection.execution import ecart_seuil
+    from droits.enums import STATUTS_EN_COURS
+    from droits.models import PrestationFoyer
+
+    moteur.prechauffer(mois_courant())
+    simulation = seuils = 0.0
+    simules = resimules = 0
+    for depart in range(0, len(ids), taille):
+        lot = ids[depart : depart + taille]
+        foyers = charger_foyers(lot, mois_courant())
+        t = time.process_time()
+        resultats = moteur.simuler(foyers, mois_courant())
+        simulation += time.process_time() - t
+        en_cours: dict[int, set[str]] = {}
+        for foyer_id, code in PrestationFoyer.objects.filter(
+            foyer_id__in=lot, statut__in=STATUTS_EN_COURS
+        ).values_list("foyer_id", "prestation_id"):
+            en_cours.setdefault(foyer_id, set()).add(code)
+        a_expliquer = [
+            f
+            for f in foyers
+            if any(e.prestation not in en_cours.get(f.id, ()) for e in resultats.get(f.id, ()))
+        ]
+        t = time.process_time()
+        moteur.sensibilite(a_expliquer, mois_courant(), ecart_seuil(), taille)
+        seuils += time.process_time() - t
+        simules += len(resultats)
+        resimules += len(a_expliquer)
+    print(
+        f"Proximité des seuils (± {ecart_seuil():.0%}) : simulation {simulation:.1f} s de "
+        f"processeur pour {simules} foyers, re-simulation {seuils:.1f} s pour {resimules} "
+        f"foyers signalés (× 2 copies) : +{100 * seuils / simulation:.0f} %"
+    )
+
+
 class Workers:
     """n workers Celery en processus séparés, et leur mémoire résidente maximale."""
 
@@ -388,6 +431,11 @@ def main():
         "--sans-controle", action="store_true", help="sans contrôle idéal = portail"
     )
     parser.add_argument("--ideal-seul", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--seuils-seulement",
+        action="store_true",
+        help="ne mesurer que le coût de la proximité des seuils (rien n'est écrit)",
+    )
     args = parser.parse_args()
     if args.ideal_seul:
         return mesurer_ideal(args.taille_lot, args.foyers)
@@ -404,6 +452,9 @@ def main():
     print(f"{n} foyers (sur {len(ids)}), mois simulé {mois_courant():%m/%Y} ; {charge()}")
     if not args.sans_controle:
         print(f"Simulation idéale = moteur du portail (300 foyers) : {meme_calcul(ids[:300])}")
+    cout_des_seuils(ids[:n], args.taille_lot)
+    if args.seuils_seulement:
+        return
 
     limite_memoire = 1.5 * 2**30
     mesures = {}

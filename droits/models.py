@@ -16,6 +16,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Round
+from django.utils.functional import cached_property
 
 from ccas_portal.formats import AVANT_UNITE, compte, euros, nombre
 from droits.enums import (
@@ -474,6 +475,14 @@ class Signalement(models.Model):
             return date(int(annee), int(mois), 1)
         except (KeyError, TypeError, ValueError):
             return None
+
+    @cached_property
+    def explication_lisible(self):
+        """L'explication propre au signalement, en français (`detection.explication.lire`) :
+        prestation exacte, entrées du calcul, seuil proche et ce qu'il faut vérifier."""
+        from droits.detection.explication import lire
+
+        return lire(self.explication, self.prestation_id, self.montant_estime)
 
     @property
     def est_couverture(self) -> bool:

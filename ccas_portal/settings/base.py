@@ -228,6 +228,9 @@ DETECTION_TAILLE_LOT = env.entier("DETECTION_TAILLE_LOT", 10000)
 # fois ; ensuite elle est marquée échouée avec sa raison, et « Reprendre » finit les lots manquants.
 DETECTION_DELAI_RELANCE = env.entier("DETECTION_DELAI_RELANCE", 15 * 60)
 DETECTION_RELANCES_MAX = env.entier("DETECTION_RELANCES_MAX", 3)
+# Proximité d'un seuil : chaque foyer signalé est re-simulé avec ses ressources plus basses et
+# plus hautes de ce pourcentage (0 : pas de re-simulation ; ADR 0019, docs/detection.md).
+DETECTION_ECART_SEUIL_POURCENT = env.entier("DETECTION_ECART_SEUIL_POURCENT", 5)
 # Tableau de bord : âge maximal d'un instantané de chiffres avant recalcul à la demande
 # (ccas_portal/pilotage/instantanes.py ; les périodes courantes sont recalculées chaque nuit).
 PILOTAGE_FRAICHEUR_HEURES = env.entier("PILOTAGE_FRAICHEUR_HEURES", 24)

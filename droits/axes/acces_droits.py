@@ -31,6 +31,10 @@ AXE = DefinitionAxe(
             "Allocation aux adultes handicapés (AAH) et son complément",
             ("aah", "caah"),
             entite="individu",
+            a_verifier=(
+                "les ressources de la personne (et de son conjoint pour le complément), son "
+                "taux d'incapacité reconnu par la MDPH"
+            ),
         ),
     ),
     indicateurs=(

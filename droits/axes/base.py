@@ -78,6 +78,36 @@ def lire_montant(valeur) -> Decimal | None:
     return montant
 
 
+#: Unités d'une entrée de calcul (`Entree.unite`), pour l'écrire en français.
+UNITES_ENTREE = ("euros_mois", "euros_an", "nombre")
+
+
+@dataclass(frozen=True)
+class Entree:
+    """Une variable intermédiaire d'OpenFisca sur laquelle le montant d'une prestation repose
+    (« ressources retenues », « loyer retenu »…), relevée pour l'explication du signalement :
+    variable de l'entité famille, mensuelle, de valeur numérique."""
+
+    variable: str
+    libelle: str
+    unite: str = "euros_mois"  # voir UNITES_ENTREE
+
+    def __post_init__(self):
+        if self.unite not in UNITES_ENTREE:
+            raise ValueError(f"Entrée {self.variable!r} : unité {self.unite!r} inconnue.")
+
+
+@dataclass(frozen=True)
+class Composante:
+    """Une des prestations exactes qu'une prestation du catalogue regroupe (l'aide au
+    logement est une APL, une ALS ou une ALF selon OpenFisca) : sa variable OpenFisca
+    (famille, mensuelle), son intitulé, et ce qui la fait choisir."""
+
+    variable: str
+    libelle: str
+    condition: str
+
+
 @dataclass(frozen=True)
 class PrestationLegale:
     """Une prestation légale du catalogue, estimée par OpenFisca-France.
@@ -102,6 +132,13 @@ class PrestationLegale:
     #: file de travail range le signalement par « valeur de la couverture − participation »
     #: (voir docs/detection.md, « Ordre de la file de travail »).
     valeur_couverture_annuelle: Decimal | None = None
+    #: Les prestations exactes regroupées (famille) : l'explication du signalement dit
+    #: laquelle le foyer toucherait (celles dont le montant n'est pas nul).
+    composantes: tuple[Composante, ...] = ()
+    #: Les entrées de calcul relevées pour l'explication (famille seulement).
+    entrees: tuple[Entree, ...] = ()
+    #: Ce qu'il faut vérifier avec la personne quand le foyer est proche d'un seuil.
+    a_verifier: str = ""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,15 @@ AXE = DefinitionAxe(
         Fait("teleassistance", "Téléassistance", "booleen"),
     ),
     prestations=(
-        PrestationLegale("aspa", "Allocation de solidarité aux personnes âgées (ASPA)", ("aspa",)),
+        PrestationLegale(
+            "aspa",
+            "Allocation de solidarité aux personnes âgées (ASPA)",
+            ("aspa",),
+            a_verifier=(
+                "les pensions de retraite brutes des 3 derniers mois (relevés des caisses) et "
+                "la vie en couple"
+            ),
+        ),
     ),
     indicateurs=(
         Indicateur(

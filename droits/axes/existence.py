@@ -1,6 +1,13 @@
 from decimal import Decimal
 
-from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale, ans_avant
+from droits.axes.base import (
+    DefinitionAxe,
+    Entree,
+    Fait,
+    Indicateur,
+    PrestationLegale,
+    ans_avant,
+)
 
 AXE = DefinitionAxe(
     code="existence",
@@ -39,8 +46,33 @@ AXE = DefinitionAxe(
         Fait("aides_facultatives_demandees", "Aides facultatives demandées", "texte"),
     ),
     prestations=(
-        PrestationLegale("rsa", "Revenu de solidarité active (RSA)", ("rsa",)),
-        PrestationLegale("prime_activite", "Prime d'activité", ("ppa",)),
+        PrestationLegale(
+            "rsa",
+            "Revenu de solidarité active (RSA)",
+            ("rsa",),
+            entrees=(
+                Entree("rsa_base_ressources", "ressources retenues (3 derniers mois, par mois)"),
+                Entree("rsa_forfait_logement", "forfait logement déduit"),
+                Entree("rsa_nb_enfants", "enfants pris en compte", "nombre"),
+            ),
+            a_verifier=(
+                "les ressources des 3 derniers mois de chaque membre du foyer (bulletins de "
+                "salaire, allocations, pensions) et la composition du foyer"
+            ),
+        ),
+        PrestationLegale(
+            "prime_activite",
+            "Prime d'activité",
+            ("ppa",),
+            entrees=(
+                Entree("ppa_base_ressources", "ressources retenues (3 derniers mois, par mois)"),
+                Entree("ppa_revenu_activite", "revenus d'activité retenus (par mois)"),
+            ),
+            a_verifier=(
+                "les revenus d'activité et les autres ressources des 3 derniers mois "
+                "(bulletins de salaire), et la composition du foyer"
+            ),
+        ),
     ),
     indicateurs=(
         Indicateur(

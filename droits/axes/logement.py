@@ -1,4 +1,11 @@
-from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
+from droits.axes.base import (
+    Composante,
+    DefinitionAxe,
+    Entree,
+    Fait,
+    Indicateur,
+    PrestationLegale,
+)
 
 AXE = DefinitionAxe(
     code="logement",
@@ -48,6 +55,40 @@ AXE = DefinitionAxe(
             "Aide au logement (APL, ALS, ALF)",
             ("aide_logement",),
             description="Le détail APL / ALF / ALS est donné par les variables apl, alf, als.",
+            # Les règles d'OpenFisca-France 176.1.8 (model/prestations/aides_logement.py) :
+            # APL si le logement est conventionné (`logement_conventionne` : locataire HLM),
+            # sinon ALF avec au moins une personne à charge (`al_nb_personnes_a_charge`),
+            # sinon ALS.
+            composantes=(
+                Composante(
+                    "apl",
+                    "APL (aide personnalisée au logement)",
+                    "logement conventionné (locataire HLM)",
+                ),
+                Composante(
+                    "alf",
+                    "ALF (allocation de logement familiale)",
+                    "logement non conventionné, au moins une personne à charge",
+                ),
+                Composante(
+                    "als",
+                    "ALS (allocation de logement sociale)",
+                    "logement non conventionné, aucune personne à charge",
+                ),
+            ),
+            entrees=(
+                Entree(
+                    "aide_logement_base_ressources",
+                    "ressources retenues par la CAF (12 mois glissants, par an)",
+                    "euros_an",
+                ),
+                Entree("aide_logement_loyer_retenu", "loyer retenu (plafonné, hors charges)"),
+                Entree("al_nb_personnes_a_charge", "personnes à charge", "nombre"),
+            ),
+            a_verifier=(
+                "les ressources des 12 derniers mois de chaque membre du foyer, le loyer hors "
+                "charges sur le bail ou la quittance, et si le logement est conventionné"
+            ),
         ),
     ),
     indicateurs=(

@@ -1,4 +1,18 @@
-from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
+from droits.axes.base import DefinitionAxe, Entree, Fait, Indicateur, PrestationLegale
+
+#: Les entrées communes des prestations familiales (ressources de l'année N-2).
+ENTREES_FAMILIALES = (
+    Entree(
+        "prestations_familiales_base_ressources",
+        "ressources retenues (année N-2, par an)",
+        "euros_an",
+    ),
+    Entree("af_nbenf", "enfants au sens des prestations familiales", "nombre"),
+)
+A_VERIFIER_FAMILIAL = (
+    "les revenus de l'année N-2 (avis d'imposition), l'activité de chaque parent et les dates "
+    "de naissance des enfants"
+)
 
 AXE = DefinitionAxe(
     code="petite_enfance",
@@ -35,10 +49,34 @@ AXE = DefinitionAxe(
         Fait("situation_prioritaire", "Situation prioritaire (exclusion)", "booleen"),
     ),
     prestations=(
-        PrestationLegale("allocations_familiales", "Allocations familiales", ("af",)),
-        PrestationLegale("complement_familial", "Complément familial", ("cf",)),
-        PrestationLegale("asf", "Allocation de soutien familial (ASF)", ("asf",)),
-        PrestationLegale("paje_base", "PAJE — allocation de base", ("paje_base",)),
+        PrestationLegale(
+            "allocations_familiales",
+            "Allocations familiales",
+            ("af",),
+            entrees=ENTREES_FAMILIALES,
+            a_verifier=A_VERIFIER_FAMILIAL,
+        ),
+        PrestationLegale(
+            "complement_familial",
+            "Complément familial",
+            ("cf",),
+            entrees=ENTREES_FAMILIALES,
+            a_verifier=A_VERIFIER_FAMILIAL,
+        ),
+        PrestationLegale(
+            "asf",
+            "Allocation de soutien familial (ASF)",
+            ("asf",),
+            entrees=ENTREES_FAMILIALES[1:],
+            a_verifier="la situation de chaque parent et la pension alimentaire versée ou non",
+        ),
+        PrestationLegale(
+            "paje_base",
+            "PAJE — allocation de base",
+            ("paje_base",),
+            entrees=ENTREES_FAMILIALES,
+            a_verifier=A_VERIFIER_FAMILIAL,
+        ),
     ),
     indicateurs=(
         Indicateur(

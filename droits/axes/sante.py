@@ -1,6 +1,17 @@
 from decimal import Decimal
 
-from droits.axes.base import DefinitionAxe, Fait, Indicateur, PrestationLegale
+from droits.axes.base import DefinitionAxe, Entree, Fait, Indicateur, PrestationLegale
+
+ENTREES_CSS = (
+    Entree(
+        "cmu_c_plafond", "plafond de ressources de la CSS sans participation (par an)", "euros_an"
+    ),
+    Entree("cmu_nb_pac", "personnes à charge", "nombre"),
+)
+A_VERIFIER_CSS = (
+    "les ressources des 12 mois précédant la demande de chaque membre du foyer, y compris les "
+    "aides au logement"
+)
 
 #: Valeur documentée d'une année de complémentaire santé solidaire pour une personne : le
 #: coût unitaire par bénéficiaire pour 2023 (416 €). Elle ne sert qu'à ranger la file de
@@ -51,6 +62,8 @@ AXE = DefinitionAxe(
             description="Couverture sans participation : le montant estimé est 0 €.",
             forme="couverture",
             valeur_couverture_annuelle=VALEUR_CSS,
+            entrees=ENTREES_CSS,
+            a_verifier=A_VERIFIER_CSS,
         ),
         PrestationLegale(
             "css_participation",
@@ -59,6 +72,8 @@ AXE = DefinitionAxe(
             description="Le montant est la participation mensuelle due par le foyer.",
             forme="couverture",
             valeur_couverture_annuelle=VALEUR_CSS,
+            entrees=ENTREES_CSS,
+            a_verifier=A_VERIFIER_CSS,
         ),
     ),
     indicateurs=(

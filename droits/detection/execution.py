@@ -30,6 +30,7 @@ from ccas_portal.insertion import (
 )
 from ccas_portal.journal import journaliser
 from droits.detection import moteur, regles_locales
+from droits.detection.explication import expliquer
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import FoyerSimule, charger_foyers
 from droits.enums import (
@@ -53,6 +54,12 @@ journal = logging.getLogger(__name__)
 
 def taille_lot() -> int:
     return getattr(settings, "DETECTION_TAILLE_LOT", 10000)
+
+
+def ecart_seuil() -> float:
+    """L'écart de ressources (fraction) avec lequel chaque foyer signalé est re-simulé pour
+    dire s'il est proche d'un seuil (0 : pas de re-simulation) ; ADR 0019."""
+    return getattr(settings, "DETECTION_ECART_SEUIL_POURCENT", 5) / 100
 
 
 def mois_courant() -> date:
@@ -375,6 +382,61 @@ def explication(foyer: FoyerSimule, mois: date, raison: str = "") -> dict:
     }
 
 
+def _a_re_simuler(foyers, resultats, en_cours, traces, mois: date) -> tuple[list, dict]:
+    """Les foyers à re-simuler pour la proximité des seuils (ADR 0019), et ce qui est repris
+    sans re-simulation : {(foyer, prestation) : {"sensibilite", "seuil"}}.
+
+    Pas de re-simulation pour un droit probable déjà demandé ou perçu (pas de signalement),
+    ni pour un signalement déjà écrit sur les mêmes faits : ouvert avec la même empreinte, le
+    même montant, le même mois simulé et le même écart (son seuil est repris), ou dernier clos
+    avec la même empreinte (il ne renaît pas). Un foyer qui a au moins un droit nouveau ou
+    changé est re-simulé en entier."""
+    if not ecart_seuil():
+        return [], {}
+    pourcentage = round(ecart_seuil() * 100)
+    ids = [f.id for f in foyers if f.id in resultats]
+    ouverts, clos = {}, {}
+    for foyer_id, code, etat, trace, montant, x in (
+        Signalement.objects.filter(foyer_id__parmi=ids)
+        .order_by("cree_le", "pk")
+        .values_list(
+            "foyer_id", "prestation_id", "etat", "empreinte", "montant_estime", "explication"
+        )
+    ):
+        if etat in ETATS_OUVERTS:
+            ouverts[foyer_id, code] = (trace, montant, x or {})
+        else:
+            clos[foyer_id, code] = trace
+    a_faire, repris = [], {}
+    mois_texte = f"{mois:%m/%Y}"
+    for f in foyers:
+        if f.id not in resultats:
+            continue
+        trace, du_foyer, complet = traces[f.id], {}, True
+        for e in resultats[f.id]:
+            cle = (f.id, e.prestation)
+            if e.prestation in en_cours.get(f.id, ()):
+                continue
+            if cle in ouverts:
+                ancienne_trace, montant, x = ouverts[cle]
+                if (
+                    ancienne_trace == trace
+                    and montant == Decimal(str(e.montant))
+                    and x.get("mois") == mois_texte
+                    and x.get("sensibilite") == pourcentage
+                ):
+                    du_foyer[cle] = {k: x[k] for k in ("sensibilite", "seuil") if k in x}
+                    continue
+            elif clos.get(cle) == trace:
+                continue
+            complet = False
+        if complet:
+            repris.update(du_foyer)
+        else:
+            a_faire.append(f)
+    return a_faire, repris
+
+
 def _aides_a_domicile(ids: list[int]) -> set[int]:
     """Les foyers dont un accompagnement « bien vieillir » note une aide à domicile en place."""
     from accompagnement.models import Accompagnement
@@ -407,6 +469,21 @@ def traiter_lot(lot_id: int) -> dict:
     ).values_list("foyer_id", "prestation_id"):
         en_cours.setdefault(foyer_id, set()).add(code)
     aides = _aides_a_domicile(lot.foyers)
+    traces = {
+        f.id: empreinte(f, en_cours.get(f.id, set()), f.id in aides)
+        for f in foyers
+        if f.id in resultats
+    }
+    # Proximité d'un seuil : seuls les foyers qui auront un signalement nouveau ou changé
+    # d'une prestation légale sont re-simulés (ressources ± écart) ; un signalement inchangé
+    # garde le seuil déjà calculé (`repris`).
+    a_expliquer, repris = _a_re_simuler(foyers, resultats, en_cours, traces, execution.mois_cible)
+    sensibles = (
+        moteur.sensibilite(a_expliquer, execution.mois_cible, ecart_seuil(), taille_lot())
+        if a_expliquer
+        else {}
+    )
+    explique = time.perf_counter()
     catalogue = {p.code: p for p in Prestation.objects.filter(actif=True)}
     comptes: Counter = Counter()
     #: Ce que devient chaque droit probable (voir ExecutionDetection.bilan).
@@ -424,10 +501,12 @@ def traiter_lot(lot_id: int) -> dict:
             if foyer.id not in resultats:
                 continue
             codes_en_cours = en_cours.get(foyer.id, set())
-            trace = empreinte(foyer, codes_en_cours, foyer.id in aides)
+            trace = traces[foyer.id]
             propositions = {
                 e.prestation: (Decimal(str(e.montant)), "") for e in resultats[foyer.id]
             }
+            estimations = {e.prestation: e for e in resultats[foyer.id]}
+            sensibles_du_foyer = sensibles.get(foyer.id, {})
             legaux = set(propositions)
             for p in [
                 *regles_locales.jeunes_adultes_sans_ressources(foyer, execution.mois_cible, legaux),
@@ -458,7 +537,16 @@ def traiter_lot(lot_id: int) -> dict:
                         montant,
                         trace,
                         execution,
-                        {**commune, "raison": raison} if raison else commune,
+                        {
+                            **expliquer(
+                                commune, estimations[code], sensibles_du_foyer, set(estimations)
+                            ),
+                            **repris.get((foyer.id, code), {}),
+                        }
+                        if code in estimations
+                        else {**commune, "raison": raison}
+                        if raison
+                        else commune,
                     )
                 ] += 1
             # Un signalement ouvert que cette exécution ne retrouve plus est marqué comme tel.
@@ -511,13 +599,15 @@ def traiter_lot(lot_id: int) -> dict:
     fin = time.perf_counter()
     journal.info(
         "Lot %s de l'exécution %s : %s foyers, chargement %.2f s, simulation %.2f s, "
-        "signalements %.2f s, %s créés",
+        "proximité des seuils %.2f s (%s foyers), signalements %.2f s, %s créés",
         lot.numero,
         execution.pk,
         len(lot.foyers),
         charge - debut,
         simule - charge,
-        fin - simule,
+        explique - simule,
+        len(a_expliquer),
+        fin - explique,
         crees,
     )
     if not reste:

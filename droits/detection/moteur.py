@@ -6,9 +6,10 @@ calcule les variables dans l'ordre fixe `ORDRE_CALCUL` (les prestations couplée
 au logement, AAH, CSS — dépendent de l'ordre de calcul : il est fixé et testé).
 """
 
+import dataclasses
 import functools
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -82,6 +83,12 @@ class Estimation:
     prestation: str
     montant: float  # mensuel, en euros (0 pour un droit sans montant versé)
     eligible: bool
+    #: {variable de la prestation exacte : montant} pour une prestation qui en regroupe
+    #: plusieurs (aide au logement : apl, als, alf), les montants non nuls seulement.
+    composantes: dict[str, float] = field(default_factory=dict)
+    #: {variable : valeur} des entrées de calcul déclarées par la prestation
+    #: (`PrestationLegale.entrees`), lues dans la famille qui en reçoit le plus.
+    entrees: dict[str, float] = field(default_factory=dict)
 
 
 def _complets(foyers: list[FoyerSimule]) -> tuple[list[FoyerSimule], list[FoyerSimule]]:
@@ -212,6 +219,12 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
     simulation, personnes, familles = construire_simulation(foyers, mois_cible)
     periode = f"{mois_cible:%Y-%m}"
     valeurs = {v: simulation.calculate(v, periode) for v in ORDRE_CALCUL}
+    # Après le calcul des prestations, dans l'ordre fixé : composantes et entrées de calcul
+    # (variables intermédiaires, déjà calculées pour la plupart).
+    for p in prestations_legales():
+        for v in [c.variable for c in p.composantes] + [e.variable for e in p.entrees]:
+            if v not in valeurs:
+                valeurs[v] = simulation.calculate(v, periode)
     # Rattacher chaque famille et chaque individu à son foyer du portail.
     foyer_de_famille = np.array([int(k.split("-")[0]) for k in familles])
     foyer_d_individu = np.array([f.id for f, _, _ in personnes])
@@ -226,14 +239,115 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
             eligibles = _par_foyer(valeurs[p.eligibilite].astype(float), rattachement, ids) > 0
         else:
             eligibles = montants > 0.005
+        composantes = {
+            c.variable: _par_foyer(valeurs[c.variable], rattachement, ids) for c in p.composantes
+        }
+        if p.entrees and p.entite == "famille":
+            montant_famille = sum(
+                (valeurs[v].astype(float) for v in p.variables or (p.eligibilite,)),
+                np.zeros(len(familles)),
+            )
+            la_famille = _famille_la_plus_concernee(montant_famille, foyer_de_famille, ids)
+            entrees = {e.variable: valeurs[e.variable][la_famille] for e in p.entrees}
+        else:
+            entrees = {}
         for i, foyer_id in enumerate(ids):
             if eligibles[i]:
                 resultats[int(foyer_id)].append(
-                    Estimation(p.code, round(float(montants[i]), 2), True)
+                    Estimation(
+                        p.code,
+                        round(float(montants[i]), 2),
+                        True,
+                        composantes={
+                            v: round(float(m[i]), 2) for v, m in composantes.items() if m[i] > 0.005
+                        },
+                        entrees={v: round(float(x[i]), 2) for v, x in entrees.items()},
+                    )
                 )
     del simulation, valeurs
     gc.collect()  # sans quoi la mémoire croît d'environ 1 Go par lot de 10 000 foyers
     return resultats
+
+
+def _famille_la_plus_concernee(
+    montants: np.ndarray, foyer_de_famille: np.ndarray, ids: np.ndarray
+) -> np.ndarray:
+    """Pour chaque foyer du portail (`ids`, triés), l'indice de sa famille OpenFisca qui reçoit
+    le plus de la prestation (`montants` par famille) : celle dont l'explication lit les
+    entrées (un colocataire forme sa propre famille)."""
+    positions = np.searchsorted(ids, foyer_de_famille)
+    ordre = np.lexsort((montants, positions))  # par foyer, puis par montant croissant
+    positions_triees = positions[ordre]
+    derniere = np.r_[positions_triees[1:] != positions_triees[:-1], True]
+    choix = np.zeros(len(ids), dtype=int)
+    choix[positions_triees[derniere]] = ordre[derniere]
+    return choix
+
+
+#: Décalage des identifiants des copies d'un foyer simulées par `sensibilite` (ni un foyer ni
+#: une personne du portail n'ont un identifiant aussi grand).
+_DECALAGE_COPIES = 10**12
+
+
+def _avec_ressources_multipliees(foyer: FoyerSimule, facteur: float, rang: int) -> FoyerSimule:
+    """Une copie du foyer, sous d'autres identifiants, dont toutes les ressources saisies
+    (chaque mois de l'historique) sont multipliées par `facteur`."""
+    decalage = rang * _DECALAGE_COPIES
+    return dataclasses.replace(
+        foyer,
+        id=foyer.id + decalage,
+        personnes=[
+            dataclasses.replace(
+                p,
+                id=p.id + decalage,
+                ressources=[(t, m * facteur, d, f) for t, m, d, f in p.ressources],
+            )
+            for p in foyer.personnes
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Sensibilite:
+    """Le droit d'un foyer à une prestation si toutes ses ressources étaient `ecart` plus
+    basses ou plus hautes : montant (None : plus de droit probable)."""
+
+    ecart: float
+    montant_si_baisse: float | None
+    montant_si_hausse: float | None
+
+
+def sensibilite(
+    foyers: list[FoyerSimule], mois_cible: date, ecart: float, taille: int | None = None
+) -> dict[int, dict[str, Sensibilite]]:
+    """Re-simule les foyers avec toutes leurs ressources multipliées par 1 − ecart et par
+    1 + ecart, deux copies de chaque foyer dans une même simulation vectorisée (au plus
+    `taille` foyers par simulation : la mémoire d'un lot ordinaire, pas le double) :
+    {foyer : {prestation : Sensibilite}}. Sert à dire qu'un foyer est proche d'un seuil
+    (`droits.detection.explication`)."""
+    if not foyers:
+        return {}
+    copies = [
+        copie
+        for f in foyers
+        for copie in (
+            _avec_ressources_multipliees(f, 1 - ecart, 1),
+            _avec_ressources_multipliees(f, 1 + ecart, 2),
+        )
+    ]
+    taille = max(2, taille or len(copies))
+    resultats: dict[int, list[Estimation]] = {}
+    for debut in range(0, len(copies), taille):
+        resultats.update(simuler(copies[debut : debut + taille], mois_cible))
+    sensibles: dict[int, dict[str, Sensibilite]] = {}
+    codes = [p.code for p in prestations_legales()]
+    for f in foyers:
+        bas = {e.prestation: e.montant for e in resultats.get(f.id + _DECALAGE_COPIES, [])}
+        haut = {e.prestation: e.montant for e in resultats.get(f.id + 2 * _DECALAGE_COPIES, [])}
+        if f.id + _DECALAGE_COPIES not in resultats:  # foyer incomplet : pas simulé
+            continue
+        sensibles[f.id] = {c: Sensibilite(ecart, bas.get(c), haut.get(c)) for c in codes}
+    return sensibles
 
 
 def _par_foyer(valeurs: np.ndarray, rattachement: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -1,0 +1,275 @@
+"""L'explication propre à chaque signalement : prestation exacte (APL, ALS, ALF selon les
+règles d'OpenFisca-France), entrées du calcul, proximité d'un seuil (ressources ± 5 %), et
+son affichage (page du signalement, file de travail)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from droits.detection import moteur
+from droits.detection.execution import explication
+from droits.detection.explication import expliquer, lire, seuil
+from droits.detection.moteur import Sensibilite
+from droits.detection.situation import FoyerSimule, Personne
+from habitants.services import enregistrer_ressource
+from tests.droits.conftest import MOIS, creer_foyer
+from tests.droits.test_detection import alertes, executer
+
+DEPUIS = date(2015, 1, 1)
+
+
+def _foyer(id_, statut, salaire=0.0, enfants=0, conjoint=False, loyer=500.0):
+    personnes = [
+        Personne(
+            id=id_ * 10,
+            date_naissance=date(1990, 1, 1),
+            role="demandeur",
+            ressources=[("salaire_net", salaire, DEPUIS, None)] if salaire else [],
+        )
+    ]
+    if conjoint:
+        personnes.append(
+            Personne(id=id_ * 10 + 9, date_naissance=date(1991, 1, 1), role="conjoint")
+        )
+    for k in range(enfants):
+        personnes.append(
+            Personne(id=id_ * 10 + 1 + k, date_naissance=date(2026, 3, 1), role="enfant")
+        )
+    return FoyerSimule(
+        id=id_, depcom="38185", statut_occupation=statut, loyer=loyer, personnes=personnes
+    )
+
+
+@pytest.fixture(scope="module")
+def brut():
+    """Une simulation vectorisée pour tous les foyers construits de ce module, et leur
+    re-simulation à ± 5 % (une seule autre simulation)."""
+    foyers = [
+        _foyer(1, "locataire_hlm", 800),  # conventionné, seul → APL
+        _foyer(2, "locataire_vide", 800, enfants=1),  # non conventionné, un enfant → ALF
+        _foyer(3, "locataire_vide", 800),  # non conventionné, seul → ALS
+        _foyer(4, "locataire_hlm", 800, enfants=1),  # conventionné avec enfant → APL
+        _foyer(5, "locataire_vide", 1300),  # l'ALS s'éteint à + 5 % de ressources
+        _foyer(6, "locataire_vide", 2900, enfants=1, conjoint=True),  # PAJE au taux partiel
+        _foyer(7, "locataire_vide", 3000, enfants=1, conjoint=True),  # loin du taux plein
+    ]
+    return foyers, moteur.simuler(foyers, MOIS), moteur.sensibilite(foyers, MOIS, 0.05)
+
+
+@pytest.fixture(scope="module")
+def simules(brut):
+    """{foyer : {prestation : explication}}."""
+    foyers, resultats, sensibles = brut
+    return {
+        f.id: {
+            e.prestation: expliquer(
+                explication(f, MOIS), e, sensibles[f.id], {d.prestation for d in resultats[f.id]}
+            )
+            for e in resultats[f.id]
+        }
+        for f in foyers
+    }
+
+
+def test_la_re_simulation_par_morceaux_donne_les_memes_montants(brut):
+    """Au plus 4 foyers par simulation (la taille d'un lot) : les mêmes montants qu'en une."""
+    foyers, _, sensibles = brut
+    par_morceaux = moteur.sensibilite(foyers[4:], MOIS, 0.05, taille=4)
+    assert par_morceaux == {f.id: sensibles[f.id] for f in foyers[4:]}
+    assert par_morceaux[5]["aide_logement"].montant_si_hausse is None
+
+
+@pytest.mark.parametrize(
+    ("foyer", "exacte", "personnes_a_charge"),
+    [(1, "apl", 0), (2, "alf", 1), (3, "als", 0), (4, "apl", 1)],
+)
+def test_la_prestation_exacte_d_aide_au_logement(simules, foyer, exacte, personnes_a_charge):
+    x = simules[foyer]["aide_logement"]
+    assert list(x["composantes"]) == [exacte]
+    assert x["composantes"][exacte] > 0
+    assert x["entrees"]["al_nb_personnes_a_charge"] == personnes_a_charge
+    assert x["entrees"]["aide_logement_loyer_retenu"] > 0
+    # 800 € nets par mois : ressources retenues annuelles, du même ordre que 12 × 800.
+    assert 8000 <= x["entrees"]["aide_logement_base_ressources"] <= 10000
+    lisible = lire(x, "aide_logement", 100)
+    sigle = exacte.upper()
+    assert lisible.prestation_exacte[0].startswith(sigle + " (")
+    assert lisible.resume_court == sigle
+
+
+def test_les_entrees_du_calcul_sont_nommees_et_ecrites_en_francais(simules):
+    x = simules[3]["aide_logement"]
+    lisible = lire(x, "aide_logement", 190)
+    libelles = dict(lisible.entrees)
+    assert set(libelles) == {
+        "ressources retenues par la CAF (12 mois glissants, par an)",
+        "loyer retenu (plafonné, hors charges)",
+        "personnes à charge",
+    }
+    base = libelles["ressources retenues par la CAF (12 mois glissants, par an)"]
+    assert base.endswith("\u00a0€ par an")
+    assert "\u202f" in base
+    assert libelles["personnes à charge"] == "0"
+    # Les entrées de la prime d'activité, pour le même foyer.
+    assert simules[3]["prime_activite"]["entrees"]["ppa_revenu_activite"] == 800.0
+    # Commun au foyer : mois, composition, âges.
+    assert (x["mois"], x["personnes"], x["ages"]) == ("10/2026", 1, [36])
+
+
+def test_seuil_proche_l_aide_au_logement_s_eteint_avec_un_peu_plus_de_ressources(simules):
+    x = simules[5]["aide_logement"]
+    assert x["sensibilite"] == 5
+    assert x["seuil"] == {
+        "cas": "perte",
+        "pourcentage": 5,
+        "ressources_ecart": 65.0,
+        "montant_si": None,
+    }
+    lisible = lire(x, "aide_logement", 16)
+    assert "ce droit ne serait plus ouvert" in lisible.seuil
+    assert "65,00\u00a0€ de plus par mois" in lisible.seuil
+    assert lisible.a_verifier.startswith("les ressources des 12 derniers mois")
+    assert lisible.resume_court == (
+        "ALS — proche d'un seuil : plus ouvert avec des ressources 5\u00a0% plus élevées"
+    )
+
+
+def test_seuil_loin_pas_d_avertissement(simules):
+    for foyer in (1, 2, 3):
+        x = simules[foyer]["aide_logement"]
+        assert x["sensibilite"] == 5
+        assert "seuil" not in x
+        assert lire(x, "aide_logement", 1).seuil == ""
+    # RSA d'une personne sans ressource : faire varier des ressources nulles ne dit rien.
+    sans = expliquer(
+        explication(_foyer(8, "locataire_vide"), MOIS),
+        moteur.Estimation("rsa", 573.49, True),
+        {"rsa": Sensibilite(0.05, 573.49, None)},
+        {"rsa"},
+    )
+    assert "seuil" not in sans
+
+
+def test_seuil_proche_du_taux_plein_de_la_paje(simules):
+    """Au taux partiel, juste au-dessus du plafond du taux plein : avec 5 % de ressources en
+    moins, la PAJE de base passerait au taux plein (le double)."""
+    proche = simules[6]["paje_base"]
+    assert proche["seuil"]["cas"] == "si_baisse"
+    montant_partiel = 99.58
+    assert proche["seuil"]["montant_si"] == pytest.approx(2 * montant_partiel, abs=0.02)
+    lisible = lire(proche, "paje_base", montant_partiel)
+    assert "5\u00a0% plus basses" in lisible.seuil
+    assert "au lieu de 99,58\u00a0€" in lisible.seuil
+    assert "revenus de l'année N-2" in lisible.a_verifier
+    loin = simules[7]["paje_base"]
+    assert "seuil" not in loin
+    assert loin["sensibilite"] == 5
+
+
+def test_seuil_d_une_prestation_remplacee_par_une_autre(simules):
+    """800 € nets, seul : CSS avec participation ; avec 5 % de ressources en moins, la CSS
+    sans participation à la place (la participation disparaît, le droit ne se perd pas)."""
+    x = simules[3]["css_participation"]
+    assert "css_gratuite" not in simules[3]
+    assert x["seuil"]["cas"] == "si_baisse"
+    assert x["seuil"]["remplacee_par"] == ["css_gratuite"]
+    lisible = lire(x, "css_participation", 14)
+    assert lisible.seuil.endswith(
+        "ce droit ne serait plus ouvert ; à la place : "
+        "Complémentaire santé solidaire sans participation."
+    )
+    assert lisible.seuil_court == (
+        "remplacé par Complémentaire santé solidaire sans participation avec des ressources "
+        "5\u00a0% plus basses"
+    )
+    assert lisible.a_verifier.startswith("les ressources des 12 mois précédant la demande")
+
+
+@pytest.mark.parametrize(
+    ("montant", "bas", "haut", "cas"),
+    [
+        (300.0, 330.0, 270.0, None),  # pente ordinaire : autant dans les deux sens
+        (300.0, 330.0, None, "perte"),
+        (99.58, 199.15, 99.58, "si_baisse"),  # taux partiel → taux plein
+        (199.15, 199.15, 99.58, "si_hausse"),
+        (196.36, 209.76, 162.23, None),  # coude de la prime d'activité (11 %) : pas un seuil
+        (20.0, 25.0, 9.0, None),  # écart de 6 € : sous le minimum de 10 €
+    ],
+)
+def test_regle_du_seuil(montant, bas, haut, cas):
+    trouve = seuil(montant, Sensibilite(0.05, bas, haut), 1000.0)
+    assert (trouve or {}).get("cas") == cas
+
+
+@pytest.fixture
+def pres_du_seuil(ts):
+    """Une personne seule au parc privé dont l'ALS s'éteint avec 5 % de ressources en plus."""
+    return creer_foyer(
+        ts,
+        ("Inès", date(1990, 1, 1), "demandeur", [("salaire_net", "1300", date(2015, 1, 1))]),
+        loyer="500",
+    )
+
+
+@pytest.mark.django_db
+def test_la_detection_range_l_explication_propre_a_chaque_signalement(
+    ts, seul_sans_revenu, pres_du_seuil, monkeypatch
+):
+    executer()
+    sans, _ = seul_sans_revenu
+    rsa, logement = alertes(sans)["rsa"], alertes(sans)["aide_logement"]
+    assert logement.explication["composantes"] == {"als": 308.0}
+    assert "composantes" not in rsa.explication
+    assert rsa.explication["entrees"]["rsa_base_ressources"] == 0
+    assert rsa.explication != logement.explication  # une explication par signalement
+    assert "seuil" not in logement.explication
+    assert logement.explication["sensibilite"] == 5
+    proche = alertes(pres_du_seuil[0])["aide_logement"]
+    assert proche.explication["seuil"]["cas"] == "perte"
+    # Rejouée sans changement : aucun foyer re-simulé, le seuil repris, rien n'est réécrit.
+    modifie, avant = proche.modifie_le, proche.explication
+    resimules = []
+    vraie = moteur.sensibilite
+    monkeypatch.setattr(
+        moteur, "sensibilite", lambda foyers, *a: resimules.append(foyers) or vraie(foyers, *a)
+    )
+    executer()
+    assert resimules == []
+    proche.refresh_from_db()
+    assert proche.modifie_le == modifie
+    assert proche.explication == avant
+    # Une pension alimentaire pour Inès : son foyer seul est re-simulé.
+    enregistrer_ressource(
+        agent=ts,
+        habitant=pres_du_seuil[1][0],
+        type="pension_alimentaire_recue",
+        montant_mensuel=Decimal("50"),
+        date_debut=date(2025, 1, 1),
+    )
+    executer()
+    assert [[f.id for f in foyers] for foyers in resimules] == [[pres_du_seuil[0].pk]]
+
+
+@pytest.mark.django_db
+def test_page_et_file_montrent_l_explication(client, ts, seul_sans_revenu, pres_du_seuil):
+    executer()
+    client.force_login(ts)
+    proche = alertes(pres_du_seuil[0])["aide_logement"]
+    html = client.get(reverse("droits:signalement", args=[proche.pk])).content.decode()
+    assert "Prestation exacte : <strong>ALS (allocation de logement sociale)" in html
+    assert "Loyer retenu (plafonné, hors charges)" in html
+    assert 'id="seuil-proche"' in html
+    assert "Proche d&#x27;un seuil" in html
+    assert "À vérifier avec la personne : les ressources des 12 derniers mois" in html
+    loin = alertes(seul_sans_revenu[0])["aide_logement"]
+    html = client.get(reverse("droits:signalement", args=[loin.pk])).content.decode()
+    assert "Pas de seuil proche" in html
+    assert "À vérifier avec la personne" not in html
+    file = client.get(reverse("droits:signalements")).content.decode()
+    assert file.count('class="d-block small explication-courte"') == 2  # les deux ALS
+    assert (
+        'ALS — <span class="badge text-bg-warning">proche d\'un seuil</span> plus ouvert '
+        "avec des ressources 5\u00a0% plus élevées"
+    ) in file
