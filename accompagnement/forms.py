@@ -380,3 +380,66 @@ class DemandeTransfertForm(FormulairePortail):
     bouton = "Demander le transfert"
 
     motif = _champ_motif("Motif de la demande de transfert", "Lu par le site de rattachement")
+
+
+# --- Passation d'un accompagnement ----------------------------------------------------------
+
+
+class PassationForm(FormulairePortail):
+    """Le référent et les co-intervenants d'un accompagnement, choisis parmi les travailleurs
+    sociaux des sites qui ont accès au foyer (`possibles`, calculés par la vue pour toute la
+    page) ; les intervenants actuels qui n'y ont plus accès restent cochés pour qu'on les
+    retire (le service refuse de les garder)."""
+
+    bouton = "Enregistrer la passation"
+
+    referent = forms.TypedChoiceField(label="Référent", coerce=int)
+    co_intervenants = forms.TypedMultipleChoiceField(
+        label="Co-intervenants",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, accompagnement, possibles, **kwargs):
+        self.ident = f"passation-{accompagnement.pk}"
+        kwargs.setdefault("prefix", f"a{accompagnement.pk}")
+        actuels = list(accompagnement.co_intervenants.all())
+        kwargs.setdefault(
+            "initial",
+            {
+                "referent": accompagnement.referent_id,
+                "co_intervenants": [a.pk for a in actuels],
+            },
+        )
+        super().__init__(*args, **kwargs)
+        ids_possibles = {a.pk for a in possibles}
+
+        def libelle(agent):
+            return str(agent) if agent.pk in ids_possibles else f"{agent} (n'a plus accès)"
+
+        self.agents = {a.pk: a for a in [*possibles, accompagnement.referent, *actuels]}
+        self.fields["referent"].choices = [
+            *([] if accompagnement.referent_id in ids_possibles else [("", "— à choisir —")]),
+            *((a.pk, str(a)) for a in possibles),
+        ]
+        self.fields["co_intervenants"].choices = [
+            *((a.pk, str(a)) for a in possibles),
+            *((a.pk, libelle(a)) for a in actuels if a.pk not in ids_possibles),
+        ]
+        self.fields["referent"].error_messages["required"] = "Choisissez le nouveau référent."
+        self.fields["referent"].error_messages["invalid_choice"] = (
+            "Choisissez le référent dans la liste : un travailleur social d'un site qui a accès "
+            "à ce foyer."
+        )
+        self.fields["co_intervenants"].error_messages["invalid_choice"] = (
+            "Choisissez les co-intervenants dans la liste."
+        )
+
+    @property
+    def donnees(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "referent": self.agents[d["referent"]],
+            "co_intervenants": [self.agents[pk] for pk in d["co_intervenants"]],
+        }

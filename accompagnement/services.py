@@ -473,3 +473,62 @@ def enregistrer_seance(
         details={"inscrits": len(participants), "anonymes": participants_anonymes},
     )
     return seance
+
+
+# --- Passation (départ, congé, changement de site) -----------------------------------------
+
+
+@transaction.atomic
+def passer_accompagnement(
+    *, agent, accompagnement: Accompagnement, referent, co_intervenants: Iterable
+) -> Accompagnement:
+    """Change le référent et les co-intervenants d'un accompagnement (un départ, un congé, un
+    changement de site) : chacun doit être un travailleur social d'un site qui a accès au
+    foyer aujourd'hui (`perms.peut_suivre_foyer`, la règle unique). Un intervenant qui n'y a
+    plus accès peut être retiré, jamais gardé. Journalisé sur l'accompagnement (ADR 0025)."""
+    accompagnement = (
+        Accompagnement.objects.select_for_update()
+        .select_related("foyer", "referent")
+        .get(pk=accompagnement.pk)
+    )
+    if not perms.peut_passer_accompagnement(agent, accompagnement):
+        raise PermissionDenied("Vous ne pouvez pas passer cet accompagnement.")
+    _ouvert(accompagnement)
+    foyer = accompagnement.foyer
+    if not perms.peut_suivre_foyer(referent, foyer):
+        raise ValidationError(
+            {
+                "referent": f"{referent} n'a pas accès à ce foyer : choisissez un travailleur "
+                "social d'un site qui y a accès."
+            }
+        )
+    nouveaux = {a.pk: a for a in co_intervenants if a.pk != referent.pk}
+    sans_acces = sorted(str(a) for a in nouveaux.values() if not perms.peut_suivre_foyer(a, foyer))
+    if sans_acces:
+        raise ValidationError(
+            {
+                "co_intervenants": f"{', '.join(sans_acces)} : pas d'accès à ce foyer "
+                "(aucun de ses sites actuels). Décochez pour le retirer."
+            }
+        )
+    anciens = set(accompagnement.co_intervenants.values_list("pk", flat=True))
+    ancien_referent = accompagnement.referent_id
+    if referent.pk == ancien_referent and set(nouveaux) == anciens:
+        raise ValidationError("Rien n'a changé : choisissez un autre référent ou cochez, "
+                              "décochez des co-intervenants.")
+    accompagnement.referent = referent
+    accompagnement.save(update_fields=["referent", "modifie_le"])
+    accompagnement.co_intervenants.set(nouveaux.values())
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=accompagnement,
+        details={
+            "passation": {
+                "referent": [ancien_referent, referent.pk],
+                "co_intervenants_ajoutes": sorted(set(nouveaux) - anciens),
+                "co_intervenants_retires": sorted(anciens - set(nouveaux)),
+            }
+        },
+    )
+    return accompagnement

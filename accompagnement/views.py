@@ -80,10 +80,9 @@ def mes_accompagnements(request):
 def _foyer_visible(request, pk):
     """Le foyer si l'agent peut ouvrir son dossier, sinon 404 (rien n'est divulgué)."""
     foyer = get_object_or_404(Foyer.objects.select_related("site"), pk=pk)
-    intervenant = selectors.ids_intervenant(request.user, foyer)
-    if not perms.peut_voir_foyer(request.user, foyer, intervenant=bool(intervenant)):
+    if not perms.peut_voir_foyer(request.user, foyer):
         raise Http404("Foyer introuvable.")
-    return foyer, intervenant
+    return foyer, selectors.ids_intervenant(request.user, foyer)
 
 
 def chronologie_du_foyer(request, foyer, intervenant=None) -> list:

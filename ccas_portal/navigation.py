@@ -23,6 +23,7 @@ MENU = (
     EntreeMenu("Partages de foyers", "accompagnement:partages", perms.peut_accompagner),
     EntreeMenu("Tableau de bord", "tableau_de_bord", perms.peut_piloter),
     EntreeMenu("Détection", "droits:detection", perms.peut_piloter),
+    EntreeMenu("Passations", "accompagnement:passations", perms.peut_passer_pour_autrui),
     EntreeMenu("Administration", "administration", perms.peut_administrer),
 )
 
