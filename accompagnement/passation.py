@@ -66,7 +66,8 @@ def passations(request):
                 agents[intervenant.pk] = intervenant
                 par_agent.setdefault(intervenant.pk, []).append(a)
     lignes = [
-        (agents[pk], len(liste)) for pk, liste in sorted(par_agent.items(), key=lambda x: str(agents[x[0]]))
+        (agents[pk], len(liste))
+        for pk, liste in sorted(par_agent.items(), key=lambda x: str(agents[x[0]]))
     ]
     travailleurs = Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL, is_active=True).order_by(
         "last_name", "first_name", "pk"

@@ -465,15 +465,13 @@ def intervenants_possibles(foyers) -> dict[int, list]:
     from habitants.acces import partages_en_cours
 
     sites = {f.pk: {f.site_id} for f in foyers}
-    for foyer_id, site_id in partages_en_cours().filter(foyer_id__in=sites).values_list(
-        "foyer_id", "site_demandeur_id"
+    for foyer_id, site_id in (
+        partages_en_cours().filter(foyer_id__in=sites).values_list("foyer_id", "site_demandeur_id")
     ):
         sites[foyer_id].add(site_id)
     tous = set().union(*sites.values()) if sites else set()
     agents = list(
-        Agent.objects.filter(
-            role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites__in=tous
-        )
+        Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites__in=tous)
         .distinct()
         .prefetch_related("sites")
         .order_by("last_name", "first_name", "pk")

@@ -514,8 +514,10 @@ def passer_accompagnement(
     anciens = set(accompagnement.co_intervenants.values_list("pk", flat=True))
     ancien_referent = accompagnement.referent_id
     if referent.pk == ancien_referent and set(nouveaux) == anciens:
-        raise ValidationError("Rien n'a changé : choisissez un autre référent ou cochez, "
-                              "décochez des co-intervenants.")
+        raise ValidationError(
+            "Rien n'a changé : choisissez un autre référent ou cochez, "
+            "décochez des co-intervenants."
+        )
     accompagnement.referent = referent
     accompagnement.save(update_fields=["referent", "modifie_le"])
     accompagnement.co_intervenants.set(nouveaux.values())

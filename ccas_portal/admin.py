@@ -59,7 +59,7 @@ class AgentAdmin(UserAdmin):
             messages.warning(
                 request,
                 format_html(
-                    "{} n'a plus accès à {} : <a href=\"{}\">passer ses accompagnements</a>.",
+                    '{} n\'a plus accès à {} : <a href="{}">passer ses accompagnements</a>.',
                     agent,
                     compte(nombre, "accompagnement en cours", "accompagnements en cours"),
                     reverse("accompagnement:passation", args=[agent.pk]),
