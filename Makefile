@@ -20,13 +20,17 @@ ETAPE = etape() { journal=$$1; shift; mkdir -p "$$(dirname "$$journal")"; \
 
 .PHONY: install run test test-rapide quality navigateur clean
 
-$(INSTALLE): pyproject.toml
+$(INSTALLE): pyproject.toml requirements/openfisca-france.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 attendu")'
 	@echo "Installation des dépendances (quelques minutes la première fois ; détail : $(JOURNAL_INSTALLATION))…"
 	@mkdir -p $(VAR_DIR) && date >$(JOURNAL_INSTALLATION)
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PYTHON) -m venv $(VENV)
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off --upgrade pip
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off -e '.[dev]'
+	@# OpenFisca-France sans l'extra web-api de son cœur (serveur et Flask inutiles, failles
+	@# connues) ; puis on retire ces paquets d'un environnement installé avant : ADR 0025.
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off --no-deps -r requirements/openfisca-france.txt
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip uninstall -y -q -r requirements/retires-web-api.txt
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip check
 	@touch $@
 

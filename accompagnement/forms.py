@@ -22,7 +22,7 @@ from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, ent
 from droits.axes import AXES
 from droits.axes.base import lire_montant
 from droits.models import Axe
-from habitants.acces import sites_ayant_acces
+from habitants.acces import q_personnes_accessibles, sites_ayant_acces
 from habitants.forms import ChampDate
 from habitants.models import Habitant
 
@@ -252,6 +252,12 @@ class ActionCollectiveForm(FormulairePortail):
         self.fields["site"].queryset = agent.sites.filter(actif=True).order_by("nom")
 
 
+def services_participant_ailleurs(action) -> str:
+    from accompagnement.services import PARTICIPANT_D_UN_AUTRE_SITE
+
+    return PARTICIPANT_D_UN_AUTRE_SITE.format(site=action.site)
+
+
 class SeanceForm(forms.Form):
     """Rendu à la main (gabarit) : les participants se choisissent par une recherche."""
 
@@ -271,7 +277,13 @@ class SeanceForm(forms.Form):
         kwargs.setdefault("initial", {"date": timezone.localdate(), "site": action.site_id})
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = agent.sites.filter(actif=True).order_by("nom")
-        self.fields["participants"].queryset = Habitant.objects.visibles_par(agent)
+        # Personnes connues du site porteur : ses agents liront leurs noms (ADR 0025).
+        self.fields["participants"].queryset = Habitant.objects.visibles_par(agent).filter(
+            q_personnes_accessibles({action.site_id})
+        )
+        self.fields["participants"].error_messages["invalid_choice"] = (
+            services_participant_ailleurs(action)
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("date", "theme", "site", "participants_anonymes")

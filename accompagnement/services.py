@@ -420,6 +420,13 @@ def creer_action_collective(
     return action
 
 
+#: Les inscrits d'une séance sont des personnes connues du site porteur de l'action.
+PARTICIPANT_D_UN_AUTRE_SITE = (
+    "Une personne choisie n'est pas connue de {site}, site porteur de l'action : comptez-la "
+    "parmi les participants non inscrits."
+)
+
+
 @transaction.atomic
 def enregistrer_seance(
     *,
@@ -443,11 +450,15 @@ def enregistrer_seance(
     from habitants.acces import q_personnes_accessibles
     from habitants.models import Habitant
 
-    hors_perimetre = {p.pk for p in participants if p.site_id not in agent.ids_sites}
+    # Les agents du site porteur liront les noms des inscrits : seulement des personnes connues
+    # de ce site (une personne d'un autre site se compte parmi les non-inscrits ; ADR 0025).
+    hors_perimetre = {p.pk for p in participants if p.site_id != action.site_id}
     if hors_perimetre and Habitant.objects.filter(
-        q_personnes_accessibles(agent.ids_sites), pk__in=hors_perimetre
+        q_personnes_accessibles({action.site_id}), pk__in=hors_perimetre
     ).count() < len(hors_perimetre):
-        raise ValidationError({"participants": "Une personne choisie n'est pas de vos sites."})
+        raise ValidationError(
+            {"participants": PARTICIPANT_D_UN_AUTRE_SITE.format(site=action.site)}
+        )
     if participants_anonymes < 0 or participants_anonymes > 1000:
         raise ValidationError(
             {"participants_anonymes": "Nombre de participants non inscrits entre 0 et 1 000."}

@@ -5,8 +5,10 @@ from django import forms
 from accompagnement.models import Partenaire
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
+from habitants.acces import q_personnes_accessibles
 from habitants.enums import ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
+from habitants.services import PERSONNE_D_UN_AUTRE_SITE
 
 
 class ChampDate(forms.DateInput):
@@ -103,11 +105,17 @@ class PassageForm(forms.Form):
 
     ident = "passage"
 
-    def __init__(self, *args, agent, **kwargs):
+    def __init__(self, *args, agent, site, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["jeton"] = uuid.uuid4()
-        self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent)
+        # Une personne connue du site du passage : ses agents liront son nom (ADR 0025).
+        self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent).filter(
+            q_personnes_accessibles({site.pk})
+        )
+        self.fields["habitant"].error_messages["invalid_choice"] = PERSONNE_D_UN_AUTRE_SITE.format(
+            site=site
+        )
         self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
         self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True)
 
