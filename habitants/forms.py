@@ -8,7 +8,6 @@ from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE, D
 from habitants.acces import q_personnes_accessibles
 from habitants.enums import ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
-from habitants.services import PERSONNE_D_UN_AUTRE_SITE
 
 
 class ChampDate(forms.DateInput):
@@ -113,8 +112,9 @@ class PassageForm(forms.Form):
         self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent).filter(
             q_personnes_accessibles({site.pk})
         )
-        self.fields["habitant"].error_messages["invalid_choice"] = PERSONNE_D_UN_AUTRE_SITE.format(
-            site=site
+        self.fields["habitant"].error_messages["invalid_choice"] = (
+            f"Cette personne est introuvable parmi celles connues de {site} : cherchez-la à "
+            "nouveau, ou enregistrez son passage depuis l'accueil de son site (ici, sans nom)."
         )
         self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
         self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True)

@@ -109,7 +109,9 @@ def test_passage_a_l_accueil_de_a_refuse_une_personne_de_m(client, deux_sites, m
         },
     )
     assert reponse.status_code == 422
-    assert "pas connue de Maison A" in reponse.content.decode().replace("&#x27;", "'")
+    texte = reponse.content.decode().replace("&#x27;", "'")
+    assert "introuvable parmi celles connues de Maison A" in texte
+    assert "depuis l'accueil de son site" in texte
     assert not Passage.objects.exists()
     # Choisie depuis la recherche à l'accueil de A : pas reprise, un lien vers l'accueil de M.
     page = client.get(reverse("habitants:guichet"), {"site": a.code, "habitant": de_m.pk})
