@@ -411,6 +411,7 @@ class PassationForm(FormulairePortail):
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text="Le référent choisi n'est pas compté parmi les co-intervenants.",
     )
 
     def __init__(self, *args, accompagnement, possibles, **kwargs):
