@@ -20,13 +20,25 @@ ETAPE = etape() { journal=$$1; shift; mkdir -p "$$(dirname "$$journal")"; \
 
 .PHONY: install run test test-rapide quality navigateur pdftotext clean
 
-$(INSTALLE): pyproject.toml
+# OpenFisca-France, version exacte (barèmes et formules datés), installé SANS ses dépendances :
+# il exige openfisca-core[web-api], dont l'extra tire gunicorn 21.2 (CVE-2024-1135,
+# CVE-2024-6827), Flask et Flask-Cors, que le portail n'importe pas ; ses autres dépendances
+# (openfisca-core sans l'extra, numpy < 2.4) sont dans pyproject.toml. RETIRES_WEB_API : ce que
+# tirait cet extra, retiré d'un environnement installé avant (ADR 0025).
+OPENFISCA_FRANCE := openfisca-france==176.1.8
+RETIRES_WEB_API := gunicorn Flask-Cors Flask Werkzeug
+
+$(INSTALLE): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 attendu")'
 	@echo "Installation des dépendances (quelques minutes la première fois ; détail : $(JOURNAL_INSTALLATION))…"
 	@mkdir -p $(VAR_DIR) && date >$(JOURNAL_INSTALLATION)
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PYTHON) -m venv $(VENV)
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off --upgrade pip
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off -e '.[dev]'
+	@# OpenFisca-France sans l'extra web-api de son cœur (serveur et Flask inutiles, failles
+	@# connues) ; puis on retire ces paquets d'un environnement installé avant : ADR 0025.
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip install --progress-bar off --no-deps "$(OPENFISCA_FRANCE)"
+	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip uninstall -y -q $(RETIRES_WEB_API)
 	@$(ETAPE) $(JOURNAL_INSTALLATION) $(PY) -m pip check
 	@touch $@
 

@@ -22,7 +22,7 @@ from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, ent
 from droits.axes import AXES
 from droits.axes.base import lire_montant
 from droits.models import Axe
-from habitants.acces import sites_ayant_acces
+from habitants.acces import q_personnes_accessibles, sites_ayant_acces
 from habitants.forms import ChampDate
 from habitants.models import Habitant
 
@@ -252,6 +252,12 @@ class ActionCollectiveForm(FormulairePortail):
         self.fields["site"].queryset = agent.sites.filter(actif=True).order_by("nom")
 
 
+def services_participant_ailleurs(action) -> str:
+    from accompagnement.services import PARTICIPANT_D_UN_AUTRE_SITE
+
+    return PARTICIPANT_D_UN_AUTRE_SITE.format(site=action.site)
+
+
 class SeanceForm(forms.Form):
     """Rendu à la main (gabarit) : les participants se choisissent par une recherche."""
 
@@ -271,7 +277,13 @@ class SeanceForm(forms.Form):
         kwargs.setdefault("initial", {"date": timezone.localdate(), "site": action.site_id})
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = agent.sites.filter(actif=True).order_by("nom")
-        self.fields["participants"].queryset = Habitant.objects.visibles_par(agent)
+        # Personnes connues du site porteur : ses agents liront leurs noms (ADR 0025).
+        self.fields["participants"].queryset = Habitant.objects.visibles_par(agent).filter(
+            q_personnes_accessibles({action.site_id})
+        )
+        self.fields["participants"].error_messages["invalid_choice"] = (
+            services_participant_ailleurs(action)
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("date", "theme", "site", "participants_anonymes")
@@ -380,3 +392,67 @@ class DemandeTransfertForm(FormulairePortail):
     bouton = "Demander le transfert"
 
     motif = _champ_motif("Motif de la demande de transfert", "Lu par le site de rattachement")
+
+
+# --- Passation d'un accompagnement ----------------------------------------------------------
+
+
+class PassationForm(FormulairePortail):
+    """Le référent et les co-intervenants d'un accompagnement, choisis parmi les travailleurs
+    sociaux des sites qui ont accès au foyer (`possibles`, calculés par la vue pour toute la
+    page) ; les intervenants actuels qui n'y ont plus accès restent cochés pour qu'on les
+    retire (le service refuse de les garder)."""
+
+    bouton = "Enregistrer la passation"
+
+    referent = forms.TypedChoiceField(label="Référent", coerce=int)
+    co_intervenants = forms.TypedMultipleChoiceField(
+        label="Co-intervenants",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Le référent choisi n'est pas compté parmi les co-intervenants.",
+    )
+
+    def __init__(self, *args, accompagnement, possibles, **kwargs):
+        self.ident = f"passation-{accompagnement.pk}"
+        kwargs.setdefault("prefix", f"a{accompagnement.pk}")
+        actuels = list(accompagnement.co_intervenants.all())
+        kwargs.setdefault(
+            "initial",
+            {
+                "referent": accompagnement.referent_id,
+                "co_intervenants": [a.pk for a in actuels],
+            },
+        )
+        super().__init__(*args, **kwargs)
+        ids_possibles = {a.pk for a in possibles}
+
+        def libelle(agent):
+            return str(agent) if agent.pk in ids_possibles else f"{agent} (n'a plus accès)"
+
+        self.agents = {a.pk: a for a in [*possibles, accompagnement.referent, *actuels]}
+        self.fields["referent"].choices = [
+            *([] if accompagnement.referent_id in ids_possibles else [("", "— à choisir —")]),
+            *((a.pk, str(a)) for a in possibles),
+        ]
+        self.fields["co_intervenants"].choices = [
+            *((a.pk, str(a)) for a in possibles),
+            *((a.pk, libelle(a)) for a in actuels if a.pk not in ids_possibles),
+        ]
+        self.fields["referent"].error_messages["required"] = "Choisissez le nouveau référent."
+        self.fields["referent"].error_messages["invalid_choice"] = (
+            "Choisissez le référent dans la liste : un travailleur social d'un site qui a accès "
+            "à ce foyer."
+        )
+        self.fields["co_intervenants"].error_messages["invalid_choice"] = (
+            "Choisissez les co-intervenants dans la liste."
+        )
+
+    @property
+    def donnees(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "referent": self.agents[d["referent"]],
+            "co_intervenants": [self.agents[pk] for pk in d["co_intervenants"]],
+        }

@@ -13,8 +13,10 @@ from accompagnement.enums import (
 
 class AccompagnementQuerySet(models.QuerySet):
     def visibles_par(self, agent):
-        """Les accompagnements dont l'agent (travailleur social) est référent ou co-intervenant."""
+        """Les accompagnements dont l'agent (travailleur social) est référent ou co-intervenant,
+        sur les foyers auxquels ses sites ACTUELS ont accès (`habitants.acces`, ADR 0025)."""
         from ccas_portal import perms
+        from habitants.acces import q_foyers_accessibles
 
         if not perms.peut_accompagner(agent):
             return self.none()
@@ -29,7 +31,7 @@ class AccompagnementQuerySet(models.QuerySet):
             .values("pk")
             .union(co.order_by().values("accompagnement_id"))
         )
-        return self.filter(pk__in=siens)
+        return self.filter(q_foyers_accessibles(agent.ids_sites, "foyer__"), pk__in=siens)
 
 
 class Accompagnement(models.Model):

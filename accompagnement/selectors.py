@@ -1,7 +1,18 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -397,3 +408,75 @@ def interventions_suspectes(*, minutes: int = 15):
             .first()
         )
         yield premiere, seconde
+
+
+# --- Passation : les accompagnements d'un intervenant qui part ou n'a plus accès ----------
+
+
+def _non_clos():
+    from accompagnement.enums import StatutAccompagnement
+
+    return Accompagnement.objects.exclude(statut=StatutAccompagnement.CLOS)
+
+
+def accompagnements_a_passer():
+    """Les accompagnements non clos dont le référent ou un co-intervenant n'a plus accès au
+    foyer (aucun de ses sites actuels n'y a accès, la règle de `habitants.acces`), ou n'est
+    plus un travailleur social actif (départ, changement de rôle). Une requête."""
+    from ccas_portal.enums import Role
+    from habitants.acces import agent_a_acces_au_foyer
+
+    co = Accompagnement.co_intervenants.through.objects.filter(
+        accompagnement_id=OuterRef("pk")
+    ).filter(
+        ~Q(agent__is_active=True, agent__role=Role.TRAVAILLEUR_SOCIAL)
+        | ~Q(
+            agent_a_acces_au_foyer(
+                "agent_id", "accompagnement__foyer_id", "accompagnement__foyer__site_id"
+            )
+        )
+    )
+    return _non_clos().filter(
+        ~Q(referent__is_active=True, referent__role=Role.TRAVAILLEUR_SOCIAL)
+        | ~Q(agent_a_acces_au_foyer("referent_id", "foyer_id", "foyer__site_id"))
+        | Q(Exists(co))
+    )
+
+
+def accompagnements_de(intervenant):
+    """Les accompagnements non clos où `intervenant` est référent ou co-intervenant, avec ce
+    que l'écran de passation montre (foyer et son site, axe, intervenants)."""
+    co = Accompagnement.co_intervenants.through.objects.filter(agent_id=intervenant.pk)
+    return (
+        _non_clos()
+        .filter(Q(referent_id=intervenant.pk) | Q(pk__in=co.values("accompagnement_id")))
+        .select_related("foyer__site", "axe", "referent")
+        .prefetch_related("co_intervenants")
+        .order_by("foyer__site__nom", "foyer_id", "date_ouverture", "pk")
+    )
+
+
+def intervenants_possibles(foyers) -> dict[int, list]:
+    """Pour chaque foyer, les travailleurs sociaux actifs dont un site a accès au foyer
+    aujourd'hui (son site et ceux avec qui il est partagé : `habitants.acces`), en trois
+    requêtes quel que soit le nombre de foyers."""
+    from ccas_portal.enums import Role
+    from ccas_portal.models import Agent
+    from habitants.acces import partages_en_cours
+
+    sites = {f.pk: {f.site_id} for f in foyers}
+    for foyer_id, site_id in (
+        partages_en_cours().filter(foyer_id__in=sites).values_list("foyer_id", "site_demandeur_id")
+    ):
+        sites[foyer_id].add(site_id)
+    tous = set().union(*sites.values()) if sites else set()
+    agents = list(
+        Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL, is_active=True, sites__in=tous)
+        .distinct()
+        .prefetch_related("sites")
+        .order_by("last_name", "first_name", "pk")
+    )
+    return {
+        foyer_id: [a for a in agents if {s.pk for s in a.sites.all()} & ids]
+        for foyer_id, ids in sites.items()
+    }

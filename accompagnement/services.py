@@ -420,6 +420,13 @@ def creer_action_collective(
     return action
 
 
+#: Les inscrits d'une séance sont des personnes connues du site porteur de l'action.
+PARTICIPANT_D_UN_AUTRE_SITE = (
+    "Une personne choisie n'est pas connue de {site}, site porteur de l'action : comptez-la "
+    "parmi les participants non inscrits."
+)
+
+
 @transaction.atomic
 def enregistrer_seance(
     *,
@@ -443,11 +450,15 @@ def enregistrer_seance(
     from habitants.acces import q_personnes_accessibles
     from habitants.models import Habitant
 
-    hors_perimetre = {p.pk for p in participants if p.site_id not in agent.ids_sites}
+    # Les agents du site porteur liront les noms des inscrits : seulement des personnes connues
+    # de ce site (une personne d'un autre site se compte parmi les non-inscrits ; ADR 0025).
+    hors_perimetre = {p.pk for p in participants if p.site_id != action.site_id}
     if hors_perimetre and Habitant.objects.filter(
-        q_personnes_accessibles(agent.ids_sites), pk__in=hors_perimetre
+        q_personnes_accessibles({action.site_id}), pk__in=hors_perimetre
     ).count() < len(hors_perimetre):
-        raise ValidationError({"participants": "Une personne choisie n'est pas de vos sites."})
+        raise ValidationError(
+            {"participants": PARTICIPANT_D_UN_AUTRE_SITE.format(site=action.site)}
+        )
     if participants_anonymes < 0 or participants_anonymes > 1000:
         raise ValidationError(
             {"participants_anonymes": "Nombre de participants non inscrits entre 0 et 1 000."}
@@ -473,3 +484,64 @@ def enregistrer_seance(
         details={"inscrits": len(participants), "anonymes": participants_anonymes},
     )
     return seance
+
+
+# --- Passation (départ, congé, changement de site) -----------------------------------------
+
+
+@transaction.atomic
+def passer_accompagnement(
+    *, agent, accompagnement: Accompagnement, referent, co_intervenants: Iterable
+) -> Accompagnement:
+    """Change le référent et les co-intervenants d'un accompagnement (un départ, un congé, un
+    changement de site) : chacun doit être un travailleur social d'un site qui a accès au
+    foyer aujourd'hui (`perms.peut_suivre_foyer`, la règle unique). Un intervenant qui n'y a
+    plus accès peut être retiré, jamais gardé. Journalisé sur l'accompagnement (ADR 0025)."""
+    accompagnement = (
+        Accompagnement.objects.select_for_update()
+        .select_related("foyer", "referent")
+        .get(pk=accompagnement.pk)
+    )
+    if not perms.peut_passer_accompagnement(agent, accompagnement):
+        raise PermissionDenied("Vous ne pouvez pas passer cet accompagnement.")
+    _ouvert(accompagnement)
+    foyer = accompagnement.foyer
+    if not perms.peut_suivre_foyer(referent, foyer):
+        raise ValidationError(
+            {
+                "referent": f"{referent} n'a pas accès à ce foyer : choisissez un travailleur "
+                "social d'un site qui y a accès."
+            }
+        )
+    nouveaux = {a.pk: a for a in co_intervenants if a.pk != referent.pk}
+    sans_acces = sorted(str(a) for a in nouveaux.values() if not perms.peut_suivre_foyer(a, foyer))
+    if sans_acces:
+        raise ValidationError(
+            {
+                "co_intervenants": f"{', '.join(sans_acces)} : pas d'accès à ce foyer "
+                "(aucun de ses sites actuels). Décochez pour le retirer."
+            }
+        )
+    anciens = set(accompagnement.co_intervenants.values_list("pk", flat=True))
+    ancien_referent = accompagnement.referent_id
+    if referent.pk == ancien_referent and set(nouveaux) == anciens:
+        raise ValidationError(
+            "Rien n'a changé : choisissez un autre référent ou cochez, "
+            "décochez des co-intervenants."
+        )
+    accompagnement.referent = referent
+    accompagnement.save(update_fields=["referent", "modifie_le"])
+    accompagnement.co_intervenants.set(nouveaux.values())
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=accompagnement,
+        details={
+            "passation": {
+                "referent": [ancien_referent, referent.pk],
+                "co_intervenants_ajoutes": sorted(set(nouveaux) - anciens),
+                "co_intervenants_retires": sorted(anciens - set(nouveaux)),
+            }
+        },
+    )
+    return accompagnement

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accompagnement import dossier_social, partages, views
+from accompagnement import dossier_social, partages, passation, views
 
 app_name = "accompagnement"
 urlpatterns = [
@@ -70,6 +70,9 @@ urlpatterns = [
     path("partages/<int:pk>/decision/", partages.decider, name="decider_partage"),
     path("partages/<int:pk>/retrait/", partages.retirer, name="retirer_partage"),
     path("partages/<int:pk>/fin/", partages.terminer, name="terminer_partage"),
+    path("passation/", passation.passations, name="passations"),
+    path("passation/choisir/", passation.choisir_agent, name="passation_choisir"),
+    path("passation/agents/<int:pk>/", passation.passation, name="passation"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/statut/", views.changer_statut, name="changer_statut"),
     path("<int:pk>/faits/", views.faits, name="faits"),

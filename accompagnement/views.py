@@ -41,9 +41,9 @@ from droits.selectors import (
     signalements_du_foyer,
     simulation_du_foyer,
 )
-from habitants.acces import demandes_du_foyer, demandes_recues
+from habitants.acces import demandes_du_foyer, demandes_recues, q_personnes_accessibles
 from habitants.forms import RechercheForm
-from habitants.models import Foyer
+from habitants.models import Foyer, Habitant
 from habitants.selectors import CriteresRecherche, rechercher_habitants
 
 PAR_PAGE = 25
@@ -80,10 +80,9 @@ def mes_accompagnements(request):
 def _foyer_visible(request, pk):
     """Le foyer si l'agent peut ouvrir son dossier, sinon 404 (rien n'est divulgué)."""
     foyer = get_object_or_404(Foyer.objects.select_related("site"), pk=pk)
-    intervenant = selectors.ids_intervenant(request.user, foyer)
-    if not perms.peut_voir_foyer(request.user, foyer, intervenant=bool(intervenant)):
+    if not perms.peut_voir_foyer(request.user, foyer):
         raise Http404("Foyer introuvable.")
-    return foyer, intervenant
+    return foyer, selectors.ids_intervenant(request.user, foyer)
 
 
 def chronologie_du_foyer(request, foyer, intervenant=None) -> list:
@@ -543,7 +542,24 @@ def _action_collective(request, pk):
 
 
 def _page_action_collective(request, action, form, status=200):
-    seances = action.seances.select_related("site").prefetch_related("participants", "animateurs")
+    seances = list(
+        action.seances.select_related("site").prefetch_related("participants", "animateurs")
+    )
+    # Les noms des seules personnes connues du site porteur (une séance enregistrée avant la
+    # règle a pu inscrire une personne d'un autre site : comptée, pas nommée ; ADR 0025).
+    inscrits = {h.pk for s in seances for h in s.participants.all()}
+    connus = (
+        set(
+            Habitant.objects.filter(
+                q_personnes_accessibles({action.site_id}), pk__in=inscrits
+            ).values_list("pk", flat=True)
+        )
+        if inscrits
+        else set()
+    )
+    for s in seances:
+        s.nommes = [h for h in s.participants.all() if h.pk in connus]
+        s.d_ailleurs = len(s.participants.all()) - len(s.nommes)
     return render(
         request,
         "accompagnement/action_collective.html",
@@ -552,7 +568,7 @@ def _page_action_collective(request, action, form, status=200):
             "seances": seances,
             "form": form,
             "choisis": form.participants_choisis(),
-            **_participants_trouves(request),
+            **_participants_trouves(request, action),
             "animateurs": list(action.animateurs.all()),
         },
         status=status,
@@ -595,20 +611,27 @@ def enregistrer_seance(request, pk):
 @permission_requise(perms.peut_accompagner)
 def chercher_participants(request, pk):
     """Fragment htmx : des cases à cocher pour les personnes trouvées (10 au plus)."""
-    _action_collective(request, pk)
+    action = _action_collective(request, pk)
     return render(
-        request, "accompagnement/partials/participants_trouves.html", _participants_trouves(request)
+        request,
+        "accompagnement/partials/participants_trouves.html",
+        _participants_trouves(request, action),
     )
 
 
-def _participants_trouves(request) -> dict:
-    """Les personnes de ses sites que l'agent cherche (?q=, 2 lettres au moins ; 10 au plus)."""
+def _participants_trouves(request, action) -> dict:
+    """Les personnes que l'agent cherche (?q=, 2 lettres au moins ; 10 au plus), parmi celles
+    connues du site porteur de l'action (ADR 0025)."""
     recherche = RechercheForm(request.GET)
     texte = recherche.cleaned_data.get("q", "") if recherche.is_valid() else ""
     trouves = []
     if len(texte) >= 2:
-        trouves = list(rechercher_habitants(request.user, CriteresRecherche(texte=texte))[:10])
-    return {"trouves": trouves, "texte": texte}
+        trouves = list(
+            rechercher_habitants(request.user, CriteresRecherche(texte=texte)).filter(
+                q_personnes_accessibles({action.site_id})
+            )[:10]
+        )
+    return {"trouves": trouves, "texte": texte, "site_porteur": action.site}
 
 
 @require_GET

@@ -1,5 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 
 from ccas_portal import double_authentification
 from ccas_portal.formats import compte
@@ -70,6 +73,29 @@ class AgentAdmin(UserAdmin):
         modifier_affectation(
             agent=form.instance, role=form.instance.role, sites=form.cleaned_data["sites"]
         )
+        self._annoncer_passation(request, form.instance)
+
+    def _annoncer_passation(self, request, agent):
+        """Après un changement de sites, de rôle ou une désactivation : l'agent n'a plus accès
+        aux foyers qu'il a quittés ; ses accompagnements en cours là-bas sont à passer."""
+        from accompagnement.selectors import accompagnements_a_passer
+
+        nombre = (
+            accompagnements_a_passer()
+            .filter(Q(referent=agent) | Q(co_intervenants=agent))
+            .distinct()
+            .count()
+        )
+        if nombre:
+            messages.warning(
+                request,
+                format_html(
+                    '{} n\'a plus accès à {} : <a href="{}">passer ses accompagnements</a>.',
+                    agent,
+                    compte(nombre, "accompagnement en cours", "accompagnements en cours"),
+                    reverse("accompagnement:passation", args=[agent.pk]),
+                ),
+            )
 
 
 @admin.register(EntreeJournal)

@@ -24,6 +24,7 @@ MENU = (
     EntreeMenu("Tableau de bord", "tableau_de_bord", perms.peut_piloter),
     EntreeMenu("Détection", "droits:detection", perms.peut_piloter),
     EntreeMenu("Journal des accès", "journal", perms.peut_administrer),
+    EntreeMenu("Passations", "accompagnement:passations", perms.peut_passer_pour_autrui),
     EntreeMenu("Administration", "administration", perms.peut_administrer),
 )
 

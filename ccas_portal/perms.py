@@ -47,13 +47,16 @@ def peut_voir_habitant(agent, habitant) -> bool:
 
 
 def peut_modifier_accompagnement(agent, accompagnement) -> bool:
-    """Le référent et les co-intervenants (travailleurs sociaux) seulement."""
+    """Le référent et les co-intervenants (travailleurs sociaux), tant que l'un de leurs sites
+    ACTUELS a accès au foyer (la règle unique, `habitants.acces`) : un agent changé de site ne
+    rouvre plus les accompagnements de l'ancien, qui attendent leur passation (ADR 0025)."""
     if not peut_accompagner(agent):
         return False
-    return (
+    intervient = (
         accompagnement.referent_id == agent.pk
         or accompagnement.co_intervenants.filter(pk=agent.pk).exists()
     )
+    return intervient and a_acces_au_foyer(agent, accompagnement.foyer)
 
 
 def peut_lire_intervention(agent, intervention, *, intervenant: bool | None = None) -> bool:
@@ -79,11 +82,11 @@ def peut_suivre_foyer(agent, foyer) -> bool:
     return peut_accompagner(agent) and a_acces_au_foyer(agent, foyer)
 
 
-def peut_voir_foyer(agent, foyer, *, intervenant: bool = False) -> bool:
+def peut_voir_foyer(agent, foyer) -> bool:
     """Le dossier d'un foyer : les travailleurs sociaux des sites qui y ont accès (son site et
-    ceux avec qui il est partagé), et ceux qui interviennent dans l'un de ses accompagnements
-    (`intervenant`, calculé par l'appelant)."""
-    return peut_accompagner(agent) and (intervenant or a_acces_au_foyer(agent, foyer))
+    ceux avec qui il est partagé). Intervenir dans l'un de ses accompagnements ne suffit pas :
+    l'accès suit les sites actuels de l'agent (ADR 0025)."""
+    return peut_suivre_foyer(agent, foyer)
 
 
 def peut_voir_site(agent, site) -> bool:
@@ -140,3 +143,31 @@ def peut_fusionner_habitants(agent, une, autre) -> bool:
     """Réunir deux fiches d'une même personne : un travailleur social des sites des deux
     fiches. Pas l'administrateur : il ne lit aucune donnée nominative (ADR 0012)."""
     return peut_accompagner(agent) and {une.site_id, autre.site_id} <= set(agent.ids_sites)
+
+
+def peut_passer_pour_autrui(agent) -> bool:
+    """Passer les accompagnements d'un autre agent : administrateurs et responsables."""
+    return a_un_role(agent, Role.ADMIN, Role.RESPONSABLE)
+
+
+def peut_organiser_passation(agent, intervenant=None) -> bool:
+    """Ouvrir l'écran de passation (des accompagnements de `intervenant`, ou la liste de ceux
+    à passer) : un administrateur, un responsable, ou le travailleur social lui-même avant un
+    départ ou un congé. Ce que chacun peut passer : `peut_passer_accompagnement`."""
+    if peut_passer_pour_autrui(agent):
+        return True
+    return peut_accompagner(agent) and (intervenant is None or intervenant.pk == agent.pk)
+
+
+def peut_passer_accompagnement(agent, accompagnement, *, sites_pilotes=None) -> bool:
+    """Changer le référent et les co-intervenants d'un accompagnement : un administrateur ;
+    un responsable des sites qu'il pilote (`sites_pilotes` : identifiants, calculés une fois
+    par l'appelant) ; un intervenant qui y a encore accès (il prépare son départ ou son
+    congé). L'écran ne montre ni nom ni contenu (ADR 0025)."""
+    if a_un_role(agent, Role.ADMIN):
+        return True
+    if a_un_role(agent, Role.RESPONSABLE):
+        if sites_pilotes is None:
+            sites_pilotes = set(sites_pilotables(agent).values_list("pk", flat=True))
+        return accompagnement.foyer.site_id in sites_pilotes
+    return peut_modifier_accompagnement(agent, accompagnement)

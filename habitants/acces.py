@@ -5,9 +5,14 @@ Toutes les lectures et tous les contrôles par site en dérivent : `visibles_par
 des personnes, les prédicats de `ccas_portal/perms.py`, les signalements, les prestations,
 les accompagnements qu'on ouvre, le dossier social. Une personne est accessible par son site
 de rattachement, ou par le foyer dont elle est membre aujourd'hui.
+
+Un agent a accès à ce que ses sites ACTUELS ont accès : intervenir dans un accompagnement ne
+donne rien de plus. Un agent passé d'un site à un autre perd l'accès aux foyers de l'ancien,
+et à ses accompagnements là-bas, le jour même ; ceux-ci attendent leur passation
+(`agent_a_acces_au_foyer`, `accompagnement/passation.py`, ADR 0025).
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from habitants.models_partage import DemandePartage, NatureDemande, StatutDemande
 
@@ -41,6 +46,23 @@ def q_personnes_accessibles(ids_sites) -> Q:
         date_fin__isnull=True, foyer_id__in=foyers_partages_avec(ids_sites)
     ).values("habitant_id")
     return Q(site_id__in=ids_sites) | Q(pk__in=membres)
+
+
+def agent_a_acces_au_foyer(agent: str, foyer: str, site_du_foyer: str) -> Exists:
+    """La même règle en sous-requête, pour un agent et un foyer lus dans la requête qui
+    l'emploie (noms de champs de cette requête, ex. `"referent_id"`, `"foyer_id"`,
+    `"foyer__site_id"`) : l'agent a-t-il aujourd'hui un site qui a accès au foyer ?
+    Sert à trouver, en une requête, les accompagnements dont un intervenant n'a plus accès."""
+    from ccas_portal.models import Agent
+
+    partage = partages_en_cours().filter(
+        foyer_id=OuterRef(OuterRef(foyer)), site_demandeur_id=OuterRef("site_id")
+    )
+    return Exists(
+        Agent.sites.through.objects.filter(agent_id=OuterRef(agent)).filter(
+            Q(site_id=OuterRef(site_du_foyer)) | Q(Exists(partage))
+        )
+    )
 
 
 def sites_ayant_acces(foyer) -> frozenset[int]:

@@ -5,6 +5,7 @@ from django import forms
 from accompagnement.models import Partenaire
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
+from habitants.acces import q_personnes_accessibles
 from habitants.enums import EtatConsentement, ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
 
@@ -103,11 +104,18 @@ class PassageForm(forms.Form):
 
     ident = "passage"
 
-    def __init__(self, *args, agent, **kwargs):
+    def __init__(self, *args, agent, site, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["jeton"] = uuid.uuid4()
-        self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent)
+        # Une personne connue du site du passage : ses agents liront son nom (ADR 0025).
+        self.fields["habitant"].queryset = Habitant.objects.visibles_par(agent).filter(
+            q_personnes_accessibles({site.pk})
+        )
+        self.fields["habitant"].error_messages["invalid_choice"] = (
+            f"Cette personne est introuvable parmi celles connues de {site} : cherchez-la à "
+            "nouveau, ou enregistrez son passage depuis l'accueil de son site (ici, sans nom)."
+        )
         self.fields["motifs"].queryset = Motif.objects.filter(actif=True).select_related("axe")
         self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True)
 

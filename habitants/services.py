@@ -14,6 +14,7 @@ from ccas_portal.enums import TypeSite
 from ccas_portal.formats import accord, compte, de
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
+from habitants.acces import personne_accessible
 from habitants.communes import commune
 from habitants.enums import EtatConsentement, ReponsePassage
 from habitants.models import (
@@ -384,6 +385,13 @@ def enregistrer_ressource(
     return ressource
 
 
+#: Un passage ne nomme qu'une personne connue du site où il a lieu (ADR 0025).
+PERSONNE_D_UN_AUTRE_SITE = (
+    "Cette personne n'est pas connue de {site} : enregistrez son passage depuis l'accueil de "
+    "son site, ou ici sans nom (passage anonyme)."
+)
+
+
 @transaction.atomic
 def enregistrer_passage(
     *,
@@ -407,6 +415,9 @@ def enregistrer_passage(
     _verifier_site(agent, site)
     if habitant is not None and not perms.peut_voir_habitant(agent, habitant):
         raise PermissionDenied("Cette personne n'est pas rattachée à vos sites.")
+    if habitant is not None and not personne_accessible({site.pk}, habitant):
+        # Les agents du site du passage liraient son nom dans les passages du jour (ADR 0025).
+        raise ValidationError({"habitant": PERSONNE_D_UN_AUTRE_SITE.format(site=site)})
     motifs = list(motifs)
     if not motifs:
         raise ValidationError({"motifs": "Choisissez au moins un motif."})

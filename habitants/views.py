@@ -18,6 +18,7 @@ from ccas_portal.journal import journaliser
 from ccas_portal.pagination import paginer
 from ccas_portal.validation import entier_borne
 from habitants import selectors, services
+from habitants.acces import personne_accessible
 from habitants.forms import InformationForm, InscriptionForm, PassageForm, RechercheForm
 from habitants.models import Habitant
 
@@ -40,11 +41,21 @@ def _url_guichet(site, **params):
 
 
 def _contexte_passage(request, site, form=None, habitant=None):
-    form = form or PassageForm(agent=request.user, initial={"habitant": habitant})
+    """Le formulaire de passage du site d'accueil. Une personne choisie qui n'est pas connue
+    de ce site (agent de plusieurs sites) n'y est pas reprise : son passage s'enregistre
+    depuis l'accueil de son site, ou ici sans nom (ADR 0025)."""
+    ailleurs = None
+    if habitant is not None and not personne_accessible({site.pk}, habitant):
+        ailleurs, habitant = habitant, None
+    form = form or PassageForm(agent=request.user, site=site, initial={"habitant": habitant})
     return {
         "site": site,
         "form_passage": form,
         "habitant_choisi": habitant,
+        "habitant_ailleurs": ailleurs,
+        "site_de_l_habitant": (
+            ailleurs.site if ailleurs and ailleurs.site_id in request.user.ids_sites else None
+        ),
         "passages": selectors.passages_du_jour(site),
     }
 
@@ -88,7 +99,7 @@ def guichet(request):
 @permission_requise(perms.peut_tenir_le_guichet)
 def enregistrer_passage(request):
     site, _ = _site_courant(request)
-    form = PassageForm(request.POST, agent=request.user)
+    form = PassageForm(request.POST, agent=request.user, site=site)
     if form.is_valid():
         d = form.cleaned_data
         try:

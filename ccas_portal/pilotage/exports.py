@@ -1,13 +1,14 @@
 """Exports CSV et XLSX d'un tableau du tableau de bord : les filtres dans le nom du fichier et
 en tête, les chiffres masqués (« < 5 », « masqué : moins de 5 foyers », « secret ») comme à
-l'écran. Aucune donnée nominative : ce sont les mêmes tableaux d'agrégats."""
+l'écran. Aucune donnée nominative : ce sont les mêmes tableaux d'agrégats. Chaque cellule de
+texte passe par `ccas_portal/exports_surs.py` (pas de formule injectée par un libellé)."""
 
-import csv
 import io
 
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ccas_portal.exports_surs import EcrivainCsvSur, ecrire_texte_xlsx
 from ccas_portal.models import Site
 from ccas_portal.pilotage.indicateurs import Filtres
 from ccas_portal.pilotage.tableaux import LEGENDE, Tableau
@@ -50,7 +51,7 @@ def _cellule_csv(chiffre) -> str:
 
 def csv_de(tableau: Tableau, description) -> bytes:
     sortie = io.StringIO()
-    ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
+    ecrivain = EcrivainCsvSur(sortie, delimiter=";", lineterminator="\r\n")
     ecrivain.writerows(en_tete(tableau, description))
     ecrivain.writerow([])
     ecrivain.writerow(["", *tableau.colonnes])
@@ -77,18 +78,18 @@ def xlsx_de(tableau: Tableau, description) -> bytes:
     }
     ligne = 0
     for libelle, valeur in en_tete(tableau, description):
-        feuille.write_string(ligne, 0, libelle, gras)
-        feuille.write_string(ligne, 1, valeur)
+        ecrire_texte_xlsx(feuille, ligne, 0, libelle, gras)
+        ecrire_texte_xlsx(feuille, ligne, 1, valeur)
         ligne += 1
     ligne += 1
     for j, colonne in enumerate(tableau.colonnes, start=1):
-        feuille.write_string(ligne, j, colonne, gras)
+        ecrire_texte_xlsx(feuille, ligne, j, colonne, gras)
     for libelle, chiffres in tableau.lignes:
         ligne += 1
-        feuille.write_string(ligne, 0, libelle)
+        ecrire_texte_xlsx(feuille, ligne, 0, libelle)
         for j, chiffre in enumerate(chiffres, start=1):
             if chiffre.masque:
-                feuille.write_string(ligne, j, chiffre.libelle_masque)
+                ecrire_texte_xlsx(feuille, ligne, j, chiffre.libelle_masque)
             else:
                 feuille.write_number(ligne, j, chiffre.nombre, formats[chiffre.unite])
     feuille.set_column(0, 0, 45)

@@ -13,6 +13,9 @@ env.texte("CELERY_BROKER_URL")
 from ccas_portal.settings.base import *  # noqa: E402,F403
 
 SECURE_SSL_REDIRECT = env.booleen("SECURE_SSL_REDIRECT", True)
+# Derrière le mandataire TLS : waitress ne laisse passer X-Forwarded-Proto que d'un mandataire
+# déclaré (`--trusted-proxy`, `--trusted-proxy-headers`, commande du README) ; sinon Django
+# croit la requête en HTTP et la redirection HTTPS boucle (tests/ccas_portal/test_serveur.py).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

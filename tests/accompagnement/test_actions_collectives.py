@@ -66,7 +66,7 @@ def test_seance_refusee_en_francais(ts, site, action, referentiels):
         seance(ts, action, jour=date(2025, 12, 1), participants_anonymes=2)
     ailleurs = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="ailleurs")])
     inconnu = habitant(ailleurs)
-    with pytest.raises(ValidationError, match="pas de vos sites"):
+    with pytest.raises(ValidationError, match=r"pas connue de .*site porteur"):
         seance(ts, action, participants=[inconnu])
     with pytest.raises(ValidationError, match="n'est pas l'un des vôtres"):
         seance(ailleurs, action, participants_anonymes=1)

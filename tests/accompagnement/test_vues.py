@@ -40,14 +40,16 @@ def test_dossier_d_un_foyer_d_un_autre_site_est_un_404(client, ts, referentiels)
     assert client.get(url("dossier", 999_999)).status_code == 404
 
 
-def test_co_intervenant_d_un_autre_site_voit_le_dossier_mais_ne_peut_pas_y_ouvrir(
+def test_co_intervenant_d_un_autre_site_sans_partage_recoit_des_404(
     client, ts, famille, referentiels
 ):
+    """Intervenir dans un accompagnement ne donne pas accès au foyer : l'accès suit les
+    sites de l'agent (ADR 0025)."""
     ailleurs = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="ailleurs")])
     a = ouvrir(ts, famille, co_intervenants=[ailleurs])
     client.force_login(ailleurs)
-    assert client.get(url("dossier", famille[0].pk)).status_code == 200
-    assert client.get(url("detail", a.pk)).status_code == 200
+    assert client.get(url("dossier", famille[0].pk)).status_code == 404
+    assert client.get(url("detail", a.pk)).status_code == 404
     assert client.get(url("ouvrir", famille[0].pk)).status_code == 404
 
 

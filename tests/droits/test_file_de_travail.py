@@ -540,7 +540,9 @@ def test_un_signalement_clos_ne_change_plus_et_le_dit(client, ts, famille):
     assert Signalement.objects.get(pk=s.pk).etat == "non_eligible"
 
 
-def test_un_co_intervenant_d_un_autre_site_n_a_pas_le_lien_traiter(client, ts, famille):
+def test_un_co_intervenant_d_un_autre_site_n_a_ni_dossier_ni_signalement(client, ts, famille):
+    """L'accès suit les sites de l'agent (ADR 0025) : sans partage du foyer avec son site, le
+    co-intervenant d'un autre site n'ouvre ni le dossier ni le signalement."""
     f, amina = famille
     s = signaler(f, "rsa", "300")
     ailleurs = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="ailleurs")])
@@ -553,9 +555,8 @@ def test_un_co_intervenant_d_un_autre_site_n_a_pas_le_lien_traiter(client, ts, f
         co_intervenants=[ailleurs],
     )
     client.force_login(ailleurs)
-    html = client.get(reverse("accompagnement:dossier", args=[f.pk])).content.decode()
-    assert f'id="signalement-{s.pk}"' in html
-    assert reverse("droits:signalement", args=[s.pk]) not in html
+    assert client.get(reverse("accompagnement:dossier", args=[f.pk])).status_code == 404
+    assert client.get(reverse("droits:signalement", args=[s.pk])).status_code == 404
 
 
 def test_une_demande_deposee_se_lit_au_dossier_sans_montant(client, ts, famille):
