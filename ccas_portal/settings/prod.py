@@ -21,4 +21,5 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "documents": stockage_des_documents(),  # noqa: F405
 }
