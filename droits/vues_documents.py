@@ -86,9 +86,14 @@ def deposer(request, foyer_pk):
     )
     if message:
         if request.htmx:
+            from accompagnement.views import chronologie_du_foyer
+
             contexte = contexte_pieces(request.user, foyer)
             contexte["message_succes"] = message
-            return render(request, GABARIT, contexte)
+            # La chronologie suit, hors bande : le dépôt y apparaît aussitôt.
+            contexte["chronologie"] = chronologie_du_foyer(request, foyer)
+            contexte["hors_bande"] = True
+            return render(request, "droits/partials/apres_depot.html", contexte)
         messages.success(request, message)
         return redirect(_url_dossier(foyer.pk))
     if request.htmx:

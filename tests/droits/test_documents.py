@@ -155,6 +155,8 @@ def test_depot_htmx_puis_liste_et_journal(client, ts_a, famille):
     page = reponse.content.decode()
     assert "Pièce déposée." in page
     assert "1 pièce" in page
+    assert 'id="chronologie"' in page  # la chronologie suit, hors bande
+    assert "Pièce déposée : Avis d&#x27;imposition 2025" in page
     d = Document.objects.get()
     assert (d.foyer, d.personne, d.depose_par, d.type_mime) == (f, parent, ts_a, "application/pdf")
     assert d.nom_original == "Avis d'impôt 2025.PDF"

@@ -52,24 +52,31 @@ def test_deposer_telecharger_supprimer_une_piece(page, verifier_page, referentie
     assert not Document.objects.exists()
     verifier_page(page, "piece-refusee")
 
-    # Au clavier : le bon fichier, le type choisi aux flèches, la date, Entrée.
+    # Au clavier : le bon fichier, la personne choisie aux flèches, l'intitulé tapé, Entrée.
     form.get_by_label("Fichier").set_input_files(
         {"name": "Avis d'impôt 2025.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     form.get_by_label("Type de pièce").focus()
     page.keyboard.press("Tab")  # personne concernée
     page.keyboard.press("ArrowDown")  # Sonia, seule membre
-    page.keyboard.press("Tab")
-    page.keyboard.type("01092025")
-    page.keyboard.press("Tab")
+    # (Tab dans un champ de date passe d'un segment à l'autre : la date est remplie.)
+    form.get_by_label("Date du document").fill("2025-09-01")
+    form.get_by_label("Intitulé (facultatif)").focus()
     page.keyboard.type("Avis d'imposition 2025")
     page.keyboard.press("Enter")
     section = page.locator("#pieces")
     expect(section.get_by_role("status")).to_contain_text("Pièce déposée.")
     expect(section).to_contain_text("Avis d'imposition — Avis d'imposition 2025")
     expect(section).to_contain_text("LEMAIRE Sonia")
+    expect(page.locator("#chronologie")).to_contain_text(
+        "Pièce déposée : Avis d'imposition 2025 du 01/09/2025"
+    )
     d = Document.objects.get()
-    assert (d.personne, d.type_piece, d.date_document) == (sonia, "avis_imposition", date(2025, 9, 1))
+    assert (d.personne, d.type_piece, d.date_document) == (
+        sonia,
+        "avis_imposition",
+        date(2025, 9, 1),
+    )
     assert documents.stockage().exists(d.fichier)
     verifier_page(page, "piece-deposee")
 
