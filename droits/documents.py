@@ -268,7 +268,11 @@ def deposer_piece(
 def supprimer_piece(*, agent, document: Document, request=None) -> None:
     """Supprime la pièce et, après validation, son fichier ; journalisé sur le foyer."""
     _verifier_ecriture(agent, document.foyer)
-    document = Document.objects.select_for_update().select_related("personne").get(pk=document.pk)
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("personne")
+        .get(pk=document.pk)
+    )
     _tracer(
         agent=agent,
         document=document,
