@@ -68,3 +68,18 @@ class StatutExecution(models.TextChoices):
     EN_COURS = "en_cours", "En cours"
     TERMINEE = "terminee", "Terminée"
     ECHOUEE = "echouee", "Échouée"
+
+
+class TypePiece(models.TextChoices):
+    """La nature d'une pièce jointe au dossier du foyer ou à une demande."""
+
+    JUSTIFICATIF_RESSOURCES = "justificatif_ressources", "Justificatif de ressources"
+    QUITTANCE_LOYER = "quittance_loyer", "Quittance de loyer"
+    AVIS_IMPOSITION = "avis_imposition", "Avis d'imposition"
+    FACTURE_ENERGIE = "facture_energie", "Facture d'énergie"
+    PIECE_IDENTITE = "piece_identite", "Pièce d'identité"
+    TITRE_SEJOUR = "titre_sejour", "Titre de séjour"
+    ATTESTATION_DROITS = "attestation_droits", "Attestation de droits (CAF, CPAM, retraite…)"
+    RIB = "rib", "Relevé d'identité bancaire"
+    COURRIER = "courrier", "Courrier"
+    AUTRE = "autre", "Autre"

@@ -3,13 +3,14 @@ from datetime import date
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 
 from ccas_portal import perms
 from ccas_portal.enums import Role
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.models import Agent, Site
 from ccas_portal.pilotage.periodes import Periode, ajouter_mois
-from ccas_portal.validation import EVENEMENT, DatePlausible
+from ccas_portal.validation import DEPUIS, EVENEMENT, DatePlausible
 from droits.detection.execution import mois_courant
 from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
@@ -236,3 +237,83 @@ class AttributionForm(FormulairePortail):
         ).order_by("last_name", "first_name", "pk")
         if not self.is_bound:
             self.initial["attribue_a"] = signalement.attribue_a_id
+
+
+class PieceForm(FormulairePortail):
+    """Déposer une pièce au dossier du foyer : le fichier est contrôlé sur son contenu
+    (droits/documents.py), les erreurs dites à côté du champ."""
+
+    ident = "piece"
+    bouton = "Déposer la pièce"
+
+    fichier = forms.FileField(
+        label="Fichier",
+        error_messages={
+            "required": "Choisissez le fichier à déposer.",
+            "empty": "Le fichier est vide.",
+            "invalid": "Ce fichier n'a pas pu être lu : déposez-le à nouveau.",
+        },
+    )
+    type_piece = forms.ChoiceField(
+        label="Type de pièce",
+        error_messages={"required": "Choisissez le type de pièce."},
+    )
+    personne = forms.ModelChoiceField(
+        label="Personne concernée",
+        queryset=Habitant.objects.none(),
+        required=False,
+        empty_label="Le foyer (aucune personne en particulier)",
+        error_messages={"invalid_choice": "Choisissez une personne du foyer."},
+    )
+    date_document = DatePlausible(
+        label="Date du document",
+        plage=DEPUIS,
+        error_messages={"required": "Indiquez la date du document (celle qu'il porte)."},
+    )
+    intitule = forms.CharField(
+        label="Intitulé (facultatif)",
+        max_length=150,
+        required=False,
+        help_text="Par exemple « Avis d'imposition 2025 » ou « Bulletins de salaire de mars ».",
+    )
+
+    def __init__(self, *args, foyer, **kwargs):
+        from droits.documents import libelle_types, types_acceptes
+        from droits.enums import TypePiece
+
+        super().__init__(*args, **kwargs)
+        self.fields["type_piece"].choices = [("", "—"), *TypePiece.choices]
+        self.fields["personne"].queryset = Habitant.objects.filter(
+            appartenances__foyer=foyer, appartenances__date_fin__isnull=True
+        ).order_by("nom_usage", "prenoms")
+        acceptes = types_acceptes()
+        self.fields[
+            "fichier"
+        ].help_text = f"{libelle_types()}, {settings.DOCUMENTS_TAILLE_MAX_MO} Mo au plus."
+        self.fields["fichier"].widget.attrs["accept"] = ",".join(
+            [e for t in acceptes for e in t.extensions] + [t.mime for t in acceptes]
+        )
+
+    def clean_fichier(self):
+        from django.core.exceptions import ValidationError
+
+        from droits.documents import verifier_fichier
+
+        fichier = self.cleaned_data["fichier"]
+        try:
+            verifier_fichier(fichier)
+        except ValidationError as erreur:
+            raise ValidationError(erreur.messages) from None
+        return fichier
+
+
+class SuppressionPieceForm(FormulairePortail):
+    """Confirmer la suppression d'une pièce (définitive)."""
+
+    ident = "suppression-piece"
+    bouton = "Supprimer la pièce"
+
+    confirmer = forms.BooleanField(
+        label="Je confirme la suppression définitive de cette pièce et de son fichier",
+        error_messages={"required": "Cochez la case pour confirmer la suppression."},
+    )

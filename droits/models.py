@@ -572,3 +572,6 @@ class ChangementSignalement(models.Model):
 
     def __str__(self):
         return f"{self.ancien or '—'} → {self.nouveau}"
+
+
+from droits.models_documents import Document  # noqa: E402, F401  (les pièces jointes)

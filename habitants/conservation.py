@@ -9,7 +9,8 @@ prestation demandée ou versée, demande de partage en attente).
 - `contacts_depuis(limite)` : les personnes avec un contact depuis cette date (inscription,
   information, réponse au contact, passage, appartenance à un foyer commencée ou finie,
   intervention, activité d'un accompagnement où elle est concernée, participation à une
-  séance, prestation ou changement d'état d'un signalement de son foyer), et les membres
+  séance, prestation, changement d'état d'un signalement ou pièce déposée au dossier de son
+  foyer), et les membres
   actuels du foyer d'une personne qui en a eu un (le dossier est celui du foyer) ;
 - `tenues_ouvertes()` : les personnes dont le dossier reste ouvert, et pourquoi ;
 - `anonymiser_habitant` : efface ce qui identifie la personne et le texte libre qui la
@@ -44,6 +45,8 @@ EFFACE = (
     "ses personnes sont anonymisées",
     "information sur le traitement et réponse au contact",
     "situation d'activité, situations conjugales, ressources, santé et handicap",
+    "pièces jointes du dossier qui la concernent, fichiers compris ; celles du foyer quand "
+    "toutes ses personnes sont anonymisées",
     "textes libres : notes de passage, comptes rendus, lieux, plans d'action, motifs "
     "d'orientation, commentaires, faits en texte libre, notes de prestations, explications "
     "des signalements, motifs des demandes de partage",
@@ -104,7 +107,7 @@ def contacts_depuis(limite: date) -> set[int]:
     """Les personnes qui ont eu un contact avec le CCAS ce jour-là ou après (une requête par
     sorte de contact)."""
     from accompagnement.models import Accompagnement, Intervention, Seance
-    from droits.models import ChangementSignalement, PrestationFoyer
+    from droits.models import ChangementSignalement, Document, PrestationFoyer
 
     depuis = _horodate(limite)
     ids: set[int] = set()
@@ -157,6 +160,14 @@ def contacts_depuis(limite: date) -> set[int]:
         prestations.filter(beneficiaire__isnull=False).values_list("beneficiaire_id", flat=True)
     )
     ids |= _membres_pendant(prestations.values("foyer_id"), limite)
+    ids |= set(
+        Document.objects.filter(depose_le__gte=depuis, personne__isnull=False).values_list(
+            "personne_id", flat=True
+        )
+    )
+    ids |= _membres_pendant(
+        Document.objects.filter(depose_le__gte=depuis).values("foyer_id"), limite
+    )
     changements = ChangementSignalement.objects.filter(le__gte=depuis)
     ids |= _membres_pendant(changements.values("signalement__foyer_id"), limite)
     return ids | _membres_actuels_des_foyers_de(ids, limite)
@@ -328,6 +339,14 @@ def _garder(lignes, habitant) -> int:
     return 0
 
 
+def _supprimer_pieces(lignes, habitant) -> int:
+    """Les pièces qui la concernent partent, et leurs fichiers après validation (une purge à
+    blanc, annulée, n'efface aucun fichier)."""
+    from droits.documents import supprimer_pieces
+
+    return supprimer_pieces(lignes)
+
+
 def _demandes_partage(lignes, habitant) -> int:
     return lignes.update(personne_cherchee="", motif=EFFACE_TEXTE, motif_refus="")
 
@@ -374,6 +393,7 @@ ANONYMISER = {
     "seances": _garder,
     "prestations": _effacer_note("note"),
     "demandes_partage": _demandes_partage,
+    "documents": _supprimer_pieces,
 }
 
 
@@ -381,7 +401,8 @@ def _foyers_entierement_anonymises(habitant) -> int:
     """Les foyers dont toutes les personnes (passées comprises) sont anonymisées : adresse,
     loyers, notes, commentaires et explications partent ; commune, quartier et statut
     d'occupation restent."""
-    from droits.models import ChangementSignalement, PrestationFoyer, Signalement
+    from droits.documents import supprimer_pieces
+    from droits.models import ChangementSignalement, Document, PrestationFoyer, Signalement
     from habitants.models import Foyer, PeriodeLoyer
 
     foyers = MembreFoyer.objects.filter(habitant=habitant).values("foyer_id")
@@ -398,6 +419,7 @@ def _foyers_entierement_anonymises(habitant) -> int:
             garde = {k: v for k, v in (s.explication or {}).items() if k in ("mois", "personnes")}
             Signalement.objects.filter(pk=s.pk).update(explication=garde)
         ChangementSignalement.objects.filter(signalement__foyer=foyer).update(commentaire="")
+        supprimer_pieces(Document.objects.filter(foyer=foyer))
         n += 1
     return n
 

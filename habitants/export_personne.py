@@ -5,7 +5,8 @@ réponse au contact (avec leur historique), puis chaque sorte de lignes de l'inv
 `fusion.LIENS` (le seul inventaire de ce qui désigne une personne : `SECTIONS_LIENS` en
 donne la lecture ; un lien nouveau sans lecture fait échouer l'export et les tests), les
 foyers et leurs loyers, les signalements de ses foyers, et la liste des accès à son dossier
-relevés par le journal. Deux rendus des mêmes données : un PDF lisible (fpdf2, polices
+relevés par le journal. Les fichiers des pièces qui la concernent sont joints à l'archive ZIP
+(`pieces/`). Deux rendus des mêmes données : un PDF lisible (fpdf2, polices
 DejaVu livrées avec le code, ADR 0023) et une archive ZIP de JSON (une section par fichier,
 plus le PDF). L'export est journalisé par la vue (`ActionJournal.EXPORT`).
 """
@@ -220,6 +221,27 @@ def _demandes_partage(lignes, habitant):
     ]
 
 
+def _documents(lignes, habitant):
+    return [
+        {
+            "type de pièce": d.get_type_piece_display(),
+            "intitulé": d.intitule,
+            "date du document": d.date_document,
+            "foyer": f"n° {d.foyer_id}",
+            "déposée le": _jour(d.depose_le),
+            "déposée par": str(d.depose_par),
+            "fichier": f"{d.nom_original} ({d.taille_lisible})",
+            "dans l'archive ZIP": _nom_dans_archive(d),
+        }
+        for d in lignes.select_related("depose_par").order_by("depose_le", "pk")
+    ]
+
+
+def _nom_dans_archive(document) -> str:
+    """Le chemin du fichier de la pièce dans l'archive ZIP du droit d'accès."""
+    return f"pieces/{document.pk}-{document.nom_original}"
+
+
 #: nature de `fusion.LIENS` → (titre de la section, lecture des lignes).
 SECTIONS_LIENS = {
     "appartenances": ("Foyers et appartenances dans le temps", _appartenances),
@@ -232,6 +254,7 @@ SECTIONS_LIENS = {
     "seances": ("Participations aux actions collectives", _seances),
     "prestations": ("Prestations demandées ou perçues", _prestations),
     "demandes_partage": ("Demandes de partage de son foyer entre sites", _demandes_partage),
+    "documents": ("Pièces du dossier la concernant", _documents),
 }
 
 
@@ -325,7 +348,11 @@ def _acces(h: Habitant) -> Section:
         str(pk) for pk in MembreFoyer.objects.filter(habitant=h).values_list("foyer_id", flat=True)
     ]
     accompagnements = [str(pk) for pk in h.accompagnements.values_list("pk", flat=True)]
+    from droits.models import Document
+
+    pieces = [str(pk) for pk in Document.objects.filter(personne=h).values_list("pk", flat=True)]
     noms = {
+        "droits.document": "une pièce de son dossier",
         "habitants.habitant": "sa fiche",
         "habitants.foyer": "le dossier de son foyer",
         "accompagnement.accompagnement": "un accompagnement",
@@ -341,6 +368,7 @@ def _acces(h: Habitant) -> Section:
             Q(objet_type="habitants.habitant", objet_id=str(h.pk))
             | Q(objet_type="habitants.foyer", objet_id__in=foyers)
             | Q(objet_type="accompagnement.accompagnement", objet_id__in=accompagnements)
+            | Q(objet_type="droits.document", objet_id__in=pieces)
         ).order_by("horodatage", "id")
     ]
     from django.conf import settings
@@ -450,7 +478,25 @@ def en_archive(habitant: Habitant, sections: list[Section], pdf: bytes) -> bytes
                 f"{i:02d}-{s.cle}.json", _json({"titre": s.titre, "entrees": s.entrees})
             )
         archive.writestr(f"donnees-personne-{habitant.pk}.pdf", pdf)
+        _joindre_pieces(archive, habitant)
     return tampon.getvalue()
+
+
+def _joindre_pieces(archive: zipfile.ZipFile, habitant: Habitant) -> None:
+    """Les fichiers des pièces qui la concernent (10 Mo au plus chacune) : un fichier absent
+    du stockage est dit dans `pieces/absentes.txt` plutôt que de faire échouer l'export."""
+    from droits.documents import stockage
+    from droits.models import Document
+
+    absentes = []
+    for document in Document.objects.filter(personne=habitant).order_by("depose_le", "pk"):
+        try:
+            with stockage().open(document.fichier, "rb") as fichier:
+                archive.writestr(_nom_dans_archive(document), fichier.read())
+        except OSError:
+            absentes.append(f"{document} ({document.nom_original}) : fichier introuvable")
+    if absentes:
+        archive.writestr("pieces/absentes.txt", "\n".join(absentes) + "\n")
 
 
 def _json(donnees) -> str:

@@ -173,6 +173,14 @@ LIENS = (
         "demande de partage",
         "demandes de partage",
     ),
+    Lien(
+        "documents",
+        "Pièces du dossier la concernant",
+        "droits.Document",
+        "personne",
+        "pièce du dossier",
+        "pièces du dossier",
+    ),
 )
 
 
@@ -399,7 +407,7 @@ def _deplacer_m2m(modele: str, champ: str, conservee: Habitant, absorbee: Habita
 
 def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
     """Déplace toutes les lignes de `LIENS` ; renvoie leur nombre par nature."""
-    from droits.models import PrestationFoyer
+    from droits.models import Document, PrestationFoyer
     from habitants.models import Passage, Ressource
     from habitants.models_partage import DemandePartage
 
@@ -422,6 +430,7 @@ def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
         "demandes_partage": DemandePartage.objects.filter(habitant=absorbee).update(
             habitant=conservee
         ),
+        "documents": Document.objects.filter(personne=absorbee).update(personne=conservee),
     }
 
 

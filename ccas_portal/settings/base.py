@@ -171,6 +171,47 @@ STATIC_ROOT = Path(env.texte("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise sert STATIC_ROOT (rempli par collectstatic) ; en développement, les dossiers sources.
 
+# Pièces jointes des dossiers (droits/documents.py, ADR 0027) : un stockage à part,
+# « documents », jamais servi publiquement (pas de MEDIA_URL) : seule une vue qui vérifie
+# les droits du dossier du foyer lit un fichier. Sur le disque par défaut (hors de tout
+# dossier servi), dans un stockage compatible S3 quand DOCUMENTS_S3_BUCKET est posé
+# (django-storages ; clés par AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, lues par boto3).
+DOCUMENTS_DIR = Path(env.texte("DOCUMENTS_DIR", str(VAR_DIR / "documents")))
+DOCUMENTS_TAILLE_MAX_MO = env.entier("DOCUMENTS_TAILLE_MAX_MO", 10)
+#: Types acceptés, vérifiés sur le contenu (signature), parmi pdf, jpeg, png.
+DOCUMENTS_TYPES = env.liste("DOCUMENTS_TYPES", ["pdf", "jpeg", "png"])
+
+
+def stockage_des_documents() -> dict:
+    """La déclaration du stockage « documents » d'après l'environnement."""
+    bucket = env.texte("DOCUMENTS_S3_BUCKET", "")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            # base_url vide : aucun fichier n'a d'adresse publique.
+            "OPTIONS": {"location": str(DOCUMENTS_DIR), "base_url": None},
+        }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.texte("DOCUMENTS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env.texte("DOCUMENTS_S3_REGION", "") or None,
+            "location": env.texte("DOCUMENTS_S3_PREFIXE", "documents"),
+            # Jamais de lien public ni d'écrasement : le portail relit et sert lui-même.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": stockage_des_documents(),
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -30,4 +30,5 @@ CONNEXION_NAVIGATEUR_CONNU_SECURISE = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "documents": stockage_des_documents(),  # noqa: F405
 }

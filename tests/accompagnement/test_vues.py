@@ -436,11 +436,30 @@ def test_dossier_nombre_de_requetes_constant(
             motif="APL",
             date_orientation=date(2025, 6, 2),
         )
+    from droits.models import Document
+
+    Document.objects.bulk_create(
+        Document(
+            foyer=f,
+            personne=_parent if i % 2 else None,
+            type_piece="quittance_loyer",
+            date_document=date(2025, 1, 1),
+            fichier=f"essai/{f.pk}-{i}.pdf",
+            nom_original="quittance.pdf",
+            type_mime="application/pdf",
+            taille=1000,
+            empreinte="0" * 64,
+            depose_par=ts,
+        )
+        for i in range(n)
+    )
     client.force_login(ts)
     # session, agent, foyer, mes accompagnements du foyer, journal (insertion), sites de
     # l'agent, accompagnements, membres, passages, motifs des passages, changements de statut,
     # interventions, orientations, menu ; dossier social : loyers, situations conjugales,
     # ressources, santé, changements des faits relus du journal ; demandes de partage du foyer
-    with django_assert_num_queries(25):
+    # +2 : les pièces du dossier et les personnes proposées à leur dépôt.
+    with django_assert_num_queries(27):
         reponse = client.get(url("dossier", f.pk))
     assert f"{3 * n} entrées" in reponse.content.decode()
+    assert f"{n} pièces" in reponse.content.decode()

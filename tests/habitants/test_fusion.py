@@ -16,7 +16,7 @@ from accompagnement.models import (
 )
 from ccas_portal.enums import Role
 from ccas_portal.models import EntreeJournal
-from droits.models import Prestation, PrestationFoyer
+from droits.models import Document, Prestation, PrestationFoyer
 from habitants import fusion, services
 from habitants.fusion import ABSORBEE, CONSERVEE, fusionner_habitants
 from habitants.models import (
@@ -109,10 +109,24 @@ def doublon(ts, site):
         demandee_par=AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[autre_site]),
         demandee_le=timezone.now(),
     )
+    # Une pièce du dossier qui concerne la fiche absorbée.
+    piece = Document.objects.create(
+        foyer=f,
+        personne=b,
+        type_piece="avis_imposition",
+        date_document=date(2025, 9, 1),
+        fichier="essai/fusion.pdf",
+        nom_original="avis.pdf",
+        type_mime="application/pdf",
+        taille=10,
+        empreinte="0" * 64,
+        depose_par=ts,
+    )
     return {
         "a": a,
         "b": b,
         "foyer": f,
+        "piece": piece,
         "demande": demande,
         "ancien": ancien,
         "acc": acc,
@@ -142,8 +156,10 @@ def test_chaque_nature_de_ligne_rejoint_la_fiche_conservee(ts, doublon):
         "seances": 1,
         "prestations": 1,
         "demandes_partage": 1,
+        "documents": 1,
     }
     assert Passage.objects.get().habitant == a
+    assert Document.objects.get().personne == a
     assert MembreFoyer.objects.filter(habitant=a).count() == 2
     actuelle = MembreFoyer.objects.get(habitant=a, date_fin__isnull=True)
     assert (actuelle.foyer, actuelle.role) == (doublon["foyer"], "demandeur")
