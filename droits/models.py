@@ -527,3 +527,8 @@ class ChangementSignalement(models.Model):
 
     def __str__(self):
         return f"{self.ancien or '—'} → {self.nouveau}"
+
+
+# L'instruction des demandes (règlement, budget, commission, paiements) : un sous-paquet,
+# ses modèles déclarés dans cette application.
+from droits.instruction.models import *  # noqa: E402, F403

@@ -16,7 +16,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
@@ -24,8 +23,6 @@ from django.utils import timezone
 
 from ccas_portal.formats import euros
 from habitants.models import Habitant, MembreFoyer
-
-POLICES = Path(__file__).resolve().parent / "polices"
 
 
 @dataclass
@@ -386,15 +383,9 @@ def _lisible(valeur) -> str:
 
 
 def en_pdf(habitant: Habitant, sections: list[Section], *, produit_par: str) -> bytes:
-    from fpdf import FPDF
+    from ccas_portal.pdf import document
 
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Données personnelles — fiche n° {habitant.pk}")
-    pdf.set_lang("fr")
-    pdf.add_font("DejaVu", "", str(POLICES / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(POLICES / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
+    pdf = document(f"Données personnelles — fiche n° {habitant.pk}")
     largeur = pdf.epw
     pdf.set_font("DejaVu", "B", 16)
     pdf.multi_cell(
