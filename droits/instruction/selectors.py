@@ -34,7 +34,7 @@ def ordre_du_jour():
     """Les demandes prêtes pour la commission, les plus anciennes d'abord (tout le CCAS)."""
     return (
         Demande.objects.filter(nature=NatureDemande.FACULTATIVE, etat=EtatDemande.PRETE)
-        .select_related("type_aide", "foyer")
+        .select_related("type_aide", "foyer", "beneficiaire")
         .order_by("date_depot", "pk")
     )
 
@@ -52,7 +52,7 @@ def aides_non_payees():
         Decision.objects.filter(sens=SensDecision.ACCORDEE)
         .annotate(deja_paye=paye_par_decision())
         .filter(deja_paye__lt=F("montant"))
-        .select_related("demande__type_aide", "demande__site")
+        .select_related("demande__type_aide", "demande__site", "demande__beneficiaire")
         .order_by("decide_le")
     )
 
