@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from ccas_portal.models import EntreeJournal
 from droits.instruction import budget as budgets
@@ -16,10 +15,13 @@ from droits.instruction.enums import EtatDemande, ModePaiement, NatureDemande, S
 from droits.instruction.evaluation import calculer, unites_de_consommation
 from droits.instruction.models import Budget, Decision, Demande, Reglement, un_mois_apres
 from habitants.services import ajouter_membre, enregistrer_ressource
+from tests.droits.instruction.conftest import (
+    ANNEE,
+    AUJOURD_HUI,
+    accorder,
+    demande_facultative,
+)
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant
-
-AUJOURD_HUI = timezone.localdate()
-ANNEE = AUJOURD_HUI.year
 
 
 def pdf_en_texte(contenu: bytes, tmp_path) -> str:
@@ -29,76 +31,6 @@ def pdf_en_texte(contenu: bytes, tmp_path) -> str:
         ["pdftotext", str(chemin), "-"], capture_output=True, text=True, check=True
     ).stdout
     return " ".join(texte.split())  # les retours à la ligne du PDF ne comptent pas
-
-
-@pytest.fixture
-def site(referentiels):
-    return SiteFactory(code="mdh-instruction")
-
-
-@pytest.fixture
-def ts(site):
-    return AgentFactory(role="travailleur_social", sites=[site])
-
-
-@pytest.fixture
-def directeur(site):
-    return AgentFactory(role="responsable", sites=[site])
-
-
-@pytest.fixture
-def finances(site):
-    return AgentFactory(role="finances", sites=[site])
-
-
-@pytest.fixture
-def reglement(referentiels):
-    return creer_reglement(date_effet=date(2020, 1, 1), annee=ANNEE)
-
-
-def type_aide(reglement, code):
-    return reglement.types.get(code=code)
-
-
-@pytest.fixture
-def jeune(ts):
-    """Un jeune de 22 ans seul, 300 € de ressources, 350 € de loyer et charges."""
-    f = foyer(ts, loyer_mensuel=Decimal("350"))
-    h = habitant(ts, prenoms="Yanis", nom_usage="Bellil", date_naissance=date(ANNEE - 22, 1, 1))
-    ajouter_membre(agent=ts, foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1))
-    enregistrer_ressource(
-        agent=ts,
-        habitant=h,
-        type="salaire_net",
-        montant_mensuel=Decimal("300"),
-        date_debut=date(2020, 1, 1),
-    )
-    return f, h
-
-
-def demande_facultative(ts, jeune, reglement, code="jeunes_adultes", montant="300", **kw):
-    f, h = jeune
-    return services.creer_demande(
-        agent=ts,
-        foyer=f,
-        beneficiaire=h,
-        nature=NatureDemande.FACULTATIVE,
-        type_aide=type_aide(reglement, code),
-        montant_demande=Decimal(montant),
-        objet="Frais d'inscription en formation",
-        **kw,
-    )
-
-
-def accorder(directeur, demande, montant="300", mode=ModePaiement.PERSONNE, **kw):
-    return services.decider(
-        agent=directeur,
-        demande=demande,
-        sens=SensDecision.ACCORDEE,
-        montant=Decimal(montant),
-        mode_paiement=mode,
-        **kw,
-    )
 
 
 # Évaluation et éligibilité
@@ -451,3 +383,25 @@ def test_dossiers_d_aide_sociale_en_retard(ts, jeune, reglement, site):
     assert list(selectors.dossiers_en_retard(ts, echeance)) == [en_retard]
     autre = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="autre")])
     assert list(selectors.dossiers_en_retard(autre, AUJOURD_HUI)) == []
+
+
+def test_demandes_de_demonstration(referentiels):
+    from ccas_portal.demo import creer_comptes_demo
+    from droits.instruction.demo import creer_demandes
+    from habitants.demo import creer_population
+
+    creer_comptes_demo()
+    creer_population(foyers=80, graine=3)
+    bilan = creer_demandes(graine=3)
+    assert bilan["demandes"] >= 9
+    assert Demande.objects.filter(nature=NatureDemande.LOGEMENT_SOCIAL).count() == 1
+    assert Decision.objects.filter(sens=SensDecision.REFUSEE, seance__isnull=False).count() == 1
+    assert Decision.objects.filter(urgence=True).count() == 2
+    seance = Decision.objects.get(sens=SensDecision.REFUSEE).seance
+    assert seance.cloturee_le is not None
+    assert "Dossier D-" in seance.proces_verbal
+    # Chaque décision a sa lettre ; les chiffres du budget tiennent.
+    assert all(hasattr(d, "lettre") for d in Decision.objects.all())
+    secours = budgets.chiffres(Budget.objects.get(code_type="secours_urgence", annee=ANNEE))
+    assert secours.paye == Decimal("200")
+    assert secours.engage == Decimal("0")

@@ -12,17 +12,7 @@ from ccas_portal.models import EntreeJournal
 from droits.instruction import services
 from droits.instruction.enums import EtatDemande, NatureDemande
 from droits.instruction.models import Decision, Demande, Paiement, Seance
-from tests.droits.test_instruction import (  # noqa: F401  (fixtures)
-    AUJOURD_HUI,
-    demande_facultative,
-    directeur,
-    finances,
-    jeune,
-    reglement,
-    site,
-    ts,
-    type_aide,
-)
+from tests.droits.instruction.conftest import AUJOURD_HUI, demande_facultative, type_aide
 from tests.factories import AgentFactory, SiteFactory
 
 
@@ -80,7 +70,11 @@ def test_formulaire_renvoye_n_ecrit_qu_une_fois(client_de, ts, jeune, reglement)
 def test_autre_site_404(client_de, ts, directeur, jeune, reglement):
     d = demande_facultative(ts, jeune, reglement, code="secours_urgence", montant="100")
     decision = services.decider(
-        agent=directeur, demande=d, sens="accordee", montant=Decimal("100"), mode_paiement="personne"
+        agent=directeur,
+        demande=d,
+        sens="accordee",
+        montant=Decimal("100"),
+        mode_paiement="personne",
     )
     autre = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="ailleurs")])
     client = client_de(autre)
@@ -95,7 +89,11 @@ def test_autre_site_404(client_de, ts, directeur, jeune, reglement):
 def test_lettre_telechargee_et_journalisee(client_de, ts, directeur, jeune, reglement):
     d = demande_facultative(ts, jeune, reglement, code="secours_urgence", montant="100")
     decision = services.decider(
-        agent=directeur, demande=d, sens="accordee", montant=Decimal("100"), mode_paiement="personne"
+        agent=directeur,
+        demande=d,
+        sens="accordee",
+        montant=Decimal("100"),
+        mode_paiement="personne",
     )
     reponse = client_de(ts).get(reverse("droits:lettre", args=[decision.lettre.pk]))
     assert reponse.status_code == 200
@@ -209,6 +207,4 @@ def test_demandes_reservees_aux_travailleurs_sociaux(client_de, role, jeune, reg
     agent = AgentFactory(role=role)
     f, _ = jeune
     assert client_de(agent).get(reverse("droits:demandes")).status_code == 403
-    assert (
-        client_de(agent).get(reverse("droits:nouvelle_demande", args=[f.pk])).status_code == 403
-    )
+    assert client_de(agent).get(reverse("droits:nouvelle_demande", args=[f.pk])).status_code == 403
