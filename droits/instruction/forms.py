@@ -5,9 +5,9 @@ from django import forms
 from django.utils import timezone
 
 from ccas_portal.forms import FormulairePortail
+from ccas_portal.validation import EVENEMENT, SUIVI, DatePlausible
 from droits.instruction.enums import DispositifLegal, ModePaiement, NatureDemande, SensDecision
 from droits.instruction.models import MotifRefus, Reglement, TypeAide
-from habitants.forms import ChampDate
 from habitants.models import Habitant
 
 
@@ -33,7 +33,7 @@ class DemandeForm(FormulairePortail):
     dispositif = forms.ChoiceField(label="Dispositif", choices=DispositifLegal.choices)
     montant_demande = _montant("Montant demandé (€)", min_value=0.01)
     objet = forms.CharField(label="Objet de la demande", max_length=500)
-    date_depot = forms.DateField(label="Déposée le", widget=ChampDate())
+    date_depot = DatePlausible(label="Déposée le", plage=SUIVI)
     etablissement = forms.CharField(
         label="Établissement ou service concerné", max_length=200, required=False
     )
@@ -139,14 +139,14 @@ class TransmissionForm(FormulairePortail):
     ident = "transmission"
     bouton = "Enregistrer la transmission"
 
-    date_transmission = forms.DateField(label="Transmis au Département le", widget=ChampDate())
+    date_transmission = DatePlausible(label="Transmis au Département le", plage=SUIVI)
 
 
 class SeanceForm(FormulairePortail):
     ident = "seance"
     bouton = "Créer la séance"
 
-    date = forms.DateField(label="Date de la séance", widget=ChampDate())
+    date = DatePlausible(label="Date de la séance", plage=EVENEMENT)
     lieu = forms.CharField(label="Lieu", max_length=200, required=False)
     membres = forms.CharField(
         label="Membres présents (un par ligne)",
@@ -199,7 +199,7 @@ class PaiementForm(FormulairePortail):
     montant = _montant("Montant payé (€)", min_value=0.01)
     mode = forms.ChoiceField(label="Mode", choices=ModePaiement.choices)
     destinataire = forms.CharField(label="Bénéficiaire ou créancier", max_length=200)
-    date_paiement = forms.DateField(label="Payé le", widget=ChampDate())
+    date_paiement = DatePlausible(label="Payé le", plage=SUIVI)
     reference = forms.CharField(label="Référence (mandat, virement…)", max_length=100)
     numeros_bons = forms.CharField(
         label="Numéros des bons (bons alimentaires)", max_length=300, required=False

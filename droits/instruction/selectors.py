@@ -10,11 +10,7 @@ from droits.instruction.models import Decision, Demande
 
 
 def demandes_du_foyer(foyer):
-    return (
-        Demande.objects.filter(foyer=foyer)
-        .select_related("type_aide", "beneficiaire")
-        .prefetch_related("decisions")
-    )
+    return Demande.objects.filter(foyer=foyer).select_related("type_aide", "beneficiaire")
 
 
 def aides_accordees_12_mois(foyer, jour: date):

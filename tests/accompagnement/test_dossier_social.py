@@ -218,7 +218,7 @@ def test_nombre_de_requetes_du_dossier_constant(client, ts, n, django_assert_num
     # l'agent, accompagnements, prestations, signalements, simulation, membres, ressources,
     # santé, loyers, situations conjugales, passages, changements de statut, interventions,
     # orientations, faits (journal), menu, demandes de partage du foyer
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):  # + les demandes d'aide du foyer
         reponse = client.get(url("dossier", f.pk))
     assert reponse.content.decode().count('aria-labelledby="titre-personne-') == n
 

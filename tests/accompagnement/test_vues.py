@@ -439,6 +439,6 @@ def test_dossier_nombre_de_requetes_constant(
     # l'agent, accompagnements, membres, passages, motifs des passages, changements de statut,
     # interventions, orientations, menu ; dossier social : loyers, situations conjugales,
     # ressources, santé, changements des faits relus du journal ; demandes de partage du foyer
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):  # + les demandes d'aide du foyer
         reponse = client.get(url("dossier", f.pk))
     assert f"{3 * n} entrées" in reponse.content.decode()

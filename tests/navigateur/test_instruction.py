@@ -103,7 +103,11 @@ def test_de_la_demande_au_budget(page, verifier_page, chaine):
     point.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text(f"Décision enregistrée pour {demande.pseudonyme}.")).to_be_visible()
     decision = Decision.objects.get()
-    assert (decision.sens, decision.montant, decision.urgence) == ("accordee", Decimal("300"), False)
+    assert (decision.sens, decision.montant, decision.urgence) == (
+        "accordee",
+        Decimal("300"),
+        False,
+    )
 
     # 3. Le travailleur social télécharge la lettre.
     page.context.clear_cookies()
