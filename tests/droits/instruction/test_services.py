@@ -405,3 +405,32 @@ def test_demandes_de_demonstration(referentiels):
     secours = budgets.chiffres(Budget.objects.get(code_type="secours_urgence", annee=ANNEE))
     assert secours.paye == Decimal("200")
     assert secours.engage == Decimal("0")
+
+
+def test_chiffres_du_tableau_de_bord(ts, directeur, finances, jeune, reglement):
+    from ccas_portal.pilotage.instruction import chiffres_instruction
+
+    d = demande_facultative(ts, jeune, reglement, code="jeunes_adultes", montant="300")
+    decision = accorder(directeur, d)
+    services.enregistrer_paiement(
+        agent=finances,
+        decision=decision,
+        montant=Decimal("100"),
+        mode=ModePaiement.PERSONNE,
+        destinataire="Y. B.",
+        date_paiement=AUJOURD_HUI,
+        reference="M-1",
+    )
+    c = chiffres_instruction(AUJOURD_HUI - timedelta(days=30), AUJOURD_HUI)
+    assert c["par_type"]["facultative"].valeur == 1
+    assert c["par_etat"]["accordee"].valeur == 1
+    assert c["par_axe"]["existence"].valeur == 1
+    assert c["par_tranche_d_age"]["moins_25"].valeur == 1
+    assert c["montant_demande"].valeur == Decimal("300")
+    assert c["montant_accorde"].valeur == Decimal("300")
+    assert c["montant_paye"].valeur == Decimal("100")
+    assert c["part_jeunes_adultes_pourcent"].valeur == 100
+    assert c["delai_moyen_de_decision_jours"].valeur == 0
+    # Un seul foyer derrière chaque chiffre : masqué (« < 5 ») comme au tableau de bord.
+    assert c["montant_accorde"].masque
+    assert c["par_etat"]["accordee"].masque
