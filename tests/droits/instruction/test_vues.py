@@ -208,3 +208,29 @@ def test_demandes_reservees_aux_travailleurs_sociaux(client_de, role, jeune, reg
     f, _ = jeune
     assert client_de(agent).get(reverse("droits:demandes")).status_code == 403
     assert client_de(agent).get(reverse("droits:nouvelle_demande", args=[f.pk])).status_code == 403
+
+
+def test_un_signalement_jeunes_adultes_ouvre_une_demande_pre_remplie(
+    client_de, ts, jeune, reglement
+):
+    from droits.models import Signalement
+
+    f, h = jeune
+    s = Signalement.objects.create(
+        foyer=f,
+        prestation_id="aide_facultative_jeunes",
+        montant_estime=Decimal("250"),
+        empreinte="e",
+    )
+    client = client_de(ts)
+    page = client.get(reverse("droits:signalement", args=[s.pk])).content.decode()
+    lien = reverse("droits:nouvelle_demande", args=[f.pk])
+    assert f"{lien}?nature=facultative&amp;signalement={s.pk}" in page
+    formulaire = client.get(lien, {"nature": "facultative", "signalement": s.pk})
+    form = formulaire.context["form"]
+    assert form.initial["type_aide"] == type_aide(reglement, "jeunes_adultes").pk
+    assert form.initial["beneficiaire"] == h.pk
+    assert form.initial["montant_demande"] == Decimal("250.00")
+    assert "Ouverte depuis le signalement" in formulaire.content.decode()
+    reponse, _, _ = post_demande(client, f, reglement)
+    assert reponse.status_code == 302
