@@ -234,3 +234,27 @@ def test_un_signalement_jeunes_adultes_ouvre_une_demande_pre_remplie(
     assert "Ouverte depuis le signalement" in formulaire.content.decode()
     reponse, _, _ = post_demande(client, f, reglement)
     assert reponse.status_code == 302
+
+
+def test_decision_d_urgence_du_directeur(client_de, ts, directeur, jeune, reglement):
+    d = demande_facultative(ts, jeune, reglement, code="aide_alimentaire", montant="120")
+    client = client_de(directeur)
+    page = client.get(reverse("droits:commission")).content.decode()
+    url = reverse("droits:urgence", args=[d.pk])
+    assert url in page
+    assert "Bellil" not in client.get(url).content.decode()
+    erreur = client.post(
+        url, {"jeton": str(uuid.uuid4()), "sens": "accordee", "montant": "120", "mode_paiement": ""}
+    )
+    assert erreur.status_code == 422
+    assert "Choisissez un mode de paiement prévu pour cette aide." in erreur.content.decode()
+    ok = client.post(
+        url,
+        {"jeton": str(uuid.uuid4()), "sens": "accordee", "montant": "120", "mode_paiement": "bons"},
+    )
+    assert ok.status_code == 302
+    decision = Decision.objects.get()
+    assert decision.urgence
+    assert decision.seance is None
+    page = client.get(reverse("droits:commission")).content.decode()
+    assert f"{d.pseudonyme} — {d.intitule} : accordée, 120,00" in page
