@@ -203,6 +203,24 @@ def _prestations(lignes, habitant):
     ]
 
 
+def _demandes_aide(lignes, habitant):
+    return [
+        {
+            "demande": d.intitule,
+            "objet": d.objet,
+            "déposée le": d.date_depot,
+            "montant demandé": d.montant_demande,
+            "état": d.get_etat_display(),
+            "décisions": [
+                f"{x.decide_le:%d/%m/%Y} : {x.get_sens_display().lower()}"
+                + (f", {euros(x.montant)}" if x.montant else "")
+                for x in d.decisions.all()
+            ],
+        }
+        for d in lignes.select_related("type_aide").prefetch_related("decisions")
+    ]
+
+
 def _demandes_partage(lignes, habitant):
     return [
         {
@@ -228,6 +246,7 @@ SECTIONS_LIENS = {
     "interventions": ("Présences aux interventions", _interventions),
     "seances": ("Participations aux actions collectives", _seances),
     "prestations": ("Prestations demandées ou perçues", _prestations),
+    "demandes_aide": ("Demandes d'aide au CCAS", _demandes_aide),
     "demandes_partage": ("Demandes de partage de son foyer entre sites", _demandes_partage),
 }
 
