@@ -434,3 +434,16 @@ def test_chiffres_du_tableau_de_bord(ts, directeur, finances, jeune, reglement):
     # Un seul foyer derrière chaque chiffre : masqué (« < 5 ») comme au tableau de bord.
     assert c["montant_accorde"].masque
     assert c["par_etat"]["accordee"].masque
+
+
+def test_anonymisation_efface_objet_et_lettres_garde_les_montants(ts, directeur, jeune, reglement):
+    from droits.instruction.models import Lettre
+    from habitants.conservation import anonymiser_habitant
+
+    d = demande_facultative(ts, jeune, reglement, code="secours_urgence", montant="150")
+    accorder(directeur, d, montant="150")
+    anonymiser_habitant(habitant=jeune[1], agent=None, motif="test")
+    d.refresh_from_db()
+    assert d.objet == "(effacé)"
+    assert not Lettre.objects.exists()
+    assert d.decisions.get().montant == Decimal("150")
