@@ -113,6 +113,7 @@ def contexte_partages_du_foyer(foyer) -> dict:
 def contexte_dossier(request, foyer, intervenant=None, lies=None):
     """Le contexte de la page du dossier ; `lies` : formulaires du dossier social en erreur."""
     from accompagnement.dossier_social import contexte_dossier_social
+    from droits.instruction.selectors import demandes_du_foyer
     from droits.vues_documents import contexte_pieces
 
     if intervenant is None:
@@ -137,6 +138,7 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "form_prestation": PrestationFoyerForm(
             foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
         ),
+        "demandes_du_foyer": list(demandes_du_foyer(foyer)),
         **contexte_dossier_social(request, foyer, lies),
         **contexte_pieces(request.user, foyer),
     }

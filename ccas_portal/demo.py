@@ -12,6 +12,7 @@ COMPTES_DEMO = [
     ("travailleur", "Julien", "Moreau", Role.TRAVAILLEUR_SOCIAL, ["mdh-abbaye", "mdh-mistral"]),
     ("responsable", "Hélène", "Garnier", Role.RESPONSABLE, ["dir-action-sociale"]),
     ("admin", "Karim", "Lefèvre", Role.ADMIN, ["dir-action-sociale"]),
+    ("finances", "Sophie", "Roux", Role.FINANCES, ["dir-action-sociale"]),
 ]
 
 

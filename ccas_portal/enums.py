@@ -5,6 +5,7 @@ class Role(models.TextChoices):
     ACCUEIL = "accueil", "Agent d'accueil"
     TRAVAILLEUR_SOCIAL = "travailleur_social", "Travailleur social"
     RESPONSABLE = "responsable", "Responsable"
+    FINANCES = "finances", "Agent des finances"
     ADMIN = "admin", "Administrateur"
 
 

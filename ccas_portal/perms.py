@@ -8,6 +8,7 @@ PAGE_ACCUEIL_PAR_ROLE = {
     Role.TRAVAILLEUR_SOCIAL: "accompagnement:mes_accompagnements",
     Role.RESPONSABLE: "tableau_de_bord",
     Role.ADMIN: "administration",
+    Role.FINANCES: "droits:paiements",
 }
 
 
@@ -171,3 +172,38 @@ def peut_passer_accompagnement(agent, accompagnement, *, sites_pilotes=None) -> 
             sites_pilotes = set(sites_pilotables(agent).values_list("pk", flat=True))
         return accompagnement.foyer.site_id in sites_pilotes
     return peut_modifier_accompagnement(agent, accompagnement)
+
+
+# L'instruction des demandes (droits/instruction/).
+
+
+def peut_instruire(agent) -> bool:
+    """Ouvrir et instruire une demande depuis le dossier d'un foyer : travailleur social (le
+    foyer doit en plus lui être accessible : `peut_suivre_foyer`)."""
+    return peut_accompagner(agent)
+
+
+def peut_tenir_commission(agent) -> bool:
+    """Séances de la commission, ordre du jour, décisions en séance, procès-verbal ; décisions
+    d'urgence : le directeur et les responsables du CCAS. En commission, identités
+    pseudonymisées seulement."""
+    return a_un_role(agent, Role.RESPONSABLE)
+
+
+def peut_decider_en_urgence(agent) -> bool:
+    return a_un_role(agent, Role.RESPONSABLE)
+
+
+def peut_payer(agent) -> bool:
+    """Enregistrer les paiements des aides accordées : le service des finances."""
+    return a_un_role(agent, Role.FINANCES)
+
+
+def peut_voir_identite_demande(agent, demande) -> bool:
+    """Le nom du demandeur : les travailleurs sociaux qui suivent le foyer. Jamais la
+    commission ni les finances (qui lisent le pseudonyme et, pour payer, le destinataire)."""
+    return peut_suivre_foyer(agent, demande.foyer)
+
+
+def peut_voir_budgets(agent) -> bool:
+    return a_un_role(agent, Role.RESPONSABLE, Role.ADMIN, Role.FINANCES)

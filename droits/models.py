@@ -574,4 +574,7 @@ class ChangementSignalement(models.Model):
         return f"{self.ancien or '—'} → {self.nouveau}"
 
 
+# L'instruction des demandes (règlement, budget, commission, paiements) : un sous-paquet,
+# ses modèles déclarés dans cette application.
+from droits.instruction.models import *  # noqa: E402, F403
 from droits.models_documents import Document  # noqa: E402, F401  (les pièces jointes)

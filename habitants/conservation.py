@@ -382,6 +382,15 @@ def _accompagnements(lignes, habitant) -> int:
 #: Le traitement de chaque sorte de lignes de l'inventaire `fusion.LIENS` (le seul inventaire
 #: de ce qui désigne une personne) : un lien nouveau sans traitement ici fait échouer
 #: l'anonymisation (et tests/habitants/test_conservation.py).
+def _demandes_aide(lignes, habitant) -> int:
+    """Demandes d'aide : montants, états et décisions restent (statistiques) ; l'objet, les
+    informations propres au type et les lettres (nom et adresse) partent."""
+    from droits.models import Lettre
+
+    Lettre.objects.filter(demande__in=lignes).delete()
+    return lignes.update(objet=EFFACE_TEXTE, champs={})
+
+
 ANONYMISER = {
     "passages": _effacer_note("note"),
     "appartenances": _garder,
@@ -392,6 +401,7 @@ ANONYMISER = {
     "interventions": _garder,
     "seances": _garder,
     "prestations": _effacer_note("note"),
+    "demandes_aide": _demandes_aide,
     "demandes_partage": _demandes_partage,
     "documents": _supprimer_pieces,
 }

@@ -17,7 +17,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
@@ -25,8 +24,6 @@ from django.utils import timezone
 
 from ccas_portal.formats import euros
 from habitants.models import Habitant, MembreFoyer
-
-POLICES = Path(__file__).resolve().parent / "polices"
 
 
 @dataclass
@@ -207,6 +204,24 @@ def _prestations(lignes, habitant):
     ]
 
 
+def _demandes_aide(lignes, habitant):
+    return [
+        {
+            "demande": d.intitule,
+            "objet": d.objet,
+            "déposée le": d.date_depot,
+            "montant demandé": d.montant_demande,
+            "état": d.get_etat_display(),
+            "décisions": [
+                f"{x.decide_le:%d/%m/%Y} : {x.get_sens_display().lower()}"
+                + (f", {euros(x.montant)}" if x.montant else "")
+                for x in d.decisions.all()
+            ],
+        }
+        for d in lignes.select_related("type_aide").prefetch_related("decisions")
+    ]
+
+
 def _demandes_partage(lignes, habitant):
     return [
         {
@@ -253,6 +268,7 @@ SECTIONS_LIENS = {
     "interventions": ("Présences aux interventions", _interventions),
     "seances": ("Participations aux actions collectives", _seances),
     "prestations": ("Prestations demandées ou perçues", _prestations),
+    "demandes_aide": ("Demandes d'aide au CCAS", _demandes_aide),
     "demandes_partage": ("Demandes de partage de son foyer entre sites", _demandes_partage),
     "documents": ("Pièces du dossier la concernant", _documents),
 }
@@ -414,15 +430,9 @@ def _lisible(valeur) -> str:
 
 
 def en_pdf(habitant: Habitant, sections: list[Section], *, produit_par: str) -> bytes:
-    from fpdf import FPDF
+    from ccas_portal.pdf import document
 
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Données personnelles — fiche n° {habitant.pk}")
-    pdf.set_lang("fr")
-    pdf.add_font("DejaVu", "", str(POLICES / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(POLICES / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
+    pdf = document(f"Données personnelles — fiche n° {habitant.pk}")
     largeur = pdf.epw
     pdf.set_font("DejaVu", "B", 16)
     pdf.multi_cell(

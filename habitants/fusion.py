@@ -166,6 +166,14 @@ LIENS = (
         "prestations",
     ),
     Lien(
+        "demandes_aide",
+        "Demandes d'aide (bénéficiaire)",
+        "droits.Demande",
+        "beneficiaire",
+        "demande d'aide",
+        "demandes d'aide",
+    ),
+    Lien(
         "demandes_partage",
         "Demandes de partage ou de transfert de son foyer",
         "habitants.DemandePartage",
@@ -407,7 +415,7 @@ def _deplacer_m2m(modele: str, champ: str, conservee: Habitant, absorbee: Habita
 
 def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
     """Déplace toutes les lignes de `LIENS` ; renvoie leur nombre par nature."""
-    from droits.models import Document, PrestationFoyer
+    from droits.models import Demande, Document, PrestationFoyer
     from habitants.models import Passage, Ressource
     from habitants.models_partage import DemandePartage
 
@@ -425,6 +433,9 @@ def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
         ),
         "seances": _deplacer_m2m("accompagnement.Seance", "participants", conservee, absorbee),
         "prestations": PrestationFoyer.objects.filter(beneficiaire=absorbee).update(
+            beneficiaire=conservee
+        ),
+        "demandes_aide": Demande.objects.filter(beneficiaire=absorbee).update(
             beneficiaire=conservee
         ),
         "demandes_partage": DemandePartage.objects.filter(habitant=absorbee).update(

@@ -218,8 +218,9 @@ def test_nombre_de_requetes_du_dossier_constant(client, ts, n, django_assert_num
     # l'agent, accompagnements, prestations, signalements, simulation, membres, ressources,
     # santé, loyers, situations conjugales, passages, changements de statut, interventions,
     # orientations, faits (journal), menu, demandes de partage du foyer
-    # +2 : les pièces du dossier et les personnes proposées à leur dépôt.
-    with django_assert_num_queries(27):
+    # +2 : les pièces du dossier et les personnes proposées à leur dépôt ; +1 : les demandes
+    # d'aide du foyer.
+    with django_assert_num_queries(28):
         reponse = client.get(url("dossier", f.pk))
     assert reponse.content.decode().count('aria-labelledby="titre-personne-') == n
 

@@ -458,8 +458,9 @@ def test_dossier_nombre_de_requetes_constant(
     # l'agent, accompagnements, membres, passages, motifs des passages, changements de statut,
     # interventions, orientations, menu ; dossier social : loyers, situations conjugales,
     # ressources, santé, changements des faits relus du journal ; demandes de partage du foyer
-    # +2 : les pièces du dossier et les personnes proposées à leur dépôt.
-    with django_assert_num_queries(27):
+    # +2 : les pièces du dossier et les personnes proposées à leur dépôt ; +1 : les demandes
+    # d'aide du foyer.
+    with django_assert_num_queries(28):
         reponse = client.get(url("dossier", f.pk))
     assert f"{3 * n} entrées" in reponse.content.decode()
     assert f"{n} pièces" in reponse.content.decode()

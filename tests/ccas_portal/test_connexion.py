@@ -18,6 +18,7 @@ ACCUEIL_DU_ROLE = {
     Role.TRAVAILLEUR_SOCIAL: "/accompagnements/",
     Role.RESPONSABLE: "/tableau-de-bord/",
     Role.ADMIN: "/administration/",
+    Role.FINANCES: "/droits/paiements/",
 }
 
 

@@ -59,6 +59,7 @@ def monde(referentiels, settings):
         Role.TRAVAILLEUR_SOCIAL: AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[site]),
         Role.RESPONSABLE: AgentFactory(role=Role.RESPONSABLE, sites=[direction]),
         Role.ADMIN: AgentFactory(role=Role.ADMIN, sites=[direction]),
+        Role.FINANCES: AgentFactory(role=Role.FINANCES, sites=[direction]),
     }
     ts = agents[Role.TRAVAILLEUR_SOCIAL]
     aujourd_hui = timezone.localdate()
@@ -138,7 +139,9 @@ def monde(referentiels, settings):
     conjugale = historique.enregistrer_situation_conjugale(
         agent=ts, habitant=parent, statut="celibataire", date_debut=date(1998, 5, 1)
     )
+    instruction = _instruction(agents, f, parent)
     return {
+        **instruction,
         "ressource": ressource,
         "loyer": loyer,
         "conjugale": conjugale,
@@ -155,6 +158,38 @@ def monde(referentiels, settings):
         "signalement": signalement,
         "execution": execution,
     }
+
+
+def _instruction(agents, f, parent) -> dict:
+    """Une aide prête pour la commission, une aide accordée (lettre), une séance ouverte."""
+    from droits.instruction import services as instruction
+    from droits.instruction.demo import creer_reglement
+
+    reglement = creer_reglement(date_effet=date(2020, 1, 1), annee=timezone.localdate().year)
+    ts, directeur = agents[Role.TRAVAILLEUR_SOCIAL], agents[Role.RESPONSABLE]
+
+    def demande(code):
+        return instruction.creer_demande(
+            agent=ts,
+            foyer=f,
+            beneficiaire=parent,
+            nature="facultative",
+            type_aide=reglement.types.get(code=code),
+            montant_demande=Decimal("100"),
+            objet="Courses",
+        )
+
+    prete = demande("secours_urgence")
+    instruction.presenter_en_commission(agent=ts, demande=prete)
+    accordee = instruction.decider(
+        agent=directeur,
+        demande=demande("aide_alimentaire"),
+        sens="accordee",
+        montant=Decimal("100"),
+        mode_paiement="bons",
+    )
+    seance = instruction.creer_seance(agent=directeur, date=timezone.localdate(), membres="Mme A")
+    return {"demande": prete, "decision": accordee, "seance": seance}
 
 
 # --- Les défauts reproduits (issue : « HTTP 500, 0 permise ») -----------------------------
@@ -778,6 +813,17 @@ def _identifiants(monde) -> dict:
         ("droits:signalement", "pk"): monde["signalement"].pk,
         ("droits:attribuer", "pk"): monde["signalement"].pk,
         ("droits:progression", "pk"): monde["execution"].pk,
+        **{
+            ("droits:" + nom, "pk"): monde["demande"].pk
+            for nom in ("demande", "completer_evaluation", "presenter", "transmettre")
+        },
+        ("droits:lettre", "pk"): monde["decision"].lettre.pk,
+        ("droits:payer", "pk"): monde["decision"].pk,
+        **{
+            ("droits:" + nom, "pk"): monde["seance"].pk
+            for nom in ("seance", "decider", "cloturer", "proces_verbal")
+        },
+        (None, "demande_pk"): monde["demande"].pk,
         **{("habitants:" + nom, "pk"): monde["parent"].pk for nom in PAGES_DE_LA_PERSONNE},
         **{("accompagnement:" + nom, "pk"): monde["foyer"].pk for nom in PAGES_DU_FOYER},
         (None, "membre_pk"): monde["membre"].pk,

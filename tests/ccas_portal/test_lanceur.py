@@ -183,6 +183,7 @@ def test_make_run_sert_la_connexion_et_chaque_compte_demo_arrive_chez_lui(portai
         "travailleur": "/accompagnements/",
         "responsable": "/tableau-de-bord/",
         "admin": "/administration/",
+        "finances": "/droits/paiements/",
     }
     assert "Connexion" in portail_lance.get("/connexion/")[1]
     for identifiant, *_ in COMPTES_DEMO:

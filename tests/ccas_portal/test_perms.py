@@ -43,6 +43,7 @@ def test_le_menu_marque_la_rubrique_courante_sur_ses_sous_pages():
         ("Mes accompagnements", False),
         ("Actions collectives", False),
         ("Non-recours", False),
+        ("Demandes d'aide", False),
         ("Partages de foyers", False),
     ]
     # Sous /accompagnements/, la rubrique au plus long préfixe est seule courante.

@@ -97,6 +97,17 @@ def doublon(ts, site):
         saisi_par=ts,
     )
     SituationConjugale.objects.create(habitant=b, statut="concubinage", date_debut=date(2019, 6, 1))
+    from droits.models import Demande
+
+    demande_aide = Demande.objects.create(
+        foyer=f,
+        site=site,
+        beneficiaire=b,
+        nature="logement_social",
+        objet="T2",
+        date_depot=date(2025, 1, 1),
+        cree_par=ts,
+    )
     # Une demande de partage faite, depuis un autre site, pour la fiche absorbée.
     autre_site = SiteFactory()
     demande = DemandePartage.objects.create(
@@ -133,6 +144,7 @@ def doublon(ts, site):
         "inter": inter,
         "seance": seance,
         "prestation": prestation,
+        "demande_aide": demande_aide,
     }
 
 
@@ -155,9 +167,12 @@ def test_chaque_nature_de_ligne_rejoint_la_fiche_conservee(ts, doublon):
         "interventions": 1,
         "seances": 1,
         "prestations": 1,
+        "demandes_aide": 1,
         "demandes_partage": 1,
         "documents": 1,
     }
+    doublon["demande_aide"].refresh_from_db()
+    assert doublon["demande_aide"].beneficiaire == a
     assert Passage.objects.get().habitant == a
     assert Document.objects.get().personne == a
     assert MembreFoyer.objects.filter(habitant=a).count() == 2

@@ -9,6 +9,7 @@ from ccas_portal.demo import MOT_DE_PASSE_DEMO, creer_comptes_demo
 from ccas_portal.management.base import CommandeEcriture
 from droits.demo import creer_prestations
 from droits.detection.execution import lancer_detection
+from droits.instruction.demo import creer_demandes
 from habitants.demo import creer_passages, creer_population
 from habitants.models import Foyer
 
@@ -145,6 +146,10 @@ class Command(CommandeEcriture):
         )
         percues = creer_prestations(foyers=nouveaux, graine=graine)
         self.stdout.write(f"Prestations déjà perçues : {percues}.")
+        demandes = creer_demandes(graine=graine)
+        self.stdout.write(
+            f"Règlement des aides facultatives, budgets et {demandes['demandes']} demandes."
+        )
         if detection:
             execution = lancer_detection(declencheur="données de démonstration")
             self.stdout.write(

@@ -1,0 +1,96 @@
+"""Les chiffres d'un budget annuel : voté, engagé (accordé, pas encore payé), payé, restant.
+
+Une décision accordée compte dans le budget de son année (date de décision) et de son type
+d'aide (code) : celui du site de la demande s'il en a un, sinon celui de tout le CCAS (qui ne
+compte donc pas les sites dotés de leur propre budget). Alerte à 90 % consommés.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from droits.instruction.enums import SensDecision
+from droits.instruction.models import Budget, Decision, Paiement
+
+SEUIL_ALERTE = Decimal("0.90")
+ZERO = Decimal("0")
+
+
+@dataclass
+class ChiffresBudget:
+    budget: Budget
+    vote: Decimal
+    accorde: Decimal
+    paye: Decimal
+
+    @property
+    def engage(self) -> Decimal:
+        return self.accorde - self.paye
+
+    @property
+    def restant(self) -> Decimal:
+        return self.vote - self.accorde
+
+    @property
+    def taux(self) -> Decimal:
+        return (self.accorde / self.vote) if self.vote else Decimal("1")
+
+    @property
+    def pourcentage(self) -> int:
+        return int((self.taux * 100).to_integral_value())
+
+    @property
+    def alerte(self) -> bool:
+        return self.taux >= SEUIL_ALERTE
+
+
+def budget_de(*, annee: int, code_type: str, site_id: int) -> Budget | None:
+    """Le budget qui porte une décision : celui du site, sinon celui de tout le CCAS."""
+    budgets = {
+        b.site_id: b
+        for b in Budget.objects.filter(annee=annee, code_type=code_type).filter(
+            Q(site_id=site_id) | Q(site__isnull=True)
+        )
+    }
+    return budgets.get(site_id) or budgets.get(None)
+
+
+def _decisions_du_budget(budget: Budget):
+    decisions = Decision.objects.filter(
+        sens=SensDecision.ACCORDEE,
+        decide_le__year=budget.annee,
+        demande__type_aide__code=budget.code_type,
+    )
+    if budget.site_id:
+        return decisions.filter(demande__site_id=budget.site_id)
+    sites_dotes = Budget.objects.filter(
+        annee=budget.annee, code_type=budget.code_type, site__isnull=False
+    ).values("site_id")
+    return decisions.exclude(demande__site_id__in=sites_dotes)
+
+
+def chiffres(budget: Budget) -> ChiffresBudget:
+    decisions = _decisions_du_budget(budget)
+    accorde = decisions.aggregate(t=Sum("montant"))["t"] or ZERO
+    paye = Paiement.objects.filter(decision__in=decisions).aggregate(t=Sum("montant"))["t"] or ZERO
+    return ChiffresBudget(budget=budget, vote=budget.vote, accorde=accorde, paye=paye)
+
+
+def chiffres_de_l_annee(annee: int) -> list[ChiffresBudget]:
+    return [chiffres(b) for b in Budget.objects.filter(annee=annee).select_related("site")]
+
+
+def paye_par_decision():
+    """Annotation : le total déjà payé d'une décision."""
+    return Coalesce(
+        Subquery(
+            Paiement.objects.filter(decision=OuterRef("pk"))
+            .values("decision")
+            .annotate(t=Sum("montant"))
+            .values("t")
+        ),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=11, decimal_places=2),
+    )
