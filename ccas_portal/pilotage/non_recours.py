@@ -28,10 +28,11 @@ pas), les délais des droits ouverts (une médiane ne s'additionne pas non plus 
 seules lignes lues, une par droit ouvert de la cohorte).
 """
 
+from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte, proteger_grille
@@ -49,7 +50,7 @@ ETAPES = {
 #: Les étapes finales se lisent dans l'état seul (un signalement clos ne change plus).
 FINALES = ("ouverts", "refus")
 TOUTES = "Toutes prestations"
-MONTANT = DecimalField(max_digits=14, decimal_places=2)
+CENTIME = Decimal("0.01")
 
 
 def _atteinte(code: str, f: ind.Filtres) -> Q:
@@ -72,23 +73,63 @@ def _atteinte(code: str, f: ind.Filtres) -> Q:
     return q | Q(pk__in=passes)
 
 
-def _mesures(f: ind.Filtres) -> dict:
+def _par_foyer(f: ind.Filtres, *groupe: str):
+    """La cohorte groupée par `groupe` et foyer : par étape, le nombre de signalements du
+    foyer qui l'ont atteinte ; les montants et nombres des droits ouverts."""
     ouvert = _atteinte("ouverts", f)
     accorde = ouvert & Q(prestation_foyer__montant_mensuel__isnull=False)
-    mesures = {}
-    for code in ETAPES:
-        mesures[f"n_{code}"] = Count("pk", filter=_atteinte(code, f))
-        mesures[f"foyers_{code}"] = Count("foyer", distinct=True, filter=_atteinte(code, f))
+    mesures = {f"n_{code}": Count("pk", filter=_atteinte(code, f)) for code in ETAPES}
     mesures |= {
-        "estime": Coalesce(Sum("montant_estime", filter=ouvert), 0, output_field=MONTANT),
-        "accorde": Coalesce(
-            Sum("prestation_foyer__montant_mensuel", filter=accorde), 0, output_field=MONTANT
-        ),
-        "foyers_accorde": Count("foyer", distinct=True, filter=accorde),
+        "estime": Sum("montant_estime", filter=ouvert),
+        "accorde": Sum("prestation_foyer__montant_mensuel", filter=accorde),
+        "n_accorde": Count("pk", filter=accorde),
         "sans_montant": Count("pk", filter=ouvert & ~accorde),
-        "foyers_sans_montant": Count("foyer", distinct=True, filter=ouvert & ~accorde),
     }
-    return mesures
+    champs = {"g": F(groupe[0])} if groupe else {}
+    return (
+        cohorte(f)
+        .annotate(fo=F("foyer"), **champs)
+        .values(*champs, "fo")
+        .annotate(**mesures)
+        .order_by()
+    )
+
+
+def _mesures(f: ind.Filtres, *groupe: str) -> list[dict]:
+    """Les chiffres de l'entonnoir par `groupe` (rien : toutes prestations), en une requête.
+
+    Deux temps : la cohorte groupée par (groupe, foyer) — une ligne par foyer, ses nombres
+    de signalements à chaque étape —, puis ces lignes groupées par `groupe` : un foyer qui a
+    atteint l'étape est une ligne dont le nombre n'est pas nul. Un seul tri (ou hachage) par
+    foyer au lieu de sept `COUNT(DISTINCT foyer)` triés chacun sur disque (mesuré :
+    docs/benchmarks.md)."""
+    sql, params = _par_foyer(f, *groupe).query.sql_with_params()
+    colonnes = []
+    for code in ETAPES:
+        colonnes += [f"SUM(n_{code})", f"SUM(CASE WHEN n_{code} > 0 THEN 1 ELSE 0 END)"]
+    colonnes += [
+        "SUM(estime)",
+        "SUM(accorde)",
+        "SUM(CASE WHEN n_accorde > 0 THEN 1 ELSE 0 END)",
+        "SUM(sans_montant)",
+        "SUM(CASE WHEN sans_montant > 0 THEN 1 ELSE 0 END)",
+    ]
+    cle = "g" if groupe else "NULL"
+    requete = f"SELECT {cle}, {', '.join(colonnes)} FROM ({sql}) par_foyer"
+    if groupe:
+        requete += " GROUP BY g"
+    noms = [x for code in ETAPES for x in (f"n_{code}", f"foyers_{code}")]
+    noms += ["estime", "accorde", "foyers_accorde", "sans_montant", "foyers_sans_montant"]
+    resultats = []
+    with connection.cursor() as curseur:
+        curseur.execute(requete, params)
+        for cle_lue, *valeurs in curseur.fetchall():
+            r = {nom: int(v or 0) for nom, v in zip(noms, valeurs, strict=True)}
+            for nom in ("estime", "accorde"):  # SQLite : des flottants
+                r[nom] = Decimal(str(valeurs[noms.index(nom)] or 0)).quantize(CENTIME)
+            r["prestation"] = cle_lue
+            resultats.append(r)
+    return resultats
 
 
 def cohorte(f: ind.Filtres):
@@ -124,14 +165,11 @@ def entonnoir(f: ind.Filtres) -> list[Tableau]:
     entonnoir), l'entonnoir par prestation, les montants et le délai des droits ouverts."""
     # Groupés par le seul code : l'intitulé (jusqu'à 200 caractères) dans chaque ligne à
     # trier faisait déborder le tri sur disque (mesuré) ; les intitulés sont lus à part.
-    par_prestation = {
-        r["prestation"]: r
-        for r in cohorte(f).values("prestation").annotate(**_mesures(f)).order_by()
-    }
+    par_prestation = {r["prestation"]: r for r in _mesures(f, "prestation")}
     libelles = dict(Prestation.objects.values_list("code", "libelle"))  # le catalogue, court
     for code, r in par_prestation.items():
         r["prestation__libelle"] = libelles.get(code, code)
-    total = cohorte(f).aggregate(**_mesures(f))
+    total = _mesures(f)[0]
     delais = delais_en_jours(f)
     ordre = sorted(par_prestation, key=lambda c: (par_prestation[c]["prestation__libelle"], c))
     return [
