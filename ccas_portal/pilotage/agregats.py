@@ -48,7 +48,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from ccas_portal.models import AgregatMensuel, MoisAgrege
@@ -74,6 +74,9 @@ class Source:
     somme: str | None = None
     #: Chaque identifiant de l'effectif porte son nombre de lignes (passages d'une personne).
     ponderee: bool = False
+    #: Horodatages d'écriture : une ligne dont l'un est postérieur au dernier calcul a pu
+    #: changer son mois (`agreger_la_nuit` le refait).
+    touche: tuple[str, ...] = ()
 
     def lignes(self):
         from django.apps import apps
@@ -103,6 +106,7 @@ INTERVENTIONS = Source(
     ("type",),
     "accompagnement__foyer",
     somme="duree_minutes",
+    touche=("cree_le",),
 )
 SIGNALEMENTS = Source(
     "signalements",
@@ -113,6 +117,7 @@ SIGNALEMENTS = Source(
     "prestation__axe",
     ("prestation",),
     "foyer",
+    touche=("modifie_le",),
 )
 CHANGEMENTS = Source(
     "changements",
@@ -125,6 +130,7 @@ CHANGEMENTS = Source(
     "signalement__foyer",
     element="signalement",
     somme="signalement__montant_estime",
+    touche=("le", "signalement__modifie_le"),
 )
 
 
@@ -156,6 +162,7 @@ PASSAGES = Source(
     (),
     "habitant",
     ponderee=True,  # somme : les passages anonymes (`_cellules_des_passages`)
+    touche=("cree_le",),
 )
 SOURCES = (PASSAGES, INTERVENTIONS, SIGNALEMENTS, CHANGEMENTS)
 
@@ -604,38 +611,107 @@ def agreger(debut: date | None = None, fin: date | None = None, sources=SOURCES)
     dernier = ajouter_mois(debut_du_mois(timezone.localdate()), -1)
     premier = max(debut_du_mois(debut), PREMIER_MOIS) if debut else PREMIER_MOIS
     fin = min(debut_du_mois(fin), dernier) if fin else dernier
-    if premier > fin:
-        return 0
-    mois = []
-    m = premier
-    while m <= fin:
-        mois.append(m)
-        m = ajouter_mois(m, 1)
-    tz = timezone.get_current_timezone()
+    mois = _mois_de(premier, fin)
     for source in sources:
-        # Par jour (les bords des périodes), puis chaque mois réuni de ses jours.
-        par_jour = TruncDate(source.date, tzinfo=tz) if source.horodate else F(source.date)
-        qs = source.lignes().filter(source.dans(premier, fin_du_mois(fin)))
-        jours = _cellules_brutes(source, qs, par_jour)
-        par_mois: dict[tuple, Cellule] = {}
-        for (jour, *cle), c in jours.items():
-            mois_de = debut_du_mois(_en_date(jour))
-            par_mois.setdefault((mois_de, *cle), Cellule()).ajouter(c)
-        maintenant = timezone.now()
-        lignes = [
-            _agregat(source, mois_de, None, site, axe, cle, c)
-            for (mois_de, site, axe, cle), c in par_mois.items()
-        ] + [
-            _agregat(source, debut_du_mois(_en_date(jour)), _en_date(jour), site, axe, cle, c)
-            for (jour, site, axe, cle), c in jours.items()
-        ]
-        with transaction.atomic():
-            AgregatMensuel.objects.filter(source=source.nom, mois__in=mois).delete()
-            AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
-            MoisAgrege.objects.filter(source=source.nom, mois__in=mois).delete()
-            MoisAgrege.objects.bulk_create(
-                [MoisAgrege(source=source.nom, mois=m, calcule_le=maintenant) for m in mois]
-            )
+        _agreger_mois(source, mois)
+    return len(mois)
+
+
+def _mois_de(premier: date, dernier: date) -> list[date]:
+    mois = []
+    while premier <= dernier:
+        mois.append(premier)
+        premier = ajouter_mois(premier, 1)
+    return mois
+
+
+def mois_a_refaire(source: Source, mois_recents: int) -> list[date]:
+    """Les mois clos de `source` que le calcul de nuit refait : ceux qui ne sont pas encore
+    agrégés (le mois qui vient de se clore, un mois jamais calculé), les `mois_recents`
+    derniers mois clos, et ceux d'une ligne écrite depuis le dernier calcul de la source
+    (intervention ou passage saisi après coup, signalement qui a changé ; `Source.touche`)."""
+    dernier = ajouter_mois(debut_du_mois(timezone.localdate()), -1)
+    tous = _mois_de(PREMIER_MOIS, dernier)
+    calcules = dict(MoisAgrege.objects.filter(source=source.nom).values_list("mois", "calcule_le"))
+    refaire = {m for m in tous if m not in calcules}
+    refaire |= set(tous[len(tous) - mois_recents :] if mois_recents > 0 else ())
+    if calcules and source.touche:
+        depuis = max(calcules.values())  # le début du dernier calcul de la source
+        ecrites = Q()
+        for champ in source.touche:
+            ecrites |= Q(**{f"{champ}__gte": depuis})
+        tz = timezone.get_current_timezone()
+        mois_de = TruncMonth(source.date, tzinfo=tz) if source.horodate else TruncMonth(source.date)
+        for m in (
+            source.lignes()
+            .filter(ecrites)
+            .annotate(m=mois_de)
+            .values_list("m", flat=True)
+            .distinct()
+            .order_by()
+        ):
+            m = debut_du_mois(_en_date(m))
+            if PREMIER_MOIS <= m <= dernier:
+                refaire.add(m)
+    return sorted(refaire)
+
+
+def agreger_la_nuit(mois_recents: int | None = None) -> dict[str, int]:
+    """Le calcul de nuit, incrémental : pour chaque source, seulement `mois_a_refaire`
+    (`mois_recents` : réglage `PILOTAGE_MOIS_REAGREGES`). Rend le nombre de mois refaits par
+    source. Le résultat est celui d'`agreger()` complet (testé), sauf pour ce qu'aucun
+    horodatage ne dit : une ligne supprimée, un foyer qui change de site, une prestation qui
+    change d'axe dans un mois plus ancien — rattrapés par l'agrégation complète du
+    `PILOTAGE_AGREGATION_COMPLETE_LE` (jour de la semaine) ou « Recalculer maintenant »."""
+    from django.conf import settings
+
+    if mois_recents is None:
+        mois_recents = settings.PILOTAGE_MOIS_REAGREGES
+    refaits = {}
+    for source in SOURCES:
+        mois = mois_a_refaire(source, mois_recents)
+        refaits[source.nom] = _agreger_mois(source, mois)
+    return refaits
+
+
+def _agreger_mois(source: Source, mois: list[date]) -> int:
+    """(Re)calcule les agrégats de `source` pour les `mois` (clos), en une transaction."""
+    if not mois:
+        return 0
+    # Le début du calcul : une ligne écrite pendant le calcul sera vue par le suivant.
+    maintenant = timezone.now()
+    tz = timezone.get_current_timezone()
+    # Les mois à refaire, par suites de mois consécutifs (une condition par suite).
+    suites: list[list[date]] = []
+    for m in sorted(mois):
+        if suites and ajouter_mois(suites[-1][-1], 1) == m:
+            suites[-1].append(m)
+        else:
+            suites.append([m])
+    dans = Q()
+    for suite in suites:
+        dans |= source.dans(suite[0], fin_du_mois(suite[-1]))
+    # Par jour (les bords des périodes), puis chaque mois réuni de ses jours.
+    par_jour = TruncDate(source.date, tzinfo=tz) if source.horodate else F(source.date)
+    jours = _cellules_brutes(source, source.lignes().filter(dans), par_jour)
+    par_mois: dict[tuple, Cellule] = {}
+    for (jour, *cle), c in jours.items():
+        mois_de = debut_du_mois(_en_date(jour))
+        par_mois.setdefault((mois_de, *cle), Cellule()).ajouter(c)
+    lignes = [
+        _agregat(source, mois_de, None, site, axe, cle, c)
+        for (mois_de, site, axe, cle), c in par_mois.items()
+    ] + [
+        _agregat(source, debut_du_mois(_en_date(jour)), _en_date(jour), site, axe, cle, c)
+        for (jour, site, axe, cle), c in jours.items()
+    ]
+    with transaction.atomic():
+        AgregatMensuel.objects.filter(source=source.nom, mois__in=mois).delete()
+        AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
+        MoisAgrege.objects.filter(source=source.nom, mois__in=mois).delete()
+        MoisAgrege.objects.bulk_create(
+            [MoisAgrege(source=source.nom, mois=m, calcule_le=maintenant) for m in mois]
+        )
     return len(mois)
 
 

@@ -289,7 +289,12 @@ def precalculer() -> int:
     InstantaneTableauDeBord.objects.filter(
         calcule_le__lt=timezone.now() - timedelta(days=JOURS_DE_CONSERVATION)
     ).delete()
-    agregats.agreger()  # les mois clos d'abord : les pages les lisent
+    # Les mois clos d'abord (les pages les lisent) : ceux qui ont pu changer, et tous une
+    # fois par semaine (ce qu'aucun horodatage ne dit : agregats.agreger_la_nuit).
+    if timezone.localdate().weekday() == settings.PILOTAGE_AGREGATION_COMPLETE_LE:
+        agregats.agreger()
+    else:
+        agregats.agreger_la_nuit()
     n = 0
     for permis in perimetres_des_responsables():
         for periode in periodes_courantes():
