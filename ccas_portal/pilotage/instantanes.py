@@ -149,20 +149,30 @@ def _calculer(filtres: Filtres, axe: str | None) -> dict:
         filtres, [filtres.periode, filtres.periode.un_an_avant()]
     )
     series, assembler_tendances = ind.preparer_tendances(filtres)
-    calculs = [*requetes.values(), *series.values()]
+    # L'entonnoir du non-recours : ses trois calculs (les plus longs) menés en premier, en
+    # même temps que le reste de la page plutôt que l'un après l'autre dans un seul fil.
+    entonnoir, assembler_entonnoir = non_recours.preparer(filtres)
+    calculs = [*entonnoir.values(), *requetes.values(), *series.values()]
     for fonction in fonctions:
         if fonction is None:
             calculs.append(lambda: ind.indicateurs_de_l_axe(filtres, axe))
-        elif (fonction is ind.par_site and un_seul_site) or fonction is ind.tendances:
+        elif (
+            (fonction is ind.par_site and un_seul_site)
+            or fonction is ind.tendances
+            or fonction is non_recours.entonnoir
+        ):
             calculs.append(lambda: None)  # assemblé ci-dessous
         else:
             calculs.append(lambda fonction=fonction: fonction(filtres))
     resultats = _ensemble(calculs)
+    tableaux_entonnoir = assembler_entonnoir(dict(zip(entonnoir, resultats, strict=False)))
+    resultats = resultats[len(entonnoir) :]
     cles, avant = assembler(dict(zip(requetes, resultats, strict=False)))
     resultats = resultats[len(requetes) :]
     tendances = assembler_tendances(dict(zip(series, resultats, strict=False)))
+    assembles = {ind.tendances: tendances, non_recours.entonnoir: tableaux_entonnoir}
     resultats = [
-        tendances if fonction is ind.tendances else t
+        assembles.get(fonction, t)
         for fonction, t in zip(fonctions, resultats[len(series) :], strict=True)
     ]
     comparaison = ind.comparaison(filtres, cles, avant)

@@ -163,20 +163,40 @@ def delais_en_jours(f: ind.Filtres) -> dict[str | None, tuple[list[float], set[i
 def entonnoir(f: ind.Filtres) -> list[Tableau]:
     """Les trois tableaux de la section : l'entonnoir toutes prestations (graphique en
     entonnoir), l'entonnoir par prestation, les montants et le délai des droits ouverts."""
-    # Groupés par le seul code : l'intitulé (jusqu'à 200 caractères) dans chaque ligne à
-    # trier faisait déborder le tri sur disque (mesuré) ; les intitulés sont lus à part.
-    par_prestation = {r["prestation"]: r for r in _mesures(f, "prestation")}
-    libelles = dict(Prestation.objects.values_list("code", "libelle"))  # le catalogue, court
-    for code, r in par_prestation.items():
-        r["prestation__libelle"] = libelles.get(code, code)
-    total = _mesures(f)[0]
-    delais = delais_en_jours(f)
-    ordre = sorted(par_prestation, key=lambda c: (par_prestation[c]["prestation__libelle"], c))
-    return [
-        _tableau_entonnoir(total),
-        _tableau_par_prestation(par_prestation, ordre),
-        _tableau_montants(par_prestation, ordre, total, delais),
-    ]
+    calculs, assembler = preparer(f)
+    return assembler({nom: calcul() for nom, calcul in calculs.items()})
+
+
+def preparer(f: ind.Filtres):
+    """Les trois calculs indépendants de la section (par prestation avec les intitulés,
+    toutes prestations, délais : quatre requêtes), que la page mène en même temps que ses
+    autres tableaux (instantanes._ensemble), et de quoi en assembler les tableaux."""
+
+    def par_prestation() -> dict:
+        # Groupés par le seul code : l'intitulé (jusqu'à 200 caractères) dans chaque ligne
+        # à trier faisait déborder le tri sur disque (mesuré) ; intitulés lus à part.
+        lignes = {r["prestation"]: r for r in _mesures(f, "prestation")}
+        libelles = dict(Prestation.objects.values_list("code", "libelle"))  # catalogue court
+        for code, r in lignes.items():
+            r["prestation__libelle"] = libelles.get(code, code)
+        return lignes
+
+    calculs = {
+        "par_prestation": par_prestation,
+        "total": lambda: _mesures(f)[0],
+        "delais": lambda: delais_en_jours(f),
+    }
+
+    def assembler(resultats: dict) -> list[Tableau]:
+        lignes, total = resultats["par_prestation"], resultats["total"]
+        ordre = sorted(lignes, key=lambda c: (lignes[c]["prestation__libelle"], c))
+        return [
+            _tableau_entonnoir(total),
+            _tableau_par_prestation(lignes, ordre),
+            _tableau_montants(lignes, ordre, total, resultats["delais"]),
+        ]
+
+    return calculs, assembler
 
 
 def _etape(r: dict, code: str) -> Chiffre:
