@@ -542,32 +542,33 @@ def lire(
         if connection.vendor != "postgresql":
             cellules = cellules.values("mois", "morceau", "site_id", "axe", "cle", "pk")
         par_mois: dict[tuple, list] = {}
-        for r in cellules.annotate(
-            nb=Sum("n"),
-            total=Sum("somme"),
-            el=BoutABout("elements"),
-            fo=BoutABout("foyers"),
-            po=BoutABout("poids"),
-        ).order_by():
-            if not garder(r["cle"]):
+        # En tuples (pas en dictionnaires) : des dizaines de milliers de cellules par page.
+        for mois_de, morceau_lu, site, axe, cle, nb, total, el, fo, po in (
+            cellules.annotate(
+                nb=Sum("n"),
+                total=Sum("somme"),
+                el=BoutABout("elements"),
+                fo=BoutABout("foyers"),
+                po=BoutABout("poids"),
+            )
+            .values_list(
+                "mois", "morceau", "site_id", "axe", "cle", "nb", "total", "el", "fo", "po"
+            )
+            .order_by()
+        ):
+            if not garder(cle):
                 continue
-            elements, foyers = depuis_octets(r["el"]), depuis_octets(r["fo"])
-            poids = depuis_octets(r["po"]) if source.ponderee else None
-            if r["morceau"] != -1:  # des jours mis bout à bout : des doublons
+            elements, foyers = depuis_octets(el), depuis_octets(fo)
+            poids = depuis_octets(po) if source.ponderee else None
+            if morceau_lu != -1:  # des jours mis bout à bout : des doublons
                 elements = np.unique(elements)
                 if source.ponderee:
                     foyers, poids = reunion_ponderee([foyers], [poids])
                 else:
                     foyers = np.unique(foyers)
-            cellule = Cellule(
-                r["nb"],
-                r["total"],
-                [elements],
-                [foyers],
-                [poids] if source.ponderee else [],
-            )
-            ou = r["mois"] if r["morceau"] == -1 else r["morceau"]
-            par_mois.setdefault(ou, []).append(((r["site_id"], r["axe"], r["cle"]), cellule))
+            cellule = Cellule(nb, total, [elements], [foyers], [poids] if source.ponderee else [])
+            ou = mois_de if morceau_lu == -1 else morceau_lu
+            par_mois.setdefault(ou, []).append(((site, axe, cle), cellule))
         for lecture, (mois, js, _) in zip(lectures, decoupes, strict=True):
             dedans = [
                 i
