@@ -37,7 +37,6 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
-    BinaryField,
     Case,
     Count,
     F,
@@ -268,26 +267,6 @@ class Lecture:
         return self.par(lambda site, axe, cle: 0 if garder(cle) else None).get(0, Cellule())
 
 
-class BoutABout(Aggregate):
-    """Les tableaux d'identifiants (octets) d'un groupe de cellules mis bout à bout, dans
-    l'ordre des cellules (les poids restent alignés sur les foyers) ; réunis ensuite par
-    numpy. Sous SQLite, qui ne met pas des octets bout à bout, chaque cellule est son propre
-    groupe (`lire`) : le tableau est rendu tel quel."""
-
-    function = "STRING_AGG"
-    template = (
-        '%(function)s(%(expressions)s, \'\'::bytea ORDER BY "ccas_portal_agregatmensuel"."id")'
-    )
-
-    def __init__(self, expression, **extra):
-        super().__init__(expression, output_field=BinaryField(), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, function="MIN", template="%(function)s(%(expressions)s)"
-        )
-
-
 class Identifiants(Aggregate):
     """Les identifiants d'un groupe, séparés par des virgules (une ligne par groupe au lieu
     d'une par foyer : dix fois moins de lignes à relire pour les bords)."""
@@ -482,6 +461,61 @@ def _cellules_brutes(source: Source, qs, groupe) -> dict[tuple, Cellule]:
     return cellules
 
 
+def _cellules_des_fenetres(lignes, decoupes, grossieres):
+    """Les cellules agrégées `lignes` réunies par fenêtre (rang dans `decoupes` : ses mois
+    entiers et les jours de ses mois partiels), site (None pour une fenêtre `grossieres`) et
+    clé : (rang, site, clé, lignes, somme, éléments, foyers, poids, nombre de cellules mises
+    bout à bout). Une requête : les cellules jointes à la liste des intervalles de chaque
+    fenêtre, groupées et mises bout à bout par PostgreSQL ; sous SQLite, qui ne met pas des
+    octets bout à bout, une ligne par cellule et par fenêtre (réunies ensuite en Python)."""
+    intervalles = []  # (rang, 1 : des jours / 0 : des mois entiers, début, fin, grossière)
+    for i, (mois, jours, _) in enumerate(decoupes):
+        g = 1 if i in grossieres else 0
+        suites: list[list[date]] = []
+        for m in sorted(mois):
+            if suites and ajouter_mois(suites[-1][-1], 1) == m:
+                suites[-1].append(m)
+            else:
+                suites.append([m])
+        intervalles += [(i, 0, suite[0], suite[-1], g) for suite in suites]
+        intervalles += [(i, 1, debut, fin, g) for debut, fin in jours]
+    if not intervalles:
+        return []
+    sql, params = (
+        lignes.values(
+            "id", "mois", "jour", "site_id", "cle", "n", "somme", "elements", "foyers", "poids"
+        )
+        .order_by()
+        .query.sql_with_params()
+    )
+    fenetres = " UNION ALL ".join(
+        ["SELECT %s AS i, %s AS j, %s AS debut, %s AS fin, %s AS g"] * len(intervalles)
+    )
+    parametres = [v for intervalle in intervalles for v in intervalle]
+    jointure = (
+        f"FROM ({sql}) a JOIN ({fenetres}) w ON ("
+        "(w.j = 0 AND a.jour IS NULL AND a.mois >= w.debut AND a.mois <= w.fin) OR "
+        "(w.j = 1 AND a.jour >= w.debut AND a.jour <= w.fin))"
+    )
+    site = "CASE WHEN w.g = 1 THEN NULL ELSE a.site_id END"
+    if connection.vendor == "postgresql":
+        bout_a_bout = ", ".join(
+            f"STRING_AGG(a.{champ}, ''::bytea ORDER BY a.id)"
+            for champ in ("elements", "foyers", "poids")
+        )
+        requete = (
+            f"SELECT w.i, {site}, a.cle, SUM(a.n), SUM(a.somme), {bout_a_bout}, COUNT(*) "
+            f"{jointure} GROUP BY 1, 2, 3"
+        )
+    else:
+        requete = (
+            f"SELECT w.i, {site}, a.cle, a.n, a.somme, a.elements, a.foyers, a.poids, 1 {jointure}"
+        )
+    with connection.cursor() as curseur:
+        curseur.execute(requete, [*params, *parametres])
+        return curseur.fetchall()
+
+
 def _morceaux(bords: list[tuple[date, date]]) -> list[tuple[date, date]]:
     """Les intervalles de jours `bords` (qui peuvent se chevaucher : la période et l'année
     d'avant) découpés en morceaux disjoints ; chaque bord est une réunion de morceaux."""
@@ -496,12 +530,19 @@ def _morceaux(bords: list[tuple[date, date]]) -> list[tuple[date, date]]:
 
 
 def lire(
-    source: Source, filtre: Q, sites, axes, fenetres: list[Periode]
+    source: Source, filtre: Q, sites, axes, fenetres: list[Periode], grossieres=frozenset()
 ) -> tuple[list[Lecture], datetime | None]:
     """Les lignes de `source` de chacune des `fenetres`, par (site, axe, clé) : mois entiers
     agrégés + bords comptés sur les lignes (au plus trois requêtes). `filtre` : le filtre de
     site et d'axe des lignes brutes (les mêmes que `sites`, `axes` sur les agrégats). Rend
-    aussi le plus ancien calcul des agrégats lus (None : aucun)."""
+    aussi le plus ancien calcul des agrégats lus (None : aucun).
+
+    Les cellules agrégées de chaque fenêtre sont réunies par la base, une ligne par fenêtre
+    et par (site, clé) — l'axe n'est qu'un filtre —, et par clé seule pour les fenêtres
+    `grossieres` (rangs dans `fenetres`), dont on ne lit que des totaux (tendances, un an
+    avant) : quelques milliers de lignes à relire au lieu de dizaines de milliers de
+    cellules mensuelles. Les lectures n'ont donc pas d'axe (clé (site, "", clé) ; site None
+    dans une fenêtre grossière)."""
     agreges = _mois_agreges(source, fenetres)
     decoupes = [_decouper(p, agreges) for p in fenetres]
     lectures = [Lecture() for _ in fenetres]
@@ -526,58 +567,25 @@ def lire(
             lignes = lignes.filter(site_id__in=sites)
         if axes and source.axe is not None:
             lignes = lignes.filter(axe__in=axes)
-        # Un mois entier : sa cellule (morceau -1) ; des jours : les cellules de chaque jour
-        # d'un morceau, réunies par la base (PostgreSQL : identifiants mis bout à bout).
-        morceau = Case(
-            When(jour__isnull=True, then=Value(-1)),
-            *(
-                When(jour__gte=d, jour__lte=f, then=Value(i))
-                for i, (d, f) in enumerate(morceaux_jours)
-            ),
-            output_field=IntegerField(),
-        )
-        cellules = lignes.annotate(morceau=morceau).values(
-            "mois", "morceau", "site_id", "axe", "cle"
-        )
-        if connection.vendor != "postgresql":
-            cellules = cellules.values("mois", "morceau", "site_id", "axe", "cle", "pk")
-        par_mois: dict[tuple, list] = {}
-        # En tuples (pas en dictionnaires) : des dizaines de milliers de cellules par page.
-        for mois_de, morceau_lu, site, axe, cle, nb, total, el, fo, po in (
-            cellules.annotate(
-                nb=Sum("n"),
-                total=Sum("somme"),
-                el=BoutABout("elements"),
-                fo=BoutABout("foyers"),
-                po=BoutABout("poids"),
-            )
-            .values_list(
-                "mois", "morceau", "site_id", "axe", "cle", "nb", "total", "el", "fo", "po"
-            )
-            .order_by()
+        for i, site, cle, nb, total, el, fo, po, cellules in _cellules_des_fenetres(
+            lignes, decoupes, grossieres
         ):
             if not garder(cle):
                 continue
             elements, foyers = depuis_octets(el), depuis_octets(fo)
             poids = depuis_octets(po) if source.ponderee else None
-            if morceau_lu != -1:  # des jours mis bout à bout : des doublons
+            if cellules > 1:  # des cellules mises bout à bout : des doublons
                 elements = np.unique(elements)
                 if source.ponderee:
                     foyers, poids = reunion_ponderee([foyers], [poids])
                 else:
                     foyers = np.unique(foyers)
-            cellule = Cellule(nb, total, [elements], [foyers], [poids] if source.ponderee else [])
-            ou = mois_de if morceau_lu == -1 else morceau_lu
-            par_mois.setdefault(ou, []).append(((site, axe, cle), cellule))
-        for lecture, (mois, js, _) in zip(lectures, decoupes, strict=True):
-            dedans = [
-                i
-                for i, (d, f) in enumerate(morceaux_jours)
-                if any(debut <= d and f <= fin for debut, fin in js)
-            ]
-            for ou in [*mois, *dedans]:
-                for cle, c in par_mois.get(ou, ()):
-                    lecture.ajouter(cle, c)
+            if not isinstance(total, Decimal):  # SQLite : un nombre
+                total = Decimal(str(total or 0)).quantize(Decimal("0.01"))
+            lectures[i].ajouter(
+                (site, "", cle),
+                Cellule(nb, total, [elements], [foyers], [poids] if source.ponderee else []),
+            )
 
     bords = _morceaux([b for _, _, bs in decoupes for b in bs])
     if bords:
@@ -595,9 +603,9 @@ def lire(
                 for i, (d, f) in enumerate(bords)
                 if any(debut <= d and f <= fin for debut, fin in bs)
             }
-            for (g, *cle), c in brutes.items():
-                if g in dedans and garder(cle[2]):
-                    lecture.ajouter(tuple(cle), c)
+            for (g, site, _, cle), c in brutes.items():
+                if g in dedans and garder(cle):
+                    lecture.ajouter((site, "", cle), c)
     lus = [agreges[m] for m in agreges]
     return lectures, min(lus) if lus else None
 
