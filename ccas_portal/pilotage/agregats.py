@@ -202,13 +202,12 @@ def depuis_octets(octets) -> np.ndarray:
 
 
 def taille_de_la_reunion(ensembles: list[np.ndarray]) -> int:
-    """Le nombre d'identifiants distincts de la réunion des `ensembles`."""
+    """Le nombre d'identifiants distincts de la réunion des `ensembles` (tableaux
+    d'identifiants, doublons permis)."""
     ensembles = [e for e in ensembles if e.size]
     if not ensembles:
         return 0
-    if len(ensembles) == 1:
-        return int(ensembles[0].size)
-    tous = np.concatenate(ensembles)
+    tous = np.concatenate(ensembles)  # des doublons possibles, même dans un seul tableau
     present = np.zeros(int(tous.max()) + 1, dtype=bool)
     present[tous] = True
     return int(np.count_nonzero(present))
@@ -216,8 +215,8 @@ def taille_de_la_reunion(ensembles: list[np.ndarray]) -> int:
 
 @dataclass
 class Cellule:
-    """Des lignes réunies : nombre, somme, éléments et foyers (ensembles d'identifiants,
-    réunis seulement quand on les compte)."""
+    """Des lignes réunies : nombre, somme, éléments et foyers (tableaux d'identifiants,
+    avec doublons possibles, réunis seulement quand on les compte)."""
 
     n: int = 0
     somme: Decimal = Decimal(0)
@@ -567,19 +566,16 @@ def lire(
             lignes = lignes.filter(site_id__in=sites)
         if axes and source.axe is not None:
             lignes = lignes.filter(axe__in=axes)
-        for i, site, cle, nb, total, el, fo, po, cellules in _cellules_des_fenetres(
+        for i, site, cle, nb, total, el, fo, po, _ in _cellules_des_fenetres(
             lignes, decoupes, grossieres
         ):
             if not garder(cle):
                 continue
+            # Des cellules mises bout à bout : des doublons, laissés tels quels (les comptes
+            # — `taille_de_la_reunion`, `reunion`, `reunion_ponderee` — les réunissent ;
+            # les ôter ici, ligne par ligne, coûtait plus : mesuré).
             elements, foyers = depuis_octets(el), depuis_octets(fo)
             poids = depuis_octets(po) if source.ponderee else None
-            if cellules > 1:  # des cellules mises bout à bout : des doublons
-                elements = np.unique(elements)
-                if source.ponderee:
-                    foyers, poids = reunion_ponderee([foyers], [poids])
-                else:
-                    foyers = np.unique(foyers)
             if not isinstance(total, Decimal):  # SQLite : un nombre
                 total = Decimal(str(total or 0)).quantize(Decimal("0.01"))
             lectures[i].ajouter(

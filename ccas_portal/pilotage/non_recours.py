@@ -22,17 +22,17 @@ ouvert » (historique), en jours ; la médiane par prestation et toutes prestati
 Mêmes règles de masquage que le reste du tableau de bord (tableaux.py) : chaque chiffre porte
 le nombre de foyers distincts derrière lui. Les chiffres sont comptés sur les lignes (pas
 dans les agrégats mensuels : une cohorte suivie jusqu'au calcul ne se découpe pas en mois),
-en quatre requêtes : les étapes et montants par prestation, les intitulés du catalogue,
-les mêmes chiffres toutes prestations ensemble (un nombre de foyers distincts ne s'additionne
-pas), les délais des droits ouverts (une médiane ne s'additionne pas non plus : ce sont les
-seules lignes lues, une par droit ouvert de la cohorte).
+en quatre requêtes : les étapes par prestation, les intitulés du catalogue, les étapes
+toutes prestations ensemble (un nombre de foyers distincts ne s'additionne pas), les droits
+ouverts de la cohorte — les seules lignes lues, une par droit ouvert : leurs montants,
+foyers et délais (une médiane ne s'additionne pas non plus) sont comptés en Python.
 """
 
 from decimal import Decimal
 from statistics import median
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Min, Q
 
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte, proteger_grille
@@ -75,16 +75,8 @@ def _atteinte(code: str, f: ind.Filtres) -> Q:
 
 def _par_foyer(f: ind.Filtres, *groupe: str):
     """La cohorte groupée par `groupe` et foyer : par étape, le nombre de signalements du
-    foyer qui l'ont atteinte ; les montants et nombres des droits ouverts."""
-    ouvert = _atteinte("ouverts", f)
-    accorde = ouvert & Q(prestation_foyer__montant_mensuel__isnull=False)
+    foyer qui l'ont atteinte."""
     mesures = {f"n_{code}": Count("pk", filter=_atteinte(code, f)) for code in ETAPES}
-    mesures |= {
-        "estime": Sum("montant_estime", filter=ouvert),
-        "accorde": Sum("prestation_foyer__montant_mensuel", filter=accorde),
-        "n_accorde": Count("pk", filter=accorde),
-        "sans_montant": Count("pk", filter=ouvert & ~accorde),
-    }
     champs = {"g": F(groupe[0])} if groupe else {}
     return (
         cohorte(f)
@@ -96,37 +88,28 @@ def _par_foyer(f: ind.Filtres, *groupe: str):
 
 
 def _mesures(f: ind.Filtres, *groupe: str) -> list[dict]:
-    """Les chiffres de l'entonnoir par `groupe` (rien : toutes prestations), en une requête.
+    """Les étapes de l'entonnoir par `groupe` (rien : toutes prestations), en une requête :
+    signalements et foyers distincts à chaque étape.
 
     Deux temps : la cohorte groupée par (groupe, foyer) — une ligne par foyer, ses nombres
     de signalements à chaque étape —, puis ces lignes groupées par `groupe` : un foyer qui a
-    atteint l'étape est une ligne dont le nombre n'est pas nul. Un seul tri (ou hachage) par
+    atteint l'étape est une ligne dont le nombre n'est pas nul. Un seul groupement par
     foyer au lieu de sept `COUNT(DISTINCT foyer)` triés chacun sur disque (mesuré :
-    docs/benchmarks.md)."""
+    docs/benchmarks.md). Les montants viennent des droits ouverts (`droits_ouverts`)."""
     sql, params = _par_foyer(f, *groupe).query.sql_with_params()
     colonnes = []
     for code in ETAPES:
         colonnes += [f"SUM(n_{code})", f"SUM(CASE WHEN n_{code} > 0 THEN 1 ELSE 0 END)"]
-    colonnes += [
-        "SUM(estime)",
-        "SUM(accorde)",
-        "SUM(CASE WHEN n_accorde > 0 THEN 1 ELSE 0 END)",
-        "SUM(sans_montant)",
-        "SUM(CASE WHEN sans_montant > 0 THEN 1 ELSE 0 END)",
-    ]
     cle = "g" if groupe else "NULL"
     requete = f"SELECT {cle}, {', '.join(colonnes)} FROM ({sql}) par_foyer"
     if groupe:
         requete += " GROUP BY g"
     noms = [x for code in ETAPES for x in (f"n_{code}", f"foyers_{code}")]
-    noms += ["estime", "accorde", "foyers_accorde", "sans_montant", "foyers_sans_montant"]
     resultats = []
     with connection.cursor() as curseur:
         curseur.execute(requete, params)
         for cle_lue, *valeurs in curseur.fetchall():
             r = {nom: int(v or 0) for nom, v in zip(noms, valeurs, strict=True)}
-            for nom in ("estime", "accorde"):  # SQLite : des flottants
-                r[nom] = Decimal(str(valeurs[noms.index(nom)] or 0)).quantize(CENTIME)
             r["prestation"] = cle_lue
             resultats.append(r)
     return resultats
@@ -137,27 +120,52 @@ def cohorte(f: ind.Filtres):
     return ind.signalements(f).filter(f.dans_periode("cree_le", horodate=True))
 
 
-def delais_en_jours(f: ind.Filtres) -> dict[str | None, tuple[list[float], set[int]]]:
-    """{prestation (None : toutes) : (délais repérage → droit ouvert en jours, foyers)}."""
-    passage = ChangementSignalement.objects.filter(
-        signalement_id=OuterRef("pk"), nouveau=E.DROIT_OUVERT
-    ).order_by("le", "pk")
+def droits_ouverts(f: ind.Filtres) -> dict[str | None, dict]:
+    """Les droits ouverts de la cohorte, une ligne chacun (les seules lignes lues) : par
+    prestation et toutes prestations (None), les montants estimé et accordé, les droits
+    ouverts sans montant accordé saisi, les délais repérage → droit ouvert en jours (premier
+    passage à « droit ouvert » noté), et les foyers derrière chacun de ces chiffres."""
     lignes = (
         cohorte(f)
         .filter(etat=E.DROIT_OUVERT)
-        .annotate(ouvert_le=Subquery(passage.values("le")[:1]))
-        .filter(ouvert_le__isnull=False)
-        .values_list("prestation", "foyer", "cree_le", "ouvert_le")
+        .annotate(ouvert_le=Min("changements__le", filter=Q(changements__nouveau=E.DROIT_OUVERT)))
+        .values_list(
+            "prestation",
+            "foyer",
+            "cree_le",
+            "ouvert_le",
+            "montant_estime",
+            "prestation_foyer__montant_mensuel",
+        )
         .order_by()
     )
-    delais: dict[str | None, tuple[list[float], set[int]]] = {}
-    for prestation, foyer, repere_le, ouvert_le in lignes:
-        jours = max(0.0, (ouvert_le - repere_le).total_seconds() / 86400)
+    ouverts: dict[str | None, dict] = {}
+    for prestation, foyer, repere_le, ouvert_le, estime, accorde in lignes:
         for cle in (prestation, None):
-            liste, foyers = delais.setdefault(cle, ([], set()))
-            liste.append(jours)
-            foyers.add(foyer)
-    return delais
+            o = ouverts.setdefault(cle, _aucun_droit_ouvert())
+            o["estime"] += estime
+            if accorde is None:
+                o["sans_montant"] += 1
+                o["foyers_sans_montant"].add(foyer)
+            else:
+                o["accorde"] += accorde
+                o["foyers_accorde"].add(foyer)
+            if ouvert_le is not None:
+                o["delais"].append(max(0.0, (ouvert_le - repere_le).total_seconds() / 86400))
+                o["foyers_delais"].add(foyer)
+    return ouverts
+
+
+def _aucun_droit_ouvert() -> dict:
+    return {
+        "estime": Decimal(0),
+        "accorde": Decimal(0),
+        "foyers_accorde": set(),
+        "sans_montant": 0,
+        "foyers_sans_montant": set(),
+        "delais": [],
+        "foyers_delais": set(),
+    }
 
 
 def entonnoir(f: ind.Filtres) -> list[Tableau]:
@@ -184,16 +192,19 @@ def preparer(f: ind.Filtres):
     calculs = {
         "par_prestation": par_prestation,
         "total": lambda: _mesures(f)[0],
-        "delais": lambda: delais_en_jours(f),
+        "ouverts": lambda: droits_ouverts(f),
     }
 
     def assembler(resultats: dict) -> list[Tableau]:
         lignes, total = resultats["par_prestation"], resultats["total"]
+        ouverts = resultats["ouverts"]
+        for cle, r in [*lignes.items(), (None, total)]:
+            r |= ouverts.get(cle) or _aucun_droit_ouvert()
         ordre = sorted(lignes, key=lambda c: (lignes[c]["prestation__libelle"], c))
         return [
             _tableau_entonnoir(total),
             _tableau_par_prestation(lignes, ordre),
-            _tableau_montants(lignes, ordre, total, resultats["delais"]),
+            _tableau_montants(lignes, ordre, total),
         ]
 
     return calculs, assembler
@@ -232,15 +243,15 @@ def _tableau_par_prestation(par_prestation: dict, ordre: list) -> Tableau:
     return t
 
 
-def _montants(r: dict, delais: tuple[list[float], set[int]] | None) -> list[Chiffre]:
-    jours, foyers = delais or ([], set())
+def _montants(r: dict) -> list[Chiffre]:
+    jours = r["delais"]
     return [
         _etape(r, "ouverts"),
-        Chiffre(r["estime"], r["foyers_ouverts"], "€"),
-        Chiffre(r["accorde"], r["foyers_accorde"], "€"),
-        Chiffre(r["accorde"] * 12, r["foyers_accorde"], "€"),
-        Chiffre(round(median(jours), 1) if jours else 0, len(foyers), "j"),
-        compte(r["sans_montant"], r["foyers_sans_montant"]),
+        Chiffre(r["estime"].quantize(CENTIME), r["foyers_ouverts"], "€"),
+        Chiffre(r["accorde"].quantize(CENTIME), len(r["foyers_accorde"]), "€"),
+        Chiffre((r["accorde"] * 12).quantize(CENTIME), len(r["foyers_accorde"]), "€"),
+        Chiffre(round(median(jours), 1) if jours else 0, len(r["foyers_delais"]), "j"),
+        compte(r["sans_montant"], len(r["foyers_sans_montant"])),
     ]
 
 
@@ -248,7 +259,7 @@ def _montants(r: dict, delais: tuple[list[float], set[int]] | None) -> list[Chif
 ADDITIVES = (0, 1, 2, 3, 5)
 
 
-def _tableau_montants(par_prestation: dict, ordre: list, total: dict, delais: dict) -> Tableau:
+def _tableau_montants(par_prestation: dict, ordre: list, total: dict) -> Tableau:
     t = Tableau(
         "droits_ouverts_montants",
         "Droits ouverts des signalements repérés dans la période : montants et délai",
@@ -267,9 +278,9 @@ def _tableau_montants(par_prestation: dict, ordre: list, total: dict, delais: di
     lignes = [c for c in ordre if par_prestation[c]["n_ouverts"]]
     if not lignes:
         return t
-    grille = [_montants(par_prestation[c], delais.get(c)) for c in lignes]
+    grille = [_montants(par_prestation[c]) for c in lignes]
     proteger_grille(grille, [[(i, j) for i in range(len(grille))] for j in ADDITIVES])
     for code, chiffres in zip(lignes, grille, strict=True):
         t.ajouter(par_prestation[code]["prestation__libelle"], *chiffres)
-    t.ajouter(TOUTES, *_montants(total, delais.get(None)))
+    t.ajouter(TOUTES, *_montants(total))
     return t

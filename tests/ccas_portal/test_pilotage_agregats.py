@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.db.models import Q
 from django.utils import timezone
@@ -292,6 +293,12 @@ def test_ensembles_d_identifiants():
     assert agregats.taille_de_la_reunion([a]) == 4
     assert agregats.taille_de_la_reunion([]) == 0
     assert agregats.depuis_octets(b"").size == 0
+    # Des cellules mises bout à bout par la base : des doublons, même dans un seul tableau.
+    bout_a_bout = np.concatenate([a, b])
+    assert agregats.taille_de_la_reunion([bout_a_bout]) == 5
+    ids, poids = agregats.reunion_ponderee([bout_a_bout], [np.ones(6, dtype=np.uint32)])
+    assert list(ids) == [0, 7, 8, 9, 100_000]
+    assert list(poids) == [1, 1, 2, 1, 1]
 
 
 def test_recalculer_maintenant_compte_une_intervention_saisie_apres_coup(client, donnees):
