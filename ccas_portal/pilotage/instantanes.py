@@ -108,6 +108,8 @@ def _tableau(donnees: dict) -> Tableau:
 
 #: Calculs menés en même temps, chacun sur sa propre connexion à la base (voir `_ensemble`).
 CALCULS_SIMULTANES = 4
+#: `work_mem` de PostgreSQL pour les connexions de ces calculs (4 Mo par défaut du serveur).
+MEMOIRE_DE_CALCUL = "32MB"
 
 
 def _ensemble(calculs: list) -> list:
@@ -123,6 +125,12 @@ def _ensemble(calculs: list) -> list:
 
     def mener(calcul):
         try:
+            if connection.vendor == "postgresql":
+                # La connexion de ce fil, fermée à la fin du calcul : plus de mémoire de tri
+                # et de hachage pour ses seules requêtes (mesuré : le groupement de
+                # l'entonnoir par (prestation, foyer) débordait sur disque à 4 Mo).
+                with connection.cursor() as curseur:
+                    curseur.execute(f"SET work_mem = '{MEMOIRE_DE_CALCUL}'")
             return contexte.copy().run(calcul)
         finally:
             connections.close_all()  # les connexions de ce fil, pas celles de l'appelant
