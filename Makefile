@@ -26,7 +26,7 @@ ETAPE = etape() { journal=$$1; shift; mkdir -p "$$(dirname "$$journal")"; \
 # (openfisca-core sans l'extra, numpy < 2.4) sont dans pyproject.toml. RETIRES_WEB_API : ce que
 # tirait cet extra, retiré d'un environnement installé avant (ADR 0025).
 OPENFISCA_FRANCE := openfisca-france==176.1.8
-RETIRES_WEB_API := gunicorn Flask-Cors Flask Werkzeug
+RETIRES_WEB_API := gunicorn Flask-Cors Flask
 
 $(INSTALLE): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 attendu")'

@@ -37,7 +37,6 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
-    BinaryField,
     Case,
     Count,
     F,
@@ -48,7 +47,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from ccas_portal.models import AgregatMensuel, MoisAgrege
@@ -74,6 +73,9 @@ class Source:
     somme: str | None = None
     #: Chaque identifiant de l'effectif porte son nombre de lignes (passages d'une personne).
     ponderee: bool = False
+    #: Horodatages d'écriture : une ligne dont l'un est postérieur au dernier calcul a pu
+    #: changer son mois (`agreger_la_nuit` le refait).
+    touche: tuple[str, ...] = ()
 
     def lignes(self):
         from django.apps import apps
@@ -103,6 +105,7 @@ INTERVENTIONS = Source(
     ("type",),
     "accompagnement__foyer",
     somme="duree_minutes",
+    touche=("cree_le",),
 )
 SIGNALEMENTS = Source(
     "signalements",
@@ -113,6 +116,7 @@ SIGNALEMENTS = Source(
     "prestation__axe",
     ("prestation",),
     "foyer",
+    touche=("modifie_le",),
 )
 CHANGEMENTS = Source(
     "changements",
@@ -125,6 +129,7 @@ CHANGEMENTS = Source(
     "signalement__foyer",
     element="signalement",
     somme="signalement__montant_estime",
+    touche=("le", "signalement__modifie_le"),
 )
 
 
@@ -156,6 +161,7 @@ PASSAGES = Source(
     (),
     "habitant",
     ponderee=True,  # somme : les passages anonymes (`_cellules_des_passages`)
+    touche=("cree_le",),
 )
 SOURCES = (PASSAGES, INTERVENTIONS, SIGNALEMENTS, CHANGEMENTS)
 
@@ -196,13 +202,12 @@ def depuis_octets(octets) -> np.ndarray:
 
 
 def taille_de_la_reunion(ensembles: list[np.ndarray]) -> int:
-    """Le nombre d'identifiants distincts de la réunion des `ensembles`."""
+    """Le nombre d'identifiants distincts de la réunion des `ensembles` (tableaux
+    d'identifiants, doublons permis)."""
     ensembles = [e for e in ensembles if e.size]
     if not ensembles:
         return 0
-    if len(ensembles) == 1:
-        return int(ensembles[0].size)
-    tous = np.concatenate(ensembles)
+    tous = np.concatenate(ensembles)  # des doublons possibles, même dans un seul tableau
     present = np.zeros(int(tous.max()) + 1, dtype=bool)
     present[tous] = True
     return int(np.count_nonzero(present))
@@ -210,8 +215,8 @@ def taille_de_la_reunion(ensembles: list[np.ndarray]) -> int:
 
 @dataclass
 class Cellule:
-    """Des lignes réunies : nombre, somme, éléments et foyers (ensembles d'identifiants,
-    réunis seulement quand on les compte)."""
+    """Des lignes réunies : nombre, somme, éléments et foyers (tableaux d'identifiants,
+    avec doublons possibles, réunis seulement quand on les compte)."""
 
     n: int = 0
     somme: Decimal = Decimal(0)
@@ -259,26 +264,6 @@ class Lecture:
 
     def total(self, garder=lambda cle: True) -> Cellule:
         return self.par(lambda site, axe, cle: 0 if garder(cle) else None).get(0, Cellule())
-
-
-class BoutABout(Aggregate):
-    """Les tableaux d'identifiants (octets) d'un groupe de cellules mis bout à bout, dans
-    l'ordre des cellules (les poids restent alignés sur les foyers) ; réunis ensuite par
-    numpy. Sous SQLite, qui ne met pas des octets bout à bout, chaque cellule est son propre
-    groupe (`lire`) : le tableau est rendu tel quel."""
-
-    function = "STRING_AGG"
-    template = (
-        '%(function)s(%(expressions)s, \'\'::bytea ORDER BY "ccas_portal_agregatmensuel"."id")'
-    )
-
-    def __init__(self, expression, **extra):
-        super().__init__(expression, output_field=BinaryField(), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, function="MIN", template="%(function)s(%(expressions)s)"
-        )
 
 
 class Identifiants(Aggregate):
@@ -475,6 +460,61 @@ def _cellules_brutes(source: Source, qs, groupe) -> dict[tuple, Cellule]:
     return cellules
 
 
+def _cellules_des_fenetres(lignes, decoupes, grossieres):
+    """Les cellules agrégées `lignes` réunies par fenêtre (rang dans `decoupes` : ses mois
+    entiers et les jours de ses mois partiels), site (None pour une fenêtre `grossieres`) et
+    clé : (rang, site, clé, lignes, somme, éléments, foyers, poids, nombre de cellules mises
+    bout à bout). Une requête : les cellules jointes à la liste des intervalles de chaque
+    fenêtre, groupées et mises bout à bout par PostgreSQL ; sous SQLite, qui ne met pas des
+    octets bout à bout, une ligne par cellule et par fenêtre (réunies ensuite en Python)."""
+    intervalles = []  # (rang, 1 : des jours / 0 : des mois entiers, début, fin, grossière)
+    for i, (mois, jours, _) in enumerate(decoupes):
+        g = 1 if i in grossieres else 0
+        suites: list[list[date]] = []
+        for m in sorted(mois):
+            if suites and ajouter_mois(suites[-1][-1], 1) == m:
+                suites[-1].append(m)
+            else:
+                suites.append([m])
+        intervalles += [(i, 0, suite[0], suite[-1], g) for suite in suites]
+        intervalles += [(i, 1, debut, fin, g) for debut, fin in jours]
+    if not intervalles:
+        return []
+    sql, params = (
+        lignes.values(
+            "id", "mois", "jour", "site_id", "cle", "n", "somme", "elements", "foyers", "poids"
+        )
+        .order_by()
+        .query.sql_with_params()
+    )
+    fenetres = " UNION ALL ".join(
+        ["SELECT %s AS i, %s AS j, %s AS debut, %s AS fin, %s AS g"] * len(intervalles)
+    )
+    parametres = [v for intervalle in intervalles for v in intervalle]
+    jointure = (
+        f"FROM ({sql}) a JOIN ({fenetres}) w ON ("
+        "(w.j = 0 AND a.jour IS NULL AND a.mois >= w.debut AND a.mois <= w.fin) OR "
+        "(w.j = 1 AND a.jour >= w.debut AND a.jour <= w.fin))"
+    )
+    site = "CASE WHEN w.g = 1 THEN NULL ELSE a.site_id END"
+    if connection.vendor == "postgresql":
+        bout_a_bout = ", ".join(
+            f"STRING_AGG(a.{champ}, ''::bytea ORDER BY a.id)"
+            for champ in ("elements", "foyers", "poids")
+        )
+        requete = (
+            f"SELECT w.i, {site}, a.cle, SUM(a.n), SUM(a.somme), {bout_a_bout}, COUNT(*) "
+            f"{jointure} GROUP BY 1, 2, 3"
+        )
+    else:
+        requete = (
+            f"SELECT w.i, {site}, a.cle, a.n, a.somme, a.elements, a.foyers, a.poids, 1 {jointure}"
+        )
+    with connection.cursor() as curseur:
+        curseur.execute(requete, [*params, *parametres])
+        return curseur.fetchall()
+
+
 def _morceaux(bords: list[tuple[date, date]]) -> list[tuple[date, date]]:
     """Les intervalles de jours `bords` (qui peuvent se chevaucher : la période et l'année
     d'avant) découpés en morceaux disjoints ; chaque bord est une réunion de morceaux."""
@@ -489,12 +529,19 @@ def _morceaux(bords: list[tuple[date, date]]) -> list[tuple[date, date]]:
 
 
 def lire(
-    source: Source, filtre: Q, sites, axes, fenetres: list[Periode]
+    source: Source, filtre: Q, sites, axes, fenetres: list[Periode], grossieres=frozenset()
 ) -> tuple[list[Lecture], datetime | None]:
     """Les lignes de `source` de chacune des `fenetres`, par (site, axe, clé) : mois entiers
     agrégés + bords comptés sur les lignes (au plus trois requêtes). `filtre` : le filtre de
     site et d'axe des lignes brutes (les mêmes que `sites`, `axes` sur les agrégats). Rend
-    aussi le plus ancien calcul des agrégats lus (None : aucun)."""
+    aussi le plus ancien calcul des agrégats lus (None : aucun).
+
+    Les cellules agrégées de chaque fenêtre sont réunies par la base, une ligne par fenêtre
+    et par (site, clé) — l'axe n'est qu'un filtre —, et par clé seule pour les fenêtres
+    `grossieres` (rangs dans `fenetres`), dont on ne lit que des totaux (tendances, un an
+    avant) : quelques milliers de lignes à relire au lieu de dizaines de milliers de
+    cellules mensuelles. Les lectures n'ont donc pas d'axe (clé (site, "", clé) ; site None
+    dans une fenêtre grossière)."""
     agreges = _mois_agreges(source, fenetres)
     decoupes = [_decouper(p, agreges) for p in fenetres]
     lectures = [Lecture() for _ in fenetres]
@@ -519,57 +566,22 @@ def lire(
             lignes = lignes.filter(site_id__in=sites)
         if axes and source.axe is not None:
             lignes = lignes.filter(axe__in=axes)
-        # Un mois entier : sa cellule (morceau -1) ; des jours : les cellules de chaque jour
-        # d'un morceau, réunies par la base (PostgreSQL : identifiants mis bout à bout).
-        morceau = Case(
-            When(jour__isnull=True, then=Value(-1)),
-            *(
-                When(jour__gte=d, jour__lte=f, then=Value(i))
-                for i, (d, f) in enumerate(morceaux_jours)
-            ),
-            output_field=IntegerField(),
-        )
-        cellules = lignes.annotate(morceau=morceau).values(
-            "mois", "morceau", "site_id", "axe", "cle"
-        )
-        if connection.vendor != "postgresql":
-            cellules = cellules.values("mois", "morceau", "site_id", "axe", "cle", "pk")
-        par_mois: dict[tuple, list] = {}
-        for r in cellules.annotate(
-            nb=Sum("n"),
-            total=Sum("somme"),
-            el=BoutABout("elements"),
-            fo=BoutABout("foyers"),
-            po=BoutABout("poids"),
-        ).order_by():
-            if not garder(r["cle"]):
+        for i, site, cle, nb, total, el, fo, po, _ in _cellules_des_fenetres(
+            lignes, decoupes, grossieres
+        ):
+            if not garder(cle):
                 continue
-            elements, foyers = depuis_octets(r["el"]), depuis_octets(r["fo"])
-            poids = depuis_octets(r["po"]) if source.ponderee else None
-            if r["morceau"] != -1:  # des jours mis bout à bout : des doublons
-                elements = np.unique(elements)
-                if source.ponderee:
-                    foyers, poids = reunion_ponderee([foyers], [poids])
-                else:
-                    foyers = np.unique(foyers)
-            cellule = Cellule(
-                r["nb"],
-                r["total"],
-                [elements],
-                [foyers],
-                [poids] if source.ponderee else [],
+            # Des cellules mises bout à bout : des doublons, laissés tels quels (les comptes
+            # — `taille_de_la_reunion`, `reunion`, `reunion_ponderee` — les réunissent ;
+            # les ôter ici, ligne par ligne, coûtait plus : mesuré).
+            elements, foyers = depuis_octets(el), depuis_octets(fo)
+            poids = depuis_octets(po) if source.ponderee else None
+            if not isinstance(total, Decimal):  # SQLite : un nombre
+                total = Decimal(str(total or 0)).quantize(Decimal("0.01"))
+            lectures[i].ajouter(
+                (site, "", cle),
+                Cellule(nb, total, [elements], [foyers], [poids] if source.ponderee else []),
             )
-            ou = r["mois"] if r["morceau"] == -1 else r["morceau"]
-            par_mois.setdefault(ou, []).append(((r["site_id"], r["axe"], r["cle"]), cellule))
-        for lecture, (mois, js, _) in zip(lectures, decoupes, strict=True):
-            dedans = [
-                i
-                for i, (d, f) in enumerate(morceaux_jours)
-                if any(debut <= d and f <= fin for debut, fin in js)
-            ]
-            for ou in [*mois, *dedans]:
-                for cle, c in par_mois.get(ou, ()):
-                    lecture.ajouter(cle, c)
 
     bords = _morceaux([b for _, _, bs in decoupes for b in bs])
     if bords:
@@ -587,9 +599,9 @@ def lire(
                 for i, (d, f) in enumerate(bords)
                 if any(debut <= d and f <= fin for debut, fin in bs)
             }
-            for (g, *cle), c in brutes.items():
-                if g in dedans and garder(cle[2]):
-                    lecture.ajouter(tuple(cle), c)
+            for (g, site, _, cle), c in brutes.items():
+                if g in dedans and garder(cle):
+                    lecture.ajouter((site, "", cle), c)
     lus = [agreges[m] for m in agreges]
     return lectures, min(lus) if lus else None
 
@@ -604,38 +616,107 @@ def agreger(debut: date | None = None, fin: date | None = None, sources=SOURCES)
     dernier = ajouter_mois(debut_du_mois(timezone.localdate()), -1)
     premier = max(debut_du_mois(debut), PREMIER_MOIS) if debut else PREMIER_MOIS
     fin = min(debut_du_mois(fin), dernier) if fin else dernier
-    if premier > fin:
-        return 0
-    mois = []
-    m = premier
-    while m <= fin:
-        mois.append(m)
-        m = ajouter_mois(m, 1)
-    tz = timezone.get_current_timezone()
+    mois = _mois_de(premier, fin)
     for source in sources:
-        # Par jour (les bords des périodes), puis chaque mois réuni de ses jours.
-        par_jour = TruncDate(source.date, tzinfo=tz) if source.horodate else F(source.date)
-        qs = source.lignes().filter(source.dans(premier, fin_du_mois(fin)))
-        jours = _cellules_brutes(source, qs, par_jour)
-        par_mois: dict[tuple, Cellule] = {}
-        for (jour, *cle), c in jours.items():
-            mois_de = debut_du_mois(_en_date(jour))
-            par_mois.setdefault((mois_de, *cle), Cellule()).ajouter(c)
-        maintenant = timezone.now()
-        lignes = [
-            _agregat(source, mois_de, None, site, axe, cle, c)
-            for (mois_de, site, axe, cle), c in par_mois.items()
-        ] + [
-            _agregat(source, debut_du_mois(_en_date(jour)), _en_date(jour), site, axe, cle, c)
-            for (jour, site, axe, cle), c in jours.items()
-        ]
-        with transaction.atomic():
-            AgregatMensuel.objects.filter(source=source.nom, mois__in=mois).delete()
-            AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
-            MoisAgrege.objects.filter(source=source.nom, mois__in=mois).delete()
-            MoisAgrege.objects.bulk_create(
-                [MoisAgrege(source=source.nom, mois=m, calcule_le=maintenant) for m in mois]
-            )
+        _agreger_mois(source, mois)
+    return len(mois)
+
+
+def _mois_de(premier: date, dernier: date) -> list[date]:
+    mois = []
+    while premier <= dernier:
+        mois.append(premier)
+        premier = ajouter_mois(premier, 1)
+    return mois
+
+
+def mois_a_refaire(source: Source, mois_recents: int) -> list[date]:
+    """Les mois clos de `source` que le calcul de nuit refait : ceux qui ne sont pas encore
+    agrégés (le mois qui vient de se clore, un mois jamais calculé), les `mois_recents`
+    derniers mois clos, et ceux d'une ligne écrite depuis le dernier calcul de la source
+    (intervention ou passage saisi après coup, signalement qui a changé ; `Source.touche`)."""
+    dernier = ajouter_mois(debut_du_mois(timezone.localdate()), -1)
+    tous = _mois_de(PREMIER_MOIS, dernier)
+    calcules = dict(MoisAgrege.objects.filter(source=source.nom).values_list("mois", "calcule_le"))
+    refaire = {m for m in tous if m not in calcules}
+    refaire |= set(tous[len(tous) - mois_recents :] if mois_recents > 0 else ())
+    if calcules and source.touche:
+        depuis = max(calcules.values())  # le début du dernier calcul de la source
+        ecrites = Q()
+        for champ in source.touche:
+            ecrites |= Q(**{f"{champ}__gte": depuis})
+        tz = timezone.get_current_timezone()
+        mois_de = TruncMonth(source.date, tzinfo=tz) if source.horodate else TruncMonth(source.date)
+        for m in (
+            source.lignes()
+            .filter(ecrites)
+            .annotate(m=mois_de)
+            .values_list("m", flat=True)
+            .distinct()
+            .order_by()
+        ):
+            m = debut_du_mois(_en_date(m))
+            if PREMIER_MOIS <= m <= dernier:
+                refaire.add(m)
+    return sorted(refaire)
+
+
+def agreger_la_nuit(mois_recents: int | None = None) -> dict[str, int]:
+    """Le calcul de nuit, incrémental : pour chaque source, seulement `mois_a_refaire`
+    (`mois_recents` : réglage `PILOTAGE_MOIS_REAGREGES`). Rend le nombre de mois refaits par
+    source. Le résultat est celui d'`agreger()` complet (testé), sauf pour ce qu'aucun
+    horodatage ne dit : une ligne supprimée, un foyer qui change de site, une prestation qui
+    change d'axe dans un mois plus ancien — rattrapés par l'agrégation complète du
+    `PILOTAGE_AGREGATION_COMPLETE_LE` (jour de la semaine) ou « Recalculer maintenant »."""
+    from django.conf import settings
+
+    if mois_recents is None:
+        mois_recents = settings.PILOTAGE_MOIS_REAGREGES
+    refaits = {}
+    for source in SOURCES:
+        mois = mois_a_refaire(source, mois_recents)
+        refaits[source.nom] = _agreger_mois(source, mois)
+    return refaits
+
+
+def _agreger_mois(source: Source, mois: list[date]) -> int:
+    """(Re)calcule les agrégats de `source` pour les `mois` (clos), en une transaction."""
+    if not mois:
+        return 0
+    # Le début du calcul : une ligne écrite pendant le calcul sera vue par le suivant.
+    maintenant = timezone.now()
+    tz = timezone.get_current_timezone()
+    # Les mois à refaire, par suites de mois consécutifs (une condition par suite).
+    suites: list[list[date]] = []
+    for m in sorted(mois):
+        if suites and ajouter_mois(suites[-1][-1], 1) == m:
+            suites[-1].append(m)
+        else:
+            suites.append([m])
+    dans = Q()
+    for suite in suites:
+        dans |= source.dans(suite[0], fin_du_mois(suite[-1]))
+    # Par jour (les bords des périodes), puis chaque mois réuni de ses jours.
+    par_jour = TruncDate(source.date, tzinfo=tz) if source.horodate else F(source.date)
+    jours = _cellules_brutes(source, source.lignes().filter(dans), par_jour)
+    par_mois: dict[tuple, Cellule] = {}
+    for (jour, *cle), c in jours.items():
+        mois_de = debut_du_mois(_en_date(jour))
+        par_mois.setdefault((mois_de, *cle), Cellule()).ajouter(c)
+    lignes = [
+        _agregat(source, mois_de, None, site, axe, cle, c)
+        for (mois_de, site, axe, cle), c in par_mois.items()
+    ] + [
+        _agregat(source, debut_du_mois(_en_date(jour)), _en_date(jour), site, axe, cle, c)
+        for (jour, site, axe, cle), c in jours.items()
+    ]
+    with transaction.atomic():
+        AgregatMensuel.objects.filter(source=source.nom, mois__in=mois).delete()
+        AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
+        MoisAgrege.objects.filter(source=source.nom, mois__in=mois).delete()
+        MoisAgrege.objects.bulk_create(
+            [MoisAgrege(source=source.nom, mois=m, calcule_le=maintenant) for m in mois]
+        )
     return len(mois)
 
 

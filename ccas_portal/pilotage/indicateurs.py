@@ -213,10 +213,12 @@ def lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[a
     return _lire(source, f, fenetres)
 
 
-def _lire(source: agregats.Source, f: Filtres, fenetres: list[Periode]) -> list[agregats.Lecture]:
+def _lire(
+    source: agregats.Source, f: Filtres, fenetres: list[Periode], grossieres=frozenset()
+) -> list[agregats.Lecture]:
     # Axes dans la clé (passages) : filtrés sur la combinaison des axes, par agregats.lire.
     filtre = f.par_site(source.site) & (f.par_axe(source.axe) if source.axe else Q())
-    return agregats.lire(source, filtre, f.sites_effectifs, f.axes, fenetres)[0]
+    return agregats.lire(source, filtre, f.sites_effectifs, f.axes, fenetres, grossieres)[0]
 
 
 class _LecturesDeLaPage:
@@ -228,7 +230,11 @@ class _LecturesDeLaPage:
         p = f.periode
         mois = p.douze_mois().mois_couverts()
         self.fenetres = [p, p.un_an_avant(), *(Periode.mois(m) for m in mois)]
-        self.rangs = {(w.debut, w.fin): i for i, w in enumerate(self.fenetres)}
+        # La période d'abord, si un mois des tendances est la période elle-même : elle seule
+        # est lue par site et par clé ; des autres fenêtres, on ne lit que des totaux.
+        self.rangs: dict[tuple, int] = {}
+        for i, w in enumerate(self.fenetres):
+            self.rangs.setdefault((w.debut, w.fin), i)
         self.verrou = threading.Lock()
         self.lues: dict[tuple, Future] = {}
 
@@ -243,7 +249,8 @@ class _LecturesDeLaPage:
                 futur = self.lues[cle] = Future()
         if premier:
             try:
-                futur.set_result(_lire(source, f, self.fenetres))
+                grossieres = frozenset(range(1, len(self.fenetres)))
+                futur.set_result(_lire(source, f, self.fenetres, grossieres))
             except BaseException as erreur:
                 futur.set_exception(erreur)
                 raise

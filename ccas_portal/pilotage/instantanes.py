@@ -108,6 +108,8 @@ def _tableau(donnees: dict) -> Tableau:
 
 #: Calculs menés en même temps, chacun sur sa propre connexion à la base (voir `_ensemble`).
 CALCULS_SIMULTANES = 4
+#: `work_mem` de PostgreSQL pour les connexions de ces calculs (4 Mo par défaut du serveur).
+MEMOIRE_DE_CALCUL = "32MB"
 
 
 def _ensemble(calculs: list) -> list:
@@ -123,6 +125,12 @@ def _ensemble(calculs: list) -> list:
 
     def mener(calcul):
         try:
+            if connection.vendor == "postgresql":
+                # La connexion de ce fil, fermée à la fin du calcul : plus de mémoire de tri
+                # et de hachage pour ses seules requêtes (mesuré : le groupement de
+                # l'entonnoir par (prestation, foyer) débordait sur disque à 4 Mo).
+                with connection.cursor() as curseur:
+                    curseur.execute(f"SET work_mem = '{MEMOIRE_DE_CALCUL}'")
             return contexte.copy().run(calcul)
         finally:
             connections.close_all()  # les connexions de ce fil, pas celles de l'appelant
@@ -149,20 +157,30 @@ def _calculer(filtres: Filtres, axe: str | None) -> dict:
         filtres, [filtres.periode, filtres.periode.un_an_avant()]
     )
     series, assembler_tendances = ind.preparer_tendances(filtres)
-    calculs = [*requetes.values(), *series.values()]
+    # L'entonnoir du non-recours : ses trois calculs (les plus longs) menés en premier, en
+    # même temps que le reste de la page plutôt que l'un après l'autre dans un seul fil.
+    entonnoir, assembler_entonnoir = non_recours.preparer(filtres)
+    calculs = [*entonnoir.values(), *requetes.values(), *series.values()]
     for fonction in fonctions:
         if fonction is None:
             calculs.append(lambda: ind.indicateurs_de_l_axe(filtres, axe))
-        elif (fonction is ind.par_site and un_seul_site) or fonction is ind.tendances:
+        elif (
+            (fonction is ind.par_site and un_seul_site)
+            or fonction is ind.tendances
+            or fonction is non_recours.entonnoir
+        ):
             calculs.append(lambda: None)  # assemblé ci-dessous
         else:
             calculs.append(lambda fonction=fonction: fonction(filtres))
     resultats = _ensemble(calculs)
+    tableaux_entonnoir = assembler_entonnoir(dict(zip(entonnoir, resultats, strict=False)))
+    resultats = resultats[len(entonnoir) :]
     cles, avant = assembler(dict(zip(requetes, resultats, strict=False)))
     resultats = resultats[len(requetes) :]
     tendances = assembler_tendances(dict(zip(series, resultats, strict=False)))
+    assembles = {ind.tendances: tendances, non_recours.entonnoir: tableaux_entonnoir}
     resultats = [
-        tendances if fonction is ind.tendances else t
+        assembles.get(fonction, t)
         for fonction, t in zip(fonctions, resultats[len(series) :], strict=True)
     ]
     comparaison = ind.comparaison(filtres, cles, avant)
@@ -289,7 +307,12 @@ def precalculer() -> int:
     InstantaneTableauDeBord.objects.filter(
         calcule_le__lt=timezone.now() - timedelta(days=JOURS_DE_CONSERVATION)
     ).delete()
-    agregats.agreger()  # les mois clos d'abord : les pages les lisent
+    # Les mois clos d'abord (les pages les lisent) : ceux qui ont pu changer, et tous une
+    # fois par semaine (ce qu'aucun horodatage ne dit : agregats.agreger_la_nuit).
+    if timezone.localdate().weekday() == settings.PILOTAGE_AGREGATION_COMPLETE_LE:
+        agregats.agreger()
+    else:
+        agregats.agreger_la_nuit()
     n = 0
     for permis in perimetres_des_responsables():
         for periode in periodes_courantes():

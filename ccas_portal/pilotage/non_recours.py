@@ -22,16 +22,17 @@ ouvert » (historique), en jours ; la médiane par prestation et toutes prestati
 Mêmes règles de masquage que le reste du tableau de bord (tableaux.py) : chaque chiffre porte
 le nombre de foyers distincts derrière lui. Les chiffres sont comptés sur les lignes (pas
 dans les agrégats mensuels : une cohorte suivie jusqu'au calcul ne se découpe pas en mois),
-en quatre requêtes : les étapes et montants par prestation, les intitulés du catalogue,
-les mêmes chiffres toutes prestations ensemble (un nombre de foyers distincts ne s'additionne
-pas), les délais des droits ouverts (une médiane ne s'additionne pas non plus : ce sont les
-seules lignes lues, une par droit ouvert de la cohorte).
+en quatre requêtes : les étapes par prestation, les intitulés du catalogue, les étapes
+toutes prestations ensemble (un nombre de foyers distincts ne s'additionne pas), les droits
+ouverts de la cohorte — les seules lignes lues, une par droit ouvert : leurs montants,
+foyers et délais (une médiane ne s'additionne pas non plus) sont comptés en Python.
 """
 
+from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, F, Min, Q
 
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte, proteger_grille
@@ -49,7 +50,7 @@ ETAPES = {
 #: Les étapes finales se lisent dans l'état seul (un signalement clos ne change plus).
 FINALES = ("ouverts", "refus")
 TOUTES = "Toutes prestations"
-MONTANT = DecimalField(max_digits=14, decimal_places=2)
+CENTIME = Decimal("0.01")
 
 
 def _atteinte(code: str, f: ind.Filtres) -> Q:
@@ -72,23 +73,46 @@ def _atteinte(code: str, f: ind.Filtres) -> Q:
     return q | Q(pk__in=passes)
 
 
-def _mesures(f: ind.Filtres) -> dict:
-    ouvert = _atteinte("ouverts", f)
-    accorde = ouvert & Q(prestation_foyer__montant_mensuel__isnull=False)
-    mesures = {}
+def _par_foyer(f: ind.Filtres, *groupe: str):
+    """La cohorte groupée par `groupe` et foyer : par étape, le nombre de signalements du
+    foyer qui l'ont atteinte."""
+    mesures = {f"n_{code}": Count("pk", filter=_atteinte(code, f)) for code in ETAPES}
+    champs = {"g": F(groupe[0])} if groupe else {}
+    return (
+        cohorte(f)
+        .annotate(fo=F("foyer"), **champs)
+        .values(*champs, "fo")
+        .annotate(**mesures)
+        .order_by()
+    )
+
+
+def _mesures(f: ind.Filtres, *groupe: str) -> list[dict]:
+    """Les étapes de l'entonnoir par `groupe` (rien : toutes prestations), en une requête :
+    signalements et foyers distincts à chaque étape.
+
+    Deux temps : la cohorte groupée par (groupe, foyer) — une ligne par foyer, ses nombres
+    de signalements à chaque étape —, puis ces lignes groupées par `groupe` : un foyer qui a
+    atteint l'étape est une ligne dont le nombre n'est pas nul. Un seul groupement par
+    foyer au lieu de sept `COUNT(DISTINCT foyer)` triés chacun sur disque (mesuré :
+    docs/benchmarks.md). Les montants viennent des droits ouverts (`droits_ouverts`)."""
+    sql, params = _par_foyer(f, *groupe).query.sql_with_params()
+    colonnes = []
     for code in ETAPES:
-        mesures[f"n_{code}"] = Count("pk", filter=_atteinte(code, f))
-        mesures[f"foyers_{code}"] = Count("foyer", distinct=True, filter=_atteinte(code, f))
-    mesures |= {
-        "estime": Coalesce(Sum("montant_estime", filter=ouvert), 0, output_field=MONTANT),
-        "accorde": Coalesce(
-            Sum("prestation_foyer__montant_mensuel", filter=accorde), 0, output_field=MONTANT
-        ),
-        "foyers_accorde": Count("foyer", distinct=True, filter=accorde),
-        "sans_montant": Count("pk", filter=ouvert & ~accorde),
-        "foyers_sans_montant": Count("foyer", distinct=True, filter=ouvert & ~accorde),
-    }
-    return mesures
+        colonnes += [f"SUM(n_{code})", f"SUM(CASE WHEN n_{code} > 0 THEN 1 ELSE 0 END)"]
+    cle = "g" if groupe else "NULL"
+    requete = f"SELECT {cle}, {', '.join(colonnes)} FROM ({sql}) par_foyer"
+    if groupe:
+        requete += " GROUP BY g"
+    noms = [x for code in ETAPES for x in (f"n_{code}", f"foyers_{code}")]
+    resultats = []
+    with connection.cursor() as curseur:
+        curseur.execute(requete, params)
+        for cle_lue, *valeurs in curseur.fetchall():
+            r = {nom: int(v or 0) for nom, v in zip(noms, valeurs, strict=True)}
+            r["prestation"] = cle_lue
+            resultats.append(r)
+    return resultats
 
 
 def cohorte(f: ind.Filtres):
@@ -96,49 +120,94 @@ def cohorte(f: ind.Filtres):
     return ind.signalements(f).filter(f.dans_periode("cree_le", horodate=True))
 
 
-def delais_en_jours(f: ind.Filtres) -> dict[str | None, tuple[list[float], set[int]]]:
-    """{prestation (None : toutes) : (délais repérage → droit ouvert en jours, foyers)}."""
-    passage = ChangementSignalement.objects.filter(
-        signalement_id=OuterRef("pk"), nouveau=E.DROIT_OUVERT
-    ).order_by("le", "pk")
+def droits_ouverts(f: ind.Filtres) -> dict[str | None, dict]:
+    """Les droits ouverts de la cohorte, une ligne chacun (les seules lignes lues) : par
+    prestation et toutes prestations (None), les montants estimé et accordé, les droits
+    ouverts sans montant accordé saisi, les délais repérage → droit ouvert en jours (premier
+    passage à « droit ouvert » noté), et les foyers derrière chacun de ces chiffres."""
     lignes = (
         cohorte(f)
         .filter(etat=E.DROIT_OUVERT)
-        .annotate(ouvert_le=Subquery(passage.values("le")[:1]))
-        .filter(ouvert_le__isnull=False)
-        .values_list("prestation", "foyer", "cree_le", "ouvert_le")
+        .annotate(ouvert_le=Min("changements__le", filter=Q(changements__nouveau=E.DROIT_OUVERT)))
+        .values_list(
+            "prestation",
+            "foyer",
+            "cree_le",
+            "ouvert_le",
+            "montant_estime",
+            "prestation_foyer__montant_mensuel",
+        )
         .order_by()
     )
-    delais: dict[str | None, tuple[list[float], set[int]]] = {}
-    for prestation, foyer, repere_le, ouvert_le in lignes:
-        jours = max(0.0, (ouvert_le - repere_le).total_seconds() / 86400)
+    ouverts: dict[str | None, dict] = {}
+    for prestation, foyer, repere_le, ouvert_le, estime, accorde in lignes:
         for cle in (prestation, None):
-            liste, foyers = delais.setdefault(cle, ([], set()))
-            liste.append(jours)
-            foyers.add(foyer)
-    return delais
+            o = ouverts.setdefault(cle, _aucun_droit_ouvert())
+            o["estime"] += estime
+            if accorde is None:
+                o["sans_montant"] += 1
+                o["foyers_sans_montant"].add(foyer)
+            else:
+                o["accorde"] += accorde
+                o["foyers_accorde"].add(foyer)
+            if ouvert_le is not None:
+                o["delais"].append(max(0.0, (ouvert_le - repere_le).total_seconds() / 86400))
+                o["foyers_delais"].add(foyer)
+    return ouverts
+
+
+def _aucun_droit_ouvert() -> dict:
+    return {
+        "estime": Decimal(0),
+        "accorde": Decimal(0),
+        "foyers_accorde": set(),
+        "sans_montant": 0,
+        "foyers_sans_montant": set(),
+        "delais": [],
+        "foyers_delais": set(),
+    }
 
 
 def entonnoir(f: ind.Filtres) -> list[Tableau]:
     """Les trois tableaux de la section : l'entonnoir toutes prestations (graphique en
     entonnoir), l'entonnoir par prestation, les montants et le délai des droits ouverts."""
-    # Groupés par le seul code : l'intitulé (jusqu'à 200 caractères) dans chaque ligne à
-    # trier faisait déborder le tri sur disque (mesuré) ; les intitulés sont lus à part.
-    par_prestation = {
-        r["prestation"]: r
-        for r in cohorte(f).values("prestation").annotate(**_mesures(f)).order_by()
+    calculs, assembler = preparer(f)
+    return assembler({nom: calcul() for nom, calcul in calculs.items()})
+
+
+def preparer(f: ind.Filtres):
+    """Les trois calculs indépendants de la section (par prestation avec les intitulés,
+    toutes prestations, délais : quatre requêtes), que la page mène en même temps que ses
+    autres tableaux (instantanes._ensemble), et de quoi en assembler les tableaux."""
+
+    def par_prestation() -> dict:
+        # Groupés par le seul code : l'intitulé (jusqu'à 200 caractères) dans chaque ligne
+        # à trier faisait déborder le tri sur disque (mesuré) ; intitulés lus à part.
+        lignes = {r["prestation"]: r for r in _mesures(f, "prestation")}
+        libelles = dict(Prestation.objects.values_list("code", "libelle"))  # catalogue court
+        for code, r in lignes.items():
+            r["prestation__libelle"] = libelles.get(code, code)
+        return lignes
+
+    calculs = {
+        "par_prestation": par_prestation,
+        "total": lambda: _mesures(f)[0],
+        "ouverts": lambda: droits_ouverts(f),
     }
-    libelles = dict(Prestation.objects.values_list("code", "libelle"))  # le catalogue, court
-    for code, r in par_prestation.items():
-        r["prestation__libelle"] = libelles.get(code, code)
-    total = cohorte(f).aggregate(**_mesures(f))
-    delais = delais_en_jours(f)
-    ordre = sorted(par_prestation, key=lambda c: (par_prestation[c]["prestation__libelle"], c))
-    return [
-        _tableau_entonnoir(total),
-        _tableau_par_prestation(par_prestation, ordre),
-        _tableau_montants(par_prestation, ordre, total, delais),
-    ]
+
+    def assembler(resultats: dict) -> list[Tableau]:
+        lignes, total = resultats["par_prestation"], resultats["total"]
+        ouverts = resultats["ouverts"]
+        for cle, r in [*lignes.items(), (None, total)]:
+            r |= ouverts.get(cle) or _aucun_droit_ouvert()
+        ordre = sorted(lignes, key=lambda c: (lignes[c]["prestation__libelle"], c))
+        return [
+            _tableau_entonnoir(total),
+            _tableau_par_prestation(lignes, ordre),
+            _tableau_montants(lignes, ordre, total),
+        ]
+
+    return calculs, assembler
 
 
 def _etape(r: dict, code: str) -> Chiffre:
@@ -174,15 +243,15 @@ def _tableau_par_prestation(par_prestation: dict, ordre: list) -> Tableau:
     return t
 
 
-def _montants(r: dict, delais: tuple[list[float], set[int]] | None) -> list[Chiffre]:
-    jours, foyers = delais or ([], set())
+def _montants(r: dict) -> list[Chiffre]:
+    jours = r["delais"]
     return [
         _etape(r, "ouverts"),
-        Chiffre(r["estime"], r["foyers_ouverts"], "€"),
-        Chiffre(r["accorde"], r["foyers_accorde"], "€"),
-        Chiffre(r["accorde"] * 12, r["foyers_accorde"], "€"),
-        Chiffre(round(median(jours), 1) if jours else 0, len(foyers), "j"),
-        compte(r["sans_montant"], r["foyers_sans_montant"]),
+        Chiffre(r["estime"].quantize(CENTIME), r["foyers_ouverts"], "€"),
+        Chiffre(r["accorde"].quantize(CENTIME), len(r["foyers_accorde"]), "€"),
+        Chiffre((r["accorde"] * 12).quantize(CENTIME), len(r["foyers_accorde"]), "€"),
+        Chiffre(round(median(jours), 1) if jours else 0, len(r["foyers_delais"]), "j"),
+        compte(r["sans_montant"], len(r["foyers_sans_montant"])),
     ]
 
 
@@ -190,7 +259,7 @@ def _montants(r: dict, delais: tuple[list[float], set[int]] | None) -> list[Chif
 ADDITIVES = (0, 1, 2, 3, 5)
 
 
-def _tableau_montants(par_prestation: dict, ordre: list, total: dict, delais: dict) -> Tableau:
+def _tableau_montants(par_prestation: dict, ordre: list, total: dict) -> Tableau:
     t = Tableau(
         "droits_ouverts_montants",
         "Droits ouverts des signalements repérés dans la période : montants et délai",
@@ -209,9 +278,9 @@ def _tableau_montants(par_prestation: dict, ordre: list, total: dict, delais: di
     lignes = [c for c in ordre if par_prestation[c]["n_ouverts"]]
     if not lignes:
         return t
-    grille = [_montants(par_prestation[c], delais.get(c)) for c in lignes]
+    grille = [_montants(par_prestation[c]) for c in lignes]
     proteger_grille(grille, [[(i, j) for i in range(len(grille))] for j in ADDITIVES])
     for code, chiffres in zip(lignes, grille, strict=True):
         t.ajouter(par_prestation[code]["prestation__libelle"], *chiffres)
-    t.ajouter(TOUTES, *_montants(total, delais.get(None)))
+    t.ajouter(TOUTES, *_montants(total))
     return t

@@ -275,6 +275,11 @@ DETECTION_ECART_SEUIL_POURCENT = env.entier("DETECTION_ECART_SEUIL_POURCENT", 5)
 # Tableau de bord : âge maximal d'un instantané de chiffres avant recalcul à la demande
 # (ccas_portal/pilotage/instantanes.py ; les périodes courantes sont recalculées chaque nuit).
 PILOTAGE_FRAICHEUR_HEURES = env.entier("PILOTAGE_FRAICHEUR_HEURES", 24)
+# Agrégats de la nuit (ccas_portal/pilotage/agregats.py) : les mois clos récents refaits chaque
+# nuit (en plus des mois pas encore agrégés et de ceux d'une ligne écrite depuis le dernier
+# calcul), et le jour de la semaine (0 : lundi … 6 : dimanche ; -1 : jamais) où tout est refait.
+PILOTAGE_MOIS_REAGREGES = env.entier("PILOTAGE_MOIS_REAGREGES", 3)
+PILOTAGE_AGREGATION_COMPLETE_LE = env.entier("PILOTAGE_AGREGATION_COMPLETE_LE", 6)
 
 # Une console lisible : chaque message une fois (le gestionnaire « console » que Django pose
 # sur le journal « django » en DEBUG doublait chaque message et chaque trace de la racine), et

@@ -497,7 +497,8 @@ def test_nombre_de_requetes_constant(monde, django_assert_num_queries):
     dont les foyers reçus et les tranches d'âge sont déduits). Avant : 42 requêtes pour la
     vue d'ensemble, 36 pour un axe ; puis 33 et 27 avant les agrégats mensuels, 29 et 23
     avant ceux des passages ; l'entonnoir du non-recours en ajoute 4 (étapes par prestation,
-    intitulés, toutes prestations, délais)."""
+    intitulés, toutes prestations, délais), inchangées quand ses foyers distincts sont comptés
+    par un groupement par foyer et ses trois calculs menés en même temps que le reste."""
     from ccas_portal.pilotage.agregats import agreger
     from ccas_portal.pilotage.instantanes import calculer
 

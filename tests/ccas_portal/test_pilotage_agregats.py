@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.db.models import Q
 from django.utils import timezone
@@ -292,6 +293,12 @@ def test_ensembles_d_identifiants():
     assert agregats.taille_de_la_reunion([a]) == 4
     assert agregats.taille_de_la_reunion([]) == 0
     assert agregats.depuis_octets(b"").size == 0
+    # Des cellules mises bout à bout par la base : des doublons, même dans un seul tableau.
+    bout_a_bout = np.concatenate([a, b])
+    assert agregats.taille_de_la_reunion([bout_a_bout]) == 5
+    ids, poids = agregats.reunion_ponderee([bout_a_bout], [np.ones(6, dtype=np.uint32)])
+    assert list(ids) == [0, 7, 8, 9, 100_000]
+    assert list(poids) == [1, 1, 2, 1, 1]
 
 
 def test_recalculer_maintenant_compte_une_intervention_saisie_apres_coup(client, donnees):
@@ -340,3 +347,76 @@ def test_personnes_nombreuses_lues_sur_toute_la_table(donnees, monkeypatch):
     reference = _normaliser(instantanes.calculer(filtres, None, sur_les_lignes=True))
     assert toute_la_table == filtre_par_personnes == reference
     assert agregats.parmi("habitant_id", agregats.ensemble([1, 2])) == Q()
+
+
+def _contenu_des_agregats() -> tuple[set, set]:
+    cellules = {
+        (a.source, a.mois, a.jour, a.site_id, a.axe, a.cle, a.n, Decimal(a.somme), *octets)
+        for a in AgregatMensuel.objects.all()
+        for octets in [(bytes(a.elements), bytes(a.foyers), bytes(a.poids))]
+    }
+    return cellules, set(MoisAgrege.objects.values_list("source", "mois"))
+
+
+def test_calcul_de_nuit_incremental_identique_au_calcul_complet(donnees):
+    """La nuit ne refait que les mois qui ont pu changer (pas encore agrégés, récents, ceux
+    d'une ligne écrite depuis le dernier calcul) : le résultat est exactement celui d'une
+    agrégation complète, cellule par cellule, ensembles d'identifiants compris."""
+    aujourd_hui = timezone.localdate()
+    agregats.agreger()
+    tous = MoisAgrege.objects.filter(source="interventions").count()
+    # Rien d'écrit depuis : seuls les mois récents sont refaits.
+    assert agregats.agreger_la_nuit(mois_recents=2) == dict.fromkeys(
+        ("passages", "interventions", "signalements", "changements"), 2
+    )
+    # Écrit après coup : une intervention et un passage dans des mois clos anciens, un
+    # signalement ancien qui change de prestation (ses changements d'état avec lui), un
+    # nouveau signalement ; un mois clos que le calcul n'a pas vu.
+    il_y_a_dix_mois = ajouter_mois(debut_du_mois(aujourd_hui), -10) + timedelta(days=3)
+    intervention = Intervention.objects.order_by("pk").first()
+    Intervention.objects.create(
+        accompagnement=intervention.accompagnement,
+        type="appel",
+        date=il_y_a_dix_mois,
+        duree_minutes=25,
+        auteur=intervention.auteur,
+    )
+    passage = Passage.objects.exclude(habitant=None).order_by("pk").first()
+    nouveau = Passage.objects.create(
+        site=donnees[1],
+        agent=passage.agent,
+        habitant=passage.habitant,
+        date_heure=datetime.combine(ajouter_mois(il_y_a_dix_mois, -2), time(23, 45), PARIS),
+        mode="physique",
+        reponse="information",
+    )
+    nouveau.motifs.add(*Motif.objects.all()[:2])
+    ancien = (
+        Signalement.objects.filter(cree_le__lt=a_paris_mois(ajouter_mois(aujourd_hui, -6)))
+        .exclude(changements=None)
+        .order_by("pk")
+        .first()
+    )
+    libres = Prestation.objects.exclude(
+        code__in=Signalement.objects.filter(foyer=ancien.foyer).values("prestation")
+    ).order_by("code")
+    ancien.prestation = libres[0]
+    ancien.save()
+    s = Signalement.objects.create(
+        foyer=ancien.foyer, prestation=libres[1], montant_estime=Decimal("12.34"), empreinte="n"
+    )
+    Signalement.objects.filter(pk=s.pk).update(cree_le=nouveau.date_heure)
+    oublie = ajouter_mois(debut_du_mois(aujourd_hui), -7)
+    MoisAgrege.objects.filter(source="passages", mois=oublie).delete()
+
+    refaits = agregats.agreger_la_nuit(mois_recents=1)
+    assert 1 < refaits["interventions"] < tous
+    assert 1 < refaits["passages"] < tous
+    assert refaits["changements"] < tous
+    incremental = _contenu_des_agregats()
+    agregats.agreger()
+    assert incremental == _contenu_des_agregats()
+
+
+def a_paris_mois(mois: date) -> datetime:
+    return datetime.combine(debut_du_mois(mois), time(0, 0), PARIS)
