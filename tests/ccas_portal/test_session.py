@@ -126,6 +126,9 @@ def test_check_deploy_sans_avertissement_sur_les_reglages_de_production():
         "ALLOWED_HOSTS": "portail.ccas.example",
     }
     env.pop("DEBUG", None)
+    # Posée par les parcours navigateur (tests/navigateur/conftest.py) quand ils sont collectés
+    # dans la même session : jamais en production.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     resultat = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=RACINE,
