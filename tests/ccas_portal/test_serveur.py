@@ -165,9 +165,13 @@ def test_la_commande_de_production_du_readme_fait_confiance_au_mandataire():
 
 
 def test_rien_dans_le_projet_ne_lance_gunicorn():
-    """Ni code, ni Makefile, ni CI ne le mentionnent ; la documentation peut en parler (pour
-    dire de ne pas l'utiliser) mais aucune de ses lignes de commande ne le lance."""
-    fichiers = [RACINE / "Makefile", RACINE / ".ci" / "run"]
+    """Ni code ni CI ne le mentionnent ; le Makefile seulement pour le désinstaller
+    (`RETIRES_WEB_API`, ADR 0025) ou dans un commentaire ; la documentation peut en parler
+    (pour dire de ne pas l'utiliser) mais aucune de ses lignes de commande ne le lance."""
+    for ligne in (RACINE / "Makefile").read_text(encoding="utf-8").splitlines():
+        if "gunicorn" in ligne.lower():
+            assert ligne.startswith(("#", "RETIRES_WEB_API := ")), ligne
+    fichiers = [RACINE / ".ci" / "run"]
     fichiers += [
         p
         for d in ("ccas_portal", "droits", "habitants", "accompagnement")

@@ -16,6 +16,7 @@ ACCUEIL_DU_ROLE = {
     Role.TRAVAILLEUR_SOCIAL: ("/accompagnements/", "Mes accompagnements"),
     Role.RESPONSABLE: ("/tableau-de-bord/", "Tableau de bord"),
     Role.ADMIN: ("/administration/", "Administration"),
+    Role.FINANCES: ("/droits/paiements/", "Paiements et budgets"),
 }
 
 
