@@ -7,6 +7,7 @@ from ccas_portal.models import EntreeJournal
 
 PERSONNE, FOYER = "habitants.habitant", "habitants.foyer"
 ACCOMPAGNEMENT, SIGNALEMENT = "accompagnement.accompagnement", "droits.signalement"
+DOCUMENT = "droits.document"
 #: Au-delà, une recherche de personne est trop vague pour l'écran (le filtre le dit).
 PERSONNES_MAX = 200
 
@@ -15,6 +16,7 @@ LIBELLES_OBJETS = {
     FOYER: "Dossier du foyer",
     ACCOMPAGNEMENT: "Accompagnement",
     SIGNALEMENT: "Signalement",
+    DOCUMENT: "Pièce du dossier",
     "droits.executiondetection": "Exécution de la détection",
     "ccas_portal.entreejournal": "Journal des accès",
     "tableau de bord": "Tableau de bord",
@@ -40,10 +42,12 @@ def personnes_designees(texte: str):
 
 
 def q_entrees_concernant(ids_personnes) -> Q:
-    """Les entrées sur ces personnes : leur fiche, et le dossier, les accompagnements et les
-    signalements de tout foyer dont elles ont été membres (qui montrent leurs données)."""
+    """Les entrées sur ces personnes : leur fiche, et le dossier, les accompagnements, les
+    signalements et les pièces de tout foyer dont elles ont été membres (qui montrent leurs
+    données). Une seule définition, pour le filtre « personne » de l'écran du journal et pour
+    les accès listés par le droit d'accès (habitants/export_personne.py)."""
     from accompagnement.models import Accompagnement
-    from droits.models import Signalement
+    from droits.models import Document, Signalement
     from habitants.models import MembreFoyer
 
     ids_personnes = list(ids_personnes)
@@ -56,6 +60,7 @@ def q_entrees_concernant(ids_personnes) -> Q:
         "pk", flat=True
     )
     signalements = Signalement.objects.filter(foyer_id__in=foyers).values_list("pk", flat=True)
+    pieces = Document.objects.filter(foyer_id__in=foyers).values_list("pk", flat=True)
 
     def sur(objet_type, ids):
         return Q(objet_type=objet_type, objet_id__in=[str(i) for i in ids])
@@ -65,6 +70,7 @@ def q_entrees_concernant(ids_personnes) -> Q:
         | sur(FOYER, foyers)
         | sur(ACCOMPAGNEMENT, accompagnements)
         | sur(SIGNALEMENT, signalements)
+        | sur(DOCUMENT, pieces)
     )
 
 

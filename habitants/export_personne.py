@@ -19,7 +19,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.utils import timezone
 
 from ccas_portal.formats import euros
@@ -356,19 +355,16 @@ def _signalements(h: Habitant) -> Section:
 
 
 def _acces(h: Habitant) -> Section:
-    """Les accès à son dossier relevés par le journal : sa fiche, ses foyers, ses
-    accompagnements (qui, quand, quoi ; pas les détails, qui nomment d'autres personnes)."""
+    """Les accès à son dossier relevés par le journal, tels que les définit
+    `selectors_journal.q_entrees_concernant` (sa fiche ; le dossier, les accompagnements, les
+    signalements et les pièces de ses foyers) : qui, quand, quoi ; pas les détails, qui
+    nomment d'autres personnes."""
     from ccas_portal.models import EntreeJournal
+    from ccas_portal.selectors_journal import q_entrees_concernant
 
-    foyers = [
-        str(pk) for pk in MembreFoyer.objects.filter(habitant=h).values_list("foyer_id", flat=True)
-    ]
-    accompagnements = [str(pk) for pk in h.accompagnements.values_list("pk", flat=True)]
-    from droits.models import Document
-
-    pieces = [str(pk) for pk in Document.objects.filter(personne=h).values_list("pk", flat=True)]
     noms = {
         "droits.document": "une pièce de son dossier",
+        "droits.signalement": "un signalement de son foyer",
         "habitants.habitant": "sa fiche",
         "habitants.foyer": "le dossier de son foyer",
         "accompagnement.accompagnement": "un accompagnement",
@@ -380,12 +376,9 @@ def _acces(h: Habitant) -> Section:
             "action": e.get_action_display(),
             "objet": noms.get(e.objet_type, e.objet_type),
         }
-        for e in EntreeJournal.objects.filter(
-            Q(objet_type="habitants.habitant", objet_id=str(h.pk))
-            | Q(objet_type="habitants.foyer", objet_id__in=foyers)
-            | Q(objet_type="accompagnement.accompagnement", objet_id__in=accompagnements)
-            | Q(objet_type="droits.document", objet_id__in=pieces)
-        ).order_by("horodatage", "id")
+        for e in EntreeJournal.objects.filter(q_entrees_concernant([h.pk])).order_by(
+            "horodatage", "id"
+        )
     ]
     from django.conf import settings
 
