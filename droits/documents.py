@@ -11,7 +11,7 @@
 - `supprimer_les_fichiers` : efface des fichiers du stockage *après* la validation de la
   transaction (une purge à blanc, annulée, ne touche à aucun fichier).
 
-Les contrôles d'accès sont ceux du dossier du foyer (`accompagnement.views._foyer_visible`
+Les contrôles d'accès sont ceux du dossier du foyer (`perms.peut_voir_foyer`, le prédicat du dossier
 pour lire, `perms.peut_suivre_foyer` pour écrire) : la vue les fait avant tout appel ici, et
 les services les refont.
 """

@@ -56,11 +56,11 @@ def _foyer_ecrivable(request, pk) -> Foyer:
 
 
 def _piece_lisible(request, pk) -> Document:
-    """La pièce si l'agent peut ouvrir le dossier de son foyer, sinon 404."""
-    from accompagnement.views import _foyer_visible
-
-    document = get_object_or_404(Document.objects.select_related("foyer", "personne"), pk=pk)
-    _foyer_visible(request, document.foyer_id)
+    """La pièce si l'agent peut ouvrir le dossier de son foyer (le prédicat du dossier,
+    `perms.peut_voir_foyer`), sinon 404."""
+    document = get_object_or_404(Document.objects.select_related("foyer__site", "personne"), pk=pk)
+    if not perms.peut_voir_foyer(request.user, document.foyer):
+        raise Http404("Pièce introuvable.")
     return document
 
 
