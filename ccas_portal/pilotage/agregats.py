@@ -133,24 +133,6 @@ CHANGEMENTS = Source(
 )
 
 
-class AxesDistincts(Aggregate):
-    """Les valeurs distinctes d'un groupe (les axes des motifs d'un passage), séparées par
-    des virgules, dans un ordre quelconque (`Source.normaliser` les trie)."""
-
-    function = "STRING_AGG"
-    template = "%(function)s(DISTINCT %(expressions)s, ',')"
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="GROUP_CONCAT",
-            template="%(function)s(DISTINCT %(expressions)s)",
-            **extra_context,
-        )
-
-
 PASSAGES = Source(
     "passages",
     "habitants.Passage",
@@ -268,18 +250,23 @@ class Lecture:
 
 class Identifiants(Aggregate):
     """Les identifiants d'un groupe, séparés par des virgules (une ligne par groupe au lieu
-    d'une par foyer : dix fois moins de lignes à relire pour les bords)."""
+    d'une par foyer : dix fois moins de lignes à relire pour les bords). `distinct=True` : les
+    valeurs distinctes, dans un ordre quelconque (les axes des motifs d'un passage, que
+    `Source.normaliser` trie)."""
 
     function = "STRING_AGG"
-    template = "%(function)s(CAST(%(expressions)s AS TEXT), ',')"
+    template = "%(function)s(%(distinct)sCAST(%(expressions)s AS TEXT), ',')"
+    allow_distinct = True
     output_field = TextField()
 
     def as_sqlite(self, compiler, connection, **extra_context):
+        # GROUP_CONCAT(DISTINCT …) n'admet pas de séparateur : la virgule est son défaut.
+        separateur = "" if self.distinct else ", ','"
         return self.as_sql(
             compiler,
             connection,
             function="GROUP_CONCAT",
-            template="%(function)s(%(expressions)s, ',')",
+            template="%(function)s(%(distinct)s%(expressions)s" + separateur + ")",
             **extra_context,
         )
 
@@ -403,7 +390,7 @@ def _cellules_des_passages(source: Source, qs, groupe) -> dict[tuple, Cellule]:
     par_passage = (
         qs.annotate(g=groupe, s=F("site_id"), h=F("habitant_id"))
         .values("pk", "g", "s", "h")
-        .annotate(a=AxesDistincts("motifs__axe_id"))
+        .annotate(a=Identifiants("motifs__axe_id", distinct=True))
         .order_by()
     )
     sql, params = par_passage.query.sql_with_params()
