@@ -36,10 +36,11 @@ TABLE = "ccas_portal_entreejournal"
 
 #: Qui crée la base et les rôles du test : un superutilisateur. Dans la passe à deux rôles de
 #: .ci/run, la suite se connecte comme le portail, qui ne le peut pas : DATABASE_SUPERUSER_URL.
-SUPER = dj_database_url.parse(os.environ.get("DATABASE_SUPERUSER_URL") or "") or {
-    "USER": BASE["USER"],
-    "PASSWORD": BASE.get("PASSWORD"),
-}
+SUPER = (
+    dj_database_url.parse(os.environ["DATABASE_SUPERUSER_URL"])
+    if os.environ.get("DATABASE_SUPERUSER_URL")
+    else {"USER": BASE["USER"], "PASSWORD": BASE.get("PASSWORD")}
+)
 
 
 def _url(role, nom_base):
