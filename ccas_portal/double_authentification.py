@@ -5,6 +5,12 @@ django-otp tient les appareils (`TOTPDevice`, `StaticDevice` et ses `StaticToken
 les codes (fenêtre de ±30 s, un code jamais accepté deux fois) et freine les codes faux (attente
 de 1, 2, 4, 8… secondes par appareil). Ce module ne fait que les écritures du portail : enrôler,
 confirmer, produire les codes de secours, vérifier un code, désactiver.
+
+Les codes de secours ne sont pas gardés en clair : `StaticToken.token` reçoit leur empreinte
+(`empreinte_du_code` : HMAC-SHA256 par la clé secrète du portail, 16 premiers caractères
+hexadécimaux), et le code saisi est comparé par son empreinte. Une copie de la base ne donne
+donc aucun code utilisable. Changer SECRET_KEY rend les codes de secours caducs : chaque agent
+en produit de nouveaux depuis « Mon compte » (docs/donnees-personnelles.md).
 """
 
 import base64
@@ -17,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -108,6 +115,16 @@ def _nettoyer(code: str) -> str:
     return "".join(code.split()).lower()
 
 
+#: Sel de l'empreinte des codes de secours (séparé de tout autre usage de la clé secrète).
+SEL_CODES_DE_SECOURS = "ccas_portal.double_authentification.codes_de_secours"
+
+
+def empreinte_du_code(code: str) -> str:
+    """Ce que la base garde d'un code de secours (16 caractères : la taille du champ de
+    django-otp ; 64 bits d'un HMAC-SHA256 dont la clé n'est pas dans la base)."""
+    return salted_hmac(SEL_CODES_DE_SECOURS, _nettoyer(code), algorithm="sha256").hexdigest()[:16]
+
+
 def confirmer_enrolement(*, request, agent, code: str) -> list[str]:
     """Vérifie un premier code de l'appareil en attente ; s'il est bon, l'appareil remplace
     les précédents, des codes de secours neufs sont produits (renvoyés, à montrer une fois) et
@@ -152,7 +169,9 @@ def _nouveaux_codes_de_secours(agent) -> list[str]:
         code = StaticToken.random_token()
         if code not in codes:
             codes.append(code)
-    StaticToken.objects.bulk_create(StaticToken(device=appareil, token=c) for c in codes)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=appareil, token=empreinte_du_code(c)) for c in codes
+    )
     return codes
 
 
@@ -248,9 +267,8 @@ def verifier_code(*, request, agent, code: str, secours: bool = False):
         if appareil is None:
             refus = faux
         else:
-            refus = _refus_si_freine(appareil) or (
-                None if appareil.verify_token(_nettoyer(code)) else faux
-            )
+            saisi = empreinte_du_code(code) if secours else _nettoyer(code)
+            refus = _refus_si_freine(appareil) or (None if appareil.verify_token(saisi) else faux)
     if refus:
         raise ValidationError({"code": refus})
     otp_login(request, appareil)

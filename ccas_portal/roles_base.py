@@ -13,6 +13,7 @@ roles_postgresql … | psql`) ; le test de la passe PostgreSQL passe exactement 
 """
 
 import re
+from contextlib import contextmanager
 
 import dj_database_url
 from django.conf import settings
@@ -77,24 +78,62 @@ def sql_roles(*, proprietaire: str, portail: str, base: str) -> list[str]:
     ]
 
 
-def passer_en_proprietaire(alias: str = DEFAULT_DB_ALIAS) -> bool:
-    """Fait passer la connexion `alias` de ce processus au rôle propriétaire, si
-    `DATABASE_MIGRATION_URL` est donné (commandes `migrate` et `purger_journal`).
-
-    Renvoie False sans rien changer sinon (démonstration, tests, base à un seul rôle).
-    """
+def _identifiants_du_proprietaire(alias: str) -> dict | None:
     url = getattr(settings, "DATABASE_MIGRATION_URL", "")
     if not url:
-        return False
+        return None
     proprietaire = dj_database_url.parse(url)
-    connexion = connections[alias]
-    reglages = connexion.settings_dict
+    reglages = connections[alias].settings_dict
     if (proprietaire["ENGINE"], proprietaire["NAME"]) != (reglages["ENGINE"], reglages["NAME"]):
         raise ImproperlyConfigured(
             "DATABASE_MIGRATION_URL doit désigner la même base que DATABASE_URL "
             f"({reglages['NAME']}) : seul le rôle change."
         )
+    return {cle: proprietaire[cle] for cle in CLES_DU_ROLE}
+
+
+#: Ce qui distingue les deux rôles dans les réglages d'une connexion (la base est la même).
+CLES_DU_ROLE = ("USER", "PASSWORD", "HOST", "PORT")
+
+
+def changer_de_role(alias: str, identifiants: dict) -> dict:
+    """Ferme la connexion `alias` et lui donne ces identifiants ; renvoie les précédents."""
+    connexion = connections[alias]
+    reglages = connexion.settings_dict
+    avant = {cle: reglages[cle] for cle in CLES_DU_ROLE}
     connexion.close()
-    for cle in ("USER", "PASSWORD", "HOST", "PORT"):
-        reglages[cle] = proprietaire[cle]
+    reglages.update(identifiants)
+    return avant
+
+
+def passer_en_proprietaire(alias: str = DEFAULT_DB_ALIAS) -> bool:
+    """Fait passer la connexion `alias` de ce processus au rôle propriétaire, si
+    `DATABASE_MIGRATION_URL` est donné (commande `migrate`, qui finit le processus).
+
+    Renvoie False sans rien changer sinon (démonstration, tests, base à un seul rôle).
+    """
+    identifiants = _identifiants_du_proprietaire(alias)
+    if identifiants is None:
+        return False
+    changer_de_role(alias, identifiants)
     return True
+
+
+@contextmanager
+def en_proprietaire(alias: str = DEFAULT_DB_ALIAS):
+    """Le temps du bloc, la connexion `alias` est celle du rôle propriétaire (si
+    `DATABASE_MIGRATION_URL` est donné), puis revient au rôle du portail : `purger_journal`,
+    et `flush` qui vide les tables entre deux tests transactionnels (TRUNCATE du journal).
+
+    Donne True si le rôle a changé. À ne pas ouvrir dans une transaction en cours : la
+    connexion est fermée à l'entrée et à la sortie.
+    """
+    identifiants = _identifiants_du_proprietaire(alias)
+    if identifiants is None:
+        yield False
+        return
+    avant = changer_de_role(alias, identifiants)
+    try:
+        yield True
+    finally:
+        changer_de_role(alias, avant)

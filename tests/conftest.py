@@ -4,11 +4,28 @@ import pytest
 from django.core.management import call_command
 
 from ccas_portal.enums import Role
+from tests import roles_de_test
 from tests.connexion import ClientPortail
 from tests.factories import AgentFactory
 
 #: Fixtures du partage des foyers entre sites (tests des services, des vues, du navigateur).
 pytest_plugins = ["tests.partage"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Passe PostgreSQL à deux rôles : la base de test est créée par le propriétaire."""
+    roles_de_test.avant_la_creation()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """… puis la suite tourne avec le rôle du portail (tests/roles_de_test.py)."""
+    with django_db_blocker.unblock():
+        roles_de_test.apres_la_creation()
+    yield
+    # La base de test est supprimée par son propriétaire (fin de django_db_setup de pytest-django).
+    roles_de_test.avant_la_suppression()
 
 
 @pytest.fixture

@@ -79,7 +79,9 @@ def portail_lance(tmp_path_factory):
     """
     dossier = tmp_path_factory.mktemp("portail")
     env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DATABASE_MIGRATION_URL", "DJANGO_SETTINGS_MODULE")
     }
     env.update({"CCAS_VAR_DIR": str(dossier), "DJANGO_SETTINGS_MODULE": "ccas_portal.settings.dev"})
     if env.get("CELERY_BROKER_URL", "").startswith("redis://"):

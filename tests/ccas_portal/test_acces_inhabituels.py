@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from accompagnement.services import ouvrir_accompagnement
 from ccas_portal.acces_inhabituels import etablir_rapport
-from ccas_portal.models import EntreeJournal, RapportAcces
+from ccas_portal.models import RapportAcces
 from ccas_portal.tasks import rapport_acces_inhabituels
 from habitants.services import ajouter_membre
+from tests import roles_de_test
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant, passage
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=roles_de_test.DEUX_ROLES)
 
 JOUR = date(2026, 11, 18)
 
@@ -24,7 +25,7 @@ def _le(jour, heure, minute=0):
 
 
 def _ecrire(agent, objet_type, objet_id, *, action="consultation", quand=None):
-    return EntreeJournal.objects.create(
+    return roles_de_test.entree_datee(
         agent=agent,
         agent_libelle=agent.get_full_name(),
         action=action,
@@ -123,7 +124,7 @@ def test_export_la_nuit(monde, heure, minute, de_nuit):
 
 
 def test_un_export_du_systeme_n_est_pas_releve(monde):
-    EntreeJournal.objects.create(
+    roles_de_test.entree_datee(
         agent_libelle="système", action="export", objet_type="t", horodatage=_le(JOUR, 2)
     )
     assert etablir_rapport(jour=JOUR).constats == []

@@ -1,12 +1,14 @@
 """Double authentification : exigée des admins et responsables, possible pour chacun, exigée
 de tous par réglage ; code faux refusé en français ; code de secours à usage unique."""
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ccas_portal import double_authentification as da
@@ -193,7 +195,37 @@ def test_remplacer_l_application_et_renouveler_les_codes(client):
     client.post(reverse("codes_de_secours"))
     nouveaux = set(StaticToken.objects.filter(device__user=agent).values_list("token", flat=True))
     assert len(nouveaux) == 10
-    assert not nouveaux & set(codes)
+    assert not nouveaux & {da.empreinte_du_code(c) for c in codes}
+
+
+def test_les_codes_de_secours_ne_sont_gardes_qu_en_empreinte(client):
+    """Une copie de la base ne donne aucun code : seule l'empreinte est rangée, et c'est le
+    code saisi (espaces, majuscules tolérés) qui ouvre la session, pas son empreinte."""
+    agent = AgentFactory(responsable=True)
+    client.force_login(agent)
+    _, codes = enroler(client)
+    ranges = set(StaticToken.objects.filter(device__user=agent).values_list("token", flat=True))
+    assert ranges == {da.empreinte_du_code(c) for c in codes}
+    assert not ranges & set(codes)
+    client.post(reverse("deconnexion"))
+    connecter_par_mot_de_passe(client, agent)
+    empreinte = da.empreinte_du_code(codes[1])
+    assert client.post(reverse("code_de_secours"), {"code": empreinte}).status_code == 422
+    StaticDevice.objects.get(user=agent).throttle_reset()  # l'attente après un code faux
+    saisi = f"{codes[1][:4].upper()} {codes[1][4:]}"
+    reponse = client.post(reverse("code_de_secours"), {"code": saisi}, follow=True)
+    assert "il vous reste 9 codes de secours" in reponse.content.decode()
+
+
+def test_la_migration_garde_valables_les_codes_deja_produits():
+    """Les codes rangés en clair avant la migration 0014 restent utilisables après."""
+    migration = importlib.import_module("ccas_portal.migrations.0014_codes_de_secours_en_empreinte")
+    agent = AgentFactory()
+    appareil = StaticDevice.objects.create(user=agent, name="Codes de secours", confirmed=True)
+    StaticToken.objects.create(device=appareil, token="abcd2345")
+    migration.codes_en_empreinte(django_apps, None)
+    assert StaticToken.objects.get(device=appareil).token == da.empreinte_du_code("abcd2345")
+    assert appareil.verify_token(da.empreinte_du_code("ABCD 2345"))
 
 
 def test_l_enrolement_refuse_un_code_faux(client):

@@ -1,15 +1,19 @@
 import io
+import os
 from datetime import timedelta
 
+import dj_database_url
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from ccas_portal.journal import journaliser
 from ccas_portal.models import EntreeJournal
+from ccas_portal.roles_base import TABLE_JOURNAL, en_proprietaire
+from tests import roles_de_test
 from tests.factories import AgentFactory, habitant
 
 pytestmark = pytest.mark.django_db
@@ -47,16 +51,47 @@ def test_le_journal_ne_se_modifie_pas_en_base():
     reason="protection contre la suppression propre à PostgreSQL (voir la migration 0003) ; "
     "testée par le passage de la suite sur PostgreSQL",
 )
+@pytest.mark.django_db(transaction=True)
 def test_une_entree_recente_ne_se_supprime_pas_en_base():
+    """Le déclencheur refuse, même au propriétaire (seul rôle à avoir DELETE sur le journal
+    quand la base a deux rôles)."""
     entree = journaliser(agent=None, action="export", objet_type="pilotage")
-    with pytest.raises(DatabaseError, match="moins de 6 mois"), transaction.atomic():
-        EntreeJournal.objects.filter(pk=entree.pk).delete()
-    assert EntreeJournal.objects.filter(pk=entree.pk).exists()
+    with en_proprietaire():
+        with pytest.raises(DatabaseError, match="moins de 6 mois"), transaction.atomic():
+            EntreeJournal.objects.filter(pk=entree.pk).delete()
+        assert EntreeJournal.objects.filter(pk=entree.pk).exists()
 
 
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_MIGRATION_URL"),
+    reason="passe PostgreSQL à deux rôles de .ci/run (DATABASE_MIGRATION_URL)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_la_suite_tourne_avec_le_role_du_portail():
+    """Toute la passe PostgreSQL se connecte comme le portail en production : ni UPDATE, ni
+    DELETE, ni TRUNCATE sur le journal ; le vidage entre deux tests passe au propriétaire."""
+    portail = dj_database_url.parse(os.environ["DATABASE_URL"])["USER"]
+    proprietaire = dj_database_url.parse(os.environ["DATABASE_MIGRATION_URL"])["USER"]
+    assert roles_de_test.role_courant() == portail
+    journaliser(agent=None, action="export", objet_type="pilotage")
+    for instruction in (
+        f"TRUNCATE {TABLE_JOURNAL}",
+        f"DELETE FROM {TABLE_JOURNAL}",
+        f"UPDATE {TABLE_JOURNAL} SET action = 'creation'",
+        f"ALTER TABLE {TABLE_JOURNAL} DISABLE TRIGGER ALL",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+            c.execute(instruction)
+    assert EntreeJournal.objects.count() == 1
+    with en_proprietaire():
+        assert roles_de_test.role_courant() == proprietaire
+    assert roles_de_test.role_courant() == portail
+
+
+@pytest.mark.django_db(transaction=roles_de_test.DEUX_ROLES)
 def test_purge_des_entrees_anciennes(settings):
     settings.JOURNAL_CONSERVATION_JOURS = 365
-    ancienne = EntreeJournal.objects.create(
+    ancienne = roles_de_test.entree_datee(
         agent_libelle="x",
         action="consultation",
         objet_type="t",

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from ccas_portal.journal import journaliser
 from ccas_portal.models import EntreeJournal
+from tests import roles_de_test
 from tests.factories import AgentFactory, foyer, habitant
 from tests.texte import texte_visible
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=roles_de_test.DEUX_ROLES)
 
 
 def _le(jour, heure=10):
@@ -26,7 +27,7 @@ def _entree(agent, action="consultation", objet=None, quand=None, **champs):
         return journaliser(agent=agent, action=action, objet=objet, **champs)
     # Une entrée datée du passé : écrite directement (comme le ferait la reprise d'un ancien
     # journal par le rôle propriétaire).
-    return EntreeJournal.objects.create(
+    return roles_de_test.entree_datee(
         agent=agent,
         agent_libelle=agent.get_full_name(),
         action=action,

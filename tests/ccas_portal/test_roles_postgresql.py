@@ -12,6 +12,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import dj_database_url
 import psycopg
 import pytest
 from django.conf import settings
@@ -33,6 +34,14 @@ pytestmark = [
 
 TABLE = "ccas_portal_entreejournal"
 
+#: Qui crée la base et les rôles du test : un superutilisateur. Dans la passe à deux rôles de
+#: .ci/run, la suite se connecte comme le portail, qui ne le peut pas : DATABASE_SUPERUSER_URL.
+SUPER = (
+    dj_database_url.parse(os.environ["DATABASE_SUPERUSER_URL"])
+    if os.environ.get("DATABASE_SUPERUSER_URL")
+    else {"USER": BASE["USER"], "PASSWORD": BASE.get("PASSWORD")}
+)
+
 
 def _url(role, nom_base):
     return f"postgres://{role}@{BASE['HOST'] or '127.0.0.1'}:{BASE['PORT'] or 5432}/{nom_base}"
@@ -43,7 +52,7 @@ def _connexion(role, nom_base):
         host=BASE["HOST"] or "127.0.0.1",
         port=BASE["PORT"] or 5432,
         user=role,
-        password=BASE.get("PASSWORD") or None if role == BASE["USER"] else None,
+        password=SUPER.get("PASSWORD") or None if role == SUPER["USER"] else None,
         dbname=nom_base,
         autocommit=True,
     )
@@ -65,10 +74,10 @@ def base_a_deux_roles():
     suffixe = uuid.uuid4().hex[:8]
     proprietaire, portail = f"ccas_t{suffixe}_proprietaire", f"ccas_t{suffixe}_portail"
     nom_base = f"ccas_t{suffixe}"
-    superutilisateur = _connexion(BASE["USER"], "postgres")
+    superutilisateur = _connexion(SUPER["USER"], "postgres")
     superutilisateur.execute(f"CREATE DATABASE {nom_base}")
     try:
-        with _connexion(BASE["USER"], nom_base) as c:
+        with _connexion(SUPER["USER"], nom_base) as c:
             for instruction in sql_roles(proprietaire=proprietaire, portail=portail, base=nom_base):
                 c.execute(instruction)
         env_portail = {"DATABASE_URL": _url(portail, nom_base), "DATABASE_MIGRATION_URL": ""}

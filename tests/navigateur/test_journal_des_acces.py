@@ -16,6 +16,7 @@ from ccas_portal.acces_inhabituels import etablir_rapport
 from ccas_portal.enums import Role
 from ccas_portal.journal import journaliser
 from ccas_portal.models import EntreeJournal, Site
+from tests import roles_de_test
 from tests.factories import MOT_DE_PASSE, AgentFactory, habitant
 from tests.navigateur.test_connexion import se_connecter
 
@@ -35,7 +36,7 @@ def journal(referentiels):
     journaliser(agent=claire, action="consultation", objet=marc)
     # Un export à 23 h 10 hier : le rapport du matin le relève.
     hier = timezone.localdate() - timedelta(days=1)
-    EntreeJournal.objects.create(
+    roles_de_test.entree_datee(
         agent=claire,
         agent_libelle="Claire Vidal",
         action="export",

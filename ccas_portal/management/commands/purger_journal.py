@@ -10,7 +10,7 @@ from ccas_portal.formats import accord, compte
 from ccas_portal.journal import journaliser
 from ccas_portal.management.base import CommandeEcriture
 from ccas_portal.models import EntreeJournal
-from ccas_portal.roles_base import passer_en_proprietaire
+from ccas_portal.roles_base import en_proprietaire
 
 MINIMUM_JOURS = 183  # 6 mois : la base refuse de supprimer plus récent
 
@@ -24,9 +24,9 @@ class Command(CommandeEcriture):
     )
 
     def handle(self, *args, **options):
-        passer_en_proprietaire()
         try:
-            return super().handle(*args, **options)
+            with en_proprietaire():
+                return super().handle(*args, **options)
         except DatabaseError as erreur:
             raise CommandError(
                 "La base refuse la purge du journal : seul le rôle propriétaire peut en "
