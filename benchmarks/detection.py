@@ -283,7 +283,7 @@ class Workers:
 
     def __init__(self, n: int, taille: int):
         env = {**os.environ, "DETECTION_TAILLE_LOT": str(taille)}
-        self.journaux = [
+        self.sorties = [
             Path(tempfile.mkdtemp(prefix="banc-detection-")) / f"banc{i}.log" for i in range(n)
         ]
         self.processus = [
@@ -304,7 +304,7 @@ class Workers:
                     "--loglevel",
                     "INFO",
                     "--logfile",
-                    str(self.journaux[i]),
+                    str(self.sorties[i]),
                 ],
                 cwd=RACINE,
                 env=env,
@@ -332,7 +332,7 @@ class Workers:
         """Jusqu'à ce que chaque worker se dise prêt (préchauffage fait)."""
         fin = time.monotonic() + limite
         while time.monotonic() < fin:
-            if all(j.exists() and " ready." in j.read_text() for j in self.journaux):
+            if all(j.exists() and " ready." in j.read_text() for j in self.sorties):
                 time.sleep(1)
                 return
             time.sleep(0.5)
@@ -351,11 +351,11 @@ class Workers:
         return total
 
     def temps_des_lots(self) -> dict[str, list[float]]:
-        """Les temps par lot que chaque worker a journalisés (chargement, simulation,
+        """Les temps par lot que chaque worker a écrits dans sa sortie (chargement, simulation,
         signalements)."""
         temps: dict[str, list[float]] = {"chargement": [], "simulation": [], "signalements": []}
-        for journal in self.journaux:
-            for ligne in journal.read_text().splitlines():
+        for sortie in self.sorties:
+            for ligne in sortie.read_text().splitlines():
                 for etape in temps:
                     trouve = re.search(rf"{etape} ([0-9.]+) s", ligne)
                     if trouve and " de l'exécution " in ligne:
