@@ -158,8 +158,8 @@ def inscrire(request):
                 habitant = une_seule_fois(
                     jeton=form.cleaned_data["jeton"],
                     agent=request.user,
-                    ecrire=lambda: services.inscrire_habitant(
-                        agent=request.user, site=site, **form.donnees
+                    ecrire=lambda: services.inscrire_a_l_accueil(
+                        agent=request.user, site=site, request=request, **form.donnees
                     ),
                 )
             except services.DoublonProbable as doublon:
@@ -174,12 +174,6 @@ def inscrire(request):
                 messages.success(request, DEJA_ENREGISTRE)
                 return redirect(_url_guichet(site))
             else:
-                journaliser(
-                    agent=request.user,
-                    action=ActionJournal.CREATION,
-                    objet=habitant,
-                    request=request,
-                )
                 messages.success(
                     request, f"{habitant} est {genre(habitant.sexe, 'inscrit', 'inscrite')}."
                 )
