@@ -22,7 +22,8 @@ Mesure, dans la même exécution et sur les mêmes foyers (`--foyers N` : les N 
 2. la taille retenue : la plus rapide de bout en bout (en temps de processeur : sur une machine
    partagée, le temps réel dit surtout la charge) parmi celles qui tiennent sous 1,5 Go,
    comparée au meilleur idéal sous 1,5 Go ;
-3. 2 workers à cette taille ; une repasse complète sans changement (sauf `--sans-repasse`) ;
+3. 2 workers à cette taille ; une nouvelle exécution complète sans changement (sauf
+   `--sans-reexecution`) ;
 4. une exécution incrémentale après avoir marqué 1 % des foyers comme modifiés.
 `--sans-controle` saute la vérification que l'idéal calcule les mêmes montants que le portail.
 Et, avant tout cela (seul avec `--seuils-seulement`), le coût de la proximité des seuils
@@ -426,7 +427,7 @@ def main():
         "--tailles", default="2000,5000,10000", help="balayage des tailles de lot (idéal, 1 worker)"
     )
     parser.add_argument("--foyers", type=int, default=None, help="les N premiers foyers seulement")
-    parser.add_argument("--sans-repasse", action="store_true")
+    parser.add_argument("--sans-reexecution", action="store_true")
     parser.add_argument(
         "--sans-controle", action="store_true", help="sans contrôle idéal = portail"
     )
@@ -508,12 +509,12 @@ def main():
         " pic par worker : " + ", ".join(f"{p / 2**30:.2f} Go" for p in pics) + f" ; {charge()}"
     )
 
-    if not args.sans_repasse:
+    if not args.sans_reexecution:
         if limite:  # les mêmes foyers, de nouveau « modifiés »
             Foyer.objects.filter(pk__in=ids[:n]).update(faits_modifies_le=timezone.now())
         execution, duree, pics = executer(perimetre, 1, choisie)
         print(
-            f"Repasse complète sans changement (1 worker) : {execution.total} foyers en "
+            f"Nouvelle exécution complète sans changement (1 worker) : {execution.total} foyers en "
             f"{duree:.1f} s → {execution.total / duree:.0f} foyers/s, "
             f"{execution.signalements_crees} créés"
         )
