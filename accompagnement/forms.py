@@ -96,9 +96,13 @@ class StatutForm(FormulairePortail):
 
 
 class FaitsForm(FormulairePortail):
-    ident = "faits"
-    """Les faits propres à l'axe, construits depuis sa déclaration (droits/axes/)."""
+    """Les faits propres à l'axe, un champ facultatif par `Fait` de sa déclaration
+    (droits/axes/) selon son type : date (plage des événements), montant (bornes du fait),
+    oui / non / non renseigné, choix, texte (500 caractères). La validation qui compte est
+    celle du service (`DefinitionAxe.valider_faits`) : un champ laissé vide n'y efface pas la
+    valeur déjà enregistrée."""
 
+    ident = "faits"
     bouton = "Enregistrer les faits"
 
     def __init__(self, *args, axe: str, **kwargs):
@@ -133,7 +137,8 @@ class FaitsForm(FormulairePortail):
             self.fields[fait.code] = champ
 
     def faits(self) -> dict:
-        """Les valeurs au format du service : dates ISO, booléens, montants, texte."""
+        """Les valeurs pour le service : dates en ISO, les autres telles que lues (booléen ou
+        None, montant décimal, texte), champs vides compris."""
         return {
             code: valeur.isoformat() if hasattr(valeur, "isoformat") else valeur
             for code, valeur in self.donnees.items()

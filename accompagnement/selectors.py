@@ -27,7 +27,10 @@ from accompagnement.models import (
     Seance,
 )
 from accompagnement.services import types_intervention
+from ccas_portal import perms
 from ccas_portal.formats import date_courte, euros
+from droits.selectors import prestations_du_foyer, signalements_du_foyer
+from habitants.acces import demandes_du_foyer
 from habitants.models import MembreFoyer, Passage
 
 EN_COURS = [StatutAction.A_FAIRE, StatutAction.EN_COURS, StatutAction.EN_ATTENTE]
@@ -345,6 +348,56 @@ def changements_de_faits(foyer) -> list[Evenement]:
             )
         )
     return evenements
+
+
+def dossier_du_foyer(agent, foyer, intervenant: set[int]) -> dict:
+    """Les lectures composées du dossier d'un foyer : ses accompagnements, ses prestations,
+    ses signalements (`Signalement.objects.visibles_par`) et la chronologie qui les réunit,
+    chaque contenu selon les droits de `agent` (`intervenant` : `ids_intervenant`)."""
+    accompagnements = list(accompagnements_du_foyer(foyer))
+    prestations = list(prestations_du_foyer(foyer))
+    signalements = list(signalements_du_foyer(agent, foyer))
+    return {
+        "accompagnements": accompagnements,
+        "prestations": prestations,
+        "signalements": signalements,
+        "chronologie": chronologie(
+            agent, foyer, accompagnements, intervenant, prestations, signalements
+        ),
+    }
+
+
+def partages_du_foyer(foyer) -> dict:
+    """L'état des partages du foyer et l'historique de ses demandes (une requête)."""
+    demandes = list(demandes_du_foyer(foyer))
+    return {
+        "demandes_partage": demandes,
+        "partages_en_cours": [d for d in demandes if d.partage_en_cours],
+        "demandes_en_attente": [d for d in demandes if d.en_attente],
+    }
+
+
+def detail_accompagnement(agent, accompagnement) -> dict:
+    """Les lectures de la page d'un accompagnement (l'agent en est intervenant : la vue l'a
+    lu par `visibles_par`) : co-intervenants, personnes, statuts, faits, plan d'action,
+    interventions (chacune avec `lisible`, selon `perms.peut_lire_intervention`, et le libellé
+    de son type), orientations."""
+    a = accompagnement
+    interventions = list(a.interventions.select_related("auteur").prefetch_related("participants"))
+    types = types_intervention(a.axe_id)
+    for i in interventions:
+        i.accompagnement = a
+        i.lisible = perms.peut_lire_intervention(agent, i, intervenant=True)
+        i.libelle_type = types.get(i.type, i.type)
+    return {
+        "co_intervenants": list(a.co_intervenants.all()),
+        "membres": list(a.membres.all()),
+        "changements": list(a.changements.select_related("agent")),
+        "faits": faits_lisibles(a),
+        "objectifs": list(a.objectifs.prefetch_related("actions")),
+        "interventions": interventions,
+        "orientations": list(a.orientations.select_related("partenaire", "auteur")),
+    }
 
 
 # --- Actions collectives ------------------------------------------------------------------

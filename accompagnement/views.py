@@ -35,13 +35,8 @@ from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
 from droits.forms import PrestationFoyerForm, formulaire_de_simulation
-from droits.selectors import (
-    prestations_du_foyer,
-    signalements_a_traiter,
-    signalements_du_foyer,
-    simulation_du_foyer,
-)
-from habitants.acces import demandes_du_foyer, demandes_recues, q_personnes_accessibles
+from droits.selectors import signalements_a_traiter, simulation_du_foyer
+from habitants.acces import demandes_recues, q_personnes_accessibles
 from habitants.forms import RechercheForm
 from habitants.models import Foyer, Habitant
 from habitants.selectors import CriteresRecherche, rechercher_habitants
@@ -89,25 +84,7 @@ def chronologie_du_foyer(request, foyer, intervenant=None) -> list:
     """La chronologie seule (après une écriture du dossier social, renvoyée hors bande)."""
     if intervenant is None:
         intervenant = selectors.ids_intervenant(request.user, foyer)
-    accompagnements = list(selectors.accompagnements_du_foyer(foyer))
-    return selectors.chronologie(
-        request.user,
-        foyer,
-        accompagnements,
-        intervenant,
-        list(prestations_du_foyer(foyer)),
-        list(signalements_du_foyer(foyer)),
-    )
-
-
-def contexte_partages_du_foyer(foyer) -> dict:
-    """L'état des partages du foyer et l'historique de ses demandes (une requête)."""
-    demandes = list(demandes_du_foyer(foyer))
-    return {
-        "demandes_partage": demandes,
-        "partages_en_cours": [d for d in demandes if d.partage_en_cours],
-        "demandes_en_attente": [d for d in demandes if d.en_attente],
-    }
+    return selectors.dossier_du_foyer(request.user, foyer, intervenant)["chronologie"]
 
 
 def contexte_dossier(request, foyer, intervenant=None, lies=None):
@@ -118,22 +95,14 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
 
     if intervenant is None:
         intervenant = selectors.ids_intervenant(request.user, foyer)
-    accompagnements = list(selectors.accompagnements_du_foyer(foyer))
-    prestations = list(prestations_du_foyer(foyer))
-    signalements = list(signalements_du_foyer(foyer))
     return {
         "foyer": foyer,
-        "accompagnements": accompagnements,
         "intervenant": intervenant,
         "peut_ouvrir": perms.peut_suivre_foyer(request.user, foyer),
-        "chronologie": selectors.chronologie(
-            request.user, foyer, accompagnements, intervenant, prestations, signalements
-        ),
-        "prestations": prestations,
-        "signalements": signalements,
+        **selectors.dossier_du_foyer(request.user, foyer, intervenant),
         "simulation": simulation_du_foyer(foyer),
         "form_simulation": formulaire_de_simulation(foyer),
-        **contexte_partages_du_foyer(foyer),
+        **selectors.partages_du_foyer(foyer),
         "form_transfert": formulaire_de_transfert(request.user, foyer),
         "form_prestation": PrestationFoyerForm(
             foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
@@ -274,26 +243,13 @@ def _formulaires(accompagnement, **lies):
 
 
 def _contexte(request, accompagnement, **lies):
-    a = accompagnement
-    interventions = list(a.interventions.select_related("auteur").prefetch_related("participants"))
-    types = services.types_intervention(a.axe_id)
-    for i in interventions:
-        i.accompagnement = a
-        i.lisible = perms.peut_lire_intervention(request.user, i, intervenant=True)
-        i.libelle_type = types.get(i.type, i.type)
     return {
-        "accompagnement": a,
-        "ouvert": a.statut != "clos",
-        "co_intervenants": list(a.co_intervenants.all()),
-        "membres": list(a.membres.all()),
-        "changements": list(a.changements.select_related("agent")),
-        "faits": selectors.faits_lisibles(a),
-        "objectifs": list(a.objectifs.prefetch_related("actions")),
+        "accompagnement": accompagnement,
+        "ouvert": accompagnement.statut != "clos",
+        **selectors.detail_accompagnement(request.user, accompagnement),
         "statuts_action": StatutActionForm.base_fields["statut"].choices,
-        "interventions": interventions,
-        "orientations": list(a.orientations.select_related("partenaire", "auteur")),
         "statuts_orientation": SuiviOrientationForm.base_fields["statut"].choices,
-        **_formulaires(a, **lies),
+        **_formulaires(accompagnement, **lies),
     }
 
 

@@ -22,7 +22,8 @@ Mesure, dans la même exécution et sur les mêmes foyers (`--foyers N` : les N 
 2. la taille retenue : la plus rapide de bout en bout (en temps de processeur : sur une machine
    partagée, le temps réel dit surtout la charge) parmi celles qui tiennent sous 1,5 Go,
    comparée au meilleur idéal sous 1,5 Go ;
-3. 2 workers à cette taille ; une repasse complète sans changement (sauf `--sans-repasse`) ;
+3. 2 workers à cette taille ; une nouvelle exécution complète sans changement (sauf
+   `--sans-reexecution`) ;
 4. une exécution incrémentale après avoir marqué 1 % des foyers comme modifiés.
 `--sans-controle` saute la vérification que l'idéal calcule les mêmes montants que le portail.
 Et, avant tout cela (seul avec `--seuils-seulement`), le coût de la proximité des seuils
@@ -283,7 +284,7 @@ class Workers:
 
     def __init__(self, n: int, taille: int):
         env = {**os.environ, "DETECTION_TAILLE_LOT": str(taille)}
-        self.journaux = [
+        self.sorties = [
             Path(tempfile.mkdtemp(prefix="banc-detection-")) / f"banc{i}.log" for i in range(n)
         ]
         self.processus = [
@@ -304,7 +305,7 @@ class Workers:
                     "--loglevel",
                     "INFO",
                     "--logfile",
-                    str(self.journaux[i]),
+                    str(self.sorties[i]),
                 ],
                 cwd=RACINE,
                 env=env,
@@ -332,7 +333,7 @@ class Workers:
         """Jusqu'à ce que chaque worker se dise prêt (préchauffage fait)."""
         fin = time.monotonic() + limite
         while time.monotonic() < fin:
-            if all(j.exists() and " ready." in j.read_text() for j in self.journaux):
+            if all(j.exists() and " ready." in j.read_text() for j in self.sorties):
                 time.sleep(1)
                 return
             time.sleep(0.5)
@@ -351,11 +352,11 @@ class Workers:
         return total
 
     def temps_des_lots(self) -> dict[str, list[float]]:
-        """Les temps par lot que chaque worker a journalisés (chargement, simulation,
+        """Les temps par lot que chaque worker a écrits dans sa sortie (chargement, simulation,
         signalements)."""
         temps: dict[str, list[float]] = {"chargement": [], "simulation": [], "signalements": []}
-        for journal in self.journaux:
-            for ligne in journal.read_text().splitlines():
+        for sortie in self.sorties:
+            for ligne in sortie.read_text().splitlines():
                 for etape in temps:
                     trouve = re.search(rf"{etape} ([0-9.]+) s", ligne)
                     if trouve and " de l'exécution " in ligne:
@@ -426,7 +427,7 @@ def main():
         "--tailles", default="2000,5000,10000", help="balayage des tailles de lot (idéal, 1 worker)"
     )
     parser.add_argument("--foyers", type=int, default=None, help="les N premiers foyers seulement")
-    parser.add_argument("--sans-repasse", action="store_true")
+    parser.add_argument("--sans-reexecution", action="store_true")
     parser.add_argument(
         "--sans-controle", action="store_true", help="sans contrôle idéal = portail"
     )
@@ -508,12 +509,12 @@ def main():
         " pic par worker : " + ", ".join(f"{p / 2**30:.2f} Go" for p in pics) + f" ; {charge()}"
     )
 
-    if not args.sans_repasse:
+    if not args.sans_reexecution:
         if limite:  # les mêmes foyers, de nouveau « modifiés »
             Foyer.objects.filter(pk__in=ids[:n]).update(faits_modifies_le=timezone.now())
         execution, duree, pics = executer(perimetre, 1, choisie)
         print(
-            f"Repasse complète sans changement (1 worker) : {execution.total} foyers en "
+            f"Nouvelle exécution complète sans changement (1 worker) : {execution.total} foyers en "
             f"{duree:.1f} s → {execution.total / duree:.0f} foyers/s, "
             f"{execution.signalements_crees} créés"
         )

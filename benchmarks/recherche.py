@@ -225,7 +225,7 @@ def portail(agent, texte: str):
 
 
 def page_django(qs):
-    """Pagination par défaut de Django : un COUNT puis la page (deux passages)."""
+    """Pagination par défaut de Django : un COUNT puis la page (deux requêtes)."""
     page = Paginator(qs, PAGE).get_page(1)
     page.paginator.count  # noqa: B018  (le compte affiché sur la page)
     return page

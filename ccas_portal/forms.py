@@ -225,8 +225,8 @@ def ecrire_une_fois(form, *, agent, ecrire, succes: str) -> str | None:
 def reporter_erreurs(form, erreur) -> None:
     """Reporte une ValidationError d'un service sur le formulaire, champ par champ.
 
-    Une erreur sur un champ que le formulaire n'a pas devient une erreur générale, préfixée
-    du nom lisible du champ.
+    Une erreur sans champ, ou sur un champ que le formulaire n'a pas, devient une erreur
+    générale, telle quelle (sans le nom du champ : le service écrit un message lisible seul).
     """
     if not hasattr(erreur, "error_dict"):
         form.add_error(None, erreur)

@@ -36,7 +36,7 @@ from ccas_portal.journal import journaliser
 from droits.enums import TypePiece
 from droits.models_documents import Document
 
-journal = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def stockage():
 
 def supprimer_les_fichiers(noms: list[str]) -> None:
     """Efface ces fichiers du stockage une fois la transaction en cours validée (rien si elle
-    est annulée). Un échec (stockage injoignable) est noté au journal applicatif : la ligne
+    est annulée). Un échec (stockage injoignable) est écrit par `logger` (console, réglages `LOGGING`) : la ligne
     est partie, le fichier reste orphelin (à effacer à la main, voir ADR 0027)."""
 
     def effacer():
@@ -152,7 +152,7 @@ def supprimer_les_fichiers(noms: list[str]) -> None:
             try:
                 stockage().delete(nom)
             except Exception:  # un fichier non effacé ne doit rien annuler
-                journal.exception("Pièce jointe non effacée du stockage : %s", nom)
+                logger.exception("Pièce jointe non effacée du stockage : %s", nom)
 
     if noms:
         transaction.on_commit(effacer)

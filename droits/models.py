@@ -503,7 +503,7 @@ class Signalement(models.Model):
     @property
     def montant_accorde(self):
         """Le montant mensuel accordé d'un droit ouvert (la prestation du foyer enregistrée au
-        passage à « droit ouvert ») ; None : pas de droit ouvert, ou montant non saisi."""
+        changement d'état vers « droit ouvert ») ; None : pas de droit ouvert, ou montant non saisi."""
         p = self.prestation_foyer
         if self.etat != EtatSignalement.DROIT_OUVERT or p is None:
             return None

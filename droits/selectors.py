@@ -64,9 +64,11 @@ def prestations_du_foyer(foyer):
     )
 
 
-def signalements_du_foyer(foyer):
+def signalements_du_foyer(agent, foyer):
+    """Les signalements du foyer que l'agent voit (`visibles_par`), avec leur historique."""
     return (
-        Signalement.objects.filter(foyer=foyer)
+        Signalement.objects.visibles_par(agent)
+        .filter(foyer=foyer)
         .select_related("prestation__axe", "prestation_foyer")
         .prefetch_related(
             Prefetch(

@@ -9,7 +9,7 @@ from celery.signals import celeryd_init
 
 from droits.detection import execution as detection
 
-journal = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 FILE_DETECTION = "detection"
 
 

@@ -1,4 +1,5 @@
-"""Lectures composées du registre : recherche tolérante, doublons probables, accueil du jour."""
+"""Lectures composées du registre : recherche tolérante, doublons probables, accueil du jour,
+fiche d'une personne."""
 
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from ccas_portal.models import Site
-from habitants.models import Habitant, MembreFoyer, Passage
+from habitants.models import Foyer, Habitant, MembreFoyer, Passage
 from habitants.normalisation import (
     cle_phonetique,
     fautes_tolerees,
@@ -365,3 +366,43 @@ def passages_de(habitant) -> QuerySet[Passage]:
         .prefetch_related("motifs")
         .order_by("-date_heure")
     )
+
+
+def fiche_de(habitant) -> dict:
+    """Les lectures de la fiche d'une personne (lue par `visibles_par` et `avec_foyer_actuel`) :
+    son appartenance actuelle, les membres actuels de ce foyer et ses 50 derniers passages
+    (requêtes faites par le gabarit, seulement pour les sections qu'il affiche)."""
+    actuelles = habitant.appartenances_actuelles
+    appartenance = actuelles[0] if actuelles else None
+    membres = []
+    if appartenance:
+        membres = (
+            appartenance.foyer.membres.filter(date_fin__isnull=True)
+            .select_related("habitant")
+            .order_by("role", "habitant__date_naissance")
+        )
+    return {
+        "appartenance": appartenance,
+        "membres": membres,
+        "passages": passages_de(habitant)[:50],
+    }
+
+
+FOYERS_TROUVES_MAX = 10
+
+
+def foyers_trouves(agent, recherche: str) -> QuerySet[Foyer]:
+    """Les foyers des sites de l'agent dont l'adresse ou un membre actuel répond au texte
+    (`FOYERS_TROUVES_MAX` au plus)."""
+    texte = normaliser(recherche)
+    if not texte:
+        return Foyer.objects.none()
+    ids = (
+        Foyer.objects.visibles_par(agent)
+        .filter(
+            Q(adresse_normalisee__contains=texte)
+            | Q(membres__date_fin__isnull=True, membres__habitant__recherche__contains=texte)
+        )
+        .values("pk")
+    )
+    return Foyer.objects.filter(pk__in=ids).order_by("adresse", "pk")[:FOYERS_TROUVES_MAX]

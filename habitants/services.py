@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ccas_portal import perms
-from ccas_portal.enums import TypeSite
+from ccas_portal.enums import ActionJournal, TypeSite
 from ccas_portal.formats import accord, compte, de
+from ccas_portal.journal import journaliser
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
 from habitants.acces import personne_accessible
@@ -127,7 +128,8 @@ def inscrire_habitant(
     adresse_contact: str = "",
     confirmer_nouveau: bool = False,
 ) -> Habitant:
-    """Inscrit une personne avec une identité minimale.
+    """Inscrit une personne avec une identité minimale. Pas de journal ici : les services qui
+    l'appellent journalisent (`inscrire_a_l_accueil`, `inscrire_dans_le_foyer`).
 
     Lève DoublonProbable si une personne semblable est déjà connue, sauf `confirmer_nouveau` :
     sur les sites de l'agent (les personnes), ou ailleurs dans le CCAS (le nom du site seul).
@@ -166,6 +168,16 @@ def inscrire_habitant(
         if candidats or ailleurs:
             raise DoublonProbable(candidats, ailleurs=ailleurs)
     habitant.save()
+    return habitant
+
+
+@transaction.atomic
+def inscrire_a_l_accueil(*, agent: Agent, site: Site, request=None, **identite) -> Habitant:
+    """L'inscription d'une personne à l'accueil (`inscrire_habitant`, doublons vérifiés sauf
+    confirmation), journalisée : création de la fiche, avec l'adresse de l'agent. Depuis le
+    dossier d'un foyer, `inscrire_dans_le_foyer` journalise l'arrivée sur le foyer."""
+    habitant = inscrire_habitant(agent=agent, site=site, **identite)
+    journaliser(agent=agent, action=ActionJournal.CREATION, objet=habitant, request=request)
     return habitant
 
 

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-journal = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="habitants.purger_personnes")
@@ -15,5 +15,5 @@ def purger_personnes() -> dict:
 
     bilan = purger()
     for ligne in bilan.lignes():
-        journal.info(ligne)
+        logger.info(ligne)
     return bilan.en_json()

@@ -158,8 +158,8 @@ def inscrire(request):
                 habitant = une_seule_fois(
                     jeton=form.cleaned_data["jeton"],
                     agent=request.user,
-                    ecrire=lambda: services.inscrire_habitant(
-                        agent=request.user, site=site, **form.donnees
+                    ecrire=lambda: services.inscrire_a_l_accueil(
+                        agent=request.user, site=site, request=request, **form.donnees
                     ),
                 )
             except services.DoublonProbable as doublon:
@@ -174,12 +174,6 @@ def inscrire(request):
                 messages.success(request, DEJA_ENREGISTRE)
                 return redirect(_url_guichet(site))
             else:
-                journaliser(
-                    agent=request.user,
-                    action=ActionJournal.CREATION,
-                    objet=habitant,
-                    request=request,
-                )
                 messages.success(
                     request, f"{habitant} est {genre(habitant.sexe, 'inscrit', 'inscrite')}."
                 )
@@ -257,29 +251,6 @@ def informer(request, pk):
 # Jamais de ressources, de santé ni de contenu d'accompagnement ici : ils sont au dossier du
 # foyer, réservé aux travailleurs sociaux.
 
-FOYERS_TROUVES_MAX = 10
-
-
-def _foyers_trouves(agent, recherche: str):
-    """Les foyers des sites de l'agent dont l'adresse ou un membre actuel répond au texte."""
-    from django.db.models import Q
-
-    from habitants.models import Foyer
-    from habitants.normalisation import normaliser
-
-    texte = normaliser(recherche)
-    if not texte:
-        return Foyer.objects.none()
-    ids = (
-        Foyer.objects.visibles_par(agent)
-        .filter(
-            Q(adresse_normalisee__contains=texte)
-            | Q(membres__date_fin__isnull=True, membres__habitant__recherche__contains=texte)
-        )
-        .values("pk")
-    )
-    return Foyer.objects.filter(pk__in=ids).order_by("adresse", "pk")[:FOYERS_TROUVES_MAX]
-
 
 def _formulaires_fiche(request, habitant, appartenance, lies=None):
     from habitants.forms import AdresseForm, ContactForm, NouveauFoyerForm, RattachementForm
@@ -306,7 +277,7 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
         )
         return formulaires
     recherche = (request.GET.get("foyer") or request.POST.get("foyer_recherche") or "").strip()
-    trouves = list(_foyers_trouves(request.user, recherche)) if recherche else []
+    trouves = list(selectors.foyers_trouves(request.user, recherche)) if recherche else []
     rattachement = lies.get("rattachement")
     if rattachement is None:
         rattachement = RattachementForm(
@@ -339,21 +310,12 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
 
 
 def _contexte_fiche(request, habitant, lies=None):
-    appartenance = habitant.appartenances_actuelles[0] if habitant.appartenances_actuelles else None
-    membres = []
-    if appartenance:
-        membres = (
-            appartenance.foyer.membres.filter(date_fin__isnull=True)
-            .select_related("habitant")
-            .order_by("role", "habitant__date_naissance")
-        )
+    lectures = selectors.fiche_de(habitant)
     return {
         "habitant": habitant,
-        "appartenance": appartenance,
-        "membres": membres,
-        "passages": selectors.passages_de(habitant)[:50],
+        **lectures,
         "peut_accompagner": perms.peut_accompagner(request.user),
-        **_formulaires_fiche(request, habitant, appartenance, lies),
+        **_formulaires_fiche(request, habitant, lectures["appartenance"], lies),
     }
 
 

@@ -13,11 +13,11 @@ sans contact noté compte aussi parmi les contactés et les demandes déposées)
 Les étapes passées se lisent dans l'historique (`ChangementSignalement`) et dans l'état.
 
 Montants des droits ouverts : l'estimation de la détection (`Signalement.montant_estime`) et
-le montant mensuel ACCORDÉ, celui de la prestation du foyer enregistrée au passage à « droit
-ouvert » (`Signalement.prestation_foyer.montant_mensuel`) ; sa valeur annuelle est ce
+le montant mensuel ACCORDÉ, celui de la prestation du foyer enregistrée au changement d'état
+vers « droit ouvert » (`Signalement.prestation_foyer.montant_mensuel`) ; sa valeur annuelle est ce
 montant × 12. Un droit ouvert sans montant accordé saisi ne compte pas dans l'accordé : il
-est compté à part. Délai : du repérage du signalement (`cree_le`) à son passage à « droit
-ouvert » (historique), en jours ; la médiane par prestation et toutes prestations.
+est compté à part. Délai : du repérage du signalement (`cree_le`) à son changement d'état
+vers « droit ouvert » (historique), en jours ; la médiane par prestation et toutes prestations.
 
 Mêmes règles de masquage que le reste du tableau de bord (tableaux.py) : chaque chiffre porte
 le nombre de foyers distincts derrière lui. Les chiffres sont comptés sur les lignes (pas
@@ -124,7 +124,7 @@ def droits_ouverts(f: ind.Filtres) -> dict[str | None, dict]:
     """Les droits ouverts de la cohorte, une ligne chacun (les seules lignes lues) : par
     prestation et toutes prestations (None), les montants estimé et accordé, les droits
     ouverts sans montant accordé saisi, les délais repérage → droit ouvert en jours (premier
-    passage à « droit ouvert » noté), et les foyers derrière chacun de ces chiffres."""
+    changement vers « droit ouvert » noté), et les foyers derrière chacun de ces chiffres."""
     lignes = (
         cohorte(f)
         .filter(etat=E.DROIT_OUVERT)

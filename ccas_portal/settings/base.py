@@ -282,7 +282,7 @@ PILOTAGE_MOIS_REAGREGES = env.entier("PILOTAGE_MOIS_REAGREGES", 3)
 PILOTAGE_AGREGATION_COMPLETE_LE = env.entier("PILOTAGE_AGREGATION_COMPLETE_LE", 6)
 
 # Une console lisible : chaque message une fois (le gestionnaire « console » que Django pose
-# sur le journal « django » en DEBUG doublait chaque message et chaque trace de la racine), et
+# sur le logger « django » en DEBUG doublait chaque message et chaque trace de la racine), et
 # une réponse 4xx en une ligne, sans trace d'exception.
 LOGGING = {
     "version": 1,
@@ -290,7 +290,7 @@ LOGGING = {
     "filters": {
         "sans_trace_4xx": {
             "()": "django.utils.log.CallbackFilter",
-            "callback": "ext://ccas_portal.settings.journalisation.sans_trace_pour_une_erreur_du_client",
+            "callback": "ext://ccas_portal.settings.console.sans_trace_pour_une_erreur_du_client",
         }
     },
     "formatters": {"simple": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},

@@ -49,7 +49,7 @@ from droits.models import (
 )
 from habitants.models import Foyer
 
-journal = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def taille_lot() -> int:
@@ -256,14 +256,14 @@ def relancer_les_executions_bloquees() -> dict:
             if execution.relances >= relances_max():
                 raison = raison_des_lots_perdus(execution, manquants)
                 transaction.on_commit(lambda pk=execution.pk, r=raison: echouer(pk, r))
-                journal.warning("Exécution %s : %s", execution.pk, raison)
+                logger.warning("Exécution %s : %s", execution.pk, raison)
                 bilan["echouees"] += 1
                 continue
             execution.relances += 1
             execution.relancee_le = timezone.now()
             execution.save(update_fields=["relances", "relancee_le"])
             _enfiler(execution, manquants)
-            journal.warning(
+            logger.warning(
                 "Exécution %s sans activité depuis %s : relance %s (%s lots renvoyés)",
                 execution.pk,
                 delai_relance(),
@@ -597,7 +597,7 @@ def traiter_lot(lot_id: int) -> dict:
         )
         reste = LotDetection.objects.filter(execution=execution, fait=False).exists()
     fin = time.perf_counter()
-    journal.info(
+    logger.info(
         "Lot %s de l'exécution %s : %s foyers, chargement %.2f s, simulation %.2f s, "
         "proximité des seuils %.2f s (%s foyers), signalements %.2f s, %s créés",
         lot.numero,

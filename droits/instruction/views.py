@@ -82,7 +82,9 @@ def nouvelle_demande(request, foyer_pk):
         from droits.models import Signalement
 
         signalement = (
-            Signalement.objects.filter(foyer=foyer, pk=request.GET["signalement"]).first()
+            Signalement.objects.visibles_par(request.user)
+            .filter(foyer=foyer, pk=request.GET["signalement"])
+            .first()
             if request.GET["signalement"].isdigit()
             else None
         )

@@ -49,7 +49,7 @@ def test_le_journal_ne_se_modifie_pas_en_base():
 @pytest.mark.skipif(
     "postgresql" not in settings.DATABASES["default"]["ENGINE"],
     reason="protection contre la suppression propre à PostgreSQL (voir la migration 0003) ; "
-    "testée par le passage de la suite sur PostgreSQL",
+    "testée quand la suite tourne sur PostgreSQL",
 )
 @pytest.mark.django_db(transaction=True)
 def test_une_entree_recente_ne_se_supprime_pas_en_base():

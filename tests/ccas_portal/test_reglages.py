@@ -100,9 +100,9 @@ repondre(500, "/en-panne/")
     [("ccas_portal.settings.dev", "1"), ("ccas_portal.settings.prod", "")],
 )
 def test_une_reponse_4xx_tient_en_une_ligne_sans_trace(settings, tmp_path, module, runserver):
-    """Un 403 affichait deux traces dans la console de `make run` (le journal « django » de
+    """Un 403 affichait deux traces dans la console de `make run` (le logger « django » de
     DEBUG et la racine). 403 et 404 : une ligne chacun (sous runserver, celle du serveur ; en
-    production, celle du journal des requêtes) ; une 500 garde sa trace."""
+    production, celle du logger « django.request ») ; une 500 garde sa trace."""
     import subprocess
     import sys
 

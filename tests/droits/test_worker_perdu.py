@@ -31,7 +31,8 @@ pytestmark = [
         not settings.CELERY_BROKER_URL.startswith("redis") or connection.vendor != "postgresql",
         reason=(
             "demande Redis (message rendu à la file après la perte du worker) et une base "
-            "partagée entre processus : joué par le passage PostgreSQL + Redis de .ci/run"
+            "partagée entre processus : joué quand .ci/run fait tourner la suite sur "
+            "PostgreSQL + Redis"
         ),
     ),
 ]

@@ -1,4 +1,5 @@
-"""Filtres du journal de la console (référencés par `LOGGING`)."""
+"""Filtres des messages techniques écrits sur la console par `logging` (référencés par
+`LOGGING`). À ne pas confondre avec le journal des accès (`ccas_portal.journal`)."""
 
 
 def sans_trace_pour_une_erreur_du_client(enregistrement) -> bool:
