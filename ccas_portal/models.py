@@ -144,12 +144,16 @@ class InstantaneTableauDeBord(models.Model):
 
 
 class MoisAgrege(models.Model):
-    """Un mois clos dont les agrégats du tableau de bord ont été calculés, et quand (voir
-    ccas_portal/pilotage/agregats.py)."""
+    """Un mois dont les agrégats du tableau de bord ont été calculés, et quand (voir
+    ccas_portal/pilotage/agregats.py) : un mois clos entier, ou les jours passés du mois en
+    cours jusqu'à `jusqu_au`."""
 
     source = models.CharField("source", max_length=30)
     mois = models.DateField("mois (premier jour)")
     calcule_le = models.DateTimeField("calculé le")
+    #: Vide : le mois entier (clos) ; sinon, le dernier jour agrégé du mois en cours (la
+    #: veille du calcul) : ses jours suivants sont comptés sur les lignes.
+    jusqu_au = models.DateField("agrégé jusqu'au", null=True, blank=True)
 
     class Meta:
         verbose_name = "mois agrégé du tableau de bord"
@@ -188,6 +192,9 @@ class AgregatMensuel(models.Model):
         blank=True,
         default=b"",
     )
+    #: Une mesure par ligne, non réunie (entiers signés de 8 octets) : les délais du repérage
+    #: au droit ouvert, en microsecondes, dont l'entonnoir du non-recours prend la médiane.
+    valeurs = models.BinaryField("mesures de chaque ligne (entiers)", blank=True, default=b"")
 
     class Meta:
         verbose_name = "agrégat mensuel du tableau de bord"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ccas_portal.enums import Role, TypeSite
 from ccas_portal.pilotage import indicateurs as ind
@@ -263,10 +264,26 @@ def test_dossier_du_foyer_estime_et_accorde(client, jeu):
     assert "+100,00\u00a0€ par mois (+20\u00a0%)</dd>" in page
 
 
-def test_quatre_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
+def test_nombre_de_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
+    """Par les agrégats : les mois agrégés, les cellules, les intitulés (trois requêtes ; une
+    de plus pour des jours de repérage non agrégés) ; sur les lignes : quatre."""
+    from ccas_portal.pilotage.agregats import agreger
+
     f = ind.Filtres(MARS)
-    with django_assert_num_queries(4):
-        non_recours.entonnoir(f)
+    agreger()
+
+    def compter(attendu_agregats, attendu_lignes):
+        with django_assert_num_queries(attendu_agregats):
+            par_agregats = non_recours.entonnoir(f)
+        with (
+            ind.lectures_de_la_page(f, sur_les_lignes=True),
+            django_assert_num_queries(attendu_lignes),
+        ):
+            sur_les_lignes = non_recours.entonnoir(f)
+        assert [t.lignes for t in par_agregats] == [t.lignes for t in sur_les_lignes]
+        return par_agregats
+
+    compter(3, 4)
     aah = Prestation.objects.get(code="aah")
     for _ in range(6):
         s = Signalement.objects.create(
@@ -280,6 +297,9 @@ def test_quatre_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries)
             montant_accorde=Decimal(120),
             date_debut=date(2026, 4, 1),
         )
-    with django_assert_num_queries(4):
-        tableaux = non_recours.entonnoir(f)
+    agreger()
+    tableaux = compter(3, 4)
     assert _valeurs(tableaux[0])["Droits ouverts"] == [(12, 12)]
+    # Une période qui finit aujourd'hui : ses jours non agrégés comptés sur les lignes.
+    f = ind.Filtres(Periode.dates(date(2026, 3, 1), timezone.localdate()))
+    compter(4, 4)
