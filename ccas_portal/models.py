@@ -167,8 +167,10 @@ class MoisAgrege(models.Model):
 
 
 class AgregatMensuel(models.Model):
-    """Les lignes d'une source (passages, interventions, signalements, changements d'état)
-    d'un mois clos (ou d'un jour d'un mois clos), pour un site, un axe et une clé (axes des motifs, type, prestation, état) :
+    """Les lignes d'une source (passages, interventions, signalements, changements d'état,
+    entonnoir du non-recours) d'un mois clos (ou d'un jour d'un mois clos ou du mois en
+    cours), pour un site, un axe et une clé (axes des motifs, type, prestation, état ;
+    étape atteinte et prestation) :
     leur nombre, leur somme (passages anonymes, minutes, euros) et les ensembles exacts des
     foyers (des personnes, pour les passages ; et des signalements) derrière elles, en
     tableaux triés d'identifiants (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
