@@ -144,12 +144,16 @@ class InstantaneTableauDeBord(models.Model):
 
 
 class MoisAgrege(models.Model):
-    """Un mois clos dont les agrégats du tableau de bord ont été calculés, et quand (voir
-    ccas_portal/pilotage/agregats.py)."""
+    """Un mois dont les agrégats du tableau de bord ont été calculés, et quand (voir
+    ccas_portal/pilotage/agregats.py) : un mois clos entier, ou les jours passés du mois en
+    cours jusqu'à `jusqu_au`."""
 
     source = models.CharField("source", max_length=30)
     mois = models.DateField("mois (premier jour)")
     calcule_le = models.DateTimeField("calculé le")
+    #: Vide : le mois entier (clos) ; sinon, le dernier jour agrégé du mois en cours (la
+    #: veille du calcul) : ses jours suivants sont comptés sur les lignes.
+    jusqu_au = models.DateField("agrégé jusqu'au", null=True, blank=True)
 
     class Meta:
         verbose_name = "mois agrégé du tableau de bord"
@@ -163,8 +167,10 @@ class MoisAgrege(models.Model):
 
 
 class AgregatMensuel(models.Model):
-    """Les lignes d'une source (passages, interventions, signalements, changements d'état)
-    d'un mois clos (ou d'un jour d'un mois clos), pour un site, un axe et une clé (axes des motifs, type, prestation, état) :
+    """Les lignes d'une source (passages, interventions, signalements, changements d'état,
+    entonnoir du non-recours) d'un mois clos (ou d'un jour d'un mois clos ou du mois en
+    cours), pour un site, un axe et une clé (axes des motifs, type, prestation, état ;
+    étape atteinte et prestation) :
     leur nombre, leur somme (passages anonymes, minutes, euros) et les ensembles exacts des
     foyers (des personnes, pour les passages ; et des signalements) derrière elles, en
     tableaux triés d'identifiants (ccas_portal/pilotage/agregats.py). Rien de nominatif : des
@@ -188,6 +194,9 @@ class AgregatMensuel(models.Model):
         blank=True,
         default=b"",
     )
+    #: Une mesure par ligne, non réunie (entiers signés de 8 octets) : les délais du repérage
+    #: au droit ouvert, en microsecondes, dont l'entonnoir du non-recours prend la médiane.
+    valeurs = models.BinaryField("mesures de chaque ligne (entiers)", blank=True, default=b"")
 
     class Meta:
         verbose_name = "agrégat mensuel du tableau de bord"

@@ -22,7 +22,7 @@ def codes_en_empreinte(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ccas_portal", "0012_role_finances"),
+        ("ccas_portal", "0013_entonnoir_et_mois_en_cours_agreges"),
         ("otp_static", "0003_add_timestamps"),
     ]
 

@@ -20,14 +20,20 @@ Python. Les effectifs restent exacts (la règle des petits effectifs
 l'exige) : un foyer vu en janvier et en mars n'est compté qu'une fois sur le trimestre, parce
 que ce sont des ensembles qui sont réunis, pas des nombres additionnés.
 
-Fraîcheur : les mois clos sont agrégés chaque nuit (`agreger`, appelé par le calcul de nuit
-des instantanés) et à la demande (« Recalculer maintenant » refait les mois de sa page) ; le
-mois en cours est toujours compté sur les lignes brutes. `MoisAgrege` dit, mois par mois et
-par source, quand l'agrégat a été calculé ; un mois qui n'y est pas est compté sur les
-lignes brutes. Un site de foyer ou un axe changé depuis le calcul ne compte qu'au calcul
-suivant (au plus une nuit, ou « Recalculer maintenant »).
+Fraîcheur : les mois clos et les jours passés du mois en cours sont agrégés chaque nuit
+(`agreger_la_nuit`, appelé par le calcul de nuit des instantanés) ; seul le jour du calcul
+(« aujourd'hui », et les jours d'après la dernière nuit) est compté sur les lignes brutes.
+`MoisAgrege` dit, mois par mois et par source, quand l'agrégat a été calculé (et, pour le mois
+en cours, jusqu'à quel jour) ; un mois qui n'y est pas est compté sur les lignes brutes. Une
+ligne écrite, un site de foyer ou un axe changé depuis le calcul ne compte qu'au calcul
+suivant (au plus une nuit, ou « Recalculer maintenant », tout sur les lignes).
+
+Entonnoir du non-recours (`ENTONNOIR`, docs/adr/0033) : les signalements rangés par jour et
+mois de REPÉRAGE (la cohorte), avec l'étape que chacun a atteinte au moment du calcul ; la
+nuit refait la cohorte de chaque signalement écrit ou changé d'état depuis (`Source.touche`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -76,6 +82,9 @@ class Source:
     #: Horodatages d'écriture : une ligne dont l'un est postérieur au dernier calcul a pu
     #: changer son mois (`agreger_la_nuit` le refait).
     touche: tuple[str, ...] = ()
+    #: Les cellules de lignes `qs` groupées par `groupe` (jour, morceau), si elles ne se
+    #: comptent pas par un simple groupement (l'entonnoir : `(source, qs, groupe) -> dict`).
+    cellules: Callable | None = None
 
     def lignes(self):
         from django.apps import apps
@@ -145,7 +154,34 @@ PASSAGES = Source(
     ponderee=True,  # somme : les passages anonymes (`_cellules_des_passages`)
     touche=("cree_le",),
 )
-SOURCES = (PASSAGES, INTERVENTIONS, SIGNALEMENTS, CHANGEMENTS)
+
+
+def _cellules_de_la_cohorte(source: "Source", qs, groupe) -> dict:
+    from ccas_portal.pilotage import non_recours  # non_recours lit les agrégats
+
+    return non_recours.cellules_de_la_cohorte(qs, groupe)
+
+
+#: L'entonnoir du non-recours par cohorte : les signalements par jour de repérage, site, axe
+#: et clé « étape|prestation » (étape atteinte au moment du calcul, montants et délais des
+#: droits ouverts : non_recours.cellules_de_la_cohorte). Un signalement change d'étape après
+#: son mois de repérage : sa cohorte est refaite quand il est écrit (`modifie_le`), qu'il
+#: change d'état (`le` de ses changements) ou que sa prestation du foyer (montant accordé)
+#: change.
+ENTONNOIR = Source(
+    "entonnoir",
+    "droits.Signalement",
+    "cree_le",
+    True,
+    "foyer__site",
+    "prestation__axe",
+    ("prestation",),
+    "foyer",
+    somme="montant_estime",
+    touche=("modifie_le", "changements__le", "prestation_foyer__modifie_le"),
+    cellules=_cellules_de_la_cohorte,
+)
+SOURCES = (PASSAGES, INTERVENTIONS, SIGNALEMENTS, CHANGEMENTS, ENTONNOIR)
 
 
 # --- Ensembles d'identifiants -------------------------------------------------------------
@@ -183,6 +219,18 @@ def depuis_octets(octets) -> np.ndarray:
     return np.frombuffer(bytes(octets or b""), dtype="<u4")
 
 
+def valeurs_en_octets(valeurs: list[np.ndarray]) -> bytes:
+    """Des mesures (entiers signés), triées : une cellule a le même contenu quel que soit
+    l'ordre de ses lignes."""
+    if not valeurs:
+        return b""
+    return np.sort(np.concatenate(valeurs).astype("<i8")).tobytes()
+
+
+def valeurs_depuis_octets(octets) -> np.ndarray:
+    return np.frombuffer(bytes(octets or b""), dtype="<i8")
+
+
 def taille_de_la_reunion(ensembles: list[np.ndarray]) -> int:
     """Le nombre d'identifiants distincts de la réunion des `ensembles` (tableaux
     d'identifiants, doublons permis)."""
@@ -205,6 +253,7 @@ class Cellule:
     elements: list = field(default_factory=list)
     foyers: list = field(default_factory=list)
     poids: list = field(default_factory=list)  # alignés sur `foyers` (sources pondérées)
+    valeurs: list = field(default_factory=list)  # une mesure par ligne (délais), non réunies
 
     def ajouter(self, autre: "Cellule") -> None:
         self.n += autre.n
@@ -212,6 +261,7 @@ class Cellule:
         self.elements += autre.elements
         self.foyers += autre.foyers
         self.poids += autre.poids
+        self.valeurs += autre.valeurs
 
     def ponderes(self) -> tuple[np.ndarray, np.ndarray]:
         """Les identifiants de l'effectif (triés, distincts) et leur nombre de lignes."""
@@ -319,12 +369,13 @@ def _hors_calendrier(p: Periode) -> bool:
 
 
 def _mois_touches(p: Periode) -> set[date]:
-    """Les mois clos (entiers ou non) que touche `p` : ses mois entiers sont lus dans les
-    agrégats mensuels, les jours de ses mois partiels dans les agrégats par jour."""
+    """Les mois clos (entiers ou non) et le mois en cours que touche `p` : ses mois entiers
+    agrégés sont lus dans les agrégats mensuels, les jours de ses mois partiels et les jours
+    agrégés du mois en cours dans les agrégats par jour."""
     mois: set[date] = set()
     if _hors_calendrier(p):
         return mois
-    limite = debut_du_mois(timezone.localdate())  # le mois en cours n'est jamais agrégé
+    limite = ajouter_mois(debut_du_mois(timezone.localdate()), 1)  # les mois à venir : non
     premier = debut_du_mois(p.debut)
     while premier <= p.fin and premier < limite:
         mois.add(premier)
@@ -332,22 +383,36 @@ def _mois_touches(p: Periode) -> set[date]:
     return mois
 
 
-def _mois_agreges(source: Source, fenetres: list[Periode]) -> dict[date, datetime]:
-    """Les mois clos des fenêtres dont l'agrégat existe, et quand il a été calculé."""
+def _mois_agreges(source: Source, fenetres: list[Periode]) -> dict[date, tuple]:
+    """Les mois des fenêtres dont l'agrégat existe : (quand il a été calculé, dernier jour
+    agrégé — None : le mois entier)."""
     voulus = {m for p in fenetres for m in _mois_touches(p)}
     if not voulus:
         return {}
-    return dict(
-        MoisAgrege.objects.filter(source=source.nom, mois__in=voulus).values_list(
-            "mois", "calcule_le"
-        )
-    )
+    return {
+        mois: (calcule_le, jusqu_au)
+        for mois, calcule_le, jusqu_au in MoisAgrege.objects.filter(
+            source=source.nom, mois__in=voulus
+        ).values_list("mois", "calcule_le", "jusqu_au")
+    }
+
+
+def _ajouter_intervalle(intervalles: list, debut: date, fin: date) -> None:
+    """Ajoute les jours de `debut` à `fin` à `intervalles`, prolongeant le dernier s'ils le
+    suivent."""
+    if debut > fin:
+        return
+    if intervalles and intervalles[-1][1] == debut - timedelta(days=1):
+        intervalles[-1] = (intervalles[-1][0], fin)
+    else:
+        intervalles.append((debut, fin))
 
 
 def _decouper(p: Periode, agreges) -> tuple[list[date], list, list]:
     """Les mois entiers de `p` lus dans les agrégats mensuels, les jours de ses mois
-    partiels agrégés lus dans les agrégats par jour, et les bords (jours des mois en cours ou
-    pas agrégés) à compter sur les lignes."""
+    partiels et les jours agrégés du mois en cours lus dans les agrégats par jour, et les
+    bords (jours pas agrégés : d'un mois pas agrégé, ou du mois en cours après son dernier
+    jour agrégé) à compter sur les lignes."""
     mois: list[date] = []
     jours: list[tuple[date, date]] = []
     bords: list[tuple[date, date]] = []
@@ -356,13 +421,16 @@ def _decouper(p: Periode, agreges) -> tuple[list[date], list, list]:
     jour = p.debut
     while jour <= p.fin:
         premier, dernier = debut_du_mois(jour), fin_du_mois(jour)
-        intervalles = jours if premier in agreges else bords
-        if jour == premier and dernier <= p.fin and premier in agreges:
-            mois.append(premier)
-        elif intervalles and intervalles[-1][1] == jour - timedelta(days=1):
-            intervalles[-1] = (intervalles[-1][0], min(dernier, p.fin))
+        fin = min(dernier, p.fin)
+        if premier not in agreges:
+            _ajouter_intervalle(bords, jour, fin)
         else:
-            intervalles.append((jour, min(dernier, p.fin)))
+            jusqu_au = agreges[premier][1] or dernier
+            if jour == premier and fin == dernier and jusqu_au == dernier:
+                mois.append(premier)
+            else:
+                _ajouter_intervalle(jours, jour, min(fin, jusqu_au))
+                _ajouter_intervalle(bords, max(jour, jusqu_au + timedelta(days=1)), fin)
         jour = dernier + timedelta(days=1)
     return mois, jours, bords
 
@@ -415,6 +483,8 @@ def _cellules_des_passages(source: Source, qs, groupe) -> dict[tuple, Cellule]:
 
 def _cellules_brutes(source: Source, qs, groupe) -> dict[tuple, Cellule]:
     """Les lignes de `qs` réunies par (`groupe`, site, axe, clé), en cellules."""
+    if source.cellules is not None:
+        return source.cellules(source, qs, groupe)
     if source.axe is None:
         return _cellules_des_passages(source, qs, groupe)
     mesures = {"n": Count("pk"), "f": Identifiants(source.effectif)}
@@ -450,8 +520,8 @@ def _cellules_brutes(source: Source, qs, groupe) -> dict[tuple, Cellule]:
 def _cellules_des_fenetres(lignes, decoupes, grossieres):
     """Les cellules agrégées `lignes` réunies par fenêtre (rang dans `decoupes` : ses mois
     entiers et les jours de ses mois partiels), site (None pour une fenêtre `grossieres`) et
-    clé : (rang, site, clé, lignes, somme, éléments, foyers, poids, nombre de cellules mises
-    bout à bout). Une requête : les cellules jointes à la liste des intervalles de chaque
+    clé : (rang, site, clé, lignes, somme, éléments, foyers, poids, valeurs, nombre de
+    cellules mises bout à bout). Une requête : les cellules jointes à la liste des intervalles de chaque
     fenêtre, groupées et mises bout à bout par PostgreSQL ; sous SQLite, qui ne met pas des
     octets bout à bout, une ligne par cellule et par fenêtre (réunies ensuite en Python)."""
     intervalles = []  # (rang, 1 : des jours / 0 : des mois entiers, début, fin, grossière)
@@ -469,7 +539,17 @@ def _cellules_des_fenetres(lignes, decoupes, grossieres):
         return []
     sql, params = (
         lignes.values(
-            "id", "mois", "jour", "site_id", "cle", "n", "somme", "elements", "foyers", "poids"
+            "id",
+            "mois",
+            "jour",
+            "site_id",
+            "cle",
+            "n",
+            "somme",
+            "elements",
+            "foyers",
+            "poids",
+            "valeurs",
         )
         .order_by()
         .query.sql_with_params()
@@ -487,7 +567,7 @@ def _cellules_des_fenetres(lignes, decoupes, grossieres):
     if connection.vendor == "postgresql":
         bout_a_bout = ", ".join(
             f"STRING_AGG(a.{champ}, ''::bytea ORDER BY a.id)"
-            for champ in ("elements", "foyers", "poids")
+            for champ in ("elements", "foyers", "poids", "valeurs")
         )
         requete = (
             f"SELECT w.i, {site}, a.cle, SUM(a.n), SUM(a.somme), {bout_a_bout}, COUNT(*) "
@@ -495,7 +575,8 @@ def _cellules_des_fenetres(lignes, decoupes, grossieres):
         )
     else:
         requete = (
-            f"SELECT w.i, {site}, a.cle, a.n, a.somme, a.elements, a.foyers, a.poids, 1 {jointure}"
+            f"SELECT w.i, {site}, a.cle, a.n, a.somme, a.elements, a.foyers, a.poids, "
+            f"a.valeurs, 1 {jointure}"
         )
     with connection.cursor() as curseur:
         curseur.execute(requete, [*params, *parametres])
@@ -553,7 +634,7 @@ def lire(
             lignes = lignes.filter(site_id__in=sites)
         if axes and source.axe is not None:
             lignes = lignes.filter(axe__in=axes)
-        for i, site, cle, nb, total, el, fo, po, _ in _cellules_des_fenetres(
+        for i, site, cle, nb, total, el, fo, po, va, _ in _cellules_des_fenetres(
             lignes, decoupes, grossieres
         ):
             if not garder(cle):
@@ -565,9 +646,17 @@ def lire(
             poids = depuis_octets(po) if source.ponderee else None
             if not isinstance(total, Decimal):  # SQLite : un nombre
                 total = Decimal(str(total or 0)).quantize(Decimal("0.01"))
+            valeurs = [valeurs_depuis_octets(va)] if va else []
             lectures[i].ajouter(
                 (site, "", cle),
-                Cellule(nb, total, [elements], [foyers], [poids] if source.ponderee else []),
+                Cellule(
+                    nb,
+                    total,
+                    [elements],
+                    [foyers],
+                    [poids] if source.ponderee else [],
+                    valeurs,
+                ),
             )
 
     bords = _morceaux([b for _, _, bs in decoupes for b in bs])
@@ -589,7 +678,7 @@ def lire(
             for (g, site, _, cle), c in brutes.items():
                 if g in dedans and garder(cle):
                     lecture.ajouter((site, "", cle), c)
-    lus = [agreges[m] for m in agreges]
+    lus = [calcule_le for calcule_le, _ in agreges.values()]
     return lectures, min(lus) if lus else None
 
 
@@ -597,16 +686,22 @@ def lire(
 
 
 def agreger(debut: date | None = None, fin: date | None = None, sources=SOURCES) -> int:
-    """(Re)calcule les agrégats des mois clos de `debut` à `fin` (par défaut : du premier mois
-    permis au mois dernier), pour chaque source, en une transaction par source. Rend le
-    nombre de mois agrégés par source."""
-    dernier = ajouter_mois(debut_du_mois(timezone.localdate()), -1)
+    """(Re)calcule les agrégats des mois de `debut` à `fin` (par défaut : du premier mois
+    permis au mois en cours, dont seuls les jours passés sont agrégés), pour chaque source,
+    en une transaction par source. Rend le nombre de mois agrégés par source."""
+    dernier = _mois_en_cours_agregeable()
     premier = max(debut_du_mois(debut), PREMIER_MOIS) if debut else PREMIER_MOIS
     fin = min(debut_du_mois(fin), dernier) if fin else dernier
     mois = _mois_de(premier, fin)
     for source in sources:
         _agreger_mois(source, mois)
     return len(mois)
+
+
+def _mois_en_cours_agregeable() -> date:
+    """Le dernier mois qui a des jours passés : le mois en cours, sauf son premier jour."""
+    hier = timezone.localdate() - timedelta(days=1)
+    return debut_du_mois(hier)
 
 
 def _mois_de(premier: date, dernier: date) -> list[date]:
@@ -618,17 +713,26 @@ def _mois_de(premier: date, dernier: date) -> list[date]:
 
 
 def mois_a_refaire(source: Source, mois_recents: int) -> list[date]:
-    """Les mois clos de `source` que le calcul de nuit refait : ceux qui ne sont pas encore
-    agrégés (le mois qui vient de se clore, un mois jamais calculé), les `mois_recents`
-    derniers mois clos, et ceux d'une ligne écrite depuis le dernier calcul de la source
-    (intervention ou passage saisi après coup, signalement qui a changé ; `Source.touche`)."""
-    dernier = ajouter_mois(debut_du_mois(timezone.localdate()), -1)
+    """Les mois de `source` que le calcul de nuit refait : le mois en cours (ses jours
+    passés), ceux qui ne sont pas encore agrégés en entier (le mois qui vient de se clore, un
+    mois jamais calculé), les `mois_recents` derniers mois clos, et ceux d'une ligne écrite
+    depuis le dernier calcul de la source (intervention ou passage saisi après coup,
+    signalement qui a changé ou changé d'état ; `Source.touche`)."""
+    en_cours = debut_du_mois(timezone.localdate())
+    dernier = _mois_en_cours_agregeable()
     tous = _mois_de(PREMIER_MOIS, dernier)
-    calcules = dict(MoisAgrege.objects.filter(source=source.nom).values_list("mois", "calcule_le"))
-    refaire = {m for m in tous if m not in calcules}
-    refaire |= set(tous[len(tous) - mois_recents :] if mois_recents > 0 else ())
+    calcules = {
+        mois: (calcule_le, jusqu_au)
+        for mois, calcule_le, jusqu_au in MoisAgrege.objects.filter(source=source.nom).values_list(
+            "mois", "calcule_le", "jusqu_au"
+        )
+    }
+    refaire = {m for m in tous if m not in calcules or calcules[m][1] is not None}
+    clos = [m for m in tous if m < en_cours]
+    refaire |= set(clos[len(clos) - mois_recents :] if mois_recents > 0 else ())
     if calcules and source.touche:
-        depuis = max(calcules.values())  # le début du dernier calcul de la source
+        # Le début du dernier calcul de la source.
+        depuis = max(calcule_le for calcule_le, _ in calcules.values())
         ecrites = Q()
         for champ in source.touche:
             ecrites |= Q(**{f"{champ}__gte": depuis})
@@ -667,12 +771,15 @@ def agreger_la_nuit(mois_recents: int | None = None) -> dict[str, int]:
 
 
 def _agreger_mois(source: Source, mois: list[date]) -> int:
-    """(Re)calcule les agrégats de `source` pour les `mois` (clos), en une transaction."""
+    """(Re)calcule les agrégats de `source` pour les `mois` (clos ; le mois en cours : ses
+    jours passés, sans cellule du mois entier), en une transaction."""
     if not mois:
         return 0
     # Le début du calcul : une ligne écrite pendant le calcul sera vue par le suivant.
     maintenant = timezone.now()
     tz = timezone.get_current_timezone()
+    hier = timezone.localtime(maintenant).date() - timedelta(days=1)
+    en_cours = debut_du_mois(hier) if hier.day < fin_du_mois(hier).day else None
     # Les mois à refaire, par suites de mois consécutifs (une condition par suite).
     suites: list[list[date]] = []
     for m in sorted(mois):
@@ -682,14 +789,15 @@ def _agreger_mois(source: Source, mois: list[date]) -> int:
             suites.append([m])
     dans = Q()
     for suite in suites:
-        dans |= source.dans(suite[0], fin_du_mois(suite[-1]))
-    # Par jour (les bords des périodes), puis chaque mois réuni de ses jours.
+        dans |= source.dans(suite[0], min(fin_du_mois(suite[-1]), hier))
+    # Par jour (les bords des périodes), puis chaque mois clos réuni de ses jours.
     par_jour = TruncDate(source.date, tzinfo=tz) if source.horodate else F(source.date)
     jours = _cellules_brutes(source, source.lignes().filter(dans), par_jour)
     par_mois: dict[tuple, Cellule] = {}
     for (jour, *cle), c in jours.items():
         mois_de = debut_du_mois(_en_date(jour))
-        par_mois.setdefault((mois_de, *cle), Cellule()).ajouter(c)
+        if mois_de != en_cours:
+            par_mois.setdefault((mois_de, *cle), Cellule()).ajouter(c)
     lignes = [
         _agregat(source, mois_de, None, site, axe, cle, c)
         for (mois_de, site, axe, cle), c in par_mois.items()
@@ -702,7 +810,15 @@ def _agreger_mois(source: Source, mois: list[date]) -> int:
         AgregatMensuel.objects.bulk_create(lignes, batch_size=2000)
         MoisAgrege.objects.filter(source=source.nom, mois__in=mois).delete()
         MoisAgrege.objects.bulk_create(
-            [MoisAgrege(source=source.nom, mois=m, calcule_le=maintenant) for m in mois]
+            [
+                MoisAgrege(
+                    source=source.nom,
+                    mois=m,
+                    calcule_le=maintenant,
+                    jusqu_au=hier if m == en_cours else None,
+                )
+                for m in mois
+            ]
         )
     return len(mois)
 
@@ -724,6 +840,7 @@ def _agregat(source: Source, mois: date, jour: date | None, site, axe, cle, c: C
         elements=en_octets(reunion(c.elements)),
         foyers=en_octets(foyers),
         poids=en_octets(poids) if poids is not None else b"",
+        valeurs=valeurs_en_octets(c.valeurs),
     )
 
 

@@ -157,8 +157,8 @@ def _calculer(filtres: Filtres, axe: str | None) -> dict:
         filtres, [filtres.periode, filtres.periode.un_an_avant()]
     )
     series, assembler_tendances = ind.preparer_tendances(filtres)
-    # L'entonnoir du non-recours : ses trois calculs (les plus longs) menés en premier, en
-    # même temps que le reste de la page plutôt que l'un après l'autre dans un seul fil.
+    # L'entonnoir du non-recours : son calcul (ses trois, sur les lignes : les plus longs)
+    # mené en premier, en même temps que le reste de la page.
     entonnoir, assembler_entonnoir = non_recours.preparer(filtres)
     calculs = [*entonnoir.values(), *requetes.values(), *series.values()]
     for fonction in fonctions:

@@ -20,20 +20,36 @@ est compté à part. Délai : du repérage du signalement (`cree_le`) à son cha
 vers « droit ouvert » (historique), en jours ; la médiane par prestation et toutes prestations.
 
 Mêmes règles de masquage que le reste du tableau de bord (tableaux.py) : chaque chiffre porte
-le nombre de foyers distincts derrière lui. Les chiffres sont comptés sur les lignes (pas
-dans les agrégats mensuels : une cohorte suivie jusqu'au calcul ne se découpe pas en mois),
-en quatre requêtes : les étapes par prestation, les intitulés du catalogue, les étapes
-toutes prestations ensemble (un nombre de foyers distincts ne s'additionne pas), les droits
-ouverts de la cohorte — les seules lignes lues, une par droit ouvert : leurs montants,
-foyers et délais (une médiane ne s'additionne pas non plus) sont comptés en Python.
+le nombre de foyers distincts derrière lui.
+
+Deux calculs, mêmes chiffres (testé) :
+- par les agrégats de la nuit (docs/adr/0033) : la cohorte se découpe par jour de REPÉRAGE ;
+  chaque cellule (jour ou mois de repérage, site, axe, « étape|prestation ») dit combien de
+  signalements ont atteint l'étape au moment du calcul de nuit, et leurs foyers ; pour les
+  droits ouverts, les montants estimé et accordé, les droits sans montant accordé et les
+  délais (en microsecondes, un par droit ouvert : la médiane ne s'agrège pas, les délais
+  sont gardés). Les jours de repérage non agrégés (aujourd'hui) sont comptés sur les lignes.
+  L'étape d'un signalement change après son mois de repérage : la nuit refait les cohortes
+  des signalements écrits, changés d'état ou dont la prestation du foyer a changé depuis son
+  dernier calcul (agregats.ENTONNOIR, `Source.touche`) ; d'ici là, la page les montre à
+  l'étape de la nuit (elle dit de quand datent ses agrégats) ;
+- sur les lignes (« Recalculer maintenant », et la référence des tests), en quatre
+  requêtes : les étapes par prestation, les intitulés du catalogue, les étapes toutes
+  prestations ensemble (un nombre de foyers distincts ne s'additionne pas), les droits
+  ouverts de la cohorte — une ligne par droit ouvert : leurs montants, foyers et délais sont
+  comptés en Python.
 """
 
+from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from statistics import median
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, F, Min, Q
 
+from ccas_portal.pilotage import agregats
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte, proteger_grille
 from droits.enums import EtatSignalement as E
@@ -115,6 +131,130 @@ def _mesures(f: ind.Filtres, *groupe: str) -> list[dict]:
     return resultats
 
 
+#: Les cellules des droits ouverts, à côté des étapes (clé « mesure|prestation »).
+ACCORDE, SANS_MONTANT, DELAIS = "accorde", "sans_montant", "delais"
+UNE_MICROSECONDE = timedelta(microseconds=1)
+
+
+def cellules_de_la_cohorte(qs, groupe) -> dict[tuple, agregats.Cellule]:
+    """Les signalements `qs` en cellules de l'entonnoir (agregats.ENTONNOIR), par (`groupe` —
+    le jour de repérage, ou un morceau de bord —, site, axe, « étape|prestation ») : une
+    ligne par signalement (ses changements d'état comptés par la base), rangée dans chaque
+    étape atteinte — mêmes règles que `_atteinte` — et, droit ouvert, dans les cellules des
+    montants : « ouverts » porte l'estimé, « accorde » l'accordé, « sans_montant » les
+    droits ouverts sans montant accordé saisi, « delais » les délais en microsecondes.
+
+    Tous les changements d'état du signalement sont lus, quand `_atteinte` ne lit que ceux
+    d'après le début de la période : c'est la même chose, un signalement ne changeant d'état
+    qu'après son repérage."""
+    atteintes = {
+        code: Count("changements", filter=Q(changements__nouveau__in=etats))
+        for code, (_, etats) in ETAPES.items()
+        if etats is not None and code not in FINALES
+    }
+    lignes = (
+        qs.annotate(
+            groupe=groupe,
+            ouvert_le=Min("changements__le", filter=Q(changements__nouveau=E.DROIT_OUVERT)),
+            **{f"n_{code}": n for code, n in atteintes.items()},
+        )
+        .values_list(
+            "groupe",
+            "foyer__site",
+            "prestation__axe",
+            "prestation",
+            "foyer",
+            "etat",
+            "cree_le",
+            "ouvert_le",
+            "montant_estime",
+            "prestation_foyer__montant_mensuel",
+            *(f"n_{code}" for code in atteintes),
+        )
+        .order_by()
+    )
+    # (groupe, site, axe, clé) → [nombre, somme, foyers, délais]
+    cellules: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), [], []])
+    for ligne in lignes:
+        g, site, axe, prestation, foyer, etat, repere_le, ouvert_le, estime, accorde = ligne[:10]
+        passes = dict(zip(atteintes, ligne[10:], strict=True))
+        mesures = [  # (cellule, somme, délai)
+            (code, estime if code == "ouverts" else Decimal(0), None)
+            for code, (_, etats) in ETAPES.items()
+            if etats is None or etat in etats or passes.get(code)
+        ]
+        if etat == E.DROIT_OUVERT:
+            mesures.append(
+                (SANS_MONTANT, Decimal(0), None) if accorde is None else (ACCORDE, accorde, None)
+            )
+            if ouvert_le is not None:
+                delai = max(0, (ouvert_le - repere_le) // UNE_MICROSECONDE)
+                mesures.append((DELAIS, Decimal(0), delai))
+        for mesure, somme, delai in mesures:
+            c = cellules[(g, site, axe or "", f"{mesure}|{prestation}")]
+            c[0] += 1
+            c[1] += somme
+            c[2].append(foyer)
+            if delai is not None:
+                c[3].append(delai)
+    return {
+        cle: agregats.Cellule(
+            n,
+            somme,
+            [],
+            [agregats.ensemble(foyers)],
+            [],
+            [np.asarray(delais, dtype=np.int64)] if delais else [],
+        )
+        for cle, (n, somme, foyers, delais) in cellules.items()
+    }
+
+
+def _depuis_les_agregats(f: ind.Filtres) -> dict:
+    """Les chiffres de la section lus dans les agrégats de l'entonnoir (et les jours de
+    repérage non agrégés, comptés sur les lignes) : au plus trois requêtes, et les intitulés
+    du catalogue."""
+    filtre = f.par_site(agregats.ENTONNOIR.site) & f.par_axe(agregats.ENTONNOIR.axe)
+    (lecture,), _ = agregats.lire(
+        agregats.ENTONNOIR, filtre, f.sites_effectifs, f.axes, [f.periode]
+    )
+    par_mesure: dict[str, dict] = defaultdict(lambda: defaultdict(agregats.Cellule))
+    for (_, _, cle), c in lecture.cellules.items():
+        mesure, prestation = cle.split("|", 1)
+        par_mesure[mesure][prestation].ajouter(c)
+        par_mesure[mesure][None].ajouter(c)
+    prestations = sorted(p for p in par_mesure["reperes"] if p is not None)
+    libelles = dict(Prestation.objects.values_list("code", "libelle"))  # catalogue court
+    resultats = {}
+    for cle in [*prestations, None]:
+        r = {"prestation": cle}
+        for code in ETAPES:
+            c = par_mesure[code].get(cle) or agregats.Cellule()
+            r[f"n_{code}"], r[f"foyers_{code}"] = c.n, c.effectif
+        if cle is not None:
+            r["prestation__libelle"] = libelles.get(cle, cle)
+        resultats[cle] = r
+    ouverts = {}
+    for cle in resultats:
+        if not resultats[cle]["n_ouverts"]:
+            continue
+        accorde = par_mesure[ACCORDE].get(cle) or agregats.Cellule()
+        sans_montant = par_mesure[SANS_MONTANT].get(cle) or agregats.Cellule()
+        delais = par_mesure[DELAIS].get(cle) or agregats.Cellule()
+        ouverts[cle] = {
+            "estime": par_mesure["ouverts"][cle].somme,
+            "accorde": accorde.somme,
+            "foyers_accorde": accorde.effectif,
+            "sans_montant": sans_montant.n,
+            "foyers_sans_montant": sans_montant.effectif,
+            # Comme `droits_ouverts` : des jours, depuis des microsecondes entières.
+            "delais": [int(v) / 10**6 / 86400 for a in delais.valeurs for v in a],
+            "foyers_delais": delais.effectif,
+        }
+    total = resultats.pop(None)
+    return {"par_prestation": resultats, "total": total, "ouverts": ouverts}
+
+
 def cohorte(f: ind.Filtres):
     """Les signalements repérés dans la période (filtres de site et d'axe)."""
     return ind.signalements(f).filter(f.dans_periode("cree_le", horodate=True))
@@ -153,18 +293,21 @@ def droits_ouverts(f: ind.Filtres) -> dict[str | None, dict]:
             if ouvert_le is not None:
                 o["delais"].append(max(0.0, (ouvert_le - repere_le).total_seconds() / 86400))
                 o["foyers_delais"].add(foyer)
+    for o in ouverts.values():  # des foyers distincts : seul leur nombre est publié
+        for champ in ("foyers_accorde", "foyers_sans_montant", "foyers_delais"):
+            o[champ] = len(o[champ])
     return ouverts
 
 
-def _aucun_droit_ouvert() -> dict:
+def _aucun_droit_ouvert(foyers=set) -> dict:
     return {
         "estime": Decimal(0),
         "accorde": Decimal(0),
-        "foyers_accorde": set(),
+        "foyers_accorde": foyers(),
         "sans_montant": 0,
-        "foyers_sans_montant": set(),
+        "foyers_sans_montant": foyers(),
         "delais": [],
-        "foyers_delais": set(),
+        "foyers_delais": foyers(),
     }
 
 
@@ -176,9 +319,10 @@ def entonnoir(f: ind.Filtres) -> list[Tableau]:
 
 
 def preparer(f: ind.Filtres):
-    """Les trois calculs indépendants de la section (par prestation avec les intitulés,
-    toutes prestations, délais : quatre requêtes), que la page mène en même temps que ses
-    autres tableaux (instantanes._ensemble), et de quoi en assembler les tableaux."""
+    """Les calculs indépendants de la section, que la page mène en même temps que ses
+    autres tableaux (instantanes._ensemble), et de quoi en assembler les tableaux : par les
+    agrégats, un seul (`_depuis_les_agregats`) ; sur les lignes, trois (par prestation avec
+    les intitulés, toutes prestations, délais : quatre requêtes)."""
 
     def par_prestation() -> dict:
         # Groupés par le seul code : l'intitulé (jusqu'à 200 caractères) dans chaque ligne
@@ -189,17 +333,21 @@ def preparer(f: ind.Filtres):
             r["prestation__libelle"] = libelles.get(code, code)
         return lignes
 
-    calculs = {
-        "par_prestation": par_prestation,
-        "total": lambda: _mesures(f)[0],
-        "ouverts": lambda: droits_ouverts(f),
-    }
+    if ind.avec_agregats():
+        calculs = {"agregats": lambda: _depuis_les_agregats(f)}
+    else:
+        calculs = {
+            "par_prestation": par_prestation,
+            "total": lambda: _mesures(f)[0],
+            "ouverts": lambda: droits_ouverts(f),
+        }
 
     def assembler(resultats: dict) -> list[Tableau]:
+        resultats = resultats.get("agregats", resultats)
         lignes, total = resultats["par_prestation"], resultats["total"]
         ouverts = resultats["ouverts"]
         for cle, r in [*lignes.items(), (None, total)]:
-            r |= ouverts.get(cle) or _aucun_droit_ouvert()
+            r |= ouverts.get(cle) or _aucun_droit_ouvert(int)
         ordre = sorted(lignes, key=lambda c: (lignes[c]["prestation__libelle"], c))
         return [
             _tableau_entonnoir(total),
@@ -248,10 +396,10 @@ def _montants(r: dict) -> list[Chiffre]:
     return [
         _etape(r, "ouverts"),
         Chiffre(r["estime"].quantize(CENTIME), r["foyers_ouverts"], "€"),
-        Chiffre(r["accorde"].quantize(CENTIME), len(r["foyers_accorde"]), "€"),
-        Chiffre((r["accorde"] * 12).quantize(CENTIME), len(r["foyers_accorde"]), "€"),
-        Chiffre(round(median(jours), 1) if jours else 0, len(r["foyers_delais"]), "j"),
-        compte(r["sans_montant"], len(r["foyers_sans_montant"])),
+        Chiffre(r["accorde"].quantize(CENTIME), r["foyers_accorde"], "€"),
+        Chiffre((r["accorde"] * 12).quantize(CENTIME), r["foyers_accorde"], "€"),
+        Chiffre(round(median(jours), 1) if jours else 0, r["foyers_delais"], "j"),
+        compte(r["sans_montant"], r["foyers_sans_montant"]),
     ]
 
 

@@ -23,7 +23,8 @@ from ccas_portal.pilotage import agregats, instantanes
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
 from droits.axes import AXES
-from droits.models import ChangementSignalement, Prestation, Signalement
+from droits.enums import SourcePrestation, StatutPrestation
+from droits.models import ChangementSignalement, Prestation, PrestationFoyer, Signalement
 from habitants.models import Habitant, MembreFoyer, Motif, Passage
 from tests.factories import AgentFactory, SiteFactory, foyer
 
@@ -151,10 +152,30 @@ def donnees(referentiels):
             )
             Signalement.objects.filter(pk=s.pk).update(cree_le=horodate(cree))
             jour = cree
-            for etat in ETATS[: hasard.randrange(len(ETATS) + 1)]:
+            etats = ETATS[: hasard.randrange(len(ETATS) + 1)]
+            for etat in etats:
                 jour += timedelta(days=hasard.randrange(0, 40))
                 c = ChangementSignalement.objects.create(signalement=s, nouveau=etat, agent=ts)
                 ChangementSignalement.objects.filter(pk=c.pk).update(le=horodate(jour))
+            # L'état suit l'historique, sauf un sur cinq (droit ouvert sans « droit ouvert »
+            # noté : prestation perçue saisie au dossier) ; un droit ouvert sur quatre sans
+            # montant accordé (entonnoir du non-recours).
+            etat = etats[-1] if etats else "nouveau"
+            if hasard.random() < 0.2:
+                etat = hasard.choice(ETATS)
+            prestation_foyer = None
+            if etat == "droit_ouvert":
+                prestation_foyer = PrestationFoyer.objects.create(
+                    foyer=f,
+                    prestation_id=code,
+                    statut=StatutPrestation.PERCUE,
+                    source=SourcePrestation.DECLARATION,
+                    saisi_par=ts,
+                    montant_mensuel=None
+                    if hasard.random() < 0.25
+                    else Decimal(hasard.randrange(1000, 60000)) / 100,
+                )
+            Signalement.objects.filter(pk=s.pk).update(etat=etat, prestation_foyer=prestation_foyer)
     return sites
 
 
@@ -237,6 +258,11 @@ def test_agregats_et_bords_donnent_les_chiffres_du_calcul_sur_les_lignes(donnees
     assert cles["passages"][0] > 100
     assert cles["passages_anonymes"][0] > 10
     assert cles["foyers_vus"][0] > 5
+    tableaux = {t["code"]: t for t in instantanes.calculer(filtres, None)["tableaux"]}
+    (_, toutes) = tableaux["droits_ouverts_montants"]["lignes"][-1]
+    assert toutes[0][0] > 5  # droits ouverts
+    assert Decimal(toutes[2][0]) > 0  # montant accordé
+    assert toutes[5][0] > 0  # sans montant accordé saisi
 
 
 def test_mois_non_agreges_et_perimetre_d_un_responsable(donnees):
@@ -272,7 +298,6 @@ def test_agregat_d_un_mois_clos_et_fraicheur(donnees):
     assert total.n == lignes.count()
     assert total.somme == sum(i.duree_minutes or 0 for i in lignes)
     assert total.effectif == len({i.accompagnement.foyer_id for i in lignes})
-    assert agregats.agreger(aujourd_hui, aujourd_hui) == 0  # le mois en cours : jamais
     page = instantanes.obtenir(ind.Filtres(Periode.mois(mois)))
     premier_calcul = MoisAgrege.objects.order_by("calcule_le").first().calcule_le
     assert page.agreges_le == premier_calcul
@@ -281,7 +306,20 @@ def test_agregat_d_un_mois_clos_et_fraicheur(donnees):
         "interventions",
         "signalements",
         "changements",
+        "entonnoir",
     }
+    # Le mois en cours : ses jours passés seulement (pas de cellule du mois entier), le
+    # premier du mois rien.
+    hier = aujourd_hui - timedelta(days=1)
+    en_cours = debut_du_mois(aujourd_hui)
+    assert agregats.agreger(aujourd_hui, aujourd_hui) == (1 if aujourd_hui.day > 1 else 0)
+    if aujourd_hui.day > 1:
+        assert set(MoisAgrege.objects.filter(mois=en_cours).values_list("jusqu_au", flat=True)) == {
+            hier
+        }
+    cellules = AgregatMensuel.objects.filter(mois=en_cours)
+    assert not cellules.filter(jour=None).exists()
+    assert not cellules.filter(jour__gte=aujourd_hui).exists()
 
 
 def test_ensembles_d_identifiants():
@@ -353,9 +391,9 @@ def _contenu_des_agregats() -> tuple[set, set]:
     cellules = {
         (a.source, a.mois, a.jour, a.site_id, a.axe, a.cle, a.n, Decimal(a.somme), *octets)
         for a in AgregatMensuel.objects.all()
-        for octets in [(bytes(a.elements), bytes(a.foyers), bytes(a.poids))]
+        for octets in [(bytes(a.elements), bytes(a.foyers), bytes(a.poids), bytes(a.valeurs))]
     }
-    return cellules, set(MoisAgrege.objects.values_list("source", "mois"))
+    return cellules, set(MoisAgrege.objects.values_list("source", "mois", "jusqu_au"))
 
 
 def test_calcul_de_nuit_incremental_identique_au_calcul_complet(donnees):
@@ -365,10 +403,26 @@ def test_calcul_de_nuit_incremental_identique_au_calcul_complet(donnees):
     aujourd_hui = timezone.localdate()
     agregats.agreger()
     tous = MoisAgrege.objects.filter(source="interventions").count()
-    # Rien d'écrit depuis : seuls les mois récents sont refaits.
-    assert agregats.agreger_la_nuit(mois_recents=2) == dict.fromkeys(
-        ("passages", "interventions", "signalements", "changements"), 2
-    )
+    # Rien d'écrit depuis : seuls les mois récents et le mois en cours (ses jours passés)
+    # sont refaits ; pour l'entonnoir, aussi les cohortes des signalements dont un
+    # changement d'état est daté d'après le calcul (le jeu en a, à venir).
+    recents = 2 + (1 if aujourd_hui.day > 1 else 0)
+    debut_du_calcul = MoisAgrege.objects.filter(source="entonnoir").latest("calcule_le")
+    cohortes = {
+        debut_du_mois(timezone.localtime(s.cree_le).date())
+        for s in Signalement.objects.filter(changements__le__gte=debut_du_calcul.calcule_le)
+    } & set(MoisAgrege.objects.filter(source="entonnoir").values_list("mois", flat=True))
+    recentes = {
+        m
+        for m in MoisAgrege.objects.filter(source="entonnoir").values_list("mois", flat=True)
+        if m >= ajouter_mois(debut_du_mois(aujourd_hui), -2)
+    }
+    refaits = agregats.agreger_la_nuit(mois_recents=2)
+    assert refaits == {
+        **dict.fromkeys(("passages", "interventions", "signalements", "changements"), recents),
+        "entonnoir": len(recentes | cohortes),
+    }
+    assert cohortes - recentes  # une cohorte ancienne refaite pour un changement d'état
     # Écrit après coup : une intervention et un passage dans des mois clos anciens, un
     # signalement ancien qui change de prestation (ses changements d'état avec lui), un
     # nouveau signalement ; un mois clos que le calcul n'a pas vu.
@@ -420,3 +474,72 @@ def test_calcul_de_nuit_incremental_identique_au_calcul_complet(donnees):
 
 def a_paris_mois(mois: date) -> datetime:
     return datetime.combine(debut_du_mois(mois), time(0, 0), PARIS)
+
+
+def test_jours_passes_du_mois_en_cours_agreges(donnees):
+    """Les jours passés du mois en cours sont agrégés la nuit, seul aujourd'hui est compté
+    sur les lignes : mêmes chiffres que le calcul sur les lignes, aux bords de minuit ; une
+    ligne d'hier écrite après le calcul ne compte qu'à la nuit suivante (comme dans un mois
+    clos), une ligne d'aujourd'hui tout de suite."""
+    aujourd_hui = timezone.localdate()
+    hier = aujourd_hui - timedelta(days=1)
+    ts = AgentFactory(role=Role.TRAVAILLEUR_SOCIAL)
+    accompagnement = Accompagnement.objects.filter(foyer__site=donnees[0]).first()
+    habitant = Habitant.objects.filter(site=donnees[0]).first()
+    for jour, heure in ((hier, time(23, 45)), (aujourd_hui, time(0, 15))):
+        Intervention.objects.create(
+            accompagnement=accompagnement, type="appel", date=jour, duree_minutes=5, auteur=ts
+        )
+        passage = Passage.objects.create(
+            site=donnees[0],
+            agent=ts,
+            habitant=habitant,
+            date_heure=datetime.combine(jour, heure, PARIS),
+            mode="physique",
+            reponse="information",
+        )
+        passage.motifs.add(Motif.objects.first())
+        s = Signalement.objects.create(
+            foyer=accompagnement.foyer,
+            prestation=Prestation.objects.exclude(
+                code__in=Signalement.objects.filter(foyer=accompagnement.foyer).values("prestation")
+            ).first(),
+            montant_estime=Decimal("50.00"),
+            empreinte="j",
+        )
+        Signalement.objects.filter(pk=s.pk).update(cree_le=passage.date_heure)
+    agregats.agreger()
+    # Hier est dans les cellules par jour (du mois en cours, ou du mois clos le 1er).
+    for source in ("passages", "interventions", "signalements", "entonnoir"):
+        assert AgregatMensuel.objects.filter(source=source, jour=hier).exists(), source
+        assert not AgregatMensuel.objects.filter(source=source, jour=aujourd_hui).exists()
+    periodes = [
+        Periode.mois(aujourd_hui),
+        Periode.dates(hier, aujourd_hui),
+        Periode.dates(hier, hier),
+        Periode.dates(debut_du_mois(hier) - timedelta(days=3), aujourd_hui + timedelta(days=3)),
+    ]
+    for periode in periodes:
+        for filtres, axe in (
+            (ind.Filtres(periode), None),
+            (ind.Filtres(periode, sites=(donnees[0].pk,)), None),
+        ):
+            reference, calcul = _deux_calculs(filtres, axe)
+            assert calcul == reference, (periode, _ecarts(calcul, reference))
+
+    # Écrites après le calcul : une intervention d'hier (agrégée : vue la nuit suivante),
+    # une d'aujourd'hui (sur les lignes : vue tout de suite).
+    filtres = ind.Filtres(Periode.dates(hier, aujourd_hui), sites=(donnees[0].pk,))
+    avant = instantanes.calculer(filtres, None)["cles"]["interventions"][0]
+    Intervention.objects.create(
+        accompagnement=accompagnement, type="appel", date=hier, duree_minutes=5, auteur=ts
+    )
+    assert instantanes.calculer(filtres, None)["cles"]["interventions"][0] == avant
+    Intervention.objects.create(
+        accompagnement=accompagnement, type="appel", date=aujourd_hui, duree_minutes=5, auteur=ts
+    )
+    assert instantanes.calculer(filtres, None)["cles"]["interventions"][0] == avant + 1
+    agregats.agreger_la_nuit(mois_recents=0)
+    reference, calcul = _deux_calculs(filtres, None)
+    assert calcul == reference
+    assert calcul["cles"]["interventions"][0] == avant + 2

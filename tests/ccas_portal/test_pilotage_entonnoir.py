@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ccas_portal.enums import Role, TypeSite
 from ccas_portal.pilotage import indicateurs as ind
@@ -214,6 +215,84 @@ def test_memes_chiffres_sur_les_lignes_et_par_les_agregats(jeu):
         assert par_agregats == sur_les_lignes
 
 
+def _trois_tableaux(f, sur_les_lignes=False):
+    from ccas_portal.pilotage.instantanes import calculer
+
+    codes = ("entonnoir", "entonnoir_prestations", "droits_ouverts_montants")
+    tableaux = calculer(f, None, sur_les_lignes=sur_les_lignes)["tableaux"]
+    return [t for t in tableaux if t["code"] in codes]
+
+
+def test_changement_d_etat_apres_la_cloture_du_mois_refait_la_cohorte(jeu):
+    """L'étape atteinte change après le mois de repérage : la nuit (incrémentale) refait la
+    cohorte de mars pour un changement d'état d'aujourd'hui ou un montant accordé corrigé,
+    même quand mars n'est plus un mois récent ; d'ici là, les agrégats donnent l'étape de
+    la nuit d'avant (la page dit de quand ils datent). Bords : repéré le 31 mars à 23 h
+    à Paris, le 1er avril à 0 h."""
+    from ccas_portal.models import MoisAgrege
+    from ccas_portal.pilotage import agregats
+    from tests.ccas_portal.test_pilotage_agregats import _contenu_des_agregats
+
+    agregats.agreger()
+    mars = date(2026, 3, 1)
+    calcule_le = MoisAgrege.objects.get(source="entonnoir", mois=mars).calcule_le
+    periodes = [
+        MARS,
+        Periode.dates(date(2026, 3, 31), date(2026, 3, 31)),
+        Periode.dates(date(2026, 3, 15), date(2026, 4, 10)),
+        Periode.dates(date(2026, 1, 1), timezone.localdate()),
+    ]
+    for p in periodes:
+        assert _trois_tableaux(ind.Filtres(p)) == _trois_tableaux(ind.Filtres(p), True)
+
+    # s8 (repéré le 15 mars) contacté puis ouvert aujourd'hui, s7 (31 mars, 23 h) contacté
+    # (noté après coup : il était non éligible), le montant accordé de s1 corrigé, c2
+    # (1er avril, 0 h) contacté.
+    changer_etat_signalement(
+        agent=jeu.ts, signalement=jeu.s["s8"], etat=E.CONTACTE, venue_d_elle_meme=True
+    )
+    changer_etat_signalement(
+        agent=jeu.ts,
+        signalement=Signalement.objects.get(pk=jeu.s["s8"].pk),
+        etat=E.DROIT_OUVERT,
+        montant_accorde=Decimal("333.00"),
+        date_debut=date(2026, 4, 1),
+    )
+    ChangementSignalement.objects.create(
+        signalement=jeu.s["s7"], ancien=E.NOUVEAU, nouveau=E.CONTACTE, agent=jeu.ts
+    )
+    pf = Signalement.objects.get(pk=jeu.s["s1"].pk).prestation_foyer
+    pf.montant_mensuel = Decimal("455.00")
+    pf.save()
+    changer_etat_signalement(
+        agent=jeu.ts, signalement=jeu.s["c2"], etat=E.CONTACTE, venue_d_elle_meme=True
+    )
+
+    # Avant la nuit : les agrégats de mars sont ceux de la nuit d'avant.
+    assert _valeurs(non_recours.entonnoir(ind.Filtres(MARS))[0])["Droits ouverts"] == [(6, 6)]
+    with ind.lectures_de_la_page(ind.Filtres(MARS), sur_les_lignes=True):
+        tableaux = non_recours.entonnoir(ind.Filtres(MARS))
+    assert _valeurs(tableaux[0])["Droits ouverts"] == [(7, 7)]
+    assert _valeurs(tableaux[0])["Contactés"] == [(10, 10)]
+
+    refaits = agregats.agreger_la_nuit(mois_recents=0)
+    assert MoisAgrege.objects.get(source="entonnoir", mois=mars).calcule_le > calcule_le
+    assert MoisAgrege.objects.get(source="entonnoir", mois=date(2026, 4, 1)).calcule_le > (
+        calcule_le
+    )
+    assert MoisAgrege.objects.get(source="entonnoir", mois=date(2026, 2, 1)).calcule_le == (
+        calcule_le
+    )
+    assert refaits["entonnoir"] < MoisAgrege.objects.filter(source="entonnoir").count()
+    for p in periodes:
+        assert _trois_tableaux(ind.Filtres(p)) == _trois_tableaux(ind.Filtres(p), True), p
+    montants = _valeurs(non_recours.entonnoir(ind.Filtres(MARS))[2])
+    assert montants[non_recours.TOUTES][2] == (Decimal("2888.00"), 6)  # 2550 + 5 + 333
+    incremental = _contenu_des_agregats()
+    agregats.agreger()
+    assert incremental == _contenu_des_agregats()
+
+
 def test_page_graphique_et_exports(client, jeu):
     client.force_login(jeu.responsable)
     reponse = client.get(reverse("tableau_de_bord"), PARAMS_MARS)
@@ -263,10 +342,26 @@ def test_dossier_du_foyer_estime_et_accorde(client, jeu):
     assert "+100,00\u00a0€ par mois (+20\u00a0%)</dd>" in page
 
 
-def test_quatre_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
+def test_nombre_de_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries):
+    """Par les agrégats : les mois agrégés, les cellules, les intitulés (trois requêtes ; une
+    de plus pour des jours de repérage non agrégés) ; sur les lignes : quatre."""
+    from ccas_portal.pilotage.agregats import agreger
+
     f = ind.Filtres(MARS)
-    with django_assert_num_queries(4):
-        non_recours.entonnoir(f)
+    agreger()
+
+    def compter(attendu_agregats, attendu_lignes):
+        with django_assert_num_queries(attendu_agregats):
+            par_agregats = non_recours.entonnoir(f)
+        with (
+            ind.lectures_de_la_page(f, sur_les_lignes=True),
+            django_assert_num_queries(attendu_lignes),
+        ):
+            sur_les_lignes = non_recours.entonnoir(f)
+        assert [t.lignes for t in par_agregats] == [t.lignes for t in sur_les_lignes]
+        return par_agregats
+
+    compter(3, 4)
     aah = Prestation.objects.get(code="aah")
     for _ in range(6):
         s = Signalement.objects.create(
@@ -280,6 +375,9 @@ def test_quatre_requetes_quel_que_soit_le_volume(jeu, django_assert_num_queries)
             montant_accorde=Decimal(120),
             date_debut=date(2026, 4, 1),
         )
-    with django_assert_num_queries(4):
-        tableaux = non_recours.entonnoir(f)
+    agreger()
+    tableaux = compter(3, 4)
     assert _valeurs(tableaux[0])["Droits ouverts"] == [(12, 12)]
+    # Une période qui finit aujourd'hui : ses jours non agrégés comptés sur les lignes.
+    f = ind.Filtres(Periode.dates(date(2026, 3, 1), timezone.localdate()))
+    compter(4, 4)
