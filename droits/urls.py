@@ -31,6 +31,7 @@ urlpatterns = [
         instruction.completer_evaluation,
         name="completer_evaluation",
     ),
+    path("demandes/<int:pk>/pieces/", instruction.joindre_piece, name="joindre_piece"),
     path("demandes/<int:pk>/commission/", instruction.presenter, name="presenter"),
     path("demandes/<int:pk>/transmission/", instruction.transmettre, name="transmettre"),
     path("lettres/<int:pk>/", instruction.lettre, name="lettre"),

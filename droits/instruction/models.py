@@ -8,6 +8,7 @@ from calendar import monthrange
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 
@@ -231,6 +232,11 @@ class Demande(models.Model):
     )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifiée le", auto_now=True)
+    #: Les pièces justificatives jointes (`droits.Document` rattaché par sa clé générique,
+    #: ADR 0027) ; déposées par `documents.deposer_piece(objet=demande)`.
+    pieces = GenericRelation(
+        "droits.Document", content_type_field="objet_type", object_id_field="objet_id"
+    )
 
     objects = DemandeQuerySet.as_manager()
 
