@@ -114,7 +114,7 @@ def test_joindre_lister_ouvrir_supprimer_depuis_la_demande(client_de, ts, demand
     url_demande = reverse("droits:demande", args=[demande.pk])
     page = client.get(url_demande).content.decode()
     assert "à venir" not in page
-    assert "Aucune pièce déposée." in page
+    assert "Aucune pièce jointe à la demande" in page
     assert "Joindre une pièce" in page
 
     reponse = joindre(client, demande, fichier=fichier("Quittance août.pdf"))
@@ -126,6 +126,7 @@ def test_joindre_lister_ouvrir_supprimer_depuis_la_demande(client_de, ts, demand
     page = client.get(url_demande).content.decode()
     assert "Pièce jointe à la demande." in page
     assert "1 pièce jointe à la demande" in page
+    assert "Aucune pièce jointe à la demande" not in page
     assert "Quittance de loyer" in page
     assert reverse("droits:telecharger_piece", args=[d.pk]) in page
     # Elle figure aussi parmi les pièces du dossier du foyer.
