@@ -498,13 +498,16 @@ def test_nombre_de_requetes_constant(monde, django_assert_num_queries):
     vue d'ensemble, 36 pour un axe ; puis 33 et 27 avant les agrégats mensuels, 29 et 23
     avant ceux des passages ; l'entonnoir du non-recours en ajoute 4 (étapes par prestation,
     intitulés, toutes prestations, délais), inchangées quand ses foyers distincts sont comptés
-    par un groupement par foyer et ses trois calculs menés en même temps que le reste."""
+    par un groupement par foyer et ses trois calculs menés en même temps que le reste ; les
+    Aides du CCAS (vue d'ensemble) en ajoutent 18, constantes quel que soit le nombre de
+    demandes (plus 4 par ligne de budget voté de l'année : une par type d'aide et site doté,
+    tests/ccas_portal/test_pilotage_aides.py)."""
     from ccas_portal.pilotage.agregats import agreger
     from ccas_portal.pilotage.instantanes import calculer
 
     cas = [
-        ({}, None, 32),
-        ({"sites": (monde.a.pk,)}, None, 31),
+        ({}, None, 32 + 18),
+        ({"sites": (monde.a.pk,)}, None, 31 + 18),
         ({"axes": ("logement",)}, "logement", 26),
         ({"axes": ("logement",), "sites": (monde.a.pk,)}, "logement", 25),
     ]
