@@ -34,6 +34,7 @@ urlpatterns = [
     path("demandes/<int:pk>/pieces/", instruction.joindre_piece, name="joindre_piece"),
     path("demandes/<int:pk>/commission/", instruction.presenter, name="presenter"),
     path("demandes/<int:pk>/transmission/", instruction.transmettre, name="transmettre"),
+    path("demandes/<int:pk>/cloture/", instruction.clore_logement, name="clore_logement"),
     path("lettres/<int:pk>/", instruction.lettre, name="lettre"),
     path("commission/", instruction.commission, name="commission"),
     path("commission/seances/<int:pk>/", instruction.seance, name="seance"),

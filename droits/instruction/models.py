@@ -15,6 +15,7 @@ from django.db.models import Q
 from droits.instruction.enums import (
     DispositifLegal,
     EtatDemande,
+    IssueLogement,
     ModePaiement,
     NatureDemande,
     SensDecision,
@@ -224,6 +225,11 @@ class Demande(models.Model):
     )
     date_depot = models.DateField("déposée le")
     date_transmission = models.DateField("transmise le", null=True, blank=True)
+    #: Demande de logement social : comment et quand l'accompagnement s'est terminé.
+    issue = models.CharField(
+        "issue de la demande", max_length=30, choices=IssueLogement.choices, blank=True
+    )
+    date_cloture = models.DateField("close le", null=True, blank=True)
     signalement = models.ForeignKey(
         "droits.Signalement", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -248,6 +254,16 @@ class Demande(models.Model):
             models.CheckConstraint(
                 condition=Q(montant_demande__isnull=True) | Q(montant_demande__gt=0),
                 name="demande_montant_positif",
+            ),
+            models.CheckConstraint(
+                condition=Q(issue="", date_cloture__isnull=True)
+                | Q(
+                    nature=NatureDemande.LOGEMENT_SOCIAL,
+                    etat=EtatDemande.CLOSE,
+                    date_cloture__isnull=False,
+                )
+                & ~Q(issue=""),
+                name="demande_issue_logement_close",
             ),
         ]
 

@@ -23,6 +23,7 @@ from droits.instruction import budget as budgets
 from droits.instruction import selectors, services
 from droits.instruction.enums import EtatDemande, NatureDemande
 from droits.instruction.forms import (
+    ClotureLogementForm,
     DecisionForm,
     DemandeForm,
     EvaluationForm,
@@ -195,6 +196,10 @@ def _contexte_demande(request, demande, **formulaires):
         and demande.etat in (EtatDemande.EN_INSTRUCTION, EtatDemande.AJOURNEE),
         "peut_transmettre": demande.nature == NatureDemande.AIDE_SOCIALE_LEGALE
         and demande.date_transmission is None,
+        "form_cloture": formulaires.get("cloture")
+        or ClotureLogementForm(action=reverse("droits:clore_logement", args=[demande.pk])),
+        "peut_clore": demande.nature == NatureDemande.LOGEMENT_SOCIAL
+        and demande.etat != EtatDemande.CLOSE,
     }
 
 
@@ -298,6 +303,21 @@ def transmettre(request, pk):
         form_classe=TransmissionForm,
         ecrire=lambda d, v: services.transmettre_au_departement(agent=request.user, demande=d, **v),
         succes="Transmission au Département enregistrée.",
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_instruire)
+def clore_logement(request, pk):
+    return _geste_sur_demande(
+        request,
+        pk,
+        cle="cloture",
+        form_classe=ClotureLogementForm,
+        ecrire=lambda d, v: services.clore_demande_logement(
+            agent=request.user, demande=d, request=request, **v
+        ),
+        succes="Demande de logement social close.",
     )
 
 
