@@ -163,6 +163,11 @@ def _contexte_demande(request, demande, **formulaires):
     ecriture_pieces = perms.peut_suivre_foyer(request.user, demande.foyer)
     return {
         "demande": demande,
+        # Les informations propres au type, sous leur libellé (« Numéro unique de demande »).
+        "champs": [
+            (services.CHAMPS_PAR_NATURE.get(demande.nature, {}).get(cle, cle), valeur)
+            for cle, valeur in demande.champs.items()
+        ],
         "pieces": list(documents.pieces_de(demande)),
         "ecriture_pieces": ecriture_pieces,
         "form_piece": (formulaires.get("piece") or _formulaire_de_piece(demande))
