@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.db import transaction
@@ -159,12 +160,27 @@ def supprimer_les_fichiers(noms: list[str]) -> None:
 
 
 def _details(document: Document) -> dict:
-    return {
+    details = {
         "document": document.pk,
         "type": document.get_type_piece_display(),
         "date": f"{document.date_document:%d/%m/%Y}",
         "personne": document.personne_id,
     }
+    if document.objet_type_id:
+        # L'objet auquel la pièce est jointe (une demande d'aide) : « droits.demande:12 ».
+        ct = ContentType.objects.get_for_id(document.objet_type_id)
+        details["rattachee_a"] = f"{ct.app_label}.{ct.model}:{document.objet_id}"
+    return details
+
+
+def _libelle(document: Document, fait: str) -> str:
+    """« Pièce déposée : Avis d'imposition du 01/09/2025 », suivi de l'objet rattaché
+    (« pour la demande n° 12 ») s'il y en a un."""
+    texte = f"{fait} : {document}"
+    objet = document.objet if document.objet_type_id else None
+    if objet is not None:
+        texte += f" (pour la {objet._meta.verbose_name} n° {objet.pk})"
+    return texte
 
 
 def _tracer(*, agent, document: Document, libelle: str, action: str, request=None) -> None:
@@ -231,7 +247,20 @@ def deposer_piece(
     # Un nom aléatoire, rangé par mois : rien de la personne dans le stockage.
     jour = timezone.localdate()
     chemin = f"{jour:%Y/%m}/{uuid.uuid4().hex}{reconnu.extensions[0]}"
-    enregistre = stockage().save(chemin, fichier)
+    try:
+        enregistre = stockage().save(chemin, fichier)
+    except Exception:  # disque plein, S3 injoignable : un message, rien en base
+        journal.exception("Pièce jointe non rangée dans le stockage : %s", chemin)
+        try:
+            stockage().delete(chemin)  # un fichier écrit à moitié
+        except Exception:
+            journal.exception("Pièce jointe à moitié écrite non effacée : %s", chemin)
+        raise ValidationError(
+            {
+                "fichier": "Le fichier n'a pas pu être enregistré (stockage des pièces "
+                "indisponible) : rien n'a été déposé, réessayez dans un moment."
+            }
+        ) from None
     try:
         with transaction.atomic():
             document = Document(
@@ -253,7 +282,7 @@ def deposer_piece(
             _tracer(
                 agent=agent,
                 document=document,
-                libelle=f"Pièce déposée : {document}",
+                libelle=_libelle(document, "Pièce déposée"),
                 action=ActionJournal.CREATION,
                 request=request,
             )
@@ -276,7 +305,7 @@ def supprimer_piece(*, agent, document: Document, request=None) -> None:
     _tracer(
         agent=agent,
         document=document,
-        libelle=f"Pièce supprimée : {document}",
+        libelle=_libelle(document, "Pièce supprimée"),
         action=ActionJournal.MODIFICATION,
         request=request,
     )
@@ -306,6 +335,16 @@ def supprimer_pieces(documents) -> int:
     n = documents.delete()[0]
     supprimer_les_fichiers(noms)
     return n
+
+
+def pieces_de(objet):
+    """Les pièces jointes à un objet du dossier (une demande d'aide), les plus récentes
+    d'abord (une requête)."""
+    return (
+        Document.rattachees_a(objet)
+        .select_related("personne", "depose_par")
+        .order_by("-depose_le", "-pk")
+    )
 
 
 def pieces_du_foyer(foyer):

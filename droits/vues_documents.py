@@ -25,6 +25,24 @@ def _url_dossier(foyer_pk) -> str:
     return reverse("accompagnement:dossier", args=[foyer_pk]) + f"#{SECTION}"
 
 
+def demande_de(document: Document):
+    """La demande d'aide à laquelle la pièce est jointe, ou None."""
+    from droits.instruction.models import Demande
+
+    if document.objet_type_id and isinstance(document.objet, Demande):
+        return document.objet
+    return None
+
+
+def url_de_retour(document: Document) -> str:
+    """Où revenir après avoir supprimé une pièce (ou renoncé) : la demande à laquelle elle est
+    jointe, sinon le dossier du foyer."""
+    demande = demande_de(document)
+    if demande is not None:
+        return reverse("droits:demande", args=[demande.pk]) + "#documents"
+    return _url_dossier(document.foyer_id)
+
+
 def formulaire_de_piece(foyer, data=None, files=None) -> PieceForm:
     return PieceForm(
         data,
@@ -130,6 +148,7 @@ def supprimer(request, pk):
     document = get_object_or_404(Document.objects.select_related("foyer", "personne"), pk=pk)
     foyer = _foyer_ecrivable(request, document.foyer_id)
     action = reverse("droits:supprimer_piece", args=[document.pk])
+    retour = url_de_retour(document)
     if request.method == "POST":
         form = SuppressionPieceForm(request.POST, action=action)
         message = ecrire_une_fois(
@@ -142,7 +161,7 @@ def supprimer(request, pk):
         )
         if message:
             messages.success(request, message)
-            return redirect(_url_dossier(foyer.pk))
+            return redirect(retour)
         statut = 422
     else:
         form = SuppressionPieceForm(action=action)
@@ -155,6 +174,8 @@ def supprimer(request, pk):
             "foyer": foyer,
             "form": form,
             "taille": document.taille_lisible,
+            "retour": retour,
+            "demande": demande_de(document),
         },
         status=statut,
     )

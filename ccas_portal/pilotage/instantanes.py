@@ -33,6 +33,7 @@ from django.utils import timezone
 from ccas_portal.models import InstantaneTableauDeBord
 from ccas_portal.pilotage import agregats, non_recours
 from ccas_portal.pilotage import indicateurs as ind
+from ccas_portal.pilotage import instruction as aides_du_ccas
 from ccas_portal.pilotage.indicateurs import LIBELLES_CLES, Filtres
 from ccas_portal.pilotage.periodes import Periode
 from ccas_portal.pilotage.tableaux import Chiffre, Tableau
@@ -50,6 +51,8 @@ TABLEAUX_ENSEMBLE = {
     "actions_collectives": ind.actions_collectives_par_site,
     "non_recours": ind.non_recours_par_prestation,
     "entonnoir": non_recours.entonnoir,
+    # Aides du CCAS : demandes, montants, délais, budgets (une liste de tableaux).
+    "aides": aides_du_ccas.tableaux,
 }
 TABLEAUX_AXE = {
     "indicateurs_axe": None,  # ind.indicateurs_de_l_axe(filtres, axe)

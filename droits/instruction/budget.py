@@ -78,6 +78,20 @@ def chiffres(budget: Budget) -> ChiffresBudget:
     return ChiffresBudget(budget=budget, vote=budget.vote, accorde=accorde, paye=paye)
 
 
+def foyers(budget: Budget) -> tuple[int, int]:
+    """Les foyers distincts dont une aide accordée compte dans ce budget, et ceux dont une aide
+    a déjà été payée : les effectifs des chiffres du budget au tableau de bord."""
+    decisions = _decisions_du_budget(budget)
+    aides = decisions.values("demande__foyer").distinct().count()
+    payes = (
+        Paiement.objects.filter(decision__in=decisions)
+        .values("decision__demande__foyer")
+        .distinct()
+        .count()
+    )
+    return aides, payes
+
+
 def chiffres_de_l_annee(annee: int) -> list[ChiffresBudget]:
     return [chiffres(b) for b in Budget.objects.filter(annee=annee).select_related("site")]
 

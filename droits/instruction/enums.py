@@ -27,6 +27,19 @@ class EtatDemande(models.TextChoices):
     CLOSE = "close", "Close"
 
 
+class IssueLogement(models.TextChoices):
+    """Comment se termine l'accompagnement d'une demande de logement social (état « close »)."""
+
+    ATTRIBUE = "attribue", "Logement attribué (bail signé)"
+    PROPOSITION_REFUSEE = "proposition_refusee", "Proposition de logement refusée par la personne"
+    ATTRIBUTION_REFUSEE = (
+        "attribution_refusee",
+        "Attribution refusée par la commission d'attribution du bailleur",
+    )
+    RELOGE_AUTREMENT = "reloge_autrement", "Relogée autrement (parc privé, hébergement, famille)"
+    ABANDON = "abandon", "Demande abandonnée ou non renouvelée"
+
+
 #: Une demande dans l'un de ces états attend encore quelque chose du CCAS.
 ETATS_A_INSTRUIRE = (EtatDemande.EN_INSTRUCTION, EtatDemande.PRETE, EtatDemande.AJOURNEE)
 

@@ -6,7 +6,13 @@ from django.utils import timezone
 
 from ccas_portal.forms import FormulairePortail
 from ccas_portal.validation import EVENEMENT, SUIVI, DatePlausible
-from droits.instruction.enums import DispositifLegal, ModePaiement, NatureDemande, SensDecision
+from droits.instruction.enums import (
+    DispositifLegal,
+    IssueLogement,
+    ModePaiement,
+    NatureDemande,
+    SensDecision,
+)
 from droits.instruction.models import MotifRefus, Reglement, TypeAide
 from habitants.models import Habitant
 
@@ -140,6 +146,29 @@ class TransmissionForm(FormulairePortail):
     bouton = "Enregistrer la transmission"
 
     date_transmission = DatePlausible(label="Transmis au Département le", plage=SUIVI)
+
+
+class ClotureLogementForm(FormulairePortail):
+    """Clore l'accompagnement d'une demande de logement social."""
+
+    ident = "cloture-logement"
+    bouton = "Clore la demande"
+
+    issue = forms.ChoiceField(
+        label="Issue de la demande",
+        choices=IssueLogement.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez l'issue de la demande."},
+    )
+    date_cloture = DatePlausible(
+        label="Close le",
+        plage=SUIVI,
+        error_messages={"required": "Indiquez la date de clôture."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("date_cloture", timezone.localdate())
 
 
 class SeanceForm(FormulairePortail):

@@ -8,12 +8,14 @@ from calendar import monthrange
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 
 from droits.instruction.enums import (
     DispositifLegal,
     EtatDemande,
+    IssueLogement,
     ModePaiement,
     NatureDemande,
     SensDecision,
@@ -223,6 +225,11 @@ class Demande(models.Model):
     )
     date_depot = models.DateField("déposée le")
     date_transmission = models.DateField("transmise le", null=True, blank=True)
+    #: Demande de logement social : comment et quand l'accompagnement s'est terminé.
+    issue = models.CharField(
+        "issue de la demande", max_length=30, choices=IssueLogement.choices, blank=True
+    )
+    date_cloture = models.DateField("close le", null=True, blank=True)
     signalement = models.ForeignKey(
         "droits.Signalement", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -231,6 +238,11 @@ class Demande(models.Model):
     )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifiée le", auto_now=True)
+    #: Les pièces justificatives jointes (`droits.Document` rattaché par sa clé générique,
+    #: ADR 0027) ; déposées par `documents.deposer_piece(objet=demande)`.
+    pieces = GenericRelation(
+        "droits.Document", content_type_field="objet_type", object_id_field="objet_id"
+    )
 
     objects = DemandeQuerySet.as_manager()
 
@@ -242,6 +254,16 @@ class Demande(models.Model):
             models.CheckConstraint(
                 condition=Q(montant_demande__isnull=True) | Q(montant_demande__gt=0),
                 name="demande_montant_positif",
+            ),
+            models.CheckConstraint(
+                condition=Q(issue="", date_cloture__isnull=True)
+                | Q(
+                    nature=NatureDemande.LOGEMENT_SOCIAL,
+                    etat=EtatDemande.CLOSE,
+                    date_cloture__isnull=False,
+                )
+                & ~Q(issue=""),
+                name="demande_issue_logement_close",
             ),
         ]
 

@@ -26,6 +26,7 @@ from droits.instruction import lettres
 from droits.instruction.enums import (
     ETATS_A_INSTRUIRE,
     EtatDemande,
+    IssueLogement,
     ModePaiement,
     NatureDemande,
     SensDecision,
@@ -253,6 +254,56 @@ def transmettre_au_departement(*, agent, demande: Demande, date_transmission: da
         action=ActionJournal.MODIFICATION,
         objet=demande,
         details={"transmise_le": date_transmission.isoformat()},
+    )
+    return demande
+
+
+@transaction.atomic
+def clore_demande_logement(
+    *, agent, demande: Demande, issue: str, date_cloture: date, request=None
+) -> Demande:
+    """Termine l'accompagnement d'une demande de logement social : logement attribué,
+    proposition ou attribution refusée, relogement autrement, abandon. La demande passe
+    « close » avec son issue et sa date ; journalisé (état et issue d'avant et d'après)."""
+    _exiger(perms.peut_suivre_foyer(agent, demande.foyer))
+    demande = Demande.objects.select_for_update(of=("self",)).get(pk=demande.pk)
+    if demande.nature != NatureDemande.LOGEMENT_SOCIAL:
+        raise ValidationError("Seules les demandes de logement social se closent ainsi.")
+    if demande.etat == EtatDemande.CLOSE:
+        raise ValidationError(
+            f"Cette demande est déjà close ({demande.get_issue_display().lower()}, le "
+            f"{demande.date_cloture:%d/%m/%Y})."
+        )
+    erreurs = {}
+    if issue not in IssueLogement.values:
+        erreurs["issue"] = "Choisissez l'issue de la demande."
+    if date_cloture > timezone.localdate():
+        erreurs["date_cloture"] = "La date de clôture ne peut pas être dans le futur."
+    elif date_cloture < demande.date_depot:
+        erreurs["date_cloture"] = (
+            f"La clôture ne peut pas précéder le dépôt de la demande "
+            f"({demande.date_depot:%d/%m/%Y})."
+        )
+    if erreurs:
+        raise ValidationError(erreurs)
+    avant = demande.etat
+    demande.etat = EtatDemande.CLOSE
+    demande.issue = issue
+    demande.date_cloture = date_cloture
+    demande.save(update_fields=["etat", "issue", "date_cloture", "modifie_le"])
+    journaliser(
+        agent=agent,
+        action=ActionJournal.MODIFICATION,
+        objet=demande,
+        details={
+            "avant": {"etat": avant},
+            "apres": {
+                "etat": EtatDemande.CLOSE.value,
+                "issue": issue,
+                "date_cloture": date_cloture.isoformat(),
+            },
+        },
+        request=request,
     )
     return demande
 

@@ -17,10 +17,13 @@ from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
 from ccas_portal.forms import ecrire_une_fois
 from ccas_portal.journal import journaliser
+from droits import documents
+from droits.forms import PieceForm
 from droits.instruction import budget as budgets
 from droits.instruction import selectors, services
 from droits.instruction.enums import EtatDemande, NatureDemande
 from droits.instruction.forms import (
+    ClotureLogementForm,
     DecisionForm,
     DemandeForm,
     EvaluationForm,
@@ -147,11 +150,31 @@ def _pre_remplissage(signalement) -> dict:
     return initial
 
 
+def _formulaire_de_piece(demande, data=None, files=None) -> PieceForm:
+    return PieceForm(
+        data,
+        files,
+        foyer=demande.foyer,
+        action=reverse("droits:joindre_piece", args=[demande.pk]),
+    )
+
+
 def _contexte_demande(request, demande, **formulaires):
     jour = timezone.localdate()
     historique = list(selectors.aides_accordees_12_mois(demande.foyer, jour))
+    ecriture_pieces = perms.peut_suivre_foyer(request.user, demande.foyer)
     return {
         "demande": demande,
+        # Les informations propres au type, sous leur libellé (« Numéro unique de demande »).
+        "champs": [
+            (services.CHAMPS_PAR_NATURE.get(demande.nature, {}).get(cle, cle), valeur)
+            for cle, valeur in demande.champs.items()
+        ],
+        "pieces": list(documents.pieces_de(demande)),
+        "ecriture_pieces": ecriture_pieces,
+        "form_piece": (formulaires.get("piece") or _formulaire_de_piece(demande))
+        if ecriture_pieces
+        else None,
         "decisions": list(demande.decisions.select_related("motif_refus", "seance")),
         "lettres": list(demande.lettres.only("pk", "nom_fichier", "creee_le", "demande_id")),
         "historique": historique,
@@ -180,6 +203,10 @@ def _contexte_demande(request, demande, **formulaires):
         and demande.etat in (EtatDemande.EN_INSTRUCTION, EtatDemande.AJOURNEE),
         "peut_transmettre": demande.nature == NatureDemande.AIDE_SOCIALE_LEGALE
         and demande.date_transmission is None,
+        "form_cloture": formulaires.get("cloture")
+        or ClotureLogementForm(action=reverse("droits:clore_logement", args=[demande.pk])),
+        "peut_clore": demande.nature == NatureDemande.LOGEMENT_SOCIAL
+        and demande.etat != EtatDemande.CLOSE,
     }
 
 
@@ -204,6 +231,43 @@ def _geste_sur_demande(request, pk, *, cle, form_classe, ecrire, succes, **form_
         request,
         "droits/instruction/demande.html",
         _contexte_demande(request, d, **{cle: form}),
+        status=422,
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_instruire)
+def joindre_piece(request, pk):
+    """Joindre une pièce justificative à la demande : les contrôles des pièces du dossier du
+    foyer (contenu, taille, `perms.peut_suivre_foyer`) ; en erreur, la page de la demande
+    revient avec les messages sous les champs (422), rien d'écrit."""
+    d = _demande_suivie(request, pk)
+    if not perms.peut_suivre_foyer(request.user, d.foyer):
+        raise Http404
+    form = _formulaire_de_piece(d, request.POST, request.FILES)
+    message = ecrire_une_fois(
+        form,
+        agent=request.user,
+        ecrire=lambda v: documents.deposer_piece(
+            agent=request.user,
+            foyer=d.foyer,
+            objet=d,
+            fichier=v["fichier"],
+            type_piece=v["type_piece"],
+            date_document=v["date_document"],
+            personne=v["personne"],
+            intitule=v["intitule"],
+            request=request,
+        ),
+        succes="Pièce jointe à la demande.",
+    )
+    if message:
+        messages.success(request, message)
+        return redirect(reverse("droits:demande", args=[d.pk]) + "#documents")
+    return render(
+        request,
+        "droits/instruction/demande.html",
+        _contexte_demande(request, d, piece=form),
         status=422,
     )
 
@@ -246,6 +310,21 @@ def transmettre(request, pk):
         form_classe=TransmissionForm,
         ecrire=lambda d, v: services.transmettre_au_departement(agent=request.user, demande=d, **v),
         succes="Transmission au Département enregistrée.",
+    )
+
+
+@require_POST
+@permission_requise(perms.peut_instruire)
+def clore_logement(request, pk):
+    return _geste_sur_demande(
+        request,
+        pk,
+        cle="cloture",
+        form_classe=ClotureLogementForm,
+        ecrire=lambda d, v: services.clore_demande_logement(
+            agent=request.user, demande=d, request=request, **v
+        ),
+        succes="Demande de logement social close.",
     )
 
 
