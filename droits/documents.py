@@ -250,11 +250,11 @@ def deposer_piece(
     try:
         enregistre = stockage().save(chemin, fichier)
     except Exception:  # disque plein, S3 injoignable : un message, rien en base
-        journal.exception("Pièce jointe non rangée dans le stockage : %s", chemin)
+        logger.exception("Pièce jointe non rangée dans le stockage : %s", chemin)
         try:
             stockage().delete(chemin)  # un fichier écrit à moitié
         except Exception:
-            journal.exception("Pièce jointe à moitié écrite non effacée : %s", chemin)
+            logger.exception("Pièce jointe à moitié écrite non effacée : %s", chemin)
         raise ValidationError(
             {
                 "fichier": "Le fichier n'a pas pu être enregistré (stockage des pièces "
