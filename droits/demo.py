@@ -21,6 +21,7 @@ from ccas_portal.insertion import inserer_lignes
 from ccas_portal.models import Agent
 from droits.enums import SourcePrestation, StatutPrestation
 from droits.models import Prestation, PrestationFoyer
+from droits.services import verifier_dates_prestation, verifier_versement
 from habitants.enums import RoleMembre, TypeRessource
 from habitants.models import Foyer, MembreFoyer, Ressource
 
@@ -194,7 +195,8 @@ def creer_prestations(
     auteur = Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL).order_by("pk").first()
     if auteur is None:
         return 0
-    catalogue = set(Prestation.objects.values_list("code", flat=True))
+    # Les prestations au catalogue seulement (le service refuse une prestation retirée).
+    catalogue = set(Prestation.objects.filter(actif=True).values_list("code", flat=True))
     sources = [s.value for s in SourcePrestation]
     aujourd_hui = date.today()
     foyers = Foyer.objects.all() if foyers is None else foyers
@@ -240,6 +242,16 @@ def creer_prestations(
             for code in droits:
                 if code not in catalogue or hasard.random() >= proportion * TAUX_DE_RECOURS[code]:
                     continue
+                debut = _debut(code, hasard, aujourd_hui, demandeur, personnes)
+                # Les règles d'`enregistrer_prestation` (le bénéficiaire, un membre actuel du
+                # foyer, est pris parmi eux).
+                verifier_dates_prestation(date_demande=None, date_debut=debut, date_fin=None)
+                verifier_versement(
+                    statut=StatutPrestation.PERCUE,
+                    date_debut=debut,
+                    date_fin=None,
+                    montant_mensuel=MONTANTS[code],
+                )
                 # Des lignes {attname: valeur} plutôt que des instances : deux fois plus vite.
                 a_creer.append(
                     {
@@ -247,7 +259,7 @@ def creer_prestations(
                         "prestation_id": code,
                         "beneficiaire_id": demandeur[0],
                         "statut": StatutPrestation.PERCUE.value,
-                        "date_debut": _debut(code, hasard, aujourd_hui, demandeur, personnes),
+                        "date_debut": debut,
                         "montant_mensuel": MONTANTS[code],
                         "source": hasard.choice(sources),
                         "saisi_par_id": auteur.pk,
