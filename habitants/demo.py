@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accompagnement.models import Partenaire
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import DEPUIS, verifier_date
 from habitants.communes import commune
@@ -728,8 +729,6 @@ def creer_passages(
         raise LookupError("Aucun motif de passage : lancez charger_referentiels --wet-run.")
     # Une orientation vers un partenaire le nomme : l'annuaire pris à tour de rôle (sans tirer
     # au hasard, pour garder la même population d'une version à l'autre).
-    from accompagnement.models import Partenaire
-
     partenaires = list(Partenaire.objects.filter(actif=True).order_by("code"))
     # Sans partenaire à l'annuaire, pas d'orientation vers un partenaire (le service l'exige).
     reponses = [
