@@ -430,6 +430,8 @@ class Generateur:
     def __init__(self, *, graine: int, aujourd_hui: date, axes: set[str], partenaires, sites):
         self.hasard = random.Random(graine)
         self.aujourd_hui = aujourd_hui
+        #: Le jour des règles des services (« pas dans le futur »), lu une fois.
+        self.jour_des_regles = timezone.localdate()
         self.axes = axes
         self.partenaires = partenaires  # {code: id} des partenaires actifs
         self.sites = sites  # {id: nom}
@@ -474,13 +476,14 @@ class Generateur:
     def parcours(self, plan: _Plan) -> None:
         """Décide l'historique des statuts, la clôture et les périodes d'activité."""
         h, aujourd_hui, d0 = self.hasard, self.aujourd_hui, plan.date_ouverture
-        verifier_date_suivi(d0, champ="date_ouverture")
+        regles = self.jour_des_regles
+        verifier_date_suivi(d0, champ="date_ouverture", aujourd_hui=regles)
         plan.changements = [("", OUVERT, d0)]
 
         def changer(nouveau, jour, motif=""):
             # Les règles de `changer_statut` : transition permise, date, motif de clôture.
             verifier_transition(plan.statut, nouveau)
-            verifier_date_suivi(jour, champ="date_effet", pas_avant=d0)
+            verifier_date_suivi(jour, champ="date_effet", pas_avant=d0, aujourd_hui=regles)
             verifier_motif_cloture(nouveau, motif)
             plan.changements.append((plan.statut, nouveau, jour))
             plan.statut = nouveau
@@ -619,7 +622,7 @@ class Generateur:
                 echeance = max(d0, self.aujourd_hui + timedelta(days=h.randint(-20, 90)))
             else:
                 echeance = min(self._fin(plan), d0 + timedelta(days=h.randint(7, 240)))
-        verifier_date(echeance, ECHEANCE, champ="echeance")
+        verifier_date(echeance, ECHEANCE, champ="echeance", aujourd_hui=self.jour_des_regles)
         return Action(objectif=objectif, libelle=libelle, statut=statut, echeance=echeance)
 
     def interventions(self, plan: _Plan, accompagnement, types: dict[str, int]) -> list:
@@ -639,7 +642,9 @@ class Generateur:
                 jour = self._jour(plan)
             duree = DUREES.get(type_, (30, 60))
             duree = None if duree is None else 5 * h.randint(duree[0] // 5, duree[1] // 5)
-            verifier_date_suivi(jour, champ="date", pas_avant=plan.date_ouverture)
+            verifier_date_suivi(
+                jour, champ="date", pas_avant=plan.date_ouverture, aujourd_hui=self.jour_des_regles
+            )
             verifier_duree(duree)
             lieu = ""
             if type_ in (
@@ -709,7 +714,9 @@ class Generateur:
         for rang in range(nombre):
             code, motif = h.choice(possibles)
             jour = self._jour(plan)
-            verifier_date_suivi(jour, champ="date", pas_avant=plan.date_ouverture)
+            verifier_date_suivi(
+                jour, champ="date", pas_avant=plan.date_ouverture, aujourd_hui=self.jour_des_regles
+            )
             if plan.motif_cloture == MotifCloture.ORIENTATION_PARTENAIRE and rang == 0:
                 statut = StatutOrientation.ACCEPTEE
             elif (self._fin(plan) - jour).days < 20 and plan.statut != CLOS:
@@ -1085,6 +1092,7 @@ def creer_actions_collectives(
     bilan = BilanActions()
     sites = Site.objects.maisons_des_habitants().actifs().filter(pk__in=equipes).order_by("code")
     agents = Agent.objects.in_bulk([pk for equipe in equipes.values() for pk in equipe])
+    regles = timezone.localdate()  # le jour des règles des services, lu une fois
     with transaction.atomic():
         for site in sites.exclude(pk__in=deja):
             equipe = equipes[site.pk]
@@ -1109,7 +1117,7 @@ def creer_actions_collectives(
                 if rang == 2 and h.random() < 0.5:
                     fin = aujourd_hui - timedelta(days=h.randint(60, 240))
                 animateurs = h.sample(equipe, min(len(equipe), h.randint(1, 2)))
-                verifier_date_suivi(debut, champ="date_debut")
+                verifier_date_suivi(debut, champ="date_debut", aujourd_hui=regles)
                 for agent_id in animateurs:
                     verifier_agent_du_site(agents[agent_id], site)
                 action = ActionCollective.objects.create(
@@ -1132,7 +1140,7 @@ def creer_actions_collectives(
                         continue
                     inscrits = [pk for pk in noyau if h.random() < 0.6]
                     anonymes = h.randint(0 if inscrits else 1, 6)
-                    verifier_date_suivi(jour, champ="date", pas_avant=debut)
+                    verifier_date_suivi(jour, champ="date", pas_avant=debut, aujourd_hui=regles)
                     verifier_participants_seance(len(inscrits), anonymes)
                     seance = Seance(
                         action=action,

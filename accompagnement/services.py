@@ -42,9 +42,11 @@ def _verifier_intervenant(agent, accompagnement: Accompagnement) -> None:
 # Aucune ne lit la base.
 
 
-def verifier_date_suivi(jour: date, *, champ: str, pas_avant: date | None = None) -> None:
+def verifier_date_suivi(
+    jour: date, *, champ: str, pas_avant: date | None = None, aujourd_hui: date | None = None
+) -> None:
     """Une date du suivi : plausible (depuis 2000, pas dans le futur) et pas avant `pas_avant`."""
-    verifier_date(jour, SUIVI, champ=champ)
+    verifier_date(jour, SUIVI, champ=champ, aujourd_hui=aujourd_hui)
     if pas_avant and jour < pas_avant:
         raise ValidationError({champ: "Cette date précède l'ouverture de l'accompagnement."})
 

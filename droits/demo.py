@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import transaction
+from django.utils import timezone
 
 from ccas_portal.enums import Role
 from ccas_portal.insertion import inserer_lignes
@@ -199,6 +200,7 @@ def creer_prestations(
     catalogue = set(Prestation.objects.filter(actif=True).values_list("code", flat=True))
     sources = [s.value for s in SourcePrestation]
     aujourd_hui = date.today()
+    regles = timezone.localdate()  # le jour des règles du service, lu une fois
     foyers = Foyer.objects.all() if foyers is None else foyers
     ids = list(foyers.order_by("pk").values_list("pk", "statut_occupation"))
     total = 0
@@ -245,7 +247,9 @@ def creer_prestations(
                 debut = _debut(code, hasard, aujourd_hui, demandeur, personnes)
                 # Les règles d'`enregistrer_prestation` (le bénéficiaire, un membre actuel du
                 # foyer, est pris parmi eux).
-                verifier_dates_prestation(date_demande=None, date_debut=debut, date_fin=None)
+                verifier_dates_prestation(
+                    date_demande=None, date_debut=debut, date_fin=None, aujourd_hui=regles
+                )
                 verifier_versement(
                     statut=StatutPrestation.PERCUE,
                     date_debut=debut,

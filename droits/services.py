@@ -119,13 +119,18 @@ def _verifier_foyer(agent, foyer) -> None:
 
 
 def verifier_dates_prestation(
-    *, date_demande: date | None, date_debut: date | None, date_fin: date | None
+    *,
+    date_demande: date | None,
+    date_debut: date | None,
+    date_fin: date | None,
+    aujourd_hui: date | None = None,
 ) -> None:
     """Des dates plausibles ; une demande qui n'est pas dans le futur."""
-    verifier_date(date_demande, EVENEMENT, champ="date_demande")
-    verifier_date(date_debut, EVENEMENT, champ="date_debut")
-    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin")
-    if date_demande and date_demande > timezone.localdate():
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    verifier_date(date_demande, EVENEMENT, champ="date_demande", aujourd_hui=aujourd_hui)
+    verifier_date(date_debut, EVENEMENT, champ="date_debut", aujourd_hui=aujourd_hui)
+    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin", aujourd_hui=aujourd_hui)
+    if date_demande and date_demande > aujourd_hui:
         raise ValidationError({"date_demande": "La date de demande est dans le futur."})
 
 

@@ -316,6 +316,8 @@ class Generateur:
         # exige une réponse avec l'information) : le reste de la population ne bouge pas.
         self.hasard_contact = random.Random(graine * 104729 + 3)
         self.aujourd_hui = aujourd_hui or timezone.localdate()
+        #: Le jour des règles des services (« pas dans le futur »), lu une fois.
+        self.jour_des_regles = timezone.localdate()
         #: Le loyer tiré pour chaque foyer (par identité de l'objet, pas encore en base).
         self._loyers: dict[int, Decimal] = {}
 
@@ -419,7 +421,7 @@ class Generateur:
         periodes = []
         for i, (debut, montant) in enumerate(zip(debuts, montants, strict=True)):
             fin = debuts[i + 1] - timedelta(days=1) if i + 1 < len(debuts) else None
-            verifier_date(debut, DEPUIS, champ="date_debut")
+            verifier_date(debut, DEPUIS, champ="date_debut", aujourd_hui=self.jour_des_regles)
             verifier_montants_loyer(montant, charges)
             periodes.append(
                 PeriodeLoyer(
@@ -450,7 +452,7 @@ class Generateur:
         def ajouter(personnes, *etapes):
             for personne in personnes:
                 for statut, debut in etapes:
-                    verifier_date_conjugale(personne, debut)
+                    verifier_date_conjugale(personne, debut, aujourd_hui=self.jour_des_regles)
                     situations.append(
                         SituationConjugale(habitant=personne, statut=statut, date_debut=debut)
                     )
@@ -549,7 +551,9 @@ class Generateur:
                 )
                 membres.append((grand, RoleMembre.AUTRE_ADULTE, max(grand.date_naissance, debut)))
         for habitant, role, arrivee in membres:
-            verifier_date_arrivee(habitant.date_naissance, arrivee)
+            verifier_date_arrivee(
+                habitant.date_naissance, arrivee, aujourd_hui=self.jour_des_regles
+            )
             if role != RoleMembre.ENFANT:
                 self._information(habitant, arrivee)
         return foyer, membres
@@ -576,6 +580,7 @@ class Generateur:
             agent=None,
             date_information=informee_le,
             consentement=EtatConsentement.ACCEPTE if accepte else EtatConsentement.REFUSE,
+            aujourd_hui=self.jour_des_regles,
         )
 
     def ressources(self, habitant: Habitant, role) -> list[Ressource]:
@@ -598,7 +603,7 @@ class Generateur:
                 type_, montant = TypeRessource.CHOMAGE, self.hasard.randint(500, 1300)
             else:
                 type_, montant = TypeRessource.PENSION_INVALIDITE, self.hasard.randint(300, 1000)
-        verifier_dates_ressource(debut, None)
+        verifier_dates_ressource(debut, None, aujourd_hui=self.jour_des_regles)
         liste = [
             Ressource(
                 habitant=habitant, type=type_, montant_mensuel=Decimal(montant), date_debut=debut
@@ -610,8 +615,8 @@ class Generateur:
             montant = Decimal(int(montant * self.hasard.uniform(0.5, 1.3)))
             if bascule < self.aujourd_hui:
                 liste[0].date_fin = bascule - timedelta(days=1)
-                verifier_dates_ressource(debut, liste[0].date_fin)
-                verifier_dates_ressource(bascule, None)
+                verifier_dates_ressource(debut, liste[0].date_fin, aujourd_hui=self.jour_des_regles)
+                verifier_dates_ressource(bascule, None, aujourd_hui=self.jour_des_regles)
                 liste.append(
                     Ressource(
                         habitant=habitant, type=type_, date_debut=bascule, montant_mensuel=montant
@@ -827,6 +832,7 @@ def creer_passages(
                         date_heure=moment,
                         reponse=passage.reponse,
                         partenaire=passage.partenaire,
+                        maintenant=maintenant,
                     )
                     a_creer.append((passage, choisis))
                     if len(a_creer) >= lot:

@@ -205,11 +205,13 @@ def corriger_loyer(*, agent: Agent, periode: PeriodeLoyer, **champs) -> PeriodeL
 # --- Situation conjugale --------------------------------------------------------------------
 
 
-def verifier_date_conjugale(habitant: Habitant, date_debut: date | None) -> None:
+def verifier_date_conjugale(
+    habitant: Habitant, date_debut: date | None, *, aujourd_hui: date | None = None
+) -> None:
     """Une situation conjugale datée, plausible, pas avant la naissance (sans lire la base)."""
     if date_debut is None:
         raise ValidationError({"date_debut": "Indiquez depuis quand dure cette situation."})
-    verifier_date(date_debut, NAISSANCE, champ="date_debut")
+    verifier_date(date_debut, NAISSANCE, champ="date_debut", aujourd_hui=aujourd_hui)
     if habitant.date_naissance and date_debut < habitant.date_naissance:
         raise ValidationError({"date_debut": "Cette date précède la naissance de la personne."})
 

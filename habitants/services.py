@@ -210,7 +210,12 @@ def modifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant
 
 
 def noter_information(
-    habitant: Habitant, *, agent: Agent | None, date_information: date, consentement: str
+    habitant: Habitant,
+    *,
+    agent: Agent | None,
+    date_information: date,
+    consentement: str,
+    aujourd_hui: date | None = None,
 ) -> None:
     """La règle de l'information RGPD, sans écrire : une réponse (« accepté » ou « refusé ») à
     la question du contact, une date plausible ; la réponse est datée du jour de l'information,
@@ -219,7 +224,7 @@ def noter_information(
         raise ValidationError(
             {"consentement": "Indiquez si la personne accepte ou refuse d'être contactée."}
         )
-    verifier_date(date_information, EVENEMENT, champ="date_information")
+    verifier_date(date_information, EVENEMENT, champ="date_information", aujourd_hui=aujourd_hui)
     habitant.date_information = date_information
     habitant.informe_par = agent
     if consentement != habitant.consentement:
@@ -378,10 +383,12 @@ def retirer_membre(*, agent: Agent, membre: MembreFoyer, date_fin: date) -> Memb
     return membre
 
 
-def verifier_dates_ressource(date_debut: date, date_fin: date | None) -> None:
+def verifier_dates_ressource(
+    date_debut: date, date_fin: date | None, *, aujourd_hui: date | None = None
+) -> None:
     """Une ressource perçue depuis une date plausible, jusqu'à une fin de droit plausible."""
-    verifier_date(date_debut, EVENEMENT, champ="date_debut")
-    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin")
+    verifier_date(date_debut, EVENEMENT, champ="date_debut", aujourd_hui=aujourd_hui)
+    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin", aujourd_hui=aujourd_hui)
 
 
 @transaction.atomic
@@ -463,12 +470,19 @@ def enregistrer_passage(
     return passage
 
 
-def verifier_passage(*, motifs: list, date_heure: datetime, reponse: str, partenaire) -> None:
+def verifier_passage(
+    *,
+    motifs: list,
+    date_heure: datetime,
+    reponse: str,
+    partenaire,
+    maintenant: datetime | None = None,
+) -> None:
     """Un passage : au moins un motif, pas dans le futur, un partenaire si et seulement si la
     réponse est une orientation vers un partenaire (actif)."""
     if not motifs:
         raise ValidationError({"motifs": "Choisissez au moins un motif."})
-    if date_heure > timezone.now() + timedelta(minutes=5):
+    if date_heure > (maintenant or timezone.now()) + timedelta(minutes=5):
         raise ValidationError({"date_heure": "Un passage ne peut pas être dans le futur."})
     _verifier_partenaire_du_passage(reponse, partenaire)
 
@@ -818,11 +832,13 @@ def modifier_logement(*, agent: Agent, foyer: Foyer, **champs) -> Foyer:
     return foyer
 
 
-def verifier_date_arrivee(date_naissance: date | None, date_debut: date) -> None:
+def verifier_date_arrivee(
+    date_naissance: date | None, date_debut: date, *, aujourd_hui: date | None = None
+) -> None:
     """L'arrivée dans un foyer : pas avant la naissance, à une date plausible."""
     if date_naissance and date_debut < date_naissance:
         raise ValidationError({"date_debut": "Cette date précède la naissance de la personne."})
-    verifier_date(date_debut, NAISSANCE, champ="date_debut")
+    verifier_date(date_debut, NAISSANCE, champ="date_debut", aujourd_hui=aujourd_hui)
 
 
 def _verifier_arrivee(habitant: Habitant, foyer: Foyer, role: str, date_debut: date) -> None:
