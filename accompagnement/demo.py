@@ -33,6 +33,7 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -792,13 +793,21 @@ def _verifier_intervenants(plans: list[_Plan]) -> None:
     agent d'un site de rattachement du foyer ; les sites de chaque agent lus une fois)."""
     ids = {pk for plan in plans for pk in (plan.referent_id, *plan.co_intervenants)}
     agents = Agent.objects.in_bulk(ids)
+    # Un agent qui peut suivre un foyer par son site de rattachement peut suivre tous les foyers
+    # de ce site : la règle est appelée une fois par (agent, site).
+    permis: set[tuple[int, int]] = set()
     for plan in plans:
-        foyer = Foyer(pk=plan.foyer_id, site_id=plan.site_id)
+        # Ce que la règle lit du foyer (son site ; son identifiant pour les partages).
+        foyer = SimpleNamespace(pk=plan.foyer_id, site_id=plan.site_id)
         for pk in (plan.referent_id, *plan.co_intervenants):
+            if (pk, plan.site_id) in permis:
+                continue
             if not perms.peut_suivre_foyer(agents[pk], foyer):
                 raise ValidationError(
                     {"referent": f"{agents[pk]} ne peut pas suivre le foyer {plan.foyer_id}."}
                 )
+            if plan.site_id in agents[pk].ids_sites:
+                permis.add((pk, plan.site_id))
         if plan.referent_id in plan.co_intervenants:
             raise ValidationError({"co_intervenants": "Le référent n'est pas co-intervenant."})
 
