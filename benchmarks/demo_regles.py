@@ -19,7 +19,7 @@ vraies["perms"] = d.perms
 sans = {n: (lambda *a, **k: None) for n in NOMS}
 sans["perms"] = SimpleNamespace(peut_suivre_foyer=lambda *a: True)
 
-for tour in range(3):
+for _tour in range(3):
     for nom, valeurs in (("règles", vraies), ("sans règles", sans)):
         for n, v in valeurs.items():
             setattr(d, n, v)
@@ -28,4 +28,7 @@ for tour in range(3):
             bilan = d.creer_accompagnements(proportion=1, renforts=True, graine=5)
             duree = time.perf_counter() - debut
             transaction.set_rollback(True)
-        print(f"{nom:12} {bilan.accompagnements} accompagnements, {bilan.interventions} interventions : {duree:.2f} s", flush=True)
+        print(
+            f"{nom:12} {bilan.accompagnements} accompagnements, {bilan.interventions} interventions : {duree:.2f} s",
+            flush=True,
+        )
