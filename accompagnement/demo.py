@@ -1,17 +1,26 @@
 """Accompagnements de démonstration et de volume, sur les foyers déjà en base.
 
-Comme pour la population (`habitants.demo`), insertion en masse (bulk_create par lots) de
-données valides par construction : les services, qui valident et journalisent objet par objet,
-serviraient un million d'interventions trop lentement. Les règles des services sont reprises
-ici et vérifiées par `tests/accompagnement/test_demo.py` :
+Comme pour la population (`habitants.demo`), insertion en masse (bulk_create par lots) : les
+services, qui valident et journalisent objet par objet, serviraient un million d'interventions
+trop lentement. Mais chaque objet passe par les MÊMES règles que les services, les fonctions
+pures de `accompagnement.services` (une règle enfreinte lève ValidationError, la démo
+s'arrête) ; aucune n'est recopiée ici :
 
-- le référent est un travailleur social d'un site du foyer, les co-intervenants aussi ;
-- les personnes concernées sont des membres actuels du foyer, arrivés avant l'ouverture ;
-- l'historique des statuts suit `TRANSITIONS`, de l'ouverture au statut actuel ; un
-  accompagnement clos a sa date et son motif de clôture (contraintes en base) ;
-- interventions et orientations sont datées entre l'ouverture et aujourd'hui (ou la clôture),
-  pendant que l'accompagnement n'est pas suspendu ; rien n'est dans le futur, sauf l'échéance
-  des actions encore à faire.
+- le référent et les co-intervenants peuvent suivre le foyer (`perms.peut_suivre_foyer`) ;
+- les personnes concernées sont des membres actuels du foyer (`verifier_personnes_concernees`),
+  arrivés avant l'ouverture ;
+- l'historique des statuts va de l'ouverture au statut actuel par des transitions permises
+  (`verifier_transition`, la table `TRANSITIONS`), datées dans le suivi après l'ouverture
+  (`verifier_date_suivi`) ; la clôture a son motif (`verifier_motif_cloture`) ;
+- interventions (type de l'axe, durée, présents du foyer : `verifier_type_intervention`,
+  `verifier_duree`, `verifier_presents`) et orientations sont datées entre l'ouverture et
+  aujourd'hui (ou la clôture) ; l'échéance d'une action est plausible (`ECHEANCE`) ;
+- les séances des actions collectives : animateurs du site (`verifier_agent_du_site`), date
+  après le début de l'action, au moins un participant (`verifier_participants_seance`).
+
+Ce que la démo ajoute pour être crédible (pas d'intervention pendant une suspension, rien dans
+le futur sauf l'échéance des actions à faire, âges des personnes selon l'axe) est vérifié par
+`tests/accompagnement/test_demo.py`.
 
 Chaque Maison des Habitants a son équipe : les travailleurs sociaux déjà rattachés (en
 démonstration, le compte « travailleur » pour deux sites) et, au besoin, des travailleurs sociaux
@@ -24,7 +33,9 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -48,9 +59,22 @@ from accompagnement.models import (
     Partenaire,
     Seance,
 )
+from accompagnement.services import (
+    verifier_agent_du_site,
+    verifier_date_suivi,
+    verifier_duree,
+    verifier_motif_cloture,
+    verifier_participants_seance,
+    verifier_personnes_concernees,
+    verifier_presents,
+    verifier_transition,
+    verifier_type_intervention,
+)
+from ccas_portal import perms
 from ccas_portal.enums import Role
 from ccas_portal.models import Agent, Site
 from ccas_portal.services import creer_agent
+from ccas_portal.validation import ECHEANCE, verifier_date
 from droits.axes import AXES
 from droits.models import Axe
 from habitants.demo import NOMS, PRENOMS_F, PRENOMS_M, anniversaire
@@ -407,6 +431,8 @@ class Generateur:
     def __init__(self, *, graine: int, aujourd_hui: date, axes: set[str], partenaires, sites):
         self.hasard = random.Random(graine)
         self.aujourd_hui = aujourd_hui
+        #: Le jour des règles des services (« pas dans le futur »), lu une fois.
+        self.jour_des_regles = timezone.localdate()
         self.axes = axes
         self.partenaires = partenaires  # {code: id} des partenaires actifs
         self.sites = sites  # {id: nom}
@@ -451,14 +477,20 @@ class Generateur:
     def parcours(self, plan: _Plan) -> None:
         """Décide l'historique des statuts, la clôture et les périodes d'activité."""
         h, aujourd_hui, d0 = self.hasard, self.aujourd_hui, plan.date_ouverture
+        regles = self.jour_des_regles
+        verifier_date_suivi(d0, champ="date_ouverture", aujourd_hui=regles)
         plan.changements = [("", OUVERT, d0)]
 
-        def changer(nouveau, jour):
+        def changer(nouveau, jour, motif=""):
+            # Les règles de `changer_statut` : transition permise, date, motif de clôture.
+            verifier_transition(plan.statut, nouveau)
+            verifier_date_suivi(jour, champ="date_effet", pas_avant=d0, aujourd_hui=regles)
+            verifier_motif_cloture(nouveau, motif)
             plan.changements.append((plan.statut, nouveau, jour))
             plan.statut = nouveau
 
         def clore(jour, motif):
-            changer(CLOS, jour)
+            changer(CLOS, jour, motif)
             plan.date_cloture, plan.motif_cloture = jour, motif
 
         if (aujourd_hui - d0).days < 21 and h.random() < 0.5:
@@ -591,6 +623,7 @@ class Generateur:
                 echeance = max(d0, self.aujourd_hui + timedelta(days=h.randint(-20, 90)))
             else:
                 echeance = min(self._fin(plan), d0 + timedelta(days=h.randint(7, 240)))
+        verifier_date(echeance, ECHEANCE, champ="echeance", aujourd_hui=self.jour_des_regles)
         return Action(objectif=objectif, libelle=libelle, statut=statut, echeance=echeance)
 
     def interventions(self, plan: _Plan, accompagnement, types: dict[str, int]) -> list:
@@ -600,6 +633,7 @@ class Generateur:
         adultes = [m.habitant_id for m in plan.membres if m.role in ADULTES] or [
             m.habitant_id for m in plan.membres
         ]
+        du_foyer = {m.habitant_id for m in plan.membres}
         resultat = []
         for rang in range(plan.interventions):
             if rang == 0 and len(plan.changements) > 1:
@@ -609,6 +643,10 @@ class Generateur:
                 jour = self._jour(plan)
             duree = DUREES.get(type_, (30, 60))
             duree = None if duree is None else 5 * h.randint(duree[0] // 5, duree[1] // 5)
+            verifier_date_suivi(
+                jour, champ="date", pas_avant=plan.date_ouverture, aujourd_hui=self.jour_des_regles
+            )
+            verifier_duree(duree)
             lieu = ""
             if type_ in (
                 TypeIntervention.ENTRETIEN,
@@ -639,6 +677,7 @@ class Generateur:
                 presents = [m.habitant_id for m in plan.membres]
             else:
                 presents = [adultes[0]]
+            verifier_presents(presents, du_foyer)
             intervention = Intervention(
                 accompagnement=accompagnement,
                 type=type_,
@@ -676,6 +715,9 @@ class Generateur:
         for rang in range(nombre):
             code, motif = h.choice(possibles)
             jour = self._jour(plan)
+            verifier_date_suivi(
+                jour, champ="date", pas_avant=plan.date_ouverture, aujourd_hui=self.jour_des_regles
+            )
             if plan.motif_cloture == MotifCloture.ORIENTATION_PARTENAIRE and rang == 0:
                 statut = StatutOrientation.ACCEPTEE
             elif (self._fin(plan) - jour).days < 20 and plan.statut != CLOS:
@@ -745,6 +787,31 @@ def _renforcer(equipes, demande: Counter, *, portefeuille: int, hasard) -> int:
     return crees
 
 
+def _verifier_intervenants(plans: list[_Plan]) -> None:
+    """La règle d'`ouvrir_accompagnement` et de `passer_accompagnement` : référent et
+    co-intervenants peuvent suivre le foyer (`perms.peut_suivre_foyer`, sans requête pour un
+    agent d'un site de rattachement du foyer ; les sites de chaque agent lus une fois)."""
+    ids = {pk for plan in plans for pk in (plan.referent_id, *plan.co_intervenants)}
+    agents = Agent.objects.in_bulk(ids)
+    # Un agent qui peut suivre un foyer par son site de rattachement peut suivre tous les foyers
+    # de ce site : la règle est appelée une fois par (agent, site).
+    permis: set[tuple[int, int]] = set()
+    for plan in plans:
+        # Ce que la règle lit du foyer (son site ; son identifiant pour les partages).
+        foyer = SimpleNamespace(pk=plan.foyer_id, site_id=plan.site_id)
+        for pk in (plan.referent_id, *plan.co_intervenants):
+            if (pk, plan.site_id) in permis:
+                continue
+            if not perms.peut_suivre_foyer(agents[pk], foyer):
+                raise ValidationError(
+                    {"referent": f"{agents[pk]} ne peut pas suivre le foyer {plan.foyer_id}."}
+                )
+            if plan.site_id in agents[pk].ids_sites:
+                permis.add((pk, plan.site_id))
+        if plan.referent_id in plan.co_intervenants:
+            raise ValidationError({"co_intervenants": "Le référent n'est pas co-intervenant."})
+
+
 def _membres_des_foyers(ids: list[int], aujourd_hui: date) -> dict[int, list[_Membre]]:
     membres = defaultdict(list)
     lignes = MembreFoyer.objects.filter(foyer_id__in=ids, date_fin__isnull=True).values_list(
@@ -811,8 +878,10 @@ def creer_accompagnements(
             if not membres[pk]:
                 continue
             bilan.foyers += 1
+            actuels = {m.habitant_id for m in membres[pk]}
             for axe in generateur.axes_du_foyer(occupation, membres[pk]):
                 concernes = generateur.personnes(axe, membres[pk])
+                verifier_personnes_concernees([m.habitant_id for m in concernes], actuels)
                 arrivee = max(m.date_debut for m in concernes)
                 # Plus d'ouvertures récentes qu'anciennes : les anciens sont souvent clos.
                 anciennete = max(0, min(ANCIENNETE_MAX, (aujourd_hui - arrivee).days))
@@ -839,6 +908,7 @@ def creer_accompagnements(
         charge[plan.referent_id] += 1
         if len(equipe) > 1 and h.random() < 0.12:
             plan.co_intervenants = [h.choice([x for x in equipe if x != plan.referent_id])]
+    _verifier_intervenants(plans)
 
     # 3. Nombre d'interventions de chacun : proportionnel à la durée d'activité, à peu près.
     cible = interventions if interventions is not None else interventions_moyennes * len(plans)
@@ -857,6 +927,9 @@ def creer_accompagnements(
         }
         for axe in axes
     }
+    for axe, types in types_par_axe.items():
+        for type_ in types:
+            verifier_type_intervention(axe, type_)
     for depart in range(0, len(plans), lot):
         _ecrire_lot(generateur, plans[depart : depart + lot], types_par_axe, bilan)
         if sortie:
@@ -1027,6 +1100,8 @@ def creer_actions_collectives(
     aines = anniversaire(aujourd_hui, -62)
     bilan = BilanActions()
     sites = Site.objects.maisons_des_habitants().actifs().filter(pk__in=equipes).order_by("code")
+    agents = Agent.objects.in_bulk([pk for equipe in equipes.values() for pk in equipe])
+    regles = timezone.localdate()  # le jour des règles des services, lu une fois
     with transaction.atomic():
         for site in sites.exclude(pk__in=deja):
             equipe = equipes[site.pk]
@@ -1051,6 +1126,9 @@ def creer_actions_collectives(
                 if rang == 2 and h.random() < 0.5:
                     fin = aujourd_hui - timedelta(days=h.randint(60, 240))
                 animateurs = h.sample(equipe, min(len(equipe), h.randint(1, 2)))
+                verifier_date_suivi(debut, champ="date_debut", aujourd_hui=regles)
+                for agent_id in animateurs:
+                    verifier_agent_du_site(agents[agent_id], site)
                 action = ActionCollective.objects.create(
                     titre=titre,
                     type=type_,
@@ -1071,6 +1149,8 @@ def creer_actions_collectives(
                         continue
                     inscrits = [pk for pk in noyau if h.random() < 0.6]
                     anonymes = h.randint(0 if inscrits else 1, 6)
+                    verifier_date_suivi(jour, champ="date", pas_avant=debut, aujourd_hui=regles)
+                    verifier_participants_seance(len(inscrits), anonymes)
                     seance = Seance(
                         action=action,
                         date=jour,

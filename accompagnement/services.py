@@ -37,11 +37,83 @@ def _verifier_intervenant(agent, accompagnement: Accompagnement) -> None:
         raise PermissionDenied("Vous n'êtes ni référent ni co-intervenant de cet accompagnement.")
 
 
-def _verifier_date(jour: date, *, champ: str, pas_avant: date | None = None) -> None:
+# --- Règles pures : appelées par les services ci-dessous et par les générateurs de
+# démonstration (`accompagnement.demo`), qui écrivent en masse sans passer par les services.
+# Aucune ne lit la base.
+
+
+def verifier_date_suivi(
+    jour: date, *, champ: str, pas_avant: date | None = None, aujourd_hui: date | None = None
+) -> None:
     """Une date du suivi : plausible (depuis 2000, pas dans le futur) et pas avant `pas_avant`."""
-    verifier_date(jour, SUIVI, champ=champ)
+    verifier_date(jour, SUIVI, champ=champ, aujourd_hui=aujourd_hui)
     if pas_avant and jour < pas_avant:
         raise ValidationError({champ: "Cette date précède l'ouverture de l'accompagnement."})
+
+
+def verifier_transition(ancien: str, nouveau: str) -> None:
+    """ValidationError si la table des transitions (`enums.TRANSITIONS`) ne permet pas de passer
+    de `ancien` à `nouveau`."""
+    if nouveau not in TRANSITIONS.get(ancien, set()):
+        libelle = (
+            StatutAccompagnement(nouveau).label
+            if nouveau in StatutAccompagnement.values
+            else nouveau
+        )
+        raise ValidationError(
+            {
+                "statut": (
+                    f"Passage de « {StatutAccompagnement(ancien).label} » à « {libelle} » "
+                    "impossible."
+                )
+            }
+        )
+
+
+def verifier_motif_cloture(statut: str, motif_cloture: str) -> None:
+    """Un motif de clôture est exigé pour la clôture et refusé pour tout autre statut."""
+    if statut == StatutAccompagnement.CLOS:
+        if not motif_cloture:
+            raise ValidationError({"motif_cloture": "Indiquez le motif de clôture."})
+    elif motif_cloture:
+        raise ValidationError({"motif_cloture": "Un motif de clôture ne va qu'avec la clôture."})
+
+
+def verifier_personnes_concernees(ids_personnes: Iterable[int], ids_membres: set[int]) -> None:
+    """Au moins une personne, et seulement des membres actuels du foyer."""
+    ids_personnes = list(ids_personnes)
+    if not ids_personnes:
+        raise ValidationError({"membres": "Choisissez au moins une personne du foyer."})
+    if any(pk not in ids_membres for pk in ids_personnes):
+        raise ValidationError({"membres": "Une personne choisie ne fait pas partie du foyer."})
+
+
+def verifier_type_intervention(axe: str, type: str) -> None:
+    """Un type commun ou propre à l'axe."""
+    if type not in types_intervention(axe):
+        raise ValidationError({"type": f"Type d'intervention inconnu pour cet axe : {type!r}."})
+
+
+def verifier_duree(duree_minutes: int | None) -> None:
+    """Une durée d'intervention non notée, ou entre 1 et 600 minutes."""
+    if duree_minutes is not None and not 0 < duree_minutes <= 600:
+        raise ValidationError({"duree_minutes": "Durée attendue entre 1 et 600 minutes."})
+
+
+def verifier_presents(ids_presents: Iterable[int], ids_du_foyer: set[int]) -> None:
+    """Les personnes présentes à une intervention sont du foyer."""
+    if any(pk not in ids_du_foyer for pk in ids_presents):
+        raise ValidationError({"participants": "Une personne présente n'est pas du foyer."})
+
+
+def verifier_participants_seance(inscrits: int, participants_anonymes: int) -> None:
+    """Une séance : de 0 à 1 000 participants non inscrits, au moins un participant en tout."""
+    if participants_anonymes < 0 or participants_anonymes > 1000:
+        raise ValidationError(
+            {"participants_anonymes": "Nombre de participants non inscrits entre 0 et 1 000."}
+        )
+    if not inscrits and not participants_anonymes:
+        raise ValidationError("Indiquez au moins un participant, inscrit ou non.")
 
 
 class AccompagnementDejaOuvert(ValidationError):
@@ -84,13 +156,10 @@ def ouvrir_accompagnement(
     if axe not in AXES:
         raise ValidationError({"axe": f"Axe inconnu : {axe!r}."})
     date_ouverture = date_ouverture or timezone.localdate()
-    _verifier_date(date_ouverture, champ="date_ouverture")
+    verifier_date_suivi(date_ouverture, champ="date_ouverture")
     membres = list(membres)
     actuels = set(foyer.membres.filter(date_fin__isnull=True).values_list("habitant_id", flat=True))
-    if not membres:
-        raise ValidationError({"membres": "Choisissez au moins une personne du foyer."})
-    if any(m.pk not in actuels for m in membres):
-        raise ValidationError({"membres": "Une personne choisie ne fait pas partie du foyer."})
+    verifier_personnes_concernees([m.pk for m in membres], actuels)
     co_intervenants = [a for a in co_intervenants if a.pk != agent.pk]
     if any(not perms.peut_accompagner(a) for a in co_intervenants):
         raise ValidationError({"co_intervenants": "Un co-intervenant est un travailleur social."})
@@ -142,25 +211,13 @@ def changer_statut(
     accompagnement = Accompagnement.objects.select_for_update().get(pk=accompagnement.pk)
     _verifier_intervenant(agent, accompagnement)
     ancien = accompagnement.statut
-    if statut not in TRANSITIONS.get(ancien, set()):
-        raise ValidationError(
-            {
-                "statut": (
-                    f"Passage de « {StatutAccompagnement(ancien).label} » à "
-                    f"« {StatutAccompagnement(statut).label if statut in StatutAccompagnement.values else statut} » "
-                    "impossible."
-                )
-            }
-        )
+    verifier_transition(ancien, statut)
     date_effet = date_effet or timezone.localdate()
-    _verifier_date(date_effet, champ="date_effet", pas_avant=accompagnement.date_ouverture)
+    verifier_date_suivi(date_effet, champ="date_effet", pas_avant=accompagnement.date_ouverture)
+    verifier_motif_cloture(statut, motif_cloture)
     if statut == StatutAccompagnement.CLOS:
-        if not motif_cloture:
-            raise ValidationError({"motif_cloture": "Indiquez le motif de clôture."})
         accompagnement.date_cloture = date_effet
         accompagnement.motif_cloture = motif_cloture
-    elif motif_cloture:
-        raise ValidationError({"motif_cloture": "Un motif de clôture ne va qu'avec la clôture."})
     accompagnement.statut = statut
     accompagnement.full_clean(exclude=["membres", "co_intervenants"])
     accompagnement.save()
@@ -283,15 +340,12 @@ def enregistrer_intervention(
 ) -> Intervention:
     _verifier_intervenant(agent, accompagnement)
     _ouvert(accompagnement)
-    if type not in types_intervention(accompagnement.axe_id):
-        raise ValidationError({"type": f"Type d'intervention inconnu pour cet axe : {type!r}."})
-    _verifier_date(date_intervention, champ="date", pas_avant=accompagnement.date_ouverture)
-    if duree_minutes is not None and not 0 < duree_minutes <= 600:
-        raise ValidationError({"duree_minutes": "Durée attendue entre 1 et 600 minutes."})
+    verifier_type_intervention(accompagnement.axe_id, type)
+    verifier_date_suivi(date_intervention, champ="date", pas_avant=accompagnement.date_ouverture)
+    verifier_duree(duree_minutes)
     participants = list(participants)
     foyer = set(accompagnement.foyer.membres.values_list("habitant_id", flat=True))
-    if any(p.pk not in foyer for p in participants):
-        raise ValidationError({"participants": "Une personne présente n'est pas du foyer."})
+    verifier_presents([p.pk for p in participants], foyer)
     intervention = Intervention.objects.create(
         accompagnement=accompagnement,
         type=type,
@@ -326,7 +380,7 @@ def orienter(
     if not partenaire.actif:
         raise ValidationError({"partenaire": "Ce partenaire n'est plus actif."})
     date_orientation = date_orientation or timezone.localdate()
-    _verifier_date(date_orientation, champ="date", pas_avant=accompagnement.date_ouverture)
+    verifier_date_suivi(date_orientation, champ="date", pas_avant=accompagnement.date_ouverture)
     orientation = Orientation(
         accompagnement=accompagnement,
         partenaire=partenaire,
@@ -382,7 +436,7 @@ def synchroniser_partenaires() -> dict[str, int]:
 # --- Actions collectives (axe participation) ----------------------------------------------
 
 
-def _verifier_site_agent(agent, site, champ="site") -> None:
+def verifier_agent_du_site(agent, site, champ="site") -> None:
     if not perms.peut_accompagner(agent):
         raise PermissionDenied("Réservé aux travailleurs sociaux.")
     if site.pk not in agent.ids_sites:
@@ -400,9 +454,9 @@ def creer_action_collective(
     description: str = "",
     animateurs: Iterable = (),
 ) -> ActionCollective:
-    _verifier_site_agent(agent, site)
+    verifier_agent_du_site(agent, site)
     date_debut = date_debut or timezone.localdate()
-    _verifier_date(date_debut, champ="date_debut")
+    verifier_date_suivi(date_debut, champ="date_debut")
     action = ActionCollective(
         titre=titre.strip(),
         type=type,
@@ -440,12 +494,12 @@ def enregistrer_seance(
     animateurs: Iterable = (),
 ) -> Seance:
     """Une séance : présents inscrits (de vos sites) et/ou nombre de présents non inscrits."""
-    _verifier_site_agent(agent, action.site)
+    verifier_agent_du_site(agent, action.site)
     site = site or action.site
-    _verifier_site_agent(agent, site, champ="site")
+    verifier_agent_du_site(agent, site, champ="site")
     if not action.active:
         raise ValidationError("Cette action collective est terminée.")
-    _verifier_date(date_seance, champ="date", pas_avant=action.date_debut)
+    verifier_date_suivi(date_seance, champ="date", pas_avant=action.date_debut)
     participants = list(participants)
     from habitants.acces import q_personnes_accessibles
     from habitants.models import Habitant
@@ -459,12 +513,7 @@ def enregistrer_seance(
         raise ValidationError(
             {"participants": PARTICIPANT_D_UN_AUTRE_SITE.format(site=action.site)}
         )
-    if participants_anonymes < 0 or participants_anonymes > 1000:
-        raise ValidationError(
-            {"participants_anonymes": "Nombre de participants non inscrits entre 0 et 1 000."}
-        )
-    if not participants and not participants_anonymes:
-        raise ValidationError("Indiquez au moins un participant, inscrit ou non.")
+    verifier_participants_seance(len(participants), participants_anonymes)
     seance = Seance(
         action=action,
         date=date_seance,

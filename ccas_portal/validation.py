@@ -31,9 +31,10 @@ class Plage:
     #: message quand la date dépasse la fin ({fin} : la date limite, JJ/MM/AAAA)
     apres: str = "Date invraisemblable : après le {fin}."
 
-    def erreur(self, jour: date) -> str | None:
-        """Le message d'erreur en français si `jour` est hors de la plage, sinon None."""
-        fin = self.fin(timezone.localdate())
+    def erreur(self, jour: date, aujourd_hui: date | None = None) -> str | None:
+        """Le message d'erreur en français si `jour` est hors de la plage, sinon None
+        (`aujourd_hui` : la date du jour déjà lue, pour qui vérifie des milliers de dates)."""
+        fin = self.fin(aujourd_hui or timezone.localdate())
         if jour < self.debut:
             return f"Date invraisemblable : avant le {self.debut:%d/%m/%Y}."
         if jour > fin:
@@ -58,11 +59,13 @@ FIN_DE_DROIT = Plage(date(1950, 1, 1), lambda j: _ans_apres(j, 20))
 RECHERCHE = Plage(date(1900, 1, 1), lambda j: date(2100, 12, 31))
 
 
-def verifier_date(jour: date | None, plage: Plage, *, champ: str) -> None:
+def verifier_date(
+    jour: date | None, plage: Plage, *, champ: str, aujourd_hui: date | None = None
+) -> None:
     """ValidationError({champ: message}) si `jour` sort de la plage ; rien si jour est None."""
     if jour is None:
         return
-    message = plage.erreur(jour)
+    message = plage.erreur(jour, aujourd_hui)
     if message:
         raise ValidationError({champ: message}, code="date_invraisemblable")
 

@@ -15,12 +15,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import transaction
+from django.utils import timezone
 
 from ccas_portal.enums import Role
 from ccas_portal.insertion import inserer_lignes
 from ccas_portal.models import Agent
 from droits.enums import SourcePrestation, StatutPrestation
 from droits.models import Prestation, PrestationFoyer
+from droits.services import verifier_dates_prestation, verifier_versement
 from habitants.enums import RoleMembre, TypeRessource
 from habitants.models import Foyer, MembreFoyer, Ressource
 
@@ -194,9 +196,11 @@ def creer_prestations(
     auteur = Agent.objects.filter(role=Role.TRAVAILLEUR_SOCIAL).order_by("pk").first()
     if auteur is None:
         return 0
-    catalogue = set(Prestation.objects.values_list("code", flat=True))
+    # Les prestations au catalogue seulement (le service refuse une prestation retirée).
+    catalogue = set(Prestation.objects.filter(actif=True).values_list("code", flat=True))
     sources = [s.value for s in SourcePrestation]
     aujourd_hui = date.today()
+    regles = timezone.localdate()  # le jour des règles du service, lu une fois
     foyers = Foyer.objects.all() if foyers is None else foyers
     ids = list(foyers.order_by("pk").values_list("pk", "statut_occupation"))
     total = 0
@@ -240,6 +244,18 @@ def creer_prestations(
             for code in droits:
                 if code not in catalogue or hasard.random() >= proportion * TAUX_DE_RECOURS[code]:
                     continue
+                debut = _debut(code, hasard, aujourd_hui, demandeur, personnes)
+                # Les règles d'`enregistrer_prestation` (le bénéficiaire, un membre actuel du
+                # foyer, est pris parmi eux).
+                verifier_dates_prestation(
+                    date_demande=None, date_debut=debut, date_fin=None, aujourd_hui=regles
+                )
+                verifier_versement(
+                    statut=StatutPrestation.PERCUE,
+                    date_debut=debut,
+                    date_fin=None,
+                    montant_mensuel=MONTANTS[code],
+                )
                 # Des lignes {attname: valeur} plutôt que des instances : deux fois plus vite.
                 a_creer.append(
                     {
@@ -247,7 +263,7 @@ def creer_prestations(
                         "prestation_id": code,
                         "beneficiaire_id": demandeur[0],
                         "statut": StatutPrestation.PERCUE.value,
-                        "date_debut": _debut(code, hasard, aujourd_hui, demandeur, personnes),
+                        "date_debut": debut,
                         "montant_mensuel": MONTANTS[code],
                         "source": hasard.choice(sources),
                         "saisi_par_id": auteur.pk,

@@ -114,6 +114,39 @@ def _verifier_foyer(agent, foyer) -> None:
         raise PermissionDenied("Ce foyer n'est ni rattaché à vos sites ni partagé avec eux.")
 
 
+# --- Règles pures d'une prestation du foyer : appelées par `enregistrer_prestation` et par les
+# prestations de démonstration (`droits.demo`, écrites en masse). Aucune ne lit la base.
+
+
+def verifier_dates_prestation(
+    *,
+    date_demande: date | None,
+    date_debut: date | None,
+    date_fin: date | None,
+    aujourd_hui: date | None = None,
+) -> None:
+    """Des dates plausibles ; une demande qui n'est pas dans le futur."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    verifier_date(date_demande, EVENEMENT, champ="date_demande", aujourd_hui=aujourd_hui)
+    verifier_date(date_debut, EVENEMENT, champ="date_debut", aujourd_hui=aujourd_hui)
+    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin", aujourd_hui=aujourd_hui)
+    if date_demande and date_demande > aujourd_hui:
+        raise ValidationError({"date_demande": "La date de demande est dans le futur."})
+
+
+def verifier_versement(
+    *, statut: str, date_debut: date | None, date_fin: date | None, montant_mensuel
+) -> None:
+    """Une prestation accordée ou perçue est versée depuis une date ; la fin suit le début ; le
+    montant n'est pas négatif."""
+    if statut in (StatutPrestation.ACCORDEE, StatutPrestation.PERCUE) and not date_debut:
+        raise ValidationError({"date_debut": "Indiquez depuis quand la prestation est versée."})
+    if date_fin and date_debut and date_fin < date_debut:
+        raise ValidationError({"date_fin": "La fin précède le début du versement."})
+    if montant_mensuel is not None and montant_mensuel < 0:
+        raise ValidationError({"montant_mensuel": "Le montant ne peut pas être négatif."})
+
+
 @transaction.atomic
 def enregistrer_prestation(
     *,
@@ -141,16 +174,12 @@ def enregistrer_prestation(
         raise PermissionDenied("Cette prestation n'est pas celle de ce foyer.")
     if not prestation.actif and (existante is None or existante.prestation_id != prestation.pk):
         raise ValidationError({"prestation": "Cette prestation n'est plus au catalogue."})
-    aujourd_hui = timezone.localdate()
-    verifier_date(date_demande, EVENEMENT, champ="date_demande")
-    verifier_date(date_debut, EVENEMENT, champ="date_debut")
-    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin")
-    if date_demande and date_demande > aujourd_hui:
-        raise ValidationError({"date_demande": "La date de demande est dans le futur."})
+    verifier_dates_prestation(date_demande=date_demande, date_debut=date_debut, date_fin=date_fin)
     if beneficiaire is not None and not foyer.membres.filter(habitant=beneficiaire).exists():
         raise ValidationError({"beneficiaire": "Le bénéficiaire n'est pas du foyer."})
-    if statut in (StatutPrestation.ACCORDEE, StatutPrestation.PERCUE) and not date_debut:
-        raise ValidationError({"date_debut": "Indiquez depuis quand la prestation est versée."})
+    verifier_versement(
+        statut=statut, date_debut=date_debut, date_fin=date_fin, montant_mensuel=montant_mensuel
+    )
     objet = existante or PrestationFoyer(foyer=foyer, saisi_par=agent)
     for champ, valeur in {
         "prestation": prestation,
@@ -164,10 +193,6 @@ def enregistrer_prestation(
         "note": note.strip(),
     }.items():
         setattr(objet, champ, valeur)
-    if objet.date_fin and objet.date_debut and objet.date_fin < objet.date_debut:
-        raise ValidationError({"date_fin": "La fin précède le début du versement."})
-    if montant_mensuel is not None and montant_mensuel < 0:
-        raise ValidationError({"montant_mensuel": "Le montant ne peut pas être négatif."})
     objet.full_clean()
     objet.save()
     marquer_faits_modifies(foyers=[foyer])

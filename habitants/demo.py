@@ -1,8 +1,23 @@
 """Population de démonstration et de volume : des foyers plausibles d'une ville comme Grenoble.
 
-Insertion en masse (bulk_create) de données valides par construction : les services, qui
-valident objet par objet, serviraient 230 000 personnes trop lentement. Un test vérifie un
-échantillon avec full_clean().
+Insertion en masse (bulk_create) : les services, qui valident et journalisent objet par objet,
+serviraient 230 000 personnes trop lentement. Mais chaque objet passe par les MÊMES règles que
+les services, leurs fonctions pures (`habitants.services`, `habitants.historique`) ; une règle
+enfreinte lève ValidationError et la démo s'arrête :
+
+- noms et recherche (`indexer_habitant`, `verifier_noms`), adresse (`indexer_foyer`), bailleur
+  selon le statut d'occupation (`verifier_bailleur`) ;
+- arrivée dans le foyer pas avant la naissance (`verifier_date_arrivee`) ;
+- information RGPD avec une réponse datée à la question du contact (`noter_information`) ;
+- dates des ressources (`verifier_dates_ressource`), montants et dates des loyers
+  (`verifier_montants_loyer`, plage `DEPUIS`), dates des situations conjugales
+  (`verifier_date_conjugale`) ;
+- passages : un motif au moins, pas dans le futur, un partenaire actif pour une orientation et
+  seulement pour elle (`verifier_passage`).
+
+Une exception, voulue : sur un site sans agent d'accueil ni travailleur social, la personne est
+inscrite et le passage enregistré au nom d'un agent d'un autre site (`_agents_par_site`), là où
+le service exigerait un agent du site. Un test vérifie un échantillon avec full_clean().
 """
 
 import random
@@ -14,7 +29,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accompagnement.models import Partenaire
 from ccas_portal.models import Agent, Site
+from ccas_portal.validation import DEPUIS, verifier_date
 from habitants.communes import commune
 from habitants.enums import (
     EtatConsentement,
@@ -27,6 +44,7 @@ from habitants.enums import (
     TypeBailleur,
     TypeRessource,
 )
+from habitants.historique import verifier_date_conjugale, verifier_montants_loyer
 from habitants.models import (
     Foyer,
     Habitant,
@@ -37,8 +55,16 @@ from habitants.models import (
     Ressource,
     SituationConjugale,
 )
-from habitants.normalisation import normaliser
-from habitants.services import indexer_habitant
+from habitants.services import (
+    indexer_foyer,
+    indexer_habitant,
+    noter_information,
+    verifier_bailleur,
+    verifier_date_arrivee,
+    verifier_dates_ressource,
+    verifier_noms,
+    verifier_passage,
+)
 
 NOMS = [
     "Martin",
@@ -286,7 +312,12 @@ class Generateur:
         # Un second tirage pour les historiques (loyer, situation conjugale) : la population
         # d'une graine (noms, âges, ressources) reste celle qu'elle était sans eux.
         self.hasard_historiques = random.Random(graine * 7919 + 1)
+        # Et un troisième pour la réponse au contact des personnes sans téléphone (le service
+        # exige une réponse avec l'information) : le reste de la population ne bouge pas.
+        self.hasard_contact = random.Random(graine * 104729 + 3)
         self.aujourd_hui = aujourd_hui or timezone.localdate()
+        #: Le jour des règles des services (« pas dans le futur »), lu une fois.
+        self.jour_des_regles = timezone.localdate()
         #: Le loyer tiré pour chaque foyer (par identité de l'objet, pas encore en base).
         self._loyers: dict[int, Decimal] = {}
 
@@ -313,6 +344,7 @@ class Generateur:
                 self.hasard.choice("67"), *(self.hasard.randint(0, 99) for _ in range(4))
             )
         indexer_habitant(habitant)
+        verifier_noms(habitant)
         return habitant
 
     def _ecart(self, sexe_conjoint) -> int:
@@ -359,7 +391,8 @@ class Generateur:
             statut_occupation=statut,
             type_bailleur=bailleur,
         )
-        foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
+        indexer_foyer(foyer)
+        verifier_bailleur(foyer)
         if loyer is not None:
             self._loyers[id(foyer)] = loyer
         return foyer
@@ -388,6 +421,8 @@ class Generateur:
         periodes = []
         for i, (debut, montant) in enumerate(zip(debuts, montants, strict=True)):
             fin = debuts[i + 1] - timedelta(days=1) if i + 1 < len(debuts) else None
+            verifier_date(debut, DEPUIS, champ="date_debut", aujourd_hui=self.jour_des_regles)
+            verifier_montants_loyer(montant, charges)
             periodes.append(
                 PeriodeLoyer(
                     foyer=foyer,
@@ -417,6 +452,7 @@ class Generateur:
         def ajouter(personnes, *etapes):
             for personne in personnes:
                 for statut, debut in etapes:
+                    verifier_date_conjugale(personne, debut, aujourd_hui=self.jour_des_regles)
                     situations.append(
                         SituationConjugale(habitant=personne, statut=statut, date_debut=debut)
                     )
@@ -515,6 +551,9 @@ class Generateur:
                 )
                 membres.append((grand, RoleMembre.AUTRE_ADULTE, max(grand.date_naissance, debut)))
         for habitant, role, arrivee in membres:
+            verifier_date_arrivee(
+                habitant.date_naissance, arrivee, aujourd_hui=self.jour_des_regles
+            )
             if role != RoleMembre.ENFANT:
                 self._information(habitant, arrivee)
         return foyer, membres
@@ -532,13 +571,17 @@ class Generateur:
             self.aujourd_hui - timedelta(days=3 * 365),
         )
         jours = max(0, (self.aujourd_hui - au_plus_tot).days)
-        habitant.date_information = au_plus_tot + timedelta(days=h.randint(0, jours))
-        # La question du contact est posée avec l'information, aux personnes joignables : le plus
-        # souvent acceptée, parfois refusée ; sans téléphone, elle reste « non demandé ».
-        if habitant.telephone:
-            accepte = h.random() < 0.8
-            habitant.consentement = EtatConsentement.ACCEPTE if accepte else EtatConsentement.REFUSE
-            habitant.date_consentement = habitant.date_information
+        informee_le = au_plus_tot + timedelta(days=h.randint(0, jours))
+        # La question du contact est posée avec l'information (le service l'exige) : le plus
+        # souvent acceptée, parfois refusée. L'agent est noté à l'inscription (`cree_par`).
+        accepte = (h if habitant.telephone else self.hasard_contact).random() < 0.8
+        noter_information(
+            habitant,
+            agent=None,
+            date_information=informee_le,
+            consentement=EtatConsentement.ACCEPTE if accepte else EtatConsentement.REFUSE,
+            aujourd_hui=self.jour_des_regles,
+        )
 
     def ressources(self, habitant: Habitant, role) -> list[Ressource]:
         if role == RoleMembre.ENFANT:
@@ -560,6 +603,7 @@ class Generateur:
                 type_, montant = TypeRessource.CHOMAGE, self.hasard.randint(500, 1300)
             else:
                 type_, montant = TypeRessource.PENSION_INVALIDITE, self.hasard.randint(300, 1000)
+        verifier_dates_ressource(debut, None, aujourd_hui=self.jour_des_regles)
         liste = [
             Ressource(
                 habitant=habitant, type=type_, montant_mensuel=Decimal(montant), date_debut=debut
@@ -571,6 +615,8 @@ class Generateur:
             montant = Decimal(int(montant * self.hasard.uniform(0.5, 1.3)))
             if bascule < self.aujourd_hui:
                 liste[0].date_fin = bascule - timedelta(days=1)
+                verifier_dates_ressource(debut, liste[0].date_fin, aujourd_hui=self.jour_des_regles)
+                verifier_dates_ressource(bascule, None, aujourd_hui=self.jour_des_regles)
                 liste.append(
                     Ressource(
                         habitant=habitant, type=type_, date_debut=bascule, montant_mensuel=montant
@@ -684,13 +730,15 @@ def creer_passages(
     if not any(agents_par_site.values()):
         raise LookupError("Aucun agent : créez au moins les comptes de démonstration.")
     motifs = list(Motif.objects.filter(actif=True).order_by("ordre", "code"))
+    if not motifs:
+        raise LookupError("Aucun motif de passage : lancez charger_referentiels --wet-run.")
     # Une orientation vers un partenaire le nomme : l'annuaire pris à tour de rôle (sans tirer
     # au hasard, pour garder la même population d'une version à l'autre).
-    from accompagnement.models import Partenaire
-
-    partenaires = list(
-        Partenaire.objects.filter(actif=True).order_by("code").values_list("id", flat=True)
-    )
+    partenaires = list(Partenaire.objects.filter(actif=True).order_by("code"))
+    # Sans partenaire à l'annuaire, pas d'orientation vers un partenaire (le service l'exige).
+    reponses = [
+        r for r in ReponsePassage if partenaires or r != ReponsePassage.ORIENTATION_PARTENAIRE
+    ]
     orientations = 0
     aujourd_hui = timezone.localdate()
     # Majeurs aujourd'hui ; l'âge le jour du passage est vérifié ensuite.
@@ -769,16 +817,23 @@ def creer_passages(
                         date_heure=moment,
                         habitant_id=habitant_id,
                         mode=hasard.choices(list(ModePassage), weights=[70, 25, 5])[0],
-                        reponse=hasard.choice(list(ReponsePassage)),
+                        reponse=hasard.choice(reponses),
                     )
-                    if passage.reponse == ReponsePassage.ORIENTATION_PARTENAIRE and partenaires:
-                        passage.partenaire_id = partenaires[orientations % len(partenaires)]
+                    if passage.reponse == ReponsePassage.ORIENTATION_PARTENAIRE:
+                        passage.partenaire = partenaires[orientations % len(partenaires)]
                         orientations += 1
-                    choisis = [hasard.choice(choix)] if choix else []
-                    if choix and hasard.random() < 1 / 3:  # un second motif, une fois sur trois
+                    choisis = [hasard.choice(choix)]
+                    if hasard.random() < 1 / 3:  # un second motif, une fois sur trois
                         second = hasard.choice(choix)
                         if second is not choisis[0]:
                             choisis.append(second)
+                    verifier_passage(
+                        motifs=choisis,
+                        date_heure=moment,
+                        reponse=passage.reponse,
+                        partenaire=passage.partenaire,
+                        maintenant=maintenant,
+                    )
                     a_creer.append((passage, choisis))
                     if len(a_creer) >= lot:
                         vider()

@@ -21,9 +21,9 @@ from habitants.enums import RoleMembre, StatutMarital
 from habitants.models import Habitant, MembreFoyer, SituationConjugale, SituationSante
 from habitants.services import (
     _tracer,
-    _verifier_noms,
     indexer_habitant,
     valeur_lisible,
+    verifier_noms,
 )
 
 CONSERVEE, ABSORBEE = "conservee", "absorbee"
@@ -529,7 +529,7 @@ def fusionner_habitants(
     trace = _appliquer_valeurs(conservee, absorbee, retenus, sante_c, sante_a)
     indexer_habitant(conservee)
     try:
-        _verifier_noms(conservee)
+        verifier_noms(conservee)
         conservee.full_clean()
         source = absorbee if retenus["situation_conjugale"] == ABSORBEE else conservee
         _verifier_coherence(conservee, _historique_conjugal(source))

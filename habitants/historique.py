@@ -78,7 +78,8 @@ def _tracer(**kwargs) -> None:
 # --- Loyer et charges -----------------------------------------------------------------------
 
 
-def _verifier_montants(loyer_mensuel, charges_mensuelles) -> None:
+def verifier_montants_loyer(loyer_mensuel, charges_mensuelles) -> None:
+    """Un loyer indiqué (0 s'il n'y en a pas), des montants positifs (sans lire la base)."""
     if loyer_mensuel is None:
         raise ValidationError({"loyer_mensuel": "Indiquez le loyer mensuel (0 s'il n'y en a pas)."})
     erreurs = {
@@ -110,7 +111,7 @@ def enregistrer_loyer(
     if date_debut is None:
         raise ValidationError({"date_debut": "Indiquez depuis quand ce loyer est payé."})
     verifier_date(date_debut, DEPUIS, champ="date_debut")
-    _verifier_montants(loyer_mensuel, charges_mensuelles)
+    verifier_montants_loyer(loyer_mensuel, charges_mensuelles)
     if foyer.statut_occupation in SANS_LOYER and (loyer_mensuel or charges_mensuelles):
         raise ValidationError(
             {
@@ -175,7 +176,7 @@ def corriger_loyer(*, agent: Agent, periode: PeriodeLoyer, **champs) -> PeriodeL
         raise ValidationError({"date_debut": "Indiquez depuis quand ce loyer est payé."})
     verifier_date(periode.date_debut, DEPUIS, champ="date_debut")
     verifier_date(periode.date_fin, EVENEMENT, champ="date_fin")
-    _verifier_montants(periode.loyer_mensuel, periode.charges_mensuelles)
+    verifier_montants_loyer(periode.loyer_mensuel, periode.charges_mensuelles)
     if periode.date_fin and periode.date_fin < periode.date_debut:
         raise ValidationError({"date_fin": "La date de fin précède le début de ce loyer."})
     autres = list(foyer.loyers.exclude(pk=periode.pk))
@@ -204,10 +205,13 @@ def corriger_loyer(*, agent: Agent, periode: PeriodeLoyer, **champs) -> PeriodeL
 # --- Situation conjugale --------------------------------------------------------------------
 
 
-def _verifier_date_conjugale(habitant: Habitant, date_debut: date | None) -> None:
+def verifier_date_conjugale(
+    habitant: Habitant, date_debut: date | None, *, aujourd_hui: date | None = None
+) -> None:
+    """Une situation conjugale datée, plausible, pas avant la naissance (sans lire la base)."""
     if date_debut is None:
         raise ValidationError({"date_debut": "Indiquez depuis quand dure cette situation."})
-    verifier_date(date_debut, NAISSANCE, champ="date_debut")
+    verifier_date(date_debut, NAISSANCE, champ="date_debut", aujourd_hui=aujourd_hui)
     if habitant.date_naissance and date_debut < habitant.date_naissance:
         raise ValidationError({"date_debut": "Cette date précède la naissance de la personne."})
 
@@ -227,7 +231,7 @@ def enregistrer_situation_conjugale(
     _autoriser(agent, habitant, "La situation conjugale")
     if not statut:
         raise ValidationError({"statut": "Choisissez la situation conjugale."})
-    _verifier_date_conjugale(habitant, date_debut)
+    verifier_date_conjugale(habitant, date_debut)
     Habitant.objects.select_for_update().filter(pk=habitant.pk).first()
     actuelle = habitant.situations_conjugales.order_by("-date_debut").first()
     if actuelle and date_debut <= actuelle.date_debut:
@@ -272,7 +276,7 @@ def corriger_situation_conjugale(
     _autoriser(agent, habitant, "La situation conjugale")
     if not statut:
         raise ValidationError({"statut": "Choisissez la situation conjugale."})
-    _verifier_date_conjugale(habitant, date_debut)
+    verifier_date_conjugale(habitant, date_debut)
     autre = (
         habitant.situations_conjugales.exclude(pk=situation.pk)
         .filter(date_debut=date_debut)

@@ -99,7 +99,17 @@ def indexer_habitant(habitant: Habitant) -> None:
     habitant.cle_prenom = cle_phonetique(premier_mot(habitant.prenoms_normalises))
 
 
-def _verifier_noms(habitant: Habitant) -> None:
+# --- Règles pures : appelées par les services de ce module et par la population de
+# démonstration (`habitants.demo`), qui écrit en masse sans passer par les services. Aucune ne
+# lit la base.
+
+
+def indexer_foyer(foyer: Foyer) -> None:
+    """Calcule l'adresse normalisée (recherche) du foyer."""
+    foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
+
+
+def verifier_noms(habitant: Habitant) -> None:
     """Un nom ou un prénom contient une lettre : « -1 », « 99999 » ou « 2026-02-30 » sont des
     erreurs de saisie (une date tapée dans le mauvais champ), pas des noms."""
     erreurs = {}
@@ -150,7 +160,7 @@ def inscrire_habitant(
         cree_par=agent,
     )
     indexer_habitant(habitant)
-    _verifier_noms(habitant)
+    verifier_noms(habitant)
     habitant.full_clean()
     if not confirmer_nouveau:
         candidats = doublons_probables(
@@ -203,12 +213,35 @@ def modifier_identite(*, agent: Agent, habitant: Habitant, **champs) -> Habitant
     for nom, valeur in champs.items():
         setattr(habitant, nom, valeur.strip() if isinstance(valeur, str) else valeur)
     indexer_habitant(habitant)
-    _verifier_noms(habitant)
+    verifier_noms(habitant)
     habitant.full_clean()
     habitant.save()
     if "date_naissance" in champs:
         marquer_faits_modifies(habitant=habitant)
     return habitant
+
+
+def noter_information(
+    habitant: Habitant,
+    *,
+    agent: Agent | None,
+    date_information: date,
+    consentement: str,
+    aujourd_hui: date | None = None,
+) -> None:
+    """La règle de l'information RGPD, sans écrire : une réponse (« accepté » ou « refusé ») à
+    la question du contact, une date plausible ; la réponse est datée du jour de l'information,
+    sauf si elle n'a pas changé (elle garde sa date d'origine)."""
+    if consentement not in (EtatConsentement.ACCEPTE, EtatConsentement.REFUSE):
+        raise ValidationError(
+            {"consentement": "Indiquez si la personne accepte ou refuse d'être contactée."}
+        )
+    verifier_date(date_information, EVENEMENT, champ="date_information", aujourd_hui=aujourd_hui)
+    habitant.date_information = date_information
+    habitant.informe_par = agent
+    if consentement != habitant.consentement:
+        habitant.consentement = consentement
+        habitant.date_consentement = date_information
 
 
 @transaction.atomic
@@ -227,17 +260,10 @@ def enregistrer_information(
     from ccas_portal.journal import journaliser
 
     _verifier_acces(agent, habitant)
-    if consentement not in (EtatConsentement.ACCEPTE, EtatConsentement.REFUSE):
-        raise ValidationError(
-            {"consentement": "Indiquez si la personne accepte ou refuse d'être contactée."}
-        )
-    verifier_date(date_information, EVENEMENT, champ="date_information")
     avant = (habitant.consentement, habitant.date_consentement)
-    habitant.date_information = date_information
-    habitant.informe_par = agent
-    if consentement != habitant.consentement:
-        habitant.consentement = consentement
-        habitant.date_consentement = date_information
+    noter_information(
+        habitant, agent=agent, date_information=date_information, consentement=consentement
+    )
     habitant.full_clean()
     habitant.save()
     journaliser(
@@ -308,7 +334,7 @@ def creer_foyer(
         statut_occupation=statut_occupation,
         type_bailleur=type_bailleur,
     )
-    foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
+    indexer_foyer(foyer)
     foyer.full_clean()
     foyer.save()
     return foyer
@@ -369,6 +395,14 @@ def retirer_membre(*, agent: Agent, membre: MembreFoyer, date_fin: date) -> Memb
     return membre
 
 
+def verifier_dates_ressource(
+    date_debut: date, date_fin: date | None, *, aujourd_hui: date | None = None
+) -> None:
+    """Une ressource perçue depuis une date plausible, jusqu'à une fin de droit plausible."""
+    verifier_date(date_debut, EVENEMENT, champ="date_debut", aujourd_hui=aujourd_hui)
+    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin", aujourd_hui=aujourd_hui)
+
+
 @transaction.atomic
 def enregistrer_ressource(
     *,
@@ -382,8 +416,7 @@ def enregistrer_ressource(
     if not perms.peut_voir_donnees_sensibles(agent):
         raise PermissionDenied("Les ressources sont réservées aux travailleurs sociaux.")
     _verifier_acces(agent, habitant)
-    verifier_date(date_debut, EVENEMENT, champ="date_debut")
-    verifier_date(date_fin, FIN_DE_DROIT, champ="date_fin")
+    verifier_dates_ressource(date_debut, date_fin)
     ressource = Ressource(
         habitant=habitant,
         type=type,
@@ -431,12 +464,8 @@ def enregistrer_passage(
         # Les agents du site du passage liraient son nom dans les passages du jour (ADR 0025).
         raise ValidationError({"habitant": PERSONNE_D_UN_AUTRE_SITE.format(site=site)})
     motifs = list(motifs)
-    if not motifs:
-        raise ValidationError({"motifs": "Choisissez au moins un motif."})
     date_heure = date_heure or timezone.now()
-    if date_heure > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"date_heure": "Un passage ne peut pas être dans le futur."})
-    _verifier_partenaire_du_passage(reponse, partenaire)
+    verifier_passage(motifs=motifs, date_heure=date_heure, reponse=reponse, partenaire=partenaire)
     passage = Passage(
         site=site,
         agent=agent,
@@ -451,6 +480,23 @@ def enregistrer_passage(
     passage.save()
     passage.motifs.set(motifs)
     return passage
+
+
+def verifier_passage(
+    *,
+    motifs: list,
+    date_heure: datetime,
+    reponse: str,
+    partenaire,
+    maintenant: datetime | None = None,
+) -> None:
+    """Un passage : au moins un motif, pas dans le futur, un partenaire si et seulement si la
+    réponse est une orientation vers un partenaire (actif)."""
+    if not motifs:
+        raise ValidationError({"motifs": "Choisissez au moins un motif."})
+    if date_heure > (maintenant or timezone.now()) + timedelta(minutes=5):
+        raise ValidationError({"date_heure": "Un passage ne peut pas être dans le futur."})
+    _verifier_partenaire_du_passage(reponse, partenaire)
 
 
 def _verifier_partenaire_du_passage(reponse: str, partenaire) -> None:
@@ -721,15 +767,26 @@ def _verifier_logement(foyer: Foyer) -> None:
             f"court depuis le {en_cours.date_debut:%d/%m/%Y} ; indiquez d'abord sa fin "
             "(historique du loyer, « Corriger »)."
         )
+    try:
+        verifier_bailleur(foyer)
+    except ValidationError as erreur:
+        erreurs.update(erreur.message_dict)
+    if erreurs:
+        raise ValidationError(erreurs)
+
+
+def verifier_bailleur(foyer: Foyer) -> None:
+    """Le bailleur d'un locataire va avec son statut d'occupation (parc social ou privé)."""
     attendu = {"locataire_parc_social": "social", "locataire_parc_prive": "prive"}.get(
         foyer.statut_occupation
     )
     if attendu and foyer.type_bailleur and foyer.type_bailleur != attendu:
-        erreurs["type_bailleur"] = (
-            f"Le bailleur ne correspond pas au statut « {foyer.get_statut_occupation_display()} »."
+        raise ValidationError(
+            {
+                "type_bailleur": "Le bailleur ne correspond pas au statut "
+                f"« {foyer.get_statut_occupation_display()} »."
+            }
         )
-    if erreurs:
-        raise ValidationError(erreurs)
 
 
 def verifier_commune(code_postal: str, commune_nom: str) -> str:
@@ -773,7 +830,7 @@ def modifier_logement(*, agent: Agent, foyer: Foyer, **champs) -> Foyer:
         connue = commune(foyer.code_insee)
         foyer.code_insee = foyer.code_insee.upper()
         foyer.commune = connue.nom if connue else ""
-    foyer.adresse_normalisee = normaliser(f"{foyer.adresse} {foyer.commune}")
+    indexer_foyer(foyer)
     foyer.full_clean()
     _verifier_logement(foyer)
     foyer.save()
@@ -787,9 +844,17 @@ def modifier_logement(*, agent: Agent, foyer: Foyer, **champs) -> Foyer:
     return foyer
 
 
-def _verifier_arrivee(habitant: Habitant, foyer: Foyer, role: str, date_debut: date) -> None:
-    if habitant.date_naissance and date_debut < habitant.date_naissance:
+def verifier_date_arrivee(
+    date_naissance: date | None, date_debut: date, *, aujourd_hui: date | None = None
+) -> None:
+    """L'arrivée dans un foyer : pas avant la naissance, à une date plausible."""
+    if date_naissance and date_debut < date_naissance:
         raise ValidationError({"date_debut": "Cette date précède la naissance de la personne."})
+    verifier_date(date_debut, NAISSANCE, champ="date_debut", aujourd_hui=aujourd_hui)
+
+
+def _verifier_arrivee(habitant: Habitant, foyer: Foyer, role: str, date_debut: date) -> None:
+    verifier_date_arrivee(habitant.date_naissance, date_debut)
     if role == "conjoint" and foyer.membres.filter(role="conjoint", date_fin__isnull=True).exists():
         raise ValidationError({"role": "Ce foyer a déjà un conjoint."})
 
