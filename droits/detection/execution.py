@@ -21,6 +21,7 @@ from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from ccas_portal import perms
+from ccas_portal.dates import fin_du_mois
 from ccas_portal.enums import ActionJournal
 from ccas_portal.formats import nombre
 from ccas_portal.insertion import (
@@ -360,9 +361,7 @@ def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicil
 
 def explication(foyer: FoyerSimule, mois: date, raison: str = "") -> dict:
     """Les principales données utilisées, lisibles par le travailleur social."""
-    from droits.detection.situation import _fin_du_mois
-
-    jour = _fin_du_mois(mois)
+    jour = fin_du_mois(mois)
     revenus = sum(
         montant
         for p in foyer.personnes
