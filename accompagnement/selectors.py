@@ -533,3 +533,15 @@ def intervenants_possibles(foyers) -> dict[int, list]:
         foyer_id: [a for a in agents if {s.pk for s in a.sites.all()} & ids]
         for foyer_id, ids in sites.items()
     }
+
+
+def foyers_avec_aide_a_domicile(ids) -> set[int]:
+    """Les foyers (parmi `ids`) dont un accompagnement « bien vieillir » note une aide à
+    domicile en place ; lu par la détection du non-recours, à qui le réglage
+    DETECTION_AIDES_A_DOMICILE donne cette fonction (la détection ne lit pas `accompagnement`,
+    ADR 0031). Une requête, quel que soit le nombre de foyers."""
+    return set(
+        Accompagnement.objects.filter(
+            foyer_id__parmi=ids, axe_id="bien_vieillir", faits__aide_domicile=True
+        ).values_list("foyer_id", flat=True)
+    )

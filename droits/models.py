@@ -468,7 +468,7 @@ class Signalement(models.Model):
     @property
     def mois_simule(self) -> date | None:
         """Le mois simulé par la détection qui a repéré ou revu ce signalement en dernier : celui
-        de son explication (« 11/2026 », écrite avec lui : voir detection.execution.explication),
+        de son explication (« 11/2026 », écrite avec lui : voir detection.decision.explication),
         None s'il manque."""
         try:
             mois, annee = str(self.explication["mois"]).split("/")

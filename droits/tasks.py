@@ -1,6 +1,7 @@
 """Tâches Celery de la détection du non-recours : minces, elles appellent
-`droits.detection.execution`. Les lots passent par la file `detection` pour ne pas retarder
-les autres tâches."""
+`droits.detection.execution`, qui les enfile par leur nom (`TACHE_COORDINATEUR`, `TACHE_LOT` :
+ce module l'importe, il ne l'importe pas en retour ; ADR 0031). Les lots passent par la file
+`detection` pour ne pas retarder les autres tâches."""
 
 import logging
 
@@ -8,9 +9,10 @@ from celery import shared_task
 from celery.signals import celeryd_init
 
 from droits.detection import execution as detection
+from droits.detection import moteur
+from droits.models import LotDetection
 
 logger = logging.getLogger(__name__)
-FILE_DETECTION = "detection"
 
 
 #: Tâches de la détection : accusé de réception après le travail, message rendu à la file si
@@ -42,14 +44,8 @@ def coordonner_detection(self, execution_id: int) -> int:
     except Exception as erreur:
         _echouer_au_dernier_essai(self, execution_id, "Découpage en lots", erreur)
         raise
-    enfiler_lots(lots)
+    detection.enfiler_lots(lots)
     return len(lots)
-
-
-def enfiler_lots(lots: list[int]) -> None:
-    """Un message par lot sur la file `detection` (coordinateur, relance, reprise)."""
-    for lot_id in lots:
-        traiter_lot_detection.apply_async((lot_id,), queue=FILE_DETECTION)
 
 
 @shared_task(**REPRISES, retry_backoff=5, retry_backoff_max=300)
@@ -57,8 +53,6 @@ def traiter_lot_detection(self, lot_id: int) -> dict:
     try:
         return detection.traiter_lot(lot_id)
     except Exception as erreur:
-        from droits.models import LotDetection
-
         lot = LotDetection.objects.get(pk=lot_id)
         _echouer_au_dernier_essai(self, lot.execution_id, f"Lot {lot.numero}", erreur)
         raise
@@ -83,6 +77,4 @@ def prechauffer(**_):
     seul chargement pour tous, mémoire partagée), et « simuler maintenant » répond dès le premier
     lot. En `--pool solo`, c'est le processus qui calcule. Signal propre au programme
     `celery worker` : les workers embarqués des tests ne le reçoivent pas."""
-    from droits.detection.moteur import prechauffer
-
-    prechauffer(detection.mois_courant())
+    moteur.prechauffer(detection.mois_courant())

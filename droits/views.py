@@ -3,7 +3,6 @@ foyer, lancement et suivi de la détection (responsables, admins)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -235,14 +234,13 @@ def detection(request):
     """Les exécutions de la détection, et « Lancer maintenant »."""
     form = LancerDetectionForm(request.POST or None, agent=request.user)
     if form.is_valid():
-        with transaction.atomic():
-            execution = lancer_detection(
-                agent=request.user,
-                declencheur="manuel",
-                perimetre=form.cleaned_data["perimetre"],
-                site=form.cleaned_data.get("site"),
-                mois_cible=form.cleaned_data["mois_cible"],
-            )
+        execution = lancer_detection(
+            agent=request.user,
+            declencheur="manuel",
+            perimetre=form.cleaned_data["perimetre"],
+            site=form.cleaned_data.get("site"),
+            mois_cible=form.cleaned_data["mois_cible"],
+        )
         messages.success(request, "Détection lancée : la progression s'affiche ci-dessous.")
         return redirect(reverse("droits:detection") + f"#execution-{execution.pk}")
     return _page_detection(request, form, status=422 if form.is_bound else 200)
@@ -303,14 +301,13 @@ def simuler_foyer(request, foyer_pk):
     form = formulaire_de_simulation(foyer, request.POST)
 
     def lancer(donnees):
-        with transaction.atomic():
-            lancer_detection(
-                agent=request.user,
-                declencheur="simuler maintenant",
-                perimetre="foyer",
-                foyer=foyer,
-                mois_cible=donnees["mois_cible"],
-            )
+        lancer_detection(
+            agent=request.user,
+            declencheur="simuler maintenant",
+            perimetre="foyer",
+            foyer=foyer,
+            mois_cible=donnees["mois_cible"],
+        )
 
     message = ecrire_une_fois(
         form,

@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from ccas_portal.dates import ajouter_mois, fin_du_mois
+
 MOIS = (
     "janvier",
     "février",
@@ -28,16 +30,6 @@ MOIS = (
 
 def debut_du_mois(jour: date) -> date:
     return jour.replace(day=1)
-
-
-def ajouter_mois(jour: date, n: int) -> date:
-    """Le premier du mois, `n` mois plus tard (ou plus tôt)."""
-    total = jour.year * 12 + jour.month - 1 + n
-    return date(total // 12, total % 12 + 1, 1)
-
-
-def fin_du_mois(jour: date) -> date:
-    return ajouter_mois(jour, 1) - timedelta(days=1)
 
 
 def moins_un_an(jour: date) -> date:

@@ -272,6 +272,9 @@ DETECTION_RELANCES_MAX = env.entier("DETECTION_RELANCES_MAX", 3)
 # Proximité d'un seuil : chaque foyer signalé est re-simulé avec ses ressources plus basses et
 # plus hautes de ce pourcentage (0 : pas de re-simulation ; ADR 0019, docs/detection.md).
 DETECTION_ECART_SEUIL_POURCENT = env.entier("DETECTION_ECART_SEUIL_POURCENT", 5)
+# Les foyers qui ont une aide à domicile en place (fonction ids → ensemble d'ids) : un fait des
+# accompagnements, donné ici à la détection qui ne lit pas `accompagnement` (ADR 0031).
+DETECTION_AIDES_A_DOMICILE = "accompagnement.selectors.foyers_avec_aide_a_domicile"
 # Tableau de bord : âge maximal d'un instantané de chiffres avant recalcul à la demande
 # (ccas_portal/pilotage/instantanes.py ; les périodes courantes sont recalculées chaque nuit).
 PILOTAGE_FRAICHEUR_HEURES = env.entier("PILOTAGE_FRAICHEUR_HEURES", 24)

@@ -6,19 +6,20 @@ se partagent une exécution ; une tâche rejouée (worker perdu, nouvelle tentat
 qui n'est pas noté fait, et ses écritures sont des mises à jour, jamais des doublons.
 """
 
-import hashlib
-import json
 import logging
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
@@ -29,12 +30,10 @@ from ccas_portal.insertion import (
     mettre_a_jour_en_masse,
 )
 from ccas_portal.journal import journaliser
-from droits.detection import moteur, regles_locales
-from droits.detection.explication import expliquer
+from droits.detection import decision, moteur
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import FoyerSimule, charger_foyers
 from droits.enums import (
-    ETATS_OUVERTS,
     STATUTS_EN_COURS,
     PerimetreDetection,
     StatutExecution,
@@ -67,9 +66,37 @@ def mois_courant() -> date:
     return date(aujourd_hui.year, aujourd_hui.month, 1)
 
 
+# --- Enfiler ---------------------------------------------------------------------------------
+
+#: Les tâches que la détection enfile, nommées : `droits/tasks.py` les définit et importe ce
+#: module, qui ne l'importe pas en retour (ADR 0031). `droits/apps.py` importe les tâches au
+#: démarrage de chaque processus : la tâche est toujours trouvée dans le registre de Celery
+#: (un test vérifie ces noms).
+TACHE_COORDINATEUR = "droits.tasks.coordonner_detection"
+TACHE_LOT = "droits.tasks.traiter_lot_detection"
+#: La file des lots, pour ne pas retarder les autres tâches.
+FILE_DETECTION = "detection"
+
+
+def tache(nom: str):
+    """La tâche Celery enregistrée sous ce nom."""
+    return current_app.tasks[nom]
+
+
+def enfiler_coordinateur(execution_id: int) -> None:
+    tache(TACHE_COORDINATEUR).delay(execution_id)
+
+
+def enfiler_lots(lots: list[int]) -> None:
+    """Un message par lot sur la file `detection` (coordinateur, relance, reprise)."""
+    for lot_id in lots:
+        tache(TACHE_LOT).apply_async((lot_id,), queue=FILE_DETECTION)
+
+
 # --- Lancer ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def lancer_detection(
     *,
     agent=None,
@@ -79,8 +106,8 @@ def lancer_detection(
     foyer=None,
     mois_cible: date | None = None,
 ) -> ExecutionDetection:
-    """Enregistre une exécution et enfile son coordinateur après la validation de la
-    transaction (jamais avant : le worker ne la trouverait pas)."""
+    """Enregistre une exécution (sa propre transaction) et enfile son coordinateur après la
+    validation (jamais avant : le worker ne la trouverait pas)."""
     if agent is not None and not perms.peut_piloter(agent):
         un_de_ses_foyers = (
             perimetre == PerimetreDetection.FOYER
@@ -121,9 +148,7 @@ def lancer_detection(
             objet=execution,
             details={"perimetre": perimetre},
         )
-    from droits.tasks import coordonner_detection
-
-    transaction.on_commit(lambda: coordonner_detection.delay(execution.pk))
+    transaction.on_commit(lambda: enfiler_coordinateur(execution.pk))
     return execution
 
 
@@ -277,12 +302,10 @@ def relancer_les_executions_bloquees() -> dict:
 def _enfiler(execution: ExecutionDetection, lots: list[int]) -> None:
     """Après la validation : le coordinateur d'une exécution pas encore découpée, sinon ses
     lots."""
-    from droits import tasks
-
     if execution.statut == StatutExecution.EN_ATTENTE:
-        transaction.on_commit(lambda: tasks.coordonner_detection.delay(execution.pk))
+        transaction.on_commit(lambda: enfiler_coordinateur(execution.pk))
     else:
-        transaction.on_commit(lambda: tasks.enfiler_lots(lots))
+        transaction.on_commit(lambda: enfiler_lots(lots))
 
 
 def peut_reprendre(execution: ExecutionDetection) -> bool:
@@ -330,122 +353,65 @@ def reprendre_detection(*, agent, execution: ExecutionDetection) -> list[int]:
     return manquants
 
 
-# --- Un lot ---------------------------------------------------------------------------------
+# --- Un lot : charger → décider (decision.py, pur) → écrire ----------------------------------
 
 
-def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicile: bool) -> str:
-    """L'empreinte des faits du foyer (hors mois simulé) : un signalement clos comme non
-    éligible ou refusé ne renaît que si elle change."""
-    contenu = {
-        "logement": [foyer.depcom, foyer.statut_occupation, foyer.loyer],
-        "personnes": [
-            [
-                p.id,
-                p.date_naissance.isoformat() if p.date_naissance else None,
-                p.role,
-                p.taux_incapacite,
-                sorted(
-                    [t, m, d.isoformat(), f.isoformat() if f else None]
-                    for t, m, d, f in p.ressources
-                ),
-            ]
-            for p in foyer.personnes
-        ],
-        "prestations": sorted(prestations_en_cours),
-        "aide_a_domicile": aide_a_domicile,
-    }
-    texte = json.dumps(contenu, sort_keys=True, default=str)
-    return hashlib.sha256(texte.encode()).hexdigest()
+@dataclass
+class DonneesLot:
+    """Ce qu'un lot lit avant de décider (hors signalements : voir `_ecrire`)."""
+
+    foyers: list[FoyerSimule]
+    #: {foyer : prestations demandées ou perçues}
+    en_cours: dict[int, set[str]]
+    #: foyers dont un accompagnement note une aide à domicile en place
+    aides: set[int]
+    #: {code : montant indicatif} des prestations actives du catalogue
+    catalogue: dict[str, Decimal | None]
 
 
-def explication(foyer: FoyerSimule, mois: date, raison: str = "") -> dict:
-    """Les principales données utilisées, lisibles par le travailleur social."""
-    from droits.detection.situation import _fin_du_mois
+def source_aides_a_domicile():
+    """La fonction qui dit quels foyers ont une aide à domicile en place (ids → ensemble
+    d'ids). Ce fait est noté dans un accompagnement « bien vieillir » ; la détection ne lit
+    pas `accompagnement` (couches, ADR 0031) : le réglage DETECTION_AIDES_A_DOMICILE, écrit
+    là où l'on assemble les applications, lui donne cette fonction par son nom."""
+    return import_string(settings.DETECTION_AIDES_A_DOMICILE)
 
-    jour = _fin_du_mois(mois)
-    revenus = sum(
-        montant
-        for p in foyer.personnes
-        for t, montant, d, f in p.ressources
-        if d <= jour and (f is None or f >= mois)
+
+def charger(lot: LotDetection) -> DonneesLot:
+    """Les lectures d'un lot : un nombre de requêtes qui ne dépend pas de sa taille."""
+    foyers = charger_foyers(lot.foyers, lot.execution.mois_cible)
+    en_cours: dict[int, set[str]] = {}
+    for foyer_id, code in PrestationFoyer.objects.filter(
+        foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS
+    ).values_list("foyer_id", "prestation_id"):
+        en_cours.setdefault(foyer_id, set()).add(code)
+    return DonneesLot(
+        foyers=foyers,
+        en_cours=en_cours,
+        aides=set(source_aides_a_domicile()(lot.foyers)),
+        catalogue=dict(
+            Prestation.objects.filter(actif=True).values_list("code", "montant_indicatif")
+        ),
     )
-    return {
-        "mois": f"{mois:%m/%Y}",
-        "personnes": len(foyer.personnes),
-        "ages": [p.age(jour) for p in foyer.personnes],
-        "ressources_mensuelles_nettes": round(revenus, 2),
-        "loyer": foyer.loyer,
-        "statut_occupation": foyer.statut_occupation,
-        "commune": foyer.depcom,
-        "incapacite": any((p.taux_incapacite or 0) >= 50 for p in foyer.personnes),
-        **({"raison": raison} if raison else {}),
-    }
 
 
-def _a_re_simuler(foyers, resultats, en_cours, traces, mois: date) -> tuple[list, dict]:
-    """Les foyers à re-simuler pour la proximité des seuils (ADR 0019), et ce qui est repris
-    sans re-simulation : {(foyer, prestation) : {"sensibilite", "seuil"}}.
-
-    Pas de re-simulation pour un droit probable déjà demandé ou perçu (pas de signalement),
-    ni pour un signalement déjà écrit sur les mêmes faits : ouvert avec la même empreinte, le
-    même montant, le même mois simulé et le même écart (son seuil est repris), ou dernier clos
-    avec la même empreinte (il ne renaît pas). Un foyer qui a au moins un droit nouveau ou
-    changé est re-simulé en entier."""
-    if not ecart_seuil():
-        return [], {}
-    pourcentage = round(ecart_seuil() * 100)
-    ids = [f.id for f in foyers if f.id in resultats]
-    ouverts, clos = {}, {}
-    for foyer_id, code, etat, trace, montant, x in (
-        Signalement.objects.filter(foyer_id__parmi=ids)
+def signalements_lus(foyers: list[int]) -> list[decision.SignalementLu]:
+    """Les signalements de ces foyers, dans l'ordre de leur création."""
+    return [
+        decision.SignalementLu(*ligne)
+        for ligne in Signalement.objects.filter(foyer_id__parmi=foyers)
         .order_by("cree_le", "pk")
         .values_list(
-            "foyer_id", "prestation_id", "etat", "empreinte", "montant_estime", "explication"
+            "pk",
+            "foyer_id",
+            "prestation_id",
+            "etat",
+            "montant_estime",
+            "empreinte",
+            "explication",
+            "toujours_detecte",
         )
-    ):
-        if etat in ETATS_OUVERTS:
-            ouverts[foyer_id, code] = (trace, montant, x or {})
-        else:
-            clos[foyer_id, code] = trace
-    a_faire, repris = [], {}
-    mois_texte = f"{mois:%m/%Y}"
-    for f in foyers:
-        if f.id not in resultats:
-            continue
-        trace, du_foyer, complet = traces[f.id], {}, True
-        for e in resultats[f.id]:
-            cle = (f.id, e.prestation)
-            if e.prestation in en_cours.get(f.id, ()):
-                continue
-            if cle in ouverts:
-                ancienne_trace, montant, x = ouverts[cle]
-                if (
-                    ancienne_trace == trace
-                    and montant == Decimal(str(e.montant))
-                    and x.get("mois") == mois_texte
-                    and x.get("sensibilite") == pourcentage
-                ):
-                    du_foyer[cle] = {k: x[k] for k in ("sensibilite", "seuil") if k in x}
-                    continue
-            elif clos.get(cle) == trace:
-                continue
-            complet = False
-        if complet:
-            repris.update(du_foyer)
-        else:
-            a_faire.append(f)
-    return a_faire, repris
-
-
-def _aides_a_domicile(ids: list[int]) -> set[int]:
-    """Les foyers dont un accompagnement « bien vieillir » note une aide à domicile en place."""
-    from accompagnement.models import Accompagnement
-
-    return set(
-        Accompagnement.objects.filter(
-            foyer_id__parmi=ids, axe_id="bien_vieillir", faits__aide_domicile=True
-        ).values_list("foyer_id", flat=True)
-    )
+    ]
 
 
 @pile_reservee
@@ -455,147 +421,35 @@ def traiter_lot(lot_id: int) -> dict:
     if lot.fait:
         return {"deja_fait": True}
     execution = lot.execution
+    mois = execution.mois_cible
     LotDetection.objects.filter(pk=lot_id).update(
         tentatives=F("tentatives") + 1, commence_le=timezone.now()
     )
     debut = time.perf_counter()
-    foyers = charger_foyers(lot.foyers, execution.mois_cible)
+    donnees = charger(lot)
     charge = time.perf_counter()
-    resultats = moteur.simuler(foyers, execution.mois_cible)
+    resultats = moteur.simuler(donnees.foyers, mois)
     simule = time.perf_counter()
-    en_cours: dict[int, set[str]] = {}
-    for foyer_id, code in PrestationFoyer.objects.filter(
-        foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS
-    ).values_list("foyer_id", "prestation_id"):
-        en_cours.setdefault(foyer_id, set()).add(code)
-    aides = _aides_a_domicile(lot.foyers)
-    traces = {
-        f.id: empreinte(f, en_cours.get(f.id, set()), f.id in aides)
-        for f in foyers
-        if f.id in resultats
-    }
+    traces = decision.empreintes(donnees.foyers, resultats, donnees.en_cours, donnees.aides)
     # Proximité d'un seuil : seuls les foyers qui auront un signalement nouveau ou changé
     # d'une prestation légale sont re-simulés (ressources ± écart) ; un signalement inchangé
     # garde le seuil déjà calculé (`repris`).
-    a_expliquer, repris = _a_re_simuler(foyers, resultats, en_cours, traces, execution.mois_cible)
-    sensibles = (
-        moteur.sensibilite(a_expliquer, execution.mois_cible, ecart_seuil(), taille_lot())
-        if a_expliquer
-        else {}
+    ecart = ecart_seuil()
+    a_expliquer, repris = decision.a_re_simuler(
+        donnees.foyers,
+        resultats,
+        donnees.en_cours,
+        traces,
+        mois,
+        signalements_lus([f.id for f in donnees.foyers if f.id in resultats]) if ecart else [],
+        ecart,
     )
+    sensibles = moteur.sensibilite(a_expliquer, mois, ecart, taille_lot()) if a_expliquer else {}
     explique = time.perf_counter()
-    catalogue = {p.code: p for p in Prestation.objects.filter(actif=True)}
-    comptes: Counter = Counter()
-    #: Ce que devient chaque droit probable (voir ExecutionDetection.bilan).
-    bilan: Counter = Counter()
-    incomplets = len(lot.foyers) - len(resultats)
-    with transaction.atomic():
-        lot = LotDetection.objects.select_for_update().get(pk=lot_id)
-        if lot.fait:  # un autre worker l'a fini entre-temps
-            return {"deja_fait": True}
-        existants = _signalements_existants(lot.foyers)
-        maintenant = timezone.now()
-        ecritures = _Ecritures(maintenant)
-        etats = []
-        for foyer in foyers:
-            if foyer.id not in resultats:
-                continue
-            codes_en_cours = en_cours.get(foyer.id, set())
-            trace = traces[foyer.id]
-            propositions = {
-                e.prestation: (Decimal(str(e.montant)), "") for e in resultats[foyer.id]
-            }
-            estimations = {e.prestation: e for e in resultats[foyer.id]}
-            sensibles_du_foyer = sensibles.get(foyer.id, {})
-            legaux = set(propositions)
-            for p in [
-                *regles_locales.jeunes_adultes_sans_ressources(foyer, execution.mois_cible, legaux),
-                *regles_locales.aines_isoles_sans_aide_a_domicile(
-                    foyer, execution.mois_cible, foyer.id in aides
-                ),
-            ]:
-                prestation = catalogue.get(p.prestation)
-                if prestation is not None:
-                    propositions[p.prestation] = (
-                        prestation.montant_indicatif or Decimal(0),
-                        p.raison,
-                    )
-            commune = explication(foyer, execution.mois_cible)  # une fois par foyer
-            for code, (montant, raison) in propositions.items():
-                comptes[code] += 1
-                if code in codes_en_cours:
-                    bilan["deja_demandes"] += 1
-                    continue
-                if code not in catalogue:
-                    bilan["hors_catalogue"] += 1
-                    continue
-                bilan[
-                    ecritures.signalement(
-                        existants,
-                        foyer,
-                        code,
-                        montant,
-                        trace,
-                        execution,
-                        {
-                            **expliquer(
-                                commune, estimations[code], sensibles_du_foyer, set(estimations)
-                            ),
-                            **repris.get((foyer.id, code), {}),
-                        }
-                        if code in estimations
-                        else {**commune, "raison": raison}
-                        if raison
-                        else commune,
-                    )
-                ] += 1
-            # Un signalement ouvert que cette exécution ne retrouve plus est marqué comme tel.
-            for code, (ouvert, _) in existants.get(foyer.id, {}).items():
-                if ouvert and ouvert.toujours_detecte and code not in propositions:
-                    ecritures.perdu(ouvert)
-                    bilan["plus_detectes"] += 1
-            etats.append(
-                {
-                    "foyer_id": foyer.id,
-                    "simule_le": maintenant,
-                    "empreinte": trace,
-                    "execution_id": execution.pk,
-                    "mois_cible": execution.mois_cible,
-                    "estimations": {c: float(m) for c, (m, _) in propositions.items()},
-                }
-            )
-        crees = ecritures.enregistrer()
-        # Les foyers incomplets (sans date de naissance) sont vus aussi : pas de resimulation
-        # incrémentale tant que rien ne change.
-        vus = {f.id for f in foyers}
-        etats += [
-            {"foyer_id": i, "simule_le": maintenant, "empreinte": "", "execution_id": execution.pk}
-            for i in lot.foyers
-            if i not in resultats and i in vus
-        ]
-        inserer_ou_remplacer(
-            EtatDetectionFoyer,
-            etats,
-            unique=["foyer"],
-            champs=["simule_le", "empreinte", "execution", "mois_cible", "estimations"],
-        )
-        lot.fait = True
-        lot.termine_le = maintenant
-        lot.save(update_fields=["fait", "termine_le"])
-        execution = ExecutionDetection.objects.select_for_update().get(pk=execution.pk)
-        execution.traites += len(lot.foyers)
-        execution.incomplets += incomplets
-        execution.signalements_crees += crees
-        total = Counter(execution.comptes)
-        total.update(comptes)
-        execution.comptes = dict(sorted(total.items()))
-        cumul = Counter(execution.bilan)
-        cumul.update(bilan)
-        execution.bilan = dict(sorted(cumul.items()))
-        execution.save(
-            update_fields=["traites", "incomplets", "signalements_crees", "comptes", "bilan"]
-        )
-        reste = LotDetection.objects.filter(execution=execution, fait=False).exists()
+    ecrit = _ecrire(lot_id, execution, donnees, resultats, traces, sensibles, repris)
+    if ecrit is None:  # un autre worker l'a fini entre-temps
+        return {"deja_fait": True}
+    crees, reste = ecrit
     fin = time.perf_counter()
     logger.info(
         "Lot %s de l'exécution %s : %s foyers, chargement %.2f s, simulation %.2f s, "
@@ -615,85 +469,90 @@ def traiter_lot(lot_id: int) -> dict:
     return {"foyers": len(lot.foyers), "signalements_crees": crees}
 
 
-def _signalements_existants(foyers: list[int]) -> dict:
-    """{foyer: {prestation: (signalement ouvert ou None, dernier clos ou None)}}."""
-    existants: dict = {}
-    for s in Signalement.objects.filter(foyer_id__parmi=foyers).order_by("cree_le", "pk"):
-        du_foyer = existants.setdefault(s.foyer_id, {})
-        ouvert, clos = du_foyer.get(s.prestation_id, (None, None))
-        if s.etat in ETATS_OUVERTS:
-            ouvert = s
-        else:
-            clos = s
-        du_foyer[s.prestation_id] = (ouvert, clos)
-    return existants
+#: Les champs d'un signalement ouvert revu par une exécution.
+CHAMPS_REVUS = (
+    "montant_estime",
+    "empreinte",
+    "execution",
+    "explication",
+    "toujours_detecte",
+    "modifie_le",
+)
 
 
-class _Ecritures:
-    """Les écritures de signalements d'un lot, faites en masse à la fin : quelques requêtes par
-    lot au lieu de deux par signalement (COPY sur PostgreSQL, voir ccas_portal.insertion)."""
-
-    CHAMPS_REVUS = (
-        "montant_estime",
-        "empreinte",
-        "execution",
-        "explication",
-        "toujours_detecte",
-        "modifie_le",
-    )
-
-    def __init__(self, maintenant):
-        self.maintenant = maintenant
-        self.nouveaux: list[dict] = []  # lignes à insérer (sans instance : voir insertion.py)
-        self.revus: list[Signalement] = []
-        self.perdus: list[Signalement] = []
-
-    def signalement(self, existants, foyer, code, montant, trace, execution, explique) -> str:
-        """Met à jour le signalement ouvert s'il a changé (montant, faits, explication), ou en
-        crée un (sauf clos sur les mêmes faits). Un signalement ouvert inchangé n'est pas
-        réécrit : son exécution reste celle qui l'a repéré ou changé en dernier. Renvoie ce
-        qu'est devenu le droit probable : « deja_signales », « clos_memes_faits » ou
-        « nouveaux »."""
-        ouvert, clos = existants.get(foyer.id, {}).get(code, (None, None))
-        if ouvert is not None:
-            avant = (ouvert.montant_estime, ouvert.empreinte, ouvert.explication)
-            if avant != (montant, trace, explique) or not ouvert.toujours_detecte:
-                ouvert.montant_estime = montant
-                ouvert.empreinte = trace
-                ouvert.execution = execution
-                ouvert.explication = explique
-                ouvert.toujours_detecte = True
-                ouvert.modifie_le = self.maintenant
-                self.revus.append(ouvert)
-            return "deja_signales"
-        if clos is not None and clos.empreinte == trace:
-            return "clos_memes_faits"  # clos (non éligible, refus, droit ouvert), rien n'a changé
-        self.nouveaux.append(
-            {
-                "foyer_id": foyer.id,
-                "prestation_id": code,
-                "montant_estime": montant,
-                "execution_id": execution.pk,
-                "explication": explique,
-                "empreinte": trace,
-            }
+def _ecrire(lot_id, execution, donnees: DonneesLot, resultats, traces, sensibles, repris):
+    """Sous le verrou du lot : relit ses signalements (à jour), décide (`decision.decider`)
+    et écrit tout en masse — quelques requêtes par lot au lieu de deux par signalement (COPY
+    sur PostgreSQL, voir ccas_portal.insertion). Renvoie (signalements créés, reste-t-il des
+    lots à faire), ou None si un autre worker a fini le lot."""
+    with transaction.atomic():
+        lot = LotDetection.objects.select_for_update().get(pk=lot_id)
+        if lot.fait:
+            return None
+        maintenant = timezone.now()
+        d = decision.decider(
+            foyers=donnees.foyers,
+            ids_du_lot=lot.foyers,
+            resultats=resultats,
+            en_cours=donnees.en_cours,
+            aides=donnees.aides,
+            traces=traces,
+            sensibles=sensibles,
+            repris=repris,
+            catalogue=donnees.catalogue,
+            existants=decision.existants_par_foyer(signalements_lus(lot.foyers)),
+            mois=execution.mois_cible,
+            execution_id=execution.pk,
+            maintenant=maintenant,
         )
-        return "nouveaux"
-
-    def perdu(self, ouvert: Signalement) -> None:
-        """Un signalement ouvert que cette exécution ne retrouve plus."""
-        ouvert.toujours_detecte = False
-        ouvert.modifie_le = self.maintenant
-        self.perdus.append(ouvert)
-
-    def enregistrer(self) -> int:
-        """Écrit tout ; renvoie le nombre de signalements créés. Leur création (état
-        « nouveau ») est notée sur eux-mêmes (date de repérage) : leur historique ne reçoit
-        que les changements faits ensuite par un agent."""
-        crees = inserer_lignes(Signalement, self.nouveaux)
-        mettre_a_jour_en_masse(Signalement, self.revus, self.CHAMPS_REVUS)
-        mettre_a_jour_en_masse(Signalement, self.perdus, ["toujours_detecte", "modifie_le"])
-        return crees
+        # Leur création (état « nouveau ») est notée sur eux-mêmes (date de repérage) : leur
+        # historique ne reçoit que les changements faits ensuite par un agent.
+        crees = inserer_lignes(Signalement, d.nouveaux)
+        mettre_a_jour_en_masse(
+            Signalement,
+            [
+                Signalement(
+                    pk=r.pk,
+                    montant_estime=r.montant_estime,
+                    empreinte=r.empreinte,
+                    execution_id=execution.pk,
+                    explication=r.explication,
+                    toujours_detecte=True,
+                    modifie_le=maintenant,
+                )
+                for r in d.revus
+            ],
+            CHAMPS_REVUS,
+        )
+        mettre_a_jour_en_masse(
+            Signalement,
+            [Signalement(pk=pk, toujours_detecte=False, modifie_le=maintenant) for pk in d.perdus],
+            ["toujours_detecte", "modifie_le"],
+        )
+        inserer_ou_remplacer(
+            EtatDetectionFoyer,
+            d.etats,
+            unique=["foyer"],
+            champs=["simule_le", "empreinte", "execution", "mois_cible", "estimations"],
+        )
+        lot.fait = True
+        lot.termine_le = maintenant
+        lot.save(update_fields=["fait", "termine_le"])
+        execution = ExecutionDetection.objects.select_for_update().get(pk=execution.pk)
+        execution.traites += len(lot.foyers)
+        execution.incomplets += len(lot.foyers) - len(resultats)
+        execution.signalements_crees += crees
+        total = Counter(execution.comptes)
+        total.update(d.comptes)
+        execution.comptes = dict(sorted(total.items()))
+        cumul = Counter(execution.bilan)
+        cumul.update(d.bilan)
+        execution.bilan = dict(sorted(cumul.items()))
+        execution.save(
+            update_fields=["traites", "incomplets", "signalements_crees", "comptes", "bilan"]
+        )
+        reste = LotDetection.objects.filter(execution=execution, fait=False).exists()
+    return crees, reste
 
 
 def cloturer(execution_id: int) -> None:

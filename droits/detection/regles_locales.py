@@ -8,8 +8,9 @@ notées dans un accompagnement) ; elle rend les signalements locaux qu'elle prop
 from dataclasses import dataclass
 from datetime import date
 
+from ccas_portal.dates import fin_du_mois
 from ccas_portal.formats import compte
-from droits.detection.situation import FoyerSimule, _fin_du_mois
+from droits.detection.situation import FoyerSimule
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ def jeunes_adultes_sans_ressources(
     jeunes adultes du CCAS."""
     if "rsa" in droits_legaux:
         return []
-    jour = _fin_du_mois(mois)
+    jour = fin_du_mois(mois)
     jeunes = tuple(
         p.id
         for p in foyer.personnes
@@ -52,7 +53,7 @@ def aines_isoles_sans_aide_a_domicile(
     if aide_a_domicile or len(foyer.personnes) != 1:
         return []
     personne = foyer.personnes[0]
-    age = personne.age(_fin_du_mois(mois))
+    age = personne.age(fin_du_mois(mois))
     if age is None or age < 75:
         return []
     return [

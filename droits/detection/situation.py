@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from ccas_portal.dates import fin_du_mois
 from habitants.enums import Activite, RoleMembre, StatutMarital, StatutOccupation, TypeRessource
 from habitants.models import (
     Foyer,
@@ -122,10 +123,10 @@ class Personne:
     def nets(self, mois: date) -> dict[str, float]:
         """Les montants nets de ce mois (premier jour du mois) de chaque sorte de ressource
         transmise à OpenFisca (`CONVERSIONS`)."""
-        fin_du_mois = _fin_du_mois(mois)
+        dernier_jour = fin_du_mois(mois)
         nets: dict[str, float] = {}
         for type_, montant, debut, fin in self.ressources:
-            if type_ not in CONVERSIONS or debut > fin_du_mois or (fin and fin < mois):
+            if type_ not in CONVERSIONS or debut > dernier_jour or (fin and fin < mois):
                 continue
             nets[type_] = nets.get(type_, 0.0) + montant
         return nets
@@ -164,7 +165,7 @@ def composer(foyer: FoyerSimule, mois: date) -> list[tuple[Personne, Place]]:
     principale = f"{foyer.id}-0"
     places = []
     for personne in foyer.personnes:
-        age = personne.age(_fin_du_mois(mois))
+        age = personne.age(fin_du_mois(mois))
         if personne is reference:
             place = Place(
                 principale, "demandeur", principale, "declarant_principal", "personne_de_reference"
@@ -201,11 +202,6 @@ def activites(places: list[tuple[Personne, Place]]) -> list[str]:
     return [ACTIVITES.get(p.activite, "inactif") for p, _ in places]
 
 
-def _fin_du_mois(mois: date) -> date:
-    suivant = date(mois.year + mois.month // 12, mois.month % 12 + 1, 1)
-    return date.fromordinal(suivant.toordinal() - 1)
-
-
 def mois_historique(mois_cible: date) -> list[date]:
     """De janvier de l'année N-2 au mois cible inclus (premiers jours de mois)."""
     mois, fin = date(mois_cible.year - 2, 1, 1), date(mois_cible.year, mois_cible.month, 1)
@@ -220,10 +216,10 @@ def _en_vigueur_au_mois(lignes, mois: date) -> dict:
     """{clé: valeur} en vigueur au mois (premier jour) depuis des lignes (clé, début, fin ou
     None, valeur) : la période la plus récente commencée au plus tard le dernier jour du mois,
     si elle n'est pas close avant son premier jour."""
-    fin_du_mois = _fin_du_mois(mois)
+    dernier_jour = fin_du_mois(mois)
     retenues: dict = {}
     for cle, debut, fin, valeur in lignes:
-        if debut <= fin_du_mois and (cle not in retenues or debut > retenues[cle][0]):
+        if debut <= dernier_jour and (cle not in retenues or debut > retenues[cle][0]):
             retenues[cle] = (debut, fin, valeur)
     return {cle: valeur for cle, (_, fin, valeur) in retenues.items() if fin is None or fin >= mois}
 
@@ -234,7 +230,7 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
     (pas d'instances de modèles : c'est le chemin chaud de la détection)."""
     ids = list(ids)
     mois = mois_cible.replace(day=1)
-    fin_du_mois = _fin_du_mois(mois)
+    dernier_jour = fin_du_mois(mois)
     membres: dict[int, list] = {}
     # Une personne anonymisée (conservation échue, effacement, opposition : ADR 0023) n'est
     # plus simulée ; un foyer sans autre membre ne l'est plus du tout.
@@ -253,13 +249,13 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
         (
             (h, debut, None, statut)
             for h, debut, statut in SituationConjugale.objects.filter(
-                habitant_id__parmi=habitants, date_debut__lte=fin_du_mois
+                habitant_id__parmi=habitants, date_debut__lte=dernier_jour
             ).values_list("habitant_id", "date_debut", "statut")
         ),
         mois,
     )
     loyers = _en_vigueur_au_mois(
-        PeriodeLoyer.objects.filter(foyer_id__parmi=ids, date_debut__lte=fin_du_mois).values_list(
+        PeriodeLoyer.objects.filter(foyer_id__parmi=ids, date_debut__lte=dernier_jour).values_list(
             "foyer_id", "date_debut", "date_fin", "loyer_mensuel"
         ),
         mois,

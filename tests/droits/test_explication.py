@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from droits.detection import moteur
-from droits.detection.execution import explication
+from droits.detection.decision import explication
 from droits.detection.explication import expliquer, lire, seuil
 from droits.detection.moteur import Sensibilite
 from droits.detection.situation import FoyerSimule, Personne

@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from ccas_portal.dates import fin_du_mois
 from droits.detection import moteur
 from droits.detection.montants import (
     EXONERE,
@@ -34,7 +35,6 @@ from droits.detection.situation import (
     CONVERSIONS,
     FoyerSimule,
     Personne,
-    _fin_du_mois,
     composer,
 )
 
@@ -241,7 +241,7 @@ def _foyer_depuis_openfisca(foyer: FoyerSimule, bruts: dict[int, tuple[str, floa
                 type_,
                 float(reference.calculate(conversion.net, p)[_rang(reference, personne)]),
                 debut,
-                _fin_du_mois(debut),
+                fin_du_mois(debut),
             )
             for p in COUPURE + HISTORIQUE
             for debut in [date.fromisoformat(f"{p}-01")]
