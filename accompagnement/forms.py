@@ -16,14 +16,13 @@ from accompagnement.enums import (
 from accompagnement.models import Objectif, Partenaire
 from accompagnement.services import types_intervention
 from ccas_portal.enums import Role
-from ccas_portal.forms import FormulairePortail
+from ccas_portal.forms import ChampDate, ChoixMultiples, DatePlausible, FormulairePortail
 from ccas_portal.models import Agent, Site
-from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, entier_borne
+from ccas_portal.validation import EVENEMENT, entier_borne
 from droits.axes import AXES
 from droits.axes.base import lire_montant
 from droits.models import Axe
 from habitants.acces import q_personnes_accessibles, sites_ayant_acces
-from habitants.forms import ChampDate
 from habitants.models import Habitant
 
 

@@ -14,15 +14,6 @@ def diagnostic() -> dict:
     return {"worker": socket.gethostname(), "heure": timezone.now().isoformat()}
 
 
-@shared_task(name="ccas_portal.precalculer_tableaux_de_bord")
-def precalculer_tableaux_de_bord() -> int:
-    """La nuit : les agrégats des mois clos, puis les chiffres des périodes courantes du
-    tableau de bord (voir agregats.py et instantanes.py)."""
-    from ccas_portal.pilotage.instantanes import precalculer
-
-    return precalculer()
-
-
 @shared_task(name="ccas_portal.rapport_acces_inhabituels")
 def rapport_acces_inhabituels(jour: str | None = None) -> int:
     """Chaque matin (6 h) : le rapport des accès inhabituels de la veille, ou du jour ISO donné

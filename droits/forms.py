@@ -7,14 +7,13 @@ from django.conf import settings
 
 from ccas_portal import perms
 from ccas_portal.enums import Role
-from ccas_portal.forms import FormulairePortail
+from ccas_portal.forms import ChampDate, DatePlausible, FormulairePortail
 from ccas_portal.models import Agent, Site
-from ccas_portal.pilotage.periodes import Periode, ajouter_mois
-from ccas_portal.validation import DEPUIS, EVENEMENT, DatePlausible
+from ccas_portal.periodes import Periode, ajouter_mois
+from ccas_portal.validation import DEPUIS, EVENEMENT
 from droits.detection.execution import mois_courant
 from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
 from droits.models import Prestation
-from habitants.forms import ChampDate
 from habitants.models import Habitant
 
 #: Les mois qu'on peut simuler : le mois courant et les 11 précédents.

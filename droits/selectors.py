@@ -121,7 +121,7 @@ def signalements_par_etat(sites: tuple[int, ...] | None = None) -> dict:
     chiffre masqué ne se déduise pas des totaux)."""
     from django.db.models import Count
 
-    from ccas_portal.pilotage.tableaux import compte, proteger_grille
+    from ccas_portal.petits_effectifs import compte, proteger_grille
     from droits.enums import EtatSignalement
     from droits.models import Signalement
 
@@ -180,7 +180,7 @@ def executions_visibles(sites: tuple[int, ...] | None):
 def rendre_lisibles(executions) -> list:
     """Pose sur chaque exécution `droits_probables` : [(libellé de la prestation, nombre)], les
     nombres sous le seuil des petits effectifs masqués (« < 5 »)."""
-    from ccas_portal.pilotage.tableaux import compte
+    from ccas_portal.petits_effectifs import compte
     from droits.models import Prestation
 
     libelles = dict(Prestation.objects.values_list("code", "libelle"))

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
-from ccas_portal.pilotage.periodes import ajouter_mois
+from ccas_portal.periodes import ajouter_mois
 from habitants.enums import EtatConsentement
 from habitants.models import DemandePartage, Habitant, MembreFoyer, Passage
 

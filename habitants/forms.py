@@ -3,18 +3,11 @@ import uuid
 from django import forms
 
 from accompagnement.models import Partenaire
-from ccas_portal.forms import FormulairePortail
-from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
+from ccas_portal.forms import ChampDate, DatePlausible, FormulairePortail
+from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE
 from habitants.acces import q_personnes_accessibles
 from habitants.enums import EtatConsentement, ModePassage, ReponsePassage, Sexe
 from habitants.models import Habitant, Motif
-
-
-class ChampDate(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class RechercheForm(forms.Form):

@@ -51,7 +51,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from ccas_portal.models import AgregatMensuel, MoisAgrege
-from ccas_portal.pilotage.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
+from ccas_portal.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
 
 #: Le premier mois agrégé par le calcul de nuit (le premier jour permis par les filtres).
 PREMIER_MOIS = date(2000, 1, 1)

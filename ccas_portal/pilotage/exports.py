@@ -10,8 +10,9 @@ from django.utils.text import slugify
 
 from ccas_portal.exports_surs import EcrivainCsvSur, ecrire_texte_xlsx
 from ccas_portal.models import Site
+from ccas_portal.petits_effectifs import LEGENDE
 from ccas_portal.pilotage.indicateurs import Filtres
-from ccas_portal.pilotage.tableaux import LEGENDE, Tableau
+from ccas_portal.pilotage.tableaux import Tableau
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

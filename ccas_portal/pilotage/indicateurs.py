@@ -31,6 +31,8 @@ from django.utils import timezone
 from accompagnement.enums import MotifCloture, StatutOrientation, TypeIntervention
 from accompagnement.models import Accompagnement, Intervention, Orientation, Seance
 from ccas_portal.models import Site
+from ccas_portal.periodes import MOIS, Periode
+from ccas_portal.petits_effectifs import Chiffre, compte
 from ccas_portal.pilotage import agregats
 from ccas_portal.pilotage.agregats import (
     CHANGEMENTS,
@@ -39,8 +41,7 @@ from ccas_portal.pilotage.agregats import (
     SIGNALEMENTS,
     Identifiants,
 )
-from ccas_portal.pilotage.periodes import MOIS, Periode
-from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte
+from ccas_portal.pilotage.tableaux import Tableau
 from droits.axes import AXES
 from droits.axes.base import ans_avant
 from droits.enums import EtatSignalement

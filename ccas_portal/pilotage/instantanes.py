@@ -31,11 +31,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from ccas_portal.models import InstantaneTableauDeBord
+from ccas_portal.periodes import Periode
+from ccas_portal.petits_effectifs import Chiffre
 from ccas_portal.pilotage import agregats, non_recours
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage.indicateurs import LIBELLES_CLES, Filtres
-from ccas_portal.pilotage.periodes import Periode
-from ccas_portal.pilotage.tableaux import Chiffre, Tableau
+from ccas_portal.pilotage.tableaux import Tableau
 
 #: Les tableaux de chaque page, dans l'ordre d'affichage : code → fonction(filtres) (qui rend
 #: un tableau, ou une liste de tableaux calculés ensemble : l'entonnoir du non-recours).

@@ -1,6 +1,6 @@
 """Les chiffres de l'instruction des demandes pour le tableau de bord (agrégats seulement).
 
-Chaque chiffre porte l'effectif de foyers distincts qui le fonde (`tableaux.Chiffre`), donc la
+Chaque chiffre porte l'effectif de foyers distincts qui le fonde (`petits_effectifs.Chiffre`), donc la
 même règle des petits effectifs (« < 5 ») que le reste du tableau de bord. Pas encore branché
 sur les pages du tableau de bord : `chiffres_instruction` rend les familles de chiffres.
 """
@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
+from ccas_portal.petits_effectifs import Chiffre
 from ccas_portal.pilotage.indicateurs import tranche_d_age
-from ccas_portal.pilotage.tableaux import Chiffre
 from droits.instruction.enums import SensDecision
 from droits.instruction.evaluation import age_a
 from droits.instruction.models import Decision, Demande, Paiement
