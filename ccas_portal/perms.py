@@ -35,16 +35,13 @@ def peut_voir_donnees_sensibles(agent) -> bool:
 
 def a_acces_au_foyer(agent, foyer) -> bool:
     """Le foyer est-il rattaché à l'un des sites de l'agent, ou partagé avec l'un d'eux ?
-    La règle unique (`habitants.acces`), pour les rôles qui lisent des personnes."""
-    from habitants.acces import foyer_accessible
-
-    return peut_tenir_le_guichet(agent) and foyer_accessible(agent.ids_sites, foyer)
+    La règle unique (`habitants.acces`, que le foyer applique : le cœur n'importe pas
+    habitants), pour les rôles qui lisent des personnes."""
+    return peut_tenir_le_guichet(agent) and foyer.accessible_aux_sites(agent.ids_sites)
 
 
 def peut_voir_habitant(agent, habitant) -> bool:
-    from habitants.acces import personne_accessible
-
-    return peut_tenir_le_guichet(agent) and personne_accessible(agent.ids_sites, habitant)
+    return peut_tenir_le_guichet(agent) and habitant.accessible_aux_sites(agent.ids_sites)
 
 
 def peut_modifier_accompagnement(agent, accompagnement) -> bool:

@@ -165,6 +165,12 @@ class Habitant(models.Model):
     def __str__(self):
         return f"{self.nom_usage.upper()} {self.prenoms}"
 
+    def accessible_aux_sites(self, ids_sites) -> bool:
+        """L'un de ces sites a-t-il accès à la personne ? (habitants/acces.py)"""
+        from habitants.acces import personne_accessible  # noqa: PLC0415 (cycle : acces lit ces modèles)
+
+        return personne_accessible(ids_sites, self)
+
 
 class SituationSante(models.Model):
     """Données sensibles (santé, handicap) : jamais lues par l'accueil."""
@@ -253,6 +259,13 @@ class Foyer(models.Model):
                     )
                 }
             )
+
+    def accessible_aux_sites(self, ids_sites) -> bool:
+        """L'un de ces sites a-t-il accès au foyer ? La règle unique (habitants/acces.py),
+        que les prédicats de ccas_portal/perms.py demandent au foyer lui-même."""
+        from habitants.acces import foyer_accessible  # noqa: PLC0415 (cycle : acces lit ces modèles)
+
+        return foyer_accessible(ids_sites, self)
 
 
 class MembreFoyer(models.Model):
