@@ -14,7 +14,7 @@ from accompagnement.enums import (
     TypeActionCollective,
 )
 from accompagnement.models import Objectif, Partenaire
-from accompagnement.services import types_intervention
+from accompagnement.services import PARTICIPANT_D_UN_AUTRE_SITE, types_intervention
 from ccas_portal.enums import Role
 from ccas_portal.forms import ChampDate, ChoixMultiples, DatePlausible, FormulairePortail
 from ccas_portal.models import Agent, Site
@@ -252,8 +252,6 @@ class ActionCollectiveForm(FormulairePortail):
 
 
 def services_participant_ailleurs(action) -> str:
-    from accompagnement.services import PARTICIPANT_D_UN_AUTRE_SITE
-
     return PARTICIPANT_D_UN_AUTRE_SITE.format(site=action.site)
 
 

@@ -1,5 +1,5 @@
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
     Count,
@@ -16,7 +16,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accompagnement.enums import StatutAction
+from accompagnement.enums import StatutAccompagnement, StatutAction
 from accompagnement.models import (
     Accompagnement,
     Action,
@@ -27,8 +27,14 @@ from accompagnement.models import (
     Seance,
 )
 from accompagnement.services import types_intervention
+from ccas_portal import perms
+from ccas_portal.enums import Role
 from ccas_portal.formats import date_courte, euros
+from ccas_portal.models import Agent, EntreeJournal
+from droits.axes import AXES
+from habitants.acces import agent_a_acces_au_foyer, partages_en_cours
 from habitants.models import MembreFoyer, Passage
+from habitants.services import CLE_FAIT
 
 EN_COURS = [StatutAction.A_FAIRE, StatutAction.EN_COURS, StatutAction.EN_ATTENTE]
 
@@ -73,8 +79,6 @@ def portefeuille(agent) -> QuerySet[Accompagnement]:
 
 def faits_lisibles(accompagnement) -> list[tuple[str, str]]:
     """Les faits saisis de l'accompagnement, dans l'ordre de leur déclaration par l'axe."""
-    from droits.axes import AXES
-
     return [
         (f.libelle, f.afficher(accompagnement.faits[f.code]))
         for f in AXES[accompagnement.axe_id].faits
@@ -160,8 +164,6 @@ def chronologie(
 ) -> list[Evenement]:
     """Tout ce qui concerne le foyer, du plus récent au plus ancien, en un nombre constant de
     requêtes (une par sorte d'entrée), chaque contenu montré selon les droits de `agent`."""
-    from ccas_portal import perms
-
     par_id = {a.pk: a for a in accompagnements}
     evenements: list[Evenement] = []
     for p in passages_du_foyer(foyer):
@@ -314,9 +316,6 @@ def changements_de_faits(foyer) -> list[Evenement]:
     """Les changements du dossier social (adresse, logement, composition, identité, situation,
     ressources, santé), relus du journal : « modifié le … par … » et la valeur d'avant. Une
     requête."""
-    from ccas_portal.models import EntreeJournal
-    from habitants.services import CLE_FAIT
-
     evenements = []
     for e in EntreeJournal.objects.filter(
         objet_type="habitants.foyer",
@@ -377,12 +376,6 @@ def interventions_suspectes(*, minutes: int = 15):
     correction de l'ADR 0011) : même accompagnement, même auteur, la seconde saisie moins de
     `minutes` après la première, et la première sans compte rendu. Lecture seule : à un
     administrateur de vérifier chaque paire avec l'auteur avant toute correction."""
-    from datetime import timedelta
-
-    from django.db.models import Exists, OuterRef
-
-    from accompagnement.models import Intervention
-
     ecart = timedelta(minutes=minutes)
     suivante = Intervention.objects.filter(
         accompagnement=OuterRef("accompagnement"),
@@ -414,8 +407,6 @@ def interventions_suspectes(*, minutes: int = 15):
 
 
 def _non_clos():
-    from accompagnement.enums import StatutAccompagnement
-
     return Accompagnement.objects.exclude(statut=StatutAccompagnement.CLOS)
 
 
@@ -423,9 +414,6 @@ def accompagnements_a_passer():
     """Les accompagnements non clos dont le référent ou un co-intervenant n'a plus accès au
     foyer (aucun de ses sites actuels n'y a accès, la règle de `habitants.acces`), ou n'est
     plus un travailleur social actif (départ, changement de rôle). Une requête."""
-    from ccas_portal.enums import Role
-    from habitants.acces import agent_a_acces_au_foyer
-
     co = Accompagnement.co_intervenants.through.objects.filter(
         accompagnement_id=OuterRef("pk")
     ).filter(
@@ -460,10 +448,6 @@ def intervenants_possibles(foyers) -> dict[int, list]:
     """Pour chaque foyer, les travailleurs sociaux actifs dont un site a accès au foyer
     aujourd'hui (son site et ceux avec qui il est partagé : `habitants.acces`), en trois
     requêtes quel que soit le nombre de foyers."""
-    from ccas_portal.enums import Role
-    from ccas_portal.models import Agent
-    from habitants.acces import partages_en_cours
-
     sites = {f.pk: {f.site_id} for f in foyers}
     for foyer_id, site_id in (
         partages_en_cours().filter(foyer_id__in=sites).values_list("foyer_id", "site_demandeur_id")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accompagnement import selectors, services
+from accompagnement.dossier_social import contexte_dossier_social
 from accompagnement.filters import PortefeuilleFilter
 from accompagnement.forms import (
     ActionCollectiveForm,
@@ -35,12 +36,14 @@ from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
 from droits.forms import PrestationFoyerForm, formulaire_de_simulation
+from droits.instruction import selectors as selectors_instruction
 from droits.selectors import (
     prestations_du_foyer,
     signalements_a_traiter,
     signalements_du_foyer,
     simulation_du_foyer,
 )
+from droits.vues_documents import contexte_pieces
 from habitants.acces import demandes_du_foyer, demandes_recues, q_personnes_accessibles
 from habitants.forms import RechercheForm
 from habitants.models import Foyer, Habitant
@@ -112,10 +115,6 @@ def contexte_partages_du_foyer(foyer) -> dict:
 
 def contexte_dossier(request, foyer, intervenant=None, lies=None):
     """Le contexte de la page du dossier ; `lies` : formulaires du dossier social en erreur."""
-    from accompagnement.dossier_social import contexte_dossier_social
-    from droits.instruction.selectors import demandes_du_foyer
-    from droits.vues_documents import contexte_pieces
-
     if intervenant is None:
         intervenant = selectors.ids_intervenant(request.user, foyer)
     accompagnements = list(selectors.accompagnements_du_foyer(foyer))
@@ -138,7 +137,7 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "form_prestation": PrestationFoyerForm(
             foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
         ),
-        "demandes_du_foyer": list(demandes_du_foyer(foyer)),
+        "demandes_du_foyer": list(selectors_instruction.demandes_du_foyer(foyer)),
         **contexte_dossier_social(request, foyer, lies),
         **contexte_pieces(request.user, foyer),
     }
@@ -150,8 +149,6 @@ def dossier(request, pk):
     foyer, intervenant = _foyer_visible(request, pk)
     journaliser(agent=request.user, action=ActionJournal.CONSULTATION, objet=foyer, request=request)
     if request.htmx and request.htmx.target == "resultats-personne":
-        from accompagnement.dossier_social import contexte_dossier_social
-
         return render(
             request,
             "accompagnement/partials/resultats_personne.html",

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from ccas_portal import connexions
 from ccas_portal.formats import compte
+from ccas_portal.idempotence import DejaTraite, une_seule_fois
+from ccas_portal.services import changer_mot_de_passe
 from ccas_portal.validation import RECHERCHE, Plage, entier_borne
 
 #: Réponse à un formulaire renvoyé (double clic, réseau qui rejoue) : rien n'est écrit deux fois.
@@ -196,8 +198,6 @@ class ChangementMotDePasseForm(PasswordChangeForm):
         return donnees
 
     def save(self, commit=True):
-        from ccas_portal.services import changer_mot_de_passe
-
         return changer_mot_de_passe(
             agent=self.user, mot_de_passe=self.cleaned_data["new_password1"]
         )
@@ -249,8 +249,6 @@ def ecrire_une_fois(form, *, agent, ecrire, succes: str) -> str | None:
     renvoyer le message à annoncer (`succes`, ou « déjà enregistré » pour un formulaire
     renvoyé) ; None si le formulaire est refusé, ses erreurs reportées sous ses champs. Les
     autres exceptions du service (un doublon probable…) remontent à la vue."""
-    from ccas_portal.idempotence import DejaTraite, une_seule_fois
-
     if not form.is_valid():
         return None
     try:

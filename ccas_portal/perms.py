@@ -1,6 +1,7 @@
 """Prédicats de permission purs : ils ne lisent que l'agent et l'objet, testés seuls."""
 
-from ccas_portal.enums import Role
+from ccas_portal.enums import Role, TypeSite
+from ccas_portal.models import Site
 
 #: La page où chaque rôle arrive après la connexion (nom d'URL).
 PAGE_ACCUEIL_PAR_ROLE = {
@@ -100,9 +101,6 @@ def sites_pilotables(agent):
     """Les sites dont le tableau de bord montre les chiffres à cet agent : tous pour un
     administrateur, ou un responsable rattaché à un service central (ou à aucun site) ;
     sinon, ceux de ses Maisons des Habitants seulement (un responsable de site)."""
-    from ccas_portal.enums import TypeSite
-    from ccas_portal.models import Site
-
     tous = Site.objects.order_by("nom")
     if not peut_piloter(agent):
         return tous.none()
@@ -122,8 +120,6 @@ def perimetre_restreint(agent) -> tuple[int, ...] | None:
 
 def perimetre_des_sites(sites) -> tuple[int, ...] | None:
     """Comme `perimetre_restreint`, pour des sites pilotables déjà obtenus."""
-    from ccas_portal.models import Site
-
     ids = tuple(sorted(sites.values_list("pk", flat=True)))
     return None if len(ids) == Site.objects.count() else ids
 

@@ -86,7 +86,7 @@ def deposer(request, foyer_pk):
     )
     if message:
         if request.htmx:
-            from accompagnement.views import chronologie_du_foyer
+            from accompagnement.views import chronologie_du_foyer  # noqa: PLC0415 (cycle : la page du dossier importe cette section)
 
             contexte = contexte_pieces(request.user, foyer)
             contexte["message_succes"] = message
@@ -99,7 +99,7 @@ def deposer(request, foyer_pk):
     if request.htmx:
         # 200 : htmx n'échange pas une réponse 4xx ; les erreurs sont sous leurs champs.
         return render(request, GABARIT, contexte_pieces(request.user, foyer, form))
-    from accompagnement.views import contexte_dossier
+    from accompagnement.views import contexte_dossier  # noqa: PLC0415 (cycle : la page du dossier importe cette section)
 
     contexte = contexte_dossier(request, foyer) | contexte_pieces(request.user, foyer, form)
     return render(request, "accompagnement/dossier.html", contexte, status=422)

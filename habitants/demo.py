@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accompagnement.models import Partenaire
 from ccas_portal.models import Agent, Site
 from habitants.communes import commune
 from habitants.enums import (
@@ -686,7 +687,6 @@ def creer_passages(
     motifs = list(Motif.objects.filter(actif=True).order_by("ordre", "code"))
     # Une orientation vers un partenaire le nomme : l'annuaire pris à tour de rôle (sans tirer
     # au hasard, pour garder la même population d'une version à l'autre).
-    from accompagnement.models import Partenaire
 
     partenaires = list(
         Partenaire.objects.filter(actif=True).order_by("code").values_list("id", flat=True)

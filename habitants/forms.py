@@ -1,13 +1,28 @@
 import uuid
+from datetime import datetime
 
 from django import forms
+from django.utils import timezone
 
 from accompagnement.models import Partenaire
+from ccas_portal.formats import genre
 from ccas_portal.forms import ChampDate, DatePlausible, FormulairePortail
 from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE
 from habitants.acces import q_personnes_accessibles
-from habitants.enums import EtatConsentement, ModePassage, ReponsePassage, Sexe
+from habitants.enums import (
+    Activite,
+    EtatConsentement,
+    ModePassage,
+    ReponsePassage,
+    RoleMembre,
+    Sexe,
+    StatutMarital,
+    StatutOccupation,
+    TypeBailleur,
+    TypeRessource,
+)
 from habitants.models import Habitant, Motif
+from habitants.services import verifier_commune
 
 
 class RechercheForm(forms.Form):
@@ -114,10 +129,6 @@ class PassageForm(forms.Form):
 
     def date_heure(self):
         """Aujourd'hui à l'heure saisie (heure de Paris), ou None pour maintenant."""
-        from datetime import datetime
-
-        from django.utils import timezone
-
         heure = self.cleaned_data.get("heure")
         if heure is None:
             return None
@@ -266,8 +277,6 @@ class AdresseForm(_FormulaireDossier):
     quartier = forms.CharField(label="Quartier", max_length=100, required=False)
 
     def clean(self):
-        from habitants.services import verifier_commune
-
         donnees = super().clean()
         if donnees.get("code_postal") and "commune" not in self.errors:
             try:
@@ -296,8 +305,6 @@ class LogementForm(AdresseForm):
     type_bailleur = forms.ChoiceField(label="Bailleur", choices=(), required=False)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import StatutOccupation, TypeBailleur
-
         super().__init__(*args, **kwargs)
         self.fields["statut_occupation"].choices = StatutOccupation.choices
         self.fields["type_bailleur"].choices = TypeBailleur.choices
@@ -311,15 +318,11 @@ class NouveauFoyerForm(AdresseForm):
     date_debut = DatePlausible(label="Dans ce logement depuis le", plage=EVENEMENT)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import StatutOccupation
-
         super().__init__(*args, **kwargs)
         self.fields["statut_occupation"].choices = [("", "—"), *StatutOccupation.choices]
 
 
 def _role():
-    from habitants.enums import RoleMembre
-
     return forms.ChoiceField(label="Rôle dans le foyer", choices=[("", "—"), *RoleMembre.choices])
 
 
@@ -372,8 +375,6 @@ class MembreExistantForm(_FormulaireDossier):
 
     @staticmethod
     def libelle_personne(h) -> str:
-        from ccas_portal.formats import genre
-
         if not h.date_naissance:
             return f"{h} — date de naissance non renseignée"
         return f"{h} — {genre(h.sexe, 'né', 'née')} le {h.date_naissance:%d/%m/%Y}"
@@ -422,8 +423,6 @@ class CorrectionLoyerForm(LoyerForm):
 
 
 def _statuts_maritaux():
-    from habitants.enums import StatutMarital
-
     return [c for c in StatutMarital.choices if c[0]]
 
 
@@ -441,8 +440,6 @@ class SituationForm(_FormulaireDossier):
     activite = forms.ChoiceField(label="Situation d'activité", choices=(), required=False)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import Activite
-
         super().__init__(*args, **kwargs)
         self.fields["statut_marital"].choices = [("", "— inchangée —"), *_statuts_maritaux()]
         self.fields["activite"].choices = Activite.choices
@@ -505,8 +502,6 @@ class RessourceForm(_FormulaireDossier):
     date_fin = DatePlausible(label="Jusqu'au (facultatif)", required=False, plage=FIN_DE_DROIT)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import TypeRessource
-
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", "—"), *TypeRessource.choices]
 

@@ -28,12 +28,15 @@ lignes brutes. Un site de foyer ou un axe changé depuis le calcul ne compte qu'
 suivant (au plus une nuit, ou « Recalculer maintenant »).
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
 import numpy as np
+from django.apps import apps
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
@@ -47,6 +50,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -78,8 +82,6 @@ class Source:
     touche: tuple[str, ...] = ()
 
     def lignes(self):
-        from django.apps import apps
-
         return apps.get_model(self.modele).objects.all()
 
     def normaliser(self, cle: str) -> str:
@@ -287,11 +289,6 @@ def parmi(champ: str, ids: np.ndarray) -> Q:
     """Les lignes dont `champ` est l'un des `ids` — ou toutes, s'ils sont plus de
     `PARMI_AU_PLUS` : l'appelant ne garde de toute façon que les siens. Les identifiants
     passent en un seul paramètre (un tableau sous PostgreSQL, du JSON sous SQLite)."""
-    import json
-
-    from django.db import connection
-    from django.db.models.expressions import RawSQL
-
     if ids.size > PARMI_AU_PLUS:
         return Q()
     liste = [int(i) for i in ids]
@@ -385,8 +382,6 @@ def _cellules_des_passages(source: Source, qs, groupe) -> dict[tuple, Cellule]:
     (jointure aux motifs, groupée par passage), puis ces lignes groupées par cellule (une
     sous-requête par passage pour ses axes coûtait 0,03 ms par passage : 0,9 s pour un mois
     de passages)."""
-    from django.db import connection
-
     par_passage = (
         qs.annotate(g=groupe, s=F("site_id"), h=F("habitant_id"))
         .values("pk", "g", "s", "h")
@@ -655,8 +650,6 @@ def agreger_la_nuit(mois_recents: int | None = None) -> dict[str, int]:
     horodatage ne dit : une ligne supprimée, un foyer qui change de site, une prestation qui
     change d'axe dans un mois plus ancien — rattrapés par l'agrégation complète du
     `PILOTAGE_AGREGATION_COMPLETE_LE` (jour de la semaine) ou « Recalculer maintenant »."""
-    from django.conf import settings
-
     if mois_recents is None:
         mois_recents = settings.PILOTAGE_MOIS_REAGREGES
     refaits = {}

@@ -5,6 +5,7 @@ texte passe par `ccas_portal/exports_surs.py` (pas de formule injectée par un l
 
 import io
 
+import xlsxwriter
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -63,8 +64,6 @@ def csv_de(tableau: Tableau, description) -> bytes:
 
 
 def xlsx_de(tableau: Tableau, description) -> bytes:
-    import xlsxwriter
-
     sortie = io.BytesIO()
     classeur = xlsxwriter.Workbook(sortie, {"in_memory": True})
     feuille = classeur.add_worksheet(nom_de_feuille(tableau.titre))

@@ -2,13 +2,20 @@
 pour la démonstration et les tests. L'administrateur en tient la vraie version dans
 l'administration."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
-from droits.instruction.enums import ModePaiement
-from droits.instruction.models import Budget, MotifRefus, Reglement, TypeAide
+from ccas_portal.models import Agent
+from droits.instruction import services
+from droits.instruction.enums import ModePaiement, NatureDemande, SensDecision
+from droits.instruction.evaluation import age_a
+from droits.instruction.models import Budget, Demande, MotifRefus, Reglement, TypeAide
+from droits.models import Prestation
+from habitants.models import Foyer
 
 P, C, B = ModePaiement.PERSONNE, ModePaiement.CREANCIER, ModePaiement.BONS
 
@@ -79,8 +86,6 @@ def creer_reglement(
 ) -> Reglement:
     """Le règlement (s'il n'existe pas à cette date), ses types, ses motifs et les budgets de
     l'année `annee` (celle de la date d'effet par défaut)."""
-    from droits.models import Prestation
-
     reglement, cree = Reglement.objects.get_or_create(
         date_effet=date_effet,
         defaults={
@@ -125,17 +130,6 @@ def creer_demandes(*, graine: int = 1) -> dict[str, int]:
     démonstration, passées par les services : instruites, présentées, une séance close
     (accord, refus, ajournement), une décision d'urgence, un paiement ; deux dossiers d'aide
     sociale (l'un en retard) et un accompagnement de demande de logement social."""
-    import random
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from ccas_portal.models import Agent
-    from droits.instruction import services
-    from droits.instruction.enums import NatureDemande, SensDecision
-    from droits.instruction.evaluation import age_a
-    from habitants.models import Foyer
-
     jour = timezone.localdate()
     reglement = Reglement.en_vigueur(jour) or creer_reglement(date_effet=date(jour.year, 1, 1))
     creer_reglement(date_effet=reglement.date_effet, annee=jour.year)  # budgets de l'année
@@ -280,6 +274,5 @@ def creer_demandes(*, graine: int = 1) -> dict[str, int]:
                 objet="Logement plus petit et moins cher",
                 champs={"typologie": "T2", "communes_souhaitees": "Grenoble, Échirolles"},
             )
-    from droits.instruction.models import Demande
 
     return {"demandes": Demande.objects.count()}
