@@ -25,7 +25,6 @@ from accompagnement.forms import (
     SuiviOrientationForm,
 )
 from accompagnement.models import Accompagnement, Action, ActionCollective, Orientation, Seance
-from accompagnement.partages import formulaire_de_transfert
 from accompagnement.selectors import portefeuille
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
@@ -48,6 +47,7 @@ from habitants.acces import demandes_du_foyer, demandes_recues, q_personnes_acce
 from habitants.forms import RechercheForm
 from habitants.models import Foyer, Habitant
 from habitants.selectors import CriteresRecherche, rechercher_habitants
+from habitants.vues_partage import formulaire_de_transfert
 
 PAR_PAGE = 25
 

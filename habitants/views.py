@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accompagnement.partages import formulaires_de_demande
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
@@ -35,6 +34,7 @@ from habitants.forms import (
 )
 from habitants.models import Foyer, Habitant
 from habitants.normalisation import normaliser
+from habitants.vues_partage import formulaires_de_demande
 
 RESULTATS_PAR_PAGE = 10
 
