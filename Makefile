@@ -62,10 +62,13 @@ test: install navigateur
 test-rapide: install pdftotext
 	$(PY) -m pytest -m "not navigateur and not lent" $(PYTEST_ARGS)
 
+## make quality : ruff, format, migrations à jour, et le contrat des couches (lint-imports,
+## [tool.importlinter] de pyproject.toml ; docs/architecture.md, « Couches »).
 quality: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=ccas_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 ## Chromium de Debian pour les parcours navigateur (installé s'il manque et qu'on est root),
 ## et pdftotext, qui relit les PDF du droit d'accès dans les tests.

@@ -21,11 +21,13 @@ from habitants.forms import (
     CorrectionLoyerForm,
     CorrectionSituationForm,
     FinForm,
+    FoyerAUneDateForm,
     IdentiteForm,
     LogementForm,
     LoyerForm,
     MembreExistantForm,
     NouveauMembreForm,
+    RecherchePersonneForm,
     RessourceForm,
     SanteForm,
     SituationForm,
@@ -40,6 +42,7 @@ from habitants.models import (
     SituationSante,
 )
 from habitants.ressources import totaux
+from habitants.selectors import CriteresRecherche, rechercher_habitants
 
 SECTION = "dossier-social"
 GABARIT = "accompagnement/partials/dossier_social.html"
@@ -209,7 +212,6 @@ def contexte_dossier_social(request, foyer, lies=None):
     }
     if not ecriture:
         return contexte
-    from habitants.forms import RecherchePersonneForm
 
     form_recherche = RecherchePersonneForm(
         {"personne": request.GET.get("personne") or request.POST.get("personne") or ""}
@@ -218,8 +220,6 @@ def contexte_dossier_social(request, foyer, lies=None):
     contexte["erreur_personne"] = " ".join(form_recherche.errors.get("personne", []))
     resultats = []
     if recherche:
-        from habitants.selectors import CriteresRecherche, rechercher_habitants
-
         resultats = list(
             rechercher_habitants(agent, CriteresRecherche(texte=recherche)).exclude(pk__in=ids)[
                 :RESULTATS_MAX
@@ -275,8 +275,6 @@ def _a_une_date(request, membres, ressources, loyers, situations) -> dict:
     """Le foyer tel qu'il était à une date passée (`?au=aaaa-mm-jj`) : ses membres d'alors,
     leur situation conjugale et leurs ressources ce jour-là, le loyer en vigueur (une requête
     de plus pour les ressources des anciens membres)."""
-    from habitants.forms import FoyerAUneDateForm
-
     form = FoyerAUneDateForm(request.GET)
     au = form.cleaned_data.get("au") if form.is_valid() else None
     if au is None:
@@ -339,7 +337,7 @@ def _ecrire(request, foyer, *, form, cle, ecrire, succes):
     if message:
         foyer.refresh_from_db()
         if request.htmx:
-            from accompagnement.views import chronologie_du_foyer
+            from accompagnement.views import chronologie_du_foyer  # noqa: PLC0415 (cycle : la page du dossier importe cette section)
 
             contexte = contexte_dossier_social(request, foyer)
             contexte["message_succes"] = message
@@ -352,7 +350,7 @@ def _ecrire(request, foyer, *, form, cle, ecrire, succes):
     foyer.refresh_from_db()
     if request.htmx:
         return render(request, GABARIT, contexte_dossier_social(request, foyer, {cle: form}))
-    from accompagnement.views import contexte_dossier
+    from accompagnement.views import contexte_dossier  # noqa: PLC0415 (cycle : la page du dossier importe cette section)
 
     return render(
         request,

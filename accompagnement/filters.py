@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from accompagnement.enums import StatutAccompagnement
 from accompagnement.models import Accompagnement
+from ccas_portal.forms import DatePlausible
 from ccas_portal.models import Site
-from ccas_portal.validation import DatePlausible
 from droits.models import Axe
 
 

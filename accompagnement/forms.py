@@ -14,16 +14,15 @@ from accompagnement.enums import (
     TypeActionCollective,
 )
 from accompagnement.models import Objectif, Partenaire
-from accompagnement.services import types_intervention
+from accompagnement.services import PARTICIPANT_D_UN_AUTRE_SITE, types_intervention
 from ccas_portal.enums import Role
-from ccas_portal.forms import FormulairePortail
+from ccas_portal.forms import ChampDate, ChoixMultiples, DatePlausible, FormulairePortail
 from ccas_portal.models import Agent, Site
-from ccas_portal.validation import EVENEMENT, ChoixMultiples, DatePlausible, entier_borne
+from ccas_portal.validation import EVENEMENT, entier_borne
 from droits.axes import AXES
 from droits.axes.base import lire_montant
 from droits.models import Axe
 from habitants.acces import q_personnes_accessibles, sites_ayant_acces
-from habitants.forms import ChampDate
 from habitants.models import Habitant
 
 
@@ -258,8 +257,6 @@ class ActionCollectiveForm(FormulairePortail):
 
 
 def services_participant_ailleurs(action) -> str:
-    from accompagnement.services import PARTICIPANT_D_UN_AUTRE_SITE
-
     return PARTICIPANT_D_UN_AUTRE_SITE.format(site=action.site)
 
 
@@ -299,104 +296,6 @@ class SeanceForm(forms.Form):
             return []
         ids = list(filter(None, map(entier_borne, self.data.getlist("participants"))))
         return list(self.fields["participants"].queryset.filter(pk__in=ids))
-
-
-# --- Partage ou transfert d'un foyer entre sites --------------------------------------------
-
-
-def _champ_motif(libelle: str, aide: str, *, required: bool = True) -> forms.CharField:
-    """Un motif court d'une demande de partage ou de sa décision."""
-    return forms.CharField(
-        label=libelle,
-        max_length=300,
-        required=required,
-        help_text=f"{aide} (300 caractères au plus).",
-        error_messages={
-            "required": "Indiquez le motif de la demande.",
-            "max_length": "Le motif tient en 300 caractères au plus.",
-        },
-    )
-
-
-class DemandePartageForm(FormulairePortail):
-    """Depuis l'avertissement « connue de la Maison des Habitants X » : l'identité tapée et le
-    site nommé reviennent en champs cachés (rien d'autre n'est connu du demandeur)."""
-
-    ident = "partage"
-    bouton = "Demander le partage ou le transfert"
-
-    nature = forms.ChoiceField(
-        label="Vous demandez",
-        choices=[
-            ("partage", "Le partage du foyer : votre site le suit aussi, son site reste"),
-            ("transfert", "Le transfert du foyer et de ses membres à votre site"),
-        ],
-        widget=forms.RadioSelect,
-        initial="partage",
-        error_messages={"required": "Choisissez le partage ou le transfert."},
-    )
-    motif = _champ_motif("Motif de la demande", "Lu par le site sollicité")
-    site = forms.ModelChoiceField(
-        label="Site sollicité", queryset=Site.objects.all(), widget=forms.HiddenInput
-    )
-    site_demandeur = forms.ModelChoiceField(
-        label="Votre site", queryset=Site.objects.none(), widget=forms.HiddenInput
-    )
-    nom_usage = forms.CharField(label="Nom d'usage", max_length=100, widget=forms.HiddenInput)
-    prenoms = forms.CharField(label="Prénom(s)", max_length=150, widget=forms.HiddenInput)
-    date_naissance = forms.DateField(
-        label="Date de naissance", required=False, widget=forms.HiddenInput
-    )
-
-    def __init__(self, *args, agent, suffixe: str = "", **kwargs):
-        # Un formulaire par site nommé sur la page : des id distincts.
-        self.ident = f"partage{suffixe}"
-        super().__init__(*args, **kwargs)
-        self.fields["site_demandeur"].queryset = agent.sites.all()
-
-
-class DecisionPartageForm(FormulairePortail):
-    """Accepter ou refuser une demande reçue ; un refus est motivé."""
-
-    bouton = "Enregistrer la décision"
-
-    decision = forms.ChoiceField(
-        label="Décision",
-        choices=[("accepter", "Accepter"), ("refuser", "Refuser")],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choisissez d'accepter ou de refuser."},
-    )
-    motif_refus = _champ_motif(
-        "Motif du refus", "Obligatoire pour refuser ; lu par le site demandeur", required=False
-    )
-
-    def __init__(self, *args, demande, **kwargs):
-        self.ident = f"decision-{demande.pk}"
-        super().__init__(*args, **kwargs)
-        self.demande = demande
-
-    def clean(self):
-        donnees = super().clean()
-        if donnees.get("decision") == "refuser" and not donnees.get("motif_refus", "").strip():
-            self.add_error("motif_refus", "Indiquez le motif du refus.")
-        return donnees
-
-
-class ClorePartageForm(FormulairePortail):
-    """Retirer une demande en attente, ou mettre fin à un partage (le bouton seul)."""
-
-    def __init__(self, *args, bouton: str, suffixe: str, **kwargs):
-        self.ident, self.bouton = f"clore-{suffixe}", bouton
-        super().__init__(*args, **kwargs)
-
-
-class DemandeTransfertForm(FormulairePortail):
-    """Depuis le dossier d'un foyer partagé avec le site de l'agent : en demander le transfert."""
-
-    ident = "transfert"
-    bouton = "Demander le transfert"
-
-    motif = _champ_motif("Motif de la demande de transfert", "Lu par le site de rattachement")
 
 
 # --- Passation d'un accompagnement ----------------------------------------------------------

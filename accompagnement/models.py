@@ -9,15 +9,15 @@ from accompagnement.enums import (
     StatutOrientation,
     TypeActionCollective,
 )
+from ccas_portal import perms
+from ccas_portal.formats import retard_en_jours
+from habitants.acces import q_foyers_accessibles
 
 
 class AccompagnementQuerySet(models.QuerySet):
     def visibles_par(self, agent):
         """Les accompagnements dont l'agent (travailleur social) est référent ou co-intervenant,
         sur les foyers auxquels ses sites ACTUELS ont accès (`habitants.acces`, ADR 0025)."""
-        from ccas_portal import perms
-        from habitants.acces import q_foyers_accessibles
-
         if not perms.peut_accompagner(agent):
             return self.none()
         # Une sous-requête UNION plutôt qu'un OR : chaque moitié suit son index (référent,
@@ -159,9 +159,6 @@ class Action(models.Model):
     @property
     def jours_de_retard(self) -> int:
         """Jours écoulés depuis l'échéance d'une action pas encore faite (0 sinon)."""
-        from accompagnement.enums import StatutAction
-        from ccas_portal.formats import retard_en_jours
-
         faite = self.statut not in (
             StatutAction.A_FAIRE,
             StatutAction.EN_COURS,

@@ -24,6 +24,7 @@ from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import Role
 from ccas_portal.forms import ecrire_une_fois
 from ccas_portal.models import Agent
+from ccas_portal.validation import entier_borne
 
 
 def _sites_pilotes(agent):
@@ -83,8 +84,6 @@ def passations(request):
 @permission_requise(perms.peut_organiser_passation)
 def choisir_agent(request):
     """Le formulaire « préparer un départ ou un congé » (GET ?agent=) mène à sa page."""
-    from ccas_portal.validation import entier_borne
-
     pk = entier_borne(request.GET.get("agent", ""))
     if not pk:
         messages.error(request, "Choisissez un travailleur social dans la liste.")
@@ -129,7 +128,6 @@ def passation(request, pk):
         raise Http404("Agent introuvable.")
     if request.method == "GET":
         return render(request, "accompagnement/passation.html", _contexte(request, intervenant))
-    from ccas_portal.validation import entier_borne
 
     accompagnement = next(
         (

@@ -1,5 +1,5 @@
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
     Count,
@@ -16,7 +16,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accompagnement.enums import StatutAction
+from accompagnement.enums import StatutAccompagnement, StatutAction
 from accompagnement.models import (
     Accompagnement,
     Action,
@@ -28,10 +28,13 @@ from accompagnement.models import (
 )
 from accompagnement.services import types_intervention
 from ccas_portal import perms
+from ccas_portal.enums import Role
 from ccas_portal.formats import date_courte, euros
-from droits.selectors import prestations_du_foyer, signalements_du_foyer
-from habitants.acces import demandes_du_foyer
+from ccas_portal.models import Agent, EntreeJournal
+from droits.axes import AXES
+from habitants.acces import agent_a_acces_au_foyer, demandes_du_foyer, partages_en_cours
 from habitants.models import MembreFoyer, Passage
+from habitants.services import CLE_FAIT
 
 EN_COURS = [StatutAction.A_FAIRE, StatutAction.EN_COURS, StatutAction.EN_ATTENTE]
 
@@ -76,8 +79,6 @@ def portefeuille(agent) -> QuerySet[Accompagnement]:
 
 def faits_lisibles(accompagnement) -> list[tuple[str, str]]:
     """Les faits saisis de l'accompagnement, dans l'ordre de leur déclaration par l'axe."""
-    from droits.axes import AXES
-
     return [
         (f.libelle, f.afficher(accompagnement.faits[f.code]))
         for f in AXES[accompagnement.axe_id].faits
@@ -163,8 +164,6 @@ def chronologie(
 ) -> list[Evenement]:
     """Tout ce qui concerne le foyer, du plus récent au plus ancien, en un nombre constant de
     requêtes (une par sorte d'entrée), chaque contenu montré selon les droits de `agent`."""
-    from ccas_portal import perms
-
     par_id = {a.pk: a for a in accompagnements}
     evenements: list[Evenement] = []
     for p in passages_du_foyer(foyer):
@@ -317,9 +316,6 @@ def changements_de_faits(foyer) -> list[Evenement]:
     """Les changements du dossier social (adresse, logement, composition, identité, situation,
     ressources, santé), relus du journal : « modifié le … par … » et la valeur d'avant. Une
     requête."""
-    from ccas_portal.models import EntreeJournal
-    from habitants.services import CLE_FAIT
-
     evenements = []
     for e in EntreeJournal.objects.filter(
         objet_type="habitants.foyer",
@@ -348,23 +344,6 @@ def changements_de_faits(foyer) -> list[Evenement]:
             )
         )
     return evenements
-
-
-def dossier_du_foyer(agent, foyer, intervenant: set[int]) -> dict:
-    """Les lectures composées du dossier d'un foyer : ses accompagnements, ses prestations,
-    ses signalements (`Signalement.objects.visibles_par`) et la chronologie qui les réunit,
-    chaque contenu selon les droits de `agent` (`intervenant` : `ids_intervenant`)."""
-    accompagnements = list(accompagnements_du_foyer(foyer))
-    prestations = list(prestations_du_foyer(foyer))
-    signalements = list(signalements_du_foyer(agent, foyer))
-    return {
-        "accompagnements": accompagnements,
-        "prestations": prestations,
-        "signalements": signalements,
-        "chronologie": chronologie(
-            agent, foyer, accompagnements, intervenant, prestations, signalements
-        ),
-    }
 
 
 def partages_du_foyer(foyer) -> dict:
@@ -430,12 +409,6 @@ def interventions_suspectes(*, minutes: int = 15):
     correction de l'ADR 0011) : même accompagnement, même auteur, la seconde saisie moins de
     `minutes` après la première, et la première sans compte rendu. Lecture seule : à un
     administrateur de vérifier chaque paire avec l'auteur avant toute correction."""
-    from datetime import timedelta
-
-    from django.db.models import Exists, OuterRef
-
-    from accompagnement.models import Intervention
-
     ecart = timedelta(minutes=minutes)
     suivante = Intervention.objects.filter(
         accompagnement=OuterRef("accompagnement"),
@@ -467,8 +440,6 @@ def interventions_suspectes(*, minutes: int = 15):
 
 
 def _non_clos():
-    from accompagnement.enums import StatutAccompagnement
-
     return Accompagnement.objects.exclude(statut=StatutAccompagnement.CLOS)
 
 
@@ -476,9 +447,6 @@ def accompagnements_a_passer():
     """Les accompagnements non clos dont le référent ou un co-intervenant n'a plus accès au
     foyer (aucun de ses sites actuels n'y a accès, la règle de `habitants.acces`), ou n'est
     plus un travailleur social actif (départ, changement de rôle). Une requête."""
-    from ccas_portal.enums import Role
-    from habitants.acces import agent_a_acces_au_foyer
-
     co = Accompagnement.co_intervenants.through.objects.filter(
         accompagnement_id=OuterRef("pk")
     ).filter(
@@ -513,10 +481,6 @@ def intervenants_possibles(foyers) -> dict[int, list]:
     """Pour chaque foyer, les travailleurs sociaux actifs dont un site a accès au foyer
     aujourd'hui (son site et ceux avec qui il est partagé : `habitants.acces`), en trois
     requêtes quel que soit le nombre de foyers."""
-    from ccas_portal.enums import Role
-    from ccas_portal.models import Agent
-    from habitants.acces import partages_en_cours
-
     sites = {f.pk: {f.site_id} for f in foyers}
     for foyer_id, site_id in (
         partages_en_cours().filter(foyer_id__in=sites).values_list("foyer_id", "site_demandeur_id")

@@ -25,11 +25,14 @@ from accompagnement.models import (
     Partenaire,
     Seance,
 )
+from accompagnement.referentiels import PARTENAIRES
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
 from ccas_portal.validation import ECHEANCE, SUIVI, verifier_date
 from droits.axes import AXES
+from habitants.acces import q_personnes_accessibles
+from habitants.models import Habitant
 
 
 def _verifier_intervenant(agent, accompagnement: Accompagnement) -> None:
@@ -422,8 +425,6 @@ def suivre_orientation(
 @transaction.atomic
 def synchroniser_partenaires() -> dict[str, int]:
     """Met en base l'annuaire de référence des partenaires (les ajouts de l'admin restent)."""
-    from accompagnement.referentiels import PARTENAIRES
-
     compte = {"crees": 0, "mis_a_jour": 0}
     for code, nom, type_ in PARTENAIRES:
         _, cree = Partenaire.objects.update_or_create(
@@ -501,8 +502,6 @@ def enregistrer_seance(
         raise ValidationError("Cette action collective est terminée.")
     verifier_date_suivi(date_seance, champ="date", pas_avant=action.date_debut)
     participants = list(participants)
-    from habitants.acces import q_personnes_accessibles
-    from habitants.models import Habitant
 
     # Les agents du site porteur liront les noms des inscrits : seulement des personnes connues
     # de ce site (une personne d'un autre site se compte parmi les non-inscrits ; ADR 0025).

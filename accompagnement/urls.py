@@ -1,6 +1,7 @@
 from django.urls import path
 
-from accompagnement import dossier_social, partages, passation, views
+from accompagnement import dossier_social, passation, views
+from habitants import vues_partage
 
 app_name = "accompagnement"
 urlpatterns = [
@@ -64,12 +65,12 @@ urlpatterns = [
         dossier_social.terminer_ressource,
         name="terminer_ressource",
     ),
-    path("foyers/<int:pk>/transfert/", partages.demander_transfert, name="demander_transfert"),
-    path("partages/", partages.partages, name="partages"),
-    path("partages/demander/", partages.demander, name="demander_partage"),
-    path("partages/<int:pk>/decision/", partages.decider, name="decider_partage"),
-    path("partages/<int:pk>/retrait/", partages.retirer, name="retirer_partage"),
-    path("partages/<int:pk>/fin/", partages.terminer, name="terminer_partage"),
+    path("foyers/<int:pk>/transfert/", vues_partage.demander_transfert, name="demander_transfert"),
+    path("partages/", vues_partage.partages, name="partages"),
+    path("partages/demander/", vues_partage.demander, name="demander_partage"),
+    path("partages/<int:pk>/decision/", vues_partage.decider, name="decider_partage"),
+    path("partages/<int:pk>/retrait/", vues_partage.retirer, name="retirer_partage"),
+    path("partages/<int:pk>/fin/", vues_partage.terminer, name="terminer_partage"),
     path("passation/", passation.passations, name="passations"),
     path("passation/choisir/", passation.choisir_agent, name="passation_choisir"),
     path("passation/agents/<int:pk>/", passation.passation, name="passation"),

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accompagnement import selectors, services
+from accompagnement import selectors, selectors_dossier, services
+from accompagnement.dossier_social import contexte_dossier_social
 from accompagnement.filters import PortefeuilleFilter
 from accompagnement.forms import (
     ActionCollectiveForm,
@@ -24,7 +25,6 @@ from accompagnement.forms import (
     SuiviOrientationForm,
 )
 from accompagnement.models import Accompagnement, Action, ActionCollective, Orientation, Seance
-from accompagnement.partages import formulaire_de_transfert
 from accompagnement.selectors import portefeuille
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
@@ -35,11 +35,14 @@ from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
 from droits.forms import PrestationFoyerForm, formulaire_de_simulation
+from droits.instruction import selectors as selectors_instruction
 from droits.selectors import signalements_a_traiter, simulation_du_foyer
+from droits.vues_documents import contexte_pieces
 from habitants.acces import demandes_recues, q_personnes_accessibles
 from habitants.forms import RechercheForm
 from habitants.models import Foyer, Habitant
 from habitants.selectors import CriteresRecherche, rechercher_habitants
+from habitants.vues_partage import formulaire_de_transfert
 
 PAR_PAGE = 25
 
@@ -84,22 +87,18 @@ def chronologie_du_foyer(request, foyer, intervenant=None) -> list:
     """La chronologie seule (après une écriture du dossier social, renvoyée hors bande)."""
     if intervenant is None:
         intervenant = selectors.ids_intervenant(request.user, foyer)
-    return selectors.dossier_du_foyer(request.user, foyer, intervenant)["chronologie"]
+    return selectors_dossier.dossier_du_foyer(request.user, foyer, intervenant)["chronologie"]
 
 
 def contexte_dossier(request, foyer, intervenant=None, lies=None):
     """Le contexte de la page du dossier ; `lies` : formulaires du dossier social en erreur."""
-    from accompagnement.dossier_social import contexte_dossier_social
-    from droits.instruction.selectors import demandes_du_foyer
-    from droits.vues_documents import contexte_pieces
-
     if intervenant is None:
         intervenant = selectors.ids_intervenant(request.user, foyer)
     return {
         "foyer": foyer,
         "intervenant": intervenant,
         "peut_ouvrir": perms.peut_suivre_foyer(request.user, foyer),
-        **selectors.dossier_du_foyer(request.user, foyer, intervenant),
+        **selectors_dossier.dossier_du_foyer(request.user, foyer, intervenant),
         "simulation": simulation_du_foyer(foyer),
         "form_simulation": formulaire_de_simulation(foyer),
         **selectors.partages_du_foyer(foyer),
@@ -107,7 +106,7 @@ def contexte_dossier(request, foyer, intervenant=None, lies=None):
         "form_prestation": PrestationFoyerForm(
             foyer=foyer, action=reverse("droits:ajouter_prestation", args=[foyer.pk])
         ),
-        "demandes_du_foyer": list(demandes_du_foyer(foyer)),
+        "demandes_du_foyer": list(selectors_instruction.demandes_du_foyer(foyer)),
         **contexte_dossier_social(request, foyer, lies),
         **contexte_pieces(request.user, foyer),
     }
@@ -119,8 +118,6 @@ def dossier(request, pk):
     foyer, intervenant = _foyer_visible(request, pk)
     journaliser(agent=request.user, action=ActionJournal.CONSULTATION, objet=foyer, request=request)
     if request.htmx and request.htmx.target == "resultats-personne":
-        from accompagnement.dossier_social import contexte_dossier_social
-
         return render(
             request,
             "accompagnement/partials/resultats_personne.html",

@@ -31,9 +31,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from ccas_portal.models import Site  # noqa: E402
+from ccas_portal.periodes import Periode  # noqa: E402
 from ccas_portal.pilotage import non_recours  # noqa: E402
 from ccas_portal.pilotage.indicateurs import Filtres  # noqa: E402
-from ccas_portal.pilotage.periodes import Periode  # noqa: E402
 
 
 def main() -> None:

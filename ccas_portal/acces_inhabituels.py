@@ -24,8 +24,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accompagnement.models import Accompagnement
 from ccas_portal.enums import ActionJournal
 from ccas_portal.models import Agent, EntreeJournal, RapportAcces
+from ccas_portal.services import planifier_tache_nocturne
+from droits.models import Signalement
+from habitants.models import Foyer, Habitant, MembreFoyer, Passage
 
 HORS_FILE, EXPORT_NUIT = "hors_file", "export_nuit"
 LIBELLES_REGLES = {
@@ -48,10 +52,6 @@ def _entiers(valeurs) -> set[int]:
 
 def dossiers_hors_file(jour: date) -> list[dict]:
     """Règle 1 : un constat par agent au-dessus du seuil."""
-    from accompagnement.models import Accompagnement
-    from droits.models import Signalement
-    from habitants.models import Foyer, Habitant, MembreFoyer, Passage
-
     debut, fin = _bornes(jour)
     lus = defaultdict(lambda: {FOYER: set(), PERSONNE: set()})
     for agent_id, objet_type, objet_id in (
@@ -191,8 +191,6 @@ NOM_TACHE = "Journal : rapport des accès inhabituels de la veille"
 
 def planifier_rapport_quotidien() -> bool:
     """Chaque jour à 6 h : le rapport de la veille (créé s'il manque)."""
-    from ccas_portal.services import planifier_tache_nocturne
-
     return planifier_tache_nocturne(
         nom=NOM_TACHE,
         tache="ccas_portal.rapport_acces_inhabituels",

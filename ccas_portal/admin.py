@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accompagnement.selectors import accompagnements_a_passer
 from ccas_portal import double_authentification
 from ccas_portal.formats import compte
 from ccas_portal.models import Agent, EchecConnexion, EntreeJournal, Site
@@ -78,8 +79,6 @@ class AgentAdmin(UserAdmin):
     def _annoncer_passation(self, request, agent):
         """Après un changement de sites, de rôle ou une désactivation : l'agent n'a plus accès
         aux foyers qu'il a quittés ; ses accompagnements en cours là-bas sont à passer."""
-        from accompagnement.selectors import accompagnements_a_passer
-
         nombre = (
             accompagnements_a_passer()
             .filter(Q(referent=agent) | Q(co_intervenants=agent))

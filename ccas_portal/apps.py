@@ -8,10 +8,10 @@ class CcasPortailConfig(AppConfig):
     verbose_name = "Portail du CCAS"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in  # noqa: PLC0415 (AppConfig.ready : applications chargées)
 
-        from ccas_portal import lookups  # noqa: F401 (enregistre la recherche `__parmi`)
-        from ccas_portal.middleware import demarrer_session
+        from ccas_portal import lookups  # noqa: F401, PLC0415 (AppConfig.ready : applications chargées ; enregistre la recherche `__parmi`)
+        from ccas_portal.middleware import demarrer_session  # noqa: PLC0415 (AppConfig.ready : applications chargées)
 
         user_logged_in.connect(demarrer_session, dispatch_uid="ccas_portal.demarrer_session")
 

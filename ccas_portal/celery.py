@@ -1,6 +1,7 @@
 """L'application Celery du portail (recette officielle Celery + Django).
 
-Les tâches de chaque application (`<app>/tasks.py`) sont découvertes automatiquement ; le
+Les tâches de chaque application (`<app>/tasks.py`) sont découvertes automatiquement, et celle
+du tableau de bord (`ccas_portal/pilotage/tasks.py`) ; le
 calendrier des tâches périodiques est en base (django-celery-beat), modifiable par un admin.
 """
 
@@ -13,6 +14,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccas_portal.settings.dev")
 app = Celery("ccas_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Le tableau de bord n'est pas une application Django : sa tâche nocturne est déclarée ici.
+app.autodiscover_tasks(["ccas_portal.pilotage"])
 
 
 @app.on_after_configure.connect

@@ -2,13 +2,13 @@ import django_filters
 from django import forms
 
 from ccas_portal.enums import ActionJournal
+from ccas_portal.forms import DatePlausible
 from ccas_portal.models import Agent, EntreeJournal
 from ccas_portal.selectors_journal import (
     PERSONNES_MAX,
     personnes_designees,
     q_entrees_concernant,
 )
-from ccas_portal.validation import DatePlausible
 
 
 class JournalForm(forms.Form):

@@ -9,9 +9,56 @@ from django.urls import reverse
 
 from ccas_portal import connexions
 from ccas_portal.formats import compte
+from ccas_portal.idempotence import DejaTraite, une_seule_fois
+from ccas_portal.services import changer_mot_de_passe
+from ccas_portal.validation import RECHERCHE, Plage, entier_borne
 
 #: Réponse à un formulaire renvoyé (double clic, réseau qui rejoue) : rien n'est écrit deux fois.
 DEJA_ENREGISTRE = "Ce formulaire avait déjà été enregistré : il ne l'a pas été une seconde fois."
+
+
+class ChampDate(forms.DateInput):
+    """Le sélecteur de date du navigateur (AAAA-MM-JJ)."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DatePlausible(forms.DateField):
+    """Un champ de date (sélecteur du navigateur, AAAA-MM-JJ) borné à une plage plausible."""
+
+    def __init__(self, *, plage: Plage = RECHERCHE, **kwargs):
+        kwargs.setdefault("widget", ChampDate())
+        super().__init__(**kwargs)
+        self.plage = plage
+
+    def validate(self, valeur):
+        super().validate(valeur)
+        if valeur is not None:
+            message = self.plage.erreur(valeur)
+            if message:
+                raise ValidationError(message, code="date_invraisemblable")
+
+
+class ChoixMultiples(forms.ModelMultipleChoiceField):
+    """Des cases à cocher d'objets (personnes, agents) : un identifiant qui n'est pas un
+    entier de la base (« 99999999999999999999 », « abc ») est refusé en français avant la
+    requête (qui échouerait sinon : SQLite et PostgreSQL refusent un entier hors plage)."""
+
+    def _check_values(self, value):
+        cle = self.to_field_name or "pk"
+        champ = self.queryset.model._meta.pk if cle == "pk" else None
+        if champ is not None and champ.get_internal_type().endswith("AutoField"):
+            for valeur in value:
+                if entier_borne(valeur) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": str(valeur)[:50]},
+                    )
+        return super()._check_values(value)
 
 
 class FormulairePortail(forms.Form):
@@ -151,8 +198,6 @@ class ChangementMotDePasseForm(PasswordChangeForm):
         return donnees
 
     def save(self, commit=True):
-        from ccas_portal.services import changer_mot_de_passe
-
         return changer_mot_de_passe(
             agent=self.user, mot_de_passe=self.cleaned_data["new_password1"]
         )
@@ -204,8 +249,6 @@ def ecrire_une_fois(form, *, agent, ecrire, succes: str) -> str | None:
     renvoyer le message à annoncer (`succes`, ou « déjà enregistré » pour un formulaire
     renvoyé) ; None si le formulaire est refusé, ses erreurs reportées sous ses champs. Les
     autres exceptions du service (un doublon probable…) remontent à la vue."""
-    from ccas_portal.idempotence import DejaTraite, une_seule_fois
-
     if not form.is_valid():
         return None
     try:

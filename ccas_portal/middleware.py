@@ -16,6 +16,9 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import add_never_cache_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from ccas_portal import double_authentification
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -64,8 +67,6 @@ def maintenant() -> int:
 def demarrer_session(sender, request, user, **kwargs):
     """À chaque connexion (signal user_logged_in) : l'heure de début et de dernière activité,
     et si l'agent a un appareil de double authentification."""
-    from ccas_portal import double_authentification
-
     if request is None or not hasattr(request, "session"):
         return
     request.session[CLE_DEBUT] = request.session[CLE_ACTIVITE] = maintenant()
@@ -90,8 +91,6 @@ def _est_arriere_plan(request) -> bool:
 
 def _rediriger(request, url: str):
     if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
-        from django_htmx.http import HttpResponseClientRedirect
-
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
@@ -142,8 +141,6 @@ ETAPES = {
 
 def etape_de_connexion(request) -> str | None:
     """L'étape qui reste à l'agent connecté par mot de passe avant d'ouvrir le portail."""
-    from ccas_portal import double_authentification
-
     agent = request.user
     if not agent.is_authenticated:
         return None

@@ -5,13 +5,13 @@ briques de mise en page communes (titre, paragraphe, ligne « libellé : valeur 
 
 from pathlib import Path
 
+from fpdf import FPDF
+
 POLICES = Path(__file__).resolve().parent.parent / "habitants" / "polices"
 
 
 def document(titre: str):
     """Un PDF vide d'une page, titré et en français, polices chargées."""
-    from fpdf import FPDF
-
     pdf = FPDF(format="A4")
     pdf.set_title(titre)
     pdf.set_lang("fr")

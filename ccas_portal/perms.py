@@ -17,7 +17,8 @@ lisent que l'agent : aucune requête. Les autres lisent la base :
   `perimetre_restreint`, `perimetre_des_sites`.
 """
 
-from ccas_portal.enums import Role
+from ccas_portal.enums import Role, TypeSite
+from ccas_portal.models import Site
 
 #: La page où chaque rôle arrive après la connexion (nom d'URL).
 PAGE_ACCUEIL_PAR_ROLE = {
@@ -52,20 +53,17 @@ def peut_voir_donnees_sensibles(agent) -> bool:
 
 def a_acces_au_foyer(agent, foyer) -> bool:
     """Le foyer est-il rattaché à l'un des sites de l'agent, ou partagé avec l'un d'eux ?
-    La règle unique (`habitants.acces`), pour les rôles qui lisent des personnes. Lit la base :
-    les sites de l'agent, puis les partages si le foyer n'est pas rattaché à l'un d'eux."""
-    from habitants.acces import foyer_accessible
-
-    return peut_tenir_le_guichet(agent) and foyer_accessible(agent.ids_sites, foyer)
+    La règle unique (`habitants.acces`, que le foyer applique : le cœur n'importe pas
+    habitants), pour les rôles qui lisent des personnes. Lit la base : les sites de l'agent,
+    puis les partages si le foyer n'est pas rattaché à l'un d'eux."""
+    return peut_tenir_le_guichet(agent) and foyer.accessible_aux_sites(agent.ids_sites)
 
 
 def peut_voir_habitant(agent, habitant) -> bool:
     """La personne est-elle connue d'un site de l'agent (rattachée, ou membre aujourd'hui d'un
     foyer partagé avec lui) ? Lit la base : les sites de l'agent, puis les partages si la
     personne n'est pas rattachée à l'un d'eux."""
-    from habitants.acces import personne_accessible
-
-    return peut_tenir_le_guichet(agent) and personne_accessible(agent.ids_sites, habitant)
+    return peut_tenir_le_guichet(agent) and habitant.accessible_aux_sites(agent.ids_sites)
 
 
 def peut_modifier_accompagnement(agent, accompagnement) -> bool:
@@ -130,9 +128,6 @@ def sites_pilotables(agent):
     administrateur, ou un responsable rattaché à un service central (ou à aucun site) ;
     sinon, ceux de ses Maisons des Habitants seulement (un responsable de site). Lit la base
     (les sites de l'agent) et renvoie un QuerySet."""
-    from ccas_portal.enums import TypeSite
-    from ccas_portal.models import Site
-
     tous = Site.objects.order_by("nom")
     if not peut_piloter(agent):
         return tous.none()
@@ -153,8 +148,6 @@ def perimetre_restreint(agent) -> tuple[int, ...] | None:
 def perimetre_des_sites(sites) -> tuple[int, ...] | None:
     """Comme `perimetre_restreint`, pour des sites pilotables déjà obtenus (deux requêtes :
     leurs identifiants, le nombre de sites)."""
-    from ccas_portal.models import Site
-
     ids = tuple(sorted(sites.values_list("pk", flat=True)))
     return None if len(ids) == Site.objects.count() else ids
 

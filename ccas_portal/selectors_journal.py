@@ -3,7 +3,11 @@ objets d'une page. Écran : ccas_portal/vues_journal.py ; règles : docs/journal
 
 from django.db.models import Q
 
+from accompagnement.models import Accompagnement
 from ccas_portal.models import EntreeJournal
+from droits.models import Document, Signalement
+from habitants.models import Habitant, MembreFoyer
+from habitants.normalisation import normaliser
 
 PERSONNE, FOYER = "habitants.habitant", "habitants.foyer"
 ACCOMPAGNEMENT, SIGNALEMENT = "accompagnement.accompagnement", "droits.signalement"
@@ -26,9 +30,6 @@ LIBELLES_OBJETS = {
 def personnes_designees(texte: str):
     """Les personnes que désigne un texte : un n° de fiche, ou des mots (sans accents ni
     casse) tous présents dans ses noms et prénoms."""
-    from habitants.models import Habitant
-    from habitants.normalisation import normaliser
-
     texte = (texte or "").strip().lstrip("nN°º ").strip()
     if texte.isdigit():
         return Habitant.objects.filter(pk=int(texte))
@@ -46,10 +47,6 @@ def q_entrees_concernant(ids_personnes) -> Q:
     signalements et les pièces de tout foyer dont elles ont été membres (qui montrent leurs
     données). Une seule définition, pour le filtre « personne » de l'écran du journal et pour
     les accès listés par le droit d'accès (habitants/export_personne.py)."""
-    from accompagnement.models import Accompagnement
-    from droits.models import Document, Signalement
-    from habitants.models import MembreFoyer
-
     ids_personnes = list(ids_personnes)
     foyers = list(
         MembreFoyer.objects.filter(habitant_id__in=ids_personnes)
@@ -77,8 +74,6 @@ def q_entrees_concernant(ids_personnes) -> Q:
 def libelles_des_objets(entrees: list[EntreeJournal]) -> None:
     """Pose `libelle_objet` sur chaque entrée : le type d'objet en français, et le nom de la
     personne pour une fiche (une requête pour toute la page)."""
-    from habitants.models import Habitant
-
     ids = {int(e.objet_id) for e in entrees if e.objet_type == PERSONNE and e.objet_id.isdigit()}
     noms = {h.pk: str(h) for h in Habitant.objects.filter(pk__in=ids)} if ids else {}
     for e in entrees:

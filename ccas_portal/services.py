@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ccas_portal.enums import ActionJournal, Role
 from ccas_portal.journal import journaliser
@@ -136,8 +137,6 @@ def planifier_tache_nocturne(
     """Une tâche périodique de nuit (heure de Paris), chaque jour ou le `jour_du_mois` de
     chaque mois, créée si elle manque ; ensuite un administrateur la règle (horaire,
     activation) dans l'administration. Vrai si créée."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
     if PeriodicTask.objects.filter(name=nom).exists():
         return False
     horaire, _ = CrontabSchedule.objects.get_or_create(

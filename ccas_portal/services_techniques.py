@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from ccas_portal.celery import app
+from ccas_portal.tasks import diagnostic
 
 
 @dataclass
@@ -35,6 +36,4 @@ def verifier_base() -> str:
 
 def aller_retour_tache(*, delai: float = 20.0) -> dict:
     """Envoie la tâche de diagnostic et attend sa réponse : lève une exception sinon."""
-    from ccas_portal.tasks import diagnostic
-
     return diagnostic.delay().get(timeout=delai)

@@ -1,8 +1,11 @@
 import socket
+from datetime import date, timedelta
 
 from celery import shared_task
 from django.db import connection
 from django.utils import timezone
+
+from ccas_portal.acces_inhabituels import etablir_rapport
 
 
 @shared_task(name="ccas_portal.diagnostic")
@@ -14,22 +17,9 @@ def diagnostic() -> dict:
     return {"worker": socket.gethostname(), "heure": timezone.now().isoformat()}
 
 
-@shared_task(name="ccas_portal.precalculer_tableaux_de_bord")
-def precalculer_tableaux_de_bord() -> int:
-    """La nuit : les agrégats des mois clos, puis les chiffres des périodes courantes du
-    tableau de bord (voir agregats.py et instantanes.py)."""
-    from ccas_portal.pilotage.instantanes import precalculer
-
-    return precalculer()
-
-
 @shared_task(name="ccas_portal.rapport_acces_inhabituels")
 def rapport_acces_inhabituels(jour: str | None = None) -> int:
     """Chaque matin (6 h) : le rapport des accès inhabituels de la veille, ou du jour ISO donné
     (ccas_portal/acces_inhabituels.py). Renvoie le nombre de constats."""
-    from datetime import date, timedelta
-
-    from ccas_portal.acces_inhabituels import etablir_rapport
-
     examine = date.fromisoformat(jour) if jour else timezone.localdate() - timedelta(days=1)
     return len(etablir_rapport(jour=examine).constats)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -70,24 +69,6 @@ def verifier_date(
         raise ValidationError({champ: message}, code="date_invraisemblable")
 
 
-class DatePlausible(forms.DateField):
-    """Un champ de date (sélecteur du navigateur, AAAA-MM-JJ) borné à une plage plausible."""
-
-    def __init__(self, *, plage: Plage = RECHERCHE, **kwargs):
-        from habitants.forms import ChampDate
-
-        kwargs.setdefault("widget", ChampDate())
-        super().__init__(**kwargs)
-        self.plage = plage
-
-    def validate(self, valeur):
-        super().validate(valeur)
-        if valeur is not None:
-            message = self.plage.erreur(valeur)
-            if message:
-                raise ValidationError(message, code="date_invraisemblable")
-
-
 #: Le plus grand entier que la base range (bigint) : un numéro de page ou un identifiant au-delà
 #: ne désigne rien.
 ENTIER_MAX = 2**63 - 1
@@ -104,25 +85,6 @@ def entier_borne(valeur, *, minimum: int = 1, maximum: int = ENTIER_MAX) -> int 
         return None
     nombre = int(texte)
     return nombre if minimum <= nombre <= maximum else None
-
-
-class ChoixMultiples(forms.ModelMultipleChoiceField):
-    """Des cases à cocher d'objets (personnes, agents) : un identifiant qui n'est pas un
-    entier de la base (« 99999999999999999999 », « abc ») est refusé en français avant la
-    requête (qui échouerait sinon : SQLite et PostgreSQL refusent un entier hors plage)."""
-
-    def _check_values(self, value):
-        cle = self.to_field_name or "pk"
-        champ = self.queryset.model._meta.pk if cle == "pk" else None
-        if champ is not None and champ.get_internal_type().endswith("AutoField"):
-            for valeur in value:
-                if entier_borne(valeur) is None:
-                    raise ValidationError(
-                        self.error_messages["invalid_choice"],
-                        code="invalid_choice",
-                        params={"value": str(valeur)[:50]},
-                    )
-        return super()._check_values(value)
 
 
 def parametre_illisible(donnees) -> str | None:

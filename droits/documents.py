@@ -36,6 +36,7 @@ from ccas_portal.formats import nombre
 from ccas_portal.journal import journaliser
 from droits.enums import TypePiece
 from droits.models_documents import Document
+from habitants.services import CLE_FAIT
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +186,6 @@ def _libelle(document: Document, fait: str) -> str:
 
 def _tracer(*, agent, document: Document, libelle: str, action: str, request=None) -> None:
     """Une entrée sur le foyer, que la chronologie du dossier relit (clé `fait`)."""
-    from habitants.services import CLE_FAIT
-
     apres = {
         "Type": document.get_type_piece_display(),
         "Date du document": f"{document.date_document:%d/%m/%Y}",

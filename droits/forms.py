@@ -4,17 +4,25 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from ccas_portal import perms
 from ccas_portal.enums import Role
-from ccas_portal.forms import FormulairePortail
+from ccas_portal.forms import ChampDate, DatePlausible, FormulairePortail
 from ccas_portal.models import Agent, Site
-from ccas_portal.pilotage.periodes import Periode, ajouter_mois
-from ccas_portal.validation import DEPUIS, EVENEMENT, DatePlausible
+from ccas_portal.periodes import Periode, ajouter_mois
+from ccas_portal.validation import DEPUIS, EVENEMENT
 from droits.detection.execution import mois_courant
-from droits.enums import EtatSignalement, PerimetreDetection, SourcePrestation, StatutPrestation
+from droits.documents import libelle_types, types_acceptes, verifier_fichier
+from droits.enums import (
+    EtatSignalement,
+    PerimetreDetection,
+    SourcePrestation,
+    StatutPrestation,
+    TypePiece,
+)
 from droits.models import Prestation
-from habitants.forms import ChampDate
 from habitants.models import Habitant
 
 #: Les mois qu'on peut simuler : le mois courant et les 11 précédents.
@@ -119,8 +127,6 @@ class ReprendreDetectionForm(FormulairePortail):
     bouton = "Reprendre"
 
     def __init__(self, *args, execution, **kwargs):
-        from django.urls import reverse
-
         self.ident = f"reprise-{execution.pk}"  # un formulaire par exécution échouée
         self.execution_pk = execution.pk
         super().__init__(
@@ -131,8 +137,6 @@ class ReprendreDetectionForm(FormulairePortail):
 def formulaire_de_simulation(foyer, donnees=None) -> SimulerFoyerForm:
     """Le formulaire « Simuler maintenant » du dossier de `foyer` (vide, ou lié à `donnees`) :
     il poste vers `droits:simuler_foyer`, et htmx remplace le bloc « Droits estimés »."""
-    from django.urls import reverse
-
     action = reverse("droits:simuler_foyer", args=[foyer.pk])
     return SimulerFoyerForm(donnees, action=action, cible="simulation")
 
@@ -278,9 +282,6 @@ class PieceForm(FormulairePortail):
     )
 
     def __init__(self, *args, foyer, **kwargs):
-        from droits.documents import libelle_types, types_acceptes
-        from droits.enums import TypePiece
-
         super().__init__(*args, **kwargs)
         self.fields["type_piece"].choices = [("", "—"), *TypePiece.choices]
         self.fields["personne"].queryset = Habitant.objects.filter(
@@ -295,10 +296,6 @@ class PieceForm(FormulairePortail):
         )
 
     def clean_fichier(self):
-        from django.core.exceptions import ValidationError
-
-        from droits.documents import verifier_fichier
-
         fichier = self.cleaned_data["fichier"]
         try:
             verifier_fichier(fichier)

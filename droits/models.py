@@ -18,6 +18,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.functional import cached_property
 
+from accompagnement.enums import StatutAccompagnement
+from accompagnement.models import Accompagnement
+from ccas_portal import perms
 from ccas_portal.formats import AVANT_UNITE, compte, euros, nombre
 from droits.enums import (
     ETATS_OUVERTS,
@@ -29,6 +32,7 @@ from droits.enums import (
     StatutExecution,
     StatutPrestation,
 )
+from habitants.acces import q_foyers_accessibles
 
 
 class Axe(models.Model):
@@ -335,9 +339,6 @@ class SignalementQuerySet(models.QuerySet):
         """Le seul endroit qui dit quels signalements un agent voit : ceux des foyers
         accessibles à ses sites (rattachés ou partagés : `habitants.acces`), pour un
         travailleur social ; aucun pour les autres rôles."""
-        from ccas_portal import perms
-        from habitants.acces import q_foyers_accessibles
-
         if not perms.peut_accompagner(agent):
             return self.none()
         return self.filter(q_foyers_accessibles(agent.ids_sites, "foyer__"))
@@ -368,9 +369,6 @@ class SignalementQuerySet(models.QuerySet):
         """Annote `referent_id` (le référent d'un accompagnement non clos du foyer, celui de
         l'axe de la prestation d'abord, puis le plus récent) et `responsable_id` : l'agent
         à qui le signalement est attribué, ou par défaut ce référent (None : personne)."""
-        from accompagnement.enums import StatutAccompagnement
-        from accompagnement.models import Accompagnement
-
         en_cours = (
             Accompagnement.objects.filter(foyer_id=OuterRef("foyer_id"))
             .exclude(statut=StatutAccompagnement.CLOS)
@@ -480,7 +478,7 @@ class Signalement(models.Model):
     def explication_lisible(self):
         """L'explication propre au signalement, en français (`detection.explication.lire`) :
         prestation exacte, entrées du calcul, seuil proche et ce qu'il faut vérifier."""
-        from droits.detection.explication import lire
+        from droits.detection.explication import lire  # noqa: PLC0415 (cycle : l'explication lit ces modèles)
 
         return lire(self.explication, self.prestation_id, self.montant_estime)
 

@@ -79,7 +79,7 @@ class Document(models.Model):
 
     @property
     def taille_lisible(self) -> str:
-        from droits.documents import taille_lisible
+        from droits.documents import taille_lisible  # noqa: PLC0415 (cycle : documents importe ce modèle)
 
         return taille_lisible(self.taille)
 

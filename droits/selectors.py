@@ -1,6 +1,16 @@
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
-from droits.models import ChangementSignalement, PrestationFoyer, Signalement
+from ccas_portal.models import Agent
+from ccas_portal.petits_effectifs import compte, proteger_grille
+from droits.enums import ETATS_OUVERTS, EtatSignalement, PerimetreDetection, StatutExecution
+from droits.models import (
+    ChangementSignalement,
+    EtatDetectionFoyer,
+    ExecutionDetection,
+    Prestation,
+    PrestationFoyer,
+    Signalement,
+)
 from habitants.enums import RoleMembre
 from habitants.models import MembreFoyer
 
@@ -37,8 +47,6 @@ SIGNALEMENTS_AU_PORTEFEUILLE = 5
 def signalements_a_traiter(agent) -> dict:
     """Pour le portefeuille : les signalements ouverts attribués à l'agent (ou dont il est le
     référent du foyer, par défaut), les premiers de la file et leur nombre."""
-    from droits.enums import ETATS_OUVERTS
-
     qs = file_de_travail(agent).filter(etat__in=ETATS_OUVERTS, responsable_id=agent.pk)
     premiers = list(qs[:SIGNALEMENTS_AU_PORTEFEUILLE])
     peu = len(premiers) < SIGNALEMENTS_AU_PORTEFEUILLE
@@ -48,8 +56,6 @@ def signalements_a_traiter(agent) -> dict:
 
 def poser_responsables(signalements) -> list:
     """Pose `responsable` (l'agent, ou None) sur chaque signalement, en une requête."""
-    from ccas_portal.models import Agent
-
     signalements = list(signalements)
     ids = {s.responsable_id for s in signalements if s.responsable_id}
     agents = Agent.objects.in_bulk(ids) if ids else {}
@@ -82,9 +88,6 @@ def signalements_du_foyer(agent, foyer):
 
 def simulation_du_foyer(foyer) -> dict:
     """La dernière simulation du foyer et, s'il y en a une, celle qui tourne."""
-    from droits.enums import PerimetreDetection, StatutExecution
-    from droits.models import EtatDetectionFoyer, ExecutionDetection
-
     en_cours = (
         ExecutionDetection.objects.filter(
             perimetre=PerimetreDetection.FOYER,
@@ -97,8 +100,6 @@ def simulation_du_foyer(foyer) -> dict:
     etat = EtatDetectionFoyer.objects.filter(foyer=foyer).first()
     libelles = {}
     if etat and etat.estimations:
-        from droits.models import Prestation
-
         libelles = dict(
             Prestation.objects.filter(code__in=etat.estimations).values_list("code", "libelle")
         )
@@ -121,12 +122,6 @@ def signalements_par_etat(sites: tuple[int, ...] | None = None) -> dict:
     chiffres, aucun nom ; chaque signalement est un foyer distinct pour sa prestation, et la
     règle des petits effectifs du tableau de bord s'applique (« < 5 », et « secret » pour qu'un
     chiffre masqué ne se déduise pas des totaux)."""
-    from django.db.models import Count
-
-    from ccas_portal.pilotage.tableaux import compte, proteger_grille
-    from droits.enums import EtatSignalement
-    from droits.models import Signalement
-
     qs = Signalement.objects.all()
     if sites is not None:
         qs = qs.filter(foyer__site__in=sites)
@@ -168,11 +163,6 @@ def executions_visibles(sites: tuple[int, ...] | None):
     """Les exécutions de la détection qu'un responsable voit (`sites` : son périmètre restreint,
     `perms.perimetre_restreint`, None pour tous) : ceux de tous les foyers ou d'un de ses
     sites, jamais la simulation d'un seul foyer (elle appartient au dossier du foyer)."""
-    from django.db.models import Q
-
-    from droits.enums import PerimetreDetection
-    from droits.models import ExecutionDetection
-
     qs = ExecutionDetection.objects.exclude(perimetre=PerimetreDetection.FOYER)
     if sites is not None:
         qs = qs.filter(Q(site__isnull=True) | Q(site__in=sites))
@@ -182,9 +172,6 @@ def executions_visibles(sites: tuple[int, ...] | None):
 def rendre_lisibles(executions) -> list:
     """Pose sur chaque exécution `droits_probables` : [(libellé de la prestation, nombre)], les
     nombres sous le seuil des petits effectifs masqués (« < 5 »)."""
-    from ccas_portal.pilotage.tableaux import compte
-    from droits.models import Prestation
-
     libelles = dict(Prestation.objects.values_list("code", "libelle"))
     executions = list(executions)
     for e in executions:

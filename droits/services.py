@@ -4,11 +4,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.formats import de
 from ccas_portal.journal import journaliser
+from ccas_portal.services import planifier_tache_nocturne
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, verifier_date
 from droits.axes import AXES
 from droits.enums import (
@@ -450,8 +452,6 @@ NOM_TACHE_NOCTURNE = "Détection nocturne du non-recours"
 def planifier_detection_nocturne() -> bool:
     """La tâche périodique de nuit (2 h 30, heure de Paris), créée si elle manque ; ensuite
     un administrateur la règle (horaire, périmètre, activation) dans l'administration."""
-    from ccas_portal.services import planifier_tache_nocturne
-
     return planifier_tache_nocturne(
         nom=NOM_TACHE_NOCTURNE,
         tache="droits.tasks.detection_nocturne",
@@ -468,8 +468,6 @@ NOM_SURVEILLANCE = "Détection : relance des lots perdus"
 def planifier_surveillance_detection() -> bool:
     """La surveillance des exécutions sans activité (chaque minute, ADR 0021), créée si elle
     manque ; un administrateur peut ensuite la régler dans l'administration. Vrai si créée."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
     if PeriodicTask.objects.filter(name=NOM_SURVEILLANCE).exists():
         return False
     chaque_minute, _ = IntervalSchedule.objects.get_or_create(

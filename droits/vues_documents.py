@@ -14,6 +14,7 @@ from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import ecrire_une_fois
 from droits import documents
 from droits.forms import PieceForm, SuppressionPieceForm
+from droits.instruction.models import Demande
 from droits.models_documents import Document
 from habitants.models import Foyer
 
@@ -27,8 +28,6 @@ def _url_dossier(foyer_pk) -> str:
 
 def demande_de(document: Document):
     """La demande d'aide à laquelle la pièce est jointe, ou None."""
-    from droits.instruction.models import Demande
-
     if document.objet_type_id and isinstance(document.objet, Demande):
         return document.objet
     return None
@@ -104,7 +103,7 @@ def deposer(request, foyer_pk):
     )
     if message:
         if request.htmx:
-            from accompagnement.views import chronologie_du_foyer
+            from accompagnement.views import chronologie_du_foyer  # noqa: PLC0415 (cycle : la page du dossier importe cette section)
 
             contexte = contexte_pieces(request.user, foyer)
             contexte["message_succes"] = message
@@ -117,7 +116,7 @@ def deposer(request, foyer_pk):
     if request.htmx:
         # 200 : htmx n'échange pas une réponse 4xx ; les erreurs sont sous leurs champs.
         return render(request, GABARIT, contexte_pieces(request.user, foyer, form))
-    from accompagnement.views import contexte_dossier
+    from accompagnement.views import contexte_dossier  # noqa: PLC0415 (cycle : la page du dossier importe cette section)
 
     contexte = contexte_dossier(request, foyer) | contexte_pieces(request.user, foyer, form)
     return render(request, "accompagnement/dossier.html", contexte, status=422)

@@ -14,6 +14,9 @@ et à ses accompagnements là-bas, le jour même ; ceux-ci attendent leur passat
 
 from django.db.models import Exists, OuterRef, Q
 
+from ccas_portal import perms
+from ccas_portal.models import Agent
+from habitants.models import Habitant, MembreFoyer
 from habitants.models_partage import DemandePartage, NatureDemande, StatutDemande
 
 
@@ -40,8 +43,6 @@ def q_foyers_accessibles(ids_sites, chemin: str = "") -> Q:
 def q_personnes_accessibles(ids_sites) -> Q:
     """Filtre des personnes : rattachées à l'un de ces sites, ou membres aujourd'hui d'un foyer
     partagé avec l'un d'eux."""
-    from habitants.models import MembreFoyer
-
     membres = MembreFoyer.objects.filter(
         date_fin__isnull=True, foyer_id__in=foyers_partages_avec(ids_sites)
     ).values("habitant_id")
@@ -53,8 +54,6 @@ def agent_a_acces_au_foyer(agent: str, foyer: str, site_du_foyer: str) -> Exists
     l'emploie (noms de champs de cette requête, ex. `"referent_id"`, `"foyer_id"`,
     `"foyer__site_id"`) : l'agent a-t-il aujourd'hui un site qui a accès au foyer ?
     Sert à trouver, en une requête, les accompagnements dont un intervenant n'a plus accès."""
-    from ccas_portal.models import Agent
-
     partage = partages_en_cours().filter(
         foyer_id=OuterRef(OuterRef(foyer)), site_demandeur_id=OuterRef("site_id")
     )
@@ -81,8 +80,6 @@ def foyer_accessible(ids_sites, foyer) -> bool:
 
 def personne_accessible(ids_sites, habitant) -> bool:
     """L'un de ces sites a-t-il accès à la personne ?"""
-    from habitants.models import Habitant
-
     if habitant.site_id in ids_sites:
         return True
     return Habitant.objects.filter(q_personnes_accessibles(ids_sites), pk=habitant.pk).exists()
@@ -93,8 +90,6 @@ def personne_accessible(ids_sites, habitant) -> bool:
 
 def demandes_recues(agent):
     """Les demandes en attente sur les foyers rattachés aux sites de l'agent (il en décide)."""
-    from ccas_portal import perms
-
     if not perms.peut_accompagner(agent):
         return DemandePartage.objects.none()
     return (
@@ -110,8 +105,6 @@ def demandes_recues(agent):
 def demandes_envoyees(agent):
     """Les demandes des sites de l'agent. Avant l'acceptation, le foyer et la personne n'en
     sont pas lisibles : les écrans ne montrent que le site sollicité et l'identité tapée."""
-    from ccas_portal import perms
-
     if not perms.peut_accompagner(agent):
         return DemandePartage.objects.none()
     return (

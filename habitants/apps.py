@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 
+from habitants.normalisation import ressemblance
+
 #: Seuil de ressemblance d'un mot de la recherche avec un mot des noms (pg_trgm, 0,6 par
 #: défaut). Chaque mot devant ressembler, 0,5 tolère une faute de frappe (« lefevbre »).
 SEUIL_MOT = 0.5
@@ -13,8 +15,6 @@ def _regler_pg_trgm(sender, connection, **kwargs):
 
 
 def _ressemblance_sqlite(tapes: str, recherche: str) -> float:
-    from habitants.normalisation import ressemblance
-
     return ressemblance(tuple(tapes.split("\t")), recherche or "")
 
 

@@ -32,11 +32,28 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accompagnement.enums import StatutAccompagnement
+from accompagnement.models import (
+    Accompagnement,
+    Action,
+    ChangementStatut,
+    Intervention,
+    Objectif,
+    Orientation,
+    Seance,
+)
 from ccas_portal.enums import ActionJournal
+from ccas_portal.formats import accord, compte
 from ccas_portal.journal import journaliser
-from ccas_portal.pilotage.periodes import ajouter_mois
+from ccas_portal.periodes import ajouter_mois
+from droits.axes import AXES
+from droits.documents import supprimer_pieces
+from droits.enums import ETATS_OUVERTS, StatutPrestation
+from droits.models import ChangementSignalement, Document, Lettre, PrestationFoyer, Signalement
 from habitants.enums import EtatConsentement
-from habitants.models import DemandePartage, Habitant, MembreFoyer, Passage
+from habitants.fusion import LIENS, _lignes
+from habitants.models import DemandePartage, Foyer, Habitant, MembreFoyer, Passage, PeriodeLoyer
+from habitants.models_partage import StatutDemande
 
 #: Ce que l'anonymisation efface (dit à l'admin avant confirmation, et dans la doc).
 EFFACE = (
@@ -106,9 +123,6 @@ def _membres_actuels(foyers) -> set[int]:
 def contacts_depuis(limite: date) -> set[int]:
     """Les personnes qui ont eu un contact avec le CCAS ce jour-là ou après (une requête par
     sorte de contact)."""
-    from accompagnement.models import Accompagnement, Intervention, Seance
-    from droits.models import ChangementSignalement, Document, PrestationFoyer
-
     depuis = _horodate(limite)
     ids: set[int] = set()
     ids |= set(
@@ -200,12 +214,6 @@ TENU_OUVERT = {
 def tenues_ouvertes(aujourd_hui: date | None = None) -> dict[int, str]:
     """{personne : code de TENU_OUVERT} : les personnes que rien ne permet encore d'effacer
     (quel que soit leur dernier contact)."""
-    from accompagnement.enums import StatutAccompagnement
-    from accompagnement.models import Accompagnement
-    from droits.enums import ETATS_OUVERTS, StatutPrestation
-    from droits.models import PrestationFoyer, Signalement
-    from habitants.models_partage import StatutDemande
-
     jour = aujourd_hui or timezone.localdate()
     raisons: dict[int, str] = {}
 
@@ -260,8 +268,6 @@ class Bilan:
         }
 
     def lignes(self) -> list[str]:
-        from ccas_portal.formats import accord, compte
-
         n = len(self.anonymisees)
         lignes = [
             f"Conservation : {self.mois} mois après le dernier contact ; "
@@ -342,8 +348,6 @@ def _garder(lignes, habitant) -> int:
 def _supprimer_pieces(lignes, habitant) -> int:
     """Les pièces qui la concernent partent, et leurs fichiers après validation (une purge à
     blanc, annulée, n'efface aucun fichier)."""
-    from droits.documents import supprimer_pieces
-
     return supprimer_pieces(lignes)
 
 
@@ -354,16 +358,6 @@ def _demandes_partage(lignes, habitant) -> int:
 def _accompagnements(lignes, habitant) -> int:
     """Les accompagnements dont toutes les personnes concernées sont maintenant anonymisées :
     leurs textes libres partent (axe, types, dates, durées et statuts restent)."""
-    from accompagnement.models import (
-        Accompagnement,
-        Action,
-        ChangementStatut,
-        Intervention,
-        Objectif,
-        Orientation,
-    )
-    from droits.axes import AXES
-
     n = 0
     for acc in lignes.exclude(membres__anonymise_le__isnull=True):
         textes = {f.code for f in getattr(AXES.get(acc.axe_id), "faits", ()) if f.type == "texte"}
@@ -385,8 +379,6 @@ def _accompagnements(lignes, habitant) -> int:
 def _demandes_aide(lignes, habitant) -> int:
     """Demandes d'aide : montants, états et décisions restent (statistiques) ; l'objet, les
     informations propres au type et les lettres (nom et adresse) partent."""
-    from droits.models import Lettre
-
     Lettre.objects.filter(demande__in=lignes).delete()
     return lignes.update(objet=EFFACE_TEXTE, champs={})
 
@@ -411,10 +403,6 @@ def _foyers_entierement_anonymises(habitant) -> int:
     """Les foyers dont toutes les personnes (passées comprises) sont anonymisées : adresse,
     loyers, notes, commentaires et explications partent ; commune, quartier et statut
     d'occupation restent."""
-    from droits.documents import supprimer_pieces
-    from droits.models import ChangementSignalement, Document, PrestationFoyer, Signalement
-    from habitants.models import Foyer, PeriodeLoyer
-
     foyers = MembreFoyer.objects.filter(habitant=habitant).values("foyer_id")
     n = 0
     for foyer in Foyer.objects.filter(pk__in=foyers).exclude(
@@ -439,8 +427,6 @@ def anonymiser_habitant(*, habitant: Habitant, agent, motif: str, request=None) 
     """Efface ce qui identifie la personne et le texte libre qui la concerne ; garde les
     lignes que comptent les statistiques (`EFFACE`, `GARDE`). Journalisé (sans identité).
     Renvoie le nombre de lignes touchées par nature."""
-    from habitants.fusion import LIENS, _lignes
-
     inconnus = [lien.nature for lien in LIENS if lien.nature not in ANONYMISER]
     if inconnus:
         raise RuntimeError(f"L'anonymisation ne sait pas traiter : {', '.join(inconnus)}.")

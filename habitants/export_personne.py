@@ -18,10 +18,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from accompagnement.services import types_intervention
 from ccas_portal.formats import euros
+from ccas_portal.models import EntreeJournal
+from ccas_portal.pdf import document
+from ccas_portal.selectors_journal import q_entrees_concernant
+from droits.documents import stockage
+from droits.models import Document, Signalement
+from habitants.enums import EtatConsentement
+from habitants.fusion import LIENS, _lignes
 from habitants.models import Habitant, MembreFoyer
 
 
@@ -118,8 +127,6 @@ def _sante(lignes, habitant):
 
 
 def _type_intervention(intervention) -> str:
-    from accompagnement.services import types_intervention
-
     axe = intervention.accompagnement.axe_id
     return types_intervention(axe).get(intervention.type, intervention.type)
 
@@ -299,9 +306,6 @@ def _identite(h: Habitant) -> Section:
 
 
 def _consentement(h: Habitant) -> Section:
-    from ccas_portal.models import EntreeJournal
-    from habitants.enums import EtatConsentement
-
     libelles = dict(EtatConsentement.choices)
     historique = [
         f"{_jour(e.horodatage):%d/%m/%Y} : "
@@ -331,8 +335,6 @@ def _foyers_de(h: Habitant):
 
 
 def _signalements(h: Habitant) -> Section:
-    from droits.models import Signalement
-
     entrees = [
         {
             "foyer": f"n° {s.foyer_id}",
@@ -359,9 +361,6 @@ def _acces(h: Habitant) -> Section:
     `selectors_journal.q_entrees_concernant` (sa fiche ; le dossier, les accompagnements, les
     signalements et les pièces de ses foyers) : qui, quand, quoi ; pas les détails, qui
     nomment d'autres personnes."""
-    from ccas_portal.models import EntreeJournal
-    from ccas_portal.selectors_journal import q_entrees_concernant
-
     noms = {
         "droits.document": "une pièce de son dossier",
         "droits.signalement": "un signalement de son foyer",
@@ -380,7 +379,6 @@ def _acces(h: Habitant) -> Section:
             "horodatage", "id"
         )
     ]
-    from django.conf import settings
 
     return Section(
         "acces",
@@ -392,8 +390,6 @@ def _acces(h: Habitant) -> Section:
 
 
 def donnees_de_la_personne(habitant: Habitant) -> list[Section]:
-    from habitants.fusion import LIENS, _lignes
-
     inconnus = [lien.nature for lien in LIENS if lien.nature not in SECTIONS_LIENS]
     if inconnus:
         raise RuntimeError(f"L'export ne sait pas lire : {', '.join(inconnus)}.")
@@ -423,8 +419,6 @@ def _lisible(valeur) -> str:
 
 
 def en_pdf(habitant: Habitant, sections: list[Section], *, produit_par: str) -> bytes:
-    from ccas_portal.pdf import document
-
     pdf = document(f"Données personnelles — fiche n° {habitant.pk}")
     largeur = pdf.epw
     pdf.set_font("DejaVu", "B", 16)
@@ -488,16 +482,13 @@ def en_archive(habitant: Habitant, sections: list[Section], pdf: bytes) -> bytes
 def _joindre_pieces(archive: zipfile.ZipFile, habitant: Habitant) -> None:
     """Les fichiers des pièces qui la concernent (10 Mo au plus chacune) : un fichier absent
     du stockage est dit dans `pieces/absentes.txt` plutôt que de faire échouer l'export."""
-    from droits.documents import stockage
-    from droits.models import Document
-
     absentes = []
-    for document in Document.objects.filter(personne=habitant).order_by("depose_le", "pk"):
+    for piece in Document.objects.filter(personne=habitant).order_by("depose_le", "pk"):
         try:
-            with stockage().open(document.fichier, "rb") as fichier:
-                archive.writestr(_nom_dans_archive(document), fichier.read())
+            with stockage().open(piece.fichier, "rb") as fichier:
+                archive.writestr(_nom_dans_archive(piece), fichier.read())
         except OSError:
-            absentes.append(f"{document} ({document.nom_original}) : fichier introuvable")
+            absentes.append(f"{piece} ({piece.nom_original}) : fichier introuvable")
     if absentes:
         archive.writestr("pieces/absentes.txt", "\n".join(absentes) + "\n")
 

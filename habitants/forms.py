@@ -1,20 +1,29 @@
 import uuid
+from datetime import datetime
 
 from django import forms
+from django.utils import timezone
 
 from accompagnement.models import Partenaire
-from ccas_portal.forms import FormulairePortail
-from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE, DatePlausible
+from ccas_portal.formats import genre
+from ccas_portal.forms import ChampDate, DatePlausible, FormulairePortail
+from ccas_portal.models import Site
+from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE
 from habitants.acces import q_personnes_accessibles
-from habitants.enums import EtatConsentement, ModePassage, ReponsePassage, Sexe
+from habitants.enums import (
+    Activite,
+    EtatConsentement,
+    ModePassage,
+    ReponsePassage,
+    RoleMembre,
+    Sexe,
+    StatutMarital,
+    StatutOccupation,
+    TypeBailleur,
+    TypeRessource,
+)
 from habitants.models import Habitant, Motif
-
-
-class ChampDate(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+from habitants.services import verifier_commune
 
 
 class RechercheForm(forms.Form):
@@ -121,10 +130,6 @@ class PassageForm(forms.Form):
 
     def date_heure(self):
         """Aujourd'hui à l'heure saisie (heure de Paris), ou None pour maintenant."""
-        from datetime import datetime
-
-        from django.utils import timezone
-
         heure = self.cleaned_data.get("heure")
         if heure is None:
             return None
@@ -273,8 +278,6 @@ class AdresseForm(_FormulaireDossier):
     quartier = forms.CharField(label="Quartier", max_length=100, required=False)
 
     def clean(self):
-        from habitants.services import verifier_commune
-
         donnees = super().clean()
         if donnees.get("code_postal") and "commune" not in self.errors:
             try:
@@ -303,8 +306,6 @@ class LogementForm(AdresseForm):
     type_bailleur = forms.ChoiceField(label="Bailleur", choices=(), required=False)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import StatutOccupation, TypeBailleur
-
         super().__init__(*args, **kwargs)
         self.fields["statut_occupation"].choices = StatutOccupation.choices
         self.fields["type_bailleur"].choices = TypeBailleur.choices
@@ -318,15 +319,11 @@ class NouveauFoyerForm(AdresseForm):
     date_debut = DatePlausible(label="Dans ce logement depuis le", plage=EVENEMENT)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import StatutOccupation
-
         super().__init__(*args, **kwargs)
         self.fields["statut_occupation"].choices = [("", "—"), *StatutOccupation.choices]
 
 
 def _role():
-    from habitants.enums import RoleMembre
-
     return forms.ChoiceField(label="Rôle dans le foyer", choices=[("", "—"), *RoleMembre.choices])
 
 
@@ -379,8 +376,6 @@ class MembreExistantForm(_FormulaireDossier):
 
     @staticmethod
     def libelle_personne(h) -> str:
-        from ccas_portal.formats import genre
-
         if not h.date_naissance:
             return f"{h} — date de naissance non renseignée"
         return f"{h} — {genre(h.sexe, 'né', 'née')} le {h.date_naissance:%d/%m/%Y}"
@@ -429,8 +424,6 @@ class CorrectionLoyerForm(LoyerForm):
 
 
 def _statuts_maritaux():
-    from habitants.enums import StatutMarital
-
     return [c for c in StatutMarital.choices if c[0]]
 
 
@@ -448,8 +441,6 @@ class SituationForm(_FormulaireDossier):
     activite = forms.ChoiceField(label="Situation d'activité", choices=(), required=False)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import Activite
-
         super().__init__(*args, **kwargs)
         self.fields["statut_marital"].choices = [("", "— inchangée —"), *_statuts_maritaux()]
         self.fields["activite"].choices = Activite.choices
@@ -512,8 +503,6 @@ class RessourceForm(_FormulaireDossier):
     date_fin = DatePlausible(label="Jusqu'au (facultatif)", required=False, plage=FIN_DE_DROIT)
 
     def __init__(self, *args, **kwargs):
-        from habitants.enums import TypeRessource
-
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", "—"), *TypeRessource.choices]
 
@@ -534,3 +523,101 @@ class RecherchePersonneForm(forms.Form):
     """`?personne=` du dossier social : une personne de ses sites à ajouter au foyer."""
 
     personne = forms.CharField(label="Nom et prénom", required=False, max_length=100)
+
+
+# --- Partage ou transfert d'un foyer entre sites (écrans : vues_partage.py) --------------------------------------------
+
+
+def _champ_motif(libelle: str, aide: str, *, required: bool = True) -> forms.CharField:
+    """Un motif court d'une demande de partage ou de sa décision."""
+    return forms.CharField(
+        label=libelle,
+        max_length=300,
+        required=required,
+        help_text=f"{aide} (300 caractères au plus).",
+        error_messages={
+            "required": "Indiquez le motif de la demande.",
+            "max_length": "Le motif tient en 300 caractères au plus.",
+        },
+    )
+
+
+class DemandePartageForm(FormulairePortail):
+    """Depuis l'avertissement « connue de la Maison des Habitants X » : l'identité tapée et le
+    site nommé reviennent en champs cachés (rien d'autre n'est connu du demandeur)."""
+
+    ident = "partage"
+    bouton = "Demander le partage ou le transfert"
+
+    nature = forms.ChoiceField(
+        label="Vous demandez",
+        choices=[
+            ("partage", "Le partage du foyer : votre site le suit aussi, son site reste"),
+            ("transfert", "Le transfert du foyer et de ses membres à votre site"),
+        ],
+        widget=forms.RadioSelect,
+        initial="partage",
+        error_messages={"required": "Choisissez le partage ou le transfert."},
+    )
+    motif = _champ_motif("Motif de la demande", "Lu par le site sollicité")
+    site = forms.ModelChoiceField(
+        label="Site sollicité", queryset=Site.objects.all(), widget=forms.HiddenInput
+    )
+    site_demandeur = forms.ModelChoiceField(
+        label="Votre site", queryset=Site.objects.none(), widget=forms.HiddenInput
+    )
+    nom_usage = forms.CharField(label="Nom d'usage", max_length=100, widget=forms.HiddenInput)
+    prenoms = forms.CharField(label="Prénom(s)", max_length=150, widget=forms.HiddenInput)
+    date_naissance = forms.DateField(
+        label="Date de naissance", required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, agent, suffixe: str = "", **kwargs):
+        # Un formulaire par site nommé sur la page : des id distincts.
+        self.ident = f"partage{suffixe}"
+        super().__init__(*args, **kwargs)
+        self.fields["site_demandeur"].queryset = agent.sites.all()
+
+
+class DecisionPartageForm(FormulairePortail):
+    """Accepter ou refuser une demande reçue ; un refus est motivé."""
+
+    bouton = "Enregistrer la décision"
+
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[("accepter", "Accepter"), ("refuser", "Refuser")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez d'accepter ou de refuser."},
+    )
+    motif_refus = _champ_motif(
+        "Motif du refus", "Obligatoire pour refuser ; lu par le site demandeur", required=False
+    )
+
+    def __init__(self, *args, demande, **kwargs):
+        self.ident = f"decision-{demande.pk}"
+        super().__init__(*args, **kwargs)
+        self.demande = demande
+
+    def clean(self):
+        donnees = super().clean()
+        if donnees.get("decision") == "refuser" and not donnees.get("motif_refus", "").strip():
+            self.add_error("motif_refus", "Indiquez le motif du refus.")
+        return donnees
+
+
+class ClorePartageForm(FormulairePortail):
+    """Retirer une demande en attente, ou mettre fin à un partage (le bouton seul)."""
+
+    def __init__(self, *args, bouton: str, suffixe: str, **kwargs):
+        self.ident, self.bouton = f"clore-{suffixe}", bouton
+        super().__init__(*args, **kwargs)
+
+
+class DemandeTransfertForm(FormulairePortail):
+    """Depuis le dossier d'un foyer partagé avec le site de l'agent : en demander le transfert."""
+
+    ident = "transfert"
+    bouton = "Demander le transfert"
+
+    motif = _champ_motif("Motif de la demande de transfert", "Lu par le site de rattachement")

@@ -17,8 +17,17 @@ from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Agent
+from droits.models import Demande, Document, PrestationFoyer
 from habitants.enums import RoleMembre, StatutMarital
-from habitants.models import Habitant, MembreFoyer, SituationConjugale, SituationSante
+from habitants.models import (
+    Habitant,
+    MembreFoyer,
+    Passage,
+    Ressource,
+    SituationConjugale,
+    SituationSante,
+)
+from habitants.models_partage import DemandePartage
 from habitants.services import (
     _tracer,
     indexer_habitant,
@@ -415,10 +424,6 @@ def _deplacer_m2m(modele: str, champ: str, conservee: Habitant, absorbee: Habita
 
 def _deplacer(conservee, absorbee, retenus, sante_c, sante_a) -> dict[str, int]:
     """Déplace toutes les lignes de `LIENS` ; renvoie leur nombre par nature."""
-    from droits.models import Demande, Document, PrestationFoyer
-    from habitants.models import Passage, Ressource
-    from habitants.models_partage import DemandePartage
-
     return {
         "passages": Passage.objects.filter(habitant=absorbee).update(habitant=conservee),
         "appartenances": _fusionner_appartenances(conservee, absorbee),

@@ -20,6 +20,9 @@ from ccas_portal.formats import de
 from ccas_portal.models import Agent
 from ccas_portal.validation import DEPUIS, EVENEMENT, NAISSANCE, verifier_date
 from habitants.models import Foyer, Habitant, PeriodeLoyer, SituationConjugale
+from habitants.services import SANS_LOYER, _exiger_travailleur_social, _photo, _verifier_acces
+from habitants.services import _foyers_actuels as actuels
+from habitants.services import _tracer as tracer
 
 CHAMPS_LOYER = ("loyer_mensuel", "charges_mensuelles", "date_debut", "date_fin")
 CHAMPS_CONJUGALE = ("statut", "date_debut")
@@ -49,29 +52,21 @@ def fins_implicites(situations) -> list:
 
 
 def _photo_loyer(periode: PeriodeLoyer | None) -> dict[str, str]:
-    from habitants.services import _photo
-
     return _photo(periode, CHAMPS_LOYER) if periode else {}
 
 
 def _photo_conjugale(situation: SituationConjugale | None) -> dict[str, str]:
-    from habitants.services import _photo
-
     return _photo(situation, CHAMPS_CONJUGALE) if situation else {}
 
 
 def _autoriser(agent: Agent, objet, quoi: str) -> None:
     """Un travailleur social d'un site qui a accès au foyer ou à la personne (son site de
     rattachement, ou un partage en cours : `habitants.acces`)."""
-    from habitants.services import _exiger_travailleur_social, _verifier_acces
-
     _exiger_travailleur_social(agent, quoi)
     _verifier_acces(agent, objet)
 
 
 def _tracer(**kwargs) -> None:
-    from habitants.services import _tracer as tracer
-
     tracer(**kwargs)
 
 
@@ -105,8 +100,6 @@ def enregistrer_loyer(
 ) -> PeriodeLoyer:
     """Un nouveau loyer (et ses charges) à partir de `date_debut` : la période précédente est
     close la veille. Pour une erreur de saisie, `corriger_loyer`."""
-    from habitants.services import SANS_LOYER
-
     _autoriser(agent, foyer, "Le loyer et les charges")
     if date_debut is None:
         raise ValidationError({"date_debut": "Indiquez depuis quand ce loyer est payé."})
@@ -217,8 +210,6 @@ def verifier_date_conjugale(
 
 
 def _foyers_actuels(habitant: Habitant) -> list[int]:
-    from habitants.services import _foyers_actuels as actuels
-
     return actuels(habitant)
 
 

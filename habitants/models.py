@@ -7,8 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ccas_portal import perms
 from ccas_portal.formats import de, euros
 from ccas_portal.models import Site, code_postal
+from habitants.communes import commune
 from habitants.enums import (
     Activite,
     EtatConsentement,
@@ -42,8 +44,6 @@ class ParSiteQuerySet(models.QuerySet):
     tiennent l'accueil ou accompagnent ; rien pour les autres (responsables, admin)."""
 
     def visibles_par(self, agent):
-        from ccas_portal import perms
-
         if not perms.peut_tenir_le_guichet(agent):
             return self.none()
         return self.filter(self.perimetre(agent.ids_sites))
@@ -55,7 +55,7 @@ class ParSiteQuerySet(models.QuerySet):
 
 class HabitantQuerySet(ParSiteQuerySet):
     def perimetre(self, ids_sites) -> Q:
-        from habitants.acces import q_personnes_accessibles
+        from habitants.acces import q_personnes_accessibles  # noqa: PLC0415 (cycle : acces lit ces modèles)
 
         # Une fiche anonymisée (rgpd.py) ne se lit plus : elle ne sert qu'aux statistiques.
         return q_personnes_accessibles(ids_sites) & Q(anonymise_le__isnull=True)
@@ -165,6 +165,12 @@ class Habitant(models.Model):
     def __str__(self):
         return f"{self.nom_usage.upper()} {self.prenoms}"
 
+    def accessible_aux_sites(self, ids_sites) -> bool:
+        """L'un de ces sites a-t-il accès à la personne ? (habitants/acces.py)"""
+        from habitants.acces import personne_accessible  # noqa: PLC0415 (cycle : acces lit ces modèles)
+
+        return personne_accessible(ids_sites, self)
+
 
 class SituationSante(models.Model):
     """Données sensibles (santé, handicap) : jamais lues par l'accueil."""
@@ -193,7 +199,7 @@ class SituationSante(models.Model):
 
 class FoyerQuerySet(ParSiteQuerySet):
     def perimetre(self, ids_sites) -> Q:
-        from habitants.acces import q_foyers_accessibles
+        from habitants.acces import q_foyers_accessibles  # noqa: PLC0415 (cycle : acces lit ces modèles)
 
         return q_foyers_accessibles(ids_sites)
 
@@ -236,8 +242,6 @@ class Foyer(models.Model):
         return f"{self.adresse}, {self.code_postal} {self.commune}"
 
     def clean(self):
-        from habitants.communes import commune
-
         connue = commune(self.code_insee)
         if (
             connue
@@ -253,6 +257,13 @@ class Foyer(models.Model):
                     )
                 }
             )
+
+    def accessible_aux_sites(self, ids_sites) -> bool:
+        """L'un de ces sites a-t-il accès au foyer ? La règle unique (habitants/acces.py),
+        que les prédicats de ccas_portal/perms.py demandent au foyer lui-même."""
+        from habitants.acces import foyer_accessible  # noqa: PLC0415 (cycle : acces lit ces modèles)
+
+        return foyer_accessible(ids_sites, self)
 
 
 class MembreFoyer(models.Model):

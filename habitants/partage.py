@@ -24,6 +24,7 @@ from ccas_portal.models import Agent, Site
 from habitants.acces import foyer_accessible, partages_en_cours
 from habitants.models import Foyer, Habitant, MembreFoyer
 from habitants.models_partage import DemandePartage, NatureDemande, StatutDemande
+from habitants.selectors import doublons_probables, personnes_d_ailleurs
 from habitants.services import CLE_FAIT, connue_de, marquer_faits_modifies
 
 LONGUEUR_MOTIF = 300
@@ -141,8 +142,6 @@ def demander_pour_personne_semblable(
     """La demande faite depuis l'avertissement « connue de la Maison des Habitants X » : la
     personne semblable de ce site est retrouvée ici par la même recherche, jamais montrée.
     Une demande par foyer trouvé (un seul, d'ordinaire)."""
-    from habitants.selectors import doublons_probables, personnes_d_ailleurs
-
     _exiger_travailleur_social_de(agent, site_demandeur.pk, "Demander un partage")
     _motif(motif, "motif", "Indiquez le motif de la demande.")
     semblables = doublons_probables(

@@ -21,7 +21,9 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from ccas_portal import perms
 from ccas_portal.models import Site
+from habitants.acces import q_personnes_accessibles
 from habitants.models import Foyer, Habitant, MembreFoyer, Passage
 from habitants.normalisation import (
     cle_phonetique,
@@ -327,8 +329,6 @@ def sites_connaissant_un_doublon(
     Rien d'autre ne sort d'ici : ni la personne, ni son identifiant ; l'accueil apprend
     seulement qu'une personne semblable existe ailleurs et quel site contacter.
     """
-    from ccas_portal import perms
-
     if not perms.peut_tenir_le_guichet(agent):
         return []
     semblables = doublons_probables(
@@ -344,8 +344,6 @@ def sites_connaissant_un_doublon(
 
 def personnes_d_ailleurs(agent) -> QuerySet[Habitant]:
     """Les personnes auxquelles les sites de l'agent n'ont pas accès (`habitants.acces`)."""
-    from habitants.acces import q_personnes_accessibles
-
     return Habitant.objects.exclude(q_personnes_accessibles(agent.ids_sites))
 
 

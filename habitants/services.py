@@ -12,11 +12,13 @@ from django.utils import timezone
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal, TypeSite
 from ccas_portal.formats import accord, compte, de
+from ccas_portal.formats import euros as en_euros
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Agent, Site
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, NAISSANCE, verifier_date
-from habitants.acces import personne_accessible
-from habitants.communes import commune
+from droits.axes import AXES
+from habitants.acces import personne_accessible, sites_ayant_acces
+from habitants.communes import commune, communes_du_code_postal
 from habitants.enums import EtatConsentement, ReponsePassage
 from habitants.models import (
     Foyer,
@@ -28,6 +30,7 @@ from habitants.models import (
     SituationSante,
 )
 from habitants.normalisation import cle_phonetique, normaliser, premier_mot
+from habitants.selectors import doublons_probables, sites_connaissant_un_doublon
 
 
 class DoublonProbable(Exception):
@@ -75,8 +78,6 @@ def _verifier_acces(agent: Agent, objet: Foyer | Habitant) -> None:
 
 
 def _site_partenaire(agent: Agent, foyer: Foyer) -> Site:
-    from habitants.acces import sites_ayant_acces
-
     return agent.sites.filter(pk__in=sites_ayant_acces(foyer)).order_by("pk").first()
 
 
@@ -144,8 +145,6 @@ def inscrire_habitant(
     Lève DoublonProbable si une personne semblable est déjà connue, sauf `confirmer_nouveau` :
     sur les sites de l'agent (les personnes), ou ailleurs dans le CCAS (le nom du site seul).
     """
-    from habitants.selectors import doublons_probables, sites_connaissant_un_doublon
-
     _verifier_site(agent, site)
     habitant = Habitant(
         site=site,
@@ -256,9 +255,6 @@ def enregistrer_information(
     """Trace l'information RGPD (art. 13) donnée à la personne ce jour-là, et sa réponse à la
     question du contact au sujet de droits repérés : « accepté » ou « refusé », datée ; une
     réponse inchangée garde sa date d'origine. Journalisé avec l'état d'avant et d'après."""
-    from ccas_portal.enums import ActionJournal
-    from ccas_portal.journal import journaliser
-
     _verifier_acces(agent, habitant)
     avant = (habitant.consentement, habitant.date_consentement)
     noter_information(
@@ -527,8 +523,6 @@ def synchroniser_motifs() -> dict[str, int]:
 
     Les motifs ajoutés par un administrateur dans l'interface sont laissés tels quels.
     """
-    from droits.axes import AXES
-
     compte = {"crees": 0, "mis_a_jour": 0}
     for axe in AXES.values():
         for ordre, (code, libelle) in enumerate(axe.motifs_accueil):
@@ -550,8 +544,6 @@ CLE_FAIT = "fait"
 
 def valeur_lisible(objet, champ: str) -> str:
     """La valeur d'un champ telle qu'un agent la lit (libellé du choix, date, montant)."""
-    from ccas_portal.formats import euros as en_euros
-
     valeur = getattr(objet, champ)
     modele_champ = objet._meta.get_field(champ)
     if modele_champ.choices:
@@ -606,8 +598,6 @@ def _tracer(
 ) -> None:
     """Journalise un changement de fait (une entrée par foyer concerné, ou sur la personne si
     elle n'a pas de foyer) et marque les faits de ces foyers comme modifiés."""
-    from ccas_portal.journal import journaliser
-
     avant = avant or {}
     apres = apres or {}
     # Seuls les champs qui ont changé (une création n'a pas d'« avant »).
@@ -680,7 +670,7 @@ def modifier_situation_personnelle(
 ) -> Habitant:
     """Situation d'activité et, si elle change, nouvelle situation conjugale datée
     (`historique.enregistrer_situation_conjugale`) : lues par la détection."""
-    from habitants.historique import enregistrer_situation_conjugale
+    from habitants.historique import enregistrer_situation_conjugale  # noqa: PLC0415 (cycle : historique s'appuie sur ce module)
 
     _exiger_travailleur_social(agent, "La situation personnelle")
     _verifier_acces(agent, habitant)
@@ -792,8 +782,6 @@ def verifier_bailleur(foyer: Foyer) -> None:
 def verifier_commune(code_postal: str, commune_nom: str) -> str:
     """Le code INSEE de la commune nommée pour ce code postal (référentiel des communes) ;
     ValidationError en français sinon, avec les communes de ce code postal."""
-    from habitants.communes import communes_du_code_postal
-
     code_postal = (code_postal or "").strip()
     candidates = communes_du_code_postal(code_postal)
     if not candidates:

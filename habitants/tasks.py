@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from habitants.conservation import purger
+
 logger = logging.getLogger(__name__)
 
 
@@ -11,8 +13,6 @@ logger = logging.getLogger(__name__)
 def purger_personnes() -> dict:
     """Chaque mois (celery beat, réglable dans l'administration) : anonymise les personnes
     dont la durée de conservation est échue (habitants/conservation.py). Renvoie le bilan."""
-    from habitants.conservation import purger
-
     bilan = purger()
     for ligne in bilan.lignes():
         logger.info(ligne)

@@ -1,5 +1,7 @@
 """L'accueil du public des Maisons des Habitants : recherche, inscription, passages."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -19,8 +21,18 @@ from ccas_portal.pagination import paginer
 from ccas_portal.validation import entier_borne
 from habitants import selectors, services
 from habitants.acces import personne_accessible
-from habitants.forms import InformationForm, InscriptionForm, PassageForm, RechercheForm
-from habitants.models import Habitant
+from habitants.forms import (
+    AdresseForm,
+    ContactForm,
+    InformationForm,
+    InscriptionForm,
+    NouveauFoyerForm,
+    PassageForm,
+    RattachementForm,
+    RechercheForm,
+)
+from habitants.models import Foyer, Habitant
+from habitants.vues_partage import formulaires_de_demande
 
 RESULTATS_PAR_PAGE = 10
 
@@ -35,8 +47,6 @@ def _site_courant(request):
 
 
 def _url_guichet(site, **params):
-    from urllib.parse import urlencode
-
     return f"{reverse('habitants:guichet')}?{urlencode({'site': site.code, **params})}"
 
 
@@ -145,8 +155,6 @@ def enregistrer_passage(request):
 @require_http_methods(["GET", "POST"])
 @permission_requise(perms.peut_tenir_le_guichet)
 def inscrire(request):
-    from accompagnement.partages import formulaires_de_demande
-
     site, _ = _site_courant(request)
     candidats = []
     ailleurs = []  # autres sites qui connaissent une personne semblable : leur nom seul
@@ -253,9 +261,6 @@ def informer(request, pk):
 
 
 def _formulaires_fiche(request, habitant, appartenance, lies=None):
-    from habitants.forms import AdresseForm, ContactForm, NouveauFoyerForm, RattachementForm
-    from habitants.models import Foyer
-
     lies = lies or {}
     pk = habitant.pk
     formulaires = {
@@ -355,8 +360,6 @@ def _ecrire_fiche(request, habitant, *, form, cle, ecrire, succes, section="fich
 @require_POST
 @permission_requise(perms.peut_tenir_le_guichet)
 def coordonnees(request, pk):
-    from habitants.forms import ContactForm
-
     habitant = _habitant_de_la_fiche(request, pk)
     form = ContactForm(
         request.POST, action=reverse("habitants:coordonnees", args=[pk]), cible="fiche-identite"
@@ -377,8 +380,6 @@ def coordonnees(request, pk):
 @require_POST
 @permission_requise(perms.peut_tenir_le_guichet)
 def adresse_foyer(request, pk):
-    from habitants.forms import AdresseForm
-
     habitant = _habitant_de_la_fiche(request, pk)
     if not habitant.appartenances_actuelles:
         raise Http404("Cette personne n'a pas de foyer.")
@@ -401,8 +402,6 @@ def adresse_foyer(request, pk):
 @require_POST
 @permission_requise(perms.peut_tenir_le_guichet)
 def creer_foyer(request, pk):
-    from habitants.forms import NouveauFoyerForm
-
     habitant = _habitant_de_la_fiche(request, pk)
     form = NouveauFoyerForm(
         request.POST, action=reverse("habitants:creer_foyer", args=[pk]), cible="fiche-foyer"
@@ -425,9 +424,6 @@ def creer_foyer(request, pk):
 @require_POST
 @permission_requise(perms.peut_tenir_le_guichet)
 def rattacher(request, pk):
-    from habitants.forms import RattachementForm
-    from habitants.models import Foyer
-
     habitant = _habitant_de_la_fiche(request, pk)
     form = RattachementForm(
         request.POST,

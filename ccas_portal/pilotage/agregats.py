@@ -33,6 +33,7 @@ mois de REPÉRAGE (la cohorte), avec l'étape que chacun a atteinte au moment du
 nuit refait la cohorte de chaque signalement écrit ou changé d'état depuis (`Source.touche`).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -40,6 +41,8 @@ from decimal import Decimal
 from itertools import pairwise
 
 import numpy as np
+from django.apps import apps
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
@@ -53,11 +56,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from ccas_portal.models import AgregatMensuel, MoisAgrege
-from ccas_portal.pilotage.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
+from ccas_portal.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
 
 #: Le premier mois agrégé par le calcul de nuit (le premier jour permis par les filtres).
 PREMIER_MOIS = date(2000, 1, 1)
@@ -87,8 +91,6 @@ class Source:
     cellules: Callable | None = None
 
     def lignes(self):
-        from django.apps import apps
-
         return apps.get_model(self.modele).objects.all()
 
     def normaliser(self, cle: str) -> str:
@@ -157,7 +159,7 @@ PASSAGES = Source(
 
 
 def _cellules_de_la_cohorte(source: "Source", qs, groupe) -> dict:
-    from ccas_portal.pilotage import non_recours  # non_recours lit les agrégats
+    from ccas_portal.pilotage import non_recours  # noqa: PLC0415 (cycle : non_recours lit les agrégats)
 
     return non_recours.cellules_de_la_cohorte(qs, groupe)
 
@@ -337,11 +339,6 @@ def parmi(champ: str, ids: np.ndarray) -> Q:
     """Les lignes dont `champ` est l'un des `ids` — ou toutes, s'ils sont plus de
     `PARMI_AU_PLUS` : l'appelant ne garde de toute façon que les siens. Les identifiants
     passent en un seul paramètre (un tableau sous PostgreSQL, du JSON sous SQLite)."""
-    import json
-
-    from django.db import connection
-    from django.db.models.expressions import RawSQL
-
     if ids.size > PARMI_AU_PLUS:
         return Q()
     liste = [int(i) for i in ids]
@@ -453,8 +450,6 @@ def _cellules_des_passages(source: Source, qs, groupe) -> dict[tuple, Cellule]:
     (jointure aux motifs, groupée par passage), puis ces lignes groupées par cellule (une
     sous-requête par passage pour ses axes coûtait 0,03 ms par passage : 0,9 s pour un mois
     de passages)."""
-    from django.db import connection
-
     par_passage = (
         qs.annotate(g=groupe, s=F("site_id"), h=F("habitant_id"))
         .values("pk", "g", "s", "h")
@@ -759,8 +754,6 @@ def agreger_la_nuit(mois_recents: int | None = None) -> dict[str, int]:
     horodatage ne dit : une ligne supprimée, un foyer qui change de site, une prestation qui
     change d'axe dans un mois plus ancien — rattrapés par l'agrégation complète du
     `PILOTAGE_AGREGATION_COMPLETE_LE` (jour de la semaine) ou « Recalculer maintenant »."""
-    from django.conf import settings
-
     if mois_recents is None:
         mois_recents = settings.PILOTAGE_MOIS_REAGREGES
     refaits = {}

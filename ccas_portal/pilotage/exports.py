@@ -5,13 +5,15 @@ texte passe par `ccas_portal/exports_surs.py` (pas de formule injectée par un l
 
 import io
 
+import xlsxwriter
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ccas_portal.exports_surs import EcrivainCsvSur, ecrire_texte_xlsx
 from ccas_portal.models import Site
+from ccas_portal.petits_effectifs import LEGENDE
 from ccas_portal.pilotage.indicateurs import Filtres
-from ccas_portal.pilotage.tableaux import LEGENDE, Tableau
+from ccas_portal.pilotage.tableaux import Tableau
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -62,8 +64,6 @@ def csv_de(tableau: Tableau, description) -> bytes:
 
 
 def xlsx_de(tableau: Tableau, description) -> bytes:
-    import xlsxwriter
-
     sortie = io.BytesIO()
     classeur = xlsxwriter.Workbook(sortie, {"in_memory": True})
     feuille = classeur.add_worksheet(nom_de_feuille(tableau.titre))

@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 
 from ccas_portal import perms
+from ccas_portal.forms import ChoixMultiples
 from ccas_portal.models import Site
+from ccas_portal.periodes import MOIS, Periode
 from ccas_portal.pilotage.indicateurs import Filtres
-from ccas_portal.pilotage.periodes import MOIS, Periode
-from ccas_portal.validation import ChoixMultiples
 from droits.axes import AXES
 
 TYPES_PERIODE = (

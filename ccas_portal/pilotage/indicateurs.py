@@ -31,6 +31,8 @@ from django.utils import timezone
 from accompagnement.enums import MotifCloture, StatutOrientation, TypeIntervention
 from accompagnement.models import Accompagnement, Intervention, Orientation, Seance
 from ccas_portal.models import Site
+from ccas_portal.periodes import MOIS, Periode
+from ccas_portal.petits_effectifs import Chiffre, compte
 from ccas_portal.pilotage import agregats
 from ccas_portal.pilotage.agregats import (
     CHANGEMENTS,
@@ -39,12 +41,11 @@ from ccas_portal.pilotage.agregats import (
     SIGNALEMENTS,
     Identifiants,
 )
-from ccas_portal.pilotage.periodes import MOIS, Periode
-from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte
+from ccas_portal.pilotage.tableaux import Tableau
 from droits.axes import AXES
 from droits.axes.base import ans_avant
 from droits.enums import EtatSignalement
-from droits.models import ChangementSignalement, Signalement
+from droits.models import ChangementSignalement, Prestation, PrestationFoyer, Signalement
 from habitants.models import Habitant, MembreFoyer, Passage
 
 TRANCHES = (
@@ -1014,8 +1015,6 @@ def actions_collectives_par_site(f: Filtres) -> Tableau:
 
 
 def non_recours_par_prestation(f: Filtres) -> Tableau:
-    from droits.models import Prestation
-
     libelles = dict(Prestation.objects.values_list("code", "libelle"))
     if avec_agregats():
         (lecture,) = lire(SIGNALEMENTS, f, [f.periode])
@@ -1165,8 +1164,6 @@ def _tableau_des_tendances(g: Filtres, series: list) -> Tableau:
 
 def indicateurs_de_l_axe(f: Filtres, code_axe: str) -> Tableau:
     """Les indicateurs que l'axe déclare (droits/axes/<axe>.py) : une requête par source."""
-    from droits.models import PrestationFoyer
-
     axe = AXES[code_axe]
     fa = Filtres(f.periode, f.sites, (code_axe,), f.sites_permis)
     fin = f.periode.fin

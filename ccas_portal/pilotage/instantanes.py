@@ -30,13 +30,17 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
-from ccas_portal.models import InstantaneTableauDeBord
+from ccas_portal import perms
+from ccas_portal.enums import Role
+from ccas_portal.models import Agent, InstantaneTableauDeBord
+from ccas_portal.periodes import Periode
+from ccas_portal.petits_effectifs import Chiffre
 from ccas_portal.pilotage import agregats, non_recours
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage import instruction as aides_du_ccas
 from ccas_portal.pilotage.indicateurs import LIBELLES_CLES, Filtres
-from ccas_portal.pilotage.periodes import Periode
-from ccas_portal.pilotage.tableaux import Chiffre, Tableau
+from ccas_portal.pilotage.tableaux import Tableau
+from droits.axes import AXES
 
 #: Les tableaux de chaque page, dans l'ordre d'affichage : code → fonction(filtres) (qui rend
 #: un tableau, ou une liste de tableaux calculés ensemble : l'entonnoir du non-recours).
@@ -289,10 +293,6 @@ JOURS_DE_CONSERVATION = 7
 def perimetres_des_responsables() -> list[tuple[int, ...] | None]:
     """Les périmètres à précalculer : tous les sites (None), puis les sites de chaque
     responsable rattaché à des Maisons des Habitants seulement (ce qu'il voit sans filtre)."""
-    from ccas_portal import perms
-    from ccas_portal.enums import Role
-    from ccas_portal.models import Agent
-
     perimetres: list[tuple[int, ...] | None] = [None]
     for agent in Agent.objects.filter(role=Role.RESPONSABLE, is_active=True):
         sites = perms.perimetre_restreint(agent)
@@ -305,8 +305,6 @@ def precalculer() -> int:
     """Recalcule les pages des périodes courantes (vue d'ensemble et chaque axe) pour chaque
     périmètre de responsable ; efface les instantanés de plus de `JOURS_DE_CONSERVATION`
     jours."""
-    from droits.axes import AXES
-
     InstantaneTableauDeBord.objects.filter(
         calcule_le__lt=timezone.now() - timedelta(days=JOURS_DE_CONSERVATION)
     ).delete()

@@ -1,7 +1,7 @@
 """Les chiffres de l'instruction des demandes pour le tableau de bord (agrégats seulement).
 
-Chaque chiffre porte l'effectif de foyers distincts qui le fonde (`tableaux.Chiffre`), donc la
-même règle des petits effectifs (« < 5 ») que le reste du tableau de bord.
+Chaque chiffre porte l'effectif de foyers distincts qui le fonde (`petits_effectifs.Chiffre`),
+donc la même règle des petits effectifs (« < 5 ») que le reste du tableau de bord.
 `chiffres_instruction` rend les familles de chiffres des demandes déposées dans la période ;
 `tableaux` les met en tableaux « Aides du CCAS » (vue d'ensemble du tableau de bord, rangés
 dans son instantané, exportés en CSV et XLSX comme les autres), avec le budget de l'année.
@@ -13,12 +13,15 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from ccas_portal.pilotage.indicateurs import tranche_d_age
-from ccas_portal.pilotage.tableaux import SEUIL, Chiffre, Tableau
+from ccas_portal.models import Site
+from ccas_portal.petits_effectifs import SEUIL, Chiffre
+from ccas_portal.pilotage.indicateurs import TRANCHES, tranche_d_age
+from ccas_portal.pilotage.tableaux import Tableau
 from droits.instruction import budget as budget_du_type
 from droits.instruction.enums import EtatDemande, NatureDemande, SensDecision
 from droits.instruction.evaluation import age_a
-from droits.instruction.models import Decision, Demande, Paiement, TypeAide
+from droits.instruction.models import Budget, Decision, Demande, Paiement, TypeAide
+from droits.models import Axe
 
 
 def _repartition(demandes, champ: str) -> dict[str, Chiffre]:
@@ -160,10 +163,6 @@ def tableaux(f) -> list[Tableau]:
     demandes déposées dans la période, par type, type d'aide, état, axe, site et tranche
     d'âge ; montants, délai et part des jeunes adultes ; budgets de l'année de fin de
     période."""
-    from ccas_portal.models import Site
-    from ccas_portal.pilotage.indicateurs import TRANCHES
-    from droits.models import Axe
-
     p = f.periode
     c = chiffres_instruction(p.debut, p.fin, f.sites_effectifs, f.axes)
     resultat = [
@@ -249,8 +248,6 @@ def tableau_des_budgets(annee: int, ids_sites=None, types=None) -> Tableau:
     la part consommée reposent sur les foyers aidés : masqués sous 5 foyers (le restant et la
     part diraient l'accordé). Avec un filtre de sites : leurs budgets et ceux de tout le
     CCAS."""
-    from droits.instruction.models import Budget
-
     types = types if types is not None else _libelles_types_d_aide()
     budgets = Budget.objects.filter(annee=annee).select_related("site")
     if ids_sites is not None:

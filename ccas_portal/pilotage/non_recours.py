@@ -49,9 +49,10 @@ import numpy as np
 from django.db import connection
 from django.db.models import Count, F, Min, Q
 
+from ccas_portal.petits_effectifs import Chiffre, compte, proteger_grille
 from ccas_portal.pilotage import agregats
 from ccas_portal.pilotage import indicateurs as ind
-from ccas_portal.pilotage.tableaux import Chiffre, Tableau, compte, proteger_grille
+from ccas_portal.pilotage.tableaux import Tableau
 from droits.enums import EtatSignalement as E
 from droits.models import ChangementSignalement, Prestation
 

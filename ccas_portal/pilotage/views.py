@@ -12,11 +12,11 @@ from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
+from ccas_portal.petits_effectifs import LEGENDE
 from ccas_portal.pilotage.exports import FORMATS, exporter, nom_de_fichier
 from ccas_portal.pilotage.forms import FiltresForm
 from ccas_portal.pilotage.indicateurs import LIBELLES_CLES
 from ccas_portal.pilotage.instantanes import obtenir
-from ccas_portal.pilotage.tableaux import LEGENDE
 from droits.axes import AXES
 
 #: Les chiffres de tête en cartes (tous sont dans le tableau de comparaison).

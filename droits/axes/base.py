@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from ccas_portal.formats import date_courte, euros
 from ccas_portal.validation import EVENEMENT
 
 
@@ -46,8 +47,6 @@ class Fait:
     def afficher(self, valeur) -> str:
         """La valeur gardée (voir valider_faits), écrite pour une personne : « 1 234,50 € »,
         « 05/03/2026 », « oui », l'intitulé d'un choix ; « — » quand rien n'est saisi."""
-        from ccas_portal.formats import date_courte, euros
-
         if valeur in (None, ""):
             return "—"
         if self.type == "montant" and (montant := lire_montant(valeur)) is not None:

@@ -99,9 +99,9 @@ class Bareme:
 
 def _simulation_d_isoles(n: int):
     """n personnes seules, chacune son foyer fiscal, sa famille et son ménage."""
-    from openfisca_core.simulation_builder import SimulationBuilder
+    from openfisca_core.simulation_builder import SimulationBuilder  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
-    from .moteur import systeme
+    from .moteur import systeme  # noqa: PLC0415 (cycle : moteur importe ce module)
 
     cles = [f"i{i}" for i in range(n)]
     sb = SimulationBuilder()
@@ -121,7 +121,7 @@ def _simulation_d_isoles(n: int):
 def seuils_rfr(annee: int, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Les trois seuils de RFR N-2 (exonération, taux réduit, taux médian) de l'année, pour
     chaque nombre de parts : les paramètres et le calcul des formules d'OpenFisca."""
-    from .moteur import systeme
+    from .moteur import systeme  # noqa: PLC0415 (cycle : moteur importe ce module)
 
     seuils = (
         systeme()
@@ -262,9 +262,9 @@ def tranches_csg(
     remplacement comptés exonérés (la coupure), d'où les tranches de N-2 et N-1 ; puis les
     revenus de N-2 à leur tranche, d'où le RFR de N-2 et la tranche de N. `nets` : ceux de
     `nets_mensuels` de janvier N-4 au mois cible, s'ils sont déjà calculés."""
-    from openfisca_core.simulation_builder import SimulationBuilder
+    from openfisca_core.simulation_builder import SimulationBuilder  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
-    from .moteur import systeme
+    from .moteur import systeme  # noqa: PLC0415 (cycle : moteur importe ce module)
 
     annee = mois_cible.year
     tranches = {

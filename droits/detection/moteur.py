@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from droits.axes import AXES
 from droits.detection.montants import revenus_de_l_historique
@@ -53,15 +54,13 @@ def un_seul_fil_de_calcul() -> None:
     par lot de 5 000 foyers sans rien faire gagner (même durée), et vole ce cœur à un second
     worker (deux workers ne faisaient que ×1,2). Un fil par processus : on passe à l'échelle
     en lançant des workers (docs/benchmarks.md)."""
-    from threadpoolctl import threadpool_limits
-
     threadpool_limits(limits=1)
 
 
 @functools.cache
 def systeme():
     """Le système socio-fiscal français, construit une fois par processus."""
-    from openfisca_france import FranceTaxBenefitSystem
+    from openfisca_france import FranceTaxBenefitSystem  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
     un_seul_fil_de_calcul()
     tbs = FranceTaxBenefitSystem()
@@ -109,7 +108,7 @@ def _entites(foyers: list[FoyerSimule], mois: date):
 
 def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
     """Une simulation pour tout le lot : entités déclarées en tableaux, historique posé."""
-    from openfisca_core.simulation_builder import SimulationBuilder
+    from openfisca_core.simulation_builder import SimulationBuilder  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
     tbs = systeme()
     personnes = _entites(foyers, mois_cible)
@@ -413,7 +412,7 @@ def situation_de_controle(foyer: FoyerSimule, mois_cible: date) -> dict:
 
 def simuler_un_foyer(foyer: FoyerSimule, mois_cible: date) -> dict[str, float]:
     """Contrôle : un foyer, par la situation JSON (lent : ≈ 1 s). {variable: valeur}."""
-    from openfisca_core.simulation_builder import SimulationBuilder
+    from openfisca_core.simulation_builder import SimulationBuilder  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
     simulation = SimulationBuilder().build_from_entities(
         systeme(), situation_de_controle(foyer, mois_cible)

@@ -14,7 +14,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Q
+
 from ccas_portal.formats import euros
+from habitants.historique import en_vigueur
+from habitants.models import MembreFoyer, PeriodeLoyer, Ressource
 
 CENTIME = Decimal("0.01")
 
@@ -99,11 +103,6 @@ def evaluer(
     commentaire: str = "",
 ) -> Evaluation:
     """L'évaluation depuis le dossier social du foyer, à la date `jour` (trois requêtes)."""
-    from django.db.models import Q
-
-    from habitants.historique import en_vigueur
-    from habitants.models import MembreFoyer, PeriodeLoyer, Ressource
-
     membres = list(
         MembreFoyer.objects.filter(foyer=foyer, date_debut__lte=jour)
         .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=jour))

@@ -4,8 +4,8 @@ leurs erreurs s'affichent à côté du champ (`reporter_erreurs`)."""
 from django import forms
 from django.utils import timezone
 
-from ccas_portal.forms import FormulairePortail
-from ccas_portal.validation import EVENEMENT, SUIVI, DatePlausible
+from ccas_portal.forms import DatePlausible, FormulairePortail
+from ccas_portal.validation import EVENEMENT, SUIVI
 from droits.instruction.enums import (
     DispositifLegal,
     IssueLogement,

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 
+from ccas_portal import perms
 from droits.instruction.enums import (
     DispositifLegal,
     EtatDemande,
@@ -20,6 +21,7 @@ from droits.instruction.enums import (
     NatureDemande,
     SensDecision,
 )
+from habitants.models import Foyer
 
 VOIES_DE_RECOURS = (
     "Vous pouvez contester cette décision dans un délai de deux mois à compter de sa "
@@ -179,9 +181,6 @@ class DemandeQuerySet(models.QuerySet):
     def visibles_par(self, agent):
         """Les demandes des foyers que l'agent peut suivre (travailleurs sociaux des sites qui
         ont accès au foyer) ; rien pour les autres rôles (ils passent par des vues dédiées)."""
-        from ccas_portal import perms
-        from habitants.models import Foyer
-
         if not perms.peut_accompagner(agent):
             return self.none()
         return self.filter(foyer__in=Foyer.objects.visibles_par(agent))

@@ -6,7 +6,7 @@ from django.db.models import Count, F, Q
 
 from droits.instruction.budget import paye_par_decision
 from droits.instruction.enums import EtatDemande, NatureDemande, SensDecision
-from droits.instruction.models import Decision, Demande
+from droits.instruction.models import Decision, Demande, un_mois_apres
 
 
 def demandes_du_foyer(foyer):
@@ -66,8 +66,6 @@ def _retard(jour: date) -> Q:
 
 def _un_mois_avant(jour: date) -> date:
     """Le plus petit dépôt encore dans les délais : un_mois_apres(dépôt) >= jour."""
-    from droits.instruction.models import un_mois_apres
-
     d = jour - timedelta(days=31)
     while un_mois_apres(d) < jour:
         d += timedelta(days=1)

@@ -22,6 +22,7 @@ from droits.forms import PieceForm
 from droits.instruction import budget as budgets
 from droits.instruction import selectors, services
 from droits.instruction.enums import EtatDemande, NatureDemande
+from droits.instruction.evaluation import age_a
 from droits.instruction.forms import (
     ClotureLogementForm,
     DecisionForm,
@@ -34,6 +35,7 @@ from droits.instruction.forms import (
 )
 from droits.instruction.lettres import proces_verbal
 from droits.instruction.models import Demande, Lettre, Reglement, Seance
+from droits.models import Signalement
 from habitants.models import Foyer
 
 
@@ -82,8 +84,6 @@ def nouvelle_demande(request, foyer_pk):
         )
     signalement = None
     if request.GET.get("signalement"):
-        from droits.models import Signalement
-
         signalement = (
             Signalement.objects.visibles_par(request.user)
             .filter(foyer=foyer, pk=request.GET["signalement"])
@@ -135,7 +135,6 @@ def _pre_remplissage(signalement) -> dict:
             initial["type_aide"] = type_aide.pk
             initial["montant_demande"] = signalement.prestation.montant_indicatif
             # Le bénéficiaire : le premier membre actuel dans les âges du type d'aide.
-            from droits.instruction.evaluation import age_a
 
             jour = timezone.localdate()
             for m in signalement.foyer.membres.filter(date_fin__isnull=True).select_related(

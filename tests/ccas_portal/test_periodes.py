@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ccas_portal.pilotage.periodes import Periode
+from ccas_portal.periodes import Periode
 
 PARIS = ZoneInfo("Europe/Paris")
 

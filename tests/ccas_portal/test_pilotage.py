@@ -22,9 +22,10 @@ from accompagnement.models import (
 )
 from ccas_portal.enums import Role, TypeSite
 from ccas_portal.models import EntreeJournal
+from ccas_portal.periodes import Periode
+from ccas_portal.petits_effectifs import LEGENDE, Chiffre, compte, proteger_grille
 from ccas_portal.pilotage import indicateurs as ind
-from ccas_portal.pilotage.periodes import Periode
-from ccas_portal.pilotage.tableaux import LEGENDE, Chiffre, Tableau, compte, proteger_grille
+from ccas_portal.pilotage.tableaux import Tableau
 from droits.axes import AXES
 from droits.models import ChangementSignalement, Prestation, Signalement
 from habitants.models import MembreFoyer, Motif, Passage
@@ -602,10 +603,25 @@ def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries
     assert client.get(url, PARAMS_MARS).context["page"].cles["passages"].valeur == 12
 
 
+@pytest.mark.django_db
+def test_la_tache_nocturne_planifiee_est_celle_du_tableau_de_bord():
+    """Le planning en base désigne la tâche par son nom : rangée dans ccas_portal/pilotage/,
+    elle est découverte par un worker sous ce nom-là."""
+    from django_celery_beat.models import PeriodicTask
+
+    from ccas_portal import services
+    from ccas_portal.celery import app
+
+    services.planifier_precalcul_tableaux()
+    nom = PeriodicTask.objects.get(name=services.NOM_PRECALCUL_TABLEAUX).task
+    app.loader.import_default_modules()
+    assert app.tasks[nom].__module__ == "ccas_portal.pilotage.tasks"
+
+
 def test_precalcul_nocturne_des_periodes_courantes(monde):
     from ccas_portal.models import InstantaneTableauDeBord
     from ccas_portal.pilotage.instantanes import periodes_courantes
-    from ccas_portal.tasks import precalculer_tableaux_de_bord
+    from ccas_portal.pilotage.tasks import precalculer_tableaux_de_bord
 
     vieux = InstantaneTableauDeBord.objects.create(
         cle="x" * 64, page="ensemble", calcule_le=timezone.now() - timedelta(days=8)

@@ -19,9 +19,9 @@ from django.utils import timezone
 from accompagnement.models import Accompagnement, Intervention
 from ccas_portal.enums import Role, TypeSite
 from ccas_portal.models import AgregatMensuel, MoisAgrege
+from ccas_portal.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
 from ccas_portal.pilotage import agregats, instantanes
 from ccas_portal.pilotage import indicateurs as ind
-from ccas_portal.pilotage.periodes import Periode, ajouter_mois, debut_du_mois, fin_du_mois
 from droits.axes import AXES
 from droits.enums import SourcePrestation, StatutPrestation
 from droits.models import ChangementSignalement, Prestation, PrestationFoyer, Signalement

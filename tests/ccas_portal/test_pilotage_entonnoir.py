@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ccas_portal.enums import Role, TypeSite
+from ccas_portal.periodes import Periode
+from ccas_portal.petits_effectifs import Chiffre
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage import non_recours
-from ccas_portal.pilotage.periodes import Periode
-from ccas_portal.pilotage.tableaux import Chiffre
 from droits.enums import EtatSignalement as E
 from droits.enums import StatutPrestation
 from droits.models import ChangementSignalement, Prestation, Signalement

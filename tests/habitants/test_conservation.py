@@ -17,9 +17,9 @@ from accompagnement.models import (
     Seance,
 )
 from ccas_portal.models import EntreeJournal, InstantaneTableauDeBord
+from ccas_portal.periodes import Periode
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage import instantanes
-from ccas_portal.pilotage.periodes import Periode
 from droits.models import ChangementSignalement, PrestationFoyer, Signalement
 from habitants import conservation, fusion
 from habitants.models import (

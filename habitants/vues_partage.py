@@ -14,16 +14,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accompagnement.forms import (
+from ccas_portal import perms
+from ccas_portal.decorators import permission_requise
+from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois
+from habitants import acces, partage
+from habitants.forms import (
     ClorePartageForm,
     DecisionPartageForm,
     DemandePartageForm,
     DemandeTransfertForm,
 )
-from ccas_portal import perms
-from ccas_portal.decorators import permission_requise
-from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois
-from habitants import acces, partage
 from habitants.models import Foyer
 from habitants.models_partage import NatureDemande, StatutDemande
 from habitants.services import connue_de
