@@ -33,7 +33,6 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -797,8 +796,9 @@ def _verifier_intervenants(plans: list[_Plan]) -> None:
     # de ce site : la règle est appelée une fois par (agent, site).
     permis: set[tuple[int, int]] = set()
     for plan in plans:
-        # Ce que la règle lit du foyer (son site ; son identifiant pour les partages).
-        foyer = SimpleNamespace(pk=plan.foyer_id, site_id=plan.site_id)
+        # Ce que la règle lit du foyer (son site ; son identifiant pour les partages), sans le
+        # relire : un Foyer non chargé qui porte ces deux valeurs.
+        foyer = Foyer(pk=plan.foyer_id, site_id=plan.site_id)
         for pk in (plan.referent_id, *plan.co_intervenants):
             if (pk, plan.site_id) in permis:
                 continue

@@ -8,12 +8,20 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from ccas_portal.roles_base import en_proprietaire
+
 AVANT = [("habitants", "0010_historique_loyer_situation")]
 APRES = [("habitants", "0011_consentement_trois_etats_et_anonymisation")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_reprise_des_consentements_existants():
+    # Migrer est l'affaire du rôle propriétaire (passe PostgreSQL à deux rôles, ADR 0022).
+    with en_proprietaire():
+        _reprise_des_consentements_existants()
+
+
+def _reprise_des_consentements_existants():
     executor = MigrationExecutor(connection)
     executor.migrate(AVANT)
     anciens = executor.loader.project_state(AVANT).apps
