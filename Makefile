@@ -54,13 +54,16 @@ run: install
 	@$(ETAPE) $(JOURNAL_DEMARRAGE) $(PY) manage.py demo_data --wet-run --detection
 	@$(PY) manage.py lancer --adresse $(ADRESSE) --port $(PORT)
 
-## make test : toute la suite (SQLite et broker sur fichiers, ou DATABASE_URL/CELERY_BROKER_URL).
+## make test : toute la suite (SQLite et broker sur fichiers, ou DATABASE_URL/CELERY_BROKER_URL),
+## en parallèle : un processus par cœur, chaque fichier de tests entier dans un seul (ADR 0029).
+## PARALLELE= (vide) pour un seul processus.
+PARALLELE ?= -n auto --dist loadfile
 test: install navigateur
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PARALLELE) $(PYTEST_ARGS)
 
 ## make test-rapide : la suite sans navigateur ni lancement de processus.
 test-rapide: install pdftotext
-	$(PY) -m pytest -m "not navigateur and not lent" $(PYTEST_ARGS)
+	$(PY) -m pytest $(PARALLELE) -m "not navigateur and not lent" $(PYTEST_ARGS)
 
 ## make quality : ruff, format, migrations à jour, et le contrat des couches (lint-imports,
 ## [tool.importlinter] de pyproject.toml ; docs/architecture.md, « Couches »).

@@ -210,6 +210,7 @@ def etat_du_moteur():
     return {"pid": os.getpid(), "systeme_construit": moteur.systeme.cache_info().currsize == 1}
 
 
+@pytest.mark.moteur
 @pytest.mark.lent
 def test_chaque_processus_du_worker_a_son_systeme_construit_avant_son_premier_job(
     tmp_path, monkeypatch

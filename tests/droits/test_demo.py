@@ -39,6 +39,7 @@ def test_prestations_de_demonstration_plausibles(referentiels):
     assert creer_prestations(proportion=1.0, graine=7) == n
 
 
+@pytest.mark.moteur
 def test_la_plupart_des_droits_sont_deja_percus_la_detection_signale_le_reste(referentiels):
     """Comme en réalité, la plupart des foyers ayant droit perçoivent déjà leurs prestations :
     la détection ne signale que le non-recours plausible (mesuré sur la population de

@@ -23,7 +23,7 @@ from habitants.services import enregistrer_ressource
 from tests.droits.conftest import MOIS, creer_foyer
 from tests.factories import AgentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.moteur]
 
 
 def executer(perimetre="tous", **champs):

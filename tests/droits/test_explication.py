@@ -73,6 +73,7 @@ def simules(brut):
     }
 
 
+@pytest.mark.moteur
 def test_la_re_simulation_par_morceaux_donne_les_memes_montants(brut):
     """Au plus 4 foyers par simulation (la taille d'un lot) : les mêmes montants qu'en une."""
     foyers, _, sensibles = brut
@@ -213,6 +214,7 @@ def pres_du_seuil(ts):
     )
 
 
+@pytest.mark.moteur
 @pytest.mark.django_db
 def test_la_detection_range_l_explication_propre_a_chaque_signalement(
     ts, seul_sans_revenu, pres_du_seuil, monkeypatch
@@ -252,6 +254,7 @@ def test_la_detection_range_l_explication_propre_a_chaque_signalement(
     assert [[f.id for f in foyers] for foyers in resimules] == [[pres_du_seuil[0].pk]]
 
 
+@pytest.mark.moteur
 @pytest.mark.django_db
 def test_page_et_file_montrent_l_explication(client, ts, seul_sans_revenu, pres_du_seuil):
     executer()

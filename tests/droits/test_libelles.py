@@ -160,6 +160,7 @@ def test_carte_sans_nouveau_signalement_et_ancienne_execution(client, referentie
     assert "répartition non enregistrée pour cette exécution" in texte
 
 
+@pytest.mark.moteur
 def test_le_bilan_d_une_execution_somme_les_droits_probables(ts, seul_sans_revenu):
     f, (karim,) = seul_sans_revenu
     premiere = executer()

@@ -16,7 +16,7 @@ from droits.models import ExecutionDetection, LotDetection, Signalement
 from tests.droits.conftest import MOIS, creer_foyer
 from tests.factories import AgentFactory, SiteFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.moteur]
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ def test_un_mois_hors_liste_est_refuse_en_francais(en_janvier_2027, valeur, refe
     assert form.errors["mois_cible"] == [HORS_LISTE]
 
 
+@pytest.mark.moteur
 def test_simuler_maintenant_pour_un_mois_passe(
     client, ts, seul_sans_revenu, django_capture_on_commit_callbacks
 ):

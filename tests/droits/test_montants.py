@@ -38,6 +38,8 @@ from droits.detection.situation import (
     composer,
 )
 
+pytestmark = pytest.mark.moteur
+
 MOIS = date(2026, 10, 1)
 GRENOBLE = "38185"
 HISTORIQUE = [f"{a}-{m:02d}" for a in (2024, 2025, 2026) for m in range(1, 13)][:34]

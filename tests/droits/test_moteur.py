@@ -14,6 +14,8 @@ from droits.detection.situation import (
     mois_historique,
 )
 
+pytestmark = pytest.mark.moteur
+
 MOIS = date(2026, 10, 1)
 GRENOBLE = "38185"
 

@@ -8,6 +8,8 @@ import pytest
 from droits.detection import moteur
 from droits.detection.situation import FoyerSimule, Personne, charger_foyers
 
+pytestmark = pytest.mark.moteur
+
 MOIS = date(2026, 10, 1)
 
 

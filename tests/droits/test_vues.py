@@ -11,7 +11,7 @@ from droits.models import ExecutionDetection, PrestationFoyer, Signalement
 from tests.droits.conftest import MOIS
 from tests.factories import AgentFactory, SiteFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.moteur]
 
 
 def executer():

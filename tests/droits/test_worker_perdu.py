@@ -26,6 +26,7 @@ from tests.factories import AgentFactory, SiteFactory
 RACINE = Path(__file__).resolve().parents[2]
 
 pytestmark = [
+    pytest.mark.moteur,
     pytest.mark.lent,
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL.startswith("redis") or connection.vendor != "postgresql",

@@ -17,7 +17,7 @@ from tests.droits.conftest import aise, seul_sans_revenu, ts  # noqa: F401 (fixt
 from tests.factories import MOT_DE_PASSE, AgentFactory, SiteFactory
 from tests.navigateur.test_connexion import se_connecter
 
-pytestmark = pytest.mark.navigateur
+pytestmark = [pytest.mark.navigateur, pytest.mark.moteur]
 
 
 def test_lancer_une_detection_et_suivre_sa_progression(

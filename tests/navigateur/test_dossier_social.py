@@ -21,7 +21,7 @@ from habitants.models import Foyer, Habitant, MembreFoyer, PeriodeLoyer, Ressour
 from tests.factories import MOT_DE_PASSE, AgentFactory
 from tests.navigateur.test_connexion import se_connecter
 
-pytestmark = pytest.mark.navigateur
+pytestmark = [pytest.mark.navigateur, pytest.mark.moteur]
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests.droits.test_detection import executer
 from tests.factories import MOT_DE_PASSE, AgentFactory, SiteFactory
 from tests.navigateur.test_connexion import se_connecter
 
-pytestmark = pytest.mark.navigateur
+pytestmark = [pytest.mark.navigateur, pytest.mark.moteur]
 
 
 @pytest.fixture

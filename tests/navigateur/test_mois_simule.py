@@ -15,7 +15,7 @@ from tests.droits.conftest import seul_sans_revenu, ts  # noqa: F401 (fixtures)
 from tests.factories import MOT_DE_PASSE
 from tests.navigateur.test_connexion import se_connecter
 
-pytestmark = pytest.mark.navigateur
+pytestmark = [pytest.mark.navigateur, pytest.mark.moteur]
 
 
 def test_simuler_un_mois_passe_au_clavier(
