@@ -18,7 +18,7 @@ uuid, dates et heures écrites en toutes lettres. Un test paramétré par le nom
 que soit le nombre d'objets, ce qui démasque un N+1.
 
 SQLite et PostgreSQL n'écrivent pas le même SQL : un fichier par moteur,
-`tests/<app>/__snapshots__/<moteur>/<fichier de test>.ambr`. Mise à jour (docs/adr/0032) :
+`tests/<app>/__instantanes_sql__/<moteur>/<fichier de test>.ambr`. Mise à jour (docs/adr/0032) :
 
     .venv/bin/python -m pytest <tests> --snapshot-update
     DATABASE_URL=postgres://… .venv/bin/python -m pytest --create-db <tests> --snapshot-update
@@ -62,7 +62,7 @@ _SAVEPOINT = re.compile(r'"s\d+_x\d+"')
 _CURSEUR_SERVEUR = re.compile(r'"?_django_curs_\d+_(?:sync|async)_\d+"?')
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
 _DATE = re.compile(r"'\d{4}-\d{2}-\d{2}(?:[ T][\d:.]+(?:[+-]\d{2}:?\d{2}|Z)?)?'")
-_LISTE_IN = re.compile(r"\bIN \(\s*(?:%s\s*,\s*)+%s\s*\)", re.I)
+_LISTE_IN = re.compile(r"\bIN \(\s*(?:%s\s*,\s*)*%s\s*\)", re.I)
 _CHAINE = r"'(?:[^']|'')*'"
 #: Django écrit certaines listes de littéraux depuis un ensemble Python (JSON_TYPE … IN
 #: ('false', 'null', 'true') sur SQLite) : leur ordre suit PYTHONHASHSEED.
@@ -172,9 +172,14 @@ def capturer_requetes(using: str = DEFAULT_DB_ALIAS):
 
 
 class ExtensionRequetes(AmberSnapshotExtension):
-    """Les instantanés de SQL d'un moteur : `__snapshots__/<moteur>/<fichier de test>.ambr`,
-    un nom par test, le même pour tous les paramètres d'un test paramétré."""
+    """Les instantanés de SQL d'un moteur : `__instantanes_sql__/<moteur>/<fichier>.ambr`,
+    un nom par test, le même pour tous les paramètres d'un test paramétré.
 
+    Pas sous `__snapshots__` (le dossier de l'extension par défaut, parcouru récursivement) :
+    une mise à jour sur un moteur ne doit jamais voir, ni donc effacer comme inutilisés, les
+    instantanés de l'autre."""
+
+    snapshot_dirname = "__instantanes_sql__"
     moteur = ""
 
     @classmethod
@@ -229,3 +234,17 @@ def snapshot_requetes(snapshot):
         return epingler_requetes(instantane, nom=nom)
 
     return epingler
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "instantanes_sql: épingle le SQL d'une page (posé seul sur tout test qui demande "
+        "snapshot_requetes) ; `-m instantanes_sql --snapshot-update` les régénère tous",
+    )
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "snapshot_requetes" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.instantanes_sql)
