@@ -414,9 +414,7 @@ def test_passage_d_un_ancien_membre_hors_de_sa_periode_n_est_pas_dans_le_dossier
 
 
 @pytest.mark.parametrize("n", [3, 100])
-def test_dossier_nombre_de_requetes_constant(
-    client, ts, famille, site, n, snapshot_requetes
-):
+def test_dossier_nombre_de_requetes_constant(client, ts, famille, site, n, snapshot_requetes):
     """n accompagnements × (ouverture + intervention + orientation) = 3n entrées (300)."""
     f, _parent, _ = famille
     caf = Partenaire.objects.get(code="caf")

@@ -219,9 +219,7 @@ def _remplir(agent, site, motifs, n):
 
 
 @pytest.mark.parametrize("n", [1, 8])
-def test_nombre_de_requetes_constant(
-    accueil, agent_accueil, site, motifs, n, snapshot_requetes
-):
+def test_nombre_de_requetes_constant(accueil, agent_accueil, site, motifs, n, snapshot_requetes):
     _remplir(agent_accueil, site, motifs, n)
     # session, agent, sites de l'agent, motifs (x2 : cases + groupes), partenaires, passages
     # du jour (+ motifs), nom répandu ?, résultats avec leur total (+ foyers), ids de sites, menu
