@@ -8,8 +8,10 @@ from tests import roles_de_test
 from tests.connexion import ClientPortail
 from tests.factories import AgentFactory
 
-#: Fixtures du partage des foyers entre sites (tests des services, des vues, du navigateur).
-pytest_plugins = ["tests.partage"]
+#: Fixtures du partage des foyers entre sites (tests des services, des vues, du navigateur) ;
+#: `snapshot_requetes`, le SQL des pages en instantanés (module chargé en plugin : pytest en
+#: réécrit les assertions, et le diff de syrupy dit quelle requête a changé).
+pytest_plugins = ["tests.partage", "tests.instantanes"]
 
 
 @pytest.fixture(scope="session")

@@ -193,7 +193,7 @@ def test_une_personne_d_un_autre_foyer_ne_se_modifie_pas_par_ce_dossier(client, 
 
 
 @pytest.mark.parametrize("n", [2, 12])
-def test_nombre_de_requetes_du_dossier_constant(client, ts, n, django_assert_num_queries):
+def test_nombre_de_requetes_du_dossier_constant(client, ts, n, snapshot_requetes):
     f = foyer(ts)
     for i in range(n):
         h = habitant(ts, prenoms=f"P{i}", date_naissance=date(1990, 1, 1 + i))
@@ -220,7 +220,7 @@ def test_nombre_de_requetes_du_dossier_constant(client, ts, n, django_assert_num
     # orientations, faits (journal), menu, demandes de partage du foyer
     # +2 : les pièces du dossier et les personnes proposées à leur dépôt ; +1 : les demandes
     # d'aide du foyer.
-    with django_assert_num_queries(28):
+    with snapshot_requetes():
         reponse = client.get(url("dossier", f.pk))
     assert reponse.content.decode().count('aria-labelledby="titre-personne-') == n
 

@@ -59,7 +59,7 @@ def test_l_accueil_n_a_pas_de_portefeuille(client, site):
 
 
 @pytest.mark.parametrize("n", [2, 200])
-def test_nombre_de_requetes_constant(client, ts, famille, n, django_assert_num_queries):
+def test_nombre_de_requetes_constant(client, ts, famille, n, snapshot_requetes):
     for i in range(n):
         a = ouvrir(ts, famille, date_ouverture=date(2026, 1, 1) + timedelta(days=i % 20))
         services.enregistrer_intervention(
@@ -70,7 +70,7 @@ def test_nombre_de_requetes_constant(client, ts, famille, n, django_assert_num_q
     # demandes de partage reçues ; puis le périmètre des signalements (identifiants des sites
     # de l'agent) et les premiers signalements qui lui sont attribués (leurs demandeurs et leur
     # nombre seulement quand il y en a : aucun ici)
-    with django_assert_num_queries(10):
+    with snapshot_requetes():
         reponse = client.get(URL)
     assert lignes(reponse) == min(n, 25)
 

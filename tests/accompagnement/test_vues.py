@@ -414,9 +414,7 @@ def test_passage_d_un_ancien_membre_hors_de_sa_periode_n_est_pas_dans_le_dossier
 
 
 @pytest.mark.parametrize("n", [3, 100])
-def test_dossier_nombre_de_requetes_constant(
-    client, ts, famille, site, n, django_assert_num_queries
-):
+def test_dossier_nombre_de_requetes_constant(client, ts, famille, site, n, snapshot_requetes):
     """n accompagnements × (ouverture + intervention + orientation) = 3n entrées (300)."""
     f, _parent, _ = famille
     caf = Partenaire.objects.get(code="caf")
@@ -460,7 +458,7 @@ def test_dossier_nombre_de_requetes_constant(
     # ressources, santé, changements des faits relus du journal ; demandes de partage du foyer
     # +2 : les pièces du dossier et les personnes proposées à leur dépôt ; +1 : les demandes
     # d'aide du foyer.
-    with django_assert_num_queries(28):
+    with snapshot_requetes():
         reponse = client.get(url("dossier", f.pk))
     assert f"{3 * n} entrées" in reponse.content.decode()
     assert f"{n} pièces" in reponse.content.decode()

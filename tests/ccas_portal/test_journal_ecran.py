@@ -185,11 +185,11 @@ def test_pagination_par_50(client, admin):
     assert _lignes(page2)[-1][4] == "0"
 
 
-def test_nombre_de_requetes_constant(client, admin, django_assert_max_num_queries):
+def test_nombre_de_requetes_constant(client, admin, snapshot_requetes):
     agent = AgentFactory()
     for _ in range(30):
         _entree(agent, objet=habitant(agent))
-    with django_assert_max_num_queries(12):
+    with snapshot_requetes():
         client.get(reverse("journal"))
 
 

@@ -563,7 +563,7 @@ def test_chiffres_cles_de_deux_periodes_ensemble_comme_separement(monde):
     assert ensemble[0]["montant_droits_ouverts"].valeur == Decimal("1500.50")
 
 
-def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries, settings):
+def test_instantane_relu_puis_recalcule(client, monde, snapshot_requetes, settings):
     from ccas_portal.models import InstantaneTableauDeBord
 
     client.force_login(monde.responsable)
@@ -573,7 +573,7 @@ def test_instantane_relu_puis_recalcule(client, monde, django_assert_num_queries
     assert "Chiffres calculés le" in premiere.content.decode()
     # Relu : session, agent, appareil de double authentification (django-otp), sites,
     # instantané… et pas un agrégat.
-    with django_assert_num_queries(10):
+    with snapshot_requetes():
         client.get(url, PARAMS_MARS)
     # Une donnée nouvelle n'apparaît qu'au recalcul (la page dit de quand datent ses chiffres).
     Passage.objects.create(

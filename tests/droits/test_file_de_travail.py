@@ -498,7 +498,7 @@ def test_le_referent_voit_le_nouveau_signalement_dans_son_portefeuille(
 
 
 @pytest.mark.parametrize("n", [2, 30])
-def test_nombre_de_requetes_de_la_file_constant(client, ts, famille, n, django_assert_num_queries):
+def test_nombre_de_requetes_de_la_file_constant(client, ts, famille, n, snapshot_requetes):
     for i in range(n):
         g = foyer(ts, adresse=f"{i} rue Abbé-Grégoire")
         personne = habitant(ts, nom_usage=f"Nom{i}", prenoms="Léa")
@@ -510,7 +510,7 @@ def test_nombre_de_requetes_de_la_file_constant(client, ts, famille, n, django_a
     # session, agent, sites de l'agent (périmètre), sites (filtre), prestations et axes (filtre),
     # page avec son total (une requête), demandeurs, responsables, journal des signalements
     # montrés (une insertion groupée), couvertures (aide)
-    with django_assert_num_queries(11):
+    with snapshot_requetes():
         reponse = client.get(LISTE)
     assert len(reponse.context["page"]) == min(n, 25)
 

@@ -220,13 +220,11 @@ def _remplir(agent, site, motifs, n):
 
 
 @pytest.mark.parametrize("n", [1, 8])
-def test_nombre_de_requetes_constant(
-    accueil, agent_accueil, site, motifs, n, django_assert_num_queries
-):
+def test_nombre_de_requetes_constant(accueil, agent_accueil, site, motifs, n, snapshot_requetes):
     _remplir(agent_accueil, site, motifs, n)
     # session, agent, sites de l'agent, motifs (x2 : cases + groupes), partenaires, passages
     # du jour (+ motifs), nom répandu ?, résultats avec leur total (+ foyers), ids de sites, menu
-    with django_assert_num_queries(13):
+    with snapshot_requetes():
         reponse = accueil.get(GUICHET, {"site": site.code, "q": "martin"})
     assert reponse.content.decode().count("data-resultat><strong>") == min(n, 10)
 
