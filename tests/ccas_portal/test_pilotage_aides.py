@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from ccas_portal.enums import Role
 from ccas_portal.models import EntreeJournal
+from ccas_portal.periodes import Periode
 from ccas_portal.pilotage import instruction as aides
 from ccas_portal.pilotage.indicateurs import Filtres
-from ccas_portal.pilotage.periodes import Periode
 from droits.instruction import services
 from droits.instruction.demo import creer_reglement
 from droits.instruction.enums import ModePaiement, NatureDemande, SensDecision
