@@ -259,9 +259,8 @@ def tableau_des_budgets(annee: int, ids_sites=None, types=None) -> Tableau:
         repartition=False,
     )
     lignes = []
-    for budget in budgets:
-        ch = budget_du_type.chiffres(budget)
-        aides, payes = budget_du_type.foyers(budget)
+    for lu in budget_du_type.chiffres_des_budgets(annee, budgets):
+        budget, ch, aides, payes = lu.chiffres.budget, lu.chiffres, lu.aides, lu.payes
         # Le restant et la part consommée disent l'accordé : l'effectif des foyers aidés (rien
         # accordé : le voté seul, qui ne repose sur personne). L'engagé (accordé − payé) dirait
         # le payé : l'effectif le plus petit des deux.

@@ -8,7 +8,7 @@ compte donc pas les sites dotés de leur propre budget). Alerte à 90 % consomm�
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from droits.instruction.enums import SensDecision
@@ -92,8 +92,62 @@ def foyers(budget: Budget) -> tuple[int, int]:
     return aides, payes
 
 
+@dataclass
+class BudgetEtFoyers:
+    chiffres: ChiffresBudget
+    #: foyers distincts dont une aide accordée compte dans le budget ; dont une aide est payée
+    aides: int
+    payes: int
+
+
+def chiffres_des_budgets(annee: int, budgets) -> list[BudgetEtFoyers]:
+    """`chiffres` et `foyers` de ces budgets d'une même année, en trois requêtes quel que soit
+    leur nombre (budgets, sites dotés, décisions accordées de l'année avec leur payé) : les
+    décisions sont réparties en Python par la règle de `_decisions_du_budget` (le budget du site
+    de la demande s'il en a un pour ce type, sinon celui de tout le CCAS)."""
+    budgets = list(budgets)
+    sites_dotes = set(
+        Budget.objects.filter(annee=annee, site__isnull=False).values_list("code_type", "site_id")
+    )
+    accorde: dict = {}
+    paye: dict = {}
+    aides: dict = {}
+    payes: dict = {}
+    decisions = (
+        Decision.objects.filter(sens=SensDecision.ACCORDEE, decide_le__year=annee)
+        .annotate(
+            paye=paye_par_decision(),
+            a_un_paiement=Exists(Paiement.objects.filter(decision=OuterRef("pk"))),
+        )
+        .values_list(
+            "demande__type_aide__code",
+            "demande__site_id",
+            "demande__foyer_id",
+            "montant",
+            "paye",
+            "a_un_paiement",
+        )
+    )
+    for code, site_id, foyer_id, montant, deja_paye, a_un_paiement in decisions:
+        cle = (code, site_id) if (code, site_id) in sites_dotes else (code, None)
+        accorde[cle] = accorde.get(cle, ZERO) + (montant or ZERO)
+        paye[cle] = paye.get(cle, ZERO) + (deja_paye or ZERO)
+        aides.setdefault(cle, set()).add(foyer_id)
+        if a_un_paiement:
+            payes.setdefault(cle, set()).add(foyer_id)
+    resultat = []
+    for b in budgets:
+        cle = (b.code_type, b.site_id)
+        ch = ChiffresBudget(
+            budget=b, vote=b.vote, accorde=accorde.get(cle, ZERO), paye=paye.get(cle, ZERO)
+        )
+        resultat.append(BudgetEtFoyers(ch, len(aides.get(cle, ())), len(payes.get(cle, ()))))
+    return resultat
+
+
 def chiffres_de_l_annee(annee: int) -> list[ChiffresBudget]:
-    return [chiffres(b) for b in Budget.objects.filter(annee=annee).select_related("site")]
+    budgets = Budget.objects.filter(annee=annee).select_related("site")
+    return [b.chiffres for b in chiffres_des_budgets(annee, budgets)]
 
 
 def paye_par_decision():

@@ -502,15 +502,15 @@ def test_nombre_de_requetes_constant(monde, django_assert_num_queries):
     par un groupement par foyer et ses trois calculs menés en même temps que le reste ; 3
     depuis qu'il est lu dans les agrégats de sa cohorte (mois agrégés, cellules — ou lignes
     des jours non agrégés —, intitulés : docs/adr/0033), d'où 32/31/26/25 → 31/30/25/24 ; les
-    Aides du CCAS (vue d'ensemble) en ajoutent 18, constantes quel que soit le nombre de
-    demandes (plus 4 par ligne de budget voté de l'année : une par type d'aide et site doté,
+    Aides du CCAS (vue d'ensemble) en ajoutent 20, constantes quel que soit le nombre de
+    demandes et de budgets (les budgets de l'année lus en trois requêtes :
     tests/ccas_portal/test_pilotage_aides.py)."""
     from ccas_portal.pilotage.agregats import agreger
     from ccas_portal.pilotage.instantanes import calculer
 
     cas = [
-        ({}, None, 31 + 18),
-        ({"sites": (monde.a.pk,)}, None, 30 + 18),
+        ({}, None, 31 + 20),
+        ({"sites": (monde.a.pk,)}, None, 30 + 20),
         ({"axes": ("logement",)}, "logement", 25),
         ({"axes": ("logement",), "sites": (monde.a.pk,)}, "logement", 24),
     ]

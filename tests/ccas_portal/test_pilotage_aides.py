@@ -255,3 +255,35 @@ def test_export_cellule_sure(monde, client):
     texte = reponse.content.decode("utf-8-sig")
     assert "\n=HYPERLINK" not in texte
     assert "'=HYPERLINK(1)" in texte
+
+
+def test_budgets_lus_en_trois_requetes_comme_budget_par_budget(monde, django_assert_num_queries):
+    """Les chiffres de tous les budgets de l'année (tableau de bord, page des paiements) : les
+    mêmes que `chiffres` et `foyers` budget par budget, en trois requêtes quel que soit le
+    nombre de budgets (un budget de site retire ses décisions de celui de tout le CCAS)."""
+    from droits.instruction import budget as module_budget
+
+    def compares():
+        budgets = Budget.objects.filter(annee=ANNEE).select_related("site")
+        with django_assert_num_queries(3):
+            lus = module_budget.chiffres_des_budgets(ANNEE, budgets)
+        assert len(lus) == budgets.count()
+        for lu in lus:
+            un = module_budget.chiffres(lu.chiffres.budget)
+            assert (lu.chiffres.accorde, lu.chiffres.paye) == (un.accorde, un.paye)
+            assert (lu.aides, lu.payes) == module_budget.foyers(lu.chiffres.budget)
+        return {(lu.chiffres.budget.code_type, lu.chiffres.budget.site_id): lu for lu in lus}
+
+    avant = compares()
+    assert avant[("energie", monde.a.pk)].chiffres.accorde == Decimal("1000")
+    assert (avant[("energie", monde.a.pk)].aides, avant[("energie", monde.a.pk)].payes) == (5, 2)
+    assert avant[("energie", None)].chiffres.accorde == 0
+    # Le budget de la Maison A retiré : ses décisions comptent dans celui de tout le CCAS.
+    Budget.objects.filter(site=monde.a).delete()
+    apres = compares()
+    assert apres[("energie", None)].chiffres.accorde == Decimal("1000")
+    assert apres[("energie", None)].chiffres.paye == Decimal("400")
+    # Plus de budgets : toujours trois requêtes.
+    for code in ("energie", "aide_alimentaire", "secours_urgence"):
+        Budget.objects.create(annee=ANNEE, code_type=code, site=monde.b, vote=Decimal("500"))
+    compares()
