@@ -1,5 +1,5 @@
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import (
     Count,
@@ -28,6 +28,7 @@ from accompagnement.models import (
 )
 from accompagnement.services import types_intervention
 from ccas_portal import perms
+from ccas_portal.dates import debut_du_jour
 from ccas_portal.enums import Role
 from ccas_portal.formats import date_courte, euros
 from ccas_portal.models import Agent, EntreeJournal
@@ -121,10 +122,6 @@ RANGS = {
 }
 
 
-def _debut_de_journee(jour: date) -> datetime:
-    return timezone.make_aware(datetime.combine(jour, time.min))
-
-
 RESERVE_INTERVENANTS = "Contenu réservé aux intervenants de cet accompagnement."
 RESERVE_CONFIDENTIEL = "Note confidentielle : lisible par son auteur et le référent seulement."
 
@@ -196,7 +193,7 @@ def chronologie(
             )
         evenements.append(
             Evenement(
-                moment=_debut_de_journee(c.date),
+                moment=debut_du_jour(c.date),
                 genre="accompagnement" if not c.ancien else "statut",
                 titre=titre,
                 texte=c.commentaire if c.accompagnement_id in intervenant else "",
@@ -226,7 +223,7 @@ def chronologie(
                 details.append(f"Lieu : {i.lieu}")
         evenements.append(
             Evenement(
-                moment=_debut_de_journee(i.date),
+                moment=debut_du_jour(i.date),
                 genre="intervention",
                 titre=(
                     f"{types[i.accompagnement.axe_id].get(i.type, i.type)} — "
@@ -248,7 +245,7 @@ def chronologie(
         lisible = o.accompagnement_id in intervenant
         evenements.append(
             Evenement(
-                moment=_debut_de_journee(o.date),
+                moment=debut_du_jour(o.date),
                 genre="orientation",
                 titre=f"Orientation vers {o.partenaire} — {a.axe.libelle_court}",
                 texte=(f"{o.motif}" + (f" — {o.resultat}" if o.resultat else ""))
@@ -264,7 +261,7 @@ def chronologie(
         jour = p.date_demande or p.date_debut
         evenements.append(
             Evenement(
-                moment=_debut_de_journee(jour) if jour else p.cree_le,
+                moment=debut_du_jour(jour) if jour else p.cree_le,
                 genre="prestation",
                 titre=f"Prestation « {p.prestation} » : {p.get_statut_display().lower()}",
                 details=[

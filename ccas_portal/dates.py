@@ -1,7 +1,10 @@
-"""Calculs de dates partagés (mois civils), sans dépendance : la détection du non-recours et
-les périodes du tableau de bord en lisent une seule définition."""
+"""Calculs de dates partagés (mois civils, début d'un jour au fuseau du portail) : la
+détection du non-recours, les périodes du tableau de bord, le dossier du foyer et le journal
+en lisent une seule définition."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 
 def ajouter_mois(jour: date, n: int) -> date:
@@ -13,3 +16,8 @@ def ajouter_mois(jour: date, n: int) -> date:
 def fin_du_mois(jour: date) -> date:
     """Le dernier jour du mois de `jour` (28, 29, 30 ou 31)."""
     return ajouter_mois(jour, 1) - timedelta(days=1)
+
+
+def debut_du_jour(jour: date) -> datetime:
+    """Minuit au début de `jour`, au fuseau du portail (Europe/Paris)."""
+    return timezone.make_aware(datetime.combine(jour, time.min))

@@ -1,9 +1,10 @@
 """Lectures du journal des accès : les entrées qui concernent une personne, les libellés des
 objets d'une page. Écran : ccas_portal/vues_journal.py ; règles : docs/journal.md."""
 
-from django.db.models import Q
+from django.db.models import Min, Q
 
 from accompagnement.models import Accompagnement
+from ccas_portal.dates import debut_du_jour
 from ccas_portal.models import EntreeJournal
 from droits.models import Document, Signalement
 from habitants.models import Habitant, MembreFoyer
@@ -45,30 +46,34 @@ def personnes_designees(texte: str):
 def q_entrees_concernant(ids_personnes) -> Q:
     """Les entrées sur ces personnes : leur fiche, et le dossier, les accompagnements, les
     signalements et les pièces de tout foyer dont elles ont été membres (qui montrent leurs
-    données). Une seule définition, pour le filtre « personne » de l'écran du journal et pour
-    les accès listés par le droit d'accès (habitants/export_personne.py)."""
+    données), à partir du jour où elles y sont entrées (avant, le dossier ne les montrait pas ;
+    après leur départ, il les garde dans son historique). Une seule définition, pour le filtre
+    « personne » de l'écran du journal et pour les accès listés par le droit d'accès
+    (habitants/export_personne.py)."""
     ids_personnes = list(ids_personnes)
-    foyers = list(
+    entree_dans = dict(
         MembreFoyer.objects.filter(habitant_id__in=ids_personnes)
-        .values_list("foyer_id", flat=True)
-        .distinct()
+        .values("foyer_id")
+        .annotate(debut=Min("date_debut"))
+        .values_list("foyer_id", "debut")
     )
-    accompagnements = Accompagnement.objects.filter(foyer_id__in=foyers).values_list(
-        "pk", flat=True
-    )
-    signalements = Signalement.objects.filter(foyer_id__in=foyers).values_list("pk", flat=True)
-    pieces = Document.objects.filter(foyer_id__in=foyers).values_list("pk", flat=True)
+    objets: dict[int, dict[str, list[str]]] = {f: {FOYER: [str(f)]} for f in entree_dans}
+    for objet_type, modele in (
+        (ACCOMPAGNEMENT, Accompagnement),
+        (SIGNALEMENT, Signalement),
+        (DOCUMENT, Document),
+    ):
+        for pk, foyer_id in modele.objects.filter(foyer_id__in=entree_dans).values_list(
+            "pk", "foyer_id"
+        ):
+            objets[foyer_id].setdefault(objet_type, []).append(str(pk))
 
-    def sur(objet_type, ids):
-        return Q(objet_type=objet_type, objet_id__in=[str(i) for i in ids])
-
-    return (
-        sur(PERSONNE, ids_personnes)
-        | sur(FOYER, foyers)
-        | sur(ACCOMPAGNEMENT, accompagnements)
-        | sur(SIGNALEMENT, signalements)
-        | sur(DOCUMENT, pieces)
-    )
+    q = Q(objet_type=PERSONNE, objet_id__in=[str(i) for i in ids_personnes])
+    for foyer_id, par_type in objets.items():
+        depuis = debut_du_jour(entree_dans[foyer_id])
+        for objet_type, ids in par_type.items():
+            q |= Q(objet_type=objet_type, objet_id__in=ids, horodatage__gte=depuis)
+    return q
 
 
 def libelles_des_objets(entrees: list[EntreeJournal]) -> None:

@@ -128,6 +128,27 @@ def test_filtre_personne_par_nom_sans_accent_ou_numero(client, admin):
         assert objets == {f"Fiche de la personne : {h}", "Dossier du foyer"}, texte
 
 
+def test_filtre_personne_les_lectures_du_foyer_depuis_son_arrivee(client, admin):
+    """Le dossier d'un foyer ne montrait pas une personne avant son arrivée : ces lectures-là
+    ne sont pas dans son journal ; celles d'après son départ y restent (historique)."""
+    from habitants.services import rattacher_au_foyer
+
+    ts = AgentFactory(travailleur_social=True)
+    h = habitant(ts, nom_usage="Arrivante", prenoms="Lou")
+    f = foyer(ts)
+    arrivee = timezone.localdate() - timedelta(days=10)
+    rattacher_au_foyer(agent=ts, habitant=h, foyer=f, role="demandeur", date_debut=arrivee)
+    _entree(ts, objet=f, quand=_le(arrivee - timedelta(days=1), heure=23))
+    _entree(ts, objet=f, quand=_le(arrivee, heure=0))
+    _entree(ts, objet=f)
+    lignes = _lignes(
+        client.get(reverse("journal"), {"personne": f"{h.pk}", "action": "consultation"})
+    )
+    dossiers = [ligne for ligne in lignes if ligne[3] == "Dossier du foyer"]
+    assert len(dossiers) == 2
+    assert not any(f"{arrivee - timedelta(days=1):%d/%m/%Y}" in " ".join(x) for x in dossiers)
+
+
 def test_une_personne_introuvable_ne_montre_aucune_entree(client, admin):
     _entree(AgentFactory(), objet_type="test")
     reponse = client.get(reverse("journal"), {"personne": "xqzw"})
