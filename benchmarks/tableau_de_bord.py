@@ -41,7 +41,6 @@ import django
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -50,6 +49,7 @@ from ccas_portal.models import Agent  # noqa: E402
 from ccas_portal.pilotage.forms import FiltresForm  # noqa: E402
 from ccas_portal.pilotage.instantanes import obtenir  # noqa: E402
 from droits.axes import AXES  # noqa: E402
+from tests.connexion import ClientPortail  # noqa: E402
 
 
 def mesurer(client, url: str, params: dict, n: int) -> list[float]:
@@ -160,7 +160,9 @@ def main():
         f"max {max(sequence):.0f} ms"
     )
 
-    client = Client(HTTP_HOST="localhost")
+    # Connecté comme la suite de tests le fait, second facteur compris (un responsable ne
+    # passe pas sans : sinon chaque page répond 302 vers l'étape du code).
+    client = ClientPortail(HTTP_HOST="localhost")
     client.force_login(agent)
     params = combinaisons(fin, site)[0][1]
     for titre, axe in pages:
