@@ -55,9 +55,10 @@ run: install
 	@$(PY) manage.py lancer --adresse $(ADRESSE) --port $(PORT)
 
 ## make test : toute la suite (SQLite et broker sur fichiers, ou DATABASE_URL/CELERY_BROKER_URL),
-## en parallèle : un processus par cœur, chaque fichier de tests entier dans un seul (ADR 0029).
+## en parallèle : un processus par cœur, les tests répartis un à un, sauf les groupes
+## `xdist_group` (fixture de module coûteuse, instantanés d'un fichier) gardés ensemble (ADR 0029).
 ## PARALLELE= (vide) pour un seul processus.
-PARALLELE ?= -n auto --dist loadfile
+PARALLELE ?= -n auto --dist loadgroup
 test: install navigateur
 	$(PY) -m pytest $(PARALLELE) $(PYTEST_ARGS)
 

@@ -244,7 +244,12 @@ def pytest_configure(config):
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # avant pytest-xdist, qui lit xdist_group au même moment
 def pytest_collection_modifyitems(items):
     for item in items:
         if "snapshot_requetes" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.instantanes_sql)
+            # Les instantanés d'un fichier dans un même processus (make test : --dist
+            # loadgroup) : un processus qui n'en jouerait qu'une partie croirait les autres
+            # inutilisés.
+            item.add_marker(pytest.mark.xdist_group(f"instantanes:{item.module.__name__}"))

@@ -13,6 +13,9 @@ from celery import Celery, shared_task
 
 from ccas_portal.lanceur import Programme, Superviseur, programmes_du_portail
 
+# Fixture de module coûteuse : tout le module dans un même processus (make test : --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("lanceur")
+
 RACINE = Path(__file__).resolve().parents[2]
 DORT = [sys.executable, "-c", "import time; time.sleep(60)"]
 

@@ -26,6 +26,8 @@ BASE = settings.DATABASES["default"]
 
 pytestmark = [
     pytest.mark.lent,
+    # Fixture de module coûteuse (une base, deux rôles) : tout le module dans un même processus.
+    pytest.mark.xdist_group("roles_postgresql"),
     pytest.mark.skipif(
         "postgresql" not in BASE["ENGINE"],
         reason="rôles et droits de PostgreSQL : passe PostgreSQL de la suite (DATABASE_URL)",

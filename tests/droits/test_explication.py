@@ -17,6 +17,9 @@ from habitants.services import enregistrer_ressource
 from tests.droits.conftest import MOIS, creer_foyer
 from tests.droits.test_detection import alertes, executer
 
+# Fixture de module coûteuse : tout le module dans un même processus (make test : --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("explication")
+
 DEPUIS = date(2015, 1, 1)
 
 
