@@ -55,7 +55,6 @@ from accompagnement.models import (
     Intervention,
     Objectif,
     Orientation,
-    Partenaire,
     Seance,
 )
 from accompagnement.services import (
@@ -71,11 +70,10 @@ from accompagnement.services import (
 )
 from ccas_portal import perms
 from ccas_portal.enums import Role
-from ccas_portal.models import Agent, Site
+from ccas_portal.models import Agent, Axe, Partenaire, Site
 from ccas_portal.services import creer_agent
 from ccas_portal.validation import ECHEANCE, verifier_date
 from droits.axes import AXES
-from droits.models import Axe
 from habitants.demo import NOMS, PRENOMS_F, PRENOMS_M, anniversaire
 from habitants.enums import RoleMembre, StatutOccupation
 from habitants.models import Foyer, Habitant, MembreFoyer

@@ -7,8 +7,7 @@ from django.utils import timezone
 from accompagnement.enums import StatutAccompagnement
 from accompagnement.models import Accompagnement
 from ccas_portal.forms import DatePlausible
-from ccas_portal.models import Site
-from droits.models import Axe
+from ccas_portal.models import Axe, Site
 
 
 class TriStable(django_filters.OrderingFilter):

@@ -13,15 +13,14 @@ from accompagnement.enums import (
     StatutOrientation,
     TypeActionCollective,
 )
-from accompagnement.models import Objectif, Partenaire
+from accompagnement.models import Objectif
 from accompagnement.services import PARTICIPANT_D_UN_AUTRE_SITE, types_intervention
 from ccas_portal.enums import Role
 from ccas_portal.forms import ChampDate, ChoixMultiples, DatePlausible, FormulairePortail
-from ccas_portal.models import Agent, Site
+from ccas_portal.models import Agent, Axe, Partenaire, Site
 from ccas_portal.validation import EVENEMENT, entier_borne
 from droits.axes import AXES
 from droits.axes.base import lire_montant
-from droits.models import Axe
 from habitants.acces import q_personnes_accessibles, sites_ayant_acces
 from habitants.models import Habitant
 

@@ -43,7 +43,7 @@ class Accompagnement(models.Model):
     membres = models.ManyToManyField(
         "habitants.Habitant", verbose_name="personnes concernées", related_name="accompagnements"
     )
-    axe = models.ForeignKey("droits.Axe", on_delete=models.PROTECT, related_name="+")
+    axe = models.ForeignKey("ccas_portal.Axe", on_delete=models.PROTECT, related_name="+")
     referent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="référent",
@@ -199,30 +199,13 @@ class Intervention(models.Model):
         return f"{self.type} du {self.date:%d/%m/%Y}"
 
 
-class Partenaire(models.Model):
-    """L'annuaire des partenaires (CAF, CPAM, PMI, SIAO, CLIC, France Travail, associations…)."""
-
-    code = models.SlugField("code", max_length=40, unique=True)
-    nom = models.CharField("nom", max_length=200)
-    type = models.CharField("type", max_length=100, blank=True)
-    telephone = models.CharField("téléphone", max_length=20, blank=True)
-    courriel = models.EmailField("courriel", blank=True)
-    actif = models.BooleanField("actif", default=True)
-
-    class Meta:
-        verbose_name = "partenaire"
-        verbose_name_plural = "partenaires"
-        ordering = ["nom"]
-
-    def __str__(self):
-        return self.nom
-
-
 class Orientation(models.Model):
     accompagnement = models.ForeignKey(
         Accompagnement, on_delete=models.CASCADE, related_name="orientations"
     )
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="+")
+    partenaire = models.ForeignKey(
+        "ccas_portal.Partenaire", on_delete=models.PROTECT, related_name="+"
+    )
     motif = models.CharField("motif", max_length=300)
     date = models.DateField("date")
     statut = models.CharField(

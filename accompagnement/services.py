@@ -22,13 +22,13 @@ from accompagnement.models import (
     Intervention,
     Objectif,
     Orientation,
-    Partenaire,
     Seance,
 )
 from accompagnement.referentiels import PARTENAIRES
 from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.journal import journaliser
+from ccas_portal.models import Partenaire
 from ccas_portal.validation import ECHEANCE, SUIVI, verifier_date
 from droits.axes import AXES
 from habitants.acces import q_personnes_accessibles

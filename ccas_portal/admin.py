@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from accompagnement.selectors import accompagnements_a_passer
 from ccas_portal import double_authentification
 from ccas_portal.formats import compte
-from ccas_portal.models import Agent, EchecConnexion, EntreeJournal, Site
+from ccas_portal.models import Agent, Axe, EchecConnexion, EntreeJournal, Partenaire, Site
 from ccas_portal.services import (
     appliquer_role,
     modifier_affectation,
@@ -20,6 +20,39 @@ class SiteAdmin(admin.ModelAdmin):
     list_display = ["nom", "type", "secteur", "commune", "actif"]
     list_filter = ["type", "actif"]
     search_fields = ["nom", "code"]
+
+
+@admin.register(Axe)
+class AxeAdmin(admin.ModelAdmin):
+    """Les axes se déclarent dans le code (droits/axes/) : ici on les consulte."""
+
+    list_display = ["ordre", "libelle_court", "code", "actif"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Partenaire)
+class PartenaireAdmin(admin.ModelAdmin):
+    """L'annuaire des partenaires, modifiable par un administrateur.
+
+    L'annuaire de référence (accompagnement/referentiels.py, chargé par `accompagnement.services`) est remis à jour par
+    `charger_referentiels` ; les partenaires ajoutés ici sont gardés.
+    """
+
+    list_display = ["nom", "type", "telephone", "courriel", "actif"]
+    list_filter = ["type", "actif"]
+    search_fields = ["nom", "code"]
+    prepopulated_fields = {"code": ["nom"]}
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # un partenaire déjà sollicité se désactive, il ne s'efface pas
 
 
 @admin.register(Agent)

@@ -47,6 +47,52 @@ class Site(models.Model):
         return self.nom
 
 
+# Les référentiels communs aux applications : les axes (reflet en base de leurs déclarations,
+# droits/axes/) et l'annuaire des partenaires (accueil et accompagnement y orientent). Ils sont
+# en bas de la pile (docs/architecture.md, « Couches ») ; leurs tables gardent le nom qu'elles
+# avaient dans leur application d'origine (ADR 0034).
+
+
+class Axe(models.Model):
+    """Un axe de droits fondamentaux, copie en base de sa déclaration dans `droits/axes/`."""
+
+    code = models.SlugField("code", max_length=30, primary_key=True)
+    ordre = models.PositiveSmallIntegerField("ordre")
+    libelle = models.CharField("intitulé", max_length=200)
+    libelle_court = models.CharField("intitulé court", max_length=60)
+    description = models.TextField("description")
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        db_table = "droits_axe"
+        verbose_name = "axe de droits"
+        verbose_name_plural = "axes de droits"
+        ordering = ["ordre"]
+
+    def __str__(self):
+        return self.libelle_court
+
+
+class Partenaire(models.Model):
+    """L'annuaire des partenaires (CAF, CPAM, PMI, SIAO, CLIC, France Travail, associations…)."""
+
+    code = models.SlugField("code", max_length=40, unique=True)
+    nom = models.CharField("nom", max_length=200)
+    type = models.CharField("type", max_length=100, blank=True)
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    courriel = models.EmailField("courriel", blank=True)
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        db_table = "accompagnement_partenaire"
+        verbose_name = "partenaire"
+        verbose_name_plural = "partenaires"
+        ordering = ["nom"]
+
+    def __str__(self):
+        return self.nom
+
+
 class AgentManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         # `createsuperuser` de Django : un super-utilisateur est un agent de rôle admin.

@@ -8,9 +8,8 @@ from ccas_portal import connexions, perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.formats import compte
 from ccas_portal.forms import ConnexionForm
-from ccas_portal.models import Agent, Site
+from ccas_portal.models import Agent, Axe, Site
 from ccas_portal.services_techniques import workers_en_ligne
-from droits.models import Axe
 
 #: Pourquoi la session a pris fin (ccas_portal/middleware.py, paramètre « fin »).
 FINS_DE_SESSION = {

@@ -1,9 +1,9 @@
 import django_filters
 from django import forms
 
-from ccas_portal.models import Site
+from ccas_portal.models import Axe, Site
 from droits.enums import ETATS_OUVERTS, EtatSignalement
-from droits.models import Axe, Prestation, Signalement
+from droits.models import Prestation, Signalement
 
 MOI, PERSONNE = "moi", "personne"
 

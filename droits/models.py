@@ -35,32 +35,13 @@ from droits.enums import (
 from habitants.acces import q_foyers_accessibles
 
 
-class Axe(models.Model):
-    """Un axe de droits fondamentaux, copie en base de sa déclaration dans `droits/axes/`."""
-
-    code = models.SlugField("code", max_length=30, primary_key=True)
-    ordre = models.PositiveSmallIntegerField("ordre")
-    libelle = models.CharField("intitulé", max_length=200)
-    libelle_court = models.CharField("intitulé court", max_length=60)
-    description = models.TextField("description")
-    actif = models.BooleanField("actif", default=True)
-
-    class Meta:
-        verbose_name = "axe de droits"
-        verbose_name_plural = "axes de droits"
-        ordering = ["ordre"]
-
-    def __str__(self):
-        return self.libelle_court
-
-
 class Prestation(models.Model):
     """Le catalogue : prestations légales (déclarées par les axes, `droits/axes/`) et aides
     facultatives du CCAS (ajoutées par un administrateur)."""
 
     code = models.SlugField("code", max_length=40, primary_key=True)
     libelle = models.CharField("intitulé", max_length=200)
-    axe = models.ForeignKey(Axe, on_delete=models.PROTECT, related_name="prestations")
+    axe = models.ForeignKey("ccas_portal.Axe", on_delete=models.PROTECT, related_name="prestations")
     nature = models.CharField("nature", max_length=20, choices=NaturePrestation.choices)
     variables_openfisca = models.JSONField(
         "variables OpenFisca", default=list, blank=True, help_text="Prestations légales seulement."

@@ -10,6 +10,7 @@ from ccas_portal import perms
 from ccas_portal.enums import ActionJournal
 from ccas_portal.formats import de
 from ccas_portal.journal import journaliser
+from ccas_portal.models import Axe
 from ccas_portal.services import planifier_tache_nocturne
 from ccas_portal.validation import EVENEMENT, FIN_DE_DROIT, verifier_date
 from droits.axes import AXES
@@ -22,7 +23,6 @@ from droits.enums import (
     StatutPrestation,
 )
 from droits.models import (
-    Axe,
     ChangementSignalement,
     Prestation,
     PrestationFoyer,

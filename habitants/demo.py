@@ -29,8 +29,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accompagnement.models import Partenaire
-from ccas_portal.models import Agent, Site
+from ccas_portal.models import Agent, Partenaire, Site
 from ccas_portal.validation import DEPUIS, verifier_date
 from habitants.communes import commune
 from habitants.enums import (

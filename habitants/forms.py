@@ -4,10 +4,9 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
-from accompagnement.models import Partenaire
 from ccas_portal.formats import genre
 from ccas_portal.forms import ChampDate, DatePlausible, FormulairePortail
-from ccas_portal.models import Site
+from ccas_portal.models import Partenaire, Site
 from ccas_portal.validation import DEPUIS, EVENEMENT, FIN_DE_DROIT, NAISSANCE
 from habitants.acces import q_personnes_accessibles
 from habitants.enums import (

@@ -437,7 +437,7 @@ class Motif(models.Model):
 
     code = models.SlugField("code", max_length=40, primary_key=True)
     libelle = models.CharField("intitulé", max_length=120)
-    axe = models.ForeignKey("droits.Axe", on_delete=models.PROTECT, related_name="motifs")
+    axe = models.ForeignKey("ccas_portal.Axe", on_delete=models.PROTECT, related_name="motifs")
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
     actif = models.BooleanField("actif", default=True)
 
@@ -477,7 +477,7 @@ class Passage(models.Model):
     #: Le partenaire de l'annuaire vers qui la personne est orientée (réponse « orientation vers
     #: un partenaire » seulement).
     partenaire = models.ForeignKey(
-        "accompagnement.Partenaire",
+        "ccas_portal.Partenaire",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -6,63 +6,205 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('droits', '0001_initial'),
-        ('habitants', '0003_index_nom_prenoms'),
+        ("droits", "0001_initial"),
+        ("habitants", "0003_index_nom_prenoms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Accompagnement',
+            name="Accompagnement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('statut', models.CharField(choices=[('ouvert', 'Ouvert'), ('en_cours', 'En cours'), ('suspendu', 'Suspendu'), ('clos', 'Clos')], default='ouvert', max_length=20, verbose_name='statut')),
-                ('date_ouverture', models.DateField(verbose_name='ouvert le')),
-                ('date_cloture', models.DateField(blank=True, null=True, verbose_name='clos le')),
-                ('motif_cloture', models.CharField(blank=True, choices=[('objectifs_atteints', 'Objectifs atteints'), ('orientation_partenaire', 'Orientation vers un partenaire'), ('demenagement', 'Déménagement'), ('sans_nouvelles', 'Sans nouvelles'), ('refus_personne', 'Refus de la personne'), ('deces', 'Décès'), ('autre', 'Autre')], max_length=30, verbose_name='motif de clôture')),
-                ('faits', models.JSONField(blank=True, default=dict, verbose_name="faits propres à l'axe")),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('modifie_le', models.DateTimeField(auto_now=True)),
-                ('axe', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='droits.axe')),
-                ('co_intervenants', models.ManyToManyField(blank=True, related_name='accompagnements_co_intervenant', to=settings.AUTH_USER_MODEL, verbose_name='co-intervenants')),
-                ('foyer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accompagnements', to='habitants.foyer')),
-                ('membres', models.ManyToManyField(related_name='accompagnements', to='habitants.habitant', verbose_name='personnes concernées')),
-                ('referent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accompagnements_referent', to=settings.AUTH_USER_MODEL, verbose_name='référent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("ouvert", "Ouvert"),
+                            ("en_cours", "En cours"),
+                            ("suspendu", "Suspendu"),
+                            ("clos", "Clos"),
+                        ],
+                        default="ouvert",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("date_ouverture", models.DateField(verbose_name="ouvert le")),
+                ("date_cloture", models.DateField(blank=True, null=True, verbose_name="clos le")),
+                (
+                    "motif_cloture",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("objectifs_atteints", "Objectifs atteints"),
+                            ("orientation_partenaire", "Orientation vers un partenaire"),
+                            ("demenagement", "Déménagement"),
+                            ("sans_nouvelles", "Sans nouvelles"),
+                            ("refus_personne", "Refus de la personne"),
+                            ("deces", "Décès"),
+                            ("autre", "Autre"),
+                        ],
+                        max_length=30,
+                        verbose_name="motif de clôture",
+                    ),
+                ),
+                (
+                    "faits",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="faits propres à l'axe"
+                    ),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                ("modifie_le", models.DateTimeField(auto_now=True)),
+                (
+                    "axe",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="droits.axe",
+                    ),
+                ),
+                (
+                    "co_intervenants",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="accompagnements_co_intervenant",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="co-intervenants",
+                    ),
+                ),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accompagnements",
+                        to="habitants.foyer",
+                    ),
+                ),
+                (
+                    "membres",
+                    models.ManyToManyField(
+                        related_name="accompagnements",
+                        to="habitants.habitant",
+                        verbose_name="personnes concernées",
+                    ),
+                ),
+                (
+                    "referent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accompagnements_referent",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="référent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'accompagnement',
-                'verbose_name_plural': 'accompagnements',
-                'ordering': ['-date_ouverture', '-id'],
+                "verbose_name": "accompagnement",
+                "verbose_name_plural": "accompagnements",
+                "ordering": ["-date_ouverture", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangementStatut',
+            name="ChangementStatut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ancien', models.CharField(blank=True, choices=[('ouvert', 'Ouvert'), ('en_cours', 'En cours'), ('suspendu', 'Suspendu'), ('clos', 'Clos')], max_length=20)),
-                ('nouveau', models.CharField(choices=[('ouvert', 'Ouvert'), ('en_cours', 'En cours'), ('suspendu', 'Suspendu'), ('clos', 'Clos')], max_length=20)),
-                ('date', models.DateField(verbose_name='date')),
-                ('commentaire', models.CharField(blank=True, max_length=500, verbose_name='commentaire')),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('accompagnement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changements', to='accompagnement.accompagnement')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ancien",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ouvert", "Ouvert"),
+                            ("en_cours", "En cours"),
+                            ("suspendu", "Suspendu"),
+                            ("clos", "Clos"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "nouveau",
+                    models.CharField(
+                        choices=[
+                            ("ouvert", "Ouvert"),
+                            ("en_cours", "En cours"),
+                            ("suspendu", "Suspendu"),
+                            ("clos", "Clos"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "commentaire",
+                    models.CharField(blank=True, max_length=500, verbose_name="commentaire"),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "accompagnement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changements",
+                        to="accompagnement.accompagnement",
+                    ),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'changement de statut',
-                'verbose_name_plural': 'changements de statut',
-                'ordering': ['date', 'id'],
+                "verbose_name": "changement de statut",
+                "verbose_name_plural": "changements de statut",
+                "ordering": ["date", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='accompagnement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date_cloture__isnull', False), ('statut', 'clos'), models.Q(('motif_cloture', ''), _negated=True)), models.Q(models.Q(('statut', 'clos'), _negated=True), ('date_cloture__isnull', True), ('motif_cloture', '')), _connector='OR'), name='accompagnement_cloture_coherente'),
+            model_name="accompagnement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("date_cloture__isnull", False),
+                        ("statut", "clos"),
+                        models.Q(("motif_cloture", ""), _negated=True),
+                    ),
+                    models.Q(
+                        models.Q(("statut", "clos"), _negated=True),
+                        ("date_cloture__isnull", True),
+                        ("motif_cloture", ""),
+                    ),
+                    _connector="OR",
+                ),
+                name="accompagnement_cloture_coherente",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accompagnement',
-            constraint=models.CheckConstraint(condition=models.Q(('date_cloture__isnull', True), ('date_cloture__gte', models.F('date_ouverture')), _connector='OR'), name='accompagnement_cloture_apres_ouverture'),
+            model_name="accompagnement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_cloture__isnull", True),
+                    ("date_cloture__gte", models.F("date_ouverture")),
+                    _connector="OR",
+                ),
+                name="accompagnement_cloture_apres_ouverture",
+            ),
         ),
     ]

@@ -6,100 +6,229 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accompagnement', '0001_accompagnements'),
-        ('habitants', '0003_index_nom_prenoms'),
+        ("accompagnement", "0001_accompagnements"),
+        ("habitants", "0003_index_nom_prenoms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Partenaire',
+            name="Partenaire",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('nom', models.CharField(max_length=200, verbose_name='nom')),
-                ('type', models.CharField(blank=True, max_length=100, verbose_name='type')),
-                ('telephone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('courriel', models.EmailField(blank=True, max_length=254, verbose_name='courriel')),
-                ('actif', models.BooleanField(default=True, verbose_name='actif')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("nom", models.CharField(max_length=200, verbose_name="nom")),
+                ("type", models.CharField(blank=True, max_length=100, verbose_name="type")),
+                (
+                    "telephone",
+                    models.CharField(blank=True, max_length=20, verbose_name="téléphone"),
+                ),
+                (
+                    "courriel",
+                    models.EmailField(blank=True, max_length=254, verbose_name="courriel"),
+                ),
+                ("actif", models.BooleanField(default=True, verbose_name="actif")),
             ],
             options={
-                'verbose_name': 'partenaire',
-                'verbose_name_plural': 'partenaires',
-                'ordering': ['nom'],
+                "verbose_name": "partenaire",
+                "verbose_name_plural": "partenaires",
+                "ordering": ["nom"],
             },
         ),
         migrations.CreateModel(
-            name='Objectif',
+            name="Objectif",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('libelle', models.CharField(max_length=300, verbose_name='objectif')),
-                ('ordre', models.PositiveSmallIntegerField(default=0)),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('accompagnement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectifs', to='accompagnement.accompagnement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("libelle", models.CharField(max_length=300, verbose_name="objectif")),
+                ("ordre", models.PositiveSmallIntegerField(default=0)),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "accompagnement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objectifs",
+                        to="accompagnement.accompagnement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'objectif',
-                'verbose_name_plural': 'objectifs',
-                'ordering': ['ordre', 'id'],
+                "verbose_name": "objectif",
+                "verbose_name_plural": "objectifs",
+                "ordering": ["ordre", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Action',
+            name="Action",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('libelle', models.CharField(max_length=300, verbose_name='action')),
-                ('statut', models.CharField(choices=[('a_faire', 'À faire'), ('en_cours', 'En cours'), ('en_attente', 'En attente'), ('realisee', 'Réalisée'), ('abandon_personne', 'Abandonnée par la personne'), ('abandon_service', 'Abandonnée par le service')], default='a_faire', max_length=20, verbose_name='statut')),
-                ('echeance', models.DateField(blank=True, null=True, verbose_name='échéance')),
-                ('modifie_le', models.DateTimeField(auto_now=True)),
-                ('objectif', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='accompagnement.objectif')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("libelle", models.CharField(max_length=300, verbose_name="action")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("a_faire", "À faire"),
+                            ("en_cours", "En cours"),
+                            ("en_attente", "En attente"),
+                            ("realisee", "Réalisée"),
+                            ("abandon_personne", "Abandonnée par la personne"),
+                            ("abandon_service", "Abandonnée par le service"),
+                        ],
+                        default="a_faire",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("echeance", models.DateField(blank=True, null=True, verbose_name="échéance")),
+                ("modifie_le", models.DateTimeField(auto_now=True)),
+                (
+                    "objectif",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="accompagnement.objectif",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'action',
-                'verbose_name_plural': 'actions',
-                'ordering': ['echeance', 'id'],
+                "verbose_name": "action",
+                "verbose_name_plural": "actions",
+                "ordering": ["echeance", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Orientation',
+            name="Orientation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('motif', models.CharField(max_length=300, verbose_name='motif')),
-                ('date', models.DateField(verbose_name='date')),
-                ('statut', models.CharField(choices=[('envoyee', 'Envoyée'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée'), ('sans_suite', 'Sans suite')], default='envoyee', max_length=20, verbose_name='statut')),
-                ('resultat', models.CharField(blank=True, max_length=500, verbose_name='résultat')),
-                ('accompagnement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orientations', to='accompagnement.accompagnement')),
-                ('auteur', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accompagnement.partenaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("motif", models.CharField(max_length=300, verbose_name="motif")),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("envoyee", "Envoyée"),
+                            ("acceptee", "Acceptée"),
+                            ("refusee", "Refusée"),
+                            ("sans_suite", "Sans suite"),
+                        ],
+                        default="envoyee",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("resultat", models.CharField(blank=True, max_length=500, verbose_name="résultat")),
+                (
+                    "accompagnement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orientations",
+                        to="accompagnement.accompagnement",
+                    ),
+                ),
+                (
+                    "auteur",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accompagnement.partenaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'orientation',
-                'verbose_name_plural': 'orientations',
-                'ordering': ['-date', '-id'],
+                "verbose_name": "orientation",
+                "verbose_name_plural": "orientations",
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Intervention',
+            name="Intervention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(max_length=40, verbose_name='type')),
-                ('date', models.DateField(verbose_name='date')),
-                ('duree_minutes', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='durée (minutes)')),
-                ('lieu', models.CharField(blank=True, max_length=200, verbose_name='lieu')),
-                ('compte_rendu', models.TextField(blank=True, verbose_name='compte rendu')),
-                ('confidentiel', models.BooleanField(default=False, help_text='Lisible par son auteur et le référent seulement.', verbose_name='note confidentielle')),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('accompagnement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interventions', to='accompagnement.accompagnement')),
-                ('auteur', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interventions', to=settings.AUTH_USER_MODEL)),
-                ('participants', models.ManyToManyField(blank=True, related_name='+', to='habitants.habitant', verbose_name='personnes présentes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("type", models.CharField(max_length=40, verbose_name="type")),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "duree_minutes",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="durée (minutes)"
+                    ),
+                ),
+                ("lieu", models.CharField(blank=True, max_length=200, verbose_name="lieu")),
+                ("compte_rendu", models.TextField(blank=True, verbose_name="compte rendu")),
+                (
+                    "confidentiel",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Lisible par son auteur et le référent seulement.",
+                        verbose_name="note confidentielle",
+                    ),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "accompagnement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interventions",
+                        to="accompagnement.accompagnement",
+                    ),
+                ),
+                (
+                    "auteur",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="interventions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participants",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="habitants.habitant",
+                        verbose_name="personnes présentes",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'intervention',
-                'verbose_name_plural': 'interventions',
-                'ordering': ['-date', '-id'],
-                'indexes': [models.Index(fields=['accompagnement', '-date'], name='intervention_date')],
+                "verbose_name": "intervention",
+                "verbose_name_plural": "interventions",
+                "ordering": ["-date", "-id"],
+                "indexes": [
+                    models.Index(fields=["accompagnement", "-date"], name="intervention_date")
+                ],
             },
         ),
     ]

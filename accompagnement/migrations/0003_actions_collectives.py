@@ -6,54 +6,136 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accompagnement', '0002_plan_interventions_orientations'),
-        ('ccas_portal', '0003_journal_ajout_seulement'),
-        ('habitants', '0003_index_nom_prenoms'),
+        ("accompagnement", "0002_plan_interventions_orientations"),
+        ("ccas_portal", "0003_journal_ajout_seulement"),
+        ("habitants", "0003_index_nom_prenoms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActionCollective',
+            name="ActionCollective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('titre', models.CharField(max_length=200, verbose_name='intitulé')),
-                ('type', models.CharField(choices=[('initiative', "Initiative collective d'habitants"), ('instance', 'Instance de participation'), ('atelier', 'Atelier collectif')], max_length=20, verbose_name='type')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('date_debut', models.DateField(verbose_name='depuis le')),
-                ('active', models.BooleanField(default=True, verbose_name='en cours')),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('animateurs', models.ManyToManyField(related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='animateurs')),
-                ('cree_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions_collectives', to='ccas_portal.site', verbose_name='site porteur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("titre", models.CharField(max_length=200, verbose_name="intitulé")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("initiative", "Initiative collective d'habitants"),
+                            ("instance", "Instance de participation"),
+                            ("atelier", "Atelier collectif"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("date_debut", models.DateField(verbose_name="depuis le")),
+                ("active", models.BooleanField(default=True, verbose_name="en cours")),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "animateurs",
+                    models.ManyToManyField(
+                        related_name="+", to=settings.AUTH_USER_MODEL, verbose_name="animateurs"
+                    ),
+                ),
+                (
+                    "cree_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions_collectives",
+                        to="ccas_portal.site",
+                        verbose_name="site porteur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'action collective',
-                'verbose_name_plural': 'actions collectives',
-                'ordering': ['-active', 'titre'],
+                "verbose_name": "action collective",
+                "verbose_name_plural": "actions collectives",
+                "ordering": ["-active", "titre"],
             },
         ),
         migrations.CreateModel(
-            name='Seance',
+            name="Seance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('theme', models.CharField(max_length=200, verbose_name='thème')),
-                ('participants_anonymes', models.PositiveIntegerField(default=0, help_text='Personnes présentes sans être inscrites au registre.', verbose_name='participants non inscrits')),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seances', to='accompagnement.actioncollective')),
-                ('animateurs', models.ManyToManyField(related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='animateurs')),
-                ('auteur', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participants', models.ManyToManyField(blank=True, related_name='+', to='habitants.habitant', verbose_name='participants inscrits')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='seances', to='ccas_portal.site', verbose_name='lieu')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("theme", models.CharField(max_length=200, verbose_name="thème")),
+                (
+                    "participants_anonymes",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Personnes présentes sans être inscrites au registre.",
+                        verbose_name="participants non inscrits",
+                    ),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seances",
+                        to="accompagnement.actioncollective",
+                    ),
+                ),
+                (
+                    "animateurs",
+                    models.ManyToManyField(
+                        related_name="+", to=settings.AUTH_USER_MODEL, verbose_name="animateurs"
+                    ),
+                ),
+                (
+                    "auteur",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participants",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="habitants.habitant",
+                        verbose_name="participants inscrits",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="seances",
+                        to="ccas_portal.site",
+                        verbose_name="lieu",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'séance',
-                'verbose_name_plural': 'séances',
-                'ordering': ['-date', '-id'],
-                'indexes': [models.Index(fields=['site', '-date'], name='seance_site_date')],
+                "verbose_name": "séance",
+                "verbose_name_plural": "séances",
+                "ordering": ["-date", "-id"],
+                "indexes": [models.Index(fields=["site", "-date"], name="seance_site_date")],
             },
         ),
     ]

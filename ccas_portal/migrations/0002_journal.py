@@ -7,30 +7,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0001_initial'),
+        ("ccas_portal", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EntreeJournal',
+            name="EntreeJournal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('horodatage', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='date et heure')),
-                ('agent_libelle', models.CharField(max_length=200, verbose_name='agent (nom)')),
-                ('action', models.CharField(choices=[('consultation', 'Consultation'), ('creation', 'Création'), ('modification', 'Modification'), ('export', 'Export'), ('purge', 'Purge')], max_length=20, verbose_name='action')),
-                ('objet_type', models.CharField(max_length=100, verbose_name="type d'objet")),
-                ('objet_id', models.CharField(blank=True, max_length=64, verbose_name="identifiant de l'objet")),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='détails')),
-                ('adresse_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='adresse IP')),
-                ('agent', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "horodatage",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="date et heure",
+                    ),
+                ),
+                ("agent_libelle", models.CharField(max_length=200, verbose_name="agent (nom)")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("consultation", "Consultation"),
+                            ("creation", "Création"),
+                            ("modification", "Modification"),
+                            ("export", "Export"),
+                            ("purge", "Purge"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("objet_type", models.CharField(max_length=100, verbose_name="type d'objet")),
+                (
+                    "objet_id",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="identifiant de l'objet"
+                    ),
+                ),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="détails")),
+                (
+                    "adresse_ip",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="adresse IP"),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'entrée du journal',
-                'verbose_name_plural': 'journal des accès',
-                'ordering': ['-horodatage', '-id'],
-                'indexes': [models.Index(fields=['objet_type', 'objet_id'], name='journal_objet')],
+                "verbose_name": "entrée du journal",
+                "verbose_name_plural": "journal des accès",
+                "ordering": ["-horodatage", "-id"],
+                "indexes": [models.Index(fields=["objet_type", "objet_id"], name="journal_objet")],
             },
         ),
     ]

@@ -4,26 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0003_journal_ajout_seulement'),
+        ("ccas_portal", "0003_journal_ajout_seulement"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InstantaneTableauDeBord',
+            name="InstantaneTableauDeBord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cle', models.CharField(max_length=64, unique=True, verbose_name='clé des filtres')),
-                ('page', models.CharField(max_length=40, verbose_name='page')),
-                ('filtres', models.JSONField(default=dict, verbose_name='filtres')),
-                ('contenu', models.JSONField(default=dict, verbose_name='chiffres et tableaux')),
-                ('calcule_le', models.DateTimeField(verbose_name='calculé le')),
-                ('duree_ms', models.PositiveIntegerField(default=0, verbose_name='durée du calcul (ms)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "cle",
+                    models.CharField(max_length=64, unique=True, verbose_name="clé des filtres"),
+                ),
+                ("page", models.CharField(max_length=40, verbose_name="page")),
+                ("filtres", models.JSONField(default=dict, verbose_name="filtres")),
+                ("contenu", models.JSONField(default=dict, verbose_name="chiffres et tableaux")),
+                ("calcule_le", models.DateTimeField(verbose_name="calculé le")),
+                (
+                    "duree_ms",
+                    models.PositiveIntegerField(default=0, verbose_name="durée du calcul (ms)"),
+                ),
             ],
             options={
-                'verbose_name': 'instantané du tableau de bord',
-                'verbose_name_plural': 'instantanés du tableau de bord',
+                "verbose_name": "instantané du tableau de bord",
+                "verbose_name_plural": "instantanés du tableau de bord",
             },
         ),
     ]

@@ -5,24 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0004_instantanes_tableau_de_bord'),
+        ("ccas_portal", "0004_instantanes_tableau_de_bord"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EchecConnexion',
+            name="EchecConnexion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifiant', models.CharField(max_length=150, verbose_name='identifiant saisi')),
-                ('adresse_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='adresse IP')),
-                ('le', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("identifiant", models.CharField(max_length=150, verbose_name="identifiant saisi")),
+                (
+                    "adresse_ip",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="adresse IP"),
+                ),
+                (
+                    "le",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="le"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'échec de connexion',
-                'verbose_name_plural': 'échecs de connexion',
-                'indexes': [models.Index(fields=['identifiant', 'adresse_ip', 'le'], name='echec_connexion')],
+                "verbose_name": "échec de connexion",
+                "verbose_name_plural": "échecs de connexion",
+                "indexes": [
+                    models.Index(fields=["identifiant", "adresse_ip", "le"], name="echec_connexion")
+                ],
             },
         ),
     ]

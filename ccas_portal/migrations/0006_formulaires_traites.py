@@ -7,23 +7,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0005_echecs_de_connexion'),
+        ("ccas_portal", "0005_echecs_de_connexion"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SoumissionTraitee',
+            name="SoumissionTraitee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('jeton', models.UUIDField(unique=True, verbose_name='jeton du formulaire')),
-                ('le', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='le')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("jeton", models.UUIDField(unique=True, verbose_name="jeton du formulaire")),
+                (
+                    "le",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="le"
+                    ),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'formulaire traité',
-                'verbose_name_plural': 'formulaires traités',
+                "verbose_name": "formulaire traité",
+                "verbose_name_plural": "formulaires traités",
             },
         ),
     ]

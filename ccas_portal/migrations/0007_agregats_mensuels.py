@@ -5,44 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0006_formulaires_traites'),
+        ("ccas_portal", "0006_formulaires_traites"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MoisAgrege',
+            name="MoisAgrege",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=30, verbose_name='source')),
-                ('mois', models.DateField(verbose_name='mois (premier jour)')),
-                ('calcule_le', models.DateTimeField(verbose_name='calculé le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=30, verbose_name="source")),
+                ("mois", models.DateField(verbose_name="mois (premier jour)")),
+                ("calcule_le", models.DateTimeField(verbose_name="calculé le")),
             ],
             options={
-                'verbose_name': 'mois agrégé du tableau de bord',
-                'verbose_name_plural': 'mois agrégés du tableau de bord',
-                'constraints': [models.UniqueConstraint(fields=('source', 'mois'), name='mois_agrege_unique')],
+                "verbose_name": "mois agrégé du tableau de bord",
+                "verbose_name_plural": "mois agrégés du tableau de bord",
+                "constraints": [
+                    models.UniqueConstraint(fields=("source", "mois"), name="mois_agrege_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AgregatMensuel',
+            name="AgregatMensuel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=30, verbose_name='source')),
-                ('mois', models.DateField(verbose_name='mois (premier jour)')),
-                ('axe', models.CharField(blank=True, max_length=40, verbose_name='axe')),
-                ('cle', models.CharField(blank=True, max_length=60, verbose_name='clé')),
-                ('n', models.PositiveIntegerField(verbose_name='nombre de lignes')),
-                ('somme', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='somme')),
-                ('elements', models.BinaryField(blank=True, verbose_name='éléments comptés distincts (bitmap compressé)')),
-                ('foyers', models.BinaryField(verbose_name='foyers (bitmap compressé)')),
-                ('site', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ccas_portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=30, verbose_name="source")),
+                ("mois", models.DateField(verbose_name="mois (premier jour)")),
+                ("axe", models.CharField(blank=True, max_length=40, verbose_name="axe")),
+                ("cle", models.CharField(blank=True, max_length=60, verbose_name="clé")),
+                ("n", models.PositiveIntegerField(verbose_name="nombre de lignes")),
+                (
+                    "somme",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="somme"
+                    ),
+                ),
+                (
+                    "elements",
+                    models.BinaryField(
+                        blank=True, verbose_name="éléments comptés distincts (bitmap compressé)"
+                    ),
+                ),
+                ("foyers", models.BinaryField(verbose_name="foyers (bitmap compressé)")),
+                (
+                    "site",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ccas_portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agrégat mensuel du tableau de bord',
-                'verbose_name_plural': 'agrégats mensuels du tableau de bord',
-                'indexes': [models.Index(fields=['source', 'mois'], name='agregat_source_mois')],
+                "verbose_name": "agrégat mensuel du tableau de bord",
+                "verbose_name_plural": "agrégats mensuels du tableau de bord",
+                "indexes": [models.Index(fields=["source", "mois"], name="agregat_source_mois")],
             },
         ),
     ]

@@ -12,40 +12,45 @@ def oublier_les_agregats(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0007_agregats_mensuels'),
+        ("ccas_portal", "0007_agregats_mensuels"),
     ]
 
     operations = [
         migrations.RunPython(oublier_les_agregats, migrations.RunPython.noop),
         migrations.AddField(
-            model_name='agregatmensuel',
-            name='jour',
-            field=models.DateField(blank=True, null=True, verbose_name='jour'),
+            model_name="agregatmensuel",
+            name="jour",
+            field=models.DateField(blank=True, null=True, verbose_name="jour"),
         ),
         migrations.AddField(
-            model_name='agregatmensuel',
-            name='poids',
-            field=models.BinaryField(blank=True, default=b'', verbose_name="nombre de lignes de chaque foyer ou personne (dans l'ordre des identifiants)"),
+            model_name="agregatmensuel",
+            name="poids",
+            field=models.BinaryField(
+                blank=True,
+                default=b"",
+                verbose_name="nombre de lignes de chaque foyer ou personne (dans l'ordre des identifiants)",
+            ),
         ),
         migrations.AlterField(
-            model_name='agregatmensuel',
-            name='cle',
-            field=models.CharField(blank=True, max_length=200, verbose_name='clé'),
+            model_name="agregatmensuel",
+            name="cle",
+            field=models.CharField(blank=True, max_length=200, verbose_name="clé"),
         ),
         migrations.AlterField(
-            model_name='agregatmensuel',
-            name='elements',
-            field=models.BinaryField(blank=True, verbose_name='éléments comptés distincts (identifiants triés)'),
+            model_name="agregatmensuel",
+            name="elements",
+            field=models.BinaryField(
+                blank=True, verbose_name="éléments comptés distincts (identifiants triés)"
+            ),
         ),
         migrations.AlterField(
-            model_name='agregatmensuel',
-            name='foyers',
-            field=models.BinaryField(verbose_name='foyers ou personnes (identifiants triés)'),
+            model_name="agregatmensuel",
+            name="foyers",
+            field=models.BinaryField(verbose_name="foyers ou personnes (identifiants triés)"),
         ),
         migrations.AddIndex(
-            model_name='agregatmensuel',
-            index=models.Index(fields=['source', 'jour'], name='agregat_source_jour'),
+            model_name="agregatmensuel",
+            index=models.Index(fields=["source", "jour"], name="agregat_source_jour"),
         ),
     ]

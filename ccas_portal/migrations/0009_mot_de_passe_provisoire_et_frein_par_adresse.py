@@ -4,32 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0008_agregats_des_passages_et_par_jour'),
+        ("ccas_portal", "0008_agregats_des_passages_et_par_jour"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='echecconnexion',
-            name='echec_connexion',
+            model_name="echecconnexion",
+            name="echec_connexion",
         ),
         migrations.AddField(
-            model_name='agent',
-            name='mot_de_passe_provisoire',
-            field=models.BooleanField(default=False, help_text="Donné par un administrateur : l'agent le change à sa prochaine connexion.", verbose_name='mot de passe provisoire'),
+            model_name="agent",
+            name="mot_de_passe_provisoire",
+            field=models.BooleanField(
+                default=False,
+                help_text="Donné par un administrateur : l'agent le change à sa prochaine connexion.",
+                verbose_name="mot de passe provisoire",
+            ),
         ),
         migrations.AddField(
-            model_name='echecconnexion',
-            name='navigateur',
-            field=models.CharField(blank=True, default='', max_length=32, verbose_name='navigateur connu'),
+            model_name="echecconnexion",
+            name="navigateur",
+            field=models.CharField(
+                blank=True, default="", max_length=32, verbose_name="navigateur connu"
+            ),
         ),
         migrations.AddIndex(
-            model_name='echecconnexion',
-            index=models.Index(fields=['identifiant', 'navigateur', 'le'], name='echec_connexion_compte'),
+            model_name="echecconnexion",
+            index=models.Index(
+                fields=["identifiant", "navigateur", "le"], name="echec_connexion_compte"
+            ),
         ),
         migrations.AddIndex(
-            model_name='echecconnexion',
-            index=models.Index(fields=['adresse_ip', 'le'], name='echec_connexion_adresse'),
+            model_name="echecconnexion",
+            index=models.Index(fields=["adresse_ip", "le"], name="echec_connexion_adresse"),
         ),
     ]

@@ -4,24 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0010_journal_horodatage_par_la_base'),
+        ("ccas_portal", "0010_journal_horodatage_par_la_base"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RapportAcces',
+            name="RapportAcces",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('jour', models.DateField(unique=True, verbose_name='jour examiné')),
-                ('etabli_le', models.DateTimeField(verbose_name='établi le')),
-                ('constats', models.JSONField(blank=True, default=list, verbose_name='constats')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("jour", models.DateField(unique=True, verbose_name="jour examiné")),
+                ("etabli_le", models.DateTimeField(verbose_name="établi le")),
+                ("constats", models.JSONField(blank=True, default=list, verbose_name="constats")),
             ],
             options={
-                'verbose_name': 'rapport des accès inhabituels',
-                'verbose_name_plural': 'rapports des accès inhabituels',
-                'ordering': ['-jour'],
+                "verbose_name": "rapport des accès inhabituels",
+                "verbose_name_plural": "rapports des accès inhabituels",
+                "ordering": ["-jour"],
             },
         ),
     ]

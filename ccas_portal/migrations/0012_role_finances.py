@@ -4,24 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('ccas_portal', '0011_rapport_acces_inhabituels'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("ccas_portal", "0011_rapport_acces_inhabituels"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='agent',
-            name='agent_role_connu',
+            model_name="agent",
+            name="agent_role_connu",
         ),
         migrations.AlterField(
-            model_name='agent',
-            name='role',
-            field=models.CharField(choices=[('accueil', "Agent d'accueil"), ('travailleur_social', 'Travailleur social'), ('responsable', 'Responsable'), ('finances', 'Agent des finances'), ('admin', 'Administrateur')], max_length=30, verbose_name='rôle'),
+            model_name="agent",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("accueil", "Agent d'accueil"),
+                    ("travailleur_social", "Travailleur social"),
+                    ("responsable", "Responsable"),
+                    ("finances", "Agent des finances"),
+                    ("admin", "Administrateur"),
+                ],
+                max_length=30,
+                verbose_name="rôle",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agent',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['accueil', 'travailleur_social', 'responsable', 'finances', 'admin'])), name='agent_role_connu'),
+            model_name="agent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        ["accueil", "travailleur_social", "responsable", "finances", "admin"],
+                    )
+                ),
+                name="agent_role_connu",
+            ),
         ),
     ]

@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0012_role_finances'),
+        ("ccas_portal", "0012_role_finances"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agregatmensuel',
-            name='valeurs',
-            field=models.BinaryField(blank=True, default=b'', verbose_name='mesures de chaque ligne (entiers)'),
+            model_name="agregatmensuel",
+            name="valeurs",
+            field=models.BinaryField(
+                blank=True, default=b"", verbose_name="mesures de chaque ligne (entiers)"
+            ),
         ),
         migrations.AddField(
-            model_name='moisagrege',
-            name='jusqu_au',
+            model_name="moisagrege",
+            name="jusqu_au",
             field=models.DateField(blank=True, null=True, verbose_name="agrégé jusqu'au"),
         ),
     ]

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from ccas_portal.models import Site
+from ccas_portal.models import Axe, Site
 from ccas_portal.petits_effectifs import SEUIL, Chiffre
 from ccas_portal.pilotage.indicateurs import TRANCHES, tranche_d_age
 from ccas_portal.pilotage.tableaux import Tableau
@@ -21,7 +21,6 @@ from droits.instruction import budget as budget_du_type
 from droits.instruction.enums import EtatDemande, NatureDemande, SensDecision
 from droits.instruction.evaluation import age_a
 from droits.instruction.models import Budget, Decision, Demande, Paiement, TypeAide
-from droits.models import Axe
 
 
 def _repartition(demandes, champ: str) -> dict[str, Chiffre]:

@@ -89,7 +89,7 @@ class TypeAide(models.Model):
     reglement = models.ForeignKey(Reglement, on_delete=models.CASCADE, related_name="types")
     code = models.SlugField("code", max_length=40)
     libelle = models.CharField("intitulé", max_length=200)
-    axe = models.ForeignKey("droits.Axe", on_delete=models.PROTECT, related_name="+")
+    axe = models.ForeignKey("ccas_portal.Axe", on_delete=models.PROTECT, related_name="+")
     prestation = models.ForeignKey(
         "droits.Prestation",
         verbose_name="ligne du catalogue",

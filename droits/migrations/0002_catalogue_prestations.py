@@ -6,54 +6,177 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('droits', '0001_initial'),
-        ('habitants', '0003_index_nom_prenoms'),
+        ("droits", "0001_initial"),
+        ("habitants", "0003_index_nom_prenoms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Prestation',
+            name="Prestation",
             fields=[
-                ('code', models.SlugField(max_length=40, primary_key=True, serialize=False, verbose_name='code')),
-                ('libelle', models.CharField(max_length=200, verbose_name='intitulé')),
-                ('nature', models.CharField(choices=[('legale', 'Prestation légale (estimée par OpenFisca)'), ('facultative', 'Aide facultative du CCAS')], max_length=20, verbose_name='nature')),
-                ('variables_openfisca', models.JSONField(blank=True, default=list, help_text='Prestations légales seulement.', verbose_name='variables OpenFisca')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('actif', models.BooleanField(default=True, verbose_name='active')),
-                ('axe', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prestations', to='droits.axe')),
+                (
+                    "code",
+                    models.SlugField(
+                        max_length=40, primary_key=True, serialize=False, verbose_name="code"
+                    ),
+                ),
+                ("libelle", models.CharField(max_length=200, verbose_name="intitulé")),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[
+                            ("legale", "Prestation légale (estimée par OpenFisca)"),
+                            ("facultative", "Aide facultative du CCAS"),
+                        ],
+                        max_length=20,
+                        verbose_name="nature",
+                    ),
+                ),
+                (
+                    "variables_openfisca",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Prestations légales seulement.",
+                        verbose_name="variables OpenFisca",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("actif", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "axe",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prestations",
+                        to="droits.axe",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'prestation',
-                'verbose_name_plural': 'prestations',
-                'ordering': ['axe__ordre', 'libelle'],
+                "verbose_name": "prestation",
+                "verbose_name_plural": "prestations",
+                "ordering": ["axe__ordre", "libelle"],
             },
         ),
         migrations.CreateModel(
-            name='PrestationFoyer',
+            name="PrestationFoyer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('statut', models.CharField(choices=[('a_instruire', 'À instruire'), ('demandee', 'Demandée'), ('accordee', 'Accordée'), ('refusee', 'Refusée'), ('percue', 'Perçue'), ('interrompue', 'Interrompue')], max_length=20, verbose_name='statut')),
-                ('date_demande', models.DateField(blank=True, null=True, verbose_name='demandée le')),
-                ('date_debut', models.DateField(blank=True, null=True, verbose_name='versée depuis le')),
-                ('date_fin', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('montant_mensuel', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='montant mensuel (€)')),
-                ('source', models.CharField(choices=[('declaration', 'Déclaration de la personne'), ('justificatif', 'Justificatif'), ('organisme', 'Organisme payeur')], max_length=20, verbose_name='source')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('modifie_le', models.DateTimeField(auto_now=True)),
-                ('beneficiaire', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='habitants.habitant', verbose_name='bénéficiaire')),
-                ('foyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prestations', to='habitants.foyer')),
-                ('prestation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='droits.prestation')),
-                ('saisi_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("a_instruire", "À instruire"),
+                            ("demandee", "Demandée"),
+                            ("accordee", "Accordée"),
+                            ("refusee", "Refusée"),
+                            ("percue", "Perçue"),
+                            ("interrompue", "Interrompue"),
+                        ],
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "date_demande",
+                    models.DateField(blank=True, null=True, verbose_name="demandée le"),
+                ),
+                (
+                    "date_debut",
+                    models.DateField(blank=True, null=True, verbose_name="versée depuis le"),
+                ),
+                ("date_fin", models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                (
+                    "montant_mensuel",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="montant mensuel (€)",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("declaration", "Déclaration de la personne"),
+                            ("justificatif", "Justificatif"),
+                            ("organisme", "Organisme payeur"),
+                        ],
+                        max_length=20,
+                        verbose_name="source",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                ("modifie_le", models.DateTimeField(auto_now=True)),
+                (
+                    "beneficiaire",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="habitants.habitant",
+                        verbose_name="bénéficiaire",
+                    ),
+                ),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prestations",
+                        to="habitants.foyer",
+                    ),
+                ),
+                (
+                    "prestation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="droits.prestation",
+                    ),
+                ),
+                (
+                    "saisi_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'prestation du foyer',
-                'verbose_name_plural': 'prestations du foyer',
-                'ordering': ['prestation__axe__ordre', 'prestation__libelle', '-date_demande'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('montant_mensuel__isnull', True), ('montant_mensuel__gte', 0), _connector='OR'), name='prestation_foyer_montant_positif'), models.CheckConstraint(condition=models.Q(('date_fin__isnull', True), ('date_debut__isnull', True), ('date_fin__gte', models.F('date_debut')), _connector='OR'), name='prestation_foyer_fin_apres_debut')],
+                "verbose_name": "prestation du foyer",
+                "verbose_name_plural": "prestations du foyer",
+                "ordering": ["prestation__axe__ordre", "prestation__libelle", "-date_demande"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("montant_mensuel__isnull", True),
+                            ("montant_mensuel__gte", 0),
+                            _connector="OR",
+                        ),
+                        name="prestation_foyer_montant_positif",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("date_fin__isnull", True),
+                            ("date_debut__isnull", True),
+                            ("date_fin__gte", models.F("date_debut")),
+                            _connector="OR",
+                        ),
+                        name="prestation_foyer_fin_apres_debut",
+                    ),
+                ],
             },
         ),
     ]

@@ -6,121 +6,348 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0003_journal_ajout_seulement'),
-        ('droits', '0002_catalogue_prestations'),
-        ('habitants', '0004_faits_modifies'),
+        ("ccas_portal", "0003_journal_ajout_seulement"),
+        ("droits", "0002_catalogue_prestations"),
+        ("habitants", "0004_faits_modifies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='prestation',
-            name='montant_indicatif',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Aides facultatives : le montant porté sur les signalements des règles locales.', max_digits=9, null=True, verbose_name='montant mensuel indicatif (€)'),
+            model_name="prestation",
+            name="montant_indicatif",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Aides facultatives : le montant porté sur les signalements des règles locales.",
+                max_digits=9,
+                null=True,
+                verbose_name="montant mensuel indicatif (€)",
+            ),
         ),
         migrations.CreateModel(
-            name='ExecutionDetection',
+            name="ExecutionDetection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('declencheur', models.CharField(max_length=100, verbose_name='déclencheur')),
-                ('perimetre', models.CharField(choices=[('tous', 'Tous les foyers'), ('site', 'Un site'), ('foyer', 'Un foyer'), ('modifies', 'Foyers modifiés depuis leur dernière simulation')], max_length=20, verbose_name='périmètre')),
-                ('mois_cible', models.DateField(verbose_name='mois simulé')),
-                ('statut', models.CharField(choices=[('en_attente', 'En attente'), ('en_cours', 'En cours'), ('terminee', 'Terminée'), ('echouee', 'Échouée')], default='en_attente', max_length=20, verbose_name='statut')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='foyers à traiter')),
-                ('traites', models.PositiveIntegerField(default=0, verbose_name='foyers traités')),
-                ('incomplets', models.PositiveIntegerField(default=0, verbose_name='foyers incomplets (non simulés)')),
-                ('comptes', models.JSONField(blank=True, default=dict, verbose_name='droits probables par prestation')),
-                ('signalements_crees', models.PositiveIntegerField(default=0, verbose_name='signalements créés')),
-                ('erreurs', models.JSONField(blank=True, default=list, verbose_name='erreurs')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='demandée le')),
-                ('debut', models.DateTimeField(blank=True, null=True, verbose_name='commencée le')),
-                ('fin', models.DateTimeField(blank=True, null=True, verbose_name='terminée le')),
-                ('foyer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='habitants.foyer')),
-                ('lance_par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='lancée par')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ccas_portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("declencheur", models.CharField(max_length=100, verbose_name="déclencheur")),
+                (
+                    "perimetre",
+                    models.CharField(
+                        choices=[
+                            ("tous", "Tous les foyers"),
+                            ("site", "Un site"),
+                            ("foyer", "Un foyer"),
+                            ("modifies", "Foyers modifiés depuis leur dernière simulation"),
+                        ],
+                        max_length=20,
+                        verbose_name="périmètre",
+                    ),
+                ),
+                ("mois_cible", models.DateField(verbose_name="mois simulé")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("en_attente", "En attente"),
+                            ("en_cours", "En cours"),
+                            ("terminee", "Terminée"),
+                            ("echouee", "Échouée"),
+                        ],
+                        default="en_attente",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="foyers à traiter")),
+                ("traites", models.PositiveIntegerField(default=0, verbose_name="foyers traités")),
+                (
+                    "incomplets",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="foyers incomplets (non simulés)"
+                    ),
+                ),
+                (
+                    "comptes",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="droits probables par prestation"
+                    ),
+                ),
+                (
+                    "signalements_crees",
+                    models.PositiveIntegerField(default=0, verbose_name="signalements créés"),
+                ),
+                ("erreurs", models.JSONField(blank=True, default=list, verbose_name="erreurs")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="demandée le")),
+                ("debut", models.DateTimeField(blank=True, null=True, verbose_name="commencée le")),
+                ("fin", models.DateTimeField(blank=True, null=True, verbose_name="terminée le")),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="habitants.foyer",
+                    ),
+                ),
+                (
+                    "lance_par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="lancée par",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="ccas_portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'passage de détection',
-                'verbose_name_plural': 'passages de détection',
-                'ordering': ['-cree_le'],
+                "verbose_name": "passage de détection",
+                "verbose_name_plural": "passages de détection",
+                "ordering": ["-cree_le"],
             },
         ),
         migrations.CreateModel(
-            name='EtatDetectionFoyer',
+            name="EtatDetectionFoyer",
             fields=[
-                ('foyer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='detection', serialize=False, to='habitants.foyer')),
-                ('simule_le', models.DateTimeField()),
-                ('empreinte', models.CharField(max_length=64)),
-                ('execution', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='droits.executiondetection')),
+                (
+                    "foyer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="detection",
+                        serialize=False,
+                        to="habitants.foyer",
+                    ),
+                ),
+                ("simule_le", models.DateTimeField()),
+                ("empreinte", models.CharField(max_length=64)),
+                (
+                    "execution",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="droits.executiondetection",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Signalement',
+            name="Signalement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('montant_estime', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='montant mensuel estimé (€)')),
-                ('explication', models.JSONField(default=dict, verbose_name='explication (principales données utilisées)')),
-                ('empreinte', models.CharField(max_length=64, verbose_name='empreinte des faits')),
-                ('etat', models.CharField(choices=[('nouveau', 'Nouveau'), ('a_traiter', 'À traiter'), ('contacte', 'Personne contactée'), ('demande_deposee', 'Demande déposée'), ('droit_ouvert', 'Droit ouvert'), ('non_eligible', 'Non éligible'), ('refus_personne', 'Refus de la personne')], default='nouveau', max_length=20, verbose_name='état')),
-                ('toujours_detecte', models.BooleanField(default=True, verbose_name='détecté au dernier passage')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='repéré le')),
-                ('modifie_le', models.DateTimeField(auto_now=True)),
-                ('execution', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='signalements', to='droits.executiondetection', verbose_name='dernière détection')),
-                ('foyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signalements', to='habitants.foyer')),
-                ('prestation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='droits.prestation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "montant_estime",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="montant mensuel estimé (€)"
+                    ),
+                ),
+                (
+                    "explication",
+                    models.JSONField(
+                        default=dict, verbose_name="explication (principales données utilisées)"
+                    ),
+                ),
+                ("empreinte", models.CharField(max_length=64, verbose_name="empreinte des faits")),
+                (
+                    "etat",
+                    models.CharField(
+                        choices=[
+                            ("nouveau", "Nouveau"),
+                            ("a_traiter", "À traiter"),
+                            ("contacte", "Personne contactée"),
+                            ("demande_deposee", "Demande déposée"),
+                            ("droit_ouvert", "Droit ouvert"),
+                            ("non_eligible", "Non éligible"),
+                            ("refus_personne", "Refus de la personne"),
+                        ],
+                        default="nouveau",
+                        max_length=20,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "toujours_detecte",
+                    models.BooleanField(default=True, verbose_name="détecté au dernier passage"),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="repéré le")),
+                ("modifie_le", models.DateTimeField(auto_now=True)),
+                (
+                    "execution",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="signalements",
+                        to="droits.executiondetection",
+                        verbose_name="dernière détection",
+                    ),
+                ),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signalements",
+                        to="habitants.foyer",
+                    ),
+                ),
+                (
+                    "prestation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="droits.prestation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'signalement',
-                'verbose_name_plural': 'signalements',
-                'ordering': ['-montant_estime', '-cree_le'],
+                "verbose_name": "signalement",
+                "verbose_name_plural": "signalements",
+                "ordering": ["-montant_estime", "-cree_le"],
             },
         ),
         migrations.CreateModel(
-            name='ChangementSignalement',
+            name="ChangementSignalement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ancien', models.CharField(blank=True, choices=[('nouveau', 'Nouveau'), ('a_traiter', 'À traiter'), ('contacte', 'Personne contactée'), ('demande_deposee', 'Demande déposée'), ('droit_ouvert', 'Droit ouvert'), ('non_eligible', 'Non éligible'), ('refus_personne', 'Refus de la personne')], max_length=20)),
-                ('nouveau', models.CharField(choices=[('nouveau', 'Nouveau'), ('a_traiter', 'À traiter'), ('contacte', 'Personne contactée'), ('demande_deposee', 'Demande déposée'), ('droit_ouvert', 'Droit ouvert'), ('non_eligible', 'Non éligible'), ('refus_personne', 'Refus de la personne')], max_length=20)),
-                ('commentaire', models.CharField(blank=True, max_length=500, verbose_name='commentaire')),
-                ('le', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signalement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changements', to='droits.signalement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ancien",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("nouveau", "Nouveau"),
+                            ("a_traiter", "À traiter"),
+                            ("contacte", "Personne contactée"),
+                            ("demande_deposee", "Demande déposée"),
+                            ("droit_ouvert", "Droit ouvert"),
+                            ("non_eligible", "Non éligible"),
+                            ("refus_personne", "Refus de la personne"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "nouveau",
+                    models.CharField(
+                        choices=[
+                            ("nouveau", "Nouveau"),
+                            ("a_traiter", "À traiter"),
+                            ("contacte", "Personne contactée"),
+                            ("demande_deposee", "Demande déposée"),
+                            ("droit_ouvert", "Droit ouvert"),
+                            ("non_eligible", "Non éligible"),
+                            ("refus_personne", "Refus de la personne"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "commentaire",
+                    models.CharField(blank=True, max_length=500, verbose_name="commentaire"),
+                ),
+                ("le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signalement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changements",
+                        to="droits.signalement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "changement d'état de signalement",
-                'verbose_name_plural': "changements d'état de signalement",
-                'ordering': ['le', 'id'],
+                "verbose_name": "changement d'état de signalement",
+                "verbose_name_plural": "changements d'état de signalement",
+                "ordering": ["le", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LotDetection',
+            name="LotDetection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('numero', models.PositiveIntegerField()),
-                ('foyers', models.JSONField(verbose_name='identifiants des foyers')),
-                ('fait', models.BooleanField(default=False)),
-                ('tentatives', models.PositiveSmallIntegerField(default=0)),
-                ('termine_le', models.DateTimeField(blank=True, null=True)),
-                ('execution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lots', to='droits.executiondetection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("numero", models.PositiveIntegerField()),
+                ("foyers", models.JSONField(verbose_name="identifiants des foyers")),
+                ("fait", models.BooleanField(default=False)),
+                ("tentatives", models.PositiveSmallIntegerField(default=0)),
+                ("termine_le", models.DateTimeField(blank=True, null=True)),
+                (
+                    "execution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lots",
+                        to="droits.executiondetection",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lot de détection',
-                'verbose_name_plural': 'lots de détection',
-                'constraints': [models.UniqueConstraint(fields=('execution', 'numero'), name='lot_unique_par_execution')],
+                "verbose_name": "lot de détection",
+                "verbose_name_plural": "lots de détection",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("execution", "numero"), name="lot_unique_par_execution"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='signalement',
-            index=models.Index(fields=['etat', '-montant_estime'], name='signalement_etat'),
+            model_name="signalement",
+            index=models.Index(fields=["etat", "-montant_estime"], name="signalement_etat"),
         ),
         migrations.AddConstraint(
-            model_name='signalement',
-            constraint=models.UniqueConstraint(condition=models.Q(('etat__in', ('nouveau', 'a_traiter', 'contacte', 'demande_deposee'))), fields=('foyer', 'prestation'), name='un_signalement_ouvert_par_foyer_et_prestation'),
+            model_name="signalement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("etat__in", ("nouveau", "a_traiter", "contacte", "demande_deposee"))
+                ),
+                fields=("foyer", "prestation"),
+                name="un_signalement_ouvert_par_foyer_et_prestation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signalement',
-            constraint=models.CheckConstraint(condition=models.Q(('montant_estime__gte', 0)), name='signalement_montant_positif'),
+            model_name="signalement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("montant_estime__gte", 0)), name="signalement_montant_positif"
+            ),
         ),
     ]

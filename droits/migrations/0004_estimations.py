@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('droits', '0003_detection'),
+        ("droits", "0003_detection"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='etatdetectionfoyer',
-            name='estimations',
-            field=models.JSONField(default=dict, verbose_name='droits estimés'),
+            model_name="etatdetectionfoyer",
+            name="estimations",
+            field=models.JSONField(default=dict, verbose_name="droits estimés"),
         ),
         migrations.AddField(
-            model_name='etatdetectionfoyer',
-            name='mois_cible',
-            field=models.DateField(null=True, verbose_name='mois simulé'),
+            model_name="etatdetectionfoyer",
+            name="mois_cible",
+            field=models.DateField(null=True, verbose_name="mois simulé"),
         ),
     ]

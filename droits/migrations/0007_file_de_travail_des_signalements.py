@@ -17,37 +17,67 @@ def couvertures(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('droits', '0006_vocabulaire_execution_et_bilan'),
+        ("droits", "0006_vocabulaire_execution_et_bilan"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='changementsignalement',
-            name='venue_d_elle_meme',
-            field=models.BooleanField(db_default=False, default=False, verbose_name="la personne est venue d'elle-même"),
+            model_name="changementsignalement",
+            name="venue_d_elle_meme",
+            field=models.BooleanField(
+                db_default=False, default=False, verbose_name="la personne est venue d'elle-même"
+            ),
         ),
         migrations.AddField(
-            model_name='prestation',
-            name='forme',
-            field=models.CharField(choices=[('versement', 'Versement mensuel'), ('couverture', 'Couverture (avec sa participation éventuelle)')], default='versement', max_length=20, verbose_name='ce que le droit apporte'),
+            model_name="prestation",
+            name="forme",
+            field=models.CharField(
+                choices=[
+                    ("versement", "Versement mensuel"),
+                    ("couverture", "Couverture (avec sa participation éventuelle)"),
+                ],
+                default="versement",
+                max_length=20,
+                verbose_name="ce que le droit apporte",
+            ),
         ),
         migrations.AddField(
-            model_name='prestation',
-            name='valeur_couverture_annuelle',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Couvertures seulement : range la file de travail (valeur − participation), voir docs/detection.md.', max_digits=9, null=True, verbose_name='valeur annuelle de la couverture par personne (€)'),
+            model_name="prestation",
+            name="valeur_couverture_annuelle",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Couvertures seulement : range la file de travail (valeur − participation), voir docs/detection.md.",
+                max_digits=9,
+                null=True,
+                verbose_name="valeur annuelle de la couverture par personne (€)",
+            ),
         ),
         migrations.AddField(
-            model_name='signalement',
-            name='attribue_a',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='signalements_attribues', to=settings.AUTH_USER_MODEL, verbose_name='attribué à'),
+            model_name="signalement",
+            name="attribue_a",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="signalements_attribues",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="attribué à",
+            ),
         ),
         migrations.AddField(
-            model_name='signalement',
-            name='prestation_foyer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='signalements', to='droits.prestationfoyer', verbose_name='prestation enregistrée'),
+            model_name="signalement",
+            name="prestation_foyer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="signalements",
+                to="droits.prestationfoyer",
+                verbose_name="prestation enregistrée",
+            ),
         ),
         migrations.RunPython(couvertures, migrations.RunPython.noop),
     ]

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('droits', '0007_file_de_travail_des_signalements'),
+        ("droits", "0007_file_de_travail_des_signalements"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='executiondetection',
-            name='relancee_le',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='dernière relance le'),
+            model_name="executiondetection",
+            name="relancee_le",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="dernière relance le"),
         ),
         migrations.AddField(
-            model_name='executiondetection',
-            name='relances',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='relances'),
+            model_name="executiondetection",
+            name="relances",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="relances"),
         ),
         migrations.AddField(
-            model_name='lotdetection',
-            name='commence_le',
+            model_name="lotdetection",
+            name="commence_le",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -7,40 +7,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('droits', '0008_relance_des_lots_perdus'),
-        ('habitants', '0011_consentement_trois_etats_et_anonymisation'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("droits", "0008_relance_des_lots_perdus"),
+        ("habitants", "0011_consentement_trois_etats_et_anonymisation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('objet_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('type_piece', models.CharField(choices=[('justificatif_ressources', 'Justificatif de ressources'), ('quittance_loyer', 'Quittance de loyer'), ('avis_imposition', "Avis d'imposition"), ('facture_energie', "Facture d'énergie"), ('piece_identite', "Pièce d'identité"), ('titre_sejour', 'Titre de séjour'), ('attestation_droits', 'Attestation de droits (CAF, CPAM, retraite…)'), ('rib', "Relevé d'identité bancaire"), ('courrier', 'Courrier'), ('autre', 'Autre')], max_length=30, verbose_name='type de pièce')),
-                ('intitule', models.CharField(blank=True, max_length=150, verbose_name='intitulé')),
-                ('date_document', models.DateField(verbose_name='date du document')),
-                ('fichier', models.CharField(max_length=255, unique=True, verbose_name='fichier')),
-                ('nom_original', models.CharField(max_length=150, verbose_name='nom du fichier déposé')),
-                ('type_mime', models.CharField(max_length=50, verbose_name='type du contenu')),
-                ('taille', models.PositiveBigIntegerField(verbose_name='taille (octets)')),
-                ('empreinte', models.CharField(max_length=64, verbose_name='empreinte SHA-256')),
-                ('depose_le', models.DateTimeField(default=django.utils.timezone.now, verbose_name='déposée le')),
-                ('depose_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='déposée par')),
-                ('foyer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='habitants.foyer', verbose_name='foyer')),
-                ('objet_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
-                ('personne', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='habitants.habitant', verbose_name='personne concernée')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("objet_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "type_piece",
+                    models.CharField(
+                        choices=[
+                            ("justificatif_ressources", "Justificatif de ressources"),
+                            ("quittance_loyer", "Quittance de loyer"),
+                            ("avis_imposition", "Avis d'imposition"),
+                            ("facture_energie", "Facture d'énergie"),
+                            ("piece_identite", "Pièce d'identité"),
+                            ("titre_sejour", "Titre de séjour"),
+                            ("attestation_droits", "Attestation de droits (CAF, CPAM, retraite…)"),
+                            ("rib", "Relevé d'identité bancaire"),
+                            ("courrier", "Courrier"),
+                            ("autre", "Autre"),
+                        ],
+                        max_length=30,
+                        verbose_name="type de pièce",
+                    ),
+                ),
+                ("intitule", models.CharField(blank=True, max_length=150, verbose_name="intitulé")),
+                ("date_document", models.DateField(verbose_name="date du document")),
+                ("fichier", models.CharField(max_length=255, unique=True, verbose_name="fichier")),
+                (
+                    "nom_original",
+                    models.CharField(max_length=150, verbose_name="nom du fichier déposé"),
+                ),
+                ("type_mime", models.CharField(max_length=50, verbose_name="type du contenu")),
+                ("taille", models.PositiveBigIntegerField(verbose_name="taille (octets)")),
+                ("empreinte", models.CharField(max_length=64, verbose_name="empreinte SHA-256")),
+                (
+                    "depose_le",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="déposée le"
+                    ),
+                ),
+                (
+                    "depose_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="déposée par",
+                    ),
+                ),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="habitants.foyer",
+                        verbose_name="foyer",
+                    ),
+                ),
+                (
+                    "objet_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "personne",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="habitants.habitant",
+                        verbose_name="personne concernée",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pièce du dossier',
-                'verbose_name_plural': 'pièces du dossier',
-                'ordering': ['-depose_le', '-id'],
-                'indexes': [models.Index(fields=['foyer', '-depose_le'], name='document_foyer_depot'), models.Index(fields=['objet_type', 'objet_id'], name='document_objet')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('objet_id__isnull', True), ('objet_type__isnull', True)), models.Q(('objet_id__isnull', False), ('objet_type__isnull', False)), _connector='OR'), name='document_objet_complet_ou_absent'), models.CheckConstraint(condition=models.Q(('taille__gt', 0)), name='document_taille_positive')],
+                "verbose_name": "pièce du dossier",
+                "verbose_name_plural": "pièces du dossier",
+                "ordering": ["-depose_le", "-id"],
+                "indexes": [
+                    models.Index(fields=["foyer", "-depose_le"], name="document_foyer_depot"),
+                    models.Index(fields=["objet_type", "objet_id"], name="document_objet"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("objet_id__isnull", True), ("objet_type__isnull", True)),
+                            models.Q(("objet_id__isnull", False), ("objet_type__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="document_objet_complet_ou_absent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("taille__gt", 0)), name="document_taille_positive"
+                    ),
+                ],
             },
         ),
     ]

@@ -6,225 +6,698 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0012_role_finances'),
-        ('droits', '0009_pieces_du_dossier'),
-        ('habitants', '0011_consentement_trois_etats_et_anonymisation'),
+        ("ccas_portal", "0012_role_finances"),
+        ("droits", "0009_pieces_du_dossier"),
+        ("habitants", "0011_consentement_trois_etats_et_anonymisation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MotifRefus',
+            name="MotifRefus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('libelle', models.CharField(max_length=300, verbose_name='motif')),
-                ('ordre', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("libelle", models.CharField(max_length=300, verbose_name="motif")),
+                ("ordre", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
             ],
             options={
-                'verbose_name': 'motif de refus',
-                'verbose_name_plural': 'motifs de refus',
-                'ordering': ['ordre', 'pk'],
+                "verbose_name": "motif de refus",
+                "verbose_name_plural": "motifs de refus",
+                "ordering": ["ordre", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Reglement',
+            name="Reglement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('libelle', models.CharField(max_length=200, verbose_name='intitulé')),
-                ('date_effet', models.DateField(unique=True, verbose_name='en vigueur à partir du')),
-                ('vote_le', models.DateField(verbose_name="voté par le conseil d'administration le")),
-                ('code_insee_commune', models.CharField(help_text='Pour la condition « résider dans la commune ».', max_length=5, verbose_name='code INSEE de la commune du CCAS')),
-                ('voies_de_recours', models.TextField(default="Vous pouvez contester cette décision dans un délai de deux mois à compter de sa réception : par un recours gracieux adressé au président du conseil d'administration du CCAS, ou par un recours contentieux devant le tribunal administratif de Grenoble (2 place de Verdun, 38000 Grenoble, ou par l'application Télérecours citoyens : www.telerecours.fr). Un recours gracieux prolonge le délai du recours contentieux.", verbose_name='voies de recours (lettres de refus)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("libelle", models.CharField(max_length=200, verbose_name="intitulé")),
+                (
+                    "date_effet",
+                    models.DateField(unique=True, verbose_name="en vigueur à partir du"),
+                ),
+                (
+                    "vote_le",
+                    models.DateField(verbose_name="voté par le conseil d'administration le"),
+                ),
+                (
+                    "code_insee_commune",
+                    models.CharField(
+                        help_text="Pour la condition « résider dans la commune ».",
+                        max_length=5,
+                        verbose_name="code INSEE de la commune du CCAS",
+                    ),
+                ),
+                (
+                    "voies_de_recours",
+                    models.TextField(
+                        default="Vous pouvez contester cette décision dans un délai de deux mois à compter de sa réception : par un recours gracieux adressé au président du conseil d'administration du CCAS, ou par un recours contentieux devant le tribunal administratif de Grenoble (2 place de Verdun, 38000 Grenoble, ou par l'application Télérecours citoyens : www.telerecours.fr). Un recours gracieux prolonge le délai du recours contentieux.",
+                        verbose_name="voies de recours (lettres de refus)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'règlement des aides facultatives (version)',
-                'verbose_name_plural': 'règlement des aides facultatives (versions)',
-                'ordering': ['-date_effet'],
+                "verbose_name": "règlement des aides facultatives (version)",
+                "verbose_name_plural": "règlement des aides facultatives (versions)",
+                "ordering": ["-date_effet"],
             },
         ),
         migrations.CreateModel(
-            name='Demande',
+            name="Demande",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nature', models.CharField(choices=[('facultative', 'Aide facultative du CCAS'), ('aide_sociale_legale', 'Aide sociale légale (dossier pour le Département)'), ('logement_social', 'Demande de logement social (accompagnement)')], max_length=30, verbose_name='type de demande')),
-                ('dispositif', models.CharField(blank=True, choices=[('ash', "Aide sociale à l'hébergement (ASH)"), ('aide_menagere', "Aide ménagère au titre de l'aide sociale"), ('obligation_alimentaire', 'Obligation alimentaire'), ('apa', "Allocation personnalisée d'autonomie (APA)")], max_length=30, verbose_name='dispositif')),
-                ('montant_demande', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='montant demandé (€)')),
-                ('objet', models.CharField(max_length=500, verbose_name='objet')),
-                ('champs', models.JSONField(blank=True, default=dict, verbose_name='informations propres au type')),
-                ('evaluation', models.JSONField(blank=True, default=dict, verbose_name='évaluation budgétaire')),
-                ('eligibilite', models.JSONField(blank=True, default=list, verbose_name="contrôle d'éligibilité")),
-                ('etat', models.CharField(choices=[('en_instruction', 'En instruction'), ('prete', 'Prête pour la commission'), ('ajournee', 'Ajournée'), ('accordee', 'Accordée'), ('refusee', 'Refusée'), ('payee', 'Payée'), ('transmise', 'Transmise au Département'), ('close', 'Close')], default='en_instruction', max_length=20, verbose_name='état')),
-                ('date_depot', models.DateField(verbose_name='déposée le')),
-                ('date_transmission', models.DateField(blank=True, null=True, verbose_name='transmise le')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('modifie_le', models.DateTimeField(auto_now=True, verbose_name='modifiée le')),
-                ('beneficiaire', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='demandes', to='habitants.habitant', verbose_name='bénéficiaire')),
-                ('cree_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('foyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demandes', to='habitants.foyer')),
-                ('signalement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='droits.signalement')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ccas_portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[
+                            ("facultative", "Aide facultative du CCAS"),
+                            (
+                                "aide_sociale_legale",
+                                "Aide sociale légale (dossier pour le Département)",
+                            ),
+                            ("logement_social", "Demande de logement social (accompagnement)"),
+                        ],
+                        max_length=30,
+                        verbose_name="type de demande",
+                    ),
+                ),
+                (
+                    "dispositif",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ash", "Aide sociale à l'hébergement (ASH)"),
+                            ("aide_menagere", "Aide ménagère au titre de l'aide sociale"),
+                            ("obligation_alimentaire", "Obligation alimentaire"),
+                            ("apa", "Allocation personnalisée d'autonomie (APA)"),
+                        ],
+                        max_length=30,
+                        verbose_name="dispositif",
+                    ),
+                ),
+                (
+                    "montant_demande",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="montant demandé (€)",
+                    ),
+                ),
+                ("objet", models.CharField(max_length=500, verbose_name="objet")),
+                (
+                    "champs",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="informations propres au type"
+                    ),
+                ),
+                (
+                    "evaluation",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="évaluation budgétaire"
+                    ),
+                ),
+                (
+                    "eligibilite",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="contrôle d'éligibilité"
+                    ),
+                ),
+                (
+                    "etat",
+                    models.CharField(
+                        choices=[
+                            ("en_instruction", "En instruction"),
+                            ("prete", "Prête pour la commission"),
+                            ("ajournee", "Ajournée"),
+                            ("accordee", "Accordée"),
+                            ("refusee", "Refusée"),
+                            ("payee", "Payée"),
+                            ("transmise", "Transmise au Département"),
+                            ("close", "Close"),
+                        ],
+                        default="en_instruction",
+                        max_length=20,
+                        verbose_name="état",
+                    ),
+                ),
+                ("date_depot", models.DateField(verbose_name="déposée le")),
+                (
+                    "date_transmission",
+                    models.DateField(blank=True, null=True, verbose_name="transmise le"),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                ("modifie_le", models.DateTimeField(auto_now=True, verbose_name="modifiée le")),
+                (
+                    "beneficiaire",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="demandes",
+                        to="habitants.habitant",
+                        verbose_name="bénéficiaire",
+                    ),
+                ),
+                (
+                    "cree_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demandes",
+                        to="habitants.foyer",
+                    ),
+                ),
+                (
+                    "signalement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="droits.signalement",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ccas_portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'demande',
-                'verbose_name_plural': 'demandes',
-                'ordering': ['-date_depot', '-pk'],
+                "verbose_name": "demande",
+                "verbose_name_plural": "demandes",
+                "ordering": ["-date_depot", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('urgence', models.BooleanField(default=False, verbose_name="décision d'urgence du directeur")),
-                ('sens', models.CharField(choices=[('accordee', 'Accordée'), ('ajournee', 'Ajournée'), ('refusee', 'Refusée')], max_length=20, verbose_name='décision')),
-                ('montant', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='montant accordé (€)')),
-                ('mode_paiement', models.CharField(blank=True, choices=[('personne', 'Versement à la personne'), ('creancier', "Versement à un créancier (bailleur, fournisseur d'énergie…)"), ('bons', 'Bons alimentaires')], max_length=20, verbose_name='mode de paiement')),
-                ('complement', models.TextField(blank=True, verbose_name='précisions (pour un ajournement : ce qui manque)')),
-                ('decide_le', models.DateTimeField(verbose_name='décidée le')),
-                ('decide_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('demande', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='droits.demande')),
-                ('motif_refus', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='droits.motifrefus')),
-                ('reglement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='droits.reglement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "urgence",
+                    models.BooleanField(
+                        default=False, verbose_name="décision d'urgence du directeur"
+                    ),
+                ),
+                (
+                    "sens",
+                    models.CharField(
+                        choices=[
+                            ("accordee", "Accordée"),
+                            ("ajournee", "Ajournée"),
+                            ("refusee", "Refusée"),
+                        ],
+                        max_length=20,
+                        verbose_name="décision",
+                    ),
+                ),
+                (
+                    "montant",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="montant accordé (€)",
+                    ),
+                ),
+                (
+                    "mode_paiement",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("personne", "Versement à la personne"),
+                            (
+                                "creancier",
+                                "Versement à un créancier (bailleur, fournisseur d'énergie…)",
+                            ),
+                            ("bons", "Bons alimentaires"),
+                        ],
+                        max_length=20,
+                        verbose_name="mode de paiement",
+                    ),
+                ),
+                (
+                    "complement",
+                    models.TextField(
+                        blank=True, verbose_name="précisions (pour un ajournement : ce qui manque)"
+                    ),
+                ),
+                ("decide_le", models.DateTimeField(verbose_name="décidée le")),
+                (
+                    "decide_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "demande",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="droits.demande",
+                    ),
+                ),
+                (
+                    "motif_refus",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="droits.motifrefus",
+                    ),
+                ),
+                (
+                    "reglement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="droits.reglement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'décision',
-                'verbose_name_plural': 'décisions',
-                'ordering': ['decide_le', 'pk'],
+                "verbose_name": "décision",
+                "verbose_name_plural": "décisions",
+                "ordering": ["decide_le", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Lettre',
+            name="Lettre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nom_fichier', models.CharField(max_length=200, verbose_name='nom du fichier')),
-                ('contenu', models.BinaryField(verbose_name='PDF')),
-                ('creee_le', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('decision', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='lettre', to='droits.decision')),
-                ('demande', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lettres', to='droits.demande')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nom_fichier", models.CharField(max_length=200, verbose_name="nom du fichier")),
+                ("contenu", models.BinaryField(verbose_name="PDF")),
+                ("creee_le", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "decision",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lettre",
+                        to="droits.decision",
+                    ),
+                ),
+                (
+                    "demande",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lettres",
+                        to="droits.demande",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lettre de décision',
-                'verbose_name_plural': 'lettres de décision',
-                'ordering': ['creee_le'],
+                "verbose_name": "lettre de décision",
+                "verbose_name_plural": "lettres de décision",
+                "ordering": ["creee_le"],
             },
         ),
         migrations.AddField(
-            model_name='motifrefus',
-            name='reglement',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='motifs_refus', to='droits.reglement'),
+            model_name="motifrefus",
+            name="reglement",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="motifs_refus",
+                to="droits.reglement",
+            ),
         ),
         migrations.CreateModel(
-            name='Seance',
+            name="Seance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('lieu', models.CharField(blank=True, max_length=200, verbose_name='lieu')),
-                ('membres', models.TextField(help_text='Un nom par ligne.', verbose_name='membres présents')),
-                ('cloturee_le', models.DateTimeField(blank=True, null=True, verbose_name='close le')),
-                ('proces_verbal', models.TextField(blank=True, verbose_name='procès-verbal')),
-                ('cree_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("lieu", models.CharField(blank=True, max_length=200, verbose_name="lieu")),
+                (
+                    "membres",
+                    models.TextField(
+                        help_text="Un nom par ligne.", verbose_name="membres présents"
+                    ),
+                ),
+                (
+                    "cloturee_le",
+                    models.DateTimeField(blank=True, null=True, verbose_name="close le"),
+                ),
+                ("proces_verbal", models.TextField(blank=True, verbose_name="procès-verbal")),
+                (
+                    "cree_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'séance de commission',
-                'verbose_name_plural': 'séances de commission',
-                'ordering': ['-date', '-pk'],
+                "verbose_name": "séance de commission",
+                "verbose_name_plural": "séances de commission",
+                "ordering": ["-date", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='decision',
-            name='seance',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='droits.seance'),
+            model_name="decision",
+            name="seance",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decisions",
+                to="droits.seance",
+            ),
         ),
         migrations.CreateModel(
-            name='TypeAide',
+            name="TypeAide",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('libelle', models.CharField(max_length=200, verbose_name='intitulé')),
-                ('remboursable', models.BooleanField(default=False, verbose_name='prêt remboursable')),
-                ('seuil_reste_a_vivre_uc', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='reste à vivre mensuel par unité de consommation inférieur à (€)')),
-                ('age_min', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='âge minimal du bénéficiaire')),
-                ('age_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='âge maximal du bénéficiaire')),
-                ('residence_commune', models.BooleanField(default=True, verbose_name='résider dans la commune')),
-                ('plafond_demande', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='plafond par demande (€)')),
-                ('plafond_12_mois', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='plafond par foyer sur 12 mois (€)')),
-                ('modes_paiement', models.JSONField(default=list, help_text='Parmi : personne, creancier, bons', verbose_name='modes de paiement')),
-                ('urgence_possible', models.BooleanField(default=False, verbose_name='le directeur peut décider en urgence (avec compte rendu à la commission suivante)')),
-                ('axe', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='droits.axe')),
-                ('prestation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='types_aide', to='droits.prestation', verbose_name='ligne du catalogue')),
-                ('reglement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='types', to='droits.reglement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("libelle", models.CharField(max_length=200, verbose_name="intitulé")),
+                (
+                    "remboursable",
+                    models.BooleanField(default=False, verbose_name="prêt remboursable"),
+                ),
+                (
+                    "seuil_reste_a_vivre_uc",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="reste à vivre mensuel par unité de consommation inférieur à (€)",
+                    ),
+                ),
+                (
+                    "age_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="âge minimal du bénéficiaire"
+                    ),
+                ),
+                (
+                    "age_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="âge maximal du bénéficiaire"
+                    ),
+                ),
+                (
+                    "residence_commune",
+                    models.BooleanField(default=True, verbose_name="résider dans la commune"),
+                ),
+                (
+                    "plafond_demande",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="plafond par demande (€)"
+                    ),
+                ),
+                (
+                    "plafond_12_mois",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="plafond par foyer sur 12 mois (€)",
+                    ),
+                ),
+                (
+                    "modes_paiement",
+                    models.JSONField(
+                        default=list,
+                        help_text="Parmi : personne, creancier, bons",
+                        verbose_name="modes de paiement",
+                    ),
+                ),
+                (
+                    "urgence_possible",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="le directeur peut décider en urgence (avec compte rendu à la commission suivante)",
+                    ),
+                ),
+                (
+                    "axe",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="droits.axe",
+                    ),
+                ),
+                (
+                    "prestation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="types_aide",
+                        to="droits.prestation",
+                        verbose_name="ligne du catalogue",
+                    ),
+                ),
+                (
+                    "reglement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="types",
+                        to="droits.reglement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "type d'aide",
-                'verbose_name_plural': "types d'aide",
-                'ordering': ['reglement', 'libelle'],
+                "verbose_name": "type d'aide",
+                "verbose_name_plural": "types d'aide",
+                "ordering": ["reglement", "libelle"],
             },
         ),
         migrations.AddField(
-            model_name='demande',
-            name='type_aide',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='demandes', to='droits.typeaide', verbose_name="type d'aide"),
+            model_name="demande",
+            name="type_aide",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="demandes",
+                to="droits.typeaide",
+                verbose_name="type d'aide",
+            ),
         ),
         migrations.CreateModel(
-            name='Budget',
+            name="Budget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name='année')),
-                ('code_type', models.SlugField(max_length=40, verbose_name="code du type d'aide")),
-                ('vote', models.DecimalField(decimal_places=2, max_digits=11, verbose_name='montant voté (€)')),
-                ('site', models.ForeignKey(blank=True, help_text='Vide : tout le CCAS.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ccas_portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année")),
+                ("code_type", models.SlugField(max_length=40, verbose_name="code du type d'aide")),
+                (
+                    "vote",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=11, verbose_name="montant voté (€)"
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide : tout le CCAS.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ccas_portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'budget annuel',
-                'verbose_name_plural': 'budgets annuels',
-                'ordering': ['-annee', 'code_type'],
-                'constraints': [models.UniqueConstraint(fields=('annee', 'code_type', 'site'), name='budget_unique', nulls_distinct=False), models.CheckConstraint(condition=models.Q(('vote__gte', 0)), name='budget_vote_positif')],
+                "verbose_name": "budget annuel",
+                "verbose_name_plural": "budgets annuels",
+                "ordering": ["-annee", "code_type"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("annee", "code_type", "site"),
+                        name="budget_unique",
+                        nulls_distinct=False,
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("vote__gte", 0)), name="budget_vote_positif"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Paiement',
+            name="Paiement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('montant', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='montant payé (€)')),
-                ('mode', models.CharField(choices=[('personne', 'Versement à la personne'), ('creancier', "Versement à un créancier (bailleur, fournisseur d'énergie…)"), ('bons', 'Bons alimentaires')], max_length=20, verbose_name='mode')),
-                ('destinataire', models.CharField(max_length=200, verbose_name='bénéficiaire ou créancier')),
-                ('date_paiement', models.DateField(verbose_name='payé le')),
-                ('reference', models.CharField(max_length=100, verbose_name='référence (mandat, virement…)')),
-                ('numeros_bons', models.CharField(blank=True, max_length=300, verbose_name='numéros des bons')),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('decision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='paiements', to='droits.decision')),
-                ('enregistre_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "montant",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="montant payé (€)"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("personne", "Versement à la personne"),
+                            (
+                                "creancier",
+                                "Versement à un créancier (bailleur, fournisseur d'énergie…)",
+                            ),
+                            ("bons", "Bons alimentaires"),
+                        ],
+                        max_length=20,
+                        verbose_name="mode",
+                    ),
+                ),
+                (
+                    "destinataire",
+                    models.CharField(max_length=200, verbose_name="bénéficiaire ou créancier"),
+                ),
+                ("date_paiement", models.DateField(verbose_name="payé le")),
+                (
+                    "reference",
+                    models.CharField(max_length=100, verbose_name="référence (mandat, virement…)"),
+                ),
+                (
+                    "numeros_bons",
+                    models.CharField(blank=True, max_length=300, verbose_name="numéros des bons"),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="paiements",
+                        to="droits.decision",
+                    ),
+                ),
+                (
+                    "enregistre_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'paiement',
-                'verbose_name_plural': 'paiements',
-                'ordering': ['date_paiement', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('montant__gt', 0)), name='paiement_montant_positif')],
+                "verbose_name": "paiement",
+                "verbose_name_plural": "paiements",
+                "ordering": ["date_paiement", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("montant__gt", 0)), name="paiement_montant_positif"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sens', 'accordee'), _negated=True), ('montant__gt', 0), _connector='OR'), name='decision_accordee_avec_montant'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("sens", "accordee"), _negated=True),
+                    ("montant__gt", 0),
+                    _connector="OR",
+                ),
+                name="decision_accordee_avec_montant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sens', 'refusee'), _negated=True), ('motif_refus__isnull', False), _connector='OR'), name='decision_refus_motive'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("sens", "refusee"), _negated=True),
+                    ("motif_refus__isnull", False),
+                    _connector="OR",
+                ),
+                name="decision_refus_motive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('seance__isnull', False), ('urgence', True), _connector='OR'), name='decision_en_seance_ou_urgence'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("seance__isnull", False), ("urgence", True), _connector="OR"),
+                name="decision_en_seance_ou_urgence",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='typeaide',
-            constraint=models.UniqueConstraint(fields=('reglement', 'code'), name='type_aide_unique'),
+            model_name="typeaide",
+            constraint=models.UniqueConstraint(
+                fields=("reglement", "code"), name="type_aide_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='typeaide',
-            constraint=models.CheckConstraint(condition=models.Q(('age_min__isnull', True), ('age_max__isnull', True), ('age_max__gte', models.F('age_min')), _connector='OR'), name='type_aide_ages_ordonnes'),
+            model_name="typeaide",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("age_min__isnull", True),
+                    ("age_max__isnull", True),
+                    ("age_max__gte", models.F("age_min")),
+                    _connector="OR",
+                ),
+                name="type_aide_ages_ordonnes",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='demande',
-            constraint=models.CheckConstraint(condition=models.Q(('montant_demande__isnull', True), ('montant_demande__gt', 0), _connector='OR'), name='demande_montant_positif'),
+            model_name="demande",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("montant_demande__isnull", True), ("montant_demande__gt", 0), _connector="OR"
+                ),
+                name="demande_montant_positif",
+            ),
         ),
     ]

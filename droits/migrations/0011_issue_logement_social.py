@@ -5,27 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0012_role_finances'),
-        ('droits', '0010_instruction_des_demandes'),
-        ('habitants', '0011_consentement_trois_etats_et_anonymisation'),
+        ("ccas_portal", "0012_role_finances"),
+        ("droits", "0010_instruction_des_demandes"),
+        ("habitants", "0011_consentement_trois_etats_et_anonymisation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='demande',
-            name='date_cloture',
-            field=models.DateField(blank=True, null=True, verbose_name='close le'),
+            model_name="demande",
+            name="date_cloture",
+            field=models.DateField(blank=True, null=True, verbose_name="close le"),
         ),
         migrations.AddField(
-            model_name='demande',
-            name='issue',
-            field=models.CharField(blank=True, choices=[('attribue', 'Logement attribué (bail signé)'), ('proposition_refusee', 'Proposition de logement refusée par la personne'), ('attribution_refusee', "Attribution refusée par la commission d'attribution du bailleur"), ('reloge_autrement', 'Relogée autrement (parc privé, hébergement, famille)'), ('abandon', 'Demande abandonnée ou non renouvelée')], max_length=30, verbose_name='issue de la demande'),
+            model_name="demande",
+            name="issue",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("attribue", "Logement attribué (bail signé)"),
+                    ("proposition_refusee", "Proposition de logement refusée par la personne"),
+                    (
+                        "attribution_refusee",
+                        "Attribution refusée par la commission d'attribution du bailleur",
+                    ),
+                    ("reloge_autrement", "Relogée autrement (parc privé, hébergement, famille)"),
+                    ("abandon", "Demande abandonnée ou non renouvelée"),
+                ],
+                max_length=30,
+                verbose_name="issue de la demande",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='demande',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date_cloture__isnull', True), ('issue', '')), models.Q(('date_cloture__isnull', False), ('etat', 'close'), ('nature', 'logement_social'), models.Q(('issue', ''), _negated=True)), _connector='OR'), name='demande_issue_logement_close'),
+            model_name="demande",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("date_cloture__isnull", True), ("issue", "")),
+                    models.Q(
+                        ("date_cloture__isnull", False),
+                        ("etat", "close"),
+                        ("nature", "logement_social"),
+                        models.Q(("issue", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="demande_issue_logement_close",
+            ),
         ),
     ]

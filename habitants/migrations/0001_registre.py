@@ -9,193 +9,561 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ccas_portal', '0001_initial'),
-        ('droits', '0001_initial'),
+        ("ccas_portal", "0001_initial"),
+        ("droits", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Habitant',
+            name="Habitant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nom_usage', models.CharField(max_length=100, verbose_name="nom d'usage")),
-                ('nom_naissance', models.CharField(blank=True, max_length=100, verbose_name='nom de naissance')),
-                ('prenoms', models.CharField(max_length=150, verbose_name='prénoms')),
-                ('date_naissance', models.DateField(blank=True, null=True, validators=[habitants.validators.naissance_plausible], verbose_name='date de naissance')),
-                ('sexe', models.CharField(blank=True, choices=[('F', 'Femme'), ('M', 'Homme'), ('', 'Non renseigné')], max_length=1, verbose_name='sexe')),
-                ('telephone', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^(?:\\+33\\s?|0)[1-9](?:[\\s.-]?\\d{2}){4}$', 'Numéro de téléphone attendu au format 06 12 34 56 78 ou +33 6 12 34 56 78.')], verbose_name='téléphone')),
-                ('courriel', models.EmailField(blank=True, max_length=254, verbose_name='courriel')),
-                ('adresse_contact', models.CharField(blank=True, max_length=200, verbose_name='adresse de contact (si différente de celle du foyer)')),
-                ('recherche', models.CharField(editable=False, max_length=400)),
-                ('nom_normalise', models.CharField(editable=False, max_length=200)),
-                ('prenoms_normalises', models.CharField(editable=False, max_length=150)),
-                ('telephone_chiffres', models.CharField(blank=True, editable=False, max_length=20)),
-                ('date_information', models.DateField(blank=True, null=True, validators=[habitants.validators.pas_dans_le_futur], verbose_name='informé(e) du traitement le')),
-                ('consentement_contact', models.BooleanField(blank=True, null=True, verbose_name="accepte d'être contacté(e) par le CCAS au sujet de droits repérés")),
-                ('date_consentement', models.DateField(blank=True, null=True, verbose_name='date du consentement')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('modifie_le', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('cree_par', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('informe_par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='informé(e) par')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='habitants', to='ccas_portal.site', verbose_name='site de rattachement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nom_usage", models.CharField(max_length=100, verbose_name="nom d'usage")),
+                (
+                    "nom_naissance",
+                    models.CharField(blank=True, max_length=100, verbose_name="nom de naissance"),
+                ),
+                ("prenoms", models.CharField(max_length=150, verbose_name="prénoms")),
+                (
+                    "date_naissance",
+                    models.DateField(
+                        blank=True,
+                        null=True,
+                        validators=[habitants.validators.naissance_plausible],
+                        verbose_name="date de naissance",
+                    ),
+                ),
+                (
+                    "sexe",
+                    models.CharField(
+                        blank=True,
+                        choices=[("F", "Femme"), ("M", "Homme"), ("", "Non renseigné")],
+                        max_length=1,
+                        verbose_name="sexe",
+                    ),
+                ),
+                (
+                    "telephone",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^(?:\\+33\\s?|0)[1-9](?:[\\s.-]?\\d{2}){4}$",
+                                "Numéro de téléphone attendu au format 06 12 34 56 78 ou +33 6 12 34 56 78.",
+                            )
+                        ],
+                        verbose_name="téléphone",
+                    ),
+                ),
+                (
+                    "courriel",
+                    models.EmailField(blank=True, max_length=254, verbose_name="courriel"),
+                ),
+                (
+                    "adresse_contact",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        verbose_name="adresse de contact (si différente de celle du foyer)",
+                    ),
+                ),
+                ("recherche", models.CharField(editable=False, max_length=400)),
+                ("nom_normalise", models.CharField(editable=False, max_length=200)),
+                ("prenoms_normalises", models.CharField(editable=False, max_length=150)),
+                ("telephone_chiffres", models.CharField(blank=True, editable=False, max_length=20)),
+                (
+                    "date_information",
+                    models.DateField(
+                        blank=True,
+                        null=True,
+                        validators=[habitants.validators.pas_dans_le_futur],
+                        verbose_name="informé(e) du traitement le",
+                    ),
+                ),
+                (
+                    "consentement_contact",
+                    models.BooleanField(
+                        blank=True,
+                        null=True,
+                        verbose_name="accepte d'être contacté(e) par le CCAS au sujet de droits repérés",
+                    ),
+                ),
+                (
+                    "date_consentement",
+                    models.DateField(blank=True, null=True, verbose_name="date du consentement"),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("modifie_le", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "cree_par",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "informe_par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="informé(e) par",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="habitants",
+                        to="ccas_portal.site",
+                        verbose_name="site de rattachement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'habitant',
-                'verbose_name_plural': 'habitants',
-                'ordering': ['nom_normalise', 'prenoms_normalises'],
+                "verbose_name": "habitant",
+                "verbose_name_plural": "habitants",
+                "ordering": ["nom_normalise", "prenoms_normalises"],
             },
         ),
         migrations.CreateModel(
-            name='Foyer',
+            name="Foyer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('adresse', models.CharField(max_length=200, verbose_name='adresse')),
-                ('complement_adresse', models.CharField(blank=True, max_length=200, verbose_name="complément d'adresse")),
-                ('code_postal', models.CharField(max_length=5, validators=[django.core.validators.RegexValidator('^\\d{5}$', 'Code postal à 5 chiffres attendu.')], verbose_name='code postal')),
-                ('commune', models.CharField(max_length=100, verbose_name='commune')),
-                ('code_insee', models.CharField(max_length=5, validators=[habitants.validators.code_insee_connu], verbose_name='code INSEE de la commune')),
-                ('quartier', models.CharField(blank=True, max_length=100, verbose_name='quartier')),
-                ('statut_occupation', models.CharField(choices=[('locataire_parc_social', 'Locataire du parc social'), ('locataire_parc_prive', 'Locataire du parc privé'), ('proprietaire', 'Propriétaire'), ('heberge', 'Hébergé par un tiers'), ('hebergement_urgence', "Hébergement d'urgence"), ('sans_domicile', 'Sans domicile'), ('foyer_residence', 'Foyer ou résidence sociale'), ('autre', 'Autre')], max_length=30, verbose_name="statut d'occupation")),
-                ('loyer_mensuel', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), 'Le montant ne peut pas être négatif.')], verbose_name='loyer mensuel (€)')),
-                ('type_bailleur', models.CharField(blank=True, choices=[('social', 'Bailleur social'), ('prive', 'Bailleur privé'), ('', 'Sans objet')], max_length=10, verbose_name='type de bailleur')),
-                ('adresse_normalisee', models.CharField(editable=False, max_length=400)),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('modifie_le', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='foyers', to='ccas_portal.site', verbose_name='site de rattachement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("adresse", models.CharField(max_length=200, verbose_name="adresse")),
+                (
+                    "complement_adresse",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="complément d'adresse"
+                    ),
+                ),
+                (
+                    "code_postal",
+                    models.CharField(
+                        max_length=5,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{5}$", "Code postal à 5 chiffres attendu."
+                            )
+                        ],
+                        verbose_name="code postal",
+                    ),
+                ),
+                ("commune", models.CharField(max_length=100, verbose_name="commune")),
+                (
+                    "code_insee",
+                    models.CharField(
+                        max_length=5,
+                        validators=[habitants.validators.code_insee_connu],
+                        verbose_name="code INSEE de la commune",
+                    ),
+                ),
+                ("quartier", models.CharField(blank=True, max_length=100, verbose_name="quartier")),
+                (
+                    "statut_occupation",
+                    models.CharField(
+                        choices=[
+                            ("locataire_parc_social", "Locataire du parc social"),
+                            ("locataire_parc_prive", "Locataire du parc privé"),
+                            ("proprietaire", "Propriétaire"),
+                            ("heberge", "Hébergé par un tiers"),
+                            ("hebergement_urgence", "Hébergement d'urgence"),
+                            ("sans_domicile", "Sans domicile"),
+                            ("foyer_residence", "Foyer ou résidence sociale"),
+                            ("autre", "Autre"),
+                        ],
+                        max_length=30,
+                        verbose_name="statut d'occupation",
+                    ),
+                ),
+                (
+                    "loyer_mensuel",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), "Le montant ne peut pas être négatif."
+                            )
+                        ],
+                        verbose_name="loyer mensuel (€)",
+                    ),
+                ),
+                (
+                    "type_bailleur",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("social", "Bailleur social"),
+                            ("prive", "Bailleur privé"),
+                            ("", "Sans objet"),
+                        ],
+                        max_length=10,
+                        verbose_name="type de bailleur",
+                    ),
+                ),
+                ("adresse_normalisee", models.CharField(editable=False, max_length=400)),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("modifie_le", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="foyers",
+                        to="ccas_portal.site",
+                        verbose_name="site de rattachement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'foyer',
-                'verbose_name_plural': 'foyers',
+                "verbose_name": "foyer",
+                "verbose_name_plural": "foyers",
             },
         ),
         migrations.CreateModel(
-            name='SituationSante',
+            name="SituationSante",
             fields=[
-                ('habitant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='situation_sante', serialize=False, to='habitants.habitant')),
-                ('taux_incapacite', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100, "Le taux d'incapacité ne dépasse pas 100 %%.")], verbose_name="taux d'incapacité (%)")),
-                ('reconnaissance_mdph', models.BooleanField(default=False, verbose_name='reconnaissance MDPH')),
-                ('date_reconnaissance_mdph', models.DateField(blank=True, null=True, validators=[habitants.validators.pas_dans_le_futur], verbose_name='date de la reconnaissance MDPH')),
+                (
+                    "habitant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="situation_sante",
+                        serialize=False,
+                        to="habitants.habitant",
+                    ),
+                ),
+                (
+                    "taux_incapacite",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MaxValueValidator(
+                                100, "Le taux d'incapacité ne dépasse pas 100 %%."
+                            )
+                        ],
+                        verbose_name="taux d'incapacité (%)",
+                    ),
+                ),
+                (
+                    "reconnaissance_mdph",
+                    models.BooleanField(default=False, verbose_name="reconnaissance MDPH"),
+                ),
+                (
+                    "date_reconnaissance_mdph",
+                    models.DateField(
+                        blank=True,
+                        null=True,
+                        validators=[habitants.validators.pas_dans_le_futur],
+                        verbose_name="date de la reconnaissance MDPH",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'situation de santé',
-                'verbose_name_plural': 'situations de santé',
+                "verbose_name": "situation de santé",
+                "verbose_name_plural": "situations de santé",
             },
         ),
         migrations.CreateModel(
-            name='MembreFoyer',
+            name="MembreFoyer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('demandeur', 'Demandeur'), ('conjoint', 'Conjoint'), ('enfant', 'Enfant'), ('autre_adulte', 'Autre adulte')], max_length=20, verbose_name='rôle dans le foyer')),
-                ('date_debut', models.DateField(verbose_name='depuis le')),
-                ('date_fin', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('foyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='membres', to='habitants.foyer')),
-                ('habitant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appartenances', to='habitants.habitant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("demandeur", "Demandeur"),
+                            ("conjoint", "Conjoint"),
+                            ("enfant", "Enfant"),
+                            ("autre_adulte", "Autre adulte"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle dans le foyer",
+                    ),
+                ),
+                ("date_debut", models.DateField(verbose_name="depuis le")),
+                ("date_fin", models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membres",
+                        to="habitants.foyer",
+                    ),
+                ),
+                (
+                    "habitant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appartenances",
+                        to="habitants.habitant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membre du foyer',
-                'verbose_name_plural': 'membres du foyer',
-                'ordering': ['date_debut'],
+                "verbose_name": "membre du foyer",
+                "verbose_name_plural": "membres du foyer",
+                "ordering": ["date_debut"],
             },
         ),
         migrations.CreateModel(
-            name='Motif',
+            name="Motif",
             fields=[
-                ('code', models.SlugField(max_length=40, primary_key=True, serialize=False, verbose_name='code')),
-                ('libelle', models.CharField(max_length=120, verbose_name='intitulé')),
-                ('ordre', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
-                ('actif', models.BooleanField(default=True, verbose_name='actif')),
-                ('axe', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='motifs', to='droits.axe')),
+                (
+                    "code",
+                    models.SlugField(
+                        max_length=40, primary_key=True, serialize=False, verbose_name="code"
+                    ),
+                ),
+                ("libelle", models.CharField(max_length=120, verbose_name="intitulé")),
+                ("ordre", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
+                ("actif", models.BooleanField(default=True, verbose_name="actif")),
+                (
+                    "axe",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="motifs",
+                        to="droits.axe",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'motif de passage',
-                'verbose_name_plural': 'motifs de passage',
-                'ordering': ['axe__ordre', 'ordre', 'libelle'],
+                "verbose_name": "motif de passage",
+                "verbose_name_plural": "motifs de passage",
+                "ordering": ["axe__ordre", "ordre", "libelle"],
             },
         ),
         migrations.CreateModel(
-            name='Passage',
+            name="Passage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date_heure', models.DateTimeField(verbose_name='date et heure')),
-                ('mode', models.CharField(choices=[('physique', 'Sur place'), ('telephone', 'Téléphone'), ('courriel', 'Courriel')], max_length=20, verbose_name='mode')),
-                ('reponse', models.CharField(choices=[('information', 'Information donnée'), ('remise_document', 'Remise de document'), ('prise_rdv', 'Prise de rendez-vous'), ('orientation_ts', 'Orientation vers un travailleur social du CCAS'), ('orientation_partenaire', 'Orientation vers un partenaire')], max_length=30, verbose_name='réponse apportée')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('cree_le', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='passages', to=settings.AUTH_USER_MODEL)),
-                ('habitant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='passages', to='habitants.habitant', verbose_name='personne')),
-                ('motifs', models.ManyToManyField(related_name='passages', to='habitants.motif', verbose_name='motifs')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='passages', to='ccas_portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date_heure", models.DateTimeField(verbose_name="date et heure")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("physique", "Sur place"),
+                            ("telephone", "Téléphone"),
+                            ("courriel", "Courriel"),
+                        ],
+                        max_length=20,
+                        verbose_name="mode",
+                    ),
+                ),
+                (
+                    "reponse",
+                    models.CharField(
+                        choices=[
+                            ("information", "Information donnée"),
+                            ("remise_document", "Remise de document"),
+                            ("prise_rdv", "Prise de rendez-vous"),
+                            ("orientation_ts", "Orientation vers un travailleur social du CCAS"),
+                            ("orientation_partenaire", "Orientation vers un partenaire"),
+                        ],
+                        max_length=30,
+                        verbose_name="réponse apportée",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("cree_le", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passages",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "habitant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passages",
+                        to="habitants.habitant",
+                        verbose_name="personne",
+                    ),
+                ),
+                (
+                    "motifs",
+                    models.ManyToManyField(
+                        related_name="passages", to="habitants.motif", verbose_name="motifs"
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passages",
+                        to="ccas_portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'passage',
-                'verbose_name_plural': 'passages',
-                'ordering': ['-date_heure'],
+                "verbose_name": "passage",
+                "verbose_name_plural": "passages",
+                "ordering": ["-date_heure"],
             },
         ),
         migrations.CreateModel(
-            name='Ressource',
+            name="Ressource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('salaire_net', 'Salaire net'), ('retraite', 'Retraite'), ('chomage', 'Allocation chômage'), ('pension_invalidite', "Pension d'invalidité"), ('pension_alimentaire_recue', 'Pension alimentaire reçue'), ('autre', 'Autres ressources')], max_length=30, verbose_name='type de ressource')),
-                ('montant_mensuel', models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0'), 'Le montant ne peut pas être négatif.')], verbose_name='montant mensuel (€)')),
-                ('date_debut', models.DateField(verbose_name='perçue depuis le')),
-                ('date_fin', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='saisie le')),
-                ('habitant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ressources', to='habitants.habitant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("salaire_net", "Salaire net"),
+                            ("retraite", "Retraite"),
+                            ("chomage", "Allocation chômage"),
+                            ("pension_invalidite", "Pension d'invalidité"),
+                            ("pension_alimentaire_recue", "Pension alimentaire reçue"),
+                            ("autre", "Autres ressources"),
+                        ],
+                        max_length=30,
+                        verbose_name="type de ressource",
+                    ),
+                ),
+                (
+                    "montant_mensuel",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), "Le montant ne peut pas être négatif."
+                            )
+                        ],
+                        verbose_name="montant mensuel (€)",
+                    ),
+                ),
+                ("date_debut", models.DateField(verbose_name="perçue depuis le")),
+                ("date_fin", models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="saisie le")),
+                (
+                    "habitant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ressources",
+                        to="habitants.habitant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ressource',
-                'verbose_name_plural': 'ressources',
-                'ordering': ['habitant', 'type', 'date_debut'],
+                "verbose_name": "ressource",
+                "verbose_name_plural": "ressources",
+                "ordering": ["habitant", "type", "date_debut"],
             },
         ),
         migrations.AddConstraint(
-            model_name='foyer',
-            constraint=models.CheckConstraint(condition=models.Q(('loyer_mensuel__isnull', True), ('loyer_mensuel__gte', 0), _connector='OR'), name='foyer_loyer_positif'),
+            model_name="foyer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("loyer_mensuel__isnull", True), ("loyer_mensuel__gte", 0), _connector="OR"
+                ),
+                name="foyer_loyer_positif",
+            ),
         ),
         migrations.AddIndex(
-            model_name='habitant',
-            index=models.Index(fields=['site', 'nom_normalise'], name='habitant_site_nom'),
+            model_name="habitant",
+            index=models.Index(fields=["site", "nom_normalise"], name="habitant_site_nom"),
         ),
         migrations.AddIndex(
-            model_name='habitant',
-            index=models.Index(fields=['date_naissance'], name='habitant_naissance'),
+            model_name="habitant",
+            index=models.Index(fields=["date_naissance"], name="habitant_naissance"),
         ),
         migrations.AddConstraint(
-            model_name='membrefoyer',
-            constraint=models.UniqueConstraint(condition=models.Q(('date_fin__isnull', True)), fields=('habitant',), name='un_seul_foyer_actuel_par_habitant'),
+            model_name="membrefoyer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("date_fin__isnull", True)),
+                fields=("habitant",),
+                name="un_seul_foyer_actuel_par_habitant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membrefoyer',
-            constraint=models.UniqueConstraint(condition=models.Q(('date_fin__isnull', True), ('role', 'demandeur')), fields=('foyer',), name='un_seul_demandeur_actuel_par_foyer'),
+            model_name="membrefoyer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("date_fin__isnull", True), ("role", "demandeur")),
+                fields=("foyer",),
+                name="un_seul_demandeur_actuel_par_foyer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membrefoyer',
-            constraint=models.CheckConstraint(condition=models.Q(('date_fin__isnull', True), ('date_fin__gte', models.F('date_debut')), _connector='OR'), name='membre_fin_apres_debut'),
+            model_name="membrefoyer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_fin__isnull", True),
+                    ("date_fin__gte", models.F("date_debut")),
+                    _connector="OR",
+                ),
+                name="membre_fin_apres_debut",
+            ),
         ),
         migrations.AddIndex(
-            model_name='passage',
-            index=models.Index(fields=['site', '-date_heure'], name='passage_site_date'),
+            model_name="passage",
+            index=models.Index(fields=["site", "-date_heure"], name="passage_site_date"),
         ),
         migrations.AddIndex(
-            model_name='passage',
-            index=models.Index(fields=['habitant', '-date_heure'], name='passage_habitant_date'),
+            model_name="passage",
+            index=models.Index(fields=["habitant", "-date_heure"], name="passage_habitant_date"),
         ),
         migrations.AddIndex(
-            model_name='ressource',
-            index=models.Index(fields=['habitant', 'date_debut'], name='ressource_periode'),
+            model_name="ressource",
+            index=models.Index(fields=["habitant", "date_debut"], name="ressource_periode"),
         ),
         migrations.AddConstraint(
-            model_name='ressource',
-            constraint=models.CheckConstraint(condition=models.Q(('montant_mensuel__gte', 0)), name='ressource_positive'),
+            model_name="ressource",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("montant_mensuel__gte", 0)), name="ressource_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ressource',
-            constraint=models.CheckConstraint(condition=models.Q(('date_fin__isnull', True), ('date_fin__gte', models.F('date_debut')), _connector='OR'), name='ressource_fin_apres_debut'),
+            model_name="ressource",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_fin__isnull", True),
+                    ("date_fin__gte", models.F("date_debut")),
+                    _connector="OR",
+                ),
+                name="ressource_fin_apres_debut",
+            ),
         ),
     ]

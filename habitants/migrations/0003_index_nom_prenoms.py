@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0001_initial'),
-        ('habitants', '0002_index_trigrammes'),
+        ("ccas_portal", "0001_initial"),
+        ("habitants", "0002_index_trigrammes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='habitant',
-            index=models.Index(fields=['nom_normalise', 'prenoms_normalises', 'id'], name='habitant_nom_prenoms'),
+            model_name="habitant",
+            index=models.Index(
+                fields=["nom_normalise", "prenoms_normalises", "id"], name="habitant_nom_prenoms"
+            ),
         ),
     ]

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('habitants', '0003_index_nom_prenoms'),
+        ("habitants", "0003_index_nom_prenoms"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='foyer',
-            name='faits_modifies_le',
-            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False, verbose_name='faits modifiés le'),
+            model_name="foyer",
+            name="faits_modifies_le",
+            field=models.DateTimeField(
+                db_index=True,
+                default=django.utils.timezone.now,
+                editable=False,
+                verbose_name="faits modifiés le",
+            ),
         ),
     ]

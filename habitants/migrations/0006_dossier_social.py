@@ -7,45 +7,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('habitants', '0005_createur_facultatif'),
+        ("habitants", "0005_createur_facultatif"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='foyer',
-            name='charges_mensuelles',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), 'Le montant ne peut pas être négatif.')], verbose_name='charges mensuelles (€)'),
+            model_name="foyer",
+            name="charges_mensuelles",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=8,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Le montant ne peut pas être négatif."
+                    )
+                ],
+                verbose_name="charges mensuelles (€)",
+            ),
         ),
         migrations.AddField(
-            model_name='foyer',
-            name='loyer_depuis',
-            field=models.DateField(blank=True, null=True, validators=[habitants.validators.pas_dans_le_futur], verbose_name='loyer et charges depuis le'),
+            model_name="foyer",
+            name="loyer_depuis",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[habitants.validators.pas_dans_le_futur],
+                verbose_name="loyer et charges depuis le",
+            ),
         ),
         migrations.AddField(
-            model_name='habitant',
-            name='activite',
-            field=models.CharField(blank=True, choices=[('', 'Non renseignée'), ('salarie', 'En emploi'), ('demandeur_emploi', "Demandeur d'emploi"), ('etudiant', 'Étudiant(e)'), ('retraite', 'Retraité(e)'), ('invalide', 'En invalidité'), ('inactif', 'Sans activité'), ('enfant', 'Enfant')], max_length=20, verbose_name="situation d'activité"),
+            model_name="habitant",
+            name="activite",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Non renseignée"),
+                    ("salarie", "En emploi"),
+                    ("demandeur_emploi", "Demandeur d'emploi"),
+                    ("etudiant", "Étudiant(e)"),
+                    ("retraite", "Retraité(e)"),
+                    ("invalide", "En invalidité"),
+                    ("inactif", "Sans activité"),
+                    ("enfant", "Enfant"),
+                ],
+                max_length=20,
+                verbose_name="situation d'activité",
+            ),
         ),
         migrations.AddField(
-            model_name='habitant',
-            name='statut_marital',
-            field=models.CharField(blank=True, choices=[('', 'Non renseigné'), ('marie', 'Marié(e)'), ('pacse', 'Pacsé(e)'), ('concubinage', 'En concubinage (vie maritale)'), ('celibataire', 'Célibataire'), ('divorce', 'Divorcé(e) ou séparé(e)'), ('veuf', 'Veuf ou veuve')], max_length=20, verbose_name='situation conjugale'),
+            model_name="habitant",
+            name="statut_marital",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Non renseigné"),
+                    ("marie", "Marié(e)"),
+                    ("pacse", "Pacsé(e)"),
+                    ("concubinage", "En concubinage (vie maritale)"),
+                    ("celibataire", "Célibataire"),
+                    ("divorce", "Divorcé(e) ou séparé(e)"),
+                    ("veuf", "Veuf ou veuve"),
+                ],
+                max_length=20,
+                verbose_name="situation conjugale",
+            ),
         ),
         migrations.AddField(
-            model_name='habitant',
-            name='statut_marital_depuis',
-            field=models.DateField(blank=True, null=True, validators=[habitants.validators.pas_dans_le_futur], verbose_name='situation conjugale depuis le'),
+            model_name="habitant",
+            name="statut_marital_depuis",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[habitants.validators.pas_dans_le_futur],
+                verbose_name="situation conjugale depuis le",
+            ),
         ),
         migrations.AddField(
-            model_name='ressource',
-            name='libelle',
-            field=models.CharField(blank=True, help_text='Obligatoire pour « Autres ressources ».', max_length=100, verbose_name='précision'),
+            model_name="ressource",
+            name="libelle",
+            field=models.CharField(
+                blank=True,
+                help_text="Obligatoire pour « Autres ressources ».",
+                max_length=100,
+                verbose_name="précision",
+            ),
         ),
         migrations.AlterField(
-            model_name='ressource',
-            name='type',
-            field=models.CharField(choices=[('salaire_net', 'Salaire net'), ('retraite', 'Retraite'), ('chomage', 'Allocation chômage'), ('pension_invalidite', "Pension d'invalidité"), ('pension_alimentaire_recue', 'Pension alimentaire reçue'), ('revenus_independant', "Revenus d'activité indépendante"), ('indemnites_journalieres', 'Indemnités journalières maladie'), ('autre', 'Autres ressources')], max_length=30, verbose_name='type de ressource'),
+            model_name="ressource",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("salaire_net", "Salaire net"),
+                    ("retraite", "Retraite"),
+                    ("chomage", "Allocation chômage"),
+                    ("pension_invalidite", "Pension d'invalidité"),
+                    ("pension_alimentaire_recue", "Pension alimentaire reçue"),
+                    ("revenus_independant", "Revenus d'activité indépendante"),
+                    ("indemnites_journalieres", "Indemnités journalières maladie"),
+                    ("autre", "Autres ressources"),
+                ],
+                max_length=30,
+                verbose_name="type de ressource",
+            ),
         ),
     ]

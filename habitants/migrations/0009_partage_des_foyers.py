@@ -6,40 +6,227 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ccas_portal', '0006_formulaires_traites'),
-        ('habitants', '0008_passage_partenaire'),
+        ("ccas_portal", "0006_formulaires_traites"),
+        ("habitants", "0008_passage_partenaire"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandePartage',
+            name="DemandePartage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('personne_cherchee', models.CharField(blank=True, max_length=200, verbose_name='personne cherchée')),
-                ('nature', models.CharField(choices=[('partage', 'Partage'), ('transfert', 'Transfert')], max_length=10, verbose_name='nature')),
-                ('motif', models.CharField(max_length=300, verbose_name='motif de la demande')),
-                ('statut', models.CharField(choices=[('en_attente', 'En attente'), ('acceptee', 'Acceptée'), ('refusee', 'Refusée'), ('retiree', 'Retirée par le demandeur'), ('terminee', 'Partage terminé')], default='en_attente', max_length=10, verbose_name='statut')),
-                ('demandee_le', models.DateTimeField(verbose_name='demandée le')),
-                ('decidee_le', models.DateTimeField(blank=True, null=True, verbose_name='décidée le')),
-                ('motif_refus', models.CharField(blank=True, max_length=300, verbose_name='motif du refus')),
-                ('close_le', models.DateTimeField(blank=True, null=True, verbose_name='close le')),
-                ('close_par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='close par')),
-                ('decidee_par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='décidée par')),
-                ('demandee_par', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='demandée par')),
-                ('foyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demandes_partage', to='habitants.foyer')),
-                ('habitant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='habitants.habitant', verbose_name='personne')),
-                ('site_demandeur', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ccas_portal.site', verbose_name='site demandeur')),
-                ('site_sollicite', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ccas_portal.site', verbose_name='site sollicité')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "personne_cherchee",
+                    models.CharField(blank=True, max_length=200, verbose_name="personne cherchée"),
+                ),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[("partage", "Partage"), ("transfert", "Transfert")],
+                        max_length=10,
+                        verbose_name="nature",
+                    ),
+                ),
+                ("motif", models.CharField(max_length=300, verbose_name="motif de la demande")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("en_attente", "En attente"),
+                            ("acceptee", "Acceptée"),
+                            ("refusee", "Refusée"),
+                            ("retiree", "Retirée par le demandeur"),
+                            ("terminee", "Partage terminé"),
+                        ],
+                        default="en_attente",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("demandee_le", models.DateTimeField(verbose_name="demandée le")),
+                (
+                    "decidee_le",
+                    models.DateTimeField(blank=True, null=True, verbose_name="décidée le"),
+                ),
+                (
+                    "motif_refus",
+                    models.CharField(blank=True, max_length=300, verbose_name="motif du refus"),
+                ),
+                ("close_le", models.DateTimeField(blank=True, null=True, verbose_name="close le")),
+                (
+                    "close_par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="close par",
+                    ),
+                ),
+                (
+                    "decidee_par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="décidée par",
+                    ),
+                ),
+                (
+                    "demandee_par",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="demandée par",
+                    ),
+                ),
+                (
+                    "foyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demandes_partage",
+                        to="habitants.foyer",
+                    ),
+                ),
+                (
+                    "habitant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="habitants.habitant",
+                        verbose_name="personne",
+                    ),
+                ),
+                (
+                    "site_demandeur",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ccas_portal.site",
+                        verbose_name="site demandeur",
+                    ),
+                ),
+                (
+                    "site_sollicite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ccas_portal.site",
+                        verbose_name="site sollicité",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "demande de partage d'un foyer",
-                'verbose_name_plural': 'demandes de partage de foyers',
-                'ordering': ['-demandee_le', '-id'],
-                'indexes': [models.Index(fields=['site_demandeur', 'statut'], name='partage_demandeur_statut'), models.Index(fields=['site_sollicite', 'statut'], name='partage_sollicite_statut')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('statut', 'en_attente')), fields=('foyer', 'site_demandeur'), name='une_demande_en_attente_par_foyer_et_site'), models.UniqueConstraint(condition=models.Q(('nature', 'partage'), ('statut', 'acceptee')), fields=('foyer', 'site_demandeur'), name='un_partage_en_cours_par_foyer_et_site'), models.CheckConstraint(condition=models.Q(('nature__in', ['partage', 'transfert'])), name='demande_partage_nature_connue'), models.CheckConstraint(condition=models.Q(('statut__in', ['en_attente', 'acceptee', 'refusee', 'retiree', 'terminee'])), name='demande_partage_statut_connu'), models.CheckConstraint(condition=models.Q(('motif', ''), _negated=True), name='demande_partage_motif_obligatoire'), models.CheckConstraint(condition=models.Q(('site_demandeur', models.F('site_sollicite')), _negated=True), name='demande_partage_autre_site'), models.CheckConstraint(condition=models.Q(models.Q(('decidee_le__isnull', False), ('decidee_par__isnull', False), ('statut__in', ['acceptee', 'refusee', 'terminee'])), models.Q(('decidee_le__isnull', True), ('decidee_par__isnull', True), ('statut__in', ['en_attente', 'retiree'])), _connector='OR'), name='demande_partage_decision_datee'), models.CheckConstraint(condition=models.Q(models.Q(('statut', 'refusee'), _negated=True), models.Q(('motif_refus', ''), _negated=True), _connector='OR'), name='demande_partage_refus_motive'), models.CheckConstraint(condition=models.Q(('statut', 'refusee'), ('motif_refus', ''), _connector='OR'), name='demande_partage_motif_refus_si_refus'), models.CheckConstraint(condition=models.Q(models.Q(('close_le__isnull', False), ('statut__in', ['retiree', 'terminee'])), models.Q(models.Q(('statut__in', ['retiree', 'terminee']), _negated=True), ('close_le__isnull', True)), _connector='OR'), name='demande_partage_cloture_datee'), models.CheckConstraint(condition=models.Q(models.Q(('statut', 'terminee'), _negated=True), ('nature', 'partage'), _connector='OR'), name='demande_partage_seul_un_partage_se_termine')],
+                "verbose_name": "demande de partage d'un foyer",
+                "verbose_name_plural": "demandes de partage de foyers",
+                "ordering": ["-demandee_le", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["site_demandeur", "statut"], name="partage_demandeur_statut"
+                    ),
+                    models.Index(
+                        fields=["site_sollicite", "statut"], name="partage_sollicite_statut"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("statut", "en_attente")),
+                        fields=("foyer", "site_demandeur"),
+                        name="une_demande_en_attente_par_foyer_et_site",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("nature", "partage"), ("statut", "acceptee")),
+                        fields=("foyer", "site_demandeur"),
+                        name="un_partage_en_cours_par_foyer_et_site",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("nature__in", ["partage", "transfert"])),
+                        name="demande_partage_nature_connue",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "statut__in",
+                                ["en_attente", "acceptee", "refusee", "retiree", "terminee"],
+                            )
+                        ),
+                        name="demande_partage_statut_connu",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("motif", ""), _negated=True),
+                        name="demande_partage_motif_obligatoire",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("site_demandeur", models.F("site_sollicite")), _negated=True
+                        ),
+                        name="demande_partage_autre_site",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("decidee_le__isnull", False),
+                                ("decidee_par__isnull", False),
+                                ("statut__in", ["acceptee", "refusee", "terminee"]),
+                            ),
+                            models.Q(
+                                ("decidee_le__isnull", True),
+                                ("decidee_par__isnull", True),
+                                ("statut__in", ["en_attente", "retiree"]),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="demande_partage_decision_datee",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("statut", "refusee"), _negated=True),
+                            models.Q(("motif_refus", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="demande_partage_refus_motive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("statut", "refusee"), ("motif_refus", ""), _connector="OR"
+                        ),
+                        name="demande_partage_motif_refus_si_refus",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("close_le__isnull", False), ("statut__in", ["retiree", "terminee"])
+                            ),
+                            models.Q(
+                                models.Q(("statut__in", ["retiree", "terminee"]), _negated=True),
+                                ("close_le__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="demande_partage_cloture_datee",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("statut", "terminee"), _negated=True),
+                            ("nature", "partage"),
+                            _connector="OR",
+                        ),
+                        name="demande_partage_seul_un_partage_se_termine",
+                    ),
+                ],
             },
         ),
     ]

@@ -75,10 +75,7 @@ class Migration(migrations.Migration):
             model_name="habitant",
             constraint=models.CheckConstraint(
                 condition=Q(consentement="non_demande", date_consentement=None)
-                | (
-                    Q(consentement__in=["refuse", "accepte"])
-                    & Q(date_consentement__isnull=False)
-                ),
+                | (Q(consentement__in=["refuse", "accepte"]) & Q(date_consentement__isnull=False)),
                 name="consentement_date_coherente",
             ),
         ),

@@ -170,10 +170,10 @@ def test_action_collective_d_un_autre_site_est_un_404(client, action):
 
 
 def test_l_administrateur_ajoute_un_partenaire_a_l_annuaire(client, site):
-    from accompagnement.models import Partenaire
+    from ccas_portal.models import Partenaire
 
     client.force_login(AgentFactory(role="admin", sites=[site]))
-    url = reverse("admin:accompagnement_partenaire_add")
+    url = reverse("admin:ccas_portal_partenaire_add")
     reponse = client.post(
         url,
         {

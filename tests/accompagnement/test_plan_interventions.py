@@ -4,9 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accompagnement import services
-from accompagnement.models import Partenaire
 from ccas_portal import perms
-from ccas_portal.models import EntreeJournal
+from ccas_portal.models import EntreeJournal, Partenaire
 from tests.accompagnement.conftest import ouvrir
 from tests.factories import AgentFactory, habitant
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accompagnement import services
-from accompagnement.models import Partenaire
+from ccas_portal.models import Partenaire
 from habitants.services import ajouter_membre
 from tests.accompagnement.conftest import ouvrir
 from tests.factories import AgentFactory, habitant

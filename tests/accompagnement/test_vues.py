@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accompagnement import services
-from accompagnement.models import Accompagnement, Action, Intervention, Orientation, Partenaire
-from ccas_portal.models import EntreeJournal
+from accompagnement.models import Accompagnement, Action, Intervention, Orientation
+from ccas_portal.models import EntreeJournal, Partenaire
 from habitants.models import Motif
 from habitants.services import enregistrer_passage
 from tests.accompagnement.conftest import ouvrir

@@ -5,9 +5,8 @@ from django.core.management import CommandError, call_command
 
 from ccas_portal.demo import COMPTES_DEMO, MOT_DE_PASSE_DEMO
 from ccas_portal.enums import Role
-from ccas_portal.models import Agent, Site
+from ccas_portal.models import Agent, Axe, Site
 from ccas_portal.referentiels import SITES
-from droits.models import Axe
 
 pytestmark = pytest.mark.django_db
 

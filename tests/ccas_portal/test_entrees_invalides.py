@@ -21,8 +21,9 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 
 from accompagnement import services as accompagnements
-from accompagnement.models import Accompagnement, Action, Partenaire
+from accompagnement.models import Accompagnement, Action
 from ccas_portal.enums import Role, TypeSite
+from ccas_portal.models import Partenaire
 from ccas_portal.validation import entier_borne
 from droits import services as droits
 from droits.axes import AXES

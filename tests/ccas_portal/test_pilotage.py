@@ -17,11 +17,10 @@ from accompagnement.models import (
     ActionCollective,
     Intervention,
     Orientation,
-    Partenaire,
     Seance,
 )
 from ccas_portal.enums import Role, TypeSite
-from ccas_portal.models import EntreeJournal
+from ccas_portal.models import EntreeJournal, Partenaire
 from ccas_portal.periodes import Periode
 from ccas_portal.petits_effectifs import LEGENDE, Chiffre, compte, proteger_grille
 from ccas_portal.pilotage import indicateurs as ind

@@ -1,7 +1,7 @@
 import pytest
 
+from ccas_portal.models import Axe
 from droits.axes import AXES
-from droits.models import Axe
 from droits.services import synchroniser_axes
 
 CODES_DU_PLAN = [

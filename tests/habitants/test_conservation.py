@@ -13,10 +13,9 @@ from accompagnement.models import (
     ActionCollective,
     Intervention,
     Orientation,
-    Partenaire,
     Seance,
 )
-from ccas_portal.models import EntreeJournal, InstantaneTableauDeBord
+from ccas_portal.models import EntreeJournal, InstantaneTableauDeBord, Partenaire
 from ccas_portal.periodes import Periode
 from ccas_portal.pilotage import indicateurs as ind
 from ccas_portal.pilotage import instantanes

@@ -365,7 +365,7 @@ def _orienter(agent, site, motifs, **champs):
 
 
 def test_orientation_vers_un_partenaire_le_nomme(agent_accueil, site, motifs):
-    from accompagnement.models import Partenaire
+    from ccas_portal.models import Partenaire
 
     adil = Partenaire.objects.get(code="adil")
     passage = _orienter(
@@ -383,7 +383,7 @@ def test_orientation_vers_un_partenaire_sans_partenaire_refusee(agent_accueil, s
 
 
 def test_partenaire_refuse_pour_une_autre_reponse_ou_inactif(agent_accueil, site, motifs):
-    from accompagnement.models import Partenaire
+    from ccas_portal.models import Partenaire
 
     caf = Partenaire.objects.get(code="caf")
     with pytest.raises(ValidationError) as erreur:

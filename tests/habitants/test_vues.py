@@ -302,7 +302,7 @@ def test_passage_a_une_heure_donnee_et_heure_future_refusee(accueil, site, motif
 
 
 def test_orientation_vers_un_partenaire_htmx(accueil, agent_accueil, site, motifs):
-    from accompagnement.models import Partenaire
+    from ccas_portal.models import Partenaire
 
     adil = Partenaire.objects.get(code="adil")
     html = accueil.get(GUICHET).content.decode()
@@ -352,7 +352,7 @@ def test_orientation_sans_partenaire_message_sous_le_champ(accueil, site, motifs
 
 
 def test_partenaire_pour_une_autre_reponse_refuse(accueil, site, motifs):
-    from accompagnement.models import Partenaire
+    from ccas_portal.models import Partenaire
 
     caf = Partenaire.objects.get(code="caf")
     reponse = poster_passage(accueil, site, motifs, reponse="information", partenaire=caf.pk)

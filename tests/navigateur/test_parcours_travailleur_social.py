@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accompagnement import services
-from accompagnement.models import Accompagnement, Action, Intervention, Orientation, Partenaire
+from accompagnement.models import Accompagnement, Action, Intervention, Orientation
 from ccas_portal.enums import Role
-from ccas_portal.models import Site
+from ccas_portal.models import Partenaire, Site
 from habitants.services import ajouter_membre
 from tests.factories import MOT_DE_PASSE, AgentFactory, foyer, habitant
 from tests.navigateur.test_connexion import se_connecter
