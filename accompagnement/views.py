@@ -34,9 +34,10 @@ from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser
 from ccas_portal.models import Site
 from ccas_portal.pagination import paginer
+from droits.file_de_travail import signalements_a_traiter
 from droits.forms import PrestationFoyerForm, formulaire_de_simulation
 from droits.instruction import selectors as selectors_instruction
-from droits.selectors import signalements_a_traiter, simulation_du_foyer
+from droits.selectors import simulation_du_foyer
 from droits.vues_documents import contexte_pieces
 from habitants.acces import demandes_recues, q_personnes_accessibles
 from habitants.forms import RechercheForm

@@ -8,9 +8,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -18,8 +16,6 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.functional import cached_property
 
-from accompagnement.enums import StatutAccompagnement
-from accompagnement.models import Accompagnement
 from ccas_portal import perms
 from ccas_portal.formats import AVANT_UNITE, compte, euros, nombre
 from droits.enums import (
@@ -346,27 +342,6 @@ class SignalementQuerySet(models.QuerySet):
         )
         return self.annotate(apport_mensuel=Cast(Round(apport, 2), MONTANT))
 
-    def avec_responsable(self):
-        """Annote `referent_id` (le référent d'un accompagnement non clos du foyer, celui de
-        l'axe de la prestation d'abord, puis le plus récent) et `responsable_id` : l'agent
-        à qui le signalement est attribué, ou par défaut ce référent (None : personne)."""
-        en_cours = (
-            Accompagnement.objects.filter(foyer_id=OuterRef("foyer_id"))
-            .exclude(statut=StatutAccompagnement.CLOS)
-            .order_by("-date_ouverture", "-pk")
-            .values("referent_id")
-        )
-        referent = Coalesce(
-            Subquery(en_cours.filter(axe_id=OuterRef("prestation__axe_id"))[:1]),
-            Subquery(en_cours[:1]),
-            output_field=IntegerField(),
-        )
-        return self.annotate(referent_id=referent).annotate(
-            responsable_id=Coalesce(
-                F("attribue_a_id"), F("referent_id"), output_field=IntegerField()
-            )
-        )
-
 
 MONTANT = DecimalField(max_digits=12, decimal_places=2)
 
@@ -395,7 +370,7 @@ class Signalement(models.Model):
     )
     toujours_detecte = models.BooleanField("détecté à la dernière exécution", default=True)
     #: Attribué à un travailleur social ; vide : le référent d'un accompagnement en cours du
-    #: foyer, par défaut (`SignalementQuerySet.avec_responsable`).
+    #: foyer, par défaut (`droits.file_de_travail.avec_responsable`).
     attribue_a = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="attribué à",

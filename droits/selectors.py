@@ -2,7 +2,7 @@ from django.db.models import Count, Prefetch, Q
 
 from ccas_portal.models import Agent
 from ccas_portal.petits_effectifs import compte, proteger_grille
-from droits.enums import ETATS_OUVERTS, EtatSignalement, PerimetreDetection, StatutExecution
+from droits.enums import EtatSignalement, PerimetreDetection, StatutExecution
 from droits.models import (
     ChangementSignalement,
     EtatDetectionFoyer,
@@ -11,47 +11,6 @@ from droits.models import (
     PrestationFoyer,
     Signalement,
 )
-from habitants.enums import RoleMembre
-from habitants.models import MembreFoyer
-
-
-def _demandeurs():
-    """Le demandeur actuel de chaque foyer (`foyer.demandeurs`, une requête pour la page)."""
-    return Prefetch(
-        "foyer__membres",
-        queryset=MembreFoyer.objects.filter(
-            date_fin__isnull=True, role=RoleMembre.DEMANDEUR
-        ).select_related("habitant"),
-        to_attr="demandeurs",
-    )
-
-
-def file_de_travail(agent):
-    """Les signalements que l'agent voit (`visibles_par`), rangés par la valeur documentée de
-    ce que le droit apporte (`apport_mensuel`, docs/detection.md), avec leur responsable
-    (`responsable_id` : attribué, ou le référent du foyer) et le demandeur de chaque foyer."""
-    return (
-        Signalement.objects.visibles_par(agent)
-        .avec_apport()
-        .avec_responsable()
-        .select_related("prestation__axe", "foyer__site", "prestation_foyer")
-        .prefetch_related(_demandeurs())
-        .order_by("-apport_mensuel", "-cree_le", "-pk")
-    )
-
-
-#: Combien de signalements le portefeuille montre (les autres : lien vers la file filtrée).
-SIGNALEMENTS_AU_PORTEFEUILLE = 5
-
-
-def signalements_a_traiter(agent) -> dict:
-    """Pour le portefeuille : les signalements ouverts attribués à l'agent (ou dont il est le
-    référent du foyer, par défaut), les premiers de la file et leur nombre."""
-    qs = file_de_travail(agent).filter(etat__in=ETATS_OUVERTS, responsable_id=agent.pk)
-    premiers = list(qs[:SIGNALEMENTS_AU_PORTEFEUILLE])
-    peu = len(premiers) < SIGNALEMENTS_AU_PORTEFEUILLE
-    nombre = len(premiers) if peu else qs.count()
-    return {"signalements_a_moi": premiers, "nombre_signalements_a_moi": nombre}
 
 
 def poser_responsables(signalements) -> list:

@@ -19,6 +19,7 @@ from droits import services
 from droits.detection import execution as detection_execution
 from droits.detection.execution import lancer_detection
 from droits.enums import EtatSignalement, FormePrestation
+from droits.file_de_travail import file_de_travail
 from droits.filters import SignalementFilter
 from droits.forms import (
     AttributionForm,
@@ -31,7 +32,6 @@ from droits.forms import (
 from droits.models import ChangementSignalement, Prestation
 from droits.selectors import (
     executions_visibles,
-    file_de_travail,
     poser_responsables,
     rendre_lisibles,
     signalements_par_etat,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from accompagnement import services as accompagnements
 from ccas_portal.models import EntreeJournal
 from droits import services
+from droits.file_de_travail import file_de_travail
 from droits.models import ChangementSignalement, Prestation, PrestationFoyer, Signalement
-from droits.selectors import file_de_travail
 from habitants.services import ajouter_membre, enregistrer_information
 from tests.factories import AgentFactory, SiteFactory, foyer, habitant
 
