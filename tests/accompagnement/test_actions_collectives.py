@@ -200,3 +200,21 @@ def test_un_identifiant_a_quatre_chiffres_reste_sans_separateur_de_milliers():
     )
     assert 'value="1192"' in html
     assert 'id="trouve-1192"' in html
+
+
+def test_l_administrateur_consulte_les_axes_depuis_sa_page(client, site):
+    """La page d'administration mène à la table des axes (au cœur, ADR 0034), en lecture."""
+    from django.utils.html import escape
+
+    from ccas_portal.models import Axe
+    from droits.services import synchroniser_axes
+
+    synchroniser_axes()
+    client.force_login(AgentFactory(role="admin", sites=[site]))
+    page = client.get("/administration/")
+    lien = reverse("admin:ccas_portal_axe_changelist")
+    assert f'href="{lien}"' in page.content.decode()
+    liste = client.get(lien)
+    assert liste.status_code == 200
+    for axe in Axe.objects.all():
+        assert escape(axe.libelle_court) in liste.content.decode()
