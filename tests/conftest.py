@@ -15,8 +15,8 @@ from tests.factories import AgentFactory
 pytest_plugins = ["tests.partage", "tests.instantanes"]
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_logfinish(nodeid, location):
+@pytest.hookimpl(trylast=True)  # après le démontage des fixtures du test
+def pytest_runtest_teardown(item, nextitem):
     """Après chaque test, ce qui lui survit (modules, tests collectés, base de test, gabarits,
     paramètres d'OpenFisca préparés au premier calcul…) sort du ramasse-miettes, comme le fait
     `moteur.systeme` pour le système socio-fiscal : les collectes complètes, automatiques ou
