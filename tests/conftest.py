@@ -12,7 +12,7 @@ from tests.factories import AgentFactory
 #: Fixtures du partage des foyers entre sites (tests des services, des vues, du navigateur) ;
 #: `snapshot_requetes`, le SQL des pages en instantanés (module chargé en plugin : pytest en
 #: réécrit les assertions, et le diff de syrupy dit quelle requête a changé).
-pytest_plugins = ["tests.partage", "tests.instantanes"]
+pytest_plugins = ["tests.partage", "tests.instantanes", "tests.ordre"]
 
 
 @pytest.hookimpl(trylast=True)  # après le démontage des fixtures du test
