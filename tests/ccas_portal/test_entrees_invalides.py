@@ -7,9 +7,11 @@ valeurs dans chaque paramètre, chaque champ de formulaire et chaque identifiant
 
 import html
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
+from unittest import mock
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -924,6 +926,20 @@ class _Parcours:
         return reponse
 
 
+@contextmanager
+def _sans_releve_des_gabarits():
+    """Le client de test copie le contexte de chaque gabarit rendu, widgets compris, pour
+    `reponse.context` et `reponse.templates`, que le parcours ne lit pas : sans cette copie,
+    ses milliers de pages se rendent ≈ 30 % plus vite. Statut, contenu, en-têtes et exception
+    d'une erreur 500 (`exc_info`) restent ceux de la réponse."""
+
+    def ne_rien_garder(*args, **kwargs):
+        pass
+
+    with mock.patch("django.test.client.store_rendered_templates", ne_rien_garder):
+        yield
+
+
 def _resume(donnees) -> str:
     if not donnees:
         return ""
@@ -1042,13 +1058,13 @@ def _verifier(parcours):
 
 @pytest.mark.parametrize("role", Role.values)
 def test_aucune_url_ne_repond_500_a_une_mauvaise_valeur(monde, role):
-    with connection.execute_wrapper(_refuser_nul):
+    with connection.execute_wrapper(_refuser_nul), _sans_releve_des_gabarits():
         parcours = _parcourir(monde, role, lambda nom: nom not in TABLEAU_DE_BORD)
     _verifier(parcours)
 
 
 def test_le_tableau_de_bord_ne_repond_pas_500_a_une_mauvaise_valeur(monde):
-    with connection.execute_wrapper(_refuser_nul):
+    with connection.execute_wrapper(_refuser_nul), _sans_releve_des_gabarits():
         parcours = _parcourir(monde, Role.RESPONSABLE, lambda nom: nom in TABLEAU_DE_BORD)
     _verifier(parcours)
 

@@ -30,6 +30,9 @@ OPTIONS_CHROMIUM = [
     "--disable-quic",
 ]
 IMPACTS_BLOQUANTS = {"serious", "critical"}
+#: Vrai quand htmx n'a plus de requête en vol ni d'échange en cours (classes qu'il pose le temps
+#: d'une requête, d'un remplacement et de sa mise en place).
+HTMX_AU_REPOS = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 pytestmark = pytest.mark.navigateur
 
@@ -88,7 +91,10 @@ def verifier_page(request):
     def verifier(page, nom: str):
         ARTEFACTS.mkdir(exist_ok=True)
         fichier = re.sub(r"[^\w-]+", "_", f"{request.node.name}-{nom}")
-        page.wait_for_load_state("networkidle")
+        # La page chargée et htmx au repos (aucune requête en vol, aucun échange en cours) :
+        # un état, là où « networkidle » attendait en plus 500 ms sans trafic à chaque page.
+        page.wait_for_load_state("load")
+        page.wait_for_function(HTMX_AU_REPOS)
         page.screenshot(path=ARTEFACTS / f"{fichier}.png", full_page=True)
         resultats = _axe.run(page)
         (ARTEFACTS / f"{fichier}.axe.json").write_text(
