@@ -387,8 +387,9 @@ class Workers:
                 cwd=RACINE,
                 env=env,
                 start_new_session=True,
-                stdout=subprocess.DEVNULL,  # la bannière de Celery ; le journal va dans la sortie
-                stderr=subprocess.DEVNULL,
+                # La bannière de Celery et ses avertissements : à côté du journal, pas ici.
+                stdout=subprocess.DEVNULL,
+                stderr=self.sorties[i].with_suffix(".err").open("w"),
             )
             for i in range(n)
         ]
