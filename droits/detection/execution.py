@@ -381,9 +381,12 @@ def charger(lot: LotDetection) -> DonneesLot:
     """Les lectures d'un lot : un nombre de requêtes qui ne dépend pas de sa taille."""
     foyers = charger_foyers(lot.foyers, lot.execution.mois_cible)
     en_cours: dict[int, set[str]] = {}
-    for foyer_id, code in PrestationFoyer.objects.filter(
-        foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS
-    ).values_list("foyer_id", "prestation_id"):
+    # Sans tri (un ensemble par foyer) : l'ordre par défaut joindrait prestations et axes.
+    for foyer_id, code in (
+        PrestationFoyer.objects.filter(foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS)
+        .order_by()
+        .values_list("foyer_id", "prestation_id")
+    ):
         en_cours.setdefault(foyer_id, set()).add(code)
     return DonneesLot(
         foyers=foyers,
