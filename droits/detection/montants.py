@@ -123,10 +123,12 @@ def seuils_rfr(annee: int, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     chaque nombre de parts : les paramètres et le calcul des formules d'OpenFisca."""
     from .moteur import systeme  # noqa: PLC0415 (cycle : moteur importe ce module)
 
+    # Le nœud des seuils à cette date, pas tout l'arbre des paramètres (≈ 60 ms à chaque appel,
+    # c'est-à-dire trois fois par simulation).
     seuils = (
-        systeme()
-        .parameters(f"{annee}-01-01")
-        .prelevements_sociaux.contributions_sociales.csg.remplacement.seuils
+        systeme().parameters.prelevements_sociaux.contributions_sociales.csg.remplacement.seuils(
+            f"{annee}-01-01"
+        )
     )
     return tuple(
         getattr(seuils, f"seuil_rfr{k}")[f"seuil_rfr{k}"]
