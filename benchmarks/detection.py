@@ -4,6 +4,8 @@ Préparer (une fois) la base de volume comme pour benchmarks/recherche.py :
     DATABASE_URL=postgres://…/ccas_bench python manage.py migrate
     DATABASE_URL=… python manage.py charger_referentiels --wet-run
     DATABASE_URL=… python manage.py demo_data --wet-run --foyers 100000
+Le banc met à jour les statistiques du planificateur (ANALYZE) au départ et avant chaque
+exécution, comme l'autovacuum d'un serveur en service.
 Lancer (Redis requis : plusieurs workers partagent une exécution) :
     DATABASE_URL=… CELERY_BROKER_URL=redis://127.0.0.1:6379/14 python benchmarks/detection.py \
         [--foyers 20000] [--tailles 2000,5000,10000]
@@ -486,11 +488,24 @@ def repartir_de_zero(ids: list[int], limite: int | None):
         )
 
 
+def analyser(tables: str = "") -> None:
+    """Les statistiques du planificateur, comme les tiendrait l'autovacuum d'un serveur en
+    service (il peut être coupé sur une machine de développement ou de banc) : sans elles,
+    PostgreSQL choisit de mauvais plans (une boucle sur les 234 000 habitants pour lire les
+    membres de 1 000 foyers)."""
+    with connection.cursor() as curseur:
+        curseur.execute(f"ANALYZE {tables}")
+
+
 def executer(
     perimetre: str, n_workers: int, taille: int, ecart: int | None = None
 ) -> tuple[ExecutionDetection, float, list]:
     """Une exécution de bout en bout ; `ecart` : l'écart de la proximité des seuils des
     workers, en % (0 : coupée ; None : le réglage)."""
+    analyser(
+        "droits_signalement, droits_etatdetectionfoyer, droits_executiondetection, "
+        "droits_lotdetection, habitants_foyer"
+    )
     workers = Workers(n_workers, taille, ecart)
     try:
         workers.attendre_prets()  # démarrage et construction du système socio-fiscal
@@ -593,6 +608,7 @@ def main():
     perimetre = "modifies" if limite else "tous"
     tailles = [int(t) for t in args.tailles.split(",")]
     print(f"{n} foyers (sur {len(ids)}), mois simulé {mois_courant():%m/%Y} ; {charge()}")
+    analyser()
     if not args.sans_controle:
         print(f"Simulation idéale = moteur du portail (300 foyers) : {meme_calcul(ids[:300])}")
     if args.seuils_seulement:
