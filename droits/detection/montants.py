@@ -370,11 +370,13 @@ def tranches_csg(
     def poser_annee(an: int, tranche: np.ndarray) -> None:
         colonnes = range((an - annee + 4) * 12, (an - annee + 5) * 12)
         revenus = revenus_des_mois(nets, mois, colonnes, lambda _: tranche)
+        # Les mêmes toute l'année : posés une fois sur ses 12 mois (une seule conversion).
+        annee_entiere = f"month:{an}-01:12"
+        simulation.set_input("statut_marital", annee_entiere, statuts)
+        simulation.set_input("taux_incapacite", annee_entiere, incapacites)
+        simulation.set_input("handicap", annee_entiere, incapacites >= 0.5)
         for k, colonne in enumerate(colonnes):
             periode = f"{an}-{k + 1:02d}"
-            simulation.set_input("statut_marital", periode, statuts)
-            simulation.set_input("taux_incapacite", periode, incapacites)
-            simulation.set_input("handicap", periode, incapacites >= 0.5)
             for variable, valeurs in revenus[mois[colonne]].items():
                 simulation.set_input(variable, periode, valeurs)
 
