@@ -4,32 +4,45 @@ Préparer (une fois) la base de volume comme pour benchmarks/recherche.py :
     DATABASE_URL=postgres://…/ccas_bench python manage.py migrate
     DATABASE_URL=… python manage.py charger_referentiels --wet-run
     DATABASE_URL=… python manage.py demo_data --wet-run --foyers 100000
+Le banc met à jour les statistiques du planificateur (ANALYZE) au départ et avant chaque
+exécution, comme l'autovacuum d'un serveur en service.
 Lancer (Redis requis : plusieurs workers partagent une exécution) :
     DATABASE_URL=… CELERY_BROKER_URL=redis://127.0.0.1:6379/14 python benchmarks/detection.py \
         [--foyers 20000] [--tailles 2000,5000,10000]
 
 Mesure, dans la même exécution et sur les mêmes foyers (`--foyers N` : les N premiers) :
 1. pour chaque taille de lot du balayage (`--tailles`, 2 000, 5 000 et 10 000 par défaut) :
+   - une exécution complète de bout en bout avec 1 worker (processus `celery worker --pool
+     solo`, file detection), à partir d'une base sans signalement, proximité des seuils
+     (ADR 0019) coupée (écart 0, donné aux workers par DETECTION_ECART_SEUIL_POURCENT), puis
+     avec (l'écart du réglage) : débit en temps réel et en temps de processeur des workers
+     (PostgreSQL non compté), mémoire résidente maximale (échantillonnée toutes les 0,2 s) ;
    - le moteur utilisé de la façon idéale, dans un processus neuf : une simulation vectorisée
      par lot, chaque entrée posée une fois par plage de mois où elle ne change pas, les
      variables du portail calculées, rien du portail (préparation hors chronomètre : base,
      conversion des montants) ; débit en temps réel et en temps de processeur, mémoire
      résidente maximale du processus ;
-   - une exécution complète de bout en bout avec 1 worker (processus `celery worker --pool
-     solo`, file detection), à partir d'une base sans signalement : débit en temps réel et en
-     temps de processeur des workers (PostgreSQL non compté), mémoire résidente maximale
-     (échantillonnée toutes les 0,2 s) ;
-2. la taille retenue : la plus rapide de bout en bout (en temps de processeur : sur une machine
-   partagée, le temps réel dit surtout la charge) parmi celles qui tiennent sous 1,5 Go,
-   comparée au meilleur idéal sous 1,5 Go ;
+   - « l'idéal à travail égal » : le même, plus la re-simulation idéale des mêmes copies à
+     ressources ± écart des foyers que la première exécution re-simule (un droit probable
+     d'une prestation légale ni demandée ni perçue : `decision.a_re_simuler` sans signalement
+     écrit ; lus dans ce qu'a écrit la première exécution du balayage), par morceaux de la
+     taille d'un lot comme `moteur.sensibilite` ;
+2. deux rapports : la passe de détection (seuils coupés) contre l'idéal — la comparaison de
+   l'objectif — et le portail complet (avec seuils) contre l'idéal à travail égal ; chacun
+   compare la taille la plus rapide du portail (en temps de processeur : sur une machine
+   partagée, le temps réel dit surtout la charge) parmi celles qui tiennent sous 1,5 Go au
+   meilleur idéal sous 1,5 Go ; la taille retenue est celle du portail complet ;
 3. 2 workers à cette taille ; une nouvelle exécution complète sans changement (sauf
    `--sans-reexecution`) ;
 4. une exécution incrémentale après avoir marqué 1 % des foyers comme modifiés.
+`--seuils coupes` : seuils coupés partout (pas d'idéal à travail égal) ; `--seuils
+balayage-coupe` : le balayage seuils coupés seulement, puis une exécution avec seuils à la
+taille retenue ; 2 workers, nouvelle exécution et incrémental avec seuils (sauf `coupes`).
 `--sans-controle` saute la vérification que l'idéal calcule les mêmes montants que le portail.
-Et, avant tout cela (seul avec `--seuils-seulement`), le coût de la proximité des seuils
-(ADR 0019) : temps processeur de `moteur.simuler` puis de `moteur.sensibilite` sur les foyers
-qui auront un signalement d'une prestation légale, lot par lot (temps processeur : la machine
-partagée rend les durées réelles peu parlantes).
+Seul avec `--seuils-seulement` : le coût de la proximité des seuils (ADR 0019), temps
+processeur de `moteur.simuler` puis de `moteur.sensibilite` sur les foyers qui auront un
+signalement d'une prestation légale, lot par lot (temps processeur : la machine partagée rend
+les durées réelles peu parlantes).
 Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
 """
 
@@ -170,27 +183,58 @@ def simuler_ideal(entrees: dict, mois_cible) -> dict:
     return totaux
 
 
-def mesurer_ideal(taille: int, limite: int | None) -> None:
+def copies_ideales(foyers, a_re_simuler: set[int], ecart: float, taille: int) -> list[list]:
+    """Les copies à ressources × (1 − écart) et × (1 + écart) des foyers du lot que la
+    détection re-simule, dans l'ordre et par morceaux de `taille` copies, comme
+    `moteur.sensibilite` (les mêmes copies, la même mémoire qu'un lot)."""
+    copies = [
+        copie
+        for f in foyers
+        if f.id in a_re_simuler
+        for copie in (
+            moteur._avec_ressources_multipliees(f, 1 - ecart, 1),
+            moteur._avec_ressources_multipliees(f, 1 + ecart, 2),
+        )
+    ]
+    taille = max(2, taille)
+    return [copies[d : d + taille] for d in range(0, len(copies), taille)]
+
+
+def mesurer_ideal(
+    taille: int, limite: int | None, ecart: float = 0, fichier: str | None = None
+) -> None:
     """(Processus à part, pour sa mémoire maximale.) Le débit idéal sur les mêmes foyers, par
-    lots de `taille` : préparation hors chronomètre, simulation chronométrée. Imprime une ligne
-    JSON."""
+    lots de `taille` : préparation hors chronomètre, simulation chronométrée. Avec `fichier`
+    (les foyers que la détection re-simule, un identifiant par ligne) : après chaque lot, la
+    re-simulation idéale de leurs copies ± `ecart`, chronométrée à part (« idéal à travail
+    égal »). Imprime une ligne JSON."""
     import json
     import resource
 
     ids = list(Foyer.objects.order_by("pk").values_list("pk", flat=True))[:limite]
+    a_re_simuler = {int(ligne) for ligne in Path(fichier).read_text().split()} if fichier else set()
     moteur.prechauffer(mois_courant())  # comme un worker à son démarrage
-    duree = processeur = 0.0
-    foyers_simules = 0
+    duree = processeur = duree_seuils = processeur_seuils = 0.0
+    foyers_simules = copies_simulees = 0
     for depart in range(0, len(ids), taille):
-        entrees = entrees_ideales(
-            charger_foyers(ids[depart : depart + taille], mois_courant()), mois_courant()
-        )
+        foyers = charger_foyers(ids[depart : depart + taille], mois_courant())
+        entrees = entrees_ideales(foyers, mois_courant())
         t, c = time.perf_counter(), time.process_time()
         simuler_ideal(entrees, mois_courant())
         duree += time.perf_counter() - t
         processeur += time.process_time() - c
         foyers_simules += entrees["foyers"]
         del entrees
+        if not a_re_simuler:
+            continue
+        for morceau in copies_ideales(foyers, a_re_simuler, ecart, taille):
+            entrees = entrees_ideales(morceau, mois_courant())
+            t, c = time.perf_counter(), time.process_time()
+            simuler_ideal(entrees, mois_courant())
+            duree_seuils += time.perf_counter() - t
+            processeur_seuils += time.process_time() - c
+            copies_simulees += entrees["foyers"]
+            del entrees
     pic = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(
         json.dumps(
@@ -199,16 +243,26 @@ def mesurer_ideal(taille: int, limite: int | None) -> None:
                 "simules": foyers_simules,
                 "secondes": duree,
                 "processeur": processeur,
+                "copies": copies_simulees,
+                "secondes_seuils": duree_seuils,
+                "processeur_seuils": processeur_seuils,
                 "pic": pic,
             }
         )
     )
 
 
-def ideal(taille: int, limite: int | None) -> dict:
-    """Le débit idéal dans un processus neuf (sa mémoire maximale est la sienne)."""
+def ideal(
+    taille: int, limite: int | None, ecart: float = 0, a_re_simuler: set[int] | None = None
+) -> dict:
+    """Le débit idéal dans un processus neuf (sa mémoire maximale est la sienne) ; avec
+    `a_re_simuler`, aussi la re-simulation idéale de ces foyers à ± `ecart`."""
     import json
 
+    fichier = None
+    if a_re_simuler:
+        fichier = Path(tempfile.mkdtemp(prefix="banc-detection-")) / "a_re_simuler.txt"
+        fichier.write_text("\n".join(str(i) for i in sorted(a_re_simuler)))
     sortie = subprocess.run(
         [
             sys.executable,
@@ -217,6 +271,7 @@ def ideal(taille: int, limite: int | None) -> dict:
             "--taille-lot",
             str(taille),
             *(["--foyers", str(limite)] if limite else []),
+            *(["--ecart", str(ecart), "--a-re-simuler", str(fichier)] if fichier else []),
         ],
         cwd=RACINE,
         capture_output=True,
@@ -224,6 +279,28 @@ def ideal(taille: int, limite: int | None) -> dict:
         check=True,
     ).stdout
     return json.loads(sortie.strip().splitlines()[-1])
+
+
+def foyers_re_simules(execution: ExecutionDetection, ids: list[int]) -> set[int]:
+    """Les foyers que la première exécution re-simule pour la proximité des seuils, d'après ce
+    qu'elle a écrit : ceux qui ont un droit probable d'une prestation légale ni demandée ni
+    perçue (`decision.a_re_simuler` sans signalement déjà écrit)."""
+    from droits.enums import STATUTS_EN_COURS
+    from droits.models import EtatDetectionFoyer, PrestationFoyer
+
+    legales = {p.code for p in moteur.prestations_legales()}
+    en_cours: dict[int, set[str]] = {}
+    for foyer_id, code in PrestationFoyer.objects.filter(
+        foyer_id__in=ids, statut__in=STATUTS_EN_COURS
+    ).values_list("foyer_id", "prestation_id"):
+        en_cours.setdefault(foyer_id, set()).add(code)
+    return {
+        foyer_id
+        for foyer_id, estimations in EtatDetectionFoyer.objects.filter(
+            execution=execution, foyer_id__in=ids
+        ).values_list("foyer_id", "estimations")
+        if any(c in legales and c not in en_cours.get(foyer_id, ()) for c in estimations or {})
+    }
 
 
 def meme_calcul(ids: list[int]) -> bool:
@@ -282,8 +359,10 @@ def cout_des_seuils(ids: list[int], taille: int) -> None:
 class Workers:
     """n workers Celery en processus séparés, et leur mémoire résidente maximale."""
 
-    def __init__(self, n: int, taille: int):
+    def __init__(self, n: int, taille: int, ecart: int | None = None):
         env = {**os.environ, "DETECTION_TAILLE_LOT": str(taille)}
+        if ecart is not None:  # écart de la proximité des seuils, en % (0 : coupée)
+            env["DETECTION_ECART_SEUIL_POURCENT"] = str(ecart)
         self.sorties = [
             Path(tempfile.mkdtemp(prefix="banc-detection-")) / f"banc{i}.log" for i in range(n)
         ]
@@ -310,6 +389,9 @@ class Workers:
                 cwd=RACINE,
                 env=env,
                 start_new_session=True,
+                # La bannière de Celery et ses avertissements : à côté du journal, pas ici.
+                stdout=subprocess.DEVNULL,
+                stderr=self.sorties[i].with_suffix(".err").open("w"),
             )
             for i in range(n)
         ]
@@ -353,14 +435,25 @@ class Workers:
 
     def temps_des_lots(self) -> dict[str, list[float]]:
         """Les temps par lot que chaque worker a écrits dans sa sortie (chargement, simulation,
-        signalements)."""
-        temps: dict[str, list[float]] = {"chargement": [], "simulation": [], "signalements": []}
+        proximité des seuils, signalements) et le nombre de foyers re-simulés (`resimules`)."""
+        temps: dict[str, list[float]] = {
+            "chargement": [],
+            "simulation": [],
+            "proximité des seuils": [],
+            "signalements": [],
+            "resimules": [],
+        }
         for sortie in self.sorties:
             for ligne in sortie.read_text().splitlines():
+                if " de l'exécution " not in ligne:
+                    continue
                 for etape in temps:
                     trouve = re.search(rf"{etape} ([0-9.]+) s", ligne)
-                    if trouve and " de l'exécution " in ligne:
+                    if trouve:
                         temps[etape].append(float(trouve.group(1)))
+                trouve = re.search(r"proximité des seuils [0-9.]+ s \(([0-9]+) foyers\)", ligne)
+                if trouve:
+                    temps["resimules"].append(float(trouve.group(1)))
         return temps
 
     def arreter(self):
@@ -374,11 +467,13 @@ class Workers:
 def repartir_de_zero(ids: list[int], limite: int | None):
     """Chaque exécution complète fait le même travail : aucun signalement ni état au départ.
     Avec `limite`, les foyers au-delà sont notés simulés (après leur dernier changement) : une
-    exécution « foyers modifiés » fait alors exactement les `limite` premiers."""
+    exécution « foyers modifiés » fait alors exactement les `limite` premiers. Les tables qui
+    pointent vers les signalements (demandes d'aide facultative, et ce qui en dépend) sont
+    vidées avec (CASCADE) : la détection ne les lit pas."""
     with connection.cursor() as curseur:
         curseur.execute(
             "TRUNCATE droits_changementsignalement, droits_signalement, "
-            "droits_etatdetectionfoyer, droits_lotdetection, droits_executiondetection"
+            "droits_etatdetectionfoyer, droits_lotdetection, droits_executiondetection CASCADE"
         )
     if limite:
         from droits.models import EtatDetectionFoyer
@@ -393,8 +488,25 @@ def repartir_de_zero(ids: list[int], limite: int | None):
         )
 
 
-def executer(perimetre: str, n_workers: int, taille: int) -> tuple[ExecutionDetection, float, list]:
-    workers = Workers(n_workers, taille)
+def analyser(tables: str = "") -> None:
+    """Les statistiques du planificateur, comme les tiendrait l'autovacuum d'un serveur en
+    service (il peut être coupé sur une machine de développement ou de banc) : sans elles,
+    PostgreSQL choisit de mauvais plans (une boucle sur les 234 000 habitants pour lire les
+    membres de 1 000 foyers)."""
+    with connection.cursor() as curseur:
+        curseur.execute(f"ANALYZE {tables}")
+
+
+def executer(
+    perimetre: str, n_workers: int, taille: int, ecart: int | None = None
+) -> tuple[ExecutionDetection, float, list]:
+    """Une exécution de bout en bout ; `ecart` : l'écart de la proximité des seuils des
+    workers, en % (0 : coupée ; None : le réglage)."""
+    analyser(
+        "droits_signalement, droits_etatdetectionfoyer, droits_executiondetection, "
+        "droits_lotdetection, habitants_foyer"
+    )
+    workers = Workers(n_workers, taille, ecart)
     try:
         workers.attendre_prets()  # démarrage et construction du système socio-fiscal
         debut, cpu = time.perf_counter(), workers.processeur()
@@ -409,15 +521,51 @@ def executer(perimetre: str, n_workers: int, taille: int) -> tuple[ExecutionDete
     finally:
         workers.arreter()
     temps = workers.temps_des_lots()
+    execution.resimules = int(sum(temps.pop("resimules")))
     print(
         f"   {len(temps['simulation'])} lots ; par lot, en moyenne : "
         + ", ".join(f"{etape} {statistics.mean(v):.2f} s" for etape, v in temps.items() if v)
+        + f" ; foyers re-simulés (seuils) : {execution.resimules}"
     )
     return execution, duree, workers.pics
 
 
 def charge() -> str:
     return "charge " + " ".join(f"{c:.1f}" for c in os.getloadavg())
+
+
+def mesure(execution: ExecutionDetection, duree: float, pics: list) -> dict:
+    return {
+        "portail": execution.total / duree,
+        "portail_cpu": execution.total / execution.processeur,
+        "duree": duree,
+        "processeur": execution.processeur,
+        "pic_portail": max(pics),
+        "crees": execution.signalements_crees,
+        "resimules": execution.resimules,
+    }
+
+
+def rapport(titre: str, mesures: dict, mode: str, cle: str, limite_memoire: float) -> int:
+    """Compare le portail (`mode` : « sans » ou « avec » les seuils) à l'idéal (`cle` :
+    « ideal » ou « egal », à travail égal) : le meilleur idéal sous 1,5 Go contre la meilleure
+    taille du portail sous 1,5 Go (en temps de processeur : sur une machine partagée, le temps
+    réel dit surtout la charge). Renvoie la meilleure taille du portail."""
+    tailles = [t for t in mesures if mode in mesures[t]]
+    tiennent = [t for t in tailles if mesures[t]["pic_ideal"] <= limite_memoire]
+    meilleure_ideale = max(tiennent, key=lambda t: mesures[t][f"{cle}_cpu"])
+    tiennent_portail = [t for t in tailles if mesures[t][mode]["pic_portail"] <= limite_memoire]
+    choisie = max(tiennent_portail, key=lambda t: mesures[t][mode]["portail_cpu"])
+    ref, ref_cpu = mesures[meilleure_ideale][cle], mesures[meilleure_ideale][f"{cle}_cpu"]
+    m = mesures[choisie][mode]
+    print(
+        f"{titre} : idéal, meilleure taille sous 1,5 Go = {meilleure_ideale} ({ref_cpu:.0f} "
+        f"foyers/s en processeur, {ref:.0f} en temps réel) ; portail, meilleure taille = "
+        f"{choisie} ({m['portail_cpu']:.0f} foyers/s en processeur, {m['portail']:.0f} en temps"
+        f" réel) → en processeur {100 * m['portail_cpu'] / ref_cpu:.0f} % de l'idéal (objectif"
+        f" ≥ 90 %), en temps réel {100 * m['portail'] / ref:.0f} %"
+    )
+    return choisie
 
 
 def main():
@@ -431,7 +579,16 @@ def main():
     parser.add_argument(
         "--sans-controle", action="store_true", help="sans contrôle idéal = portail"
     )
+    parser.add_argument(
+        "--seuils",
+        choices=["les-deux", "coupes", "balayage-coupe"],
+        default="les-deux",
+        help="proximité des seuils dans le portail : balayage avec et sans (les-deux), partout "
+        "coupée (coupes), ou balayage sans puis une exécution avec à la taille retenue",
+    )
     parser.add_argument("--ideal-seul", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ecart", type=float, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--a-re-simuler", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--seuils-seulement",
         action="store_true",
@@ -439,7 +596,7 @@ def main():
     )
     args = parser.parse_args()
     if args.ideal_seul:
-        return mesurer_ideal(args.taille_lot, args.foyers)
+        return mesurer_ideal(args.taille_lot, args.foyers, args.ecart, args.a_re_simuler)
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
         sys.exit("Ce banc d'essai demande PostgreSQL (DATABASE_URL) et Redis (CELERY_BROKER_URL).")
     nom = connection.settings_dict["NAME"]
@@ -451,77 +608,136 @@ def main():
     perimetre = "modifies" if limite else "tous"
     tailles = [int(t) for t in args.tailles.split(",")]
     print(f"{n} foyers (sur {len(ids)}), mois simulé {mois_courant():%m/%Y} ; {charge()}")
+    analyser()
     if not args.sans_controle:
         print(f"Simulation idéale = moteur du portail (300 foyers) : {meme_calcul(ids[:300])}")
-    cout_des_seuils(ids[:n], args.taille_lot)
     if args.seuils_seulement:
+        cout_des_seuils(ids[:n], args.taille_lot)
         return
 
+    pourcent = settings.DETECTION_ECART_SEUIL_POURCENT
+    if not pourcent and args.seuils != "coupes":
+        sys.exit("DETECTION_ECART_SEUIL_POURCENT vaut 0 : rien à comparer avec les seuils.")
+    ecart = pourcent / 100
+    modes = ["sans", "avec"] if args.seuils == "les-deux" else ["sans"]
     limite_memoire = 1.5 * 2**30
-    mesures = {}
+    mesures: dict[int, dict] = {}
+    a_re_simuler: set[int] | None = None
     for taille in tailles:
-        i = ideal(taille, n)
-        repartir_de_zero(ids, limite)
-        execution, duree, pics = executer(perimetre, 1, taille)
-        assert execution.statut == "terminee", execution.erreurs
-        assert execution.total == n, execution.total
-        mesures[taille] = {
-            "ideal": i["simules"] / i["secondes"],
-            "ideal_cpu": i["simules"] / i["processeur"],
-            "pic_ideal": i["pic"],
-            "portail": execution.total / duree,
-            "portail_cpu": execution.total / execution.processeur,
-            "pic_portail": max(pics),
-        }
-        m = mesures[taille]
-        print(
-            f"Lots de {taille} : idéal {m['ideal']:.0f} foyers/s (simulation {i['secondes']:.1f} s,"
-            f" pic {m['pic_ideal'] / 2**30:.2f} Go) ; portail 1 worker {m['portail']:.0f} foyers/s"
-            f" ({duree:.1f} s, pic {m['pic_portail'] / 2**30:.2f} Go) : "
-            f"{100 * m['portail'] / m['ideal']:.0f} % de l'idéal du même lot ; {charge()}"
+        m = mesures[taille] = {}
+        for mode in modes:
+            repartir_de_zero(ids, limite)
+            execution, duree, pics = executer(
+                perimetre, 1, taille, 0 if mode == "sans" else pourcent
+            )
+            assert execution.statut == "terminee", execution.erreurs
+            assert execution.total == n, execution.total
+            m[mode] = mesure(execution, duree, pics)
+            if a_re_simuler is None and args.seuils != "coupes":
+                a_re_simuler = foyers_re_simules(execution, ids[:n])
+            p = m[mode]
+            print(
+                f"Lots de {taille}, portail 1 worker, seuils {'coupés' if mode == 'sans' else f'± {pourcent} %'}"
+                f" : {p['portail']:.0f} foyers/s ({duree:.1f} s), en processeur "
+                f"{p['portail_cpu']:.0f} foyers/s ({execution.processeur:.1f} s, workers seuls), "
+                f"pic {p['pic_portail'] / 2**30:.2f} Go ; signalements créés : {p['crees']}, "
+                f"incomplets : {execution.incomplets} ; {charge()}"
+            )
+        i = ideal(taille, n, ecart, a_re_simuler)
+        m.update(
+            ideal=i["simules"] / i["secondes"],
+            ideal_cpu=i["simules"] / i["processeur"],
+            pic_ideal=i["pic"],
+            ideal_secondes=i["secondes"],
+            ideal_processeur=i["processeur"],
         )
         print(
-            f"   en temps de processeur : idéal {m['ideal_cpu']:.0f} foyers/s "
-            f"({i['processeur']:.1f} s), portail {m['portail_cpu']:.0f} foyers/s "
-            f"({execution.processeur:.1f} s, workers seuls) : "
-            f"{100 * m['portail_cpu'] / m['ideal_cpu']:.0f} % ; signalements créés : "
-            f"{execution.signalements_crees}, incomplets : {execution.incomplets}"
+            f"Lots de {taille}, idéal : {m['ideal']:.0f} foyers/s (simulation {i['secondes']:.1f} s),"
+            f" en processeur {m['ideal_cpu']:.0f} foyers/s ({i['processeur']:.1f} s), pic "
+            f"{m['pic_ideal'] / 2**30:.2f} Go ; {charge()}"
         )
-    tiennent = [t for t in tailles if mesures[t]["pic_ideal"] <= limite_memoire]
-    # En temps de processeur : sur une machine partagée, le temps réel dit surtout la charge.
-    meilleure_ideale = max(tiennent, key=lambda t: mesures[t]["ideal_cpu"])
-    tiennent_portail = [t for t in tailles if mesures[t]["pic_portail"] <= limite_memoire]
-    choisie = max(tiennent_portail, key=lambda t: mesures[t]["portail_cpu"])
-    reference = mesures[meilleure_ideale]["ideal"]
-    print(
-        f"Idéal : meilleure taille sous 1,5 Go = {meilleure_ideale} ({reference:.0f} foyers/s) ;"
-        f" portail : meilleure taille = {choisie} ({mesures[choisie]['portail']:.0f} foyers/s) → "
-        f"{100 * mesures[choisie]['portail'] / reference:.0f} % de l'idéal (objectif ≥ 90 %) ;"
-        f" en processeur : {100 * mesures[choisie]['portail_cpu'] / mesures[meilleure_ideale]['ideal_cpu']:.0f} %"
+        if a_re_simuler is not None:
+            m.update(
+                egal=i["simules"] / (i["secondes"] + i["secondes_seuils"]),
+                egal_cpu=i["simules"] / (i["processeur"] + i["processeur_seuils"]),
+            )
+            print(
+                f"   idéal à travail égal (+ {len(a_re_simuler)} foyers re-simulés, "
+                f"{i['copies']} copies ± {pourcent} % : +{i['processeur_seuils']:.1f} s de "
+                f"processeur, +{100 * i['processeur_seuils'] / i['processeur']:.0f} %) : "
+                f"{m['egal']:.0f} foyers/s, en processeur {m['egal_cpu']:.0f} foyers/s"
+            )
+        for mode in modes:
+            cle = "ideal" if mode == "sans" else "egal"
+            print(
+                f"   portail {'sans' if mode == 'sans' else 'avec'} seuils / "
+                f"{'idéal' if mode == 'sans' else 'idéal à travail égal'} du même lot : "
+                f"{100 * m[mode]['portail_cpu'] / m[f'{cle}_cpu']:.0f} % en processeur, "
+                f"{100 * m[mode]['portail'] / m[cle]:.0f} % en temps réel"
+            )
+
+    choisie = rapport(
+        "Passe de détection (seuils coupés) contre l'idéal",
+        mesures,
+        "sans",
+        "ideal",
+        limite_memoire,
     )
+    if args.seuils == "balayage-coupe":
+        repartir_de_zero(ids, limite)
+        execution, duree, pics = executer(perimetre, 1, choisie, pourcent)
+        assert execution.statut == "terminee", execution.erreurs
+        mesures[choisie]["avec"] = mesure(execution, duree, pics)
+        p = mesures[choisie]["avec"]
+        print(
+            f"Lots de {choisie}, portail 1 worker, seuils ± {pourcent} % : {p['portail']:.0f} "
+            f"foyers/s ({duree:.1f} s), en processeur {p['portail_cpu']:.0f} foyers/s "
+            f"({execution.processeur:.1f} s), pic {p['pic_portail'] / 2**30:.2f} Go ; "
+            f"{p['resimules']} foyers re-simulés (idéal : {len(a_re_simuler)}) ; {charge()}"
+        )
+    if args.seuils != "coupes":
+        choisie = rapport(
+            "Portail complet (seuils ± 5 %) contre l'idéal à travail égal".replace(
+                "5", str(pourcent)
+            ),
+            mesures,
+            "avec",
+            "egal",
+            limite_memoire,
+        )
+        print(
+            f"   foyers re-simulés : portail {mesures[choisie]['avec']['resimules']}, idéal "
+            f"{len(a_re_simuler)}"
+        )
+    mode = "sans" if args.seuils == "coupes" else "avec"
+    ecart_workers = 0 if mode == "sans" else pourcent
+    reference = mesures[choisie][mode]["portail"]
 
     repartir_de_zero(ids, limite)
-    execution, duree, pics = executer(perimetre, 2, choisie)
+    execution, duree, pics = executer(perimetre, 2, choisie, ecart_workers)
     deux = execution.total / duree
     print(
-        f"2 workers, lots de {choisie} : {execution.total} foyers en {duree:.1f} s → {deux:.0f}"
-        f" foyers/s : ×{deux / mesures[choisie]['portail']:.2f} un worker (objectif ≥ ×1,85) ;"
-        " pic par worker : " + ", ".join(f"{p / 2**30:.2f} Go" for p in pics) + f" ; {charge()}"
+        f"2 workers, lots de {choisie}, seuils {'coupés' if mode == 'sans' else f'± {pourcent} %'}"
+        f" : {execution.total} foyers en {duree:.1f} s → {deux:.0f} foyers/s : ×"
+        f"{deux / reference:.2f} un worker (objectif ≥ ×1,85) ; en processeur "
+        f"{execution.processeur:.1f} s ; pic par worker : "
+        + ", ".join(f"{p / 2**30:.2f} Go" for p in pics)
+        + f" ; {charge()}"
     )
 
     if not args.sans_reexecution:
         if limite:  # les mêmes foyers, de nouveau « modifiés »
             Foyer.objects.filter(pk__in=ids[:n]).update(faits_modifies_le=timezone.now())
-        execution, duree, pics = executer(perimetre, 1, choisie)
+        execution, duree, pics = executer(perimetre, 1, choisie, ecart_workers)
         print(
             f"Nouvelle exécution complète sans changement (1 worker) : {execution.total} foyers en "
             f"{duree:.1f} s → {execution.total / duree:.0f} foyers/s, "
-            f"{execution.signalements_crees} créés"
+            f"{execution.signalements_crees} créés ; {charge()}"
         )
 
     centieme = ids[:n][::100]
     Foyer.objects.filter(pk__in=centieme).update(faits_modifies_le=timezone.now())
-    execution, duree, pics = executer("modifies", 1, choisie)
+    execution, duree, pics = executer("modifies", 1, choisie, ecart_workers)
     print(
         f"Incrémental, {len(centieme)} foyers modifiés (1 %) : {execution.total} resimulés en "
         f"{duree:.1f} s (objectif < 5 s) ; {charge()}"

@@ -17,7 +17,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -159,9 +159,10 @@ def foyers_du_perimetre(execution: ExecutionDetection):
     if execution.perimetre == PerimetreDetection.FOYER:
         return qs.filter(pk=execution.foyer_id)
     if execution.perimetre == PerimetreDetection.MODIFIES:
-        derniere = EtatDetectionFoyer.objects.filter(foyer=OuterRef("pk")).values("simule_le")
-        return qs.annotate(simule_le=Subquery(derniere)).filter(
-            Q(simule_le__isnull=True) | Q(faits_modifies_le__gt=F("simule_le"))
+        # Une jointure (un état au plus par foyer), pas deux sous-requêtes par foyer : 0,04 s
+        # au lieu de 0,2 s sur 100 000 foyers, coût fixe de chaque exécution incrémentale.
+        return qs.filter(
+            Q(detection__isnull=True) | Q(faits_modifies_le__gt=F("detection__simule_le"))
         )
     return qs
 
@@ -381,9 +382,12 @@ def charger(lot: LotDetection) -> DonneesLot:
     """Les lectures d'un lot : un nombre de requêtes qui ne dépend pas de sa taille."""
     foyers = charger_foyers(lot.foyers, lot.execution.mois_cible)
     en_cours: dict[int, set[str]] = {}
-    for foyer_id, code in PrestationFoyer.objects.filter(
-        foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS
-    ).values_list("foyer_id", "prestation_id"):
+    # Sans tri (un ensemble par foyer) : l'ordre par défaut joindrait prestations et axes.
+    for foyer_id, code in (
+        PrestationFoyer.objects.filter(foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS)
+        .order_by()
+        .values_list("foyer_id", "prestation_id")
+    ):
         en_cours.setdefault(foyer_id, set()).add(code)
     return DonneesLot(
         foyers=foyers,

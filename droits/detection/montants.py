@@ -123,10 +123,12 @@ def seuils_rfr(annee: int, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     chaque nombre de parts : les paramètres et le calcul des formules d'OpenFisca."""
     from .moteur import systeme  # noqa: PLC0415 (cycle : moteur importe ce module)
 
+    # Le nœud des seuils à cette date, pas tout l'arbre des paramètres (≈ 60 ms à chaque appel,
+    # c'est-à-dire trois fois par simulation).
     seuils = (
-        systeme()
-        .parameters(f"{annee}-01-01")
-        .prelevements_sociaux.contributions_sociales.csg.remplacement.seuils
+        systeme().parameters.prelevements_sociaux.contributions_sociales.csg.remplacement.seuils(
+            f"{annee}-01-01"
+        )
     )
     return tuple(
         getattr(seuils, f"seuil_rfr{k}")[f"seuil_rfr{k}"]
@@ -248,6 +250,62 @@ def revenus_du_mois(
     return revenus
 
 
+@functools.cache
+def _memes_baremes(precedent: date, mois: date) -> bool:
+    """Les barèmes de deux mois sont-ils les mêmes (même année : salaire ; mêmes grilles
+    calculées : retraite et chômage, chaque tranche) ?"""
+    if precedent.year != mois.year:
+        return False
+    for type_, tranches in REMPLACEMENT.items():
+        for tranche in set(tranches):
+            a, b = bareme(type_, precedent, tranche), bareme(type_, mois, tranche)
+            if not (
+                np.array_equal(a.nets, b.nets)
+                and np.array_equal(a.bruts, b.bruts)
+                and np.array_equal(a.imposables, b.imposables)
+            ):
+                return False
+    return True
+
+
+def revenus_des_mois(
+    nets: dict[str, np.ndarray], mois: list[date], colonnes, tranches_du_mois
+) -> dict[date, dict[str, np.ndarray]]:
+    """`revenus_du_mois` de chaque mois des `colonnes` (consécutives) de `nets`, à la tranche
+    `tranches_du_mois(mois)`. D'un mois au suivant, mêmes barèmes et même tableau de tranches,
+    seules les personnes dont un net change sont recalculées, les autres recopiées : le calcul
+    est fait personne par personne, le résultat est le même, pour une fraction du travail
+    (les ressources d'une personne changent rarement d'un mois à l'autre)."""
+    resultat: dict[date, dict[str, np.ndarray]] = {}
+    avant = None  # (colonne, mois, tranches) du mois précédent
+    for colonne in colonnes:
+        m, tranches = mois[colonne], tranches_du_mois(mois[colonne])
+        du_mois = {type_: montants[:, colonne] for type_, montants in nets.items()}
+        if (
+            avant is None
+            or avant[0] != colonne - 1
+            or avant[2] is not tranches
+            or not _memes_baremes(avant[1], m)
+        ):
+            resultat[m] = revenus_du_mois(du_mois, m, tranches)
+        else:
+            change = np.zeros(len(tranches), dtype=bool)
+            for montants in nets.values():
+                change |= montants[:, colonne] != montants[:, colonne - 1]
+            revenus = {v: valeurs.copy() for v, valeurs in resultat[avant[1]].items()}
+            if change.any():
+                partiels = revenus_du_mois(
+                    {type_: montants[change] for type_, montants in du_mois.items()},
+                    m,
+                    tranches[change],
+                )
+                for variable, valeurs in partiels.items():
+                    revenus[variable][change] = valeurs
+            resultat[m] = revenus
+        avant = (colonne, m, tranches)
+    return resultat
+
+
 def tranches_csg(
     places: list[tuple[Personne, Place]],
     mois_cible: date,
@@ -310,13 +368,16 @@ def tranches_csg(
     incapacites = np.array([p.taux_incapacite or 0 for p in personnes], dtype=np.float32) / 100
 
     def poser_annee(an: int, tranche: np.ndarray) -> None:
-        for k in range(12):
-            colonne, periode = (an - annee + 4) * 12 + k, f"{an}-{k + 1:02d}"
-            simulation.set_input("statut_marital", periode, statuts)
-            simulation.set_input("taux_incapacite", periode, incapacites)
-            simulation.set_input("handicap", periode, incapacites >= 0.5)
-            du_mois = {type_: montants[:, colonne] for type_, montants in nets.items()}
-            for variable, valeurs in revenus_du_mois(du_mois, mois[colonne], tranche).items():
+        colonnes = range((an - annee + 4) * 12, (an - annee + 5) * 12)
+        revenus = revenus_des_mois(nets, mois, colonnes, lambda _: tranche)
+        # Les mêmes toute l'année : posés une fois sur ses 12 mois (une seule conversion).
+        annee_entiere = f"month:{an}-01:12"
+        simulation.set_input("statut_marital", annee_entiere, statuts)
+        simulation.set_input("taux_incapacite", annee_entiere, incapacites)
+        simulation.set_input("handicap", annee_entiere, incapacites >= 0.5)
+        for k, colonne in enumerate(colonnes):
+            periode = f"{an}-{k + 1:02d}"
+            for variable, valeurs in revenus[mois[colonne]].items():
                 simulation.set_input(variable, periode, valeurs)
 
     def tranche_de(an: int) -> np.ndarray:
@@ -344,12 +405,5 @@ def revenus_de_l_historique(
     mois = _mois_depuis(date(mois_cible.year - 4, 1, 1), mois_cible)
     nets = nets_mensuels([p for p, _ in places], mois)
     tranches = tranches_csg(places, mois_cible, nets)
-    return {
-        m: revenus_du_mois(
-            {type_: montants[:, colonne] for type_, montants in nets.items()},
-            m,
-            tranches[m.year],
-        )
-        for colonne, m in enumerate(mois)
-        if m.year >= mois_cible.year - 2
-    }
+    colonnes = [colonne for colonne, m in enumerate(mois) if m.year >= mois_cible.year - 2]
+    return revenus_des_mois(nets, mois, colonnes, lambda m: tranches[m.year])

@@ -234,14 +234,19 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
     membres: dict[int, list] = {}
     # Une personne anonymisée (conservation échue, effacement, opposition : ADR 0023) n'est
     # plus simulée ; un foyer sans autre membre ne l'est plus du tout.
-    for foyer_id, habitant_id, role, naissance, activite in MembreFoyer.objects.filter(
-        foyer_id__parmi=ids, date_fin__isnull=True, habitant__anonymise_le__isnull=True
-    ).values_list(
-        "foyer_id",
-        "habitant_id",
-        "role",
-        "habitant__date_naissance",
-        "habitant__activite",
+    # (Sans tri : chaque foyer range ses membres lui-même, plus bas.)
+    for foyer_id, habitant_id, role, naissance, activite in (
+        MembreFoyer.objects.filter(
+            foyer_id__parmi=ids, date_fin__isnull=True, habitant__anonymise_le__isnull=True
+        )
+        .order_by()
+        .values_list(
+            "foyer_id",
+            "habitant_id",
+            "role",
+            "habitant__date_naissance",
+            "habitant__activite",
+        )
     ):
         membres.setdefault(foyer_id, []).append((habitant_id, role, naissance, activite))
     habitants = [m[0] for actuels in membres.values() for m in actuels]
@@ -250,7 +255,9 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
             (h, debut, None, statut)
             for h, debut, statut in SituationConjugale.objects.filter(
                 habitant_id__parmi=habitants, date_debut__lte=dernier_jour
-            ).values_list("habitant_id", "date_debut", "statut")
+            )
+            .order_by("habitant_id", "-date_debut")  # pas l'ordre par nom : sans jointure
+            .values_list("habitant_id", "date_debut", "statut")
         ),
         mois,
     )
@@ -261,8 +268,12 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
         mois,
     )
     ressources: dict[int, list] = {}
-    for r in Ressource.objects.filter(habitant_id__parmi=habitants).values_list(
-        "habitant_id", "type", "montant_mensuel", "date_debut", "date_fin"
+    # L'ordre de chaque personne (sorte, début) sans celui des personnes par nom : sans
+    # jointure avec les habitants ni tri de leurs noms (deux fois plus rapide).
+    for r in (
+        Ressource.objects.filter(habitant_id__parmi=habitants)
+        .order_by("habitant_id", "type", "date_debut")
+        .values_list("habitant_id", "type", "montant_mensuel", "date_debut", "date_fin")
     ):
         ressources.setdefault(r[0], []).append((r[1], float(r[2]), r[3], r[4]))
     incapacites = dict(

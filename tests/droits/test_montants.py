@@ -340,3 +340,42 @@ def test_famille_salariee_aide_au_logement_et_prime_d_activite():
     portail, valeurs = _comparer(reference, foyer, ("aide_logement", "ppa"))
     assert portail["prime_activite"] == pytest.approx(valeurs["ppa"], abs=1)
     assert portail["aide_logement"] == pytest.approx(valeurs["aide_logement"], abs=1)
+
+
+def test_les_revenus_mois_par_mois_ne_reconvertissent_que_les_nets_qui_changent():
+    """`revenus_des_mois` recopie d'un mois au suivant les personnes dont aucun net ne change :
+    exactement les montants de `revenus_du_mois` calculé sur tout le mois, chaque mois (débuts
+    et fins de ressources en cours d'année, changement d'année et de tranche)."""
+    from droits.detection.montants import _mois_depuis, revenus_des_mois, revenus_du_mois
+
+    mois_cible = date(2026, 12, 1)
+    mois = _mois_depuis(date(2022, 1, 1), mois_cible)
+    generateur = np.random.default_rng(0)
+    types = ["salaire_net", "retraite", "chomage", "pension_alimentaire_recue"]
+    personnes = []
+    for i in range(200):
+        ressources = []
+        for _ in range(generateur.integers(0, 3)):
+            debut = mois[generateur.integers(0, len(mois))]
+            fin = None if generateur.random() < 0.5 else mois[generateur.integers(0, len(mois))]
+            if fin is not None and fin < debut:
+                debut, fin = fin, debut
+            montant = float(generateur.integers(100, 3500))
+            ressources.append((types[generateur.integers(0, 4)], montant, debut, fin))
+        personnes.append(
+            Personne(id=i, date_naissance=date(1960, 1, 1), role="demandeur", ressources=ressources)
+        )
+    nets = nets_mensuels(personnes, mois)
+    tranches = {
+        a: generateur.integers(0, 4, len(personnes)).astype(np.int8) for a in range(2022, 2027)
+    }
+    colonnes = range(24, len(mois))
+    obtenus = revenus_des_mois(nets, mois, colonnes, lambda m: tranches[m.year])
+    for colonne in colonnes:
+        m = mois[colonne]
+        attendus = revenus_du_mois(
+            {t: montants[:, colonne] for t, montants in nets.items()}, m, tranches[m.year]
+        )
+        assert obtenus[m].keys() == attendus.keys()
+        for variable, valeurs in attendus.items():
+            np.testing.assert_array_equal(obtenus[m][variable], valeurs, err_msg=f"{m} {variable}")
