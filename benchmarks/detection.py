@@ -216,25 +216,24 @@ def mesurer_ideal(
     moteur.prechauffer(mois_courant())  # comme un worker à son démarrage
     duree = processeur = duree_seuils = processeur_seuils = 0.0
     foyers_simules = copies_simulees = 0
-    for depart in range(0, len(ids), taille):
-        foyers = charger_foyers(ids[depart : depart + taille], mois_courant())
+
+    def chronometrer(foyers) -> tuple[float, float, int]:
+        """Entrées préparées hors chronomètre, puis la simulation idéale chronométrée : durée,
+        temps de processeur, foyers simulés."""
         entrees = entrees_ideales(foyers, mois_courant())
         t, c = time.perf_counter(), time.process_time()
         simuler_ideal(entrees, mois_courant())
-        duree += time.perf_counter() - t
-        processeur += time.process_time() - c
-        foyers_simules += entrees["foyers"]
-        del entrees
-        if not a_re_simuler:
-            continue
-        for morceau in copies_ideales(foyers, a_re_simuler, ecart, taille):
-            entrees = entrees_ideales(morceau, mois_courant())
-            t, c = time.perf_counter(), time.process_time()
-            simuler_ideal(entrees, mois_courant())
-            duree_seuils += time.perf_counter() - t
-            processeur_seuils += time.process_time() - c
-            copies_simulees += entrees["foyers"]
-            del entrees
+        return time.perf_counter() - t, time.process_time() - c, entrees["foyers"]
+
+    for depart in range(0, len(ids), taille):
+        foyers = charger_foyers(ids[depart : depart + taille], mois_courant())
+        d, c, n = chronometrer(foyers)
+        duree, processeur, foyers_simules = duree + d, processeur + c, foyers_simules + n
+        for morceau in copies_ideales(foyers, a_re_simuler, ecart, taille) if a_re_simuler else []:
+            d, c, n = chronometrer(morceau)
+            duree_seuils += d
+            processeur_seuils += c
+            copies_simulees += n
     pic = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(
         json.dumps(
