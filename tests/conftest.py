@@ -11,8 +11,9 @@ from tests.factories import AgentFactory
 
 #: Fixtures du partage des foyers entre sites (tests des services, des vues, du navigateur) ;
 #: `snapshot_requetes`, le SQL des pages en instantanés (module chargé en plugin : pytest en
-#: réécrit les assertions, et le diff de syrupy dit quelle requête a changé).
-pytest_plugins = ["tests.partage", "tests.instantanes", "tests.ordre"]
+#: réécrit les assertions, et le diff de syrupy dit quelle requête a changé) ; `broker_vide`, le
+#: broker sans reste des tests précédents pour les tests qui lancent un vrai worker.
+pytest_plugins = ["tests.partage", "tests.instantanes", "tests.ordre", "tests.broker"]
 
 
 @pytest.hookimpl(trylast=True)  # après le démontage des fixtures du test

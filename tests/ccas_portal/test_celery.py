@@ -12,7 +12,7 @@ from ccas_portal.services_techniques import aller_retour_tache, workers_en_ligne
 
 
 @pytest.fixture
-def worker(transactional_db):
+def worker(transactional_db, broker_vide):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as w:
         yield w
 

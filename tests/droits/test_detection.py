@@ -320,7 +320,9 @@ def test_le_coordinateur_retente_puis_marque_l_execution_echouee(ts, seul_sans_r
 
 
 @pytest.mark.lent
-def test_un_vrai_worker_fait_toute_l_execution(transactional_db, referentiels, settings):
+def test_un_vrai_worker_fait_toute_l_execution(
+    transactional_db, referentiels, settings, broker_vide
+):
     from celery.contrib.testing.worker import start_worker
 
     from ccas_portal.celery import app

@@ -26,6 +26,8 @@ from tests.factories import AgentFactory, SiteFactory
 RACINE = Path(__file__).resolve().parents[2]
 
 pytestmark = [
+    # Les restes des tests précédents sur le broker partagé passeraient avant ce test.
+    pytest.mark.usefixtures("broker_vide"),
     pytest.mark.moteur,
     pytest.mark.lent,
     pytest.mark.skipif(

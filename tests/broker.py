@@ -1,0 +1,28 @@
+"""Un broker sans reste des tests précédents, pour les tests qui lancent un vrai worker.
+
+Un worker tué par un test (ou arrêté en gardant des tâches à échéance, les reprises d'une
+tâche en erreur) laisse ses messages dans Redis : dans les files, ou non acquittés, rendus aux
+files par le prochain worker qui démarre. Sur la base Redis partagée de `.ci/run`, ils
+survivent d'un test à l'autre et d'une exécution de la suite à la suivante, et le worker du
+test suivant les prend d'abord : un coordinateur d'une exécution qui n'existe plus (ou, dans
+une base de test neuve, d'une autre exécution au même identifiant) passe avant celui du test.
+Chaque processus de test a ses clés (préfixe, `ccas_portal/settings/test.py`) : on ne vide que
+les siennes, ses files et ses messages non acquittés."""
+
+import pytest
+
+from ccas_portal.celery import app
+
+
+def vider_le_broker() -> None:
+    with app.connection_for_write() as connexion:
+        canal = connexion.default_channel
+        for file in app.amqp.queues:
+            canal.queue_purge(file)
+        if connexion.transport.driver_type == "redis":
+            canal.client.delete(canal.unacked_key, canal.unacked_index_key)
+
+
+@pytest.fixture
+def broker_vide():
+    vider_le_broker()
