@@ -104,17 +104,11 @@ def empreintes(foyers, resultats, en_cours: dict[int, set[str]], aides: set[int]
 def explication(foyer: FoyerSimule, mois: date, raison: str = "") -> dict:
     """Les principales données utilisées, lisibles par le travailleur social."""
     jour = fin_du_mois(mois)
-    revenus = sum(
-        montant
-        for p in foyer.personnes
-        for t, montant, d, f in p.ressources
-        if d <= jour and (f is None or f >= mois)
-    )
     return {
         "mois": f"{mois:%m/%Y}",
         "personnes": len(foyer.personnes),
         "ages": [p.age(jour) for p in foyer.personnes],
-        "ressources_mensuelles_nettes": round(revenus, 2),
+        "ressources_mensuelles_nettes": foyer.ressources_du_mois(mois),
         "loyer": foyer.loyer,
         "statut_occupation": foyer.statut_occupation,
         "commune": foyer.depcom,
@@ -148,7 +142,8 @@ def a_re_simuler(
 
     Pas de re-simulation pour un droit probable déjà demandé ou perçu (pas de signalement),
     ni pour un signalement déjà écrit sur les mêmes faits : ouvert avec la même empreinte, le
-    même montant, le même mois simulé et le même écart (son seuil est repris), ou dernier clos
+    même montant, le même mois simulé et le même écart (son seuil est repris, s'il a été
+    localisé : un seuil rangé avant la localisation est recalculé), ou dernier clos
     avec la même empreinte (il ne renaît pas). Un foyer qui a au moins un droit nouveau ou
     changé est re-simulé en entier."""
     if not ecart:
@@ -181,6 +176,7 @@ def a_re_simuler(
                     and montant == Decimal(str(e.montant))
                     and x.get("mois") == mois_texte
                     and x.get("sensibilite") == pourcentage
+                    and "facteur" in x.get("seuil", {"facteur": None})
                 ):
                     du_foyer[cle] = {k: x[k] for k in ("sensibilite", "seuil") if k in x}
                     continue

@@ -449,6 +449,7 @@ def traiter_lot(lot_id: int) -> dict:
         ecart,
     )
     sensibles = moteur.sensibilite(a_expliquer, mois, ecart, taille_lot()) if a_expliquer else {}
+    localises = _localiser_seuils(a_expliquer, resultats, sensibles, donnees, mois)
     explique = time.perf_counter()
     ecrit = _ecrire(lot_id, execution, donnees, resultats, traces, sensibles, repris)
     if ecrit is None:  # un autre worker l'a fini entre-temps
@@ -457,7 +458,8 @@ def traiter_lot(lot_id: int) -> dict:
     fin = time.perf_counter()
     logger.info(
         "Lot %s de l'exécution %s : %s foyers, chargement %.2f s, simulation %.2f s, "
-        "proximité des seuils %.2f s (%s foyers), signalements %.2f s, %s créés",
+        "proximité des seuils %.2f s (%s foyers, %s seuils localisés), signalements %.2f s, "
+        "%s créés",
         lot.numero,
         execution.pk,
         len(lot.foyers),
@@ -465,12 +467,28 @@ def traiter_lot(lot_id: int) -> dict:
         simule - charge,
         explique - simule,
         len(a_expliquer),
+        localises,
         fin - explique,
         crees,
     )
     if not reste:
         cloturer(execution.pk)
     return {"foyers": len(lot.foyers), "signalements_crees": crees}
+
+
+def _localiser_seuils(foyers, resultats, sensibles, donnees: DonneesLot, mois) -> int:
+    """Localise les seuils proches des droits qui auront un signalement : pas ceux déjà
+    demandés ou perçus, ni hors catalogue (ADR 0035)."""
+    exclues = {
+        f.id: {
+            e.prestation for e in resultats.get(f.id, []) if e.prestation not in donnees.catalogue
+        }
+        | donnees.en_cours.get(f.id, set())
+        for f in foyers
+    }
+    return moteur.localiser_les_seuils_proches(
+        foyers, resultats, sensibles, mois, exclues, taille_lot()
+    )
 
 
 #: Les champs d'un signalement ouvert revu par une exécution.

@@ -13,7 +13,9 @@ Ce qu'elle contient (docs/detection.md, « L'explication d'un signalement ») :
 - la proximité d'un seuil (`sensibilite`, `seuil`) : le foyer re-simulé avec toutes ses
   ressources 5 % plus basses et 5 % plus hautes (ADR 0019). Proche d'un seuil : le droit
   disparaît avec des ressources plus hautes, ou son montant saute (changement de barème,
-  taux plein / taux partiel) au lieu de suivre la pente ordinaire.
+  taux plein / taux partiel) au lieu de suivre la pente ordinaire. Le seuil est ensuite
+  localisé par dichotomie (`moteur.localiser_seuils`, ADR 0035) : « les ressources sont à
+  environ 43 € par mois au-dessus du seuil ».
 """
 
 from __future__ import annotations
@@ -40,11 +42,25 @@ SAUT_RELATIF = 0.15
 
 def seuil(montant: float, s: Sensibilite, ressources_mensuelles: float) -> dict | None:
     """Le seuil proche, en codes et nombres : {"cas": "perte" | "si_baisse" | "si_hausse",
-    "pourcentage", "ressources_ecart" (€ par mois), "montant_si"} ; None si aucun."""
+    "pourcentage", "ressources_ecart" (€ par mois), "montant_si"} ; None si aucun.
+
+    Seuil localisé (`s.localise`) : "ressources_ecart" est la distance des ressources nettes
+    du mois au seuil (arrondie à l'euro), "facteur" le multiple des ressources où le droit
+    change, "precision" la demi-largeur de l'encadrement en euros, "montant_si" le montant
+    juste de l'autre côté ; None si la localisation ne trouve pas de saut (une pente raide).
+    Sinon "ressources_ecart" est l'écart testé (5 % des ressources)."""
     ecart_euros = round(ressources_mensuelles * s.ecart, 2)
     if not ecart_euros:
         return None  # sans ressource, les faire varier ne change rien
     base = {"pourcentage": round(s.ecart * 100), "ressources_ecart": ecart_euros}
+    if s.localise is not None:
+        if not s.localise.est_un_saut():
+            return None
+        base |= {
+            "ressources_ecart": float(round(ressources_mensuelles * abs(s.localise.facteur - 1))),
+            "facteur": round(s.localise.facteur, 5),
+            "precision": round(ressources_mensuelles * s.localise.demi_largeur, 2),
+        }
     if s.montant_si_hausse is None:
         return {"cas": "perte", **base, "montant_si": None}
     bas = s.montant_si_baisse if s.montant_si_baisse is not None else 0.0
@@ -55,8 +71,84 @@ def seuil(montant: float, s: Sensibilite, ressources_mensuelles: float) -> dict 
     if asymetrie < max(SAUT_MINIMUM, SAUT_RELATIF * montant):
         return None
     if abs(bas - montant) >= abs(haut - montant):
-        return {"cas": "si_baisse", **base, "montant_si": bas}
-    return {"cas": "si_hausse", **base, "montant_si": haut}
+        cas, montant_si = "si_baisse", bas
+    else:
+        cas, montant_si = "si_hausse", haut
+    if s.localise is not None:
+        montant_si = s.localise.montant_apres or 0.0
+    return {"cas": cas, **base, "montant_si": montant_si}
+
+
+@dataclass(frozen=True)
+class Localisation:
+    """Un seuil localisé par `moteur.localiser_seuils` : le facteur des ressources saisies où
+    le droit change (milieu de l'encadrement), la demi-largeur de l'encadrement, et le
+    montant sondé juste de ce côté-ci et juste de l'autre côté (None : pas de droit)."""
+
+    facteur: float
+    demi_largeur: float
+    montant_avant: float | None
+    montant_apres: float | None
+
+    def est_un_saut(self) -> bool:
+        """Un vrai seuil : le droit s'ouvre ou se ferme, ou le montant saute d'au moins
+        `SAUT_MINIMUM` à travers l'encadrement (quelques euros de ressources). Sinon c'est une
+        pente raide du barème, pas un seuil (la prime d'activité qui baisse vite)."""
+        if (self.montant_avant is None) != (self.montant_apres is None):
+            return True
+        return abs((self.montant_avant or 0) - (self.montant_apres or 0)) >= SAUT_MINIMUM
+
+
+@dataclass(frozen=True)
+class Frontiere:
+    """Un seuil à localiser : la prestation d'un foyer vaut `montant` avec ses ressources
+    saisies (facteur 1) et `montant_si` (None : plus de droit) avec ses ressources
+    multipliées par `loin` (1 ± écart) ; `ressources` : ses ressources nettes du mois."""
+
+    foyer_id: int
+    prestation: str
+    montant: float
+    loin: float
+    montant_si: float | None
+    ressources: float
+
+    def de_l_autre_cote(self, montant: float | None) -> bool:
+        """Un montant sondé est-il du côté de `loin` ? Droit perdu : s'il n'y a plus de droit ;
+        saut de barème : s'il est plus près du montant de l'autre côté que de celui-ci."""
+        if self.montant_si is None:
+            return montant is None
+        m = montant or 0.0
+        return abs(m - self.montant_si) < abs(m - self.montant)
+
+
+def frontiere(montant: float, s: Sensibilite, ressources_mensuelles: float) -> tuple | None:
+    """Le seuil à localiser, s'il y en a un proche : (facteur des ressources de l'autre côté,
+    montant de l'autre côté ou None : plus de droit) ; None sinon."""
+    proche = seuil(montant, s, ressources_mensuelles)
+    if proche is None:
+        return None
+    if proche["cas"] == "si_baisse":
+        return 1 - s.ecart, s.montant_si_baisse
+    return 1 + s.ecart, s.montant_si_hausse
+
+
+def frontieres(
+    foyers, resultats: dict, sensibles: dict, exclues: dict[int, set[str]], ressources: dict
+) -> list[Frontiere]:
+    """Les seuils proches à localiser : ceux des droits qui auront un signalement (pas ceux
+    de `exclues` : {foyer : prestations déjà demandées, perçues ou hors catalogue}) ;
+    `ressources` : {foyer : ressources nettes du mois}."""
+    trouves = []
+    for f in foyers:
+        du_foyer = sensibles.get(f.id, {})
+        for e in resultats.get(f.id, []):
+            s = du_foyer.get(e.prestation)
+            if s is None or e.prestation in exclues.get(f.id, ()):
+                continue
+            autre = frontiere(e.montant, s, ressources[f.id])
+            if autre is not None:
+                trouves.append(Frontiere(f.id, e.prestation, e.montant, *autre, ressources[f.id]))
+    return trouves
 
 
 def expliquer(
@@ -140,38 +232,63 @@ def _libelles(codes) -> str:
     return ", ".join(noms.get(c, c) for c in codes)
 
 
+#: Où sont les ressources par rapport au seuil localisé, selon (seuil franchi en baissant les
+#: ressources, droit perdu de l'autre côté).
+_POSITIONS = {
+    (False, True): "sous le plafond de ce droit",
+    (False, False): "sous le seuil où le barème change",
+    (True, True): "au-dessus du seuil de ce droit",
+    (True, False): "au-dessus du seuil où le barème change",
+}
+
+
 def _phrase_seuil(s: dict, montant) -> str:
-    """L'avertissement, en une phrase : « Proche d'un seuil : avec toutes les ressources du
-    foyer 5 % plus basses (environ 140,00 € de moins par mois), le montant estimé serait de
-    199,15 € par mois au lieu de 99,58 € : le barème change à cet endroit. »"""
-    pourcentage = s.get("pourcentage")
-    ecart = euros(s.get("ressources_ecart") or 0)
+    """L'avertissement, en une phrase. Seuil localisé : « Proche d'un seuil : les ressources
+    du foyer sont à environ 43 € par mois au-dessus du seuil où le barème change (à 2 € près) :
+    avec 43 € de moins par mois, le montant estimé serait de 199,15 € par mois au lieu de
+    99,58 €. » ; sinon, l'écart testé : « avec toutes les ressources du foyer 5 % plus basses
+    (environ 140,00 € de moins par mois), … »."""
+    baisse = s.get("cas") == "si_baisse"
+    signe = "de moins" if baisse else "de plus"
     montant_si = s.get("montant_si")
-    if s.get("cas") == "si_baisse":
-        sens, signe = "plus basses", "de moins"
+    perdu = s.get("cas") == "perte" or not montant_si
+    if "facteur" in s:
+        ecart = euros(s.get("ressources_ecart") or 0, 0)
+        position = _POSITIONS[baisse, perdu]
+        precision = euros(max(1, round(s.get("precision") or 0)), 0)
+        debut = (
+            f"Proche d'un seuil : les ressources du foyer sont à environ {ecart} par mois "
+            f"{position} (à {precision} près) : avec {ecart} {signe} par mois, "
+        )
     else:
-        sens, signe = "plus élevées", "de plus"
-    debut = (
-        f"Proche d'un seuil : avec toutes les ressources du foyer {pourcentage}{POURCENT} {sens} "
-        f"(environ {ecart} {signe} par mois), "
-    )
-    if s.get("cas") == "perte" or not montant_si:
+        sens = "plus basses" if baisse else "plus élevées"
+        debut = (
+            f"Proche d'un seuil : avec toutes les ressources du foyer "
+            f"{s.get('pourcentage')}{POURCENT} {sens} "
+            f"(environ {euros(s.get('ressources_ecart') or 0)} {signe} par mois), "
+        )
+    if perdu:
         if s.get("remplacee_par"):
             return (
                 debut + "ce droit ne serait plus ouvert ; à la place : "
                 f"{_libelles(s['remplacee_par'])}."
             )
         return debut + "ce droit ne serait plus ouvert."
+    fin = "." if "facteur" in s else " : le barème change à cet endroit."
     return (
         debut + f"le montant estimé serait de {euros(montant_si)} par mois au lieu de "
-        f"{euros(montant)} : le barème change à cet endroit."
+        f"{euros(montant)}{fin}"
     )
 
 
 def _seuil_court(s: dict) -> str:
-    pourcentage = s.get("pourcentage")
-    sens = "plus basses" if s.get("cas") == "si_baisse" else "plus élevées"
-    avec = f"avec des ressources {pourcentage}{POURCENT} {sens}"
+    baisse = s.get("cas") == "si_baisse"
+    if "facteur" in s:
+        ecart = euros(s.get("ressources_ecart") or 0, 0)
+        avec = f"avec {ecart} de {'moins' if baisse else 'plus'} par mois"
+    else:
+        sens = "plus basses" if baisse else "plus élevées"
+        avec = f"avec des ressources {s.get('pourcentage')}{POURCENT} {sens}"
     if s.get("cas") == "perte" or not s.get("montant_si"):
         if s.get("remplacee_par"):
             return f"remplacé par {_libelles(s['remplacee_par'])} {avec}"

@@ -16,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from droits.axes import AXES
+from droits.detection.explication import Frontiere, Localisation, frontieres
 from droits.detection.montants import revenus_de_l_historique
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
@@ -320,6 +321,8 @@ class Sensibilite:
     ecart: float
     montant_si_baisse: float | None
     montant_si_hausse: float | None
+    #: Le seuil localisé (`localiser_seuils`).
+    localise: Localisation | None = None
 
 
 def sensibilite(
@@ -353,6 +356,103 @@ def sensibilite(
             continue
         sensibles[f.id] = {c: Sensibilite(ecart, bas.get(c), haut.get(c)) for c in codes}
     return sensibles
+
+
+#: Localiser un seuil : à chaque tour, `POINTS_PAR_TOUR` copies du foyer à des ressources
+#: réparties dans l'encadrement, qui se réduit d'un facteur 3 ; on s'arrête quand il fait au
+#: plus `PRECISION_SEUIL` euros de ressources par mois, soit le seuil à 5 € près (2 tours
+#: pour 5 % de 1 800 €, 3 pour 5 % de 5 400 €). Mesuré (docs/benchmarks.md) : chaque tour
+#: coûte ≈ 1 s de calcul fixe (l'historique de 34 mois) plus ≈ 0,8 ms par copie ; 2 points
+#: par tour font moins de copies que 3 pour la même précision, et moins de tours que 1.
+POINTS_PAR_TOUR = 2
+PRECISION_SEUIL = 10.0
+TOURS_MAX = 8
+
+
+def localiser_seuils(
+    foyers: list[FoyerSimule],
+    mois_cible: date,
+    frontieres: list[Frontiere],
+    taille: int | None = None,
+) -> dict[tuple[int, str], Localisation]:
+    """Localise chaque seuil proche par dichotomie sur le facteur des ressources, entre 1 et
+    `loin` : {(foyer, prestation) : Localisation}. Chaque tour est une simulation vectorisée de toutes les
+    copies en attente (au plus `taille` foyers par simulation). Le seuil est en facteur de
+    toutes les ressources saisies (chaque mois de l'historique), comme la re-simulation à
+    ± écart : « avec 43 € de moins par mois » veut dire les ressources du foyer baissées
+    d'autant, en proportion de chacune."""
+    par_id = {f.id: f for f in foyers}
+    # Par frontière : [facteur de ce côté-ci (celui du montant estimé), facteur de l'autre
+    # côté, montant sondé le plus proche de ce côté-ci, de l'autre côté].
+    encadrements = {
+        fr: [1.0, fr.loin, fr.montant, fr.montant_si] for fr in frontieres if fr.foyer_id in par_id
+    }
+    for _ in range(TOURS_MAX):
+        # Encore trop large, et un saut encore possible dedans : un montant qui varie de
+        # moins de 10 € à travers l'encadrement n'y cache pas de saut de 10 € (les montants
+        # baissent quand les ressources montent) : c'est une pente, pas un seuil.
+        a_sonder = [
+            fr
+            for fr, (a, b, avant, apres) in encadrements.items()
+            if abs(b - a) * fr.ressources > PRECISION_SEUIL
+            and Localisation(1, 0, avant, apres).est_un_saut()
+        ]
+        if not a_sonder:
+            break
+        copies, sondes = [], []
+        for fr in a_sonder:
+            a, b, *_ = encadrements[fr]
+            for k in range(1, POINTS_PAR_TOUR + 1):
+                facteur = a + (b - a) * k / (POINTS_PAR_TOUR + 1)
+                copie = _avec_ressources_multipliees(par_id[fr.foyer_id], facteur, len(copies) + 1)
+                copies.append(copie)
+                sondes.append((fr, facteur, copie.id))
+        resultats: dict[int, list[Estimation]] = {}
+        pas = max(1, taille or len(copies))
+        for debut in range(0, len(copies), pas):
+            resultats.update(simuler(copies[debut : debut + pas], mois_cible))
+        # Les sondes d'une frontière se suivent, de ce côté-ci vers l'autre : la première de
+        # l'autre côté ferme l'encadrement, la dernière de ce côté-ci l'ouvre.
+        for fr, facteur, copie_id in sondes:
+            encadrement = encadrements[fr]
+            if abs(encadrement[1] - encadrement[0]) <= abs(facteur - encadrement[0]):
+                continue  # déjà fermé plus près dans ce tour
+            montant = next(
+                (e.montant for e in resultats.get(copie_id, []) if e.prestation == fr.prestation),
+                None,
+            )
+            if fr.de_l_autre_cote(montant):
+                encadrement[1], encadrement[3] = facteur, montant
+            else:
+                encadrement[0], encadrement[2] = facteur, montant
+    return {
+        (fr.foyer_id, fr.prestation): Localisation((a + b) / 2, abs(b - a) / 2, avant, apres)
+        for fr, (a, b, avant, apres) in encadrements.items()
+    }
+
+
+def localiser_les_seuils_proches(
+    foyers: list[FoyerSimule],
+    resultats: dict[int, list[Estimation]],
+    sensibles: dict[int, dict[str, Sensibilite]],
+    mois_cible: date,
+    exclues: dict[int, set[str]] | None = None,
+    taille: int | None = None,
+) -> int:
+    """Localise les seuils proches (`sensibilite`) des droits de `resultats`, sauf ceux de
+    `exclues` ({foyer : prestations}), et les range dans `sensibles` (`Sensibilite.localise`) ;
+    renvoie le nombre de seuils localisés."""
+    if not sensibles:
+        return 0
+    ressources = {f.id: f.ressources_du_mois(mois_cible) for f in foyers}
+    a_localiser = frontieres(foyers, resultats, sensibles, exclues or {}, ressources)
+    for (foyer_id, code), localise in localiser_seuils(
+        foyers, mois_cible, a_localiser, taille
+    ).items():
+        sensibles[foyer_id][code] = dataclasses.replace(
+            sensibles[foyer_id][code], localise=localise
+        )
+    return len(a_localiser)
 
 
 def _par_foyer(valeurs: np.ndarray, rattachement: np.ndarray, ids: np.ndarray) -> np.ndarray:

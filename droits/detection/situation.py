@@ -140,6 +140,19 @@ class FoyerSimule:
     loyer: float
     personnes: list[Personne]
 
+    def ressources_du_mois(self, mois: date) -> float:
+        """Les ressources nettes saisies du foyer pour le mois, arrondies au centime."""
+        jour = fin_du_mois(mois)
+        return round(
+            sum(
+                montant
+                for p in self.personnes
+                for _, montant, d, f in p.ressources
+                if d <= jour and (f is None or f >= mois)
+            ),
+            2,
+        )
+
 
 @dataclass(frozen=True)
 class Place:

@@ -190,14 +190,22 @@ def test_a_re_simuler_reprend_le_seuil_d_un_signalement_inchange():
     f, g = foyer_seul(1), foyer_seul(2)
     resultats = {1: estimations(rsa=573.49), 2: estimations(rsa=573.49)}
     traces = decision.empreintes([f, g], resultats, {}, set())
-    x = {"mois": "10/2026", "sensibilite": 5, "seuil": {"rsa": "haut"}}
+    x = {"mois": "10/2026", "sensibilite": 5, "seuil": {"cas": "perte", "facteur": 1.02}}
     lus = [
         lu(1, 1, "rsa", empreinte=traces[1], explication=x),  # inchangé : repris
         lu(2, 2, "rsa", empreinte=traces[2], montant="500", explication=x),  # changé
     ]
     a_faire, repris = decision.a_re_simuler([f, g], resultats, {}, traces, MOIS, lus, 0.05)
     assert [h.id for h in a_faire] == [2]
-    assert repris == {(1, "rsa"): {"sensibilite": 5, "seuil": {"rsa": "haut"}}}
+    assert repris == {(1, "rsa"): {"sensibilite": 5, "seuil": {"cas": "perte", "facteur": 1.02}}}
+    # Sans seuil proche, repris aussi ; un seuil rangé avant sa localisation (sans facteur)
+    # est recalculé.
+    sans_seuil = {"mois": "10/2026", "sensibilite": 5}
+    ancien = {"mois": "10/2026", "sensibilite": 5, "seuil": {"cas": "perte"}}
+    for explique, attendu in ((sans_seuil, []), (ancien, [1])):
+        lus = [lu(1, 1, "rsa", empreinte=traces[1], explication=explique)]
+        a_faire, _ = decision.a_re_simuler([f], resultats, {}, traces, MOIS, lus, 0.05)
+        assert [h.id for h in a_faire] == attendu
     # Autre écart, ou pas d'écart du tout.
     a_faire, repris = decision.a_re_simuler([f, g], resultats, {}, traces, MOIS, lus, 0.10)
     assert ([h.id for h in a_faire], repris) == ([1, 2], {})

@@ -47,8 +47,9 @@ def _foyer(id_, statut, salaire=0.0, enfants=0, conjoint=False, loyer=500.0):
 
 @pytest.fixture(scope="module")
 def brut():
-    """Une simulation vectorisée pour tous les foyers construits de ce module, et leur
-    re-simulation à ± 5 % (une seule autre simulation)."""
+    """Une simulation vectorisée pour tous les foyers construits de ce module, leur
+    re-simulation à ± 5 % (une seule autre simulation), et les mêmes sensibilités avec leurs
+    seuils localisés (une simulation par tour de la dichotomie)."""
     foyers = [
         _foyer(1, "locataire_hlm", 800),  # conventionné, seul → APL
         _foyer(2, "locataire_vide", 800, enfants=1),  # non conventionné, un enfant → ALF
@@ -58,13 +59,17 @@ def brut():
         _foyer(6, "locataire_vide", 2900, enfants=1, conjoint=True),  # PAJE au taux partiel
         _foyer(7, "locataire_vide", 3000, enfants=1, conjoint=True),  # loin du taux plein
     ]
-    return foyers, moteur.simuler(foyers, MOIS), moteur.sensibilite(foyers, MOIS, 0.05)
+    resultats = moteur.simuler(foyers, MOIS)
+    sensibles = moteur.sensibilite(foyers, MOIS, 0.05)
+    localises = {f: dict(s) for f, s in sensibles.items()}
+    moteur.localiser_les_seuils_proches(foyers, resultats, localises, MOIS)
+    return foyers, resultats, sensibles, localises
 
 
 @pytest.fixture(scope="module")
 def simules(brut):
     """{foyer : {prestation : explication}}."""
-    foyers, resultats, sensibles = brut
+    foyers, resultats, _, sensibles = brut
     return {
         f.id: {
             e.prestation: expliquer(
@@ -79,7 +84,7 @@ def simules(brut):
 @pytest.mark.moteur
 def test_la_re_simulation_par_morceaux_donne_les_memes_montants(brut):
     """Au plus 4 foyers par simulation (la taille d'un lot) : les mêmes montants qu'en une."""
-    foyers, _, sensibles = brut
+    foyers, _, sensibles, _ = brut
     par_morceaux = moteur.sensibilite(foyers[4:], MOIS, 0.05, taille=4)
     assert par_morceaux == {f.id: sensibles[f.id] for f in foyers[4:]}
     assert par_morceaux[5]["aide_logement"].montant_si_hausse is None
@@ -122,21 +127,67 @@ def test_les_entrees_du_calcul_sont_nommees_et_ecrites_en_francais(simules):
     assert (x["mois"], x["personnes"], x["ages"]) == ("10/2026", 1, [36])
 
 
-def test_seuil_proche_l_aide_au_logement_s_eteint_avec_un_peu_plus_de_ressources(simules):
+@pytest.fixture(scope="module")
+def de_part_et_d_autre(simules):
+    """Le contrôle des seuils localisés, par OpenFisca seul : pour chaque seuil de ce module,
+    le foyer refait avec un salaire qui s'écarte du sien, dans le sens du seuil, de l'écart
+    annoncé moins puis plus sa précision et l'arrondi à l'euro (juste en deçà du seuil, juste
+    au-delà), en une simulation. {(foyer, prestation) : {"avant" : montants en deçà, "apres" :
+    montants au-delà}}."""
+    cas = {(5, "aide_logement"): {}, (6, "paje_base"): {}, (3, "css_participation"): {}}
+    construits = {5: ("locataire_vide", 1300, 0, False), 6: ("locataire_vide", 2900, 1, True)}
+    construits[3] = ("locataire_vide", 800, 0, False)
+    foyers, reperes = [], {}
+    for rang, (id_, code) in enumerate(cas):
+        s = simules[id_][code]["seuil"]
+        statut, salaire, enfants, conjoint = construits[id_]
+        sens = -1 if s["cas"] == "si_baisse" else 1
+        marge = s["precision"] + 1
+        for cote, ecart in (
+            ("avant", s["ressources_ecart"] - marge),
+            ("apres", s["ressources_ecart"] + marge),
+        ):
+            nouveau = 100 + 10 * rang + (cote == "apres")
+            foyers.append(
+                _foyer(nouveau, statut, salaire + sens * ecart, enfants=enfants, conjoint=conjoint)
+            )
+            reperes[nouveau] = (id_, code, cote)
+    controle = {}
+    for f_id, estimations in moteur.simuler(foyers, MOIS).items():
+        id_, code, cote = reperes[f_id]
+        controle.setdefault((id_, code), {})[cote] = {e.prestation: e.montant for e in estimations}
+    return controle
+
+
+def test_seuil_proche_l_aide_au_logement_s_eteint_avec_un_peu_plus_de_ressources(
+    simules, de_part_et_d_autre
+):
+    """1 300 € nets, seul, 500 € de loyer : l'ALS s'éteint quelques dizaines d'euros plus
+    haut. Le seuil est localisé (à 5 € près) : OpenFisca seul, avec un salaire juste en deçà,
+    donne encore l'ALS ; juste au-delà, plus."""
     x = simules[5]["aide_logement"]
     assert x["sensibilite"] == 5
-    assert x["seuil"] == {
-        "cas": "perte",
-        "pourcentage": 5,
-        "ressources_ecart": 65.0,
-        "montant_si": None,
-    }
+    s = x["seuil"]
+    assert (s["cas"], s["pourcentage"], s["montant_si"]) == ("perte", 5, None)
+    assert 0 < s["precision"] <= 5
+    assert 0 < s["ressources_ecart"] < 65  # 5 % de 1 300 €
+    assert s["facteur"] == pytest.approx(1 + s["ressources_ecart"] / 1300, abs=0.001)
+    avant, apres = de_part_et_d_autre[5, "aide_logement"].values()
+    assert avant["aide_logement"] > 0
+    assert "aide_logement" not in apres
     lisible = lire(x, "aide_logement", 16)
-    assert "ce droit ne serait plus ouvert" in lisible.seuil
-    assert "65,00\u00a0€ de plus par mois" in lisible.seuil
+    ecart = f"{int(s['ressources_ecart'])}\u00a0€"
+    assert lisible.seuil.startswith(
+        f"Proche d'un seuil : les ressources du foyer sont à environ {ecart} par mois sous le "
+        f"plafond de ce droit (à "
+    )
+    assert lisible.seuil.endswith(
+        f"près) : avec {ecart} de plus par mois, ce droit ne serait plus ouvert."
+    )
     assert lisible.a_verifier.startswith("les ressources des 12 derniers mois")
-    assert lisible.resume_court == (
-        "ALS — proche d'un seuil : plus ouvert avec des ressources 5\u00a0% plus élevées"
+    assert (
+        lisible.resume_court
+        == f"ALS — proche d'un seuil : plus ouvert avec {ecart} de plus par mois"
     )
 
 
@@ -156,15 +207,24 @@ def test_seuil_loin_pas_d_avertissement(simules):
     assert "seuil" not in sans
 
 
-def test_seuil_proche_du_taux_plein_de_la_paje(simules):
-    """Au taux partiel, juste au-dessus du plafond du taux plein : avec 5 % de ressources en
-    moins, la PAJE de base passerait au taux plein (le double)."""
+def test_seuil_proche_du_taux_plein_de_la_paje(simules, de_part_et_d_autre):
+    """Au taux partiel, juste au-dessus du plafond du taux plein : avec quelques dizaines
+    d'euros de ressources en moins, la PAJE de base passerait au taux plein (le double). Le
+    plafond est localisé : OpenFisca seul donne le taux partiel à un salaire juste en deçà de
+    l'écart annoncé, le taux plein juste au-delà."""
     proche = simules[6]["paje_base"]
-    assert proche["seuil"]["cas"] == "si_baisse"
+    s = proche["seuil"]
+    assert s["cas"] == "si_baisse"
     montant_partiel = 99.58
-    assert proche["seuil"]["montant_si"] == pytest.approx(2 * montant_partiel, abs=0.02)
+    assert s["montant_si"] == pytest.approx(2 * montant_partiel, abs=0.02)
+    assert 0 < s["ressources_ecart"] < 145  # 5 % de 2 900 €
+    avant, apres = de_part_et_d_autre[6, "paje_base"].values()
+    assert avant["paje_base"] == montant_partiel
+    assert apres["paje_base"] == pytest.approx(2 * montant_partiel, abs=0.02)  # taux plein
     lisible = lire(proche, "paje_base", montant_partiel)
-    assert "5\u00a0% plus basses" in lisible.seuil
+    ecart = f"{int(s['ressources_ecart'])}\u00a0€"
+    assert f"environ {ecart} par mois au-dessus du seuil où le barème change" in lisible.seuil
+    assert f"avec {ecart} de moins par mois, le montant estimé serait de 199,15" in lisible.seuil
     assert "au lieu de 99,58\u00a0€" in lisible.seuil
     assert "revenus de l'année N-2" in lisible.a_verifier
     loin = simules[7]["paje_base"]
@@ -172,23 +232,58 @@ def test_seuil_proche_du_taux_plein_de_la_paje(simules):
     assert loin["sensibilite"] == 5
 
 
-def test_seuil_d_une_prestation_remplacee_par_une_autre(simules):
-    """800 € nets, seul : CSS avec participation ; avec 5 % de ressources en moins, la CSS
-    sans participation à la place (la participation disparaît, le droit ne se perd pas)."""
+def test_une_pente_raide_n_est_pas_un_seuil(brut, simules):
+    """La prime d'activité du même foyer baisse vite entre − 5 % et + 5 % (la règle du saut
+    d'un côté la retient), mais la localisation ne trouve aucun saut : pas d'avertissement."""
+    _, resultats, sensibles, localises = brut
+    montant = next(e.montant for e in resultats[6] if e.prestation == "prime_activite")
+    assert seuil(montant, sensibles[6]["prime_activite"], 2900) is not None
+    assert not localises[6]["prime_activite"].localise.est_un_saut()
+    assert "seuil" not in simules[6]["prime_activite"]
+
+
+def test_seuil_d_une_prestation_remplacee_par_une_autre(simules, de_part_et_d_autre):
+    """800 € nets, seul : CSS avec participation ; avec quelques dizaines d'euros de moins,
+    la CSS sans participation à la place (la participation disparaît, le droit ne se perd
+    pas)."""
     x = simules[3]["css_participation"]
     assert "css_gratuite" not in simules[3]
-    assert x["seuil"]["cas"] == "si_baisse"
-    assert x["seuil"]["remplacee_par"] == ["css_gratuite"]
+    s = x["seuil"]
+    assert s["cas"] == "si_baisse"
+    assert s["remplacee_par"] == ["css_gratuite"]
+    assert 0 < s["ressources_ecart"] < 40  # 5 % de 800 €
+    avant, apres = de_part_et_d_autre[3, "css_participation"].values()
+    assert "css_participation" in avant
+    assert "css_gratuite" not in avant
+    assert "css_participation" not in apres
+    assert "css_gratuite" in apres
     lisible = lire(x, "css_participation", 14)
+    ecart = f"{int(s['ressources_ecart'])}\u00a0€"
+    assert f"environ {ecart} par mois au-dessus du seuil de ce droit" in lisible.seuil
     assert lisible.seuil.endswith(
         "ce droit ne serait plus ouvert ; à la place : "
         "Complémentaire santé solidaire sans participation."
     )
     assert lisible.seuil_court == (
-        "remplacé par Complémentaire santé solidaire sans participation avec des ressources "
-        "5\u00a0% plus basses"
+        "remplacé par Complémentaire santé solidaire sans participation avec "
+        f"{ecart} de moins par mois"
     )
     assert lisible.a_verifier.startswith("les ressources des 12 mois précédant la demande")
+
+
+def test_un_seuil_range_avant_la_localisation_se_lit_toujours():
+    """Les signalements écrits avant la localisation gardent leur seuil « à 5 % » jusqu'à
+    leur prochaine re-simulation : il se lit comme avant."""
+    x = {
+        "sensibilite": 5,
+        "seuil": {"cas": "perte", "pourcentage": 5, "ressources_ecart": 65.0, "montant_si": None},
+    }
+    lisible = lire(x, "aide_logement", 16)
+    assert lisible.seuil == (
+        "Proche d'un seuil : avec toutes les ressources du foyer 5\u00a0% plus élevées "
+        "(environ 65,00\u00a0€ de plus par mois), ce droit ne serait plus ouvert."
+    )
+    assert lisible.seuil_court == "plus ouvert avec des ressources 5\u00a0% plus élevées"
 
 
 @pytest.mark.parametrize(
@@ -275,7 +370,9 @@ def test_page_et_file_montrent_l_explication(client, ts, seul_sans_revenu, pres_
     assert "À vérifier avec la personne" not in html
     file = client.get(reverse("droits:signalements")).content.decode()
     assert file.count('class="d-block small explication-courte"') == 2  # les deux ALS
+    ecart = int(proche.explication["seuil"]["ressources_ecart"])
+    assert 0 < ecart < 65  # 5 % de 1 300 €
     assert (
         'ALS — <span class="badge text-bg-warning">proche d\'un seuil</span> plus ouvert '
-        "avec des ressources 5\u00a0% plus élevées"
+        f"avec {ecart}\u00a0€ de plus par mois"
     ) in file

@@ -1,7 +1,7 @@
 """L'explication d'un signalement, lue comme une travailleuse sociale la lit : la détection
 passe (OpenFisca) sur un foyer dont l'allocation de logement s'éteindrait avec un peu plus de
 ressources et sur un foyer loin de tout seuil ; dans la file, la ligne courte dit « ALS —
-proche d'un seuil » ; le signalement s'ouvre au clavier (Tab jusqu'au lien, Entrée), sa page
+proche d'un seuil : plus ouvert avec 32 € de plus par mois » (le seuil localisé) ; le signalement s'ouvre au clavier (Tab jusqu'au lien, Entrée), sa page
 dit la prestation exacte, les entrées du calcul et ce qu'il faut vérifier ; retour à la
 file à la souris, l'autre signalement dit « pas de seuil proche ». La base : chaque
 consultation est au journal."""
@@ -52,7 +52,12 @@ def test_ouvrir_un_signalement_et_lire_son_explication(page, verifier_page, dete
     se_connecter(page, ts.username, MOT_DE_PASSE)
     page.goto(reverse("droits:signalements"))
     ligne = page.locator("tr", has=page.locator(f'a[href="{url_proche}"]'))
-    expect(ligne).to_contain_text("ALS — proche d'un seuil plus ouvert avec des ressources")
+    # Le seuil localisé : à quelques dizaines d'euros au-dessus des 1 300 € d'Inès.
+    ecart = int(proche.explication["seuil"]["ressources_ecart"])
+    assert 0 < ecart < 65
+    expect(ligne).to_contain_text(
+        f"ALS — proche d'un seuil plus ouvert avec {ecart}\u00a0€ de plus par mois"
+    )
     verifier_page(page, "file")
 
     # Au clavier : le lien du signalement pris au focus, puis Entrée.
@@ -70,8 +75,11 @@ def test_ouvrir_un_signalement_et_lire_son_explication(page, verifier_page, dete
     )
     expect(explication.locator("#entrees-du-calcul")).to_contain_text("\u00a0€ par an")
     expect(explication.locator("#seuil-proche")).to_contain_text(
-        "avec toutes les ressources du foyer 5\u00a0% plus élevées (environ 65,00\u00a0€ de plus "
-        "par mois), ce droit ne serait plus ouvert."
+        f"les ressources du foyer sont à environ {ecart}\u00a0€ par mois sous le plafond de ce "
+        "droit (à "
+    )
+    expect(explication.locator("#seuil-proche")).to_contain_text(
+        f"avec {ecart}\u00a0€ de plus par mois, ce droit ne serait plus ouvert."
     )
     expect(explication.locator("#seuil-proche")).to_contain_text(
         "À vérifier avec la personne : les ressources des 12 derniers mois"
