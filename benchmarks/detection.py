@@ -41,7 +41,8 @@ taille retenue ; 2 workers, nouvelle exécution et incrémental avec seuils (sau
 `--sans-controle` saute la vérification que l'idéal calcule les mêmes montants que le portail.
 Seul avec `--seuils-seulement` : le coût de la proximité des seuils (ADR 0019), temps
 processeur de `moteur.simuler` puis de `moteur.sensibilite` sur les foyers qui auront un
-signalement d'une prestation légale, lot par lot (temps processeur : la machine partagée rend
+signalement d'une prestation légale, et de la localisation de leurs seuils proches
+(`moteur.localiser_les_seuils_proches`, ADR 0035), lot par lot (temps processeur : la machine partagée rend
 les durées réelles peu parlantes).
 Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
 """
@@ -317,16 +318,16 @@ def meme_calcul(ids: list[int]) -> bool:
 
 
 def cout_des_seuils(ids: list[int], taille: int) -> None:
-    """Temps processeur de la simulation d'un lot et de sa re-simulation à ressources ± écart
+    """Temps processeur de la simulation d'un lot, de sa re-simulation à ressources ± écart
     (les foyers qui auront un signalement d'une prestation légale seulement, comme
-    `execution.traiter_lot`)."""
+    `execution.traiter_lot`) et de la localisation de leurs seuils proches (ADR 0035)."""
     from droits.detection.execution import ecart_seuil
     from droits.enums import STATUTS_EN_COURS
     from droits.models import PrestationFoyer
 
     moteur.prechauffer(mois_courant())
-    simulation = seuils = 0.0
-    simules = resimules = 0
+    simulation = seuils = localisation = 0.0
+    simules = resimules = localises = 0
     for depart in range(0, len(ids), taille):
         lot = ids[depart : depart + taille]
         foyers = charger_foyers(lot, mois_courant())
@@ -344,14 +345,21 @@ def cout_des_seuils(ids: list[int], taille: int) -> None:
             if any(e.prestation not in en_cours.get(f.id, ()) for e in resultats.get(f.id, ()))
         ]
         t = time.process_time()
-        moteur.sensibilite(a_expliquer, mois_courant(), ecart_seuil(), taille)
+        sensibles = moteur.sensibilite(a_expliquer, mois_courant(), ecart_seuil(), taille)
         seuils += time.process_time() - t
+        t = time.process_time()
+        localises += moteur.localiser_les_seuils_proches(
+            a_expliquer, resultats, sensibles, mois_courant(), en_cours, taille
+        )
+        localisation += time.process_time() - t
         simules += len(resultats)
         resimules += len(a_expliquer)
     print(
         f"Proximité des seuils (± {ecart_seuil():.0%}) : simulation {simulation:.1f} s de "
         f"processeur pour {simules} foyers, re-simulation {seuils:.1f} s pour {resimules} "
-        f"foyers signalés (× 2 copies) : +{100 * seuils / simulation:.0f} %"
+        f"foyers signalés (× 2 copies) : +{100 * seuils / simulation:.0f} % ; localisation "
+        f"des seuils proches {localisation:.1f} s pour {localises} seuils : "
+        f"+{100 * localisation / simulation:.0f} %"
     )
 
 
@@ -434,13 +442,15 @@ class Workers:
 
     def temps_des_lots(self) -> dict[str, list[float]]:
         """Les temps par lot que chaque worker a écrits dans sa sortie (chargement, simulation,
-        proximité des seuils, signalements) et le nombre de foyers re-simulés (`resimules`)."""
+        proximité des seuils, signalements), le nombre de foyers re-simulés (`resimules`) et de
+        seuils localisés (`localises`)."""
         temps: dict[str, list[float]] = {
             "chargement": [],
             "simulation": [],
             "proximité des seuils": [],
             "signalements": [],
             "resimules": [],
+            "localises": [],
         }
         for sortie in self.sorties:
             for ligne in sortie.read_text().splitlines():
@@ -450,9 +460,12 @@ class Workers:
                     trouve = re.search(rf"{etape} ([0-9.]+) s", ligne)
                     if trouve:
                         temps[etape].append(float(trouve.group(1)))
-                trouve = re.search(r"proximité des seuils [0-9.]+ s \(([0-9]+) foyers\)", ligne)
+                trouve = re.search(
+                    r"proximité des seuils [0-9.]+ s \(([0-9]+) foyers, ([0-9]+) seuils", ligne
+                )
                 if trouve:
                     temps["resimules"].append(float(trouve.group(1)))
+                    temps["localises"].append(float(trouve.group(2)))
         return temps
 
     def arreter(self):
@@ -521,10 +534,12 @@ def executer(
         workers.arreter()
     temps = workers.temps_des_lots()
     execution.resimules = int(sum(temps.pop("resimules")))
+    localises = int(sum(temps.pop("localises")))
     print(
         f"   {len(temps['simulation'])} lots ; par lot, en moyenne : "
         + ", ".join(f"{etape} {statistics.mean(v):.2f} s" for etape, v in temps.items() if v)
-        + f" ; foyers re-simulés (seuils) : {execution.resimules}"
+        + f" ; foyers re-simulés (seuils) : {execution.resimules} ; seuils localisés :"
+        f" {localises}"
     )
     return execution, duree, workers.pics
 
