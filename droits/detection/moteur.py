@@ -257,19 +257,25 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
             entrees = {e.variable: valeurs[e.variable][la_famille] for e in p.entrees}
         else:
             entrees = {}
-        for i, foyer_id in enumerate(ids):
-            if eligibles[i]:
-                resultats[int(foyer_id)].append(
-                    Estimation(
-                        p.code,
-                        round(float(montants[i]), 2),
-                        True,
-                        composantes={
-                            v: round(float(m[i]), 2) for v, m in composantes.items() if m[i] > 0.005
-                        },
-                        entrees={v: round(float(x[i]), 2) for v, x in entrees.items()},
-                    )
+        # Les seuls foyers éligibles, en listes Python (lire un tableau numpy case par case
+        # coûte dix fois plus) ; arrondis par `round` comme chaque montant rangé.
+        retenus = np.flatnonzero(eligibles)
+        if not len(retenus):
+            continue
+        de_composantes = [(v, m[retenus].tolist()) for v, m in composantes.items()]
+        d_entrees = [(v, x[retenus].tolist()) for v, x in entrees.items()]
+        for k, (foyer_id, montant) in enumerate(
+            zip(ids[retenus].tolist(), montants[retenus].tolist(), strict=True)
+        ):
+            resultats[foyer_id].append(
+                Estimation(
+                    p.code,
+                    round(montant, 2),
+                    True,
+                    composantes={v: round(m[k], 2) for v, m in de_composantes if m[k] > 0.005},
+                    entrees={v: round(x[k], 2) for v, x in d_entrees},
                 )
+            )
     del simulation, valeurs
     gc.collect()  # sans quoi la mémoire croît d'environ 1 Go par lot de 10 000 foyers
     return resultats
