@@ -262,8 +262,9 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
         retenus = np.flatnonzero(eligibles)
         if not len(retenus):
             continue
-        de_composantes = [(v, m[retenus].tolist()) for v, m in composantes.items()]
-        d_entrees = [(v, x[retenus].tolist()) for v, x in entrees.items()]
+        # (en flottants : un effectif entier est rangé 2.0, comme avant)
+        de_composantes = [(v, m[retenus].astype(float).tolist()) for v, m in composantes.items()]
+        d_entrees = [(v, x[retenus].astype(float).tolist()) for v, x in entrees.items()]
         for k, (foyer_id, montant) in enumerate(
             zip(ids[retenus].tolist(), montants[retenus].tolist(), strict=True)
         ):
