@@ -9,6 +9,7 @@ au logement, AAH, CSS — dépendent de l'ordre de calcul : il est fixé et test
 import dataclasses
 import functools
 import gc
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -365,15 +366,16 @@ def sensibilite(
     return sensibles
 
 
-#: Localiser un seuil : à chaque tour, `POINTS_PAR_TOUR` copies du foyer à des ressources
-#: réparties dans l'encadrement, qui se réduit d'un facteur 3 ; on s'arrête quand il fait au
-#: plus `PRECISION_SEUIL` euros de ressources par mois, soit le seuil à 5 € près (2 tours
-#: pour 5 % de 1 800 €, 3 pour 5 % de 5 400 €). Mesuré (docs/benchmarks.md) : chaque tour
-#: coûte ≈ 1 s de calcul fixe (l'historique de 34 mois) plus ≈ 0,8 ms par copie ; 2 points
-#: par tour font moins de copies que 3 pour la même précision, et moins de tours que 1.
-POINTS_PAR_TOUR = 2
+#: Localiser un seuil : en `TOURS` tours, chacun une simulation vectorisée de toutes les copies
+#: en attente ; à chaque tour, autant de copies du foyer par seuil qu'il faut, réparties dans
+#: l'encadrement, pour qu'après le dernier tour il fasse au plus `PRECISION_SEUIL` euros de
+#: ressources par mois : le seuil à 5 € près. Mesuré (docs/benchmarks.md) : chaque tour coûte
+#: ≈ 1,3 s de calcul fixe par lot (l'historique de 34 mois) plus ≈ 0,8 ms par copie ; deux
+#: tours de √n copies coûtent moins que trois tours de 2 copies (le coût fixe domine : quelques
+#: centaines de seuils par lot de 10 000 foyers), et bien moins qu'un tour de n copies.
+TOURS = 2
 PRECISION_SEUIL = 10.0
-TOURS_MAX = 8
+POINTS_MAX = 12
 
 
 def localiser_seuils(
@@ -382,9 +384,9 @@ def localiser_seuils(
     frontieres: list[Frontiere],
     taille: int | None = None,
 ) -> dict[tuple[int, str], Localisation]:
-    """Localise chaque seuil proche par dichotomie sur le facteur des ressources, entre 1 et
-    `loin` : {(foyer, prestation) : Localisation}. Chaque tour est une simulation vectorisée de toutes les
-    copies en attente (au plus `taille` foyers par simulation). Le seuil est en facteur de
+    """Localise chaque seuil proche par encadrements successifs du facteur des ressources,
+    entre 1 et `loin` : {(foyer, prestation) : Localisation}. Chaque tour est une simulation
+    vectorisée de toutes les copies en attente (au plus `taille` foyers par simulation). Le seuil est en facteur de
     toutes les ressources saisies (chaque mois de l'historique), comme la re-simulation à
     ± écart : « avec 43 € de moins par mois » veut dire les ressources du foyer baissées
     d'autant, en proportion de chacune."""
@@ -394,7 +396,7 @@ def localiser_seuils(
     encadrements = {
         fr: [1.0, fr.loin, fr.montant, fr.montant_si] for fr in frontieres if fr.foyer_id in par_id
     }
-    for _ in range(TOURS_MAX):
+    for tour in range(TOURS):
         # Encore trop large, et un saut encore possible dedans : un montant qui varie de
         # moins de 10 € à travers l'encadrement n'y cache pas de saut de 10 € (les montants
         # baissent quand les ressources montent) : c'est une pente, pas un seuil.
@@ -409,8 +411,11 @@ def localiser_seuils(
         copies, sondes = [], []
         for fr in a_sonder:
             a, b, *_ = encadrements[fr]
-            for k in range(1, POINTS_PAR_TOUR + 1):
-                facteur = a + (b - a) * k / (POINTS_PAR_TOUR + 1)
+            # n points font n + 1 intervalles : assez pour finir dans les tours qui restent.
+            rapport = abs(b - a) * fr.ressources / PRECISION_SEUIL
+            points = min(POINTS_MAX, max(1, math.ceil(rapport ** (1 / (TOURS - tour))) - 1))
+            for k in range(1, points + 1):
+                facteur = a + (b - a) * k / (points + 1)
                 copie = _avec_ressources_multipliees(par_id[fr.foyer_id], facteur, len(copies) + 1)
                 copies.append(copie)
                 sondes.append((fr, facteur, copie.id))

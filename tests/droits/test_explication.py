@@ -49,7 +49,7 @@ def _foyer(id_, statut, salaire=0.0, enfants=0, conjoint=False, loyer=500.0):
 def brut():
     """Une simulation vectorisée pour tous les foyers construits de ce module, leur
     re-simulation à ± 5 % (une seule autre simulation), et les mêmes sensibilités avec leurs
-    seuils localisés (une simulation par tour de la dichotomie)."""
+    seuils localisés (une simulation par tour de la localisation)."""
     foyers = [
         _foyer(1, "locataire_hlm", 800),  # conventionné, seul → APL
         _foyer(2, "locataire_vide", 800, enfants=1),  # non conventionné, un enfant → ALF
