@@ -31,6 +31,7 @@ from ccas_portal import perms
 from ccas_portal.dates import debut_du_jour
 from ccas_portal.enums import Role
 from ccas_portal.formats import date_courte, euros
+from ccas_portal.lookups import Identifiants
 from ccas_portal.models import Agent, EntreeJournal
 from droits.axes import AXES
 from habitants.acces import agent_a_acces_au_foyer, demandes_du_foyer, partages_en_cours
@@ -503,6 +504,6 @@ def foyers_avec_aide_a_domicile(ids) -> set[int]:
     ADR 0031). Une requête, quel que soit le nombre de foyers."""
     return set(
         Accompagnement.objects.filter(
-            foyer_id__parmi=ids, axe_id="bien_vieillir", faits__aide_domicile=True
+            foyer_id__parmi=Identifiants(ids), axe_id="bien_vieillir", faits__aide_domicile=True
         ).values_list("foyer_id", flat=True)
     )

@@ -6,6 +6,8 @@ de paramètres — ≈ 0,5 s par lot mesurées. `foyer_id__parmi=ids` écrit `= 
 tableau : une requête courte, le même plan (index). Ailleurs (SQLite) : `IN` ordinaire.
 """
 
+import copy
+
 from django.db.models import Field, ForeignObject
 from django.db.models.expressions import ColPairs
 from django.db.models.fields.related_lookups import RelatedIn
@@ -13,6 +15,31 @@ from django.db.models.lookups import In
 
 #: Colonnes dont la préparation laisse un entier tel quel.
 ENTIERS = frozenset({"AutoField", "BigAutoField", "IntegerField", "BigIntegerField"})
+
+
+class Identifiants:
+    """Des identifiants entiers pour `__parmi`, sur le chemin chaud de la détection (des lots
+    de 10 000 foyers, 23 000 personnes) : `foyer_id__parmi=Identifiants(ids)`.
+
+    Une liste, l'ORM la parcourt élément par élément avant même la recherche (résolution de
+    chaque valeur, contrôle des objets liés d'une clé étrangère), puis psycopg convertit
+    chaque entier : ≈ 0,1 s par lot de la détection, mesuré. Cet objet passe tel quel (il n'a
+    exprès pas de `__iter__`, que l'ORM suit partout) ; PostgreSQL reçoit un seul texte de
+    tableau (« {1,2,3} »), qu'il lit lui-même. Ailleurs (SQLite) : `IN` ordinaire."""
+
+    __slots__ = ("valeurs",)
+
+    def __init__(self, valeurs):
+        self.valeurs = [int(v) for v in valeurs]  # des entiers : le texte ne contient qu'eux
+
+    def __len__(self) -> int:
+        return len(self.valeurs)
+
+    def __repr__(self) -> str:
+        return f"Identifiants({len(self.valeurs)})"
+
+    def en_tableau(self) -> str:
+        return "{" + ",".join(map(str, self.valeurs)) + "}"
 
 
 def _identifiants(lookup) -> bool:
@@ -32,18 +59,29 @@ class _EnTableau:
     lookup_name = "parmi"
 
     def get_prep_lookup(self):
+        if isinstance(self.rhs, Identifiants):
+            return self.rhs
         # Le chemin chaud : des identifiants entiers, rien à préparer un par un (l'ORM le fait
         # pour chacun, ≈ 10 µs : 0,1 s pour les 12 000 personnes d'un lot de la détection).
         if _identifiants(self):
             return list(self.rhs)
         return super().get_prep_lookup()
 
+    def as_sql(self, compiler, connection):
+        if isinstance(self.rhs, Identifiants):  # hors PostgreSQL : une liste, `IN` ordinaire
+            en_liste = copy.copy(self)
+            en_liste.rhs = list(self.rhs.valeurs)
+            return super(_EnTableau, en_liste).as_sql(compiler, connection)
+        return super().as_sql(compiler, connection)
+
     def as_postgresql(self, compiler, connection):
         if not self.rhs_is_direct_value() or isinstance(self.lhs, ColPairs):
             return self.as_sql(compiler, connection)
         lhs, params_lhs = self.process_lhs(compiler, connection)
         champ = self.lhs.output_field
-        if _identifiants(self):
+        if isinstance(self.rhs, Identifiants):
+            valeurs = self.rhs.en_tableau()
+        elif _identifiants(self):
             valeurs = self.rhs
         else:
             valeurs = [

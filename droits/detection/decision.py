@@ -67,6 +67,11 @@ class Decisions:
     bilan: Counter = field(default_factory=Counter)
 
 
+#: L'encodeur des empreintes, construit une fois (`json.dumps` avec des options en construit un
+#: à chaque appel : 10 000 par lot).
+_ENCODEUR = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicile: bool) -> str:
     """L'empreinte des faits du foyer (hors mois simulé) : un signalement clos comme non
     éligible ou refusé ne renaît que si elle change."""
@@ -88,8 +93,7 @@ def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicil
         "prestations": sorted(prestations_en_cours),
         "aide_a_domicile": aide_a_domicile,
     }
-    texte = json.dumps(contenu, sort_keys=True, default=str)
-    return hashlib.sha256(texte.encode()).hexdigest()
+    return hashlib.sha256(_ENCODEUR.encode(contenu).encode()).hexdigest()
 
 
 def empreintes(foyers, resultats, en_cours: dict[int, set[str]], aides: set[int]) -> dict:
@@ -242,7 +246,8 @@ def decider(
             foyer, resultats[foyer.id], mois, foyer.id in aides, catalogue
         )
         sensibles_du_foyer = sensibles.get(foyer.id, {})
-        commune = explication(foyer, mois)  # une fois par foyer
+        # Une fois par foyer, et seulement s'il a un droit probable.
+        commune = explication(foyer, mois) if propositions else None
         du_foyer = existants.get(foyer.id, {})
         for code, (montant, raison) in propositions.items():
             d.comptes[code] += 1

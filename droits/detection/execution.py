@@ -30,6 +30,7 @@ from ccas_portal.insertion import (
     mettre_a_jour_en_masse,
 )
 from ccas_portal.journal import journaliser
+from ccas_portal.lookups import Identifiants
 from droits.detection import decision, moteur
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import FoyerSimule, charger_foyers
@@ -384,7 +385,9 @@ def charger(lot: LotDetection) -> DonneesLot:
     en_cours: dict[int, set[str]] = {}
     # Sans tri (un ensemble par foyer) : l'ordre par défaut joindrait prestations et axes.
     for foyer_id, code in (
-        PrestationFoyer.objects.filter(foyer_id__parmi=lot.foyers, statut__in=STATUTS_EN_COURS)
+        PrestationFoyer.objects.filter(
+            foyer_id__parmi=Identifiants(lot.foyers), statut__in=STATUTS_EN_COURS
+        )
         .order_by()
         .values_list("foyer_id", "prestation_id")
     ):
@@ -403,7 +406,7 @@ def signalements_lus(foyers: list[int]) -> list[decision.SignalementLu]:
     """Les signalements de ces foyers, dans l'ordre de leur création."""
     return [
         decision.SignalementLu(*ligne)
-        for ligne in Signalement.objects.filter(foyer_id__parmi=foyers)
+        for ligne in Signalement.objects.filter(foyer_id__parmi=Identifiants(foyers))
         .order_by("cree_le", "pk")
         .values_list(
             "pk",

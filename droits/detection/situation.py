@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ccas_portal.dates import fin_du_mois
+from ccas_portal.lookups import Identifiants
 from habitants.enums import Activite, RoleMembre, StatutMarital, StatutOccupation, TypeRessource
 from habitants.models import (
     Foyer,
@@ -177,8 +178,9 @@ def composer(foyer: FoyerSimule, mois: date) -> list[tuple[Personne, Place]]:
     )
     principale = f"{foyer.id}-0"
     places = []
+    jour = fin_du_mois(mois)
     for personne in foyer.personnes:
-        age = personne.age(fin_du_mois(mois))
+        age = personne.age(jour)
         if personne is reference:
             place = Place(
                 principale, "demandeur", principale, "declarant_principal", "personne_de_reference"
@@ -241,7 +243,7 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
     """Les foyers `ids` et leurs membres actuels, ressources, taux d'incapacité, loyer et
     situation conjugale en vigueur au mois cible : six requêtes pour tout un lot, en tuples
     (pas d'instances de modèles : c'est le chemin chaud de la détection)."""
-    ids = list(ids)
+    ids = Identifiants(ids)
     mois = mois_cible.replace(day=1)
     dernier_jour = fin_du_mois(mois)
     membres: dict[int, list] = {}
@@ -262,7 +264,7 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
         )
     ):
         membres.setdefault(foyer_id, []).append((habitant_id, role, naissance, activite))
-    habitants = [m[0] for actuels in membres.values() for m in actuels]
+    habitants = Identifiants(m[0] for actuels in membres.values() for m in actuels)
     maritaux = _en_vigueur_au_mois(
         (
             (h, debut, None, statut)

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ccas_portal.lookups import Identifiants
 from droits.models import Signalement
 from habitants.models import Foyer
 from tests.droits.conftest import creer_foyer
@@ -50,6 +51,39 @@ def test_parmi_envoie_un_seul_parametre_sur_postgresql(foyers):
     ids = [f.pk for f in foyers] + list(range(10**6, 10**6 + 2000))
     with CaptureQueriesContext(connection) as requetes:
         assert Foyer.objects.filter(pk__parmi=ids).count() == 3
+    sql = requetes.captured_queries[0]["sql"]
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in sql
+        assert "IN (" not in sql
+    else:
+        assert "IN (" in sql
+
+
+def test_identifiants_rendent_les_memes_lignes_que_in(foyers):
+    """`Identifiants` (le chemin chaud de la détection) : les mêmes lignes que `__in`, pour
+    une clé primaire et une clé étrangère (par sa colonne et par la relation), vide, en
+    double, absents."""
+    a, _, c = foyers
+    for ids in ([a.pk, c.pk], [], [c.pk, c.pk, 10**9]):
+        attendus = set(Foyer.objects.filter(pk__in=ids))
+        assert set(Foyer.objects.filter(pk__parmi=Identifiants(ids))) == attendus
+        par_colonne = set(Signalement.objects.filter(foyer_id__parmi=Identifiants(ids)))
+        assert par_colonne == set(Signalement.objects.filter(foyer_id__in=ids))
+        assert set(Signalement.objects.filter(foyer__parmi=Identifiants(ids))) == par_colonne
+    assert list(
+        Signalement.objects.filter(foyer_id__parmi=Identifiants([a.pk, c.pk]), prestation_id="rsa")
+        .order_by("foyer_id")
+        .values_list("foyer_id", flat=True)
+    ) == [a.pk, c.pk]
+
+
+def test_identifiants_ne_sont_pas_parcourus_par_l_orm(foyers):
+    """L'ORM parcourt tout ce qui a un `__iter__` (résolution, contrôle des objets liés) :
+    `Identifiants` n'en a pas ; sur PostgreSQL, le tableau part en un seul texte."""
+    assert not hasattr(Identifiants([1]), "__iter__")
+    ids = Identifiants([f.pk for f in foyers] + list(range(10**6, 10**6 + 2000)))
+    with CaptureQueriesContext(connection) as requetes:
+        assert Signalement.objects.filter(foyer_id__parmi=ids).count() == 3
     sql = requetes.captured_queries[0]["sql"]
     if connection.vendor == "postgresql":
         assert "= ANY(" in sql
