@@ -2,6 +2,7 @@
 détection du non-recours, les périodes du tableau de bord, le dossier du foyer et le journal
 en lisent une seule définition."""
 
+import functools
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -13,8 +14,11 @@ def ajouter_mois(jour: date, n: int) -> date:
     return date(total // 12, total % 12 + 1, 1)
 
 
+@functools.lru_cache(maxsize=4096)
 def fin_du_mois(jour: date) -> date:
-    """Le dernier jour du mois de `jour` (28, 29, 30 ou 31)."""
+    """Le dernier jour du mois de `jour` (28, 29, 30 ou 31). Mis en cache : la détection le
+    demande pour chaque personne de chaque foyer d'un lot, presque toujours pour le même
+    mois."""
     return ajouter_mois(jour, 1) - timedelta(days=1)
 
 
