@@ -47,10 +47,14 @@ def test_parmi_rend_les_memes_lignes_que_in(foyers):
     ) == [a.pk, c.pk]
 
 
-def test_parmi_envoie_un_seul_parametre_sur_postgresql(foyers):
+@pytest.mark.parametrize("en_identifiants", [False, True])
+def test_parmi_envoie_un_seul_parametre_sur_postgresql(foyers, en_identifiants):
+    """Une liste, ou des `Identifiants` : sur PostgreSQL, un seul paramètre (le tableau ;
+    pour `Identifiants`, un seul texte), `IN` ordinaire ailleurs."""
     ids = [f.pk for f in foyers] + list(range(10**6, 10**6 + 2000))
+    valeur = Identifiants(ids) if en_identifiants else ids
     with CaptureQueriesContext(connection) as requetes:
-        assert Foyer.objects.filter(pk__parmi=ids).count() == 3
+        assert Foyer.objects.filter(pk__parmi=valeur).count() == 3
     sql = requetes.captured_queries[0]["sql"]
     if connection.vendor == "postgresql":
         assert "= ANY(" in sql
@@ -63,6 +67,8 @@ def test_identifiants_rendent_les_memes_lignes_que_in(foyers):
     """`Identifiants` (le chemin chaud de la détection) : les mêmes lignes que `__in`, pour
     une clé primaire et une clé étrangère (par sa colonne et par la relation), vide, en
     double, absents."""
+    # L'ORM parcourt tout ce qui a un `__iter__` (résolution, contrôle des objets liés).
+    assert not hasattr(Identifiants([1]), "__iter__")
     a, _, c = foyers
     for ids in ([a.pk, c.pk], [], [c.pk, c.pk, 10**9]):
         attendus = set(Foyer.objects.filter(pk__in=ids))
@@ -75,18 +81,3 @@ def test_identifiants_rendent_les_memes_lignes_que_in(foyers):
         .order_by("foyer_id")
         .values_list("foyer_id", flat=True)
     ) == [a.pk, c.pk]
-
-
-def test_identifiants_ne_sont_pas_parcourus_par_l_orm(foyers):
-    """L'ORM parcourt tout ce qui a un `__iter__` (résolution, contrôle des objets liés) :
-    `Identifiants` n'en a pas ; sur PostgreSQL, le tableau part en un seul texte."""
-    assert not hasattr(Identifiants([1]), "__iter__")
-    ids = Identifiants([f.pk for f in foyers] + list(range(10**6, 10**6 + 2000)))
-    with CaptureQueriesContext(connection) as requetes:
-        assert Signalement.objects.filter(foyer_id__parmi=ids).count() == 3
-    sql = requetes.captured_queries[0]["sql"]
-    if connection.vendor == "postgresql":
-        assert "= ANY(" in sql
-        assert "IN (" not in sql
-    else:
-        assert "IN (" in sql
