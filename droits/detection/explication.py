@@ -14,8 +14,8 @@ Ce qu'elle contient (docs/detection.md, « L'explication d'un signalement ») :
   ressources 5 % plus basses et 5 % plus hautes (ADR 0019). Proche d'un seuil : le droit
   disparaît avec des ressources plus hautes, ou son montant saute (changement de barème,
   taux plein / taux partiel) au lieu de suivre la pente ordinaire. Le seuil est ensuite
-  localisé en deux tours de re-simulation (`moteur.localiser_seuils`, ADR 0035) : « les ressources sont à
-  environ 43 € par mois au-dessus du seuil ».
+  localisé en deux tours de re-simulation (`moteur.localiser_seuils`, ADR 0035) : « les
+  ressources sont à environ 43 € par mois au-dessus du seuil ».
 """
 
 from __future__ import annotations

@@ -386,10 +386,10 @@ def localiser_seuils(
 ) -> dict[tuple[int, str], Localisation]:
     """Localise chaque seuil proche par encadrements successifs du facteur des ressources,
     entre 1 et `loin` : {(foyer, prestation) : Localisation}. Chaque tour est une simulation
-    vectorisée de toutes les copies en attente (au plus `taille` foyers par simulation). Le seuil est en facteur de
-    toutes les ressources saisies (chaque mois de l'historique), comme la re-simulation à
-    ± écart : « avec 43 € de moins par mois » veut dire les ressources du foyer baissées
-    d'autant, en proportion de chacune."""
+    vectorisée de toutes les copies en attente (au plus `taille` foyers par simulation). Le
+    seuil est en facteur de toutes les ressources saisies (chaque mois de l'historique), comme
+    la re-simulation à ± écart : « avec 43 € de moins par mois » veut dire les ressources du
+    foyer baissées d'autant, en proportion de chacune."""
     par_id = {f.id: f for f in foyers}
     # Par frontière : [facteur de ce côté-ci (celui du montant estimé), facteur de l'autre
     # côté, montant sondé le plus proche de ce côté-ci, de l'autre côté].
