@@ -89,11 +89,49 @@ def _attendre(condition, limite: float, pas: float = 0.2):
     return False
 
 
+def _attendre_pret(nom: str, limite: float = 240) -> bool:
+    """Le worker répond au ping : démarré et abonné à ses files. Son démarrage (Django,
+    système socio-fiscal, premier calcul) prend ≈ 10 s au calme, bien plus quand l'autre
+    processus de la suite fait tourner un navigateur : attendu à part, que l'attente du lot
+    ne mesure que la prise du lot."""
+    from ccas_portal.celery import app
+
+    destination = [f"{nom}@{socket.gethostname()}"]
+    return _attendre(
+        lambda: bool(app.control.inspect(destination=destination, timeout=1).ping()), limite, 0.5
+    )
+
+
+def _etat_du_broker(execution) -> dict:
+    """Ce qu'il faut lire quand un worker ne prend pas de lot : l'exécution, ses lots, et les
+    messages en attente dans les files de ce processus de test."""
+    from ccas_portal.celery import app
+
+    try:
+        with app.connection_for_write() as connexion:
+            canal = connexion.default_channel
+            files = {file: canal.client.llen(file) for file in app.amqp.queues}
+            non_acquittes = canal.client.hlen(canal.unacked_key)
+    except Exception as erreur:  # le diagnostic ne doit pas masquer l'échec qu'il explique
+        files, non_acquittes = repr(erreur), None
+    return {
+        "execution": ExecutionDetection.objects.filter(pk=execution.pk)
+        .values("statut", "erreurs")
+        .first(),
+        "lots": list(
+            LotDetection.objects.filter(execution=execution).values("numero", "fait", "tentatives")
+        ),
+        "files": files,
+        "non_acquittes": non_acquittes,
+    }
+
+
 def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(transactional_db, referentiels):
     ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-perdu")])
     foyers = [creer_foyer(ts, (f"P{i}", date(1991, 1, 1), "demandeur"))[0] for i in range(5)]
     premier = _worker("premier")
     try:
+        assert _attendre_pret("premier"), "le premier worker n'a pas démarré"
         execution = detection.lancer_detection(
             declencheur="test", perimetre="site", site=ts.sites.first(), mois_cible=MOIS
         )
@@ -101,7 +139,7 @@ def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(transactional_
         assert _attendre(
             lambda: LotDetection.objects.filter(execution=execution, tentatives__gte=1).exists(),
             120,
-        ), "le premier worker n'a jamais pris de lot"
+        ), ("le premier worker n'a jamais pris de lot", _etat_du_broker(execution))
         os.killpg(premier.pid, signal.SIGKILL)
         premier.wait(timeout=10)
         interrompu = LotDetection.objects.filter(execution=execution, fait=False).count()
