@@ -42,8 +42,8 @@ taille retenue ; 2 workers, nouvelle exécution et incrémental avec seuils (sau
 Seul avec `--seuils-seulement` : le coût de la proximité des seuils (ADR 0019), temps
 processeur de `moteur.simuler` puis de `moteur.sensibilite` sur les foyers qui auront un
 signalement d'une prestation légale, et de la localisation de leurs seuils proches
-(`moteur.localiser_les_seuils_proches`, ADR 0035), lot par lot (temps processeur : la machine partagée rend
-les durées réelles peu parlantes).
+(`moteur.localiser_les_seuils_proches`, ADR 0035), lot par lot (temps processeur : la
+machine partagée rend les durées réelles peu parlantes).
 Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
 """
 
@@ -321,9 +321,12 @@ def cout_des_seuils(ids: list[int], taille: int) -> None:
     """Temps processeur de la simulation d'un lot, de sa re-simulation à ressources ± écart
     (les foyers qui auront un signalement d'une prestation légale seulement, comme
     `execution.traiter_lot`) et de la localisation de leurs seuils proches (ADR 0035)."""
+    from droits.detection import decision
     from droits.detection.execution import ecart_seuil
     from droits.enums import STATUTS_EN_COURS
-    from droits.models import PrestationFoyer
+    from droits.models import Prestation, PrestationFoyer
+
+    catalogue = set(Prestation.objects.filter(actif=True).values_list("code", flat=True))
 
     moteur.prechauffer(mois_courant())
     simulation = seuils = localisation = 0.0
@@ -348,8 +351,9 @@ def cout_des_seuils(ids: list[int], taille: int) -> None:
         sensibles = moteur.sensibilite(a_expliquer, mois_courant(), ecart_seuil(), taille)
         seuils += time.process_time() - t
         t = time.process_time()
+        exclues = decision.sans_signalement(a_expliquer, resultats, en_cours, catalogue)
         localises += moteur.localiser_les_seuils_proches(
-            a_expliquer, resultats, sensibles, mois_courant(), en_cours, taille
+            a_expliquer, resultats, sensibles, mois_courant(), exclues, taille
         )
         localisation += time.process_time() - t
         simules += len(resultats)

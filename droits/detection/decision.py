@@ -194,6 +194,16 @@ def a_re_simuler(
     return a_faire, repris
 
 
+def sans_signalement(foyers, resultats, en_cours: dict[int, set[str]], catalogue) -> dict:
+    """{foyer : prestations} des droits probables qui n'auront pas de signalement : déjà
+    demandés ou perçus, ou hors du catalogue actif (la règle de `decider`)."""
+    return {
+        f.id: {e.prestation for e in resultats.get(f.id, []) if e.prestation not in catalogue}
+        | en_cours.get(f.id, set())
+        for f in foyers
+    }
+
+
 def propositions_du_foyer(
     foyer: FoyerSimule, estimations: list, mois: date, aide_a_domicile: bool, catalogue: dict
 ) -> dict[str, tuple[Decimal, str]]:

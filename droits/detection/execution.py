@@ -480,15 +480,8 @@ def traiter_lot(lot_id: int) -> dict:
 
 
 def _localiser_seuils(foyers, resultats, sensibles, donnees: DonneesLot, mois) -> int:
-    """Localise les seuils proches des droits qui auront un signalement : pas ceux déjà
-    demandés ou perçus, ni hors catalogue (ADR 0035)."""
-    exclues = {
-        f.id: {
-            e.prestation for e in resultats.get(f.id, []) if e.prestation not in donnees.catalogue
-        }
-        | donnees.en_cours.get(f.id, set())
-        for f in foyers
-    }
+    """Localise les seuils proches des droits qui auront un signalement (ADR 0035)."""
+    exclues = decision.sans_signalement(foyers, resultats, donnees.en_cours, donnees.catalogue)
     return moteur.localiser_les_seuils_proches(
         foyers, resultats, sensibles, mois, exclues, taille_lot()
     )

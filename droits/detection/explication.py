@@ -91,12 +91,17 @@ class Localisation:
     montant_apres: float | None
 
     def est_un_saut(self) -> bool:
-        """Un vrai seuil : le droit s'ouvre ou se ferme, ou le montant saute d'au moins
-        `SAUT_MINIMUM` à travers l'encadrement (quelques euros de ressources). Sinon c'est une
-        pente raide du barème, pas un seuil (la prime d'activité qui baisse vite)."""
-        if (self.montant_avant is None) != (self.montant_apres is None):
-            return True
-        return abs((self.montant_avant or 0) - (self.montant_apres or 0)) >= SAUT_MINIMUM
+        return saut(self.montant_avant, self.montant_apres)
+
+
+def saut(avant: float | None, apres: float | None) -> bool:
+    """Un vrai seuil entre deux montants sondés de part et d'autre d'un encadrement (None :
+    pas de droit) : le droit s'ouvre ou se ferme, ou le montant saute d'au moins
+    `SAUT_MINIMUM`. Sinon c'est une pente raide du barème, pas un seuil (la prime d'activité
+    qui baisse vite)."""
+    if (avant is None) != (apres is None):
+        return True
+    return abs((avant or 0) - (apres or 0)) >= SAUT_MINIMUM
 
 
 @dataclass(frozen=True)

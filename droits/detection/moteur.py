@@ -17,7 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from droits.axes import AXES
-from droits.detection.explication import Frontiere, Localisation, frontieres
+from droits.detection.explication import Frontiere, Localisation, frontieres, saut
 from droits.detection.montants import revenus_de_l_historique
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
@@ -403,8 +403,7 @@ def localiser_seuils(
         a_sonder = [
             fr
             for fr, (a, b, avant, apres) in encadrements.items()
-            if abs(b - a) * fr.ressources > PRECISION_SEUIL
-            and Localisation(1, 0, avant, apres).est_un_saut()
+            if abs(b - a) * fr.ressources > PRECISION_SEUIL and saut(avant, apres)
         ]
         if not a_sonder:
             break
