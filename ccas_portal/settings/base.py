@@ -88,11 +88,15 @@ TEMPLATES = [
     },
 ]
 
-# Base de données : DATABASE_URL (postgres://…), sinon SQLite embarquée.
+# Base de données : DATABASE_URL (postgres://…), sinon SQLite embarquée. Connexions gardées
+# CONN_MAX_AGE secondes (60 par défaut ; 0 : une par requête ou par tâche), vérifiées avant
+# d'être reprises : un worker ne se reconnecte pas à chaque lot, ni ses fils de lecture
+# (ccas_portal/lectures.py, ADR 0037).
 DATABASES = {
     "default": dj_database_url.parse(
         env.texte("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ccas.sqlite3'}"),
-        conn_max_age=env.entier("CONN_MAX_AGE", 0),
+        conn_max_age=env.entier("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

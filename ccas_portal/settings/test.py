@@ -17,6 +17,10 @@ os.environ.setdefault("CCAS_VAR_DIR", tempfile.mkdtemp(prefix="ccas-tests-"))
 from ccas_portal.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Une connexion par requête ou par tâche : un worker lancé dans un fil du processus de test,
+# ou ses fils de lecture, ne gardent pas de connexion ouverte sur la base de test, qui doit
+# pouvoir être supprimée en fin de session.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -30,6 +30,7 @@ from ccas_portal.insertion import (
     mettre_a_jour_en_masse,
 )
 from ccas_portal.journal import journaliser
+from ccas_portal.lectures import Lectures
 from ccas_portal.lookups import Identifiants
 from droits.detection import decision, moteur
 from droits.detection.pile import pile_reservee
@@ -379,26 +380,36 @@ def source_aides_a_domicile():
     return import_string(settings.DETECTION_AIDES_A_DOMICILE)
 
 
-def charger(lot: LotDetection) -> DonneesLot:
-    """Les lectures d'un lot : un nombre de requêtes qui ne dépend pas de sa taille."""
-    foyers = charger_foyers(lot.foyers, lot.execution.mois_cible)
+def _en_cours(ids: Identifiants) -> dict[int, set[str]]:
     en_cours: dict[int, set[str]] = {}
     # Sans tri (un ensemble par foyer) : l'ordre par défaut joindrait prestations et axes.
     for foyer_id, code in (
-        PrestationFoyer.objects.filter(
-            foyer_id__parmi=Identifiants(lot.foyers), statut__in=STATUTS_EN_COURS
-        )
+        PrestationFoyer.objects.filter(foyer_id__parmi=ids, statut__in=STATUTS_EN_COURS)
         .order_by()
         .values_list("foyer_id", "prestation_id")
     ):
         en_cours.setdefault(foyer_id, set()).add(code)
+    return en_cours
+
+
+def _catalogue() -> dict[str, Decimal | None]:
+    return dict(Prestation.objects.filter(actif=True).values_list("code", "montant_indicatif"))
+
+
+def charger(lot: LotDetection) -> DonneesLot:
+    """Les lectures d'un lot : un nombre de requêtes qui ne dépend pas de sa taille, lancées
+    ensemble quand c'est possible (`ccas_portal.lectures`, ADR 0037)."""
+    lectures = Lectures(en_parallele=True)
+    ids = Identifiants(lot.foyers)
+    en_cours = lectures.lancer(_en_cours, ids)
+    aides = lectures.lancer(source_aides_a_domicile(), lot.foyers)
+    catalogue = lectures.lancer(_catalogue)
+    foyers = charger_foyers(lot.foyers, lot.execution.mois_cible, lectures)
     return DonneesLot(
         foyers=foyers,
-        en_cours=en_cours,
-        aides=set(source_aides_a_domicile()(lot.foyers)),
-        catalogue=dict(
-            Prestation.objects.filter(actif=True).values_list("code", "montant_indicatif")
-        ),
+        en_cours=en_cours.result(),
+        aides=set(aides.result()),
+        catalogue=catalogue.result(),
     )
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ccas_portal.dates import fin_du_mois
+from ccas_portal.lectures import Lectures
 from ccas_portal.lookups import Identifiants
 from habitants.enums import Activite, RoleMembre, StatutMarital, StatutOccupation, TypeRessource
 from habitants.models import (
@@ -239,17 +240,12 @@ def _en_vigueur_au_mois(lignes, mois: date) -> dict:
     return {cle: valeur for cle, (_, fin, valeur) in retenues.items() if fin is None or fin >= mois}
 
 
-def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
-    """Les foyers `ids` et leurs membres actuels, ressources, taux d'incapacité, loyer et
-    situation conjugale en vigueur au mois cible : six requêtes pour tout un lot, en tuples
-    (pas d'instances de modèles : c'est le chemin chaud de la détection)."""
-    ids = Identifiants(ids)
-    mois = mois_cible.replace(day=1)
-    dernier_jour = fin_du_mois(mois)
+def _membres(ids: Identifiants) -> dict[int, list]:
+    """{foyer : [(habitant, rôle, naissance, activité)]} des membres actuels. Une personne
+    anonymisée (conservation échue, effacement, opposition : ADR 0023) n'est plus simulée ; un
+    foyer sans autre membre ne l'est plus du tout."""
     membres: dict[int, list] = {}
-    # Une personne anonymisée (conservation échue, effacement, opposition : ADR 0023) n'est
-    # plus simulée ; un foyer sans autre membre ne l'est plus du tout.
-    # (Sans tri : chaque foyer range ses membres lui-même, plus bas.)
+    # (Sans tri : chaque foyer range ses membres lui-même, dans `charger_foyers`.)
     for foyer_id, habitant_id, role, naissance, activite in (
         MembreFoyer.objects.filter(
             foyer_id__parmi=ids, date_fin__isnull=True, habitant__anonymise_le__isnull=True
@@ -264,24 +260,33 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
         )
     ):
         membres.setdefault(foyer_id, []).append((habitant_id, role, naissance, activite))
-    habitants = Identifiants(m[0] for actuels in membres.values() for m in actuels)
-    maritaux = _en_vigueur_au_mois(
+    return membres
+
+
+def _maritaux(habitants: Identifiants, mois: date) -> dict:
+    return _en_vigueur_au_mois(
         (
             (h, debut, None, statut)
             for h, debut, statut in SituationConjugale.objects.filter(
-                habitant_id__parmi=habitants, date_debut__lte=dernier_jour
+                habitant_id__parmi=habitants, date_debut__lte=fin_du_mois(mois)
             )
             .order_by("habitant_id", "-date_debut")  # pas l'ordre par nom : sans jointure
             .values_list("habitant_id", "date_debut", "statut")
         ),
         mois,
     )
-    loyers = _en_vigueur_au_mois(
-        PeriodeLoyer.objects.filter(foyer_id__parmi=ids, date_debut__lte=dernier_jour).values_list(
-            "foyer_id", "date_debut", "date_fin", "loyer_mensuel"
-        ),
+
+
+def _loyers(ids: Identifiants, mois: date) -> dict:
+    return _en_vigueur_au_mois(
+        PeriodeLoyer.objects.filter(
+            foyer_id__parmi=ids, date_debut__lte=fin_du_mois(mois)
+        ).values_list("foyer_id", "date_debut", "date_fin", "loyer_mensuel"),
         mois,
     )
+
+
+def _ressources(habitants: Identifiants) -> dict[int, list]:
     ressources: dict[int, list] = {}
     # L'ordre de chaque personne (sorte, début) sans celui des personnes par nom : sans
     # jointure avec les habitants ni tri de leurs noms (deux fois plus rapide).
@@ -291,18 +296,45 @@ def charger_foyers(ids, mois_cible: date) -> list[FoyerSimule]:
         .values_list("habitant_id", "type", "montant_mensuel", "date_debut", "date_fin")
     ):
         ressources.setdefault(r[0], []).append((r[1], float(r[2]), r[3], r[4]))
-    incapacites = dict(
+    return ressources
+
+
+def _incapacites(habitants: Identifiants) -> dict:
+    return dict(
         SituationSante.objects.filter(
             habitant_id__parmi=habitants, taux_incapacite__isnull=False
         ).values_list("habitant_id", "taux_incapacite")
     )
-    ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
-    resultat = []
-    for pk, code_insee, statut in (
+
+
+def _lignes_foyers(ids: Identifiants) -> list[tuple]:
+    return list(
         Foyer.objects.filter(pk__parmi=ids)
         .order_by("pk")
         .values_list("pk", "code_insee", "statut_occupation")
-    ):
+    )
+
+
+def charger_foyers(ids, mois_cible: date, lectures: Lectures | None = None) -> list[FoyerSimule]:
+    """Les foyers `ids` et leurs membres actuels, ressources, taux d'incapacité, loyer et
+    situation conjugale en vigueur au mois cible : six requêtes pour tout un lot, en tuples
+    (pas d'instances de modèles : c'est le chemin chaud de la détection), lancées ensemble
+    quand c'est possible (`ccas_portal.lectures`) : celles des foyers, puis celles de leurs
+    membres."""
+    lectures = lectures or Lectures()
+    ids = Identifiants(ids)
+    mois = mois_cible.replace(day=1)
+    loyers = lectures.lancer(_loyers, ids, mois)
+    lignes_foyers = lectures.lancer(_lignes_foyers, ids)
+    membres = _membres(ids)
+    habitants = Identifiants(m[0] for actuels in membres.values() for m in actuels)
+    maritaux = lectures.lancer(_maritaux, habitants, mois)
+    incapacites = lectures.lancer(_incapacites, habitants)
+    ressources = _ressources(habitants)
+    maritaux, incapacites, loyers = maritaux.result(), incapacites.result(), loyers.result()
+    ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
+    resultat = []
+    for pk, code_insee, statut in lignes_foyers.result():
         if pk not in membres:
             continue
         actuels = sorted(membres[pk], key=lambda m: (ordre_roles[m[1]], m[0]))
