@@ -39,6 +39,10 @@ Mesure, dans la même exécution et sur les mêmes foyers (`--foyers N` : les N 
 balayage-coupe` : le balayage seuils coupés seulement, puis une exécution avec seuils à la
 taille retenue ; 2 workers, nouvelle exécution et incrémental avec seuils (sauf `coupes`).
 `--sans-controle` saute la vérification que l'idéal calcule les mêmes montants que le portail.
+Seul avec `--alterne` (lots de `--taille-lot`) : lot par lot, dans le processus du banc,
+l'idéal puis le portail (`execution.traiter_lot`, écriture validée, seuils coupés), l'ordre
+inversé un lot sur deux : le rapport de chaque lot compare deux mesures voisines de quelques
+secondes ; le portail y est mesuré sans la file Celery (voir la docstring de `alterner`).
 `--paires N` : à chaque taille, N fois le portail 1 worker puis l'idéal (chaque rapport compare
 deux mesures voisines dans le temps : la vitesse d'une machine partagée dérive), le rapport de
 chaque paire et leur médiane ; la paire médiane est retenue pour la suite.
@@ -94,22 +98,22 @@ def entrees_ideales(foyers, mois_cible) -> dict:
     from droits.detection.situation import activites, mois_historique, statuts_maritaux
 
     foyers, _ = moteur._complets(sorted(foyers, key=lambda f: f.id))
-    tbs = moteur.systeme()
+    moteur.systeme()
     personnes = moteur._entites(foyers, mois_cible)
     places = [(p, place) for _, p, place in personnes]
     historique = mois_historique(mois_cible)
     taux = np.array([p.taux_incapacite or 0 for _, p, _ in personnes], dtype=np.float32) / 100
-    statuts = tbs.variables["statut_occupation_logement"].possible_values
-    maritaux = tbs.variables["statut_marital"].possible_values
-    types_activite = tbs.variables["activite"].possible_values
+    enumeration = moteur.en_enumeration  # déjà codées : OpenFisca ne les recode pas à la pose
     constantes = {  # les mêmes sur tout l'historique : une pose sur les 34 mois
         "loyer": np.array([f.loyer for f in foyers], dtype=np.float32),
-        "statut_occupation_logement": np.array([statuts[f.statut_occupation] for f in foyers]),
+        "statut_occupation_logement": enumeration(
+            "statut_occupation_logement", [f.statut_occupation for f in foyers]
+        ),
         "depcom": np.array([f.depcom for f in foyers]),
         "taux_incapacite": taux,
         "handicap": taux >= 0.5,
-        "statut_marital": np.array([maritaux[s] for s in statuts_maritaux(places)]),
-        "activite": np.array([types_activite[a] for a in activites(places)]),
+        "statut_marital": enumeration("statut_marital", statuts_maritaux(places)),
+        "activite": enumeration("activite", activites(places)),
     }
     revenus = revenus_de_l_historique(places, mois_cible)
     plages = []  # (variable, premier mois, nombre de mois, valeurs) : mois consécutifs égaux
@@ -129,7 +133,7 @@ def entrees_ideales(foyers, mois_cible) -> dict:
     return {
         "foyers": len(foyers),
         "individus": [f"i{p.id}" for _, p, _ in personnes],
-        "naissances": np.array([np.datetime64(p.date_naissance, "D") for _, p, _ in personnes]),
+        "naissances": moteur.dates_de_naissance(p for _, p, _ in personnes),
         "familles": (
             familles,
             [place.famille for _, _, place in personnes],
@@ -367,6 +371,74 @@ def cout_des_seuils(ids: list[int], taille: int) -> None:
         f"foyers signalés (× 2 copies) : +{100 * seuils / simulation:.0f} % ; localisation "
         f"des seuils proches {localisation:.1f} s pour {localises} seuils : "
         f"+{100 * localisation / simulation:.0f} %"
+    )
+
+
+def alterner(ids: list[int], taille: int) -> None:
+    """Lot par lot, dans ce processus et à quelques secondes d'écart : l'idéal (entrées
+    préparées hors chronomètre) puis le portail (`execution.traiter_lot` : chargement,
+    simulation, décision, écriture validée en base, seuils coupés), l'ordre inversé un lot sur
+    deux. Sur une machine dont la vitesse dérive de ± 10 % d'un quart d'heure à l'autre, le
+    rapport de chaque lot compare deux mesures faites dans les mêmes conditions. Ce que le
+    portail ajoute hors du lot (file Celery, coordinateur, clôture) est mesuré par l'exécution
+    de bout en bout (la somme des temps des lots y fait ≈ 99 % de la durée)."""
+    from droits.detection import execution as detection
+    from droits.models import LotDetection
+
+    settings.DETECTION_ECART_SEUIL_POURCENT = 0
+    repartir_de_zero(ids, None)
+    analyser()
+    mois = mois_courant()
+    moteur.prechauffer(mois)
+    execution = ExecutionDetection.objects.create(
+        declencheur="banc d'essai (alterné)",
+        perimetre="tous",
+        mois_cible=mois,
+        statut="en_cours",
+        total=len(ids),
+    )
+    lots = LotDetection.objects.bulk_create(
+        [
+            LotDetection(execution=execution, numero=i, foyers=ids[d : d + taille])
+            for i, d in enumerate(range(0, len(ids), taille))
+        ]
+    )
+
+    def idealement(lot) -> tuple[float, float]:
+        entrees = entrees_ideales(charger_foyers(lot.foyers, mois), mois)
+        t, c = time.perf_counter(), time.process_time()
+        simuler_ideal(entrees, mois)
+        return time.perf_counter() - t, time.process_time() - c
+
+    def au_portail(lot) -> tuple[float, float]:
+        t, c = time.perf_counter(), time.process_time()
+        detection.traiter_lot(lot.pk)
+        return time.perf_counter() - t, time.process_time() - c
+
+    ideal_reel = ideal_cpu = portail_reel = portail_cpu = 0.0
+    rapports = []
+    for k, lot in enumerate(lots):
+        if k % 2 == 0:
+            i, p = idealement(lot), au_portail(lot)
+        else:
+            p, i = au_portail(lot), idealement(lot)
+        ideal_reel, ideal_cpu = ideal_reel + i[0], ideal_cpu + i[1]
+        portail_reel, portail_cpu = portail_reel + p[0], portail_cpu + p[1]
+        rapports.append(100 * i[0] / p[0])
+        print(
+            f"   lot {k} : idéal {i[0]:.2f} s, portail {p[0]:.2f} s réelles ({p[1]:.2f} s de "
+            f"processeur) → {rapports[-1]:.1f} % ; {charge()}"
+        )
+    execution.refresh_from_db()
+    assert execution.statut == "terminee", execution.statut
+    assert execution.traites == len(ids), execution.traites
+    print(
+        f"Alterné, {len(lots)} lots de {taille} : idéal {len(ids) / ideal_reel:.0f} foyers/s "
+        f"({ideal_reel:.1f} s), portail {len(ids) / portail_reel:.0f} foyers/s "
+        f"({portail_reel:.1f} s réelles, {portail_cpu:.1f} s de processeur du processus) → "
+        f"portail / idéal : {100 * ideal_reel / portail_reel:.1f} % en temps réel, "
+        f"{100 * ideal_cpu / portail_cpu:.1f} % en processeur ; par lot : médiane "
+        f"{statistics.median(rapports):.1f} %, de {min(rapports):.1f} à {max(rapports):.1f} %"
     )
 
 
@@ -637,6 +709,11 @@ def main():
     parser.add_argument("--ecart", type=float, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--a-re-simuler", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
+        "--alterne",
+        action="store_true",
+        help="lot par lot, l'idéal puis le portail dans ce processus (seuils coupés)",
+    )
+    parser.add_argument(
         "--seuils-seulement",
         action="store_true",
         help="ne mesurer que le coût de la proximité des seuils (rien n'est écrit)",
@@ -660,6 +737,9 @@ def main():
         print(f"Simulation idéale = moteur du portail (300 foyers) : {meme_calcul(ids[:300])}")
     if args.seuils_seulement:
         cout_des_seuils(ids[:n], args.taille_lot)
+        return
+    if args.alterne:
+        alterner(ids[:n], args.taille_lot)
         return
 
     pourcent = settings.DETECTION_ECART_SEUIL_POURCENT

@@ -322,7 +322,7 @@ def tranches_csg(
     `nets_mensuels` de janvier N-4 au mois cible, s'ils sont déjà calculés."""
     from openfisca_core.simulation_builder import SimulationBuilder  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
-    from .moteur import systeme  # noqa: PLC0415 (cycle : moteur importe ce module)
+    from .moteur import dates_de_naissance, en_enumeration, systeme  # noqa: PLC0415 (cycle : moteur importe ce module)
 
     annee = mois_cible.year
     tranches = {
@@ -358,13 +358,8 @@ def tranches_csg(
     ):
         sb.join_with_persons(sb.declare_entity(entite, foyers_fiscaux), appartenance, roles)
     simulation = sb.build(tbs)
-    simulation.set_input(
-        "date_naissance",
-        "ETERNITY",
-        np.array([np.datetime64(p.date_naissance, "D") for p in personnes]),
-    )
-    maritaux = tbs.variables["statut_marital"].possible_values
-    statuts = np.array([maritaux[s] for s in statuts_maritaux(sous_places)])
+    simulation.set_input("date_naissance", "ETERNITY", dates_de_naissance(personnes))
+    statuts = en_enumeration("statut_marital", statuts_maritaux(sous_places))
     incapacites = np.array([p.taux_incapacite or 0 for p in personnes], dtype=np.float32) / 100
 
     def poser_annee(an: int, tranche: np.ndarray) -> None:

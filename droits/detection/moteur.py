@@ -73,6 +73,30 @@ def systeme():
     return tbs
 
 
+@functools.cache
+def _indices(variable: str) -> dict[str, int]:
+    return {membre.name: membre.index for membre in systeme().variables[variable].possible_values}
+
+
+def en_enumeration(variable: str, noms) -> np.ndarray:
+    """Les valeurs d'une variable énumérée d'OpenFisca, données par leurs noms, déjà codées
+    (`EnumArray` de leurs indices) : ni numpy ne range des objets `Enum`, ni OpenFisca ne les
+    recode un à un à la pose (≈ 12 ms → 1 ms pour les 23 000 personnes d'un lot)."""
+    from openfisca_core.indexed_enums import EnumArray  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
+
+    indices = _indices(variable)
+    return EnumArray(
+        np.array([indices[nom] for nom in noms], dtype=np.int16),
+        systeme().variables[variable].possible_values,
+    )
+
+
+def dates_de_naissance(personnes) -> np.ndarray:
+    """Les dates de naissance des personnes, en un tableau `datetime64[D]` (converties en
+    bloc)."""
+    return np.array([p.date_naissance for p in personnes], dtype="datetime64[D]")
+
+
 def prestations_legales():
     return [p for axe in AXES.values() for p in axe.prestations]
 
@@ -138,21 +162,16 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
     simulation = sb.build(tbs)
 
     simulation.set_input(
-        "date_naissance",
-        "ETERNITY",
-        np.array([np.datetime64(p.date_naissance, "D") for _, p, _ in personnes]),
+        "date_naissance", "ETERNITY", dates_de_naissance(p for _, p, _ in personnes)
     )
-    statuts = tbs.variables["statut_occupation_logement"].possible_values
     historique = mois_historique(mois_cible)
     taux = np.array([p.taux_incapacite or 0 for _, p, _ in personnes], dtype=np.float32) / 100
     loyers = np.array([f.loyer for f in foyers], dtype=np.float32)
-    occupation = np.array([statuts[f.statut_occupation] for f in foyers])
+    occupation = en_enumeration("statut_occupation_logement", [f.statut_occupation for f in foyers])
     communes = np.array([f.depcom for f in foyers])
     places = [(p, place) for _, p, place in personnes]
-    maritaux = tbs.variables["statut_marital"].possible_values
-    statuts_maritaux_ = np.array([maritaux[s] for s in statuts_maritaux(places)])
-    types_activite = tbs.variables["activite"].possible_values
-    activites_ = np.array([types_activite[a] for a in activites(places)])
+    statuts_maritaux_ = en_enumeration("statut_marital", statuts_maritaux(places))
+    activites_ = en_enumeration("activite", activites(places))
     revenus = revenus_de_l_historique(places, mois_cible)
     # Les entrées qui valent pour tout l'historique, posées une fois sur ses N mois : OpenFisca
     # (« dispatch_by_period ») donne le même tableau à chaque mois, converti une seule fois
