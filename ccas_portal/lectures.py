@@ -65,8 +65,8 @@ def _dans_un_fil(using: str, fonction, args):
 class Lectures:
     """Les lectures d'un chargement : `lectures.lancer(f, *args)` rend une lecture
     (`concurrent.futures.Future`) dont `.result()` attend et rend `f(*args)` (ou lève son
-    erreur). En parallèle quand c'est
-    possible (`possibles`), sinon tout de suite, dans ce fil."""
+    erreur). Avec `en_parallele`, dans les fils de lecture quand c'est possible (`possibles`) ;
+    sinon tout de suite, dans le fil de l'appelant."""
 
     def __init__(self, *, en_parallele: bool = False, using: str = DEFAULT_DB_ALIAS):
         self.using = using
