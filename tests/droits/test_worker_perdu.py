@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -55,6 +56,16 @@ def _env(**reglages) -> dict:
     }
 
 
+#: Le journal de chaque worker lancé par ces tests (niveau INFO : tâches reçues, reprises et
+#: leurs erreurs), relu quand un test échoue.
+JOURNAUX = Path(tempfile.mkdtemp(prefix="worker-perdu-"))
+
+
+def _journal(nom: str, lignes: int = 40) -> list[str]:
+    fichier = JOURNAUX / f"{nom}.log"
+    return fichier.read_text().splitlines()[-lignes:] if fichier.exists() else []
+
+
 def _worker(nom: str, **reglages) -> subprocess.Popen:
     env = _env(**reglages)
     return subprocess.Popen(
@@ -72,7 +83,9 @@ def _worker(nom: str, **reglages) -> subprocess.Popen:
             "--queues",
             "celery,detection",
             "--loglevel",
-            "WARNING",
+            "INFO",
+            "--logfile",
+            str(JOURNAUX / f"{nom}.log"),
         ],
         cwd=RACINE,
         env=env,
@@ -115,6 +128,9 @@ def _etat_du_broker(execution) -> dict:
     except Exception as erreur:  # le diagnostic ne doit pas masquer l'échec qu'il explique
         files, non_acquittes = repr(erreur), None
     return {
+        # Une transaction restée ouverte dans ce processus retiendrait l'exécution (invisible
+        # au worker) et l'envoi du coordinateur (`on_commit`).
+        "transaction_ouverte": connection.in_atomic_block,
         "execution": ExecutionDetection.objects.filter(pk=execution.pk)
         .values("statut", "erreurs")
         .first(),
@@ -139,7 +155,11 @@ def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(transactional_
         assert _attendre(
             lambda: LotDetection.objects.filter(execution=execution, tentatives__gte=1).exists(),
             120,
-        ), ("le premier worker n'a jamais pris de lot", _etat_du_broker(execution))
+        ), (
+            "le premier worker n'a jamais pris de lot",
+            _etat_du_broker(execution),
+            _journal("premier"),
+        )
         os.killpg(premier.pid, signal.SIGKILL)
         premier.wait(timeout=10)
         interrompu = LotDetection.objects.filter(execution=execution, fait=False).count()
