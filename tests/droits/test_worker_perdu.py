@@ -128,9 +128,6 @@ def _etat_du_broker(execution) -> dict:
     except Exception as erreur:  # le diagnostic ne doit pas masquer l'échec qu'il explique
         files, non_acquittes = repr(erreur), None
     return {
-        # Une transaction restée ouverte dans ce processus retiendrait l'exécution (invisible
-        # au worker) et l'envoi du coordinateur (`on_commit`).
-        "transaction_ouverte": connection.in_atomic_block,
         "execution": ExecutionDetection.objects.filter(pk=execution.pk)
         .values("statut", "erreurs")
         .first(),
@@ -142,9 +139,7 @@ def _etat_du_broker(execution) -> dict:
     }
 
 
-def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(
-    transactional_db, referentiels, settings
-):
+def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(transactional_db, referentiels):
     ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-perdu")])
     foyers = [creer_foyer(ts, (f"P{i}", date(1991, 1, 1), "demandeur"))[0] for i in range(5)]
     premier = _worker("premier")
@@ -157,22 +152,10 @@ def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(
         def un_lot_commence() -> bool:
             return LotDetection.objects.filter(execution=execution, tentatives__gte=1).exists()
 
-        if not _attendre(un_lot_commence, 30):
-            # Le coordinateur n'est pas arrivé au worker (vu en CI : aucun message en file ni
-            # non acquitté, rien dans le journal du worker ; cause recherchée, état imprimé).
-            # En production, la surveillance le renvoie après DETECTION_DELAI_RELANCE sans
-            # activité (ADR 0021) : on la fait passer maintenant, ce test porte sur le worker tué.
-            print(
-                "Coordinateur non reçu en 30 s ; transaction ouverte :",
-                connection.in_atomic_block,
-                _etat_du_broker(execution),
-                _journal("premier"),
-            )
-            settings.DETECTION_DELAI_RELANCE = 0
-            detection.relancer_les_executions_bloquees()
         # Le premier lot a commencé (tentative notée) : on tue le worker, sans lui laisser finir.
         assert _attendre(un_lot_commence, 120), (
             "le premier worker n'a jamais pris de lot",
+            # Une transaction restée ouverte ici retiendrait l'envoi du coordinateur (on_commit).
             f"transaction ouverte : {connection.in_atomic_block}",
             _etat_du_broker(execution),
             _journal("premier"),
