@@ -63,3 +63,20 @@ def test_le_fragment_htmx_de_l_administration_montre_le_worker(client, worker):
     assert "en ligne" in html
     assert worker.hostname in html
     assert "<html" not in html  # un fragment, pas une page
+
+
+def test_une_application_creee_par_un_test_ne_detourne_pas_les_taches_des_suivants():
+    """`Celery(...)` se déclare courante : les tâches envoyées par `current_app` (le
+    coordinateur de la détection) partaient sur son broker dans les tests suivants du même
+    processus. La garde de tests/broker.py rend l'application du portail courante et fait
+    échouer le test fautif."""
+    from celery import Celery
+
+    from droits.detection.execution import TACHE_COORDINATEUR, tache
+    from tests.broker import retablir_l_application_du_portail
+
+    assert retablir_l_application_du_portail() is None
+    etrangere = Celery(broker="memory://")
+    assert tache(TACHE_COORDINATEUR).app is etrangere  # le piège
+    assert retablir_l_application_du_portail() is etrangere
+    assert tache(TACHE_COORDINATEUR).app is app

@@ -258,7 +258,11 @@ def test_chaque_processus_du_worker_a_son_systeme_construit_avant_son_premier_jo
     # une réponse qui ne venait jamais.
     for variable in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
         monkeypatch.delenv(variable, raising=False)
-    envoi = Celery(broker="filesystem://localhost//", backend=f"file://{dossier / 'resultats'}")
+    envoi = Celery(
+        broker="filesystem://localhost//",
+        backend=f"file://{dossier / 'resultats'}",
+        set_as_current=False,  # les tests suivants du processus envoient par l'application du portail
+    )
     envoi.conf.broker_transport_options = options
     try:
         resultats = [

@@ -10,7 +10,9 @@ from ccas_portal.resultats_fichiers import Resultats
 
 
 def _backend(tmp_path):
-    app = Celery(backend=f"ccas_portal.resultats_fichiers:Resultats+file://{tmp_path}")
+    app = Celery(
+        backend=f"ccas_portal.resultats_fichiers:Resultats+file://{tmp_path}", set_as_current=False
+    )
     backend = app.backend
     assert isinstance(backend, Resultats)
     return backend
