@@ -57,39 +57,9 @@ def budget_de(*, annee: int, code_type: str, site_id: int) -> Budget | None:
     return budgets.get(site_id) or budgets.get(None)
 
 
-def _decisions_du_budget(budget: Budget):
-    decisions = Decision.objects.filter(
-        sens=SensDecision.ACCORDEE,
-        decide_le__year=budget.annee,
-        demande__type_aide__code=budget.code_type,
-    )
-    if budget.site_id:
-        return decisions.filter(demande__site_id=budget.site_id)
-    sites_dotes = Budget.objects.filter(
-        annee=budget.annee, code_type=budget.code_type, site__isnull=False
-    ).values("site_id")
-    return decisions.exclude(demande__site_id__in=sites_dotes)
-
-
 def chiffres(budget: Budget) -> ChiffresBudget:
-    decisions = _decisions_du_budget(budget)
-    accorde = decisions.aggregate(t=Sum("montant"))["t"] or ZERO
-    paye = Paiement.objects.filter(decision__in=decisions).aggregate(t=Sum("montant"))["t"] or ZERO
-    return ChiffresBudget(budget=budget, vote=budget.vote, accorde=accorde, paye=paye)
-
-
-def foyers(budget: Budget) -> tuple[int, int]:
-    """Les foyers distincts dont une aide accordée compte dans ce budget, et ceux dont une aide
-    a déjà été payée : les effectifs des chiffres du budget au tableau de bord."""
-    decisions = _decisions_du_budget(budget)
-    aides = decisions.values("demande__foyer").distinct().count()
-    payes = (
-        Paiement.objects.filter(decision__in=decisions)
-        .values("decision__demande__foyer")
-        .distinct()
-        .count()
-    )
-    return aides, payes
+    """Les chiffres d'un budget (la règle de `chiffres_des_budgets`)."""
+    return chiffres_des_budgets(budget.annee, [budget])[0].chiffres
 
 
 @dataclass
@@ -101,20 +71,26 @@ class BudgetEtFoyers:
 
 
 def chiffres_des_budgets(annee: int, budgets) -> list[BudgetEtFoyers]:
-    """`chiffres` et `foyers` de ces budgets d'une même année, en trois requêtes quel que soit
-    leur nombre (budgets, sites dotés, décisions accordées de l'année avec leur payé) : les
-    décisions sont réparties en Python par la règle de `_decisions_du_budget` (le budget du site
-    de la demande s'il en a un pour ce type, sinon celui de tout le CCAS)."""
+    """Les chiffres de ces budgets d'une même année et leurs foyers (aidés, payés), en trois
+    requêtes quel que soit leur nombre (budgets, sites dotés, décisions accordées de l'année
+    avec leur payé). La règle, écrite ici seulement : une décision accordée compte dans le
+    budget du site de sa demande s'il en a un pour ce type d'aide, sinon dans celui de tout le
+    CCAS."""
     budgets = list(budgets)
+    codes = {b.code_type for b in budgets}
     sites_dotes = set(
-        Budget.objects.filter(annee=annee, site__isnull=False).values_list("code_type", "site_id")
+        Budget.objects.filter(annee=annee, code_type__in=codes, site__isnull=False).values_list(
+            "code_type", "site_id"
+        )
     )
     accorde: dict = {}
     paye: dict = {}
     aides: dict = {}
     payes: dict = {}
     decisions = (
-        Decision.objects.filter(sens=SensDecision.ACCORDEE, decide_le__year=annee)
+        Decision.objects.filter(
+            sens=SensDecision.ACCORDEE, decide_le__year=annee, demande__type_aide__code__in=codes
+        )
         .annotate(
             paye=paye_par_decision(),
             a_un_paiement=Exists(Paiement.objects.filter(decision=OuterRef("pk"))),

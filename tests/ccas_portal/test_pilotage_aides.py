@@ -258,9 +258,10 @@ def test_export_cellule_sure(monde, client):
 
 
 def test_budgets_lus_en_trois_requetes_comme_budget_par_budget(monde, django_assert_num_queries):
-    """Les chiffres de tous les budgets de l'année (tableau de bord, page des paiements) : les
-    mêmes que `chiffres` et `foyers` budget par budget, en trois requêtes quel que soit le
-    nombre de budgets (un budget de site retire ses décisions de celui de tout le CCAS)."""
+    """Les chiffres de tous les budgets de l'année (tableau de bord, page des paiements) en
+    trois requêtes quel que soit le nombre de budgets ; ceux d'un budget lu seul (la décision
+    d'une aide) sont les mêmes. Un budget de site retire ses décisions de celui de tout le
+    CCAS."""
     from droits.instruction import budget as module_budget
 
     def compares():
@@ -268,16 +269,16 @@ def test_budgets_lus_en_trois_requetes_comme_budget_par_budget(monde, django_ass
         with django_assert_num_queries(3):
             lus = module_budget.chiffres_des_budgets(ANNEE, budgets)
         assert len(lus) == budgets.count()
-        for lu in lus:
-            un = module_budget.chiffres(lu.chiffres.budget)
-            assert (lu.chiffres.accorde, lu.chiffres.paye) == (un.accorde, un.paye)
-            assert (lu.aides, lu.payes) == module_budget.foyers(lu.chiffres.budget)
         return {(lu.chiffres.budget.code_type, lu.chiffres.budget.site_id): lu for lu in lus}
 
     avant = compares()
-    assert avant[("energie", monde.a.pk)].chiffres.accorde == Decimal("1000")
-    assert (avant[("energie", monde.a.pk)].aides, avant[("energie", monde.a.pk)].payes) == (5, 2)
+    du_site = avant[("energie", monde.a.pk)]
+    assert (du_site.chiffres.accorde, du_site.chiffres.paye) == (Decimal("1000"), Decimal("400"))
+    assert (du_site.aides, du_site.payes) == (5, 2)
+    seul = module_budget.chiffres(du_site.chiffres.budget)
+    assert (seul.accorde, seul.paye) == (Decimal("1000"), Decimal("400"))
     assert avant[("energie", None)].chiffres.accorde == 0
+    assert module_budget.chiffres(avant[("energie", None)].chiffres.budget).accorde == 0
     # Le budget de la Maison A retiré : ses décisions comptent dans celui de tout le CCAS.
     Budget.objects.filter(site=monde.a).delete()
     apres = compares()
