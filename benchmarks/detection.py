@@ -43,6 +43,9 @@ Seul avec `--alterne` (lots de `--taille-lot`) : lot par lot, dans le processus 
 l'idéal puis le portail (`execution.traiter_lot`, écriture validée, seuils coupés), l'ordre
 inversé un lot sur deux : le rapport de chaque lot compare deux mesures voisines de quelques
 secondes ; le portail y est mesuré sans la file Celery (voir la docstring de `alterner`).
+`--paires-workers N` : l'échelle des workers mesurée par N paires 1 worker / 2 workers à
+quelques secondes d'écart (ordre inversé une paire sur deux), et le plafond de la machine : N
+paires deux idéaux ensemble / un idéal seul.
 `--paires N` : à chaque taille, N fois le portail 1 worker puis l'idéal (chaque rapport compare
 deux mesures voisines dans le temps : la vitesse d'une machine partagée dérive), le rapport de
 chaque paire et leur médiane ; la paire médiane est retenue pour la suite.
@@ -64,6 +67,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parents[1]
@@ -661,6 +665,53 @@ def rapport(titre: str, mesures: dict, mode: str, cle: str, limite_memoire: floa
     return choisie
 
 
+def echelle_des_workers(ids, limite, perimetre, taille, ecart, n: int) -> None:
+    """`--paires-workers N` : N paires d'exécutions 1 worker / 2 workers, à quelques secondes
+    d'écart, l'ordre inversé une paire sur deux (la vitesse de la machine dérive) ; puis la même
+    chose pour l'idéal (deux processus idéaux ensemble contre un seul, la moitié des foyers
+    chacun) : le plafond de la machine, deux calculs sur ses deux cœurs, sans base."""
+    rapports = []
+    for k in range(n):
+        debits = {}
+        for workers in (1, 2) if k % 2 == 0 else (2, 1):
+            repartir_de_zero(ids, limite)
+            execution, duree, pics = executer(perimetre, workers, taille, ecart)
+            assert execution.statut == "terminee", execution.erreurs
+            debits[workers] = execution.total / duree
+            print(
+                f"   {workers} worker(s) : {execution.total} foyers en {duree:.1f} s → "
+                f"{debits[workers]:.0f} foyers/s ; pic par worker : "
+                + ", ".join(f"{p / 2**30:.2f} Go" for p in pics)
+                + f" ; {charge()}"
+            )
+        rapports.append(debits[2] / debits[1])
+        print(f"   paire {k + 1} : 2 workers = ×{rapports[-1]:.2f} un worker")
+    print(
+        f"2 workers, lots de {taille}, {n} paires : "
+        + ", ".join(f"×{r:.2f}" for r in rapports)
+        + f" (médiane ×{statistics.median(rapports):.2f} ; objectif ≥ ×1,85)"
+    )
+    n_foyers = min(limite or len(ids), len(ids))
+    plafonds = []
+    for k in range(n):
+        seul = deux = None
+        for ensemble in (False, True) if k % 2 == 0 else (True, False):
+            if ensemble:
+                with ThreadPoolExecutor(2) as fils:
+                    moities = list(fils.map(lambda _: ideal(taille, n_foyers // 2), range(2)))
+                deux = sum(m["simules"] for m in moities) / max(m["secondes"] for m in moities)
+            else:
+                un = ideal(taille, n_foyers // 2)
+                seul = un["simules"] / un["secondes"]
+        plafonds.append(deux / seul)
+        print(f"   idéal, paire {k + 1} : deux processus ensemble = ×{plafonds[-1]:.2f} un seul")
+    print(
+        f"Idéal, deux processus ensemble contre un seul ({n_foyers // 2} foyers chacun) : "
+        + ", ".join(f"×{r:.2f}" for r in plafonds)
+        + f" (médiane ×{statistics.median(plafonds):.2f}) : le plafond de la machine"
+    )
+
+
 def paire_mediane(essais: list[dict]) -> dict:
     """Les mesures d'une taille de lot : avec `--paires N`, N paires (le portail seuils coupés,
     puis l'idéal, l'un après l'autre) ; leurs rapports sont imprimés, la paire au rapport en
@@ -693,6 +744,12 @@ def main():
         type=int,
         default=1,
         help="à chaque taille, N paires portail (1 worker) puis idéal, rapports de chaque paire",
+    )
+    parser.add_argument(
+        "--paires-workers",
+        type=int,
+        default=0,
+        help="N paires 1 worker / 2 workers (et deux idéaux / un idéal) au lieu d'une mesure",
     )
     parser.add_argument("--sans-reexecution", action="store_true")
     parser.add_argument(
@@ -844,17 +901,20 @@ def main():
     ecart_workers = 0 if mode == "sans" else pourcent
     reference = mesures[choisie][mode]["portail"]
 
-    repartir_de_zero(ids, limite)
-    execution, duree, pics = executer(perimetre, 2, choisie, ecart_workers)
-    deux = execution.total / duree
-    print(
-        f"2 workers, lots de {choisie}, seuils {'coupés' if mode == 'sans' else f'± {pourcent} %'}"
-        f" : {execution.total} foyers en {duree:.1f} s → {deux:.0f} foyers/s : ×"
-        f"{deux / reference:.2f} un worker (objectif ≥ ×1,85) ; en processeur "
-        f"{execution.processeur:.1f} s ; pic par worker : "
-        + ", ".join(f"{p / 2**30:.2f} Go" for p in pics)
-        + f" ; {charge()}"
-    )
+    if args.paires_workers:
+        echelle_des_workers(ids, limite, perimetre, choisie, ecart_workers, args.paires_workers)
+    else:
+        repartir_de_zero(ids, limite)
+        execution, duree, pics = executer(perimetre, 2, choisie, ecart_workers)
+        deux = execution.total / duree
+        print(
+            f"2 workers, lots de {choisie}, seuils {'coupés' if mode == 'sans' else f'± {pourcent} %'}"
+            f" : {execution.total} foyers en {duree:.1f} s → {deux:.0f} foyers/s : ×"
+            f"{deux / reference:.2f} un worker (objectif ≥ ×1,85) ; en processeur "
+            f"{execution.processeur:.1f} s ; pic par worker : "
+            + ", ".join(f"{p / 2**30:.2f} Go" for p in pics)
+            + f" ; {charge()}"
+        )
 
     if not args.sans_reexecution:
         if limite:  # les mêmes foyers, de nouveau « modifiés »
