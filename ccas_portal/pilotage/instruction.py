@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from ccas_portal.models import Axe, Site
 from ccas_portal.petits_effectifs import SEUIL, Chiffre
@@ -56,7 +57,7 @@ def chiffres_instruction(debut: date, fin: date, ids_sites=None, axes=()) -> dic
         if d["demande_id"] not in premieres:
             premieres[d["demande_id"]] = d
     for d in premieres.values():
-        delais.append((d["decide_le"].date() - d["demande__date_depot"]).days)
+        delais.append((timezone.localdate(d["decide_le"]) - d["demande__date_depot"]).days)
         foyers_decides.add(d["demande__foyer_id"])
     jeunes, foyers_jeunes = Decimal("0"), set()
     total_accorde = Decimal("0")
@@ -64,7 +65,7 @@ def chiffres_instruction(debut: date, fin: date, ids_sites=None, axes=()) -> dic
         "montant", "decide_le", "demande__foyer_id", "demande__beneficiaire__date_naissance"
     ):
         total_accorde += d["montant"]
-        age = age_a(d["demande__beneficiaire__date_naissance"], d["decide_le"].date())
+        age = age_a(d["demande__beneficiaire__date_naissance"], timezone.localdate(d["decide_le"]))
         if age is not None and 18 <= age <= 25:
             jeunes += d["montant"]
             foyers_jeunes.add(d["demande__foyer_id"])

@@ -59,7 +59,7 @@ def budget_de(*, annee: int, code_type: str, site_id: int) -> Budget | None:
 
 def chiffres(budget: Budget) -> ChiffresBudget:
     """Les chiffres d'un budget (la règle de `chiffres_des_budgets`)."""
-    return chiffres_des_budgets(budget.annee, [budget])[0].chiffres
+    return chiffres_des_budgets(budget.annee, [budget], type_d_aide=budget.code_type)[0].chiffres
 
 
 @dataclass
@@ -70,16 +70,18 @@ class BudgetEtFoyers:
     payes: int
 
 
-def chiffres_des_budgets(annee: int, budgets) -> list[BudgetEtFoyers]:
+def chiffres_des_budgets(
+    annee: int, budgets, type_d_aide: str | None = None
+) -> list[BudgetEtFoyers]:
     """Les chiffres de ces budgets d'une même année et leurs foyers (aidés, payés), en trois
     requêtes quel que soit leur nombre (budgets, sites dotés, décisions accordées de l'année
-    avec leur payé). La règle, écrite ici seulement : une décision accordée compte dans le
-    budget du site de sa demande s'il en a un pour ce type d'aide, sinon dans celui de tout le
-    CCAS."""
+    avec leur payé ; `type_d_aide` : celles de ce type seulement). La règle, écrite ici
+    seulement : une décision accordée compte dans le budget du site de sa demande s'il en a un
+    pour ce type d'aide, sinon dans celui de tout le CCAS."""
     budgets = list(budgets)
-    codes = {b.code_type for b in budgets}
+    du_type = {"code_type": type_d_aide} if type_d_aide else {}
     sites_dotes = set(
-        Budget.objects.filter(annee=annee, code_type__in=codes, site__isnull=False).values_list(
+        Budget.objects.filter(annee=annee, site__isnull=False, **du_type).values_list(
             "code_type", "site_id"
         )
     )
@@ -89,7 +91,9 @@ def chiffres_des_budgets(annee: int, budgets) -> list[BudgetEtFoyers]:
     payes: dict = {}
     decisions = (
         Decision.objects.filter(
-            sens=SensDecision.ACCORDEE, decide_le__year=annee, demande__type_aide__code__in=codes
+            sens=SensDecision.ACCORDEE,
+            decide_le__year=annee,
+            **({"demande__type_aide__code": type_d_aide} if type_d_aide else {}),
         )
         .annotate(
             paye=paye_par_decision(),

@@ -436,6 +436,29 @@ def test_chiffres_du_tableau_de_bord(ts, directeur, finances, jeune, reglement):
     assert c["par_etat"]["accordee"].masque
 
 
+def test_une_decision_prise_juste_apres_minuit_compte_le_jour_de_grenoble(
+    ts, directeur, jeune, reglement
+):
+    """Décidée le 15 janvier à 0 h 30 à Grenoble (le 14 à 23 h 30 en UTC, l'heure que garde la
+    base) sur une demande déposée le 15 : décidée le jour du dépôt. Le délai comptait -1 jour
+    entre minuit et une heure (la CI qui tournait à cette heure-là échouait)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ccas_portal.pilotage.instruction import chiffres_instruction
+
+    d = demande_facultative(ts, jeune, reglement, code="jeunes_adultes", montant="300")
+    decision = accorder(directeur, d)
+    depot = date(2026, 1, 15)
+    Demande.objects.filter(pk=d.pk).update(date_depot=depot)
+    Decision.objects.filter(pk=decision.pk).update(
+        decide_le=datetime(2026, 1, 15, 0, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    )
+    c = chiffres_instruction(depot, depot)
+    assert c["par_etat"]["accordee"].valeur == 1
+    assert c["delai_moyen_de_decision_jours"].valeur == 0
+
+
 def test_anonymisation_efface_objet_et_lettres_garde_les_montants(ts, directeur, jeune, reglement):
     from droits.instruction.models import Lettre
     from habitants.conservation import anonymiser_habitant
