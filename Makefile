@@ -74,16 +74,18 @@ quality: install
 	DJANGO_SETTINGS_MODULE=ccas_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 
-## Chromium de Debian pour les parcours navigateur (installé s'il manque et qu'on est root),
+## Chromium de Debian et sa traduction française (dates jj/mm/aaaa) pour les parcours navigateur
+## (installés s'ils manquent et qu'on est root),
 ## et pdftotext, qui relit les PDF du droit d'accès dans les tests.
 navigateur: pdftotext
-	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null; then exit 0; fi; \
+	@if [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
+	if command -v chromium >/dev/null && [ -e /usr/lib/chromium/locales/fr.pak ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installation de Chromium (paquets Debian chromium, chromium-driver)…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  echo "Installation de Chromium (paquets Debian chromium, chromium-driver, chromium-l10n)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver chromium-l10n >/dev/null; \
 	else \
-	  echo "Chromium manque : installez les paquets Debian chromium et chromium-driver," \
-	       "ou donnez son chemin dans CHROMIUM_PATH." >&2; exit 1; \
+	  echo "Chromium manque, ou sa traduction française : installez les paquets Debian" \
+	       "chromium, chromium-driver et chromium-l10n, ou donnez son chemin dans CHROMIUM_PATH." >&2; exit 1; \
 	fi
 
 ## pdftotext (paquet Debian poppler-utils) : les tests lisent le PDF du droit d'accès avec lui.

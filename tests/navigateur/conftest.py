@@ -29,6 +29,11 @@ OPTIONS_CHROMIUM = [
     "--no-first-run",
     "--disable-quic",
 ]
+#: Chromium en français, comme le poste d'un agent : les champs de date s'affichent et se
+#: tapent jj/mm/aaaa (`locale="fr-FR"` du contexte ne suffit pas pour eux). Il lui faut la
+#: langue de l'environnement et sa traduction française (paquet Debian chromium-l10n,
+#: installé par `make navigateur`).
+ENVIRONNEMENT_CHROMIUM = {"LANGUAGE": "fr_FR:fr"}
 IMPACTS_BLOQUANTS = {"serious", "critical"}
 #: Vrai quand htmx n'a plus de requête en vol ni d'échange en cours (classes qu'il pose le temps
 #: d'une requête, d'un remplacement et de sa mise en place).
@@ -50,7 +55,11 @@ def chemin_chromium() -> str:
 @pytest.fixture(scope="session")
 def navigateur():
     with sync_playwright() as p:
-        navigateur = p.chromium.launch(executable_path=chemin_chromium(), args=OPTIONS_CHROMIUM)
+        navigateur = p.chromium.launch(
+            executable_path=chemin_chromium(),
+            args=OPTIONS_CHROMIUM,
+            env={**os.environ, **ENVIRONNEMENT_CHROMIUM},
+        )
         yield navigateur
         navigateur.close()
 

@@ -76,7 +76,10 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
     # Une commune qui n'a pas ce code postal : refusée, sous son champ.
     foyer_form.get_by_label("Commune").fill("Échirolles")
     foyer_form.get_by_label("Statut d'occupation").select_option(label="Locataire du parc privé")
-    foyer_form.get_by_label("Dans ce logement depuis le").fill("2024-09-01")
+    # La date tapée au clavier comme sur le poste d'un agent : un clic sur le jour, puis
+    # jj mm aaaa (Chromium passe seul au mois puis à l'année).
+    foyer_form.get_by_label("Dans ce logement depuis le").click(position={"x": 12, "y": 10})
+    page.keyboard.type("01092024")
     foyer_form.get_by_role("button", name="Créer le foyer").click()
     foyer_form = page.locator("#nouveau-foyer-formulaire")
     expect(foyer_form.locator("[data-resume-erreurs]")).to_be_focused()
@@ -99,7 +102,8 @@ def test_dossier_social_de_l_inscription_aux_ressources(page, verifier_page, age
         "Grenoble",
         "38185",
     )
-    assert MembreFoyer.objects.get(habitant=nadia).role == "demandeur"
+    membre = MembreFoyer.objects.get(habitant=nadia)
+    assert (membre.role, membre.date_debut) == ("demandeur", date(2024, 9, 1))
 
     # --- Le travailleur social, au dossier du foyer.
     page.context.clear_cookies()
