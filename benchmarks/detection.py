@@ -899,11 +899,10 @@ def main():
         )
     mode = "sans" if args.seuils == "coupes" else "avec"
     ecart_workers = 0 if mode == "sans" else pourcent
-    reference = mesures[choisie][mode]["portail"]
-
     if args.paires_workers:
         echelle_des_workers(ids, limite, perimetre, choisie, ecart_workers, args.paires_workers)
     else:
+        reference = mesures[choisie][mode]["portail"]
         repartir_de_zero(ids, limite)
         execution, duree, pics = executer(perimetre, 2, choisie, ecart_workers)
         deux = execution.total / duree

@@ -79,34 +79,26 @@ def chiffres_des_budgets(
     seulement : une décision accordée compte dans le budget du site de sa demande s'il en a un
     pour ce type d'aide, sinon dans celui de tout le CCAS."""
     budgets = list(budgets)
-    du_type = {"code_type": type_d_aide} if type_d_aide else {}
-    sites_dotes = set(
-        Budget.objects.filter(annee=annee, site__isnull=False, **du_type).values_list(
-            "code_type", "site_id"
-        )
-    )
+    budgets_des_sites = Budget.objects.filter(annee=annee, site__isnull=False)
+    accordees = Decision.objects.filter(sens=SensDecision.ACCORDEE, decide_le__year=annee)
+    if type_d_aide:
+        budgets_des_sites = budgets_des_sites.filter(code_type=type_d_aide)
+        accordees = accordees.filter(demande__type_aide__code=type_d_aide)
+    sites_dotes = set(budgets_des_sites.values_list("code_type", "site_id"))
     accorde: dict = {}
     paye: dict = {}
     aides: dict = {}
     payes: dict = {}
-    decisions = (
-        Decision.objects.filter(
-            sens=SensDecision.ACCORDEE,
-            decide_le__year=annee,
-            **({"demande__type_aide__code": type_d_aide} if type_d_aide else {}),
-        )
-        .annotate(
-            paye=paye_par_decision(),
-            a_un_paiement=Exists(Paiement.objects.filter(decision=OuterRef("pk"))),
-        )
-        .values_list(
-            "demande__type_aide__code",
-            "demande__site_id",
-            "demande__foyer_id",
-            "montant",
-            "paye",
-            "a_un_paiement",
-        )
+    decisions = accordees.annotate(
+        paye=paye_par_decision(),
+        a_un_paiement=Exists(Paiement.objects.filter(decision=OuterRef("pk"))),
+    ).values_list(
+        "demande__type_aide__code",
+        "demande__site_id",
+        "demande__foyer_id",
+        "montant",
+        "paye",
+        "a_un_paiement",
     )
     for code, site_id, foyer_id, montant, deja_paye, a_un_paiement in decisions:
         cle = (code, site_id) if (code, site_id) in sites_dotes else (code, None)
