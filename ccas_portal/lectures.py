@@ -1,6 +1,6 @@
 """Lectures en parallèle : les requêtes indépendantes d'un même chargement, envoyées ensemble.
 
-Un lot de la détection lit neuf requêtes (membres, loyers, ressources…) : lues l'une après
+Un lot de la détection lit dix requêtes (membres, personnes, loyers, ressources…) : lues l'une après
 l'autre, le worker attend PostgreSQL ≈ 0,2 s par lot de 10 000 foyers, sans calculer. Lancées
 ensemble, chacune dans un fil et par sa propre connexion, PostgreSQL les exécute pendant que
 le fil principal lit les résultats des autres : le chargement d'un lot passe de 0,30–0,39 s à
@@ -25,8 +25,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-#: Fils de lecture par processus : autant que de requêtes lancées ensemble par la détection.
-FILS = 4
+#: Fils de lecture par processus : autant que de requêtes lancées ensemble par la détection
+#: (neuf : ADR 0037, « Suite »).
+FILS = 9
 
 _verrou = threading.Lock()
 _executeurs: dict[int, ThreadPoolExecutor] = {}  # par processus (os.getpid())

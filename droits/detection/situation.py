@@ -32,6 +32,7 @@ from ccas_portal.lookups import Identifiants
 from habitants.enums import Activite, RoleMembre, StatutMarital, StatutOccupation, TypeRessource
 from habitants.models import (
     Foyer,
+    Habitant,
     MembreFoyer,
     PeriodeLoyer,
     Ressource,
@@ -241,34 +242,39 @@ def _en_vigueur_au_mois(lignes, mois: date) -> dict:
 
 
 def _membres(ids: Identifiants) -> dict[int, list]:
-    """{foyer : [(habitant, rôle, naissance, activité)]} des membres actuels. Une personne
-    anonymisée (conservation échue, effacement, opposition : ADR 0023) n'est plus simulée ; un
-    foyer sans autre membre ne l'est plus du tout."""
+    """{foyer : [(habitant, rôle)]} des membres actuels (sans jointure : leurs personnes sont
+    lues en même temps, par `_personnes`)."""
     membres: dict[int, list] = {}
     # (Sans tri : chaque foyer range ses membres lui-même, dans `charger_foyers`.)
-    for foyer_id, habitant_id, role, naissance, activite in (
-        MembreFoyer.objects.filter(
-            foyer_id__parmi=ids, date_fin__isnull=True, habitant__anonymise_le__isnull=True
-        )
+    for foyer_id, habitant_id, role in (
+        MembreFoyer.objects.filter(foyer_id__parmi=ids, date_fin__isnull=True)
         .order_by()
-        .values_list(
-            "foyer_id",
-            "habitant_id",
-            "role",
-            "habitant__date_naissance",
-            "habitant__activite",
-        )
+        .values_list("foyer_id", "habitant_id", "role")
     ):
-        membres.setdefault(foyer_id, []).append((habitant_id, role, naissance, activite))
+        membres.setdefault(foyer_id, []).append((habitant_id, role))
     return membres
 
 
-def _maritaux(habitants: Identifiants, mois: date) -> dict:
+def _personnes(habitants) -> dict[int, tuple]:
+    """{habitant : (naissance, activité)} des membres actuels. Une personne anonymisée
+    (conservation échue, effacement, opposition : ADR 0023) n'est plus simulée ; un foyer sans
+    autre membre ne l'est plus du tout."""
+    return {
+        pk: (naissance, activite)
+        for pk, naissance, activite in Habitant.objects.filter(
+            pk__in=habitants, anonymise_le__isnull=True
+        )
+        .order_by()
+        .values_list("pk", "date_naissance", "activite")
+    }
+
+
+def _maritaux(habitants, mois: date) -> dict:
     return _en_vigueur_au_mois(
         (
             (h, debut, None, statut)
             for h, debut, statut in SituationConjugale.objects.filter(
-                habitant_id__parmi=habitants, date_debut__lte=fin_du_mois(mois)
+                habitant_id__in=habitants, date_debut__lte=fin_du_mois(mois)
             )
             .order_by("habitant_id", "-date_debut")  # pas l'ordre par nom : sans jointure
             .values_list("habitant_id", "date_debut", "statut")
@@ -286,12 +292,12 @@ def _loyers(ids: Identifiants, mois: date) -> dict:
     )
 
 
-def _ressources(habitants: Identifiants) -> dict[int, list]:
+def _ressources(habitants) -> dict[int, list]:
     ressources: dict[int, list] = {}
     # L'ordre de chaque personne (sorte, début) sans celui des personnes par nom : sans
     # jointure avec les habitants ni tri de leurs noms (deux fois plus rapide).
     for r in (
-        Ressource.objects.filter(habitant_id__parmi=habitants)
+        Ressource.objects.filter(habitant_id__in=habitants)
         .order_by("habitant_id", "type", "date_debut")
         .values_list("habitant_id", "type", "montant_mensuel", "date_debut", "date_fin")
     ):
@@ -299,10 +305,10 @@ def _ressources(habitants: Identifiants) -> dict[int, list]:
     return ressources
 
 
-def _incapacites(habitants: Identifiants) -> dict:
+def _incapacites(habitants) -> dict:
     return dict(
         SituationSante.objects.filter(
-            habitant_id__parmi=habitants, taux_incapacite__isnull=False
+            habitant_id__in=habitants, taux_incapacite__isnull=False
         ).values_list("habitant_id", "taux_incapacite")
     )
 
@@ -317,27 +323,39 @@ def _lignes_foyers(ids: Identifiants) -> list[tuple]:
 
 def charger_foyers(ids, mois_cible: date, lectures: Lectures | None = None) -> list[FoyerSimule]:
     """Les foyers `ids` et leurs membres actuels, ressources, taux d'incapacité, loyer et
-    situation conjugale en vigueur au mois cible : six requêtes pour tout un lot, en tuples
+    situation conjugale en vigueur au mois cible : sept requêtes pour tout un lot, en tuples
     (pas d'instances de modèles : c'est le chemin chaud de la détection), lancées ensemble
-    quand c'est possible (`ccas_portal.lectures`) : celles des foyers, puis celles de leurs
-    membres."""
+    quand c'est possible (`ccas_portal.lectures`). Celles des personnes désignent les membres
+    actuels par une sous-requête, sans attendre la lecture des membres : aucune n'attend une
+    autre."""
     lectures = lectures or Lectures()
     ids = Identifiants(ids)
     mois = mois_cible.replace(day=1)
+    habitants = MembreFoyer.objects.filter(foyer_id__parmi=ids, date_fin__isnull=True).values(
+        "habitant_id"
+    )
     loyers = lectures.lancer(_loyers, ids, mois)
     lignes_foyers = lectures.lancer(_lignes_foyers, ids)
-    membres = _membres(ids)
-    habitants = Identifiants(m[0] for actuels in membres.values() for m in actuels)
+    personnes = lectures.lancer(_personnes, habitants)
+    ressources = lectures.lancer(_ressources, habitants)
     maritaux = lectures.lancer(_maritaux, habitants, mois)
     incapacites = lectures.lancer(_incapacites, habitants)
-    ressources = _ressources(habitants)
+    membres = _membres(ids)
+    personnes, ressources = personnes.result(), ressources.result()
     maritaux, incapacites, loyers = maritaux.result(), incapacites.result(), loyers.result()
     ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
     resultat = []
     for pk, code_insee, statut in lignes_foyers.result():
-        if pk not in membres:
+        actuels = sorted(
+            (
+                (habitant_id, role, *personnes[habitant_id])
+                for habitant_id, role in membres.get(pk, ())
+                if habitant_id in personnes
+            ),
+            key=lambda m: (ordre_roles[m[1]], m[0]),
+        )
+        if not actuels:
             continue
-        actuels = sorted(membres[pk], key=lambda m: (ordre_roles[m[1]], m[0]))
         resultat.append(
             FoyerSimule(
                 id=pk,

@@ -86,20 +86,30 @@ def test_un_fil_de_lecture_rend_sa_connexion_selon_conn_max_age():
 def test_le_chargement_d_un_lot_en_parallele_est_celui_d_une_lecture_a_la_fois(
     settings, referentiels
 ):
-    """Le chargement d'un lot (foyers, membres, ressources, loyers, prestations en cours, aides
-    à domicile, catalogue) : le même, ses requêtes lancées ensemble ou l'une après l'autre."""
+    """Le chargement d'un lot (foyers, membres, personnes, ressources, loyers, prestations en
+    cours, aides à domicile, catalogue) : le même, ses requêtes lancées ensemble ou l'une après
+    l'autre ; les membres partis et les personnes anonymisées n'y sont pas."""
+    from django.utils import timezone
+
     from droits.detection import execution as detection
     from droits.models import ExecutionDetection, LotDetection, PrestationFoyer
+    from habitants.models import Habitant, MembreFoyer
     from tests.droits.conftest import MOIS, creer_foyer
     from tests.factories import AgentFactory, SiteFactory
 
     ts = AgentFactory(role="travailleur_social", sites=[SiteFactory(code="mdh-lectures")])
-    couple, _ = creer_foyer(
+    couple, (_, _, parti, anonymise) = creer_foyer(
         ts,
         ("Rose", date(1950, 3, 1), "demandeur", [("retraite", "900", date(2015, 1, 1))]),
         ("Marc", date(1948, 5, 1), "conjoint", [("retraite", "700", date(2015, 1, 1))]),
+        ("Théo", date(1985, 2, 1), "autre_adulte", [("salaire_net", "1500", date(2020, 1, 1))]),
+        ("Anne", date(1960, 7, 1), "autre_adulte", [("chomage", "800", date(2020, 1, 1))]),
         loyer="520",
     )
+    # Les membres actuels seulement (un membre parti ne compte plus), et jamais une personne
+    # anonymisée : ses ressources et sa situation sont lues à part, sans elle.
+    MembreFoyer.objects.filter(habitant=parti).update(date_fin=date(2024, 1, 31))
+    Habitant.objects.filter(pk=anonymise.pk).update(anonymise_le=timezone.now())
     famille, _ = creer_foyer(
         ts,
         ("Lina", date(1990, 1, 1), "demandeur", [("salaire_net", "1400", date(2024, 1, 1))]),
@@ -122,6 +132,11 @@ def test_le_chargement_d_un_lot_en_parallele_est_celui_d_une_lecture_a_la_fois(
     assert en_parallele == une_a_la_fois
     assert [f.id for f in en_parallele.foyers] == [couple.pk, famille.pk]
     assert [len(f.personnes) for f in en_parallele.foyers] == [2, 2]
+    assert [p.role for p in en_parallele.foyers[0].personnes] == ["demandeur", "conjoint"]
+    assert en_parallele.foyers[0].personnes[0].ressources == [
+        ("retraite", 900.0, date(2015, 1, 1), None)
+    ]
+    assert en_parallele.foyers[1].personnes[1].date_naissance == date(2020, 6, 1)
     assert en_parallele.foyers[0].loyer == 520.0
     assert en_parallele.en_cours == {famille.pk: {"allocations_familiales"}}
     assert "rsa" in en_parallele.catalogue

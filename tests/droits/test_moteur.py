@@ -268,3 +268,19 @@ def test_apres_prechauffage_le_ramasse_miettes_n_a_plus_rien_a_reparcourir():
     moteur.prechauffer(MOIS)
     assert gc.get_freeze_count() >= avant + len(gros)
     assert len(gc.get_objects()) < 10_000
+
+
+@pytest.mark.parametrize(
+    "naissance",
+    [date(1900, 1, 1), date(1969, 12, 31), date(1970, 1, 1), date(2000, 2, 29), date(2026, 12, 31)],
+)
+def test_les_dates_de_naissance_converties_en_bloc_sont_celles_de_numpy(naissance):
+    """Converties par leurs jours depuis 1970 (chemin chaud) : les mêmes dates que la
+    conversion de numpy, avant 1970 et les 29 février compris."""
+    import numpy as np
+
+    personnes = [Personne(1, naissance, "demandeur"), Personne(2, date(1985, 6, 15), "conjoint")]
+    attendues = np.array([naissance, date(1985, 6, 15)], dtype="datetime64[D]")
+    converties = moteur.dates_de_naissance(iter(personnes))
+    assert converties.dtype == attendues.dtype
+    assert (converties == attendues).all()
