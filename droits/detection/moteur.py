@@ -91,15 +91,16 @@ def en_enumeration(variable: str, noms) -> np.ndarray:
     )
 
 
+#: Le 1er janvier 1970 (origine de `datetime64`), en jours du calendrier de `date.toordinal`.
+_EPOQUE = date(1970, 1, 1).toordinal()
+
+
 def dates_de_naissance(personnes) -> np.ndarray:
     """Les dates de naissance des personnes, en un tableau `datetime64[D]` : leurs jours depuis
     le 1er janvier 1970, en entiers (numpy convertit une liste de `date` objet par objet : 32 ms
     pour les 23 000 personnes d'un lot, 2 ms ainsi)."""
     jours = np.fromiter((p.date_naissance.toordinal() for p in personnes), dtype=np.int64)
     return (jours - _EPOQUE).astype("datetime64[D]")
-
-
-_EPOQUE = date(1970, 1, 1).toordinal()
 
 
 def prestations_legales():
