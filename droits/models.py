@@ -303,8 +303,17 @@ class EtatDetectionFoyer(models.Model):
     #: {prestation: montant mensuel estimé} de la dernière simulation (droits probables,
     #: demandés ou non) ; vide pour un foyer incomplet.
     estimations = models.JSONField("droits estimés", default=dict)
+    #: L'exécution qui l'a écrit : une provenance, jamais un filtre. Sans contrainte ni index
+    #: en base (ADR 0038) : chaque lot écrit 10 000 états, et PostgreSQL contrôlait la clé de
+    #: chacun à la validation. La suppression d'une exécution par l'ORM remet toujours ce
+    #: champ à vide (SET_NULL, fait par Django).
     execution = models.ForeignKey(
-        ExecutionDetection, null=True, on_delete=models.SET_NULL, related_name="+"
+        ExecutionDetection,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     def __str__(self):

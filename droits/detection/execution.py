@@ -6,11 +6,9 @@ se partagent une exécution ; une tâche rejouée (worker perdu, nouvelle tentat
 qui n'est pas noté fait, et ses écritures sont des mises à jour, jamais des doublons.
 """
 
-import gc
 import logging
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,6 +33,7 @@ from ccas_portal.journal import journaliser
 from ccas_portal.lectures import Lectures
 from ccas_portal.lookups import Identifiants
 from droits.detection import decision, moteur
+from droits.detection.collecte import collecte_de_fin_de_lot, sans_collecte_automatique
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import FoyerSimule, charger_foyers
 from droits.enums import (
@@ -434,27 +433,18 @@ def signalements_lus(foyers: list[int]) -> list[decision.SignalementLu]:
     ]
 
 
-@contextmanager
-def sans_collecte_automatique():
-    """Le ramasse-miettes automatique coupé le temps d'une phase du lot hors calcul (lecture,
-    empreintes, décision, écriture) : elles créent des centaines de milliers d'objets sans
-    cycle (lignes lues, foyers, lignes à écrire) qui vivent jusqu'à la fin du lot, et que ses
-    collectes reparcourraient pour rien (≈ 350 collectes et 3 complètes par lot de 10 000
-    foyers, ≈ 0,05 s). Il reste actif pendant le calcul d'OpenFisca, qui crée des cycles ;
-    la collecte complète de fin de simulation (`moteur.simuler`) les rend."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 @pile_reservee
 def traiter_lot(lot_id: int) -> dict:
-    """Simule un lot et écrit ses signalements ; rejoué, il ne refait rien s'il est fait."""
+    """Simule un lot et écrit ses signalements ; rejoué, il ne refait rien s'il est fait.
+    Les objets du lot disparus, une collecte complète ramasse les graphes de ses simulations
+    (`collecte`)."""
+    try:
+        return _traiter_lot(lot_id)
+    finally:
+        collecte_de_fin_de_lot()
+
+
+def _traiter_lot(lot_id: int) -> dict:
     lot = LotDetection.objects.select_related("execution").get(pk=lot_id)
     if lot.fait:
         return {"deja_fait": True}

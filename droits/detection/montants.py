@@ -38,6 +38,7 @@ import numpy as np
 
 from habitants.enums import TypeRessource
 
+from .collecte import rendre_les_tableaux
 from .situation import (
     CONVERSIONS,
     VARIABLES_REVENUS,
@@ -388,6 +389,7 @@ def tranches_csg(
     tranches[annee - 1][lignes] = tranche_de(annee - 1)
     poser_annee(annee - 2, tranche_n_2)
     tranches[annee][lignes] = tranche_de(annee)
+    rendre_les_tableaux(simulation)  # son graphe attend la collecte de fin de lot
     return tranches
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from droits.axes import AXES
+from droits.detection.collecte import rendre_les_tableaux, sans_collecte_automatique
 from droits.detection.explication import Frontiere, Localisation, frontieres, saut
 from droits.detection.montants import revenus_de_l_historique
 from droits.detection.pile import pile_reservee
@@ -248,7 +249,8 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
     foyers, _ = _complets(sorted(foyers, key=lambda f: f.id))  # ids triés : voir _par_foyer
     if not foyers:
         return {}
-    simulation, personnes, familles = construire_simulation(foyers, mois_cible)
+    with sans_collecte_automatique():
+        simulation, personnes, familles = construire_simulation(foyers, mois_cible)
     periode = f"{mois_cible:%Y-%m}"
     valeurs = {v: simulation.calculate(v, periode) for v in ORDRE_CALCUL}
     # Après le calcul des prestations, dans l'ordre fixé : composantes et entrées de calcul
@@ -257,11 +259,19 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
         for v in [c.variable for c in p.composantes] + [e.variable for e in p.entrees]:
             if v not in valeurs:
                 valeurs[v] = simulation.calculate(v, periode)
-    # La simulation (un graphe d'objets à cycles) rendue dès ses valeurs lues, avant
-    # l'extraction : la collecte complète ne reparcourt pas les dizaines de milliers
-    # d'estimations créées ensuite (≈ 0,03 s par lot de 10 000 foyers).
+    # La simulation (un graphe d'objets à cycles) rend ses tableaux dès ses valeurs lues :
+    # sans quoi la mémoire croît d'environ 1 Go par lot de 10 000 foyers. Son graphe est
+    # ramassé en fin de lot (`collecte.collecte_de_fin_de_lot`), pas ici : une collecte
+    # complète reparcourrait tous les objets du lot.
+    rendre_les_tableaux(simulation)
     del simulation
-    gc.collect()  # sans quoi la mémoire croît d'environ 1 Go par lot de 10 000 foyers
+    # L'extraction crée des dizaines de milliers d'estimations, sans cycle.
+    with sans_collecte_automatique():
+        return _estimations(foyers, personnes, familles, valeurs)
+
+
+def _estimations(foyers, personnes, familles, valeurs) -> dict[int, list[Estimation]]:
+    """Les estimations de chaque foyer, tirées des valeurs calculées pour le lot."""
     # Rattacher chaque famille et chaque individu à son foyer du portail.
     foyer_de_famille = np.array([int(k.split("-")[0]) for k in familles])
     foyer_d_individu = np.array([f.id for f, _, _ in personnes])
