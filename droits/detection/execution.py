@@ -436,10 +436,12 @@ def signalements_lus(foyers: list[int]) -> list[decision.SignalementLu]:
 @pile_reservee
 def traiter_lot(lot_id: int) -> dict:
     """Simule un lot et écrit ses signalements ; rejoué, il ne refait rien s'il est fait.
-    Les objets du lot disparus, une collecte complète ramasse les graphes de ses simulations
-    (`collecte`)."""
+    Tout le lot se fait sans collecte automatique du ramasse-miettes ; une collecte complète
+    ramasse les graphes de ses simulations quand ses objets ont disparu (`collecte`,
+    ADR 0039)."""
     try:
-        return _traiter_lot(lot_id)
+        with sans_collecte_automatique():
+            return _traiter_lot(lot_id)
     finally:
         collecte_de_fin_de_lot()
 
@@ -454,8 +456,7 @@ def _traiter_lot(lot_id: int) -> dict:
         tentatives=F("tentatives") + 1, commence_le=timezone.now()
     )
     debut = time.perf_counter()
-    with sans_collecte_automatique():
-        donnees = charger(lot)
+    donnees = charger(lot)
     charge = time.perf_counter()
     resultats = moteur.simuler(donnees.foyers, mois)
     simule = time.perf_counter()
@@ -463,22 +464,20 @@ def _traiter_lot(lot_id: int) -> dict:
     # d'une prestation légale sont re-simulés (ressources ± écart) ; un signalement inchangé
     # garde le seuil déjà calculé (`repris`).
     ecart = ecart_seuil()
-    with sans_collecte_automatique():
-        traces = decision.empreintes(donnees.foyers, resultats, donnees.en_cours, donnees.aides)
-        a_expliquer, repris = decision.a_re_simuler(
-            donnees.foyers,
-            resultats,
-            donnees.en_cours,
-            traces,
-            mois,
-            signalements_lus([f.id for f in donnees.foyers if f.id in resultats]) if ecart else [],
-            ecart,
-        )
+    traces = decision.empreintes(donnees.foyers, resultats, donnees.en_cours, donnees.aides)
+    a_expliquer, repris = decision.a_re_simuler(
+        donnees.foyers,
+        resultats,
+        donnees.en_cours,
+        traces,
+        mois,
+        signalements_lus([f.id for f in donnees.foyers if f.id in resultats]) if ecart else [],
+        ecart,
+    )
     sensibles = moteur.sensibilite(a_expliquer, mois, ecart, taille_lot()) if a_expliquer else {}
     localises = _localiser_seuils(a_expliquer, resultats, sensibles, donnees, mois)
     explique = time.perf_counter()
-    with sans_collecte_automatique():
-        ecrit = _ecrire(lot_id, execution, donnees, resultats, traces, sensibles, repris)
+    ecrit = _ecrire(lot_id, execution, donnees, resultats, traces, sensibles, repris)
     if ecrit is None:  # un autre worker l'a fini entre-temps
         return {"deja_fait": True}
     crees, reste = ecrit

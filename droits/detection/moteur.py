@@ -17,7 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from droits.axes import AXES
-from droits.detection.collecte import rendre_les_tableaux, sans_collecte_automatique
+from droits.detection.collecte import rendre_les_tableaux
 from droits.detection.explication import Frontiere, Localisation, frontieres, saut
 from droits.detection.montants import revenus_de_l_historique
 from droits.detection.pile import pile_reservee
@@ -249,8 +249,7 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
     foyers, _ = _complets(sorted(foyers, key=lambda f: f.id))  # ids triés : voir _par_foyer
     if not foyers:
         return {}
-    with sans_collecte_automatique():
-        simulation, personnes, familles = construire_simulation(foyers, mois_cible)
+    simulation, personnes, familles = construire_simulation(foyers, mois_cible)
     periode = f"{mois_cible:%Y-%m}"
     valeurs = {v: simulation.calculate(v, periode) for v in ORDRE_CALCUL}
     # Après le calcul des prestations, dans l'ordre fixé : composantes et entrées de calcul
@@ -260,14 +259,12 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
             if v not in valeurs:
                 valeurs[v] = simulation.calculate(v, periode)
     # La simulation (un graphe d'objets à cycles) rend ses tableaux dès ses valeurs lues :
-    # sans quoi la mémoire croît d'environ 1 Go par lot de 10 000 foyers. Son graphe est
-    # ramassé en fin de lot (`collecte.collecte_de_fin_de_lot`), pas ici : une collecte
-    # complète reparcourrait tous les objets du lot.
+    # sans quoi la mémoire croît d'environ 1 Go par lot de 10 000 foyers jusqu'à la collecte.
+    # Dans un lot, son graphe est ramassé en fin de lot (`collecte`, ADR 0039), pas ici : une
+    # collecte complète reparcourrait tous les objets du lot.
     rendre_les_tableaux(simulation)
     del simulation
-    # L'extraction crée des dizaines de milliers d'estimations, sans cycle.
-    with sans_collecte_automatique():
-        return _estimations(foyers, personnes, familles, valeurs)
+    return _estimations(foyers, personnes, familles, valeurs)
 
 
 def _estimations(foyers, personnes, familles, valeurs) -> dict[int, list[Estimation]]:
