@@ -455,8 +455,9 @@ def alterner(ids: list[int], taille: int) -> None:
         ideal_suite = sum(i for i, _ in mesures[1:])
         portail_suite = sum(p for _, p in mesures[1:])
         print(
-            f"Hors premier lot (croissance du tas) : portail / idéal {100 * ideal_suite / portail_suite:.1f} % "
-            f"en temps réel ({ideal_suite:.1f} s / {portail_suite:.1f} s)"
+            "Hors premier lot (croissance du tas) : portail / idéal "
+            f"{100 * ideal_suite / portail_suite:.1f} % en temps réel ({ideal_suite:.1f} s / "
+            f"{portail_suite:.1f} s)"
         )
 
 

@@ -3,8 +3,8 @@
 Un lot de la détection lit dix requêtes (membres, personnes, loyers, ressources…) : lues
 l'une après l'autre, le worker attend PostgreSQL ≈ 0,2 s par lot de 10 000 foyers, sans
 calculer. Lancées ensemble, chacune dans un fil et par sa propre connexion, PostgreSQL les
-exécute pendant que le fil principal lit les résultats des autres : le chargement d'un lot passe de 0,30–0,39 s à
-0,21–0,27 s dans un worker (ADR 0037, docs/benchmarks.md).
+exécute pendant que le fil principal lit les résultats des autres : le chargement d'un lot
+passe de 0,30–0,39 s à 0,21–0,27 s dans un worker (ADR 0037, docs/benchmarks.md).
 
 En parallèle seulement quand l'appelant le demande (les gros chargements : un lot de la
 détection), sur PostgreSQL et hors d'une transaction : une autre connexion ne verrait pas ce

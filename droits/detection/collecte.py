@@ -14,7 +14,7 @@ qui tient ≈ 1 Go de tableaux pour 10 000 foyers. Trois règles :
   une collecte complète au milieu du lot.
 
 Mesuré sur la base de volume : le calcul d'OpenFisca laisse peu de cycles morts (la collecte
-de fin de lot en trouve pour 3 à 20 ms) et le pic de mémoire ne change pas (docs/benchmarks.md).
+de fin de lot en trouve pour 1 à 20 ms) et le pic de mémoire ne change pas (docs/benchmarks.md).
 """
 
 import gc

@@ -2,6 +2,7 @@
 rend ses tableaux sans attendre une collecte, et la collecte complète a lieu en fin de lot,
 même quand le lot échoue."""
 
+import gc
 from datetime import date
 
 import numpy as np
@@ -86,3 +87,22 @@ def test_la_collecte_de_fin_de_lot_suit_chaque_lot_meme_quand_il_echoue(monkeypa
     with pytest.raises(detection.LotDetection.DoesNotExist):
         detection.traiter_lot(987654)
     assert appels == [1]
+
+
+def test_sans_collecte_automatique_rend_le_ramasse_miettes_comme_il_etait():
+    """Coupé le temps d'un lot, rendu actif après, même si le lot échoue ; laissé coupé s'il
+    l'était déjà."""
+    assert gc.isenabled()
+    with collecte.sans_collecte_automatique():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="échoue"), collecte.sans_collecte_automatique():
+        raise ValueError("le lot échoue")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collecte.sans_collecte_automatique():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -203,24 +203,3 @@ def test_la_surveillance_est_planifiee_une_fois(referentiels):
     assert tache.task == "droits.tasks.relancer_detections_bloquees"
     assert (tache.interval.every, tache.interval.period) == (60, "seconds")
     assert services.planifier_surveillance_detection() is False
-
-
-def test_sans_collecte_automatique_rend_le_ramasse_miettes_comme_il_etait():
-    """Coupé le temps d'une phase du lot hors calcul, rendu actif après, même si la phase
-    échoue ; laissé coupé s'il l'était déjà."""
-    import gc
-
-    assert gc.isenabled()
-    with detection.sans_collecte_automatique():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(ValueError, match="échoue"), detection.sans_collecte_automatique():
-        raise ValueError("la phase échoue")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with detection.sans_collecte_automatique():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
