@@ -25,7 +25,8 @@ class Identifiants:
     chaque valeur, contrôle des objets liés d'une clé étrangère), puis psycopg convertit
     chaque entier : ≈ 0,1 s par lot de la détection, mesuré. Cet objet passe tel quel (il n'a
     exprès pas de `__iter__`, que l'ORM suit partout) ; PostgreSQL reçoit un seul texte de
-    tableau (« {1,2,3} »), qu'il lit lui-même. Ailleurs (SQLite) : `IN` ordinaire."""
+    tableau (« {1,2,3} »), qu'il lit lui-même ; SQLite, un seul texte JSON (« [1,2,3] »),
+    qu'il déplie par `json_each`."""
 
     __slots__ = ("valeurs",)
 
@@ -68,7 +69,15 @@ class _EnTableau:
         return super().get_prep_lookup()
 
     def as_sql(self, compiler, connection):
-        if isinstance(self.rhs, Identifiants):  # hors PostgreSQL : une liste, `IN` ordinaire
+        if isinstance(self.rhs, Identifiants) and connection.vendor == "sqlite":
+            # Un seul paramètre aussi : un texte JSON, que SQLite déplie lui-même (une liste
+            # de dizaines de milliers de paramètres dépasserait sa limite selon sa compilation).
+            lhs, params_lhs = self.process_lhs(compiler, connection)
+            return (
+                f"{lhs} IN (SELECT value FROM json_each(%s))",
+                (*params_lhs, "[" + ",".join(map(str, self.rhs.valeurs)) + "]"),
+            )
+        if isinstance(self.rhs, Identifiants):  # ailleurs : une liste, `IN` ordinaire
             en_liste = copy.copy(self)
             en_liste.rhs = list(self.rhs.valeurs)
             return super(_EnTableau, en_liste).as_sql(compiler, connection)
