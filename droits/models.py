@@ -361,16 +361,26 @@ class Signalement(models.Model):
     foyer = models.ForeignKey(
         "habitants.Foyer", on_delete=models.CASCADE, related_name="signalements"
     )
-    prestation = models.ForeignKey(Prestation, on_delete=models.PROTECT, related_name="+")
+    #: Index simple (`signalement_prestation`) : pas celui des recherches par préfixe que
+    #: Django ajoute à une clé texte (ADR 0041).
+    prestation = models.ForeignKey(
+        Prestation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     montant_estime = models.DecimalField(
         "montant mensuel estimé (€)", max_digits=9, decimal_places=2
     )
+    #: La dernière exécution qui l'a vu : une provenance, jamais un filtre ni un affichage.
+    #: Sans contrainte ni index en base, comme celle de l'état d'un foyer (ADR 0038, 0041) ;
+    #: la suppression d'une exécution par l'ORM remet ce champ à vide (SET_NULL, fait par
+    #: Django).
     execution = models.ForeignKey(
         ExecutionDetection,
         verbose_name="dernière détection",
         null=True,
         on_delete=models.SET_NULL,
         related_name="signalements",
+        db_constraint=False,
+        db_index=False,
     )
     explication = models.JSONField("explication (principales données utilisées)", default=dict)
     empreinte = models.CharField("empreinte des faits", max_length=64)
@@ -387,6 +397,7 @@ class Signalement(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="signalements_attribues",
+        db_index=False,  # index partiel (`signalement_attribue`) : ADR 0041
     )
     #: La prestation du foyer enregistrée quand la demande est déposée ou le droit ouvert :
     #: l'estimé face à l'accordé.
@@ -397,6 +408,7 @@ class Signalement(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="signalements",
+        db_index=False,  # index partiel (`signalement_prestation_foyer`) : ADR 0041
     )
     cree_le = models.DateTimeField("repéré le", auto_now_add=True)
     modifie_le = models.DateTimeField(auto_now=True)
@@ -417,7 +429,22 @@ class Signalement(models.Model):
                 condition=Q(montant_estime__gte=0), name="signalement_montant_positif"
             ),
         ]
-        indexes = [models.Index(fields=["etat", "-montant_estime"], name="signalement_etat")]
+        indexes = [
+            models.Index(fields=["etat", "-montant_estime"], name="signalement_etat"),
+            models.Index(fields=["prestation"], name="signalement_prestation"),
+            # Partiels : la détection crée ses signalements sans attribution ni prestation
+            # enregistrée, ces index ne sont tenus que pour les lignes qui en ont (ADR 0041).
+            models.Index(
+                fields=["attribue_a"],
+                condition=Q(attribue_a__isnull=False),
+                name="signalement_attribue",
+            ),
+            models.Index(
+                fields=["prestation_foyer"],
+                condition=Q(prestation_foyer__isnull=False),
+                name="signalement_prestation_foyer",
+            ),
+        ]
 
     def __str__(self):
         return (
