@@ -329,9 +329,10 @@ def charger_foyers(ids, mois_cible: date, lectures: Lectures | None = None) -> l
 
     Les membres sont lus d'abord (pendant que partent loyers et foyers) ; les quatre lectures
     des personnes reçoivent ensuite leurs identifiants en un tableau. Une sous-requête des
-    membres, refaite par chacune, coûtait à PostgreSQL 0,3 s de processeur par lot de 10 000
-    foyers (un parcours complet des 234 000 habitants et quatre fois celui des membres) ; avec
-    le tableau, ≈ 0,16 s (mesuré par `EXPLAIN ANALYZE`, ADR 0040)."""
+    membres, refaite par chacune, portait les lectures d'un lot de 10 000 foyers à ≈ 0,32 s
+    de travail de PostgreSQL (un parcours complet des 234 000 habitants, quatre fois celui
+    des membres) ; avec le tableau, ≈ 0,23 s (`EXPLAIN ANALYZE` des lectures, planification
+    comprise ; ADR 0040)."""
     lectures = lectures or Lectures()
     ids = Identifiants(ids)
     mois = mois_cible.replace(day=1)

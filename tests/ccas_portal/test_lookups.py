@@ -50,7 +50,8 @@ def test_parmi_rend_les_memes_lignes_que_in(foyers):
 @pytest.mark.parametrize("en_identifiants", [False, True])
 def test_parmi_envoie_un_seul_parametre_sur_postgresql(foyers, en_identifiants):
     """Une liste, ou des `Identifiants` : sur PostgreSQL, un seul paramètre (le tableau ;
-    pour `Identifiants`, un seul texte), `IN` ordinaire ailleurs."""
+    pour `Identifiants`, un seul texte) ; sur SQLite, `IN` ordinaire pour une liste, un seul
+    texte JSON pour des `Identifiants`."""
     ids = [f.pk for f in foyers] + list(range(10**6, 10**6 + 2000))
     valeur = Identifiants(ids) if en_identifiants else ids
     with CaptureQueriesContext(connection) as requetes:
@@ -59,8 +60,20 @@ def test_parmi_envoie_un_seul_parametre_sur_postgresql(foyers, en_identifiants):
     if connection.vendor == "postgresql":
         assert "= ANY(" in sql
         assert "IN (" not in sql
+    elif en_identifiants:
+        assert "IN (SELECT value FROM json_each(" in sql
+        assert str(10**6 + 1999) in sql  # le texte JSON, un seul paramètre
     else:
         assert "IN (" in sql
+
+
+def test_identifiants_plus_nombreux_que_les_parametres_permis(foyers):
+    """Des dizaines de milliers d'identifiants (les personnes d'un gros lot) : une seule
+    valeur envoyée, quelle que soit la limite de paramètres de la base (32 766 pour une
+    compilation par défaut de SQLite)."""
+    ids = [f.pk for f in foyers] + list(range(10**6, 10**6 + 40000))
+    assert Foyer.objects.filter(pk__parmi=Identifiants(ids)).count() == 3
+    assert Signalement.objects.filter(foyer_id__parmi=Identifiants(ids)).count() == 3
 
 
 def test_identifiants_rendent_les_memes_lignes_que_in(foyers):

@@ -57,9 +57,7 @@ def test_index_des_signalements_sans_prefixes_et_partiels_sur_postgresql():
 
 def test_supprimer_une_execution_vide_la_provenance_des_signalements(seul_sans_revenu):
     foyer, _ = seul_sans_revenu
-    execution = ExecutionDetection.objects.create(
-        perimetre="tous", mois_cible=timezone.localdate()
-    )
+    execution = ExecutionDetection.objects.create(perimetre="tous", mois_cible=timezone.localdate())
     signalement = Signalement.objects.create(
         foyer=foyer, prestation_id="rsa", montant_estime=10, empreinte="e", execution=execution
     )
