@@ -42,6 +42,9 @@ class Identifiants:
     def en_tableau(self) -> str:
         return "{" + ",".join(map(str, self.valeurs)) + "}"
 
+    def en_json(self) -> str:
+        return "[" + ",".join(map(str, self.valeurs)) + "]"
+
 
 def _identifiants(lookup) -> bool:
     """Des entiers comparés à une colonne entière : la préparation de l'ORM ne les changerait
@@ -69,19 +72,19 @@ class _EnTableau:
         return super().get_prep_lookup()
 
     def as_sql(self, compiler, connection):
-        if isinstance(self.rhs, Identifiants) and connection.vendor == "sqlite":
-            # Un seul paramètre aussi : un texte JSON, que SQLite déplie lui-même (une liste
-            # de dizaines de milliers de paramètres dépasserait sa limite selon sa compilation).
-            lhs, params_lhs = self.process_lhs(compiler, connection)
-            return (
-                f"{lhs} IN (SELECT value FROM json_each(%s))",
-                (*params_lhs, "[" + ",".join(map(str, self.rhs.valeurs)) + "]"),
-            )
         if isinstance(self.rhs, Identifiants):  # ailleurs : une liste, `IN` ordinaire
             en_liste = copy.copy(self)
             en_liste.rhs = list(self.rhs.valeurs)
             return super(_EnTableau, en_liste).as_sql(compiler, connection)
         return super().as_sql(compiler, connection)
+
+    def as_sqlite(self, compiler, connection):
+        if not isinstance(self.rhs, Identifiants):
+            return self.as_sql(compiler, connection)
+        # Un seul paramètre aussi : un texte JSON, que SQLite déplie lui-même (une liste de
+        # dizaines de milliers de paramètres dépasserait sa limite selon sa compilation).
+        lhs, params_lhs = self.process_lhs(compiler, connection)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params_lhs, self.rhs.en_json())
 
     def as_postgresql(self, compiler, connection):
         if not self.rhs_is_direct_value() or isinstance(self.lhs, ColPairs):
