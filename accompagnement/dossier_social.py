@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.forms import ecrire_une_fois
+from ccas_portal.validation import entier_borne
 from habitants import historique, services
 from habitants.enums import RoleMembre
 from habitants.forms import (
@@ -228,8 +229,8 @@ def contexte_dossier_social(request, foyer, lies=None):
     choisi = lies.get("membre_existant")
     if choisi is not None:
         # Garder la personne choisie parmi les choix affichés, même sans nouvelle recherche.
-        pk = choisi.data.get("habitant")
-        if pk and str(pk).isdigit() and not any(h.pk == int(pk) for h in resultats):
+        pk = entier_borne(choisi.data.get("habitant"))
+        if pk and not any(h.pk == pk for h in resultats):
             resultats += list(Habitant.objects.visibles_par(agent).filter(pk=pk))
         choisi.fields["habitant"].queryset = Habitant.objects.filter(
             pk__in=[h.pk for h in resultats]

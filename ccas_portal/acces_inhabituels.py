@@ -28,6 +28,7 @@ from accompagnement.models import Accompagnement
 from ccas_portal.enums import ActionJournal
 from ccas_portal.models import Agent, EntreeJournal, RapportAcces
 from ccas_portal.services import planifier_tache_nocturne
+from ccas_portal.validation import entier_borne
 from droits.models import Signalement
 from habitants.models import Foyer, Habitant, MembreFoyer, Passage
 
@@ -47,7 +48,7 @@ def _bornes(jour: date) -> tuple[datetime, datetime]:
 
 
 def _entiers(valeurs) -> set[int]:
-    return {int(v) for v in valeurs if str(v).isdigit()}
+    return {n for v in valeurs if (n := entier_borne(v))}
 
 
 def dossiers_hors_file(jour: date) -> list[dict]:
@@ -65,8 +66,8 @@ def dossiers_hors_file(jour: date) -> list[dict]:
         .values_list("agent_id", "objet_type", "objet_id")
         .distinct()
     ):
-        if objet_id.isdigit():
-            lus[agent_id][objet_type].add(int(objet_id))
+        if numero := entier_borne(objet_id):
+            lus[agent_id][objet_type].add(numero)
     seuil = settings.JOURNAL_SEUIL_HORS_FILE
     candidats = {a: o for a, o in lus.items() if len(o[FOYER]) + len(o[PERSONNE]) >= seuil}
     if not candidats:

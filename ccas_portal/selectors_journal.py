@@ -6,6 +6,7 @@ from django.db.models import Min, Q
 from accompagnement.models import Accompagnement
 from ccas_portal.dates import debut_du_jour
 from ccas_portal.models import EntreeJournal
+from ccas_portal.validation import entier_borne
 from droits.models import Document, Signalement
 from habitants.models import Habitant, MembreFoyer
 from habitants.normalisation import normaliser
@@ -32,8 +33,9 @@ def personnes_designees(texte: str):
     """Les personnes que désigne un texte : un n° de fiche, ou des mots (sans accents ni
     casse) tous présents dans ses noms et prénoms."""
     texte = (texte or "").strip().lstrip("nN°º ").strip()
-    if texte.isdigit():
-        return Habitant.objects.filter(pk=int(texte))
+    if texte.isdigit():  # un numéro, même écrit « ² » ou « ① » (alors aucune fiche)
+        numero = entier_borne(texte)
+        return Habitant.objects.filter(pk=numero) if numero else Habitant.objects.none()
     mots = normaliser(texte).split()
     if not mots:
         return Habitant.objects.none()
@@ -79,10 +81,11 @@ def q_entrees_concernant(ids_personnes) -> Q:
 def libelles_des_objets(entrees: list[EntreeJournal]) -> None:
     """Pose `libelle_objet` sur chaque entrée : le type d'objet en français, et le nom de la
     personne pour une fiche (une requête pour toute la page)."""
-    ids = {int(e.objet_id) for e in entrees if e.objet_type == PERSONNE and e.objet_id.isdigit()}
+    personnes = {e.pk: entier_borne(e.objet_id) for e in entrees if e.objet_type == PERSONNE}
+    ids = {i for i in personnes.values() if i}
     noms = {h.pk: str(h) for h in Habitant.objects.filter(pk__in=ids)} if ids else {}
     for e in entrees:
         libelle = LIBELLES_OBJETS.get(e.objet_type, e.objet_type)
-        if e.objet_type == PERSONNE and e.objet_id.isdigit() and int(e.objet_id) in noms:
-            libelle = f"{libelle} : {noms[int(e.objet_id)]}"
+        if personnes.get(e.pk) in noms:
+            libelle = f"{libelle} : {noms[personnes[e.pk]]}"
         e.libelle_objet = libelle

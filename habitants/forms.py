@@ -217,6 +217,14 @@ def _montant(label, required=False):
     )
 
 
+def _avec_une_lettre(texte: str, message: str) -> str:
+    """Une adresse nomme une voie ou un lieu : sans aucune lettre (« -1 », « 31/02/2026 »),
+    c'est une saisie dans le mauvais champ."""
+    if texte and not any(c.isalpha() for c in texte):
+        raise forms.ValidationError(message)
+    return texte
+
+
 class ContactForm(_FormulaireDossier):
     ident = "contact"
     bouton = "Enregistrer les coordonnées"
@@ -228,6 +236,12 @@ class ContactForm(_FormulaireDossier):
         max_length=200,
         required=False,
     )
+
+    def clean_adresse_contact(self):
+        return _avec_une_lettre(
+            self.cleaned_data["adresse_contact"],
+            "L'adresse de contact doit contenir au moins une lettre (le nom de la voie).",
+        )
 
 
 class IdentiteForm(ContactForm):
@@ -275,6 +289,12 @@ class AdresseForm(_FormulaireDossier):
         help_text="Facultative si le code postal ne désigne qu'une commune.",
     )
     quartier = forms.CharField(label="Quartier", max_length=100, required=False)
+
+    def clean_adresse(self):
+        return _avec_une_lettre(
+            self.cleaned_data["adresse"],
+            "L'adresse doit contenir au moins une lettre (le nom de la voie ou du lieu-dit).",
+        )
 
     def clean(self):
         donnees = super().clean()

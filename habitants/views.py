@@ -293,7 +293,8 @@ def _formulaires_fiche(request, habitant, appartenance, lies=None):
         )
     else:
         choisi = rattachement.data.get("foyer")
-        ids = [f.pk for f in trouves] + ([int(choisi)] if str(choisi).isdigit() else [])
+        numero = entier_borne(choisi)
+        ids = [f.pk for f in trouves] + ([numero] if numero else [])
         rattachement.fields["foyer"].queryset = Foyer.objects.visibles_par(request.user).filter(
             pk__in=ids
         )

@@ -17,6 +17,7 @@ from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
 from ccas_portal.forms import ecrire_une_fois
 from ccas_portal.journal import journaliser
+from ccas_portal.validation import entier_borne
 from droits import documents
 from droits.forms import PieceForm
 from droits.instruction import budget as budgets
@@ -83,13 +84,9 @@ def nouvelle_demande(request, foyer_pk):
             {"foyer": foyer, "natures": NatureDemande.choices},
         )
     signalement = None
-    if request.GET.get("signalement"):
+    if numero := entier_borne(request.GET.get("signalement")):
         signalement = (
-            Signalement.objects.visibles_par(request.user)
-            .filter(foyer=foyer, pk=request.GET["signalement"])
-            .first()
-            if request.GET["signalement"].isdigit()
-            else None
+            Signalement.objects.visibles_par(request.user).filter(foyer=foyer, pk=numero).first()
         )
     action = request.get_full_path()
     form = DemandeForm(

@@ -211,6 +211,63 @@ def test_guichet_habitant_illisible(monde, entetes, valeur):
     assert "introuvable" in reponse.content.decode()
 
 
+#: Des chiffres pour `str.isdigit()`, pas pour `int()` : exposant, chiffre cerclé.
+CHIFFRES_EXOTIQUES = ["²", "①"]
+
+
+@pytest.mark.parametrize("valeur", CHIFFRES_EXOTIQUES)
+@pytest.mark.parametrize("url", ["/administration/journal/", "/administration/journal/export.csv"])
+def test_journal_personne_en_chiffre_exotique(monde, url, valeur):
+    client = _client(monde["agents"][Role.ADMIN])
+    reponse = client.get(url, {"personne": valeur})
+    assert reponse.status_code == 200
+    if url.endswith("/"):
+        assert reponse.context["page"].paginator.count == 0  # aucune fiche n'a ce numéro
+    # Le numéro écrit en chiffres ordinaires désigne toujours la fiche.
+    parent = monde["parent"]
+    assert client.get(url, {"personne": f"n° {parent.pk}"}).status_code == 200
+
+
+@pytest.mark.parametrize("valeur", [*CHIFFRES_EXOTIQUES, ENORME])
+def test_nouvelle_aide_depuis_un_signalement_illisible(monde, valeur):
+    client = _client(monde["agents"][Role.TRAVAILLEUR_SOCIAL])
+    url = f"/droits/foyers/{monde['foyer'].pk}/demandes/nouvelle/"
+    parametres = {"nature": "facultative", "signalement": valeur}
+    reponse = client.get(url, parametres)
+    assert reponse.status_code == 200
+    assert reponse.context["signalement"] is None
+    # Le lien depuis un vrai signalement le reprend toujours.
+    bon = client.get(url, {**parametres, "signalement": monde["signalement"].pk})
+    assert bon.context["signalement"] == monde["signalement"]
+
+
+@pytest.mark.parametrize("valeur", [*CHIFFRES_EXOTIQUES, ENORME])
+def test_rattacher_a_un_foyer_illisible(monde, valeur):
+    ts = monde["agents"][Role.TRAVAILLEUR_SOCIAL]
+    seule = habitant(ts, prenoms="Inès", date_naissance=date(1990, 1, 1))
+    client = _client(monde["agents"][Role.ACCUEIL])
+    reponse = client.post(
+        f"/accueil/habitants/{seule.pk}/foyer/rattacher/",
+        {"foyer": valeur, "role": "demandeur", "date_debut": timezone.localdate().isoformat()},
+    )
+    assert reponse.status_code == 422
+    assert "Ce foyer est introuvable parmi ceux de vos sites." in reponse.content.decode()
+    assert not seule.appartenances.exists()
+
+
+@pytest.mark.parametrize("valeur", [*CHIFFRES_EXOTIQUES, ENORME])
+def test_ajouter_une_personne_existante_illisible(monde, valeur):
+    client = _client(monde["agents"][Role.TRAVAILLEUR_SOCIAL])
+    f = monde["foyer"]
+    avant = f.membres.count()
+    reponse = client.post(
+        f"/accompagnements/foyers/{f.pk}/membres/existant/",
+        {"habitant": valeur, "role": "autre", "date_debut": timezone.localdate().isoformat()},
+    )
+    assert reponse.status_code == 422
+    assert f.membres.count() == avant
+
+
 @pytest.mark.parametrize(
     "url", ["/accueil/?q=martin", "/accompagnements/?", "/droits/signalements/?"]
 )
@@ -425,6 +482,48 @@ def test_noms_sans_lettre_refuses(monde, nom):
     assert Habitant.objects.count() == avant
 
 
+@pytest.mark.parametrize("adresse", ["-1", "12", "31/02/2026", "--", "😀🏠", "²"])
+def test_adresses_sans_lettre_refusees(monde, adresse):
+    """L'adresse du foyer (accueil et dossier social) et l'adresse de contact : une saisie
+    sans aucune lettre est refusée, avec un message en français sous le champ."""
+    client = _client(monde["agents"][Role.ACCUEIL])
+    f, parent = monde["foyer"], monde["parent"]
+    avant = (f.adresse, parent.adresse_contact)
+    reponse = client.post(
+        f"/accueil/habitants/{parent.pk}/foyer/adresse/",
+        {"adresse": adresse, "code_postal": "38000", "commune": "Grenoble"},
+    )
+    assert reponse.status_code == 422
+    assert (
+        "L&#x27;adresse doit contenir au moins une lettre (le nom de la voie ou du lieu-dit)."
+        in reponse.content.decode()
+    )
+    reponse = client.post(
+        f"/accueil/habitants/{parent.pk}/coordonnees/",
+        {"telephone": "", "courriel": "", "adresse_contact": adresse},
+    )
+    assert reponse.status_code == 422
+    assert (
+        "L&#x27;adresse de contact doit contenir au moins une lettre (le nom de la voie)."
+        in reponse.content.decode()
+    )
+    f.refresh_from_db()
+    parent.refresh_from_db()
+    assert (f.adresse, parent.adresse_contact) == avant
+
+
+def test_adresse_ordinaire_acceptee(monde):
+    client = _client(monde["agents"][Role.ACCUEIL])
+    f, parent = monde["foyer"], monde["parent"]
+    reponse = client.post(
+        f"/accueil/habitants/{parent.pk}/foyer/adresse/",
+        {"adresse": "12 bis rue Très-Cloîtres", "code_postal": "38000", "commune": "Grenoble"},
+    )
+    assert reponse.status_code < 400
+    f.refresh_from_db()
+    assert f.adresse == "12 bis rue Très-Cloîtres"
+
+
 def test_noms_ordinaires_acceptes(monde):
     agent = monde["agents"][Role.ACCUEIL]
     for nom, prenoms in (("N'Diaye", "Aïssatou"), ("Lefèvre-Dupont", "Jean-Éric"), ("Œ", "Lu")):
@@ -523,13 +622,14 @@ BATTERIE = {
     "nul": NUL,
     "long": "x" * 10_000,
     "choix_inconnu": "choix-inconnu",
+    "chiffre_exotique": "²",  # un chiffre pour `str.isdigit()`, pas pour `int()`
 }
 #: Dans l'administration technique (Django), quelques-unes suffisent.
 BATTERIE_ADMIN = {k: BATTERIE[k] for k in ("non_entier", "enorme", "nul", "long")}
 #: Les valeurs qui ont un sens pour une sorte de champ (les autres ne testent rien de plus) ;
 #: dates, heures, nombres et paramètres sans champ : toute la batterie.
 _TEXTE = ("enorme", "nul", "long")
-_CHOIX = ("non_entier", "enorme", "nul", "choix_inconnu")
+_CHOIX = ("non_entier", "enorme", "nul", "choix_inconnu", "chiffre_exotique")
 BATTERIE_PAR_SORTE = {
     "text": _TEXTE,
     "email": _TEXTE,
@@ -539,7 +639,7 @@ BATTERIE_PAR_SORTE = {
     "select": _CHOIX,
     "radio": _CHOIX,
     "checkbox": _CHOIX,
-    "hidden": ("non_entier", "enorme", "nul"),
+    "hidden": ("non_entier", "enorme", "nul", "chiffre_exotique"),
 }
 
 
