@@ -132,7 +132,10 @@ def nom_sur(nom: str) -> str:
     contrôle, 150 caractères au plus (extension gardée)."""
     nom = (nom or "").replace("\\", "/").rsplit("/", 1)[-1]
     nom = "".join(c for c in unicodedata.normalize("NFC", nom) if unicodedata.category(c)[0] != "C")
-    nom = nom.strip().strip(".") or "piece"
+    nom = nom.strip().rstrip(".")
+    if nom.startswith("."):  # « .pdf », «    .pdf » : un nom réduit à son extension
+        nom = "piece." + nom.lstrip(".")
+    nom = nom.strip(".") or "piece"
     if len(nom) > 150:
         extension = _extension(nom)[:10]
         nom = nom[: 150 - len(extension)] + extension

@@ -135,6 +135,10 @@ def test_nom_depose_rendu_sur():
     assert documents.nom_sur("C:\\Users\\a\\avis\x00\n.pdf") == "avis.pdf"
     assert documents.nom_sur("a" * 300 + ".pdf").endswith(".pdf")
     assert len(documents.nom_sur("a" * 300 + ".pdf")) == 150
+    # Un nom réduit à son extension la garde : le fichier reste reconnaissable.
+    assert documents.nom_sur("   .pdf") == "piece.pdf"
+    assert documents.nom_sur("..pdf") == "piece.pdf"
+    assert documents.nom_sur(" ... ") == "piece"
 
 
 # --- Dépôt, liste, téléchargement ------------------------------------------------------
