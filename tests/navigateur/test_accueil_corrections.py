@@ -69,6 +69,18 @@ def test_accueil_corrige_coordonnees_et_adresse(page, verifier_page, personne):
     foyer_section = page.locator("#fiche-foyer")
     foyer_section.locator("summary", has_text="Modifier l'adresse du foyer").click()
     adresse = page.locator("#adresse-formulaire")
+    # Une date tapée dans le champ de l'adresse : refusée, le message sous le champ.
+    adresse.get_by_label("Adresse (numéro et voie)").fill("31/02/2026")
+    adresse.get_by_label("Code postal").fill("38100")
+    adresse.get_by_label("Commune").fill("Grenoble")
+    adresse.get_by_role("button", name="Enregistrer l'adresse").click()
+    adresse = page.locator("#adresse-formulaire")
+    expect(adresse.locator("#adresse-adresse_error")).to_contain_text(
+        "L'adresse doit contenir au moins une lettre (le nom de la voie ou du lieu-dit)."
+    )
+    f.refresh_from_db()
+    assert f.adresse == adresse_avant
+
     adresse.get_by_label("Adresse (numéro et voie)").fill("12 rue des Trembles")
     adresse.get_by_label("Code postal").fill("69001")
     adresse.get_by_label("Commune").fill("Grenoble")
