@@ -86,7 +86,9 @@ def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicil
                 sorted(
                     [t, m, d.isoformat(), f.isoformat() if f else None]
                     for t, m, d, f in p.ressources
-                ),
+                )
+                if p.ressources
+                else [],
             ]
             for p in foyer.personnes
         ],
@@ -256,8 +258,9 @@ def decider(
             foyer, resultats[foyer.id], mois, foyer.id in aides, catalogue
         )
         sensibles_du_foyer = sensibles.get(foyer.id, {})
-        # Une fois par foyer, et seulement s'il a un droit probable.
-        commune = explication(foyer, mois) if propositions else None
+        # Une fois par foyer, et seulement s'il a un droit probable à signaler (pas pour un
+        # foyer dont tous les droits probables sont déjà demandés ou hors du catalogue).
+        commune = None
         du_foyer = existants.get(foyer.id, {})
         for code, (montant, raison) in propositions.items():
             d.comptes[code] += 1
@@ -267,6 +270,8 @@ def decider(
             if code not in catalogue:
                 d.bilan["hors_catalogue"] += 1
                 continue
+            if commune is None:
+                commune = explication(foyer, mois)
             if code in estimations:
                 explique = {
                     **expliquer(commune, estimations[code], sensibles_du_foyer, set(estimations)),

@@ -276,7 +276,12 @@ def revenus_des_mois(
     `tranches_du_mois(mois)`. D'un mois au suivant, mêmes barèmes et même tableau de tranches,
     seules les personnes dont un net change sont recalculées, les autres recopiées : le calcul
     est fait personne par personne, le résultat est le même, pour une fraction du travail
-    (les ressources d'une personne changent rarement d'un mois à l'autre)."""
+    (les ressources d'une personne changent rarement d'un mois à l'autre).
+
+    Une variable qui ne change pas d'un mois au suivant garde le **même tableau** (copie à
+    l'écriture seulement) : ces tableaux sont à lire, jamais à modifier. Ni recopiés
+    (≈ 1 100 copies par lot de 10 000 foyers), ni convertis ou posés deux fois
+    (`poser_par_mois`)."""
     resultat: dict[date, dict[str, np.ndarray]] = {}
     avant = None  # (colonne, mois, tranches) du mois précédent
     for colonne in colonnes:
@@ -293,7 +298,7 @@ def revenus_des_mois(
             change = np.zeros(len(tranches), dtype=bool)
             for montants in nets.values():
                 change |= montants[:, colonne] != montants[:, colonne - 1]
-            revenus = {v: valeurs.copy() for v, valeurs in resultat[avant[1]].items()}
+            revenus = dict(resultat[avant[1]])  # les mêmes tableaux…
             if change.any():
                 partiels = revenus_du_mois(
                     {type_: montants[change] for type_, montants in du_mois.items()},
@@ -301,10 +306,39 @@ def revenus_des_mois(
                     tranches[change],
                 )
                 for variable, valeurs in partiels.items():
-                    revenus[variable][change] = valeurs
+                    if not np.array_equal(revenus[variable][change], valeurs):
+                        revenus[variable] = revenus[variable].copy()  # … sauf ceux qui changent
+                        revenus[variable][change] = valeurs
             resultat[m] = revenus
         avant = (colonne, m, tranches)
     return resultat
+
+
+@functools.cache
+def _periode_du_mois(mois: date):
+    from openfisca_core import periods  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
+
+    return periods.period(f"{mois:%Y-%m}")
+
+
+def poser_par_mois(simulation, revenus: dict[date, dict[str, np.ndarray]], mois) -> None:
+    """Pose les valeurs mensuelles ({mois : {variable : tableau}}, comme `revenus_des_mois`)
+    des `mois` dans la simulation, mois par mois.
+
+    Chaque tableau est converti une fois en `float32` (le type des variables de revenus), et
+    un tableau que plusieurs mois partagent est rangé tel quel pour chacun (`put_in_cache` du
+    porteur de la variable, ce que `set_input` fait en dernier). C'est la valeur que
+    `set_input` rangerait : pour un seul mois, `set_input_divide_by_period` range une copie du
+    tableau divisée par 1, les mêmes valeurs (vérifié par tests/droits/test_montants.py) ;
+    sans ses deux copies ni l'analyse de la période, à chacune des ≈ 400 poses d'un lot."""
+    en_float32: dict[int, np.ndarray] = {}  # id du tableau (gardé en vie par `revenus`) → float32
+    for m in mois:
+        periode = _periode_du_mois(m)
+        for variable, valeurs in revenus[m].items():
+            tableau = en_float32.get(id(valeurs))
+            if tableau is None:
+                tableau = en_float32[id(valeurs)] = valeurs.astype(np.float32)
+            simulation.get_holder(variable).put_in_cache(tableau, periode)
 
 
 def tranches_csg(
@@ -371,10 +405,7 @@ def tranches_csg(
         simulation.set_input("statut_marital", annee_entiere, statuts)
         simulation.set_input("taux_incapacite", annee_entiere, incapacites)
         simulation.set_input("handicap", annee_entiere, incapacites >= 0.5)
-        for k, colonne in enumerate(colonnes):
-            periode = f"{an}-{k + 1:02d}"
-            for variable, valeurs in revenus[mois[colonne]].items():
-                simulation.set_input(variable, periode, valeurs)
+        poser_par_mois(simulation, revenus, [mois[colonne] for colonne in colonnes])
 
     def tranche_de(an: int) -> np.ndarray:
         """La tranche de l'année `an` : RFR et parts de `an` - 2, par foyer fiscal."""

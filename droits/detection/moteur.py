@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from droits.axes import AXES
 from droits.detection.collecte import rendre_les_tableaux
 from droits.detection.explication import Frontiere, Localisation, frontieres, saut
-from droits.detection.montants import revenus_de_l_historique
+from droits.detection.montants import poser_par_mois, revenus_de_l_historique
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
     ACTIVITES,
@@ -184,7 +184,7 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
     # (« dispatch_by_period ») donne le même tableau à chaque mois, converti une seule fois
     # (les énumérations et les communes coûtent à convertir : ≈ 0,1 s par lot de 10 000
     # foyers mois par mois). Le loyer, réparti et non recopié sur une période (« divide »),
-    # reste posé mois par mois, comme les revenus.
+    # est posé mois par mois, comme les revenus : le même tableau chaque mois.
     tout = f"month:{historique[0]:%Y-%m}:{len(historique)}"
     simulation.set_input("statut_occupation_logement", tout, occupation)
     simulation.set_input("depcom", tout, communes)
@@ -192,11 +192,8 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
     simulation.set_input("handicap", tout, taux >= 0.5)
     simulation.set_input("statut_marital", tout, statuts_maritaux_)
     simulation.set_input("activite", tout, activites_)
-    for mois in historique:
-        periode = f"{mois:%Y-%m}"
-        for variable, valeurs in revenus[mois].items():
-            simulation.set_input(variable, periode, valeurs.astype(np.float32))
-        simulation.set_input("loyer", periode, loyers)
+    poser_par_mois(simulation, revenus, historique)
+    poser_par_mois(simulation, {mois: {"loyer": loyers} for mois in historique}, historique)
     return simulation, personnes, familles
 
 

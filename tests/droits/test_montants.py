@@ -14,6 +14,7 @@ brut). Il calcule alors le RFR de N-4 et N-3, la tranche et l'imposable de N-2, 
 et la tranche de N."""
 
 import copy
+import itertools
 from datetime import date
 
 import numpy as np
@@ -346,10 +347,26 @@ def test_les_revenus_mois_par_mois_ne_reconvertissent_que_les_nets_qui_changent(
     """`revenus_des_mois` recopie d'un mois au suivant les personnes dont aucun net ne change :
     exactement les montants de `revenus_du_mois` calculé sur tout le mois, chaque mois (débuts
     et fins de ressources en cours d'année, changement d'année et de tranche)."""
-    from droits.detection.montants import _mois_depuis, revenus_des_mois, revenus_du_mois
+    from droits.detection.montants import revenus_du_mois
 
-    mois_cible = date(2026, 12, 1)
-    mois = _mois_depuis(date(2022, 1, 1), mois_cible)
+    mois, nets, tranches, obtenus = _revenus_au_hasard()
+    for colonne in range(24, len(mois)):
+        m = mois[colonne]
+        attendus = revenus_du_mois(
+            {t: montants[:, colonne] for t, montants in nets.items()}, m, tranches[m.year]
+        )
+        assert obtenus[m].keys() == attendus.keys()
+        for variable, valeurs in attendus.items():
+            np.testing.assert_array_equal(obtenus[m][variable], valeurs, err_msg=f"{m} {variable}")
+
+
+def _revenus_au_hasard():
+    """200 personnes aux ressources tirées au hasard (débuts et fins en cours d'année), leurs
+    nets de 2022 à décembre 2026, des tranches au hasard et `revenus_des_mois` de 2024 à 2026 :
+    (mois, nets, tranches, revenus)."""
+    from droits.detection.montants import _mois_depuis, revenus_des_mois
+
+    mois = _mois_depuis(date(2022, 1, 1), date(2026, 12, 1))
     generateur = np.random.default_rng(0)
     types = ["salaire_net", "retraite", "chomage", "pension_alimentaire_recue"]
     personnes = []
@@ -369,13 +386,44 @@ def test_les_revenus_mois_par_mois_ne_reconvertissent_que_les_nets_qui_changent(
     tranches = {
         a: generateur.integers(0, 4, len(personnes)).astype(np.int8) for a in range(2022, 2027)
     }
-    colonnes = range(24, len(mois))
-    obtenus = revenus_des_mois(nets, mois, colonnes, lambda m: tranches[m.year])
-    for colonne in colonnes:
-        m = mois[colonne]
-        attendus = revenus_du_mois(
-            {t: montants[:, colonne] for t, montants in nets.items()}, m, tranches[m.year]
-        )
-        assert obtenus[m].keys() == attendus.keys()
-        for variable, valeurs in attendus.items():
-            np.testing.assert_array_equal(obtenus[m][variable], valeurs, err_msg=f"{m} {variable}")
+    revenus = revenus_des_mois(nets, mois, range(24, len(mois)), lambda m: tranches[m.year])
+    return mois, nets, tranches, revenus
+
+
+def test_les_revenus_sont_poses_comme_par_set_input_un_tableau_par_changement():
+    """`poser_par_mois` range dans la simulation exactement ce que `set_input` mois par mois y
+    rangerait (mêmes valeurs, bit à bit, même type), et un seul tableau pour les mois où une
+    variable ne change pas : `revenus_des_mois` ne le recopie pas."""
+    from droits.detection.montants import _simulation_d_isoles, poser_par_mois
+
+    mois, _, _, revenus = _revenus_au_hasard()
+    historique = mois[24:]
+    n = len(next(iter(revenus[historique[0]].values())))
+    par_set_input, par_le_portail = _simulation_d_isoles(n), _simulation_d_isoles(n)
+    for m in historique:
+        for variable, valeurs in revenus[m].items():
+            par_set_input.set_input(variable, f"{m:%Y-%m}", valeurs)
+    poser_par_mois(par_le_portail, revenus, historique)
+    tableaux = set()
+    for m in historique:
+        for variable in revenus[m]:
+            attendu = par_set_input.get_holder(variable).get_array(f"{m:%Y-%m}")
+            obtenu = par_le_portail.get_holder(variable).get_array(f"{m:%Y-%m}")
+            assert obtenu.dtype == attendu.dtype == np.float32
+            assert obtenu.tobytes() == attendu.tobytes(), f"{m} {variable}"
+            tableaux.add(id(obtenu))
+    # Un tableau rangé par tableau de `revenus_des_mois`, moins que de poses (36 × 12).
+    distincts = {id(valeurs) for m in historique for valeurs in revenus[m].values()}
+    assert len(tableaux) == len(distincts) < len(historique) * len(revenus[historique[0]])
+    sans_changement = [
+        (m, v)
+        for precedent, m in itertools.pairwise(historique)
+        for v in revenus[m]
+        if revenus[m][v] is revenus[precedent][v]
+    ]
+    assert sans_changement
+    for m, v in sans_changement:
+        precedent = historique[historique.index(m) - 1]
+        assert par_le_portail.get_holder(v).get_array(f"{m:%Y-%m}") is par_le_portail.get_holder(
+            v
+        ).get_array(f"{precedent:%Y-%m}")
