@@ -30,10 +30,11 @@ class Identifiants:
     tableau (« {1,2,3} »), qu'il lit lui-même ; SQLite, un seul texte JSON (« [1,2,3] »),
     qu'il déplie par `json_each`."""
 
-    __slots__ = ("valeurs",)
+    __slots__ = ("_texte", "valeurs")
 
     def __init__(self, valeurs):
         self.valeurs = [int(v) for v in valeurs]  # des entiers : le texte ne contient qu'eux
+        self._texte = None
 
     def __len__(self) -> int:
         return len(self.valeurs)
@@ -41,11 +42,17 @@ class Identifiants:
     def __repr__(self) -> str:
         return f"Identifiants({len(self.valeurs)})"
 
+    def _entre(self, ouvrant: str, fermant: str) -> str:
+        # Les nombres écrits une fois (les personnes d'un lot : quatre lectures, 23 000 nombres).
+        if self._texte is None:
+            self._texte = ",".join(map(str, self.valeurs))
+        return ouvrant + self._texte + fermant
+
     def en_tableau(self) -> str:
-        return "{" + ",".join(map(str, self.valeurs)) + "}"
+        return self._entre("{", "}")
 
     def en_json(self) -> str:
-        return "[" + ",".join(map(str, self.valeurs)) + "]"
+        return self._entre("[", "]")
 
 
 def _identifiants(lookup) -> bool:
