@@ -3,6 +3,7 @@ import uuid
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -241,6 +242,17 @@ def resume_erreurs(form) -> dict:
         else:
             champs.append(champ)
     return {"generales": generales, "champs": champs, "nombre": len(generales) + len(champs)}
+
+
+def erreurs_en_messages(request, form) -> None:
+    """Les erreurs d'un formulaire que la page ne montre pas (geste refusé sur une demande
+    d'un autre type, exécution hors de la liste…) dans ses messages : le refus se lit quand
+    même, en français (« Libellé : erreur » pour un champ)."""
+    resume = resume_erreurs(form)
+    for erreur in resume["generales"]:
+        messages.error(request, erreur)
+    for champ in resume["champs"]:
+        messages.error(request, f"{champ.label} : {' '.join(champ.errors)}")
 
 
 def ecrire_une_fois(form, *, agent, ecrire, succes: str) -> str | None:

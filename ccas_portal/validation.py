@@ -8,7 +8,7 @@ service la vérifie (`verifier_date`), et les formulaires de recherche ou de fil
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -87,11 +87,28 @@ def entier_borne(valeur, *, minimum: int = 1, maximum: int = ENTIER_MAX) -> int 
     return nombre if minimum <= nombre <= maximum else None
 
 
+#: Les bornes d'une période dans un filtre de l'administration (`horodatage__gte=2026-01-01`).
+_BORNES_DE_FILTRE = ("__gte", "__gt", "__lte", "__lt", "__exact")
+
+
+def _date_de_filtre_hors_plage(texte: str) -> str | None:
+    """Le message si `texte` est une date (ou date et heure) ISO hors de la plage `RECHERCHE`
+    (l'an 1 ou 9999 : une fois mise à l'heure de Paris puis en UTC, la date sort du calendrier
+    de Python) ; None pour une date plausible ou ce qui n'est pas une date."""
+    try:
+        jour = datetime.fromisoformat(texte.strip()).date()
+    except ValueError:
+        return None
+    return RECHERCHE.erreur(jour)
+
+
 def parametre_illisible(donnees) -> str | None:
     """Le message d'erreur si des paramètres (QueryDict) sont inutilisables tels quels : un
     octet nul (la base le refuse), une année, un mois ou un jour démesuré dans un filtre de
-    date (`horodatage__year=99999999999999999999`). Pour les pages qui ne lisent pas leurs
-    paramètres par un formulaire du portail (l'administration technique de Django)."""
+    date (`horodatage__year=99999999999999999999`), une année ou une borne de période hors de
+    la plage `RECHERCHE` (`horodatage__year=9999` : l'année suivante, que Django calcule,
+    n'existe pas). Pour les pages qui ne lisent pas leurs paramètres par un formulaire du
+    portail (l'administration technique de Django)."""
     for cle, valeurs in donnees.lists():
         if any("\x00" in texte for texte in (cle, *valeurs)):
             return "La requête contient un caractère nul (invisible) : elle est refusée."
@@ -99,4 +116,14 @@ def parametre_illisible(donnees) -> str | None:
             entier_borne(v, maximum=9999) is None for v in valeurs
         ):
             return "Filtre de date invalide : année, mois ou jour attendu en chiffres."
+        if cle.endswith("__year"):
+            for v in valeurs:
+                message = RECHERCHE.erreur(date(int(v), 1, 1))
+                if message:
+                    return f"Filtre de date invalide. {message}"
+        if cle.endswith(_BORNES_DE_FILTRE):
+            for v in valeurs:
+                message = _date_de_filtre_hors_plage(v)
+                if message:
+                    return f"Filtre de date invalide. {message}"
     return None

@@ -27,8 +27,10 @@ CLE_CODES_NEUFS = "portail_codes_de_secours_neufs"
 
 
 def _suite(request, defaut: str = "accueil") -> str:
+    """La page où revenir (`next`) : un chemin du portail (« /… »), sinon la page `defaut`.
+    Un `next` sans « / » en tête (« abc ») serait lu par `redirect` comme un nom de vue."""
     suite = request.POST.get("next") or request.GET.get("next") or ""
-    if suite and url_has_allowed_host_and_scheme(
+    if suite.startswith("/") and url_has_allowed_host_and_scheme(
         suite, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return suite

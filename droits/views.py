@@ -11,7 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
-from ccas_portal.forms import DEJA_ENREGISTRE, ecrire_une_fois, reporter_erreurs
+from ccas_portal.forms import (
+    DEJA_ENREGISTRE,
+    ecrire_une_fois,
+    erreurs_en_messages,
+    reporter_erreurs,
+)
 from ccas_portal.idempotence import DejaTraite, une_seule_fois
 from ccas_portal.journal import journaliser, journaliser_liste
 from ccas_portal.pagination import paginer
@@ -215,6 +220,9 @@ def _page_detection(request, form, refuse=None, status=200):
     sites = form.perimetre
     noms = form.fields["site"].queryset  # ses sites, par nom
     executions = rendre_lisibles(executions_visibles(sites)[:20])
+    if refuse is not None and all(e.pk != refuse.execution_pk for e in executions):
+        # L'exécution refusée n'est pas parmi les 20 listées : le refus dans les messages.
+        erreurs_en_messages(request, refuse)
     return render(
         request,
         "droits/detection.html",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccas_portal import perms
 from ccas_portal.decorators import permission_requise
 from ccas_portal.enums import ActionJournal
-from ccas_portal.forms import ecrire_une_fois
+from ccas_portal.forms import ecrire_une_fois, erreurs_en_messages
 from ccas_portal.journal import journaliser
 from ccas_portal.validation import entier_borne
 from droits import documents
@@ -214,7 +214,11 @@ def demande(request, pk):
     return render(request, "droits/instruction/demande.html", _contexte_demande(request, d))
 
 
-def _geste_sur_demande(request, pk, *, cle, form_classe, ecrire, succes, **form_kwargs):
+def _geste_sur_demande(request, pk, *, cle, form_classe, ecrire, succes, visible, **form_kwargs):
+    """Un geste sur la demande (`ecrire`) par son formulaire ; refusé, la page de la demande
+    revient (422) avec les erreurs sous les champs. `visible(contexte)` : la page montre-t-elle
+    ce formulaire ? Sinon (demande d'un autre type, déjà close ou transmise), ses erreurs vont
+    dans les messages de la page, pour que le refus se lise quand même."""
     d = _demande_suivie(request, pk)
     form = form_classe(request.POST, action=request.path, **form_kwargs)
     message = ecrire_une_fois(
@@ -223,12 +227,10 @@ def _geste_sur_demande(request, pk, *, cle, form_classe, ecrire, succes, **form_
     if message:
         messages.success(request, message)
         return redirect("droits:demande", pk=d.pk)
-    return render(
-        request,
-        "droits/instruction/demande.html",
-        _contexte_demande(request, d, **{cle: form}),
-        status=422,
-    )
+    contexte = _contexte_demande(request, d, **{cle: form})
+    if not visible(contexte):
+        erreurs_en_messages(request, form)
+    return render(request, "droits/instruction/demande.html", contexte, status=422)
 
 
 @require_POST
@@ -278,6 +280,7 @@ def completer_evaluation(request, pk):
         form_classe=EvaluationForm,
         ecrire=lambda d, v: services.completer_evaluation(agent=request.user, demande=d, **v),
         succes="Évaluation recalculée.",
+        visible=lambda c: c["demande"].nature == NatureDemande.FACULTATIVE,
     )
 
 
@@ -293,6 +296,7 @@ def presenter(request, pk):
         ident="presenter",
         ecrire=lambda d, v: services.presenter_en_commission(agent=request.user, demande=d),
         succes="Demande inscrite à l'ordre du jour de la commission.",
+        visible=lambda c: c["peut_presenter"],
     )
 
 
@@ -306,6 +310,7 @@ def transmettre(request, pk):
         form_classe=TransmissionForm,
         ecrire=lambda d, v: services.transmettre_au_departement(agent=request.user, demande=d, **v),
         succes="Transmission au Département enregistrée.",
+        visible=lambda c: c["peut_transmettre"],
     )
 
 
@@ -321,6 +326,7 @@ def clore_logement(request, pk):
             agent=request.user, demande=d, request=request, **v
         ),
         succes="Demande de logement social close.",
+        visible=lambda c: c["peut_clore"],
     )
 
 
