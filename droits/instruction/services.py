@@ -234,8 +234,13 @@ def presenter_en_commission(*, agent, demande: Demande) -> Demande:
 
 
 @transaction.atomic
+@transaction.atomic
 def transmettre_au_departement(*, agent, demande: Demande, date_transmission: date) -> Demande:
+    """Note la transmission d'un dossier d'aide sociale légale au Département, une fois : la
+    demande est relue sous verrou, deux transmissions simultanées ne s'écrivent pas toutes
+    les deux (la seconde reçoit « déjà transmis »)."""
     _exiger(perms.peut_suivre_foyer(agent, demande.foyer))
+    demande = Demande.objects.select_for_update(of=("self",)).get(pk=demande.pk)
     if demande.nature != NatureDemande.AIDE_SOCIALE_LEGALE:
         raise ValidationError("Seuls les dossiers d'aide sociale légale se transmettent.")
     if demande.date_transmission is not None:

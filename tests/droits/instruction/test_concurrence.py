@@ -88,3 +88,59 @@ def test_deux_paiements_simultanes_ne_depassent_pas_le_budget(referentiels):
     assert Paiement.objects.count() == 1
     c = budgets.chiffres(Budget.objects.get(code_type="secours_urgence", annee=annee))
     assert c.paye == Decimal("300")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deux_transmissions_simultanees_une_seule_ecrite(referentiels):
+    """Deux agents transmettent le même dossier en même temps, chacun avec la demande lue
+    avant l'autre : une transmission est écrite et journalisée, l'autre reçoit « déjà
+    transmis » (la demande est relue sous verrou)."""
+    from ccas_portal.models import EntreeJournal
+    from droits.instruction.models import Demande
+
+    site = SiteFactory(code="mdh-transmission")
+    agents = [AgentFactory(role="travailleur_social", sites=[site]) for _ in range(2)]
+    f = foyer(agents[0])
+    h = habitant(agents[0], prenoms="Odette", date_naissance=date(1940, 1, 1))
+    ajouter_membre(
+        agent=agents[0], foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
+    )
+    aujourd_hui = timezone.localdate()
+    d = services.creer_demande(
+        agent=agents[0],
+        foyer=f,
+        beneficiaire=h,
+        nature=NatureDemande.AIDE_SOCIALE_LEGALE,
+        dispositif="ash",
+        objet="Entrée en EHPAD",
+        date_depot=aujourd_hui,
+    )
+    lues = [Demande.objects.get(pk=d.pk) for _ in agents]  # chacun sa copie, non transmise
+    depart = threading.Barrier(2)
+    resultats = []
+
+    def transmettre(agent, demande):
+        try:
+            depart.wait()
+            services.transmettre_au_departement(
+                agent=agent, demande=demande, date_transmission=aujourd_hui
+            )
+            resultats.append("transmis")
+        except ValidationError as erreur:
+            resultats.append(erreur.messages[0])
+        finally:
+            connections.close_all()
+
+    fils = [threading.Thread(target=transmettre, args=p) for p in zip(agents, lues, strict=True)]
+    for fil in fils:
+        fil.start()
+    for fil in fils:
+        fil.join()
+    assert sorted(resultats) == ["Ce dossier a déjà été transmis.", "transmis"]
+    assert Demande.objects.get(pk=d.pk).date_transmission == aujourd_hui
+    assert (
+        EntreeJournal.objects.filter(
+            details__transmise_le=aujourd_hui.isoformat(), objet_id=str(d.pk)
+        ).count()
+        == 1
+    )
