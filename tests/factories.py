@@ -80,6 +80,17 @@ def foyer(agent, site=None, **champs):
     return f
 
 
+def foyer_et_demandeur(agent, *, prenoms="Sophie", date_naissance=date(1980, 1, 1), **champs):
+    """Un foyer (`foyer`, ses `champs`) et son demandeur, inscrit et rattaché depuis 2020 :
+    (foyer, habitant)."""
+    from habitants.services import ajouter_membre
+
+    f = foyer(agent, **champs)
+    h = habitant(agent, prenoms=prenoms, date_naissance=date_naissance)
+    ajouter_membre(agent=agent, foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1))
+    return f, h
+
+
 def passage(agent, habitant=None, site=None, **champs):
     """Un passage à l'accueil par le service (premier motif du référentiel par défaut)."""
     from habitants.models import Motif

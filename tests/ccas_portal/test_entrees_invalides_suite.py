@@ -33,7 +33,6 @@ from droits.instruction import services as instruction
 from droits.instruction.enums import EtatDemande, NatureDemande
 from droits.instruction.models import Demande
 from droits.models import ExecutionDetection, LotDetection
-from habitants import services as habitants
 from tests.ccas_portal import test_entrees_invalides
 from tests.ccas_portal.test_double_authentification import connecter_par_mot_de_passe, enroler
 from tests.ccas_portal.test_entrees_invalides import (
@@ -48,7 +47,12 @@ from tests.ccas_portal.test_entrees_invalides import (
     _texte,
 )
 from tests.connexion import appareil_confirme, code_totp
-from tests.factories import MOT_DE_PASSE, AgentFactory, SiteFactory, foyer, habitant
+from tests.factories import (
+    MOT_DE_PASSE,
+    AgentFactory,
+    SiteFactory,
+    foyer_et_demandeur,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,14 +120,8 @@ def demandes(monde):
     )
     ailleurs = SiteFactory(code="mdh-ailleurs-suite", nom="MdH Ailleurs")
     ts_ailleurs = AgentFactory(role=Role.TRAVAILLEUR_SOCIAL, sites=[ailleurs])
-    f_ailleurs = foyer(ts_ailleurs)
-    h_ailleurs = habitant(ts_ailleurs, prenoms="Noé", date_naissance=date(1985, 1, 1))
-    habitants.ajouter_membre(
-        agent=ts_ailleurs,
-        foyer=f_ailleurs,
-        habitant=h_ailleurs,
-        role="demandeur",
-        date_debut=date(2020, 1, 1),
+    f_ailleurs, h_ailleurs = foyer_et_demandeur(
+        ts_ailleurs, prenoms="Noé", date_naissance=date(1985, 1, 1)
     )
     logement_ailleurs = instruction.creer_demande(
         agent=ts_ailleurs,

@@ -17,7 +17,7 @@ from droits.instruction.demo import creer_reglement
 from droits.instruction.enums import ModePaiement, NatureDemande, SensDecision
 from droits.instruction.models import Budget, Paiement
 from habitants.services import ajouter_membre
-from tests.factories import AgentFactory, SiteFactory, foyer, habitant
+from tests.factories import AgentFactory, SiteFactory, foyer, foyer_et_demandeur, habitant
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrence observable sous PostgreSQL seulement"
@@ -100,11 +100,7 @@ def test_deux_transmissions_simultanees_une_seule_ecrite(referentiels):
 
     site = SiteFactory(code="mdh-transmission")
     agents = [AgentFactory(role="travailleur_social", sites=[site]) for _ in range(2)]
-    f = foyer(agents[0])
-    h = habitant(agents[0], prenoms="Odette", date_naissance=date(1940, 1, 1))
-    ajouter_membre(
-        agent=agents[0], foyer=f, habitant=h, role="demandeur", date_debut=date(2020, 1, 1)
-    )
+    f, h = foyer_et_demandeur(agents[0], prenoms="Odette", date_naissance=date(1940, 1, 1))
     aujourd_hui = timezone.localdate()
     d = services.creer_demande(
         agent=agents[0],
