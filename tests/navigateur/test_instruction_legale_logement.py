@@ -76,6 +76,20 @@ def test_aide_sociale_legale_puis_logement_social(page, verifier_page, referenti
     expect(page.locator("#echeance")).to_have_text(f"{echeance:%d/%m/%Y}")
     verifier_page(page, "dossier-a-transmettre")
 
+    # Une date avant le dépôt : refusée sous le champ, rien d'écrit.
+    page.get_by_label("Transmis au Département le").fill(f"{depot - timedelta(days=1):%Y-%m-%d}")
+    page.get_by_role("button", name="Enregistrer la transmission").click()
+    expect(page.locator("section[aria-labelledby='titre-transmission']")).to_contain_text(
+        "La transmission ne peut pas précéder le dépôt."
+    )
+    legale.refresh_from_db()
+    assert legale.etat != EtatDemande.TRANSMISE
+    assert legale.date_transmission is None
+    # Un second onglet ouvert sur le dossier avant la transmission (un collègue, un double
+    # clic d'une autre fenêtre) : il transmettra après le premier.
+    second_onglet = page.context.new_page()
+    second_onglet.goto(reverse("droits:demande", args=[legale.pk]))
+
     # Transmis aujourd'hui, au clavier.
     page.get_by_label("Transmis au Département le").fill(f"{aujourd_hui:%Y-%m-%d}")
     page.get_by_label("Transmis au Département le").focus()
@@ -87,6 +101,19 @@ def test_aide_sociale_legale_puis_logement_social(page, verifier_page, referenti
     assert (legale.etat, legale.date_transmission) == (EtatDemande.TRANSMISE, aujourd_hui)
     assert not legale.en_retard(aujourd_hui)
     verifier_page(page, "dossier-transmis")
+    # Le second onglet transmet à son tour, à la souris : refusé, la raison dans la page
+    # (le formulaire n'y est plus), la première transmission gardée.
+    second_onglet.get_by_label("Transmis au Département le").fill(
+        f"{aujourd_hui - timedelta(days=1):%Y-%m-%d}"
+    )
+    second_onglet.get_by_role("button", name="Enregistrer la transmission").click()
+    expect(second_onglet.locator(".alert-danger")).to_contain_text(
+        "Ce dossier a déjà été transmis."
+    )
+    legale.refresh_from_db()
+    assert (legale.etat, legale.date_transmission) == (EtatDemande.TRANSMISE, aujourd_hui)
+    verifier_page(second_onglet, "transmission-en-double")
+    second_onglet.close()
 
     # 2. Logement social : ouverte depuis le dossier, close au clavier.
     page.goto(reverse("accompagnement:dossier", args=[f.pk]))
