@@ -234,7 +234,6 @@ def presenter_en_commission(*, agent, demande: Demande) -> Demande:
 
 
 @transaction.atomic
-@transaction.atomic
 def transmettre_au_departement(*, agent, demande: Demande, date_transmission: date) -> Demande:
     """Note la transmission d'un dossier d'aide sociale légale au Département, une fois : la
     demande est relue sous verrou, deux transmissions simultanées ne s'écrivent pas toutes
