@@ -226,7 +226,10 @@ def mesurer_ideal(
 
     ids = list(Foyer.objects.order_by("pk").values_list("pk", flat=True))[:limite]
     a_re_simuler = {int(ligne) for ligne in Path(fichier).read_text().split()} if fichier else set()
-    moteur.prechauffer(mois_courant())  # comme un worker à son démarrage
+    # Comme un worker `--pool solo` à son démarrage : préchauffage, puis le tas à sa taille de
+    # travail (lot fictif, ADR 0043) ; hors chronomètre, comme pour les workers.
+    moteur.prechauffer(mois_courant())
+    moteur.prechauffer_le_tas(mois_courant(), taille)
     duree = processeur = duree_seuils = processeur_seuils = 0.0
     foyers_simules = copies_simulees = 0
 
@@ -395,6 +398,7 @@ def alterner(ids: list[int], taille: int) -> None:
     analyser()
     mois = mois_courant()
     moteur.prechauffer(mois)
+    moteur.prechauffer_le_tas(mois, taille)  # comme un worker `--pool solo` (ADR 0043)
     execution = ExecutionDetection.objects.create(
         declencheur="banc d'essai (alterné)",
         perimetre="tous",

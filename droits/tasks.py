@@ -6,7 +6,9 @@ ce module l'importe, il ne l'importe pas en retour ; ADR 0031). Les lots passent
 import logging
 
 from celery import shared_task
-from celery.signals import celeryd_init
+from celery.concurrency.solo import TaskPool as PoolSolo
+from celery.signals import celeryd_init, worker_ready
+from django.conf import settings
 
 from droits.detection import execution as detection
 from droits.detection import moteur
@@ -78,3 +80,20 @@ def prechauffer(**_):
     lot. En `--pool solo`, c'est le processus qui calcule. Signal propre au programme
     `celery worker` : les workers embarqués des tests ne le reçoivent pas."""
     moteur.prechauffer(detection.mois_courant())
+
+
+@worker_ready.connect
+def prechauffer_le_tas(sender=None, **_):
+    """Un worker `--pool solo` (le processus qui calcule les lots : la façon de déployer la
+    file `detection`, README) simule en plus un lot fictif de la taille d'un lot, avant de se
+    dire prêt : le premier lot d'une exécution ne paie plus la croissance de son tas
+    (`moteur.prechauffer_le_tas`, ADR 0043). Pas en `--concurrency N` : ses processus de
+    calcul naissent par fork et réclament leurs pages au premier lot de toute façon, et le
+    worker de `make run` n'occupe pas 1,2 Go avant d'avoir un lot. DETECTION_PRECHAUFFAGE_TAS
+    = False le coupe."""
+    if not isinstance(getattr(sender, "pool", None), PoolSolo):
+        return
+    if not getattr(settings, "DETECTION_PRECHAUFFAGE_TAS", True):
+        return
+    logger.info("Préchauffage du tas : un lot fictif de %s foyers…", detection.taille_lot())
+    moteur.prechauffer_le_tas(detection.mois_courant(), detection.taille_lot())

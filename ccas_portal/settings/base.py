@@ -268,6 +268,9 @@ CELERY_TASK_ROUTES = {"droits.tasks.traiter_lot_detection": {"queue": "detection
 # mesuré sous 1,5 Go par worker (pic 1,2 Go ; balayage 2 000 / 5 000 / 10 000 dans
 # docs/benchmarks.md).
 DETECTION_TAILLE_LOT = env.entier("DETECTION_TAILLE_LOT", 10000)
+# Un worker `--pool solo` simule un lot fictif de cette taille avant de se dire prêt : son tas
+# atteint d'emblée sa taille de travail (ADR 0043). False : pas de lot fictif.
+DETECTION_PRECHAUFFAGE_TAS = env.booleen("DETECTION_PRECHAUFFAGE_TAS", True)
 # Lots perdus (broker redémarré sans persistance, ADR 0021) : une exécution sans activité depuis
 # ce délai (secondes) voit ses lots non faits renvoyés au broker, au plus DETECTION_RELANCES_MAX
 # fois ; ensuite elle est marquée échouée avec sa raison, et « Reprendre » finit les lots manquants.

@@ -215,7 +215,9 @@ def nets_mensuels(personnes: list[Personne], mois: list[date]) -> dict[str, np.n
     boucle sur les mois : c'est le chemin chaud de la détection."""
     premier = mois[0].year * 12 + mois[0].month - 1
     rang = lambda jour: jour.year * 12 + jour.month - 1 - premier  # noqa: E731
-    nets = {type_: np.zeros((len(personnes), len(mois))) for type_ in CONVERSIONS}
+    # Rangés par colonnes (ordre « F ») : chaque mois, lu par `revenus_des_mois`, est d'un
+    # seul tenant en mémoire (par lignes, un montant tous les 60 × 8 octets).
+    nets = {type_: np.zeros((len(personnes), len(mois)), order="F") for type_ in CONVERSIONS}
     for i, personne in enumerate(personnes):
         for type_, montant, debut, fin in personne.ressources:
             if type_ in nets:

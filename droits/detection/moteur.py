@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from droits.axes import AXES
 from droits.detection.collecte import rendre_les_tableaux
 from droits.detection.explication import Frontiere, Localisation, frontieres, saut
+from droits.detection.memoire import garder_le_tas
 from droits.detection.montants import poser_par_mois, revenus_de_l_historique
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
@@ -236,6 +237,75 @@ def prechauffer(mois_cible: date) -> None:
     # que le processus (paramètres mis en cache, formules préparées) : eux aussi hors du
     # ramasse-miettes, que la collecte complète de fin de lot (`simuler`) ne les reparcoure pas
     # (0,24 s par lot au lieu de 0,09 s, mesuré sur un lot de 5 000 foyers).
+    gc.collect()
+    gc.freeze()
+
+
+#: Les compositions des foyers fictifs du préchauffage du tas : (rôle, âge, ressources nettes
+#: mensuelles) de chaque personne ; 14 personnes pour 6 foyers, ≈ 2,3 par foyer comme dans les
+#: données de volume (234 375 personnes pour 100 000 foyers).
+COMPOSITIONS_FICTIVES = (
+    (("demandeur", 35, (("salaire_net", 1400.0),)),),
+    (
+        ("demandeur", 40, (("salaire_net", 1800.0),)),
+        ("conjoint", 38, (("chomage", 900.0),)),
+        ("enfant", 10, ()),
+        ("enfant", 6, ()),
+    ),
+    (("demandeur", 72, (("retraite", 900.0),)),),
+    (("demandeur", 30, (("salaire_net", 1100.0),)), ("enfant", 4, ())),
+    (
+        ("demandeur", 45, (("salaire_net", 1500.0),)),
+        ("conjoint", 44, ()),
+        ("enfant", 16, ()),
+    ),
+    (
+        ("demandeur", 68, (("retraite", 1300.0),)),
+        ("conjoint", 66, (("retraite", 700.0),)),
+        ("autre", 27, (("chomage", 600.0),)),
+    ),
+)
+
+
+def foyers_fictifs(n: int, mois_cible: date) -> list[FoyerSimule]:
+    """`n` foyers fictifs aux compositions courantes (`COMPOSITIONS_FICTIVES`), montants et
+    loyers un peu différents d'un foyer à l'autre ; chaque foyer et chaque personne a son
+    identifiant."""
+    depuis = date(mois_cible.year - 5, 1, 1)
+    return [
+        FoyerSimule(
+            id=k + 1,
+            depcom="38185",
+            statut_occupation="locataire_vide",
+            loyer=450.0 + k % 7 * 50,
+            personnes=[
+                Personne(
+                    id=10 * (k + 1) + rang,
+                    date_naissance=date(mois_cible.year - age, 1 + k % 12, 1),
+                    role=role,
+                    ressources=[(t, m + k % 9 * 40, depuis, None) for t, m in ressources],
+                )
+                for rang, (role, age, ressources) in enumerate(
+                    COMPOSITIONS_FICTIVES[k % len(COMPOSITIONS_FICTIVES)]
+                )
+            ],
+        )
+        for k in range(n)
+    ]
+
+
+def prechauffer_le_tas(mois_cible: date, foyers: int) -> None:
+    """Au démarrage d'un worker qui calcule lui-même (`--pool solo`), une fois : le tas du
+    processus est gardé (`memoire.garder_le_tas`), puis un lot fictif de `foyers` foyers (la
+    taille d'un lot) est simulé. Le tas atteint d'emblée sa taille de travail, et ses pages
+    restent au processus d'un lot à l'autre. Sans cela, le premier lot de chaque worker les
+    demandait au système : ≈ 250 000 défauts de page pour un lot de 10 000 foyers, 0,3 s de
+    plus pour un worker seul, 1 à 1,6 s pour chacun quand deux workers le faisaient en même
+    temps (docs/benchmarks.md, ADR 0043). Le graphe du lot fictif est ramassé aussitôt ; les
+    objets qui restent sont ceux du processus, gelés comme ceux du préchauffage."""
+    garder_le_tas()
+    if foyers > 0:
+        simuler(foyers_fictifs(foyers, mois_cible), mois_cible)
     gc.collect()
     gc.freeze()
 
