@@ -17,7 +17,9 @@ Mesure, dans la même exécution et sur les mêmes foyers (`--foyers N` : les N 
      (ADR 0019) coupée (écart 0, donné aux workers par DETECTION_ECART_SEUIL_POURCENT), puis
      avec (l'écart du réglage) : débit en temps réel et en temps de processeur des workers
      (PostgreSQL non compté), mémoire résidente maximale (échantillonnée toutes les 0,2 s) ;
-   - le moteur utilisé de la façon idéale, dans un processus neuf : une simulation vectorisée
+   - le moteur utilisé de la façon idéale, dans un processus neuf préparé comme un worker
+     `--pool solo` (préchauffage, puis le tas à sa taille de travail : ADR 0043), hors
+     chronomètre comme pour les workers : une simulation vectorisée
      par lot, chaque entrée posée une fois par plage de mois où elle ne change pas, les
      variables du portail calculées, rien du portail (préparation hors chronomètre : base,
      conversion des montants) ; débit en temps réel et en temps de processeur, mémoire
@@ -229,7 +231,8 @@ def mesurer_ideal(
     # Comme un worker `--pool solo` à son démarrage : préchauffage, puis le tas à sa taille de
     # travail (lot fictif, ADR 0043) ; hors chronomètre, comme pour les workers.
     moteur.prechauffer(mois_courant())
-    moteur.prechauffer_le_tas(mois_courant(), taille)
+    if settings.DETECTION_PRECHAUFFAGE_TAS:
+        moteur.prechauffer_le_tas(mois_courant(), taille)
     duree = processeur = duree_seuils = processeur_seuils = 0.0
     foyers_simules = copies_simulees = 0
 
@@ -398,7 +401,8 @@ def alterner(ids: list[int], taille: int) -> None:
     analyser()
     mois = mois_courant()
     moteur.prechauffer(mois)
-    moteur.prechauffer_le_tas(mois, taille)  # comme un worker `--pool solo` (ADR 0043)
+    if settings.DETECTION_PRECHAUFFAGE_TAS:  # comme un worker `--pool solo` (ADR 0043)
+        moteur.prechauffer_le_tas(mois, taille)
     execution = ExecutionDetection.objects.create(
         declencheur="banc d'essai (alterné)",
         perimetre="tous",
