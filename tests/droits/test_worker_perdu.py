@@ -145,6 +145,11 @@ def test_un_worker_tue_en_plein_lot_l_execution_se_termine_pareil(transactional_
     premier = _worker("premier")
     try:
         assert _attendre_pret("premier"), "le premier worker n'a pas démarré"
+        # Un worker --pool solo porte son tas à la taille d'un lot (ici 3 foyers) avant de se
+        # dire prêt (ADR 0043).
+        journal = "\n".join(_journal("premier", 400))
+        assert "Préchauffage du tas : un lot fictif de 3 foyers" in journal, journal
+        assert journal.index("Préchauffage du tas") < journal.index(" ready."), journal
         execution = detection.lancer_detection(
             declencheur="test", perimetre="site", site=ts.sites.first(), mois_cible=MOIS
         )
