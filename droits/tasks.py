@@ -82,16 +82,25 @@ def prechauffer(**_):
     moteur.prechauffer(detection.mois_courant())
 
 
+def calcule_les_lots(worker) -> bool:
+    """Ce worker est-il le processus qui calcule les lots : `--pool solo` et la file
+    `detection` parmi celles qu'il sert (toutes, sans `-Q`) ?"""
+    if not isinstance(getattr(worker, "pool", None), PoolSolo):
+        return False
+    return detection.FILE_DETECTION in worker.app.amqp.queues.consume_from
+
+
 @worker_ready.connect
 def prechauffer_le_tas(sender=None, **_):
-    """Un worker `--pool solo` (le processus qui calcule les lots : la façon de déployer la
-    file `detection`, README) simule en plus un lot fictif de la taille d'un lot, avant de se
-    dire prêt : le premier lot d'une exécution ne paie plus la croissance de son tas
-    (`moteur.prechauffer_le_tas`, ADR 0043). Pas en `--concurrency N` : ses processus de
-    calcul naissent par fork et réclament leurs pages au premier lot de toute façon, et le
-    worker de `make run` n'occupe pas 1,2 Go avant d'avoir un lot. DETECTION_PRECHAUFFAGE_TAS
-    = False le coupe."""
-    if not isinstance(getattr(sender, "pool", None), PoolSolo):
+    """Un worker `--pool solo` qui sert la file `detection` (le processus qui calcule les
+    lots : la façon de déployer la détection, README) simule en plus un lot fictif de la
+    taille d'un lot, avant de se dire prêt : le premier lot d'une exécution ne paie plus la
+    croissance de son tas (`moteur.prechauffer_le_tas`, ADR 0043). Pas en `--concurrency N` :
+    ses processus de calcul naissent par fork et réclament leurs pages au premier lot de toute
+    façon, et le worker de `make run` n'occupe pas 1,2 Go avant d'avoir un lot. Pas pour un
+    worker des seules tâches courtes (`-Q celery`). DETECTION_PRECHAUFFAGE_TAS = False le
+    coupe."""
+    if not calcule_les_lots(sender):
         return
     if not getattr(settings, "DETECTION_PRECHAUFFAGE_TAS", True):
         return

@@ -71,15 +71,22 @@ def test_les_seuils_de_l_allocateur_sont_acceptes_par_la_glibc_et_ignores_ailleu
     assert memoire.garder_le_tas() is glibc
 
 
-def _worker(pool):
-    return SimpleNamespace(pool=pool)
+def _worker(pool, files=("celery", "detection")):
+    """Ce que le signal `worker_ready` donne du worker : son pool et les files qu'il sert."""
+    from celery.app.amqp import Queues
+    from kombu import Queue
+
+    queues = Queues([Queue(nom) for nom in ("celery", "detection")])
+    queues.select(files)
+    return SimpleNamespace(pool=pool, app=SimpleNamespace(amqp=SimpleNamespace(queues=queues)))
 
 
-def test_un_worker_solo_prechauffe_son_tas_a_la_taille_d_un_lot(monkeypatch, settings):
+@pytest.mark.parametrize("files", [("celery", "detection"), ("detection",)])
+def test_un_worker_solo_prechauffe_son_tas_a_la_taille_d_un_lot(monkeypatch, settings, files):
     settings.DETECTION_TAILLE_LOT = 1234
     appels = []
     monkeypatch.setattr(moteur, "prechauffer_le_tas", lambda mois, n: appels.append((mois, n)))
-    tasks.prechauffer_le_tas(sender=_worker(PoolSolo.__new__(PoolSolo)))
+    tasks.prechauffer_le_tas(sender=_worker(PoolSolo.__new__(PoolSolo), files))
     assert len(appels) == 1
     mois, n = appels[0]
     assert n == 1234
@@ -93,6 +100,8 @@ def test_un_worker_solo_prechauffe_son_tas_a_la_taille_d_un_lot(monkeypatch, set
         _worker(PoolPrefork.__new__(PoolPrefork)),
         _worker(None),
         None,
+        # --pool solo, mais seulement les tâches courtes : il ne calcule pas de lot
+        _worker(PoolSolo.__new__(PoolSolo), files=("celery",)),
     ],
 )
 def test_pas_de_lot_fictif_hors_pool_solo(monkeypatch, worker):
