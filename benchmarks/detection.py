@@ -215,6 +215,15 @@ def copies_ideales(foyers, a_re_simuler: set[int], ecart: float, taille: int) ->
     return [copies[d : d + taille] for d in range(0, len(copies), taille)]
 
 
+def preparer_comme_un_worker(mois, taille: int) -> None:
+    """Ce processus préparé comme un worker `--pool solo` à son démarrage, hors chronomètre :
+    préchauffage, puis le tas à sa taille de travail (lot fictif, ADR 0043, sauf
+    DETECTION_PRECHAUFFAGE_TAS=False, comme pour les workers)."""
+    moteur.prechauffer(mois)
+    if settings.DETECTION_PRECHAUFFAGE_TAS:
+        moteur.prechauffer_le_tas(mois, taille)
+
+
 def mesurer_ideal(
     taille: int, limite: int | None, ecart: float = 0, fichier: str | None = None
 ) -> None:
@@ -228,11 +237,7 @@ def mesurer_ideal(
 
     ids = list(Foyer.objects.order_by("pk").values_list("pk", flat=True))[:limite]
     a_re_simuler = {int(ligne) for ligne in Path(fichier).read_text().split()} if fichier else set()
-    # Comme un worker `--pool solo` à son démarrage : préchauffage, puis le tas à sa taille de
-    # travail (lot fictif, ADR 0043) ; hors chronomètre, comme pour les workers.
-    moteur.prechauffer(mois_courant())
-    if settings.DETECTION_PRECHAUFFAGE_TAS:
-        moteur.prechauffer_le_tas(mois_courant(), taille)
+    preparer_comme_un_worker(mois_courant(), taille)
     duree = processeur = duree_seuils = processeur_seuils = 0.0
     foyers_simules = copies_simulees = 0
 
@@ -400,9 +405,7 @@ def alterner(ids: list[int], taille: int) -> None:
     repartir_de_zero(ids, None)
     analyser()
     mois = mois_courant()
-    moteur.prechauffer(mois)
-    if settings.DETECTION_PRECHAUFFAGE_TAS:  # comme un worker `--pool solo` (ADR 0043)
-        moteur.prechauffer_le_tas(mois, taille)
+    preparer_comme_un_worker(mois, taille)
     execution = ExecutionDetection.objects.create(
         declencheur="banc d'essai (alterné)",
         perimetre="tous",

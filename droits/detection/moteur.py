@@ -198,50 +198,7 @@ def construire_simulation(foyers: list[FoyerSimule], mois_cible: date):
     return simulation, personnes, familles
 
 
-def prechauffer(mois_cible: date) -> None:
-    """Construit le système et simule un foyer fictif : le premier calcul d'un processus charge
-    les paramètres et prépare ses formules (≈ 2 s de plus qu'un calcul ordinaire), au démarrage
-    du worker plutôt qu'au premier lot. Le foyer fictif a un salaire, une retraite et une
-    allocation chômage : ce premier calcul prépare aussi les barèmes des montants bruts et le
-    calcul du revenu fiscal de référence (`droits.detection.montants`)."""
-    systeme()
-    depuis = date(mois_cible.year - 5, 1, 1)
-    fictif = FoyerSimule(
-        id=0,
-        depcom="38185",
-        statut_occupation="locataire_vide",
-        loyer=450.0,
-        personnes=[
-            Personne(
-                id=0,
-                date_naissance=date(mois_cible.year - 35, 1, 1),
-                role="demandeur",
-                ressources=[("salaire_net", 1200.0, depuis, None)],
-            ),
-            Personne(
-                id=1,
-                date_naissance=date(mois_cible.year - 70, 1, 1),
-                role="autre",
-                ressources=[("retraite", 1000.0, depuis, None)],
-            ),
-            Personne(
-                id=2,
-                date_naissance=date(mois_cible.year - 40, 1, 1),
-                role="autre",
-                ressources=[("chomage", 1000.0, depuis, None)],
-            ),
-        ],
-    )
-    simuler([fictif], mois_cible)
-    # Le premier calcul laisse à son tour des centaines de milliers d'objets qui vivront autant
-    # que le processus (paramètres mis en cache, formules préparées) : eux aussi hors du
-    # ramasse-miettes, que la collecte complète de fin de lot (`simuler`) ne les reparcoure pas
-    # (0,24 s par lot au lieu de 0,09 s, mesuré sur un lot de 5 000 foyers).
-    gc.collect()
-    gc.freeze()
-
-
-#: Les compositions des foyers fictifs du préchauffage du tas : (rôle, âge, ressources nettes
+#: Les compositions des foyers fictifs des préchauffages : (rôle, âge, ressources nettes
 #: mensuelles) de chaque personne ; 14 personnes pour 6 foyers, ≈ 2,3 par foyer comme dans les
 #: données de volume (234 375 personnes pour 100 000 foyers).
 COMPOSITIONS_FICTIVES = (
@@ -294,6 +251,27 @@ def foyers_fictifs(n: int, mois_cible: date) -> list[FoyerSimule]:
     ]
 
 
+def prechauffer(mois_cible: date) -> None:
+    """Construit le système et simule un foyer fictif de chaque composition : le premier calcul
+    d'un processus charge les paramètres et prépare ses formules (≈ 2 s de plus qu'un calcul
+    ordinaire), au démarrage du worker plutôt qu'au premier lot. Ces foyers ont des salaires,
+    des retraites et des allocations chômage : ce premier calcul prépare aussi les barèmes des
+    montants bruts et le calcul du revenu fiscal de référence (`droits.detection.montants`)."""
+    systeme()
+    _simuler_et_geler(foyers_fictifs(len(COMPOSITIONS_FICTIVES), mois_cible), mois_cible)
+
+
+def _simuler_et_geler(foyers: list[FoyerSimule], mois_cible: date) -> None:
+    """Simule des foyers fictifs, ramasse leur graphe, puis gèle ce qui reste : le premier
+    calcul laisse des centaines de milliers d'objets qui vivront autant que le processus
+    (paramètres mis en cache, formules préparées), hors du ramasse-miettes, que la collecte
+    complète de fin de lot ne les reparcoure pas (0,24 s par lot au lieu de 0,09 s, mesuré
+    sur un lot de 5 000 foyers)."""
+    simuler(foyers, mois_cible)
+    gc.collect()
+    gc.freeze()
+
+
 def prechauffer_le_tas(mois_cible: date, foyers: int) -> None:
     """Au démarrage d'un worker qui calcule lui-même (`--pool solo`), une fois : le tas du
     processus est gardé (`memoire.garder_le_tas`), puis un lot fictif de `foyers` foyers (la
@@ -301,13 +279,9 @@ def prechauffer_le_tas(mois_cible: date, foyers: int) -> None:
     restent au processus d'un lot à l'autre. Sans cela, le premier lot de chaque worker les
     demandait au système : ≈ 250 000 défauts de page pour un lot de 10 000 foyers, 0,3 s de
     plus pour un worker seul, 1 à 1,6 s pour chacun quand deux workers le faisaient en même
-    temps (docs/benchmarks.md, ADR 0043). Le graphe du lot fictif est ramassé aussitôt ; les
-    objets qui restent sont ceux du processus, gelés comme ceux du préchauffage."""
+    temps (docs/benchmarks.md, ADR 0043)."""
     garder_le_tas()
-    if foyers > 0:
-        simuler(foyers_fictifs(foyers, mois_cible), mois_cible)
-    gc.collect()
-    gc.freeze()
+    _simuler_et_geler(foyers_fictifs(foyers, mois_cible), mois_cible)
 
 
 @pile_reservee
