@@ -343,6 +343,72 @@ def poser_par_mois(simulation, revenus: dict[date, dict[str, np.ndarray]], mois)
             simulation.get_holder(variable).put_in_cache(tableau, periode)
 
 
+def _rapport_maximal(b: Bareme) -> float:
+    """Le plus grand rapport imposable / net d'un barème, sur la grille et au-delà (pente du
+    dernier segment) : entre deux points de la grille, imposable et net sont linéaires, leur
+    rapport va d'un bout à l'autre sans dépasser le plus grand des deux. Infini si un net nul
+    a un imposable (le rapport n'y est pas borné)."""
+    if b.nets[0] < 0 or (b.nets[0] == 0 and b.imposables[0] > 0):
+        return float("inf")
+    positifs = b.nets > 0
+    pente = (b.imposables[-1] - b.imposables[-2]) / (b.nets[-1] - b.nets[-2])
+    return max(1.0, float((b.imposables[positifs] / b.nets[positifs]).max()), float(pente))
+
+
+@functools.cache
+def _rapport_de(type_: str, annee: int, a_la_coupure: bool) -> float:
+    """Le plus grand rapport imposable / net d'une ressource, l'année : un salaire suit son
+    barème ; une retraite ou une allocation chômage, à la coupure (N-4, N-3), a pour imposable
+    son net, sinon le barème de sa tranche exonérée, chaque mois ; les autres ressources sont
+    transmises telles quelles (rapport 1)."""
+    if type_ == TypeRessource.SALAIRE_NET:
+        return _rapport_maximal(_baremes_salaire(annee))
+    if type_ in REMPLACEMENT and not a_la_coupure:
+        return max(
+            _rapport_maximal(bareme(type_, date(annee, m, 1), EXONERE)) for m in range(1, 13)
+        )
+    return 1.0
+
+
+def exoneres_d_evidence(
+    places: list[tuple[Personne, Place]],
+    nets: dict[str, np.ndarray],
+    annee: int,
+    foyers_fiscaux: set[str],
+) -> set[str]:
+    """Ceux des `foyers_fiscaux` exonérés de CSG sur leurs revenus de remplacement en N-2, N-1
+    et N sans qu'il faille rien simuler : pour chacune des années N-4, N-3 et N-2, la somme
+    de leurs revenus imposables est au plus le seuil d'exonération de l'année où ce RFR compte
+    (N-2, N-1, N), pris pour une part.
+
+    Le RFR d'OpenFisca, sur les seules ressources que le portail transmet, est le revenu net
+    imposable (après abattements de 10 % et autres déductions, jamais négatives) : il ne
+    dépasse pas la somme des imposables ; et un foyer fiscal compte au moins une part, le seuil
+    ne fait que monter avec les parts. Chaque imposable est majoré par son net, multiplié par
+    le plus grand rapport imposable / net de son barème (`_rapport_de`). N-2 est pris
+    dans la tranche exonérée, celle que donne le RFR de N-4 s'il est sous son seuil. La
+    simulation fiscale de `tranches_csg` n'est faite que pour les autres foyers fiscaux, qui
+    ont le même résultat (tests/droits/test_montants.py, le compare sur des foyers de part et
+    d'autre des seuils). `nets` : ceux de `nets_mensuels`, de janvier N-4 au mois cible."""
+    if not foyers_fiscaux:
+        return set()
+    cles = list(dict.fromkeys(place.foyer_fiscal for _, place in places))
+    rang = {cle: k for k, cle in enumerate(cles)}
+    foyer_de = np.fromiter((rang[place.foyer_fiscal] for _, place in places), int, len(places))
+    evidents = np.ones(len(cles), dtype=bool)
+    for k in range(3):  # N-4, N-3, N-2 : les RFR des tranches de N-2, N-1, N
+        an = annee - 4 + k
+        majorants = np.zeros(len(places))
+        for type_, montants in nets.items():
+            somme = montants[:, k * 12 : (k + 1) * 12].sum(axis=1)
+            majorants += somme * _rapport_de(type_, an, k < 2)
+        par_foyer = np.bincount(foyer_de, weights=majorants, minlength=len(cles))
+        # (1 € de marge : le RFR d'OpenFisca est en simple précision.)
+        exoneration = float(seuils_rfr(an + 2, np.array(1.0))[0]) - 1
+        evidents &= par_foyer <= exoneration
+    return {cle for cle, oui in zip(cles, evidents, strict=True) if oui and cle in foyers_fiscaux}
+
+
 def tranches_csg(
     places: list[tuple[Personne, Place]],
     mois_cible: date,
@@ -368,11 +434,13 @@ def tranches_csg(
     mois = _mois_depuis(date(annee - 4, 1, 1), mois_cible)
     if nets is None:
         nets = nets_mensuels([p for p, _ in places], mois)
-    # Les foyers fiscaux dont une personne a une retraite ou une allocation chômage de N-2 à N.
+    # Les foyers fiscaux dont une personne a une retraite ou une allocation chômage de N-2 à N,
+    # sauf ceux que leurs revenus disent exonérés les trois années sans rien simuler.
     remplacement = sum(nets[type_][:, 24:] for type_ in REMPLACEMENT).any(axis=1)
     concernes = {
         place.foyer_fiscal for (_, place), oui in zip(places, remplacement, strict=True) if oui
     }
+    concernes -= exoneres_d_evidence(places, nets, annee, concernes)
     if not concernes:
         return tranches
     lignes = [i for i, (_, place) in enumerate(places) if place.foyer_fiscal in concernes]

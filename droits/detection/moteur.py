@@ -312,27 +312,29 @@ def _estimations(foyers, personnes, familles, valeurs) -> dict[int, list[Estimat
     """Les estimations de chaque foyer, tirées des valeurs calculées pour le lot."""
     # Rattacher chaque famille et chaque individu à son foyer du portail.
     foyer_de_famille = np.array([int(k.split("-")[0]) for k in familles])
-    foyer_d_individu = np.array([f.id for f, _, _ in personnes])
     ids = np.array([f.id for f in foyers])
+    # Le rang de chaque individu et de chaque famille parmi les foyers (`ids` triés), une fois.
+    rang_de_famille = np.searchsorted(ids, foyer_de_famille)
+    rang_d_individu = np.searchsorted(ids, np.array([f.id for f, _, _ in personnes]))
     resultats: dict[int, list[Estimation]] = {f.id: [] for f in foyers}
     for p in prestations_legales():
-        rattachement = foyer_d_individu if p.entite == "individu" else foyer_de_famille
+        rangs = rang_d_individu if p.entite == "individu" else rang_de_famille
         montants = np.zeros(len(ids))
         for variable in p.variables:
-            montants += _par_foyer(valeurs[variable], rattachement, ids)
+            montants += _par_foyer(valeurs[variable], rangs, ids)
         if p.eligibilite:
-            eligibles = _par_foyer(valeurs[p.eligibilite].astype(float), rattachement, ids) > 0
+            eligibles = _par_foyer(valeurs[p.eligibilite].astype(float), rangs, ids) > 0
         else:
             eligibles = montants > 0.005
         composantes = {
-            c.variable: _par_foyer(valeurs[c.variable], rattachement, ids) for c in p.composantes
+            c.variable: _par_foyer(valeurs[c.variable], rangs, ids) for c in p.composantes
         }
         if p.entrees and p.entite == "famille":
             montant_famille = sum(
                 (valeurs[v].astype(float) for v in p.variables or (p.eligibilite,)),
                 np.zeros(len(familles)),
             )
-            la_famille = _famille_la_plus_concernee(montant_famille, foyer_de_famille, ids)
+            la_famille = _famille_la_plus_concernee(montant_famille, rang_de_famille, len(ids))
             entrees = {e.variable: valeurs[e.variable][la_famille] for e in p.entrees}
         else:
             entrees = {}
@@ -359,17 +361,15 @@ def _estimations(foyers, personnes, familles, valeurs) -> dict[int, list[Estimat
     return resultats
 
 
-def _famille_la_plus_concernee(
-    montants: np.ndarray, foyer_de_famille: np.ndarray, ids: np.ndarray
-) -> np.ndarray:
-    """Pour chaque foyer du portail (`ids`, triés), l'indice de sa famille OpenFisca qui reçoit
-    le plus de la prestation (`montants` par famille) : celle dont l'explication lit les
-    entrées (un colocataire forme sa propre famille)."""
-    positions = np.searchsorted(ids, foyer_de_famille)
+def _famille_la_plus_concernee(montants: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    """Pour chacun des `n` foyers du portail, l'indice de sa famille OpenFisca qui reçoit le
+    plus de la prestation (`montants` par famille ; `positions` : le rang du foyer de chaque
+    famille) : celle dont l'explication lit les entrées (un colocataire forme sa propre
+    famille)."""
     ordre = np.lexsort((montants, positions))  # par foyer, puis par montant croissant
     positions_triees = positions[ordre]
     derniere = np.r_[positions_triees[1:] != positions_triees[:-1], True]
-    choix = np.zeros(len(ids), dtype=int)
+    choix = np.zeros(n, dtype=int)
     choix[positions_triees[derniere]] = ordre[derniere]
     return choix
 
@@ -542,12 +542,11 @@ def localiser_les_seuils_proches(
     return len(a_localiser)
 
 
-def _par_foyer(valeurs: np.ndarray, rattachement: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Somme, par foyer du portail, de valeurs portées par des familles ou des individus."""
-    positions = np.searchsorted(ids, rattachement)
-    somme = np.zeros(len(ids))
-    np.add.at(somme, positions, valeurs.astype(float))
-    return somme
+def _par_foyer(valeurs: np.ndarray, positions: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Somme, par foyer du portail (`ids`), de valeurs portées par des familles ou des
+    individus (`positions` : le rang du foyer de chacun). `bincount` fait les mêmes sommes,
+    dans le même ordre, que `np.add.at`, plusieurs fois plus vite."""
+    return np.bincount(positions, weights=valeurs.astype(float), minlength=len(ids))
 
 
 def situation_de_controle(foyer: FoyerSimule, mois_cible: date) -> dict:

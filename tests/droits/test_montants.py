@@ -21,13 +21,14 @@ import numpy as np
 import pytest
 
 from ccas_portal.dates import fin_du_mois
-from droits.detection import moteur
+from droits.detection import montants, moteur
 from droits.detection.montants import (
     EXONERE,
     MEDIAN,
     PLEIN,
     REDUIT,
     bareme,
+    exoneres_d_evidence,
     nets_mensuels,
     revenus_de_l_historique,
     tranches_csg,
@@ -427,3 +428,86 @@ def test_les_revenus_sont_poses_comme_par_set_input_un_tableau_par_changement():
         assert par_le_portail.get_holder(v).get_array(f"{m:%Y-%m}") is par_le_portail.get_holder(
             v
         ).get_array(f"{precedent:%Y-%m}")
+
+
+def _foyers_autour_des_seuils() -> list[FoyerSimule]:
+    """Des foyers aux revenus de remplacement de part et d'autre du seuil d'exonération : une
+    personne seule à la retraite (de 400 à 2 000 € nets par mois), un couple marié de
+    retraités, un chômeur qui a aussi un salaire, une retraite commencée l'an dernier, une
+    retraite et une pension alimentaire."""
+    foyers, k = [], 0
+    depuis = date(2015, 1, 1)
+
+    def foyer(*personnes) -> None:
+        nonlocal k
+        k += 1
+        foyers.append(
+            FoyerSimule(
+                k,
+                GRENOBLE,
+                "locataire_vide",
+                500.0,
+                [
+                    Personne(100 * k + i, naissance, role, statut_marital=statut, ressources=r)
+                    for i, (naissance, role, statut, r) in enumerate(personnes)
+                ],
+            )
+        )
+
+    for net in range(400, 2001, 50):
+        foyer((date(1950, 3, 1), "demandeur", "", [("retraite", float(net), depuis, None)]))
+        foyer(
+            (date(1950, 3, 1), "demandeur", "marie", [("retraite", float(net), depuis, None)]),
+            (date(1952, 3, 1), "conjoint", "marie", [("retraite", net / 2, depuis, None)]),
+        )
+        foyer(
+            (
+                date(1980, 3, 1),
+                "demandeur",
+                "",
+                [
+                    ("chomage", float(net), depuis, None),
+                    ("salaire_net", net / 4, depuis, date(2025, 6, 30)),
+                ],
+            )
+        )
+        foyer(
+            (
+                date(1960, 3, 1),
+                "demandeur",
+                "",
+                [
+                    ("retraite", float(net), date(2025, 9, 1), None),
+                    ("pension_alimentaire_recue", 150.0, depuis, None),
+                ],
+            )
+        )
+    return foyers
+
+
+def test_les_exoneres_d_evidence_ont_la_tranche_de_la_simulation(monkeypatch):
+    """Un foyer fiscal dont les revenus imposables majorés restent sous le seuil d'exonération
+    n'est pas simulé (`exoneres_d_evidence`) : il est exonéré les trois années, comme la
+    simulation fiscale le dirait. Sur des foyers de part et d'autre des seuils, les tranches
+    sont les mêmes avec et sans ce raccourci ; il écarte une partie des foyers, jamais un
+    foyer qu'OpenFisca ne dirait pas exonéré."""
+    places = [place for foyer in _foyers_autour_des_seuils() for place in composer(foyer, MOIS)]
+    mois = [date(a, m, 1) for a in range(2022, 2027) for m in range(1, 13)][:58]
+    nets = nets_mensuels([p for p, _ in places], mois)
+    tous = {place.foyer_fiscal for _, place in places}
+    evidents = exoneres_d_evidence(places, nets, MOIS.year, tous)
+    avec = tranches_csg(places, MOIS)
+    monkeypatch.setattr(montants, "exoneres_d_evidence", lambda *args: set())
+    sans = tranches_csg(places, MOIS)
+    for annee in (2024, 2025, 2026):
+        assert avec[annee].tolist() == sans[annee].tolist()
+    exoneres = {
+        place.foyer_fiscal
+        for k, (_, place) in enumerate(places)
+        if all(sans[annee][k] == EXONERE for annee in (2024, 2025, 2026))
+    }
+    assert evidents <= exoneres
+    # Le raccourci sert (la moitié au moins des exonérés), sans tout couvrir : près du seuil,
+    # seule la simulation tranche.
+    assert len(exoneres) / 2 <= len(evidents) < len(exoneres)
+    assert len(exoneres) < len(tous)  # des foyers au-dessus du seuil, simulés
