@@ -492,8 +492,7 @@ def test_les_exoneres_d_evidence_ont_la_tranche_de_la_simulation(monkeypatch):
     sont les mêmes avec et sans ce raccourci ; il écarte une partie des foyers, jamais un
     foyer qu'OpenFisca ne dirait pas exonéré."""
     places = [place for foyer in _foyers_autour_des_seuils() for place in composer(foyer, MOIS)]
-    mois = [date(a, m, 1) for a in range(2022, 2027) for m in range(1, 13)][:58]
-    nets = nets_mensuels([p for p, _ in places], mois)
+    nets = nets_mensuels([p for p, _ in places], montants._mois_depuis(date(2022, 1, 1), MOIS))
     tous = {place.foyer_fiscal for _, place in places}
     evidents = exoneres_d_evidence(places, nets, MOIS.year, tous)
     avec = tranches_csg(places, MOIS)
