@@ -211,19 +211,35 @@ def nets_mensuels(personnes: list[Personne], mois: list[date]) -> dict[str, np.n
     """Les montants nets de chaque sorte de ressource transmise (`CONVERSIONS`) : un tableau
     personnes × mois (mois consécutifs). Même règle que `Personne.nets` : une ressource couvre
     chaque mois de sa période, celui de son début et celui de sa fin compris ; un mois
-    qu'aucune ressource ne couvre compte pour 0. Une tranche du tableau par ressource, pas de
-    boucle sur les mois : c'est le chemin chaud de la détection."""
+    qu'aucune ressource ne couvre compte pour 0 (une ressource finie avant le premier mois ne
+    couvre rien). Pas de boucle sur les mois : c'est le chemin chaud de la détection."""
     premier = mois[0].year * 12 + mois[0].month - 1
+    n = len(mois)
     rang = lambda jour: jour.year * 12 + jour.month - 1 - premier  # noqa: E731
-    # Rangés par colonnes (ordre « F ») : chaque mois, lu par `revenus_des_mois`, est d'un
-    # seul tenant en mémoire (par lignes, un montant tous les 60 × 8 octets).
-    nets = {type_: np.zeros((len(personnes), len(mois)), order="F") for type_ in CONVERSIONS}
+    # Par sorte, chaque ressource : (personne, premier mois couvert, mois après le dernier),
+    # bornés à l'historique.
+    par_sorte: dict[str, list] = {type_: [] for type_ in CONVERSIONS}
     for i, personne in enumerate(personnes):
         for type_, montant, debut, fin in personne.ressources:
-            if type_ in nets:
-                depuis = max(rang(debut), 0)
-                jusqu_a = len(mois) if fin is None else min(rang(fin) + 1, len(mois))
-                nets[type_][i, depuis:jusqu_a] += montant
+            if type_ in par_sorte:
+                jusqu_a = n if fin is None else min(max(rang(fin) + 1, 0), n)
+                par_sorte[type_].append((i, max(rang(debut), 0), jusqu_a, montant))
+    colonnes = np.arange(n)
+    # Rangés par colonnes (ordre « F ») : chaque mois, lu par `revenus_des_mois`, est d'un
+    # seul tenant en mémoire (par lignes, un montant tous les 60 × 8 octets).
+    nets = {type_: np.zeros((len(personnes), n), order="F") for type_ in CONVERSIONS}
+    for type_, ressources in par_sorte.items():
+        if not ressources:
+            continue
+        i, depuis, jusqu_a, montant = (np.array(c) for c in zip(*ressources, strict=True))
+        # La plupart des personnes ont une seule ressource d'une sorte : son montant, posé en
+        # bloc sur ses mois (+ 0.0 : comme 0 + montant, jamais -0.0). Plusieurs : additionnées
+        # dans leur ordre, une à une (les mêmes sommes, au bit près).
+        seule = np.bincount(i, minlength=len(personnes))[i] == 1
+        couverts = (colonnes >= depuis[seule, None]) & (colonnes < jusqu_a[seule, None])
+        nets[type_][i[seule]] = np.where(couverts, montant[seule, None], 0.0) + 0.0
+        for k in np.flatnonzero(~seule).tolist():
+            nets[type_][i[k], depuis[k] : jusqu_a[k]] += montant[k]
     return nets
 
 

@@ -349,13 +349,11 @@ def charger_foyers(ids, mois_cible: date, lectures: Lectures | None = None) -> l
     ordre_roles = {role: i for i, role in enumerate(RoleMembre.values)}
     resultat = []
     for pk, code_insee, statut in lignes_foyers.result():
+        # Par rôle, puis par identifiant : des tuples triés tels quels, sans fonction de clé.
         actuels = sorted(
-            (
-                (habitant_id, role, *personnes[habitant_id])
-                for habitant_id, role in membres.get(pk, ())
-                if habitant_id in personnes
-            ),
-            key=lambda m: (ordre_roles[m[1]], m[0]),
+            (ordre_roles[role], habitant_id, role)
+            for habitant_id, role in membres.get(pk, ())
+            if habitant_id in personnes
         )
         if not actuels:
             continue
@@ -368,14 +366,14 @@ def charger_foyers(ids, mois_cible: date, lectures: Lectures | None = None) -> l
                 personnes=[
                     Personne(
                         id=habitant_id,
-                        date_naissance=naissance,
+                        date_naissance=personnes[habitant_id][0],
                         role=role,
                         taux_incapacite=incapacites.get(habitant_id),
                         statut_marital=maritaux.get(habitant_id, ""),
-                        activite=activite,
+                        activite=personnes[habitant_id][1],
                         ressources=ressources.get(habitant_id, []),
                     )
-                    for habitant_id, role, naissance, activite in actuels
+                    for _, habitant_id, role in actuels
                 ],
             )
         )

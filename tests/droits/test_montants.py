@@ -159,7 +159,9 @@ def test_aller_retour_dans_chaque_tranche(type_, net, tranche, taux_net):
 
 def test_les_nets_du_mois_suivent_la_periode_saisie():
     """Le tableau des nets (chemin chaud) suit la règle de `Personne.nets` : mois de début et
-    de fin compris, 0 hors de la période, ressources de même sorte additionnées."""
+    de fin compris, 0 hors de la période, ressources de même sorte additionnées ; une
+    ressource finie avant le premier mois ne compte nulle part (elle comptait, avant, sur
+    les premiers mois de l'historique : une fin avant le début lue comme un rang négatif)."""
     p = Personne(
         1,
         date(1960, 1, 1),
@@ -169,14 +171,24 @@ def test_les_nets_du_mois_suivent_la_periode_saisie():
             ("retraite", 100.0, date(2025, 3, 31), date(2025, 5, 1)),
             ("salaire_net", 400.0, date(2026, 2, 15), date(2026, 2, 20)),
             ("autre", 50.0, date(2020, 1, 1), None),
+            ("chomage", 900.0, date(2019, 1, 1), date(2023, 6, 30)),
         ],
     )
+    seule = Personne(
+        2,
+        date(1990, 1, 1),
+        "demandeur",
+        ressources=[("salaire_net", 1200.0, date(2025, 7, 1), None)],
+    )
     mois = [date(a, m, 1) for a in (2024, 2025, 2026) for m in range(1, 13)][:34]
-    nets = nets_mensuels([p], mois)
+    nets = nets_mensuels([p, seule], mois)
     for colonne, m in enumerate(mois):
-        attendus = p.nets(m)
-        assert {t: nets[t][0, colonne] for t in nets if nets[t][0, colonne]} == attendus
+        for ligne, personne in enumerate((p, seule)):
+            attendus = personne.nets(m)
+            assert {t: nets[t][ligne, colonne] for t in nets if nets[t][ligne, colonne]} == attendus
     assert nets["retraite"][0, 14:17].tolist() == [800.0, 800.0, 800.0]
+    assert not nets["chomage"].any()
+    assert nets["salaire_net"][1].tolist() == [0.0] * 18 + [1200.0] * 16
     assert "autre" not in nets
 
 

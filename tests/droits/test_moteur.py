@@ -284,3 +284,25 @@ def test_les_dates_de_naissance_converties_en_bloc_sont_celles_de_numpy(naissanc
     converties = moteur.dates_de_naissance(iter(personnes))
     assert converties.dtype == attendues.dtype
     assert (converties == attendues).all()
+
+
+def test_au_centime_arrondit_comme_round():
+    """`au_centime` (l'arrondi en bloc des estimations) rend exactement `round(v, 2)`, au bit
+    près et au signe du zéro près (le texte rangé en JSON), y compris pour les montants à
+    demi-centime exact (1 680,585 : `round` monte, le produit par 100 arrondi au pair
+    descendrait) et au-delà de 10 millions d'euros."""
+    import numpy as np
+
+    generateur = np.random.default_rng(15)
+    series = [
+        generateur.random(200_000) * 5_000,
+        np.round(generateur.random(200_000) * 5_000, 3),  # des demi-centimes par milliers
+        (generateur.random(200_000) * 5_000).astype(np.float32),  # comme les sorties d'OpenFisca
+        -generateur.random(50_000) * 100,
+        generateur.random(50_000) * 1e12,
+        1e15 + generateur.random(50_000) * 1e6,  # le produit par 100 y perd des décimales
+        np.array([0.0, -0.0, -0.004, 1.005, 0.285, 2.675, 1680.585, 992.565, 2930.615, np.nan]),
+    ]
+    for valeurs in series:
+        attendus = [repr(round(v, 2)) for v in valeurs.astype(float).tolist()]
+        assert [repr(v) for v in moteur.au_centime(valeurs)] == attendus
