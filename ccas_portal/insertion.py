@@ -60,9 +60,10 @@ def _copier(curseur, connexion, table: str, champs: list, lignes: list, *, ajout
     ]
     textes_json: dict[int, str] = {}  # id(objet) → texte ; les lignes gardent les objets en vie
     # Un encodeur par champ, construit une fois : le texte de `json.dumps(v, cls=f.encoder)`,
-    # sans un encodeur neuf par valeur (15 000 par lot de la détection).
+    # sans un encodeur neuf par valeur (15 000 par lot de la détection), ni contrôle des
+    # références circulaires (des données lues ou calculées, jamais circulaires : le même texte).
     encodeurs = {
-        f.attname: (f.encoder or json.JSONEncoder)()
+        f.attname: (f.encoder or json.JSONEncoder)(check_circular=False)
         for f in champs
         if f.get_internal_type() == "JSONField"
     }

@@ -68,14 +68,18 @@ class Decisions:
 
 
 #: L'encodeur des empreintes, construit une fois (`json.dumps` avec des options en construit un
-#: à chaque appel : 10 000 par lot).
-_ENCODEUR = json.JSONEncoder(sort_keys=True, default=str)
+#: à chaque appel : 10 000 par lot). Le texte est celui de `json.dumps(contenu, sort_keys=True,
+#: default=str)` : le seul dictionnaire, celui du haut, est écrit clés déjà rangées (le tri
+#: d'un dictionnaire par foyer et le contrôle des références circulaires en moins, ≈ 6 ms par
+#: lot ; tests/droits/test_decision.py compare les deux textes).
+_ENCODEUR = json.JSONEncoder(default=str, check_circular=False)
 
 
 def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicile: bool) -> str:
     """L'empreinte des faits du foyer (hors mois simulé) : un signalement clos comme non
     éligible ou refusé ne renaît que si elle change."""
-    contenu = {
+    contenu = {  # clés dans l'ordre alphabétique (`_ENCODEUR`)
+        "aide_a_domicile": aide_a_domicile,
         "logement": [foyer.depcom, foyer.statut_occupation, foyer.loyer],
         "personnes": [
             [
@@ -93,7 +97,6 @@ def empreinte(foyer: FoyerSimule, prestations_en_cours: set[str], aide_a_domicil
             for p in foyer.personnes
         ],
         "prestations": sorted(prestations_en_cours),
-        "aide_a_domicile": aide_a_domicile,
     }
     return hashlib.sha256(_ENCODEUR.encode(contenu).encode()).hexdigest()
 

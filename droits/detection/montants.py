@@ -459,9 +459,12 @@ def tranches_csg(
     concernes -= exoneres_d_evidence(places, nets, annee, concernes)
     if not concernes:
         return tranches
-    lignes = [i for i, (_, place) in enumerate(places) if place.foyer_fiscal in concernes]
+    # (Un tableau d'indices, converti une fois : une liste le serait à chaque sélection.)
+    lignes = np.array(
+        [i for i, (_, place) in enumerate(places) if place.foyer_fiscal in concernes], dtype=np.intp
+    )
     nets = {type_: montants[lignes] for type_, montants in nets.items()}
-    sous_places = [places[i] for i in lignes]
+    sous_places = [places[i] for i in lignes.tolist()]
     personnes = [p for p, _ in sous_places]
     foyers_fiscaux = list(dict.fromkeys(place.foyer_fiscal for _, place in sous_places))
     rang = {cle: k for k, cle in enumerate(foyers_fiscaux)}

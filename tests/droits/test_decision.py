@@ -174,6 +174,42 @@ def test_les_regles_locales_prennent_le_montant_du_catalogue_et_l_aide_a_domicil
     assert (d.nouveaux, d.comptes) == ([], {})
 
 
+def test_l_empreinte_garde_son_texte():
+    """Les empreintes rangées en base restent comparables d'une version à l'autre : le texte
+    haché est toujours celui de `json.dumps(…, sort_keys=True, default=str)` des faits du foyer
+    (sinon chaque signalement clos renaîtrait à la première exécution suivante)."""
+    import hashlib
+    import json
+
+    f = foyer_seul(
+        ressources=[
+            ("salaire_net", 1234.5, date(2025, 3, 1), None),
+            ("chomage", 600.0, date(2024, 1, 1), date(2024, 12, 31)),
+        ]
+    )
+    f.personnes[0].taux_incapacite = 80
+    contenu = {
+        "logement": ["38185", "locataire_parc_prive", 450.0],
+        "personnes": [
+            [
+                10,
+                "1991-01-01",
+                "demandeur",
+                80,
+                [
+                    ["chomage", 600.0, "2024-01-01", "2024-12-31"],
+                    ["salaire_net", 1234.5, "2025-03-01", None],
+                ],
+            ]
+        ],
+        "prestations": ["css_gratuite", "rsa"],
+        "aide_a_domicile": True,
+    }
+    texte = json.dumps(contenu, sort_keys=True, default=str)
+    attendue = hashlib.sha256(texte.encode()).hexdigest()
+    assert decision.empreinte(f, {"rsa", "css_gratuite"}, True) == attendue
+
+
 def test_l_empreinte_change_avec_les_faits_pas_avec_l_ordre():
     f = foyer_seul()
     base = decision.empreinte(f, {"rsa", "css_gratuite"}, False)
