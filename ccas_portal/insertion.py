@@ -16,12 +16,15 @@ dictionnaire prennent leur défaut.
 
 Toujours dans une transaction (un point de sauvegarde dans celle de l'appelant) : en cas
 d'erreur, rien n'est écrit et la table temporaire disparaît avec l'annulation.
+
+Les valeurs des champs JSON sont écrites en texte par orjson (`texte_json`, ADR 0045).
 """
 
 import json
 from datetime import date, datetime
 from decimal import Decimal
 
+import orjson
 from django.db import connections, router, transaction
 from django.utils import timezone
 
@@ -59,9 +62,8 @@ def _copier(curseur, connexion, table: str, champs: list, lignes: list, *, ajout
         for f in champs
     ]
     textes_json: dict[int, str] = {}  # id(objet) → texte ; les lignes gardent les objets en vie
-    # Un encodeur par champ, construit une fois : le texte de `json.dumps(v, cls=f.encoder)`,
-    # sans un encodeur neuf par valeur (15 000 par lot de la détection), ni contrôle des
-    # références circulaires (des données lues ou calculées, jamais circulaires : le même texte).
+    # L'encodeur de chaque champ (`f.encoder`, sinon celui de `json`), construit une fois par
+    # champ, pas par valeur : pour ce qu'orjson lui laisse (`texte_json`).
     encodeurs = {
         f.attname: (f.encoder or json.JSONEncoder)(check_circular=False)
         for f in champs
@@ -73,7 +75,7 @@ def _copier(curseur, connexion, table: str, champs: list, lignes: list, *, ajout
             return None
         texte = textes_json.get(id(v))
         if texte is None:
-            texte = textes_json[id(v)] = encodeurs[f.attname].encode(v)
+            texte = textes_json[id(v)] = texte_json(v, encodeurs[f.attname])
         return texte
 
     # Le COPY passe par le curseur de psycopg : ses erreurs sont traduites comme celles de l'ORM
@@ -97,6 +99,31 @@ def _copier(curseur, connexion, table: str, champs: list, lignes: list, *, ajout
                     v = f.get_db_prep_save(v, connexion)
                 valeurs.append(v)
             copie.write_row(valeurs)
+
+
+#: orjson : clés non textuelles écrites en texte, nombres de numpy écrits comme nombres,
+#: dates, heures et dataclasses laissées à l'encodeur du champ, comme `json.dumps`.
+_OPTIONS_JSON = (
+    orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_SERIALIZE_NUMPY
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def texte_json(valeur, encodeur: json.JSONEncoder) -> str:
+    """Le texte JSON d'une valeur pour une colonne `jsonb` : la même valeur, une fois lue, que
+    `encodeur.encode(valeur)` (l'encodeur du champ), écrite par orjson trois fois plus vite
+    (les 15 000 textes d'un lot de la détection : 33 → 10 ms, ADR 0045). Ce qu'orjson ne
+    connaît pas (décimaux, dates…) passe par `encodeur.default` ; ce qu'il refuse (un entier
+    de plus de 64 bits…) est écrit par `encodeur` lui-même. Les textes diffèrent (espaces,
+    caractères non ASCII écrits tels quels), pas les valeurs : `jsonb` ne garde que la valeur.
+    Seule différence de valeur : un flottant NaN ou infini devient `null` (PostgreSQL refusait
+    le texte de `json`, « NaN », et toute l'écriture avec)."""
+    try:
+        return orjson.dumps(valeur, default=encodeur.default, option=_OPTIONS_JSON).decode()
+    except orjson.JSONEncodeError:
+        return encodeur.encode(valeur)
 
 
 def _table_temporaire(curseur, connexion, modele, champs: list) -> str:

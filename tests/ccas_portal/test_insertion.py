@@ -1,7 +1,7 @@
 """Écritures en masse : mêmes résultats que l'ORM (COPY sur PostgreSQL, bulk_* sur SQLite) ;
 la suite passe sur les deux bases."""
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -223,3 +223,59 @@ def test_inserer_ou_remplacer_des_lignes_sans_instances(foyers):
     assert (lus[a.pk].empreinte, lus[a.pk].estimations) == ("e1", {"rsa": 2.5})
     assert (lus[b.pk].empreinte, lus[b.pk].estimations, lus[b.pk].mois_cible) == ("e2", {}, None)
     assert EtatDetectionFoyer.objects.count() == 2
+
+
+def test_les_textes_json_du_copy_ont_les_valeurs_de_json_dumps():
+    """`texte_json` (orjson, ADR 0045) : la même valeur, une fois relue, que l'encodeur du
+    champ (`json.dumps(v, cls=…)`), pour ce qu'écrit la détection comme pour le reste : clés
+    entières, non-ASCII, nombres de numpy, décimaux et dates par l'encodeur de Django, entier
+    trop grand pour orjson ; ce que l'encodeur refuse est toujours refusé ; seul un NaN
+    devient `null` (PostgreSQL refusait le texte « NaN »)."""
+    import json
+    from datetime import datetime
+
+    import numpy as np
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from ccas_portal.insertion import texte_json
+
+    brut, django = json.JSONEncoder(), DjangoJSONEncoder()
+    valeurs = [
+        {"mois": "11/2026", "loyer": 450.0, "ages": [35, 8], "incapacite": False, "raison": None},
+        {"rsa": 573.49, "aide_logement": 0.1 + 0.2, "css_gratuite": 0.0},
+        {1: "un", 2.5: "deux et demi", None: "rien", "commune": "Échirolles"},
+        {"seuil": {"facteur": np.float64(0.97531), "rang": 3}},
+        [2**70, "au-delà de 64 bits"],
+    ]
+    for valeur in valeurs:
+        assert json.loads(texte_json(valeur, brut)) == json.loads(brut.encode(valeur))
+    horodate = datetime(2026, 12, 6, 23, 30, 15, 123456, tzinfo=UTC)
+    avec_django = {"montant": Decimal("12.30"), "le": horodate, "jour": date(2026, 12, 6)}
+    assert json.loads(texte_json(avec_django, django)) == {
+        "montant": "12.30",
+        "le": "2026-12-06T23:30:15.123Z",
+        "jour": "2026-12-06",
+    }
+    for refusee in ({"montant": Decimal("1.5")}, {"ensemble": {1, 2}}):
+        with pytest.raises(TypeError):
+            texte_json(refusee, brut)
+    assert json.loads(texte_json({"x": float("nan")}, brut)) == {"x": None}
+
+
+def test_inserer_garde_les_valeurs_json(foyers):
+    """Relues de la base, les explications écrites par `inserer_lignes` (COPY sur
+    PostgreSQL) sont celles qu'on a données, accents et nombres compris."""
+    explication = {"commune": "Saint-Martin-d'Hères", "loyer": 450.5, "ages": [35, 8], "rang": 2}
+    inserer_lignes(
+        Signalement,
+        [
+            {
+                "foyer_id": foyers[0].pk,
+                "prestation_id": "rsa",
+                "montant_estime": Decimal("1.00"),
+                "explication": explication,
+                "empreinte": "e",
+            }
+        ],
+    )
+    assert Signalement.objects.get().explication == explication
