@@ -369,7 +369,7 @@ def au_centime(valeurs: np.ndarray) -> list[float]:
     le plus proche du produit par 100 est celui de `round`, sauf tout près d'un demi-centime,
     où l'arrondi du produit peut faire passer de l'autre côté, et au-delà de 10 millions
     d'euros, où le produit perd des décimales : ces valeurs-là (presque aucune) sont arrondies
-    par `round` (comparé à `round` sur des millions de valeurs, tests/droits/test_moteur.py)."""
+    par `round` (comparé à `round`, au bit près, sur ≈ 750 000 valeurs : tests/droits/test_moteur.py)."""
     flottants = valeurs.astype(float)
     centimes = flottants * 100
     arrondis = (np.rint(centimes) / 100).tolist()
