@@ -65,7 +65,7 @@ def _copier(curseur, connexion, table: str, champs: list, lignes: list, *, ajout
     # L'encodeur de chaque champ (`f.encoder`, sinon celui de `json`), construit une fois par
     # champ, pas par valeur : pour ce qu'orjson lui laisse (`texte_json`).
     encodeurs = {
-        f.attname: (f.encoder or json.JSONEncoder)(check_circular=False)
+        f.attname: (f.encoder or json.JSONEncoder)()
         for f in champs
         if f.get_internal_type() == "JSONField"
     }
