@@ -90,6 +90,11 @@ class Entree:
     variable: str
     libelle: str
     unite: str = "euros_mois"  # voir UNITES_ENTREE
+    #: Lue en moyenne mensuelle sur le trimestre de référence de la prestation (celui que sa
+    #: formule moyenne : la prime d'activité du mois M est la moyenne de trois primes
+    #: « fictives », calculées sur les ressources de M-3 à M-1), et non sur le mois cible : la
+    #: valeur que le calcul a vraiment retenue (`moteur.moyenne_du_trimestre_de_reference`).
+    trimestre: bool = False
 
     def __post_init__(self):
         if self.unite not in UNITES_ENTREE:
@@ -134,6 +139,10 @@ class PrestationLegale:
     #: Les prestations exactes regroupées (famille) : l'explication du signalement dit
     #: laquelle le foyer toucherait (celles dont le montant n'est pas nul).
     composantes: tuple[Composante, ...] = ()
+    #: L'unique variable de la prestation est la somme de ses composantes, qui s'excluent
+    #: (aide_logement = apl + als + alf dans OpenFisca-France) : une composante que le calcul
+    #: n'a pas gardée en cache se déduit du total et des autres (`moteur.simuler`).
+    somme_des_composantes: bool = False
     #: Les entrées de calcul relevées pour l'explication (famille seulement).
     entrees: tuple[Entree, ...] = ()
     #: Ce qu'il faut vérifier avec la personne quand le foyer est proche d'un seuil.

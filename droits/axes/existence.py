@@ -65,8 +65,16 @@ AXE = DefinitionAxe(
             "Prime d'activité",
             ("ppa",),
             entrees=(
-                Entree("ppa_base_ressources", "ressources retenues (3 derniers mois, par mois)"),
-                Entree("ppa_revenu_activite", "revenus d'activité retenus (par mois)"),
+                Entree(
+                    "ppa_base_ressources",
+                    "ressources retenues (3 derniers mois, par mois)",
+                    trimestre=True,
+                ),
+                Entree(
+                    "ppa_revenu_activite",
+                    "revenus d'activité retenus (3 derniers mois, par mois)",
+                    trimestre=True,
+                ),
             ),
             a_verifier=(
                 "les revenus d'activité et les autres ressources des 3 derniers mois "

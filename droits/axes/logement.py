@@ -55,6 +55,7 @@ AXE = DefinitionAxe(
             "Aide au logement (APL, ALS, ALF)",
             ("aide_logement",),
             description="Le détail APL / ALF / ALS est donné par les variables apl, alf, als.",
+            somme_des_composantes=True,
             # Les règles d'OpenFisca-France 176.1.8 (model/prestations/aides_logement.py) :
             # APL si le logement est conventionné (`logement_conventionne` : locataire HLM),
             # sinon ALF avec au moins une personne à charge (`al_nb_personnes_a_charge`),

@@ -296,9 +296,18 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
     # Après le calcul des prestations, dans l'ordre fixé : composantes et entrées de calcul
     # (variables intermédiaires, déjà calculées pour la plupart).
     for p in prestations_legales():
+        deduite = _composante_a_deduire(simulation, p, valeurs, periode)
         for v in [c.variable for c in p.composantes] + [e.variable for e in p.entrees]:
-            if v not in valeurs:
+            if v in valeurs or v == deduite:
+                continue
+            if v in TRIMESTRIELLES:
+                valeurs[v] = moyenne_du_trimestre_de_reference(simulation, v, periode)
+            else:
                 valeurs[v] = simulation.calculate(v, periode)
+        if deduite:
+            valeurs[deduite] = valeurs[p.variables[0]] - sum(
+                valeurs[c.variable] for c in p.composantes if c.variable != deduite
+            )
     # La simulation (un graphe d'objets à cycles) rend ses tableaux dès ses valeurs lues :
     # sans quoi la mémoire croît d'environ 1 Go par lot de 10 000 foyers jusqu'à la collecte.
     # Dans un lot, son graphe est ramassé en fin de lot (`collecte`, ADR 0039), pas ici : une
@@ -306,6 +315,55 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
     rendre_les_tableaux(simulation)
     del simulation
     return _estimations(foyers, personnes, familles, valeurs)
+
+
+def _composante_a_deduire(simulation, prestation, valeurs: dict, periode: str) -> str:
+    """La composante d'une prestation somme de ses composantes (`somme_des_composantes`) qui
+    n'est plus dans le cache de la simulation, s'il n'y en a qu'une : elle se déduit du total
+    et des autres, sans être recalculée ("" sinon).
+
+    OpenFisca vide de son cache les variables d'une boucle entre périodes (« spirale » :
+    l'aide au logement du mois lit le RSA du mois d'avant, qui lit l'aide au logement de ce
+    mois-là) : l'APL du mois, calculée avec l'aide au logement, en sort, quand l'ALS et l'ALF,
+    calculées ensuite, y restent. La recalculer refaisait toute la chaîne de l'aide au
+    logement du mois (≈ 36 ms par lot de 10 000 foyers). Les composantes s'excluent (une seule
+    est non nulle par famille) : la différence est exacte, au bit près."""
+    if not prestation.somme_des_composantes or len(prestation.variables) != 1:
+        return ""
+    from openfisca_core.periods import period as en_periode  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
+
+    mois = en_periode(periode)
+    hors_cache = [
+        c.variable
+        for c in prestation.composantes
+        if c.variable not in valeurs and simulation.get_holder(c.variable).get_array(mois) is None
+    ]
+    return hors_cache[0] if len(hors_cache) == 1 else ""
+
+
+#: Les entrées de calcul lues sur le trimestre de référence de leur prestation
+#: (`Entree.trimestre`) ; une variable l'est partout ou nulle part.
+TRIMESTRIELLES = frozenset(
+    e.variable for p in prestations_legales() for e in p.entrees if e.trimestre
+)
+
+
+def moyenne_du_trimestre_de_reference(simulation, variable: str, periode: str) -> np.ndarray:
+    """La moyenne mensuelle d'une variable de la prime d'activité sur les trois mois que sa
+    formule moyenne (OpenFisca-France, `ppa_base_formula`) : de M-3 à M-1, ou de M-4 à M-2
+    dans un département qui expérimente le préremplissage du RSA (depuis octobre 2024). Ses
+    valeurs de ces mois sont déjà calculées par la prime : rien n'est recalculé (le mois cible,
+    lui, ne l'était pas : ≈ 45 ms par lot de 10 000 foyers pour la seule explication, et une
+    valeur que la prime ne lit pas)."""
+    from openfisca_core.periods import period as en_periode  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
+
+    mois = en_periode(periode)
+    normal = simulation.calculate_add(variable, mois.last_3_months) / 3
+    experimentation = simulation.calculate("departement_experimentation_rsa", mois)
+    if not experimentation.any():
+        return normal
+    decale = simulation.calculate_add(variable, mois.last_month.last_3_months) / 3
+    return np.where(experimentation, decale, normal)
 
 
 def _estimations(foyers, personnes, familles, valeurs) -> dict[int, list[Estimation]]:

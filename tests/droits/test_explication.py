@@ -45,6 +45,18 @@ def _foyer(id_, statut, salaire=0.0, enfants=0, conjoint=False, loyer=500.0):
     )
 
 
+def _foyer_augmente(id_):
+    """Le foyer 3 (seul, 800 € de salaire, locataire du parc privé), dont le salaire passe à
+    1 100 € au mois simulé : la prime d'activité de ce mois porte encore sur les 800 € des
+    trois mois précédents."""
+    foyer = _foyer(id_, "locataire_vide")
+    foyer.personnes[0].ressources = [
+        ("salaire_net", 800.0, DEPUIS, date(2026, 9, 30)),
+        ("salaire_net", 1100.0, MOIS, None),
+    ]
+    return foyer
+
+
 @pytest.fixture(scope="module")
 def brut():
     """Une simulation vectorisée pour tous les foyers construits de ce module, leur
@@ -58,6 +70,7 @@ def brut():
         _foyer(5, "locataire_vide", 1300),  # l'ALS s'éteint à + 5 % de ressources
         _foyer(6, "locataire_vide", 2900, enfants=1, conjoint=True),  # PAJE au taux partiel
         _foyer(7, "locataire_vide", 3000, enfants=1, conjoint=True),  # loin du taux plein
+        _foyer_augmente(8),  # le foyer 3, augmenté au mois simulé
     ]
     resultats = moteur.simuler(foyers, MOIS)
     sensibles = moteur.sensibilite(foyers, MOIS, 0.05)
@@ -125,6 +138,24 @@ def test_les_entrees_du_calcul_sont_nommees_et_ecrites_en_francais(simules):
     assert simules[3]["prime_activite"]["entrees"]["ppa_revenu_activite"] == 800.0
     # Commun au foyer : mois, composition, âges.
     assert (x["mois"], x["personnes"], x["ages"]) == ("10/2026", 1, [36])
+
+
+def test_les_entrees_de_la_prime_d_activite_sont_celles_de_son_trimestre(brut, simules):
+    """La prime du mois M moyenne les primes « fictives » de M-3 à M-1 : ses entrées sont
+    lues sur ces trois mois, pas sur le mois simulé. Le foyer 8 gagne 1 100 € ce mois-ci et
+    800 € les mois d'avant : sa prime et ses entrées sont celles du foyer 3 (800 € tout du
+    long), et la ligne des ressources de l'explication, elle, dit le mois simulé."""
+    _, resultats, _, _ = brut
+    montants = {f: {e.prestation: e.montant for e in resultats[f]} for f in (3, 8)}
+    assert montants[8]["prime_activite"] == montants[3]["prime_activite"] > 0
+    entrees = simules[8]["prime_activite"]["entrees"]
+    assert entrees == simules[3]["prime_activite"]["entrees"]
+    assert entrees["ppa_revenu_activite"] == 800.0
+    assert 800.0 <= entrees["ppa_base_ressources"] < 1100.0
+    assert simules[8]["prime_activite"]["ressources_mensuelles_nettes"] == 1100.0
+    assert "revenus d'activité retenus (3 derniers mois, par mois)" in dict(
+        lire(simules[8]["prime_activite"], "prime_activite", montants[8]["prime_activite"]).entrees
+    )
 
 
 @pytest.fixture(scope="module")

@@ -247,6 +247,36 @@ def test_l_ordre_de_calcul_est_fixe_et_le_resultat_ne_depend_pas_du_lot():
     assert seul[1] == ensemble[1]
 
 
+def test_la_composante_hors_cache_se_deduit_du_total():
+    """L'APL du mois sort du cache d'OpenFisca (boucle entre l'aide au logement et le RSA du
+    mois d'avant) : le moteur la déduit de l'aide au logement moins l'ALS et l'ALF, qui y
+    restent. Recalculée, elle dépendrait de ce qui a été calculé avant elle (la boucle dépend
+    de l'ordre de calcul) : 367 € pour le foyer 7 juste après les prestations, quand son aide
+    au logement est de 492 €. Déduite, chaque foyer a une seule composante, égale à son aide
+    au logement ; ce sont celles que le moteur donnait avant (recalculées après les entrées
+    du RSA)."""
+    foyers = echantillon()
+    periode = f"{MOIS:%Y-%m}"
+    simulation, _, _ = moteur.construire_simulation(foyers, MOIS)
+    valeurs = {v: simulation.calculate(v, periode) for v in moteur.ORDRE_CALCUL}
+    (aide_logement,) = [p for p in moteur.prestations_legales() if p.code == "aide_logement"]
+    assert moteur._composante_a_deduire(simulation, aide_logement, valeurs, periode) == "apl"
+    lot = moteur.simuler(foyers, MOIS)
+    obtenues = {}
+    for f in foyers:
+        for e in lot[f.id]:
+            if e.prestation == "aide_logement":
+                assert list(e.composantes.values()) == [e.montant], f.id
+                obtenues[f.id] = e.composantes
+    assert obtenues == {
+        1: {"als": 308.0},
+        7: {"apl": 492.0},
+        8: {"apl": 203.0},
+        9: {"alf": 431.0},
+        10: {"apl": 129.0},
+    }
+
+
 def test_le_calcul_se_fait_sur_un_seul_fil_par_processus():
     """OpenBLAS garde sinon un fil par cœur qui tourne à vide et prend le cœur d'un autre
     worker (deux workers ne faisaient que ×1,2) : le moteur le limite à un fil."""
