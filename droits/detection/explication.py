@@ -27,6 +27,8 @@ from ccas_portal.formats import euros, nombre
 from droits.axes import AXES
 
 if TYPE_CHECKING:  # le processus web lit les explications sans charger le moteur
+    from collections.abc import Collection
+
     from droits.detection.moteur import Estimation, Sensibilite
 
 #: Un saut de montant (d'un côté seulement) d'au moins 10 € et 15 % du montant signale un
@@ -160,7 +162,7 @@ def expliquer(
     commune: dict,
     estimation: Estimation,
     sensibilites: dict[str, Sensibilite] | None = None,
-    droits_du_foyer: frozenset[str] | set[str] = frozenset(),
+    droits_du_foyer: Collection[str] = frozenset(),
 ) -> dict:
     """L'explication d'un signalement d'une prestation légale : les données communes du foyer,
     la prestation exacte, les entrées de calcul, et le seuil proche s'il y en a un.

@@ -9,6 +9,7 @@ au logement, AAH, CSS — dépendent de l'ordre de calcul : il est fixé et test
 import dataclasses
 import functools
 import gc
+import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -405,17 +406,27 @@ def _estimations(foyers, personnes, familles, valeurs) -> dict[int, list[Estimat
             (v, m[retenus].astype(float).tolist(), au_centime(m[retenus]))
             for v, m in composantes.items()
         ]
-        d_entrees = [(v, au_centime(x[retenus])) for v, x in entrees.items()]
-        for k, (foyer_id, montant) in enumerate(
-            zip(ids[retenus].tolist(), au_centime(montants[retenus]), strict=True)
+        # Les entrées de chaque foyer retenu, en une ligne (un dictionnaire par `zip`, pas
+        # une compréhension indexée par foyer).
+        noms = list(entrees)
+        lignes = zip(*(au_centime(x[retenus]) for x in entrees.values()), strict=True)
+        for k, (foyer_id, montant, ligne) in enumerate(
+            zip(
+                ids[retenus].tolist(),
+                au_centime(montants[retenus]),
+                lignes if noms else itertools.repeat((), len(retenus)),
+                strict=True,
+            )
         ):
             resultats[foyer_id].append(
                 Estimation(
                     p.code,
                     montant,
                     True,
-                    composantes={v: c[k] for v, m, c in de_composantes if m[k] > 0.005},
-                    entrees={v: x[k] for v, x in d_entrees},
+                    {v: c[k] for v, m, c in de_composantes if m[k] > 0.005}
+                    if de_composantes
+                    else {},
+                    dict(zip(noms, ligne, strict=True)),
                 )
             )
     return resultats

@@ -5,6 +5,7 @@ OpenFisca pour ce foyer et ce que le portail sait déjà (prestations en cours, 
 notées dans un accompagnement) ; elle rend les signalements locaux qu'elle propose.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +22,7 @@ class Proposition:
 
 
 def jeunes_adultes_sans_ressources(
-    foyer: FoyerSimule, mois: date, droits_legaux: set[str]
+    foyer: FoyerSimule, mois: date, droits_legaux: Collection[str]
 ) -> list[Proposition]:
     """Axe existence : des 18–24 ans sans aucune ressource ce mois-ci, dans un foyer sans droit
     probable au RSA (le RSA n'est ouvert qu'à 25 ans, sauf exceptions) → aide facultative

@@ -168,29 +168,42 @@ class Place:
     role_menage: str  # personne_de_reference, conjoint, enfant, autre
 
 
+#: Les rôles des membres, en textes (comparer à un membre de l'énumération coûte six fois
+#: plus : `composer` le fait pour chaque personne de chaque lot).
+_DEMANDEUR, _CONJOINT, _ENFANT = (
+    RoleMembre.DEMANDEUR.value,
+    RoleMembre.CONJOINT.value,
+    RoleMembre.ENFANT.value,
+)
+
+
 def composer(foyer: FoyerSimule, mois: date) -> list[tuple[Personne, Place]]:
     """Les entités OpenFisca du foyer : la règle unique, utilisée par le calcul vectorisé et
-    par la situation de contrôle (un foyer à la fois)."""
-    reference = next(
-        (p for p in foyer.personnes if p.role == RoleMembre.DEMANDEUR), foyer.personnes[0]
-    )
+    par la situation de contrôle (un foyer à la fois). Les enfants à charge d'un foyer
+    partagent la même place (immuable)."""
+    personnes = foyer.personnes
+    reference = next((p for p in personnes if p.role == _DEMANDEUR), personnes[0])
     conjoint = next(
-        (p for p in foyer.personnes if p.role == RoleMembre.CONJOINT and p is not reference),
+        (p for p in personnes if p.role == _CONJOINT and p is not reference),
         None,
     )
     principale = f"{foyer.id}-0"
     places = []
     jour = fin_du_mois(mois)
-    for personne in foyer.personnes:
-        age = personne.age(jour)
+    a_charge = None
+    for personne in personnes:
         if personne is reference:
             place = Place(
                 principale, "demandeur", principale, "declarant_principal", "personne_de_reference"
             )
         elif personne is conjoint:
             place = Place(principale, "conjoint", principale, "conjoint", "conjoint")
-        elif personne.role == RoleMembre.ENFANT and (age is None or age < AGE_ENFANT_MAX):
-            place = Place(principale, "enfant", principale, "personne_a_charge", "enfant")
+        elif personne.role == _ENFANT and (
+            (age := personne.age(jour)) is None or age < AGE_ENFANT_MAX
+        ):
+            if a_charge is None:
+                a_charge = Place(principale, "enfant", principale, "personne_a_charge", "enfant")
+            place = a_charge
         else:
             propre = f"{foyer.id}-{personne.id}"
             place = Place(propre, "demandeur", propre, "declarant_principal", "autre")
