@@ -354,8 +354,7 @@ def moyenne_du_trimestre_de_reference(simulation, variable: str, periode: str) -
     formule moyenne (OpenFisca-France, `ppa_base_formula`) : de M-3 à M-1, ou de M-4 à M-2
     dans un département qui expérimente le préremplissage du RSA (depuis octobre 2024). Ses
     valeurs de ces mois sont déjà calculées par la prime : rien n'est recalculé (le mois cible,
-    lui, ne l'était pas : ≈ 45 ms par lot de 10 000 foyers pour la seule explication, et une
-    valeur que la prime ne lit pas)."""
+    lui, ne l'était pas, et la prime ne le lit pas)."""
     from openfisca_core.periods import period as en_periode  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
     mois = en_periode(periode)

@@ -93,3 +93,21 @@ def test_valider_faits_nettoie_et_refuse_en_francais():
     assert "choix « peut-etre » inconnu" in messages["recours_dalo"][0]
     assert "oui ou non attendu" in messages["demande_siao"][0]
     assert "Fait inconnu pour l'axe « Logement et hébergement »" in messages["medecin_traitant"][0]
+
+
+def test_une_entree_trimestrielle_l_est_partout():
+    """Le moteur range chaque variable lue une seule fois (`moteur.simuler`) : une entrée lue
+    sur le trimestre de référence ne l'est pas ailleurs sur le mois simulé, ni comme
+    composante ; la somme des composantes n'est déclarée que pour une prestation à une seule
+    variable, qui en a."""
+    entrees = [e for axe in AXES.values() for p in axe.prestations for e in p.entrees]
+    trimestrielles = {e.variable for e in entrees if e.trimestre}
+    assert trimestrielles == {"ppa_base_ressources", "ppa_revenu_activite"}
+    assert not {e.variable for e in entrees if not e.trimestre} & trimestrielles
+    composantes = {
+        c.variable for axe in AXES.values() for p in axe.prestations for c in p.composantes
+    }
+    assert not composantes & trimestrielles
+    sommes = [p for axe in AXES.values() for p in axe.prestations if p.somme_des_composantes]
+    assert [p.code for p in sommes] == ["aide_logement"]
+    assert all(len(p.variables) == 1 and len(p.composantes) > 1 for p in sommes)
