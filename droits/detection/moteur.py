@@ -9,7 +9,6 @@ au logement, AAH, CSS — dépendent de l'ordre de calcul : il est fixé et test
 import dataclasses
 import functools
 import gc
-import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +20,11 @@ from droits.axes import AXES
 from droits.detection.collecte import rendre_les_tableaux
 from droits.detection.explication import Frontiere, Localisation, frontieres, saut
 from droits.detection.memoire import garder_le_tas
-from droits.detection.montants import poser_par_mois, revenus_de_l_historique
+from droits.detection.montants import (
+    _periode_du_mois,
+    poser_par_mois,
+    revenus_de_l_historique,
+)
 from droits.detection.pile import pile_reservee
 from droits.detection.situation import (
     ACTIVITES,
@@ -297,12 +300,12 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
     # Après le calcul des prestations, dans l'ordre fixé : composantes et entrées de calcul
     # (variables intermédiaires, déjà calculées pour la plupart).
     for p in prestations_legales():
-        deduite = _composante_a_deduire(simulation, p, valeurs, periode)
+        deduite = _composante_a_deduire(simulation, p, valeurs, mois_cible)
         for v in [c.variable for c in p.composantes] + [e.variable for e in p.entrees]:
             if v in valeurs or v == deduite:
                 continue
             if v in TRIMESTRIELLES:
-                valeurs[v] = moyenne_du_trimestre_de_reference(simulation, v, periode)
+                valeurs[v] = moyenne_du_trimestre_de_reference(simulation, v, mois_cible)
             else:
                 valeurs[v] = simulation.calculate(v, periode)
         if deduite:
@@ -318,7 +321,7 @@ def simuler(foyers: list[FoyerSimule], mois_cible: date) -> dict[int, list[Estim
     return _estimations(foyers, personnes, familles, valeurs)
 
 
-def _composante_a_deduire(simulation, prestation, valeurs: dict, periode: str) -> str:
+def _composante_a_deduire(simulation, prestation, valeurs: dict, mois_cible: date) -> str:
     """La composante d'une prestation somme de ses composantes (`somme_des_composantes`) qui
     n'est plus dans le cache de la simulation, s'il n'y en a qu'une : elle se déduit du total
     et des autres, sans être recalculée ("" sinon).
@@ -331,9 +334,7 @@ def _composante_a_deduire(simulation, prestation, valeurs: dict, periode: str) -
     est non nulle par famille) : la différence est exacte, au bit près."""
     if not prestation.somme_des_composantes or len(prestation.variables) != 1:
         return ""
-    from openfisca_core.periods import period as en_periode  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
-
-    mois = en_periode(periode)
+    mois = _periode_du_mois(mois_cible)
     hors_cache = [
         c.variable
         for c in prestation.composantes
@@ -349,15 +350,13 @@ TRIMESTRIELLES = frozenset(
 )
 
 
-def moyenne_du_trimestre_de_reference(simulation, variable: str, periode: str) -> np.ndarray:
+def moyenne_du_trimestre_de_reference(simulation, variable: str, mois_cible: date) -> np.ndarray:
     """La moyenne mensuelle d'une variable de la prime d'activité sur les trois mois que sa
     formule moyenne (OpenFisca-France, `ppa_base_formula`) : de M-3 à M-1, ou de M-4 à M-2
     dans un département qui expérimente le préremplissage du RSA (depuis octobre 2024). Ses
     valeurs de ces mois sont déjà calculées par la prime : rien n'est recalculé (le mois cible,
     lui, ne l'était pas, et la prime ne le lit pas)."""
-    from openfisca_core.periods import period as en_periode  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
-
-    mois = en_periode(periode)
+    mois = _periode_du_mois(mois_cible)
     normal = simulation.calculate_add(variable, mois.last_3_months) / 3
     experimentation = simulation.calculate("departement_experimentation_rsa", mois)
     if not experimentation.any():
@@ -405,27 +404,17 @@ def _estimations(foyers, personnes, familles, valeurs) -> dict[int, list[Estimat
             (v, m[retenus].astype(float).tolist(), au_centime(m[retenus]))
             for v, m in composantes.items()
         ]
-        # Les entrées de chaque foyer retenu, en une ligne (un dictionnaire par `zip`, pas
-        # une compréhension indexée par foyer).
-        noms = list(entrees)
-        lignes = zip(*(au_centime(x[retenus]) for x in entrees.values()), strict=True)
-        for k, (foyer_id, montant, ligne) in enumerate(
-            zip(
-                ids[retenus].tolist(),
-                au_centime(montants[retenus]),
-                lignes if noms else itertools.repeat((), len(retenus)),
-                strict=True,
-            )
+        d_entrees = [(v, au_centime(x[retenus])) for v, x in entrees.items()]
+        for k, (foyer_id, montant) in enumerate(
+            zip(ids[retenus].tolist(), au_centime(montants[retenus]), strict=True)
         ):
             resultats[foyer_id].append(
                 Estimation(
                     p.code,
                     montant,
                     True,
-                    {v: c[k] for v, m, c in de_composantes if m[k] > 0.005}
-                    if de_composantes
-                    else {},
-                    dict(zip(noms, ligne, strict=True)),
+                    composantes={v: c[k] for v, m, c in de_composantes if m[k] > 0.005},
+                    entrees={v: x[k] for v, x in d_entrees},
                 )
             )
     return resultats

@@ -260,7 +260,7 @@ def test_la_composante_hors_cache_se_deduit_du_total():
     simulation, _, _ = moteur.construire_simulation(foyers, MOIS)
     valeurs = {v: simulation.calculate(v, periode) for v in moteur.ORDRE_CALCUL}
     (aide_logement,) = [p for p in moteur.prestations_legales() if p.code == "aide_logement"]
-    assert moteur._composante_a_deduire(simulation, aide_logement, valeurs, periode) == "apl"
+    assert moteur._composante_a_deduire(simulation, aide_logement, valeurs, MOIS) == "apl"
     lot = moteur.simuler(foyers, MOIS)
     obtenues = {}
     for f in foyers:
