@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ccas_portal.lookups import Identifiants
+from ccas_portal.lookups import TROUS_MAX, Identifiants
 from droits.models import Signalement
 from habitants.models import Foyer
 from tests.droits.conftest import creer_foyer
@@ -97,3 +97,34 @@ def test_identifiants_rendent_les_memes_lignes_que_in(foyers):
         .order_by("foyer_id")
         .values_list("foyer_id", flat=True)
     ) == [a.pk, c.pk]
+
+
+def test_identifiants_en_intervalle_rendent_les_memes_lignes(foyers):
+    """Des identifiants qui se suivent (les foyers d'un lot « tous ») sont lus par leur
+    intervalle sur PostgreSQL, les trous exclus ; éparpillés, par le tableau (ADR 0047). Les
+    lignes sont toujours celles de `__in` : un trou ne ramène pas la ligne qui y serait."""
+    a, b, c = sorted(foyers, key=lambda f: f.pk)
+    assert (a.pk + 1, a.pk + 2) == (b.pk, c.pk)
+    autres = list(range(10**6, 10**6 + 2000))
+    cas = {
+        "intervalle": ([c.pk, a.pk, b.pk, b.pk], "BETWEEN"),
+        "un trou": ([a.pk, c.pk], "<> ALL("),
+        "trous au plus TROUS_MAX": ([a.pk, c.pk + TROUS_MAX - 1], "<> ALL("),
+        "trop de trous": ([a.pk, c.pk + TROUS_MAX], "= ANY((SELECT "),
+        "éparpillés": ([a.pk, b.pk, *autres], "= ANY((SELECT "),
+        "un seul": ([b.pk], "BETWEEN"),
+    }
+    for nom, (ids, forme) in cas.items():
+        with CaptureQueriesContext(connection) as requetes:
+            foyers_lus = set(Foyer.objects.filter(pk__parmi=Identifiants(ids)))
+            par_cle = set(Signalement.objects.filter(foyer_id__parmi=Identifiants(ids)))
+            par_relation = set(Signalement.objects.filter(foyer__parmi=Identifiants(ids)))
+        assert foyers_lus == set(Foyer.objects.filter(pk__in=ids)), nom
+        assert par_cle == par_relation == set(Signalement.objects.filter(foyer_id__in=ids)), nom
+        if connection.vendor == "postgresql":
+            for requete in requetes.captured_queries:
+                assert forme in requete["sql"], (nom, requete["sql"])
+                assert (" = ANY(" in requete["sql"]) is (forme == "= ANY((SELECT "), nom
+    assert Identifiants([c.pk, a.pk]).plage() == (a.pk, c.pk, [b.pk])
+    assert Identifiants([a.pk, *autres]).plage() is None
+    assert Identifiants([]).plage() is None
