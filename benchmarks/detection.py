@@ -16,7 +16,9 @@ Mesure, dans la même exécution et sur les mêmes foyers (`--foyers N` : les N 
      solo`, file detection), à partir d'une base sans signalement, proximité des seuils
      (ADR 0019) coupée (écart 0, donné aux workers par DETECTION_ECART_SEUIL_POURCENT), puis
      avec (l'écart du réglage) : débit en temps réel et en temps de processeur des workers
-     (PostgreSQL non compté), mémoire résidente maximale (échantillonnée toutes les 0,2 s) ;
+     (PostgreSQL non compté, mais dit à part par lot, avec toute la machine), mémoire
+     résidente maximale (le pic noté par le noyau, lu à la fin : rien n'échantillonne
+     pendant la mesure) ;
    - le moteur utilisé de la façon idéale, dans un processus neuf préparé comme un worker
      `--pool solo` (préchauffage, puis le tas à sa taille de travail : ADR 0043), hors
      chronomètre comme pour les workers : une simulation vectorisée
@@ -68,7 +70,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -512,20 +513,18 @@ class Workers:
             for i in range(n)
         ]
         self.pics = [0] * n
-        self._fini = threading.Event()
-        self._fil = threading.Thread(target=self._echantillonner, daemon=True)
-        self._fil.start()
 
-    def _echantillonner(self):
-        while not self._fini.is_set():
-            for i, p in enumerate(self.processus):
-                try:
-                    rss = psutil.Process(p.pid).memory_info().rss
-                    rss += sum(c.memory_info().rss for c in psutil.Process(p.pid).children(True))
-                    self.pics[i] = max(self.pics[i], rss)
-                except psutil.Error:
-                    pass
-            time.sleep(0.2)
+    @staticmethod
+    def _pic(pid: int) -> int:
+        """Le pic de mémoire résidente d'un processus depuis son départ (VmHWM, en octets) :
+        lu une fois à la fin, sans échantillonner pendant la mesure (un fil qui parcourait
+        les processus toutes les 0,2 s prenait ≈ 3 % d'un cœur, pris aux workers quand ils
+        sont deux)."""
+        with open(f"/proc/{pid}/status") as statut:
+            for ligne in statut:
+                if ligne.startswith("VmHWM:"):
+                    return int(ligne.split()[1]) * 1024
+        return 0
 
     def attendre_prets(self, limite: float = 600) -> None:
         """Jusqu'à ce que chaque worker se dise prêt (préchauffage fait)."""
@@ -578,7 +577,14 @@ class Workers:
         return temps
 
     def arreter(self):
-        self._fini.set()
+        """Arrête les workers, après avoir lu le pic de chacun (ses enfants compris : la somme
+        de leurs pics, une borne haute ; le pool `solo` n'en a pas)."""
+        for i, p in enumerate(self.processus):
+            try:
+                processus = [psutil.Process(p.pid), *psutil.Process(p.pid).children(True)]
+                self.pics[i] = sum(self._pic(q.pid) for q in processus)
+            except (psutil.Error, OSError):
+                pass
         for p in self.processus:
             os.killpg(p.pid, signal.SIGTERM)
         for p in self.processus:
@@ -618,6 +624,34 @@ def analyser(tables: str = "") -> None:
         curseur.execute(f"ANALYZE {tables}")
 
 
+def processeur_postgresql() -> float | None:
+    """Le temps de processeur de PostgreSQL jusqu'ici, s'il tourne sur cette machine : ses
+    processus vivants et ceux, terminés, que son processus principal a recueillis (None
+    ailleurs). Ce qu'un worker lui fait faire, pris au cœur où calcule l'autre worker."""
+    with connection.cursor() as curseur:
+        curseur.execute("SELECT pg_backend_pid()")
+        (backend,) = curseur.fetchone()
+    try:
+        principal = psutil.Process(psutil.Process(backend).ppid())
+        t = principal.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for enfant in principal.children():
+            try:
+                t = enfant.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += t.user + t.system
+    except psutil.Error:
+        return None
+    return total
+
+
+def processeur_machine() -> float:
+    """Le temps de processeur de toute la machine jusqu'ici (hors inactivité et attente)."""
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - t.iowait
+
+
 def executer(
     perimetre: str, n_workers: int, taille: int, ecart: int | None = None
 ) -> tuple[ExecutionDetection, float, list]:
@@ -631,6 +665,7 @@ def executer(
     try:
         workers.attendre_prets()  # démarrage et construction du système socio-fiscal
         debut, cpu = time.perf_counter(), workers.processeur()
+        pg, machine = processeur_postgresql(), processeur_machine()
         execution = lancer_detection(declencheur="banc d'essai", perimetre=perimetre)
         while True:
             execution.refresh_from_db()
@@ -639,6 +674,8 @@ def executer(
             time.sleep(0.2)
         duree = time.perf_counter() - debut
         execution.processeur = workers.processeur() - cpu
+        machine = processeur_machine() - machine
+        pg = None if pg is None else processeur_postgresql() - pg
     finally:
         workers.arreter()
     temps = workers.temps_des_lots()
@@ -649,6 +686,12 @@ def executer(
         + ", ".join(f"{etape} {statistics.mean(v):.2f} s" for etape, v in temps.items() if v)
         + f" ; foyers re-simulés (seuils) : {execution.resimules} ; seuils localisés :"
         f" {localises}"
+    )
+    lots = len(temps["simulation"]) or 1
+    print(
+        f"   processeur par lot : workers {execution.processeur / lots:.2f} s"
+        + ("" if pg is None else f", PostgreSQL {pg / lots:.2f} s")
+        + f", toute la machine {machine / lots:.2f} s"
     )
     return execution, duree, workers.pics
 
