@@ -518,7 +518,7 @@ class Workers:
     def _pic(pid: int) -> int:
         """Le pic de mémoire résidente d'un processus depuis son départ (VmHWM, en octets) :
         lu une fois à la fin, sans échantillonner pendant la mesure (un fil qui parcourait
-        les processus toutes les 0,2 s prenait ≈ 3 % d'un cœur, pris aux workers quand ils
+        les processus toutes les 0,2 s prenait 2 à 4 % d'un cœur, pris aux workers quand ils
         sont deux)."""
         with open(f"/proc/{pid}/status") as statut:
             for ligne in statut:
