@@ -62,6 +62,7 @@ Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks
 """
 
 import argparse
+import contextlib
 import os
 import re
 import resource
@@ -536,12 +537,17 @@ class Workers:
             time.sleep(0.5)
         raise RuntimeError("workers pas prêts")
 
+    @staticmethod
+    def _arbre(pid: int) -> list[psutil.Process]:
+        """Un worker et ses enfants."""
+        return [psutil.Process(pid), *psutil.Process(pid).children(True)]
+
     def processeur(self) -> float:
         """Temps de processeur consommé jusqu'ici par les workers (et leurs enfants)."""
         total = 0.0
         for p in self.processus:
             try:
-                for q in [psutil.Process(p.pid), *psutil.Process(p.pid).children(True)]:
+                for q in self._arbre(p.pid):
                     t = q.cpu_times()
                     total += t.user + t.system
             except psutil.Error:
@@ -580,11 +586,8 @@ class Workers:
         """Arrête les workers, après avoir lu le pic de chacun (ses enfants compris : la somme
         de leurs pics, une borne haute ; le pool `solo` n'en a pas)."""
         for i, p in enumerate(self.processus):
-            try:
-                processus = [psutil.Process(p.pid), *psutil.Process(p.pid).children(True)]
-                self.pics[i] = sum(self._pic(q.pid) for q in processus)
-            except (psutil.Error, OSError):
-                pass
+            with contextlib.suppress(psutil.Error, OSError):
+                self.pics[i] = sum(self._pic(q.pid) for q in self._arbre(p.pid))
         for p in self.processus:
             os.killpg(p.pid, signal.SIGTERM)
         for p in self.processus:

@@ -333,7 +333,8 @@ def revenus_des_mois(
 
 
 @functools.cache
-def _periode_du_mois(mois: date):
+def periode_du_mois(mois: date):
+    """La période OpenFisca d'un mois (en cache : une par mois, pour tous les lots)."""
     from openfisca_core import periods  # noqa: PLC0415 (OpenFisca, lourd : chargé par les workers seulement)
 
     return periods.period(f"{mois:%Y-%m}")
@@ -351,7 +352,7 @@ def poser_par_mois(simulation, revenus: dict[date, dict[str, np.ndarray]], mois)
     sans ses deux copies ni l'analyse de la période, à chacune des ≈ 400 poses d'un lot."""
     en_float32: dict[int, np.ndarray] = {}  # id du tableau (gardé en vie par `revenus`) → float32
     for m in mois:
-        periode = _periode_du_mois(m)
+        periode = periode_du_mois(m)
         for variable, valeurs in revenus[m].items():
             tableau = en_float32.get(id(valeurs))
             if tableau is None:

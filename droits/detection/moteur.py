@@ -21,7 +21,7 @@ from droits.detection.collecte import rendre_les_tableaux
 from droits.detection.explication import Frontiere, Localisation, frontieres, saut
 from droits.detection.memoire import garder_le_tas
 from droits.detection.montants import (
-    _periode_du_mois,
+    periode_du_mois,
     poser_par_mois,
     revenus_de_l_historique,
 )
@@ -334,7 +334,7 @@ def _composante_a_deduire(simulation, prestation, valeurs: dict, mois_cible: dat
     est non nulle par famille) : la différence est exacte, au bit près."""
     if not prestation.somme_des_composantes or len(prestation.variables) != 1:
         return ""
-    mois = _periode_du_mois(mois_cible)
+    mois = periode_du_mois(mois_cible)
     hors_cache = [
         c.variable
         for c in prestation.composantes
@@ -356,7 +356,7 @@ def moyenne_du_trimestre_de_reference(simulation, variable: str, mois_cible: dat
     dans un département qui expérimente le préremplissage du RSA (depuis octobre 2024). Ses
     valeurs de ces mois sont déjà calculées par la prime : rien n'est recalculé (le mois cible,
     lui, ne l'était pas, et la prime ne le lit pas)."""
-    mois = _periode_du_mois(mois_cible)
+    mois = periode_du_mois(mois_cible)
     normal = simulation.calculate_add(variable, mois.last_3_months) / 3
     experimentation = simulation.calculate("departement_experimentation_rsa", mois)
     if not experimentation.any():
