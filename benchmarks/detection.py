@@ -546,12 +546,8 @@ class Workers:
         """Temps de processeur consommé jusqu'ici par les workers (et leurs enfants)."""
         total = 0.0
         for p in self.processus:
-            try:
-                for q in self._arbre(p.pid):
-                    t = q.cpu_times()
-                    total += t.user + t.system
-            except psutil.Error:
-                pass
+            with contextlib.suppress(psutil.Error):
+                total += processeur_de(self._arbre(p.pid))
         return total
 
     def temps_des_lots(self) -> dict[str, list[float]]:
@@ -636,16 +632,24 @@ def processeur_postgresql() -> float | None:
         (backend,) = curseur.fetchone()
     try:
         principal = psutil.Process(psutil.Process(backend).ppid())
-        t = principal.cpu_times()
-        total = t.user + t.system + t.children_user + t.children_system
-        for enfant in principal.children():
-            try:
-                t = enfant.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += t.user + t.system
+        recueillis = principal.cpu_times()
+        return (
+            recueillis.children_user
+            + recueillis.children_system
+            + processeur_de([principal, *principal.children()])
+        )
     except psutil.Error:
         return None
+
+
+def processeur_de(processus: list[psutil.Process]) -> float:
+    """Le temps de processeur (utilisateur et système) de ces processus jusqu'ici ; ceux qui
+    se sont terminés entre-temps ne comptent pas."""
+    total = 0.0
+    for q in processus:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            t = q.cpu_times()
+            total += t.user + t.system
     return total
 
 
