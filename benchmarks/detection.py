@@ -58,7 +58,8 @@ processeur de `moteur.simuler` puis de `moteur.sensibilite` sur les foyers qui a
 signalement d'une prestation légale, et de la localisation de leurs seuils proches
 (`moteur.localiser_les_seuils_proches`, ADR 0035), lot par lot (temps processeur : la
 machine partagée rend les durées réelles peu parlantes).
-Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md.
+Rien n'est chronométré dans les tests : les chiffres vont dans docs/benchmarks.md. Ce que le
+banc lit du système (pic, processeur) est vérifié par tests/test_banc_d_essai_detection.py.
 """
 
 import argparse
